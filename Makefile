@@ -16,7 +16,7 @@ CSTD    := -std=c11 -D_GNU_SOURCE
 INCS    := -Iinclude -Ihls -Ihost -Ifog -Isurrogates -Isim -Ibitstreams -I$(BUILD)/gen
 OPT     ?= -O2 -g
 CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(INCS) -DFF_VERSION=\"$(VERSION)\" -fPIC $(CFLAGS)
-LIBS    := -lprotobuf-c -lcjson -lzmq -lpaho-mqtt3as -lOpenCL -lxgboost -ldl -lpthread -lm
+LIBS    := -lprotobuf-c -lcjson -lcrypto -lzmq -lpaho-mqtt3as -lOpenCL -lxgboost -ldl -lpthread -lm
 
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
