@@ -9,6 +9,7 @@
 #include "quant.h"
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,7 +35,7 @@ static const struct {
 } fields[] = {
     {"weight_bits", offsetof(partial, weight_bits), 2, 16},
     {"act_bits", offsetof(partial, act_bits), 2, 16},
-    {"acc_bits", offsetof(partial, acc_bits), 8, 32},
+    {"acc_bits", offsetof(partial, acc_bits), 8, 48},
     {"lut_bits", offsetof(partial, lut_bits), 6, 14},
     {"reuse", offsetof(partial, reuse), 1, 1 << 20},
 };
@@ -42,7 +43,7 @@ static const struct {
 ff_qconfig *ff_qconfig_default(int wbits, int abits)
 {
     ff_qconfig *c = ff_calloc(1, sizeof *c);
-    c->model = (partial){wbits, abits, 32, 10, 1};
+    c->model = (partial){wbits, abits, 0, 10, 1}; /* acc_bits 0: automatic */
     return c;
 }
 
@@ -193,7 +194,7 @@ static void apply(ff_layer_cfg *c, const partial *p)
 
 ff_layer_cfg ff_qconfig_resolve(const ff_qconfig *c, const ff_node *n)
 {
-    ff_layer_cfg r = {8, 8, 32, 10, 1};
+    ff_layer_cfg r = {8, 8, 0, 10, 1};
     apply(&r, &c->model);
     if (!n)
         return r;

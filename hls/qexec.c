@@ -233,8 +233,15 @@ static void softmax(ff_qplan *p, int ni, const int32_t *x, int32_t *y)
             mx = xr[i] > mx ? xr[i] : mx;
         int64_t sum = 0;
         for (int64_t i = 0; i < L; i++) {
-            int64_t j = ((int64_t)mx - xr[i]) >> qn->exp_shift;
-            p->exps[i] = j < size ? qn->exp_lut[j] : 0;
+            int64_t d = (int64_t)mx - xr[i], j = d >> qn->exp_shift;
+            int64_t f = d - (j << qn->exp_shift);
+            if (j >= size) {
+                p->exps[i] = 0;
+            } else {
+                /* linear interpolation between table entries j and j+1 */
+                int64_t e0 = qn->exp_lut[j], e1 = qn->exp_lut[j + 1];
+                p->exps[i] = e0 - ff_q_shift_round((e0 - e1) * f, qn->exp_shift);
+            }
             sum += p->exps[i];
         }
         int pos = 63 - __builtin_clzll((unsigned long long)sum); /* sum >= 2^15 */

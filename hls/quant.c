@@ -314,8 +314,8 @@ static void softmax_params(ff_qmodel *q, int ni)
     while ((double)size * ldexp(1.0, k) * sin < 16.0 && k < 30)
         k++;
     qn->exp_shift = k;
-    qn->exp_lut = ff_malloc((size_t)size * sizeof *qn->exp_lut);
-    for (int j = 0; j < size; j++)
+    qn->exp_lut = ff_malloc((size_t)(size + 1) * sizeof *qn->exp_lut);
+    for (int j = 0; j <= size; j++)
         qn->exp_lut[j] = (uint16_t)floor(32768.0 * exp(-ldexp((double)j, k) * sin) + 0.5);
 }
 
@@ -364,6 +364,21 @@ static void add_params(ff_qmodel *q, int ni)
     qn->n_rq = 1;
 }
 
+/* Accumulator width that cannot overflow: wbits + in_bits + ceil(log2(K+1))
+ * for K products plus the bias; at least 32, at most 48. */
+static int auto_acc_bits(const ff_qmodel *q, int ni)
+{
+    const ff_node *n = &q->g->n[ni];
+    int64_t k = 1;
+    if (n->op == FF_OP_DENSE || n->op == FF_OP_CONV)
+        k = ff_node_wcount(q->g, n) / n->n_out_f;
+    int lg = 0;
+    while (((int64_t)1 << lg) < k + 1)
+        lg++;
+    int need = q->qn[ni].cfg.weight_bits + q->qt[n->in[0]].bits + lg;
+    return need < 32 ? 32 : (need > 48 ? 48 : need);
+}
+
 int ff_quantize(ff_graph *g, const ff_qconfig *cfg, const ff_calib_opts *co, ff_qmodel **out, ff_err *e)
 {
     *out = NULL;
@@ -403,6 +418,8 @@ int ff_quantize(ff_graph *g, const ff_qconfig *cfg, const ff_calib_opts *co, ff_
         ff_node *n = &g->n[ni];
         ff_qnode *qn = &q->qn[ni];
         qn->cfg = ff_qconfig_resolve(cfg, n);
+        if (!qn->cfg.acc_bits)
+            qn->cfg.acc_bits = auto_acc_bits(q, ni);
         output_qt(q, ni, &c, pct);
         switch (n->op) {
         case FF_OP_DENSE:

@@ -16,7 +16,9 @@
 typedef struct ff_layer_cfg {
     int weight_bits; /* 2..16 */
     int act_bits;    /* 2..16: the layer's output tensor */
-    int acc_bits;    /* 8..32 */
+    int acc_bits;    /* 8..48; 0 in a config = automatic: 32, or the worst-case
+                      * width wbits + in_bits + ceil(log2(fan_in + 1)) when
+                      * that is wider (at most 48) */
     int lut_bits;    /* 6..14: LUT activation index / softmax exp table */
     int reuse;       /* >= 1 */
 } ff_layer_cfg;
@@ -63,8 +65,8 @@ typedef struct ff_qnode {
     int32_t *lut;      /* LUT activations: 2^lut_bits entries, output domain */
     double pre_scale;  /* scale of the LUT index domain */
     /* SOFTMAX */
-    uint16_t *exp_lut; /* 2^lut_bits entries, exp(-d * s_in) in Q15 */
-    int exp_shift;     /* index = min((max - q) >> exp_shift, size-1) */
+    uint16_t *exp_lut; /* 2^lut_bits + 1 entries: round(2^15 exp(-(j << exp_shift) s_in)) */
+    int exp_shift;     /* d = max - q; j = d >> exp_shift, interpolated (see docs) */
     /* AVGPOOL / GAVGPOOL: per window count (1..kernel size) */
     ff_rq *avg_rq;
     int n_avg;

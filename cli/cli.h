@@ -1,0 +1,23 @@
+/* Shared pieces of the fogforge command line. */
+#ifndef FF_CLI_H
+#define FF_CLI_H
+#include "common.h"
+
+#include <getopt.h>
+
+/* Prints "fogforge: <msg>" on stderr and returns code. */
+int ff_cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints the error and returns its code. */
+int ff_cli_err(const ff_err *e);
+/* Parses an integer option value in [lo, hi]; on failure prints and returns 0. */
+int ff_cli_long(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out);
+int ff_cli_double(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out);
+/* getopt_long wrapper state reset; prints the standard message for unknown
+ * options / missing values and returns 2 via ff_cli_usage. */
+int ff_cli_usage(const char *cmd, const char *usage);
+
+/* Command entry points (argv[0] is the command name). */
+int ff_cmd_inspect(int argc, char **argv);
+int ff_cmd_run(int argc, char **argv);
+int ff_cmd_quantize(int argc, char **argv);
+#endif

@@ -1,0 +1,57 @@
+/* The fogforge command: git-style subcommands, one table. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"inspect", ff_cmd_inspect, "show the layers after optimization: shapes, parameters, MACs, what was folded"},
+    {"run", ff_cmd_run, "run the float reference or the bit-exact integer reference on samples"},
+    {"quantize", ff_cmd_quantize, "quantize a model to integer-only arithmetic and write an .ffq file"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: fogforge <command> [options]   (fogforge <command> --help for its options)\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "  %-10s %s\n  %-10s %s\n", "help", "this list, or: fogforge help <command>", "version",
+            "print the version");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *name = argv[1];
+    if (!strcmp(name, "help") || !strcmp(name, "--help") || !strcmp(name, "-h")) {
+        if (argc >= 3 && strcmp(name, "help") == 0) {
+            for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+                if (!strcmp(commands[i].name, argv[2])) {
+                    char *av[] = {argv[2], "--help", NULL};
+                    return commands[i].run(2, av);
+                }
+            return ff_cli_fail(2, "help: unknown command '%s'", argv[2]);
+        }
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(name, "version") || !strcmp(name, "--version")) {
+        printf("fogforge %s\n", FF_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(commands[i].name, name)) {
+            optind = 1;
+            return commands[i].run(argc - 1, argv + 1);
+        }
+    return ff_cli_fail(2, "unknown command '%s' (see fogforge help)", name);
+}
