@@ -20,4 +20,5 @@ int ff_cli_usage(const char *cmd, const char *usage);
 int ff_cmd_inspect(int argc, char **argv);
 int ff_cmd_run(int argc, char **argv);
 int ff_cmd_quantize(int argc, char **argv);
+int ff_cmd_gen(int argc, char **argv);
 #endif

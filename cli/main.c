@@ -14,6 +14,7 @@ static const command commands[] = {
     {"inspect", ff_cmd_inspect, "show the layers after optimization: shapes, parameters, MACs, what was folded"},
     {"run", ff_cmd_run, "run the float reference or the bit-exact integer reference on samples"},
     {"quantize", ff_cmd_quantize, "quantize a model to integer-only arithmetic and write an .ffq file"},
+    {"gen", ff_cmd_gen, "generate an accelerator project (rtl, hls, opencl back-ends)"},
 };
 
 static void usage(FILE *f)
