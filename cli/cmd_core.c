@@ -153,6 +153,9 @@ static int quant_opt(const char *cmd, int c, const char *arg, qargs *a)
             return -1;
         a->q.percentile = d;
         return 1;
+    case 'M':
+        a->q.mse = 1;
+        return 1;
     }
     return 0;
 }
@@ -167,7 +170,7 @@ int ff_cmd_run(int argc, char **argv)
         {"input", required_argument, 0, 'i'}, {"quant", required_argument, 0, 'q'},
         {"wbits", required_argument, 0, 'W'}, {"abits", required_argument, 0, 'A'},
         {"calib", required_argument, 0, 'c'}, {"percentile", required_argument, 0, 'P'},
-        {"raw", no_argument, 0, 'r'},         {"float", no_argument, 0, 'f'},
+        {"mse", no_argument, 0, 'M'},         {"raw", no_argument, 0, 'r'},         {"float", no_argument, 0, 'f'},
         {"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'},
         {0}};
     qargs qa = {0};

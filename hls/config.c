@@ -198,6 +198,7 @@ ff_layer_cfg ff_qconfig_resolve(const ff_qconfig *c, const ff_node *n)
     apply(&r, &c->model);
     if (!n)
         return r;
+
     for (int i = 0; i < c->ntypes; i++)
         if (strcmp(c->types[i].key, ff_op_name(n->op)) == 0)
             apply(&r, &c->types[i].p);
@@ -205,6 +206,17 @@ ff_layer_cfg ff_qconfig_resolve(const ff_qconfig *c, const ff_node *n)
         if (strcmp(c->names[i].key, n->name) == 0)
             apply(&r, &c->names[i].p);
     return r;
+}
+
+int ff_qconfig_sets_act_bits(const ff_qconfig *c, const ff_node *n)
+{
+    for (int i = 0; i < c->ntypes; i++)
+        if (strcmp(c->types[i].key, ff_op_name(n->op)) == 0 && c->types[i].p.act_bits)
+            return 1;
+    for (int i = 0; i < c->nnames; i++)
+        if (strcmp(c->names[i].key, n->name) == 0 && c->names[i].p.act_bits)
+            return 1;
+    return 0;
 }
 
 int ff_qconfig_check(const ff_qconfig *c, const ff_graph *g, ff_err *e)

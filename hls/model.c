@@ -85,6 +85,7 @@ int ff_model_load_quant(const char *path, const ff_quant_opts *o, ff_qmodel **ou
         co.n = cs.n;
     }
     co.percentile = o ? o->percentile : 0;
+    co.mse = o ? o->mse : 0;
     rc = ff_quantize(g, cfg, &co, out, e);
     ff_samples_free(&cs);
     ff_qconfig_free(cfg);

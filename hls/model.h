@@ -14,6 +14,7 @@ typedef struct ff_quant_opts {
     int reuse;            /* model-level reuse override (0 = keep) */
     const char *calib;    /* calibration samples file, or NULL */
     double percentile;    /* 0 or 100: min/max */
+    int mse;              /* MSE-optimal clipping */
 } ff_quant_opts;
 
 /* Quantized model: an .ffq as stored (options other than reuse must be

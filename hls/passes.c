@@ -47,6 +47,7 @@ static const struct {
     {"transpose", ff_pass_transpose},             /* sink, cancel and drop no-op Transposes */
     {"fold-scale", ff_pass_fold_scale},           /* BatchNorm, bias Add, Mul into Dense/Conv */
     {"fuse-act", ff_pass_fuse_act},               /* activations into their layer */
+    {"reshape", ff_pass_reshape},                 /* merge Reshape chains, drop no-ops */
 };
 
 int ff_passes_run(ff_graph *g, ff_err *e)

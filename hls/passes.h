@@ -14,6 +14,7 @@ int ff_pass_remove_identity(ff_graph *g);
 int ff_pass_transpose(ff_graph *g);
 int ff_pass_fold_scale(ff_graph *g);
 int ff_pass_fuse_act(ff_graph *g);
+int ff_pass_reshape(ff_graph *g);
 
 /* Shared rewiring helpers for passes. */
 void ff_pass_replace_uses(ff_graph *g, int old_t, int new_t);

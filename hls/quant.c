@@ -70,6 +70,7 @@ typedef struct {
     int hist_pass;
     uint32_t (*hist)[1024];
     uint64_t *count;
+    int mse_levels;      /* > 0: MSE-optimal clipping with this many levels */
     const ff_graph *g;
 } calib;
 
@@ -123,7 +124,7 @@ static void run_calibration(const ff_graph *g, const ff_calib_opts *co, calib *c
     ff_fplan *p = ff_fplan_new(g);
     float *x = ff_malloc((size_t)in_sz * sizeof(float)), *y = ff_malloc((size_t)out_sz * sizeof(float));
     int64_t n = co && co->samples ? co->n : 1000;
-    int passes = co && co->percentile > 0 && co->percentile < 100 ? 2 : 1;
+    int passes = c->hist ? 2 : 1;
     for (int pass = 0; pass < passes; pass++) {
         c->hist_pass = pass;
         uint64_t seed = co && co->seed ? co->seed : 12345;
@@ -142,11 +143,38 @@ static void run_calibration(const ff_graph *g, const ff_calib_opts *co, calib *c
     ff_fplan_free(p);
 }
 
+/* Clip threshold minimizing the quantization MSE of tensor ti's histogram
+ * (rounding noise step^2/12 inside the range, squared excess outside). */
+static double mse_clip(const calib *c, int ti, double top)
+{
+    int levels = c->mse_levels;
+    double best = top, best_err = INFINITY;
+    for (int k = 32; k <= 1024; k++) {
+        double t = top * k / 1024.0, step = t / levels, err = 0;
+        for (int b = 0; b < 1024; b++) {
+            if (!c->hist[ti][b])
+                continue;
+            double v = top * (b + 0.5) / 1024.0;
+            double d = v > t ? (v - t) * (v - t) : step * step / 12.0;
+            err += d * c->hist[ti][b];
+        }
+        if (err < best_err) {
+            best_err = err;
+            best = t;
+        }
+    }
+    return best;
+}
+
 /* Clipped |range| of tensor ti at the percentile (from the histogram). */
 static double tensor_absmax(const calib *c, int ti, double percentile)
 {
     double top = fmax(fabs(c->tmin[ti]), fabs(c->tmax[ti]));
-    if (!c->hist || percentile >= 100 || c->count[ti] == 0)
+    if (!c->hist || c->count[ti] == 0 || !isfinite(top) || top <= 0)
+        return top;
+    if (c->mse_levels)
+        return mse_clip(c, ti, top);
+    if (percentile >= 100)
         return top;
     uint64_t want = (uint64_t)ceil(percentile / 100.0 * (double)c->count[ti]), acc = 0;
     for (int b = 0; b < 1024; b++) {
@@ -250,15 +278,36 @@ static double target_scale(const ff_qmodel *q, int ni)
     return is_lut_act(n->act) ? q->qn[ni].pre_scale : q->qt[n->out].scale;
 }
 
-static void quantize_weights(ff_qmodel *q, int ni)
+/* Bits a signed integer needs to hold v. */
+static int bits_for(double v)
+{
+    int b = 1;
+    while (b < 62 && ldexp(1.0, b - 1) <= fabs(v))
+        b++;
+    return b;
+}
+
+static void quantize_weights(ff_qmodel *q, int ni, int auto_acc)
 {
     const ff_graph *g = q->g;
     const ff_node *n = &g->n[ni];
     ff_qnode *qn = &q->qn[ni];
     int64_t nout = n->n_out_f, total = ff_node_wcount(g, n), per = total / nout;
     int32_t wmax = (1 << (qn->cfg.weight_bits - 1)) - 1;
-    int64_t accmax = ((int64_t)1 << (qn->cfg.acc_bits - 1)) - 1;
     double sx = q->qt[n->in[0]].scale, st = target_scale(q, ni);
+    if (auto_acc && n->b) {
+        /* an automatic accumulator also holds the largest bias (plus a bit of headroom) */
+        for (int64_t o = 0; o < nout; o++) {
+            double mx = 0;
+            for (int64_t k = 0; k < per; k++)
+                mx = fmax(mx, fabs(n->w[o * per + k]));
+            double sw = mx > 0 ? mx / wmax : 1.0;
+            int need = bits_for(n->b[o] / (sx * sw)) + 1;
+            if (need > qn->cfg.acc_bits)
+                qn->cfg.acc_bits = need > 48 ? 48 : need;
+        }
+    }
+    int64_t accmax = ((int64_t)1 << (qn->cfg.acc_bits - 1)) - 1;
     qn->qw = ff_malloc((size_t)total * sizeof *qn->qw);
     qn->qb = ff_calloc((size_t)nout, sizeof *qn->qb);
     qn->wscale = ff_malloc((size_t)nout * sizeof *qn->wscale);
@@ -269,6 +318,11 @@ static void quantize_weights(ff_qmodel *q, int ni)
         for (int64_t k = 0; k < per; k++)
             mx = fmax(mx, fabs(n->w[o * per + k]));
         double sw = mx > 0 ? mx / wmax : 1.0;
+        /* A bias too large for the accumulator at this scale (bias-dominated
+         * channels) coarsens the weight scale instead of saturating the bias. */
+        double bmin = n->b ? fabs(n->b[o]) / (sx * ldexp(1.0, qn->cfg.acc_bits - 3)) : 0.0;
+        if (bmin > sw)
+            sw = bmin;
         qn->wscale[o] = sw;
         for (int64_t k = 0; k < per; k++) {
             double v = n->w[o * per + k] / sw;
@@ -399,7 +453,9 @@ int ff_quantize(ff_graph *g, const ff_qconfig *cfg, const ff_calib_opts *co, ff_
         c.tmax[i] = -INFINITY;
     }
     double pct = co && co->percentile > 0 ? co->percentile : 100.0;
-    if (pct < 100) {
+    if (co && co->mse)
+        c.mse_levels = 127; /* refined per tensor below is not needed: 8-bit-like levels */
+    if (pct < 100 || c.mse_levels) {
         c.hist = ff_calloc((size_t)g->nt, sizeof *c.hist);
         c.count = ff_calloc((size_t)g->nt, sizeof *c.count);
     }
@@ -407,7 +463,7 @@ int ff_quantize(ff_graph *g, const ff_qconfig *cfg, const ff_calib_opts *co, ff_
     snprintf(q->calib_desc, sizeof q->calib_desc, "%s, %lld samples, %s",
              co && co->samples ? "file" : "synthetic N(0,1)",
              (long long)(co && co->samples ? co->n : 1000),
-             pct < 100 ? "percentile" : "min/max");
+             c.mse_levels ? "MSE-optimal clipping" : pct < 100 ? "percentile" : "min/max");
 
     q->qt = ff_calloc((size_t)g->nt, sizeof *q->qt);
     q->qn = ff_calloc((size_t)(g->nn ? g->nn : 1), sizeof *q->qn);
@@ -418,14 +474,27 @@ int ff_quantize(ff_graph *g, const ff_qconfig *cfg, const ff_calib_opts *co, ff_
         ff_node *n = &g->n[ni];
         ff_qnode *qn = &q->qn[ni];
         qn->cfg = ff_qconfig_resolve(cfg, n);
-        if (!qn->cfg.acc_bits)
+        /* Decisions are read off the logits and probabilities, whose top
+         * values often differ by less than an 8-bit step: a Softmax and the
+         * layer feeding it default to at least 16 bits, like the wider first
+         * and last layers of common quantization practice. An explicit
+         * LayerType or LayerName act_bits wins. */
+        int ci = -1;
+        for (int k = ni + 1; k < g->nn && ci < 0; k++)
+            if (g->n[k].in[0] == n->out && g->n[k].op == FF_OP_SOFTMAX)
+                ci = k;
+        if ((n->op == FF_OP_SOFTMAX || (ci >= 0 && ff_graph_uses(g, n->out) == 1)) && qn->cfg.act_bits < 16 &&
+            !ff_qconfig_sets_act_bits(cfg, n))
+            qn->cfg.act_bits = 16;
+        int auto_acc = !qn->cfg.acc_bits;
+        if (auto_acc)
             qn->cfg.acc_bits = auto_acc_bits(q, ni);
         output_qt(q, ni, &c, pct);
         switch (n->op) {
         case FF_OP_DENSE:
         case FF_OP_CONV:
         case FF_OP_SCALE:
-            quantize_weights(q, ni);
+            quantize_weights(q, ni, auto_acc);
             break;
         case FF_OP_ADD:
         case FF_OP_SUB:

@@ -16,9 +16,9 @@
 typedef struct ff_layer_cfg {
     int weight_bits; /* 2..16 */
     int act_bits;    /* 2..16: the layer's output tensor */
-    int acc_bits;    /* 8..48; 0 in a config = automatic: 32, or the worst-case
-                      * width wbits + in_bits + ceil(log2(fan_in + 1)) when
-                      * that is wider (at most 48) */
+    int acc_bits;    /* 8..48; 0 in a config = automatic: 32, or wider (at
+                      * most 48) when the worst-case sum wbits + in_bits +
+                      * ceil(log2(fan_in + 1)) or the largest bias needs it */
     int lut_bits;    /* 6..14: LUT activation index / softmax exp table */
     int reuse;       /* >= 1 */
 } ff_layer_cfg;
@@ -34,6 +34,8 @@ void ff_qconfig_set_reuse(ff_qconfig *c, int reuse);
 /* Resolves the configuration of one node: Model, then LayerType (op name,
  * e.g. "Dense"), then LayerName. */
 ff_layer_cfg ff_qconfig_resolve(const ff_qconfig *c, const ff_node *n);
+/* Whether LayerType or LayerName sets act_bits for n explicitly. */
+int ff_qconfig_sets_act_bits(const ff_qconfig *c, const ff_node *n);
 /* Checks every LayerName refers to a node of g. */
 int ff_qconfig_check(const ff_qconfig *c, const ff_graph *g, ff_err *e);
 
@@ -86,6 +88,7 @@ typedef struct ff_calib_opts {
     const float *samples; /* n * in_size floats; NULL: synthetic N(0,1) */
     int64_t n;
     double percentile;    /* 100 = min/max; e.g. 99.99 clips outliers */
+    int mse;              /* clip each range where the quantization MSE is least */
     uint64_t seed;        /* synthetic calibration data */
 } ff_calib_opts;
 
