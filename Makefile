@@ -119,6 +119,9 @@ FUZZ_SECONDS ?= 60
 fuzz: deps fuzz-build
 	@BUILD=$(BUILD) scripts/fuzz.sh $(FUZZ_SECONDS)
 
+$(BUILD)/bench_%: tests/bench/bench_%.c $(BUILD)/libfogforge.a
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libfogforge.a $(LIBS)
+
 demo: deps all
 	@scripts/demo.sh
 
