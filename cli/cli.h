@@ -21,4 +21,6 @@ int ff_cmd_inspect(int argc, char **argv);
 int ff_cmd_run(int argc, char **argv);
 int ff_cmd_quantize(int argc, char **argv);
 int ff_cmd_gen(int argc, char **argv);
+int ff_cmd_csim(int argc, char **argv);   /* cli/cmd_csim.c */
+int ff_cmd_report(int argc, char **argv); /* cli/cmd_report.c */
 #endif

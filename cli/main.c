@@ -15,6 +15,8 @@ static const command commands[] = {
     {"run", ff_cmd_run, "run the float reference or the bit-exact integer reference on samples"},
     {"quantize", ff_cmd_quantize, "quantize a model to integer-only arithmetic and write an .ffq file"},
     {"gen", ff_cmd_gen, "generate an accelerator project (rtl, hls, opencl back-ends)"},
+    {"csim", ff_cmd_csim, "C simulation of a generated HLS project with g++, bit for bit against the reference"},
+    {"report", ff_cmd_report, "read Vitis HLS / Vivado reports of a project into fogforge's resource JSON"},
 };
 
 static void usage(FILE *f)

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 const ff_emitter *const ff_emitters[] = {
+    &ff_emitter_hls,
     NULL,
 };
 
