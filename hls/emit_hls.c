@@ -56,6 +56,7 @@ static int supported(ff_op op)
     case FF_OP_SCALE:
     case FF_OP_ACT:
     case FF_OP_SOFTMAX:
+    case FF_OP_TRANSPOSE:
     case FF_OP_RESHAPE:
     case FF_OP_IDENTITY:
         return 1;
@@ -96,14 +97,17 @@ int ff_hls_init(ff_hls *h, const ff_qmodel *q, const ff_gen_opts *o, ff_err *e)
     memset(h, 0, sizeof *h);
     h->q = q;
     h->o = o;
-    for (int i = 0; i < g->nn; i++) {
+    for (int i = 0; i < g->nn; i++) { /* unsupported ops first: the clearest message */
         const ff_node *n = &g->n[i];
         if (!supported(n->op))
             return ff_errf(e, FF_EINPUT,
                            "layer '%s' (%s, from ONNX %s) is not supported by the hls back-end "
                            "(supported: Dense, Conv, MaxPool, AveragePool, GlobalMaxPool, GlobalAveragePool, "
-                           "Scale, Activation, Softmax, Reshape in a single chain)",
+                           "Scale, Activation, Softmax, Transpose, Reshape in a single chain)",
                            n->name, ff_op_name(n->op), n->onnx_op);
+    }
+    for (int i = 0; i < g->nn; i++) {
+        const ff_node *n = &g->n[i];
         int prev = i == 0 ? g->input : g->n[i - 1].out;
         if (n->n_in != 1 || n->in[0] != prev)
             return ff_errf(e, FF_EINPUT,

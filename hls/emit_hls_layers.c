@@ -103,6 +103,18 @@ static void weights_header(ff_sb *b, const ff_hls *h, int ni)
         ff_sb_printf(b, "// average: requantization by the number of elements in the window\n");
         arr_rq(b, L, "avg", qn->avg_rq, qn->n_avg);
     }
+    if (n->op == FF_OP_TRANSPOSE) {
+        int64_t sz = ff_tensor_size(&g->t[n->out]);
+        int32_t *idx = ff_malloc((size_t)sz * sizeof *idx), *src = ff_malloc((size_t)sz * sizeof *src);
+        for (int64_t i = 0; i < sz; i++)
+            idx[i] = (int32_t)i;
+        ff_move_transpose(&g->t[n->in[0]], &g->t[n->out], n->perm, idx, src, sizeof *idx);
+        ff_sb_printf(b, "// source element of every output element\nstatic const int %s_src[%lld] = {\n", L, (long long)sz);
+        arr32(b, src, sz, 16);
+        ff_sb_printf(b, "};\n");
+        free(idx);
+        free(src);
+    }
     if (n->act == FF_ACT_SIGMOID || n->act == FF_ACT_TANH || n->act == FF_ACT_SELU || n->act == FF_ACT_ELU) {
         int sz = 1 << qn->cfg.lut_bits;
         ff_sb_printf(b, "// %s lookup table, %d entries indexed by the requantized value + %d\n",
@@ -537,6 +549,28 @@ static void softmax(ff_sb *b, const ff_hls *h, int ni)
     ff_sb_printf(b, "        }\n    }\n}\n\n");
 }
 
+static void transpose(ff_sb *b, const ff_hls *h, int ni)
+{
+    const ff_graph *g = h->q->g;
+    const ff_node *n = &g->n[ni];
+    const ff_tensor *t = &g->t[n->in[0]];
+    const char *L = h->lname[ni];
+    long long sz = ff_tensor_size(t);
+    ff_sb_printf(b, "// %s: Transpose, perm (", n->name);
+    for (int d = 0; d < t->rank; d++)
+        ff_sb_printf(b, "%s%d", d ? ", " : "", n->perm[d]);
+    ff_sb_printf(b, "): data movement only\n");
+    signature(b, h, ni, 0);
+    ff_sb_printf(b, "{\n");
+    if (h->o->io_stream)
+        read_all(b, h, ni);
+    ff_sb_printf(b, "%s_move:\n    for (int i = 0; i < %lld; i++) {\n        PRAGMA_HLS(%s)\n"
+                    "        const %s_t r = x[%s_src[i]];\n",
+                 L, sz, h->o->io_stream ? "PIPELINE II=1" : "UNROLL", L, L);
+    store(b, h, ni, "        ", "i");
+    ff_sb_printf(b, "    }\n}\n\n");
+}
+
 int ff_hls_emit_layers(const ff_hls *h, ff_err *e)
 {
     const ff_graph *g = h->q->g;
@@ -569,6 +603,7 @@ int ff_hls_emit_layers(const ff_hls *h, ff_err *e)
         case FF_OP_SCALE:
         case FF_OP_ACT: eltwise(&body, h, ni); break;
         case FF_OP_SOFTMAX: softmax(&body, h, ni); break;
+        case FF_OP_TRANSPOSE: transpose(&body, h, ni); break;
         default: rc = ff_errf(e, FF_EINTERNAL, "hls: no emitter for %s", ff_op_name(g->n[ni].op)); break;
         }
     }
