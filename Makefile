@@ -13,10 +13,10 @@ VERSION := 0.1.0
 
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 CSTD    := -std=c11 -D_GNU_SOURCE
-INCS    := -Iinclude -Ihls -Ihost -Ifog -Isurrogates -Isim -Ibitstreams -I$(BUILD)/gen
+INCS    := -Iinclude -Ihls -Ihost -Ifog -Isurrogates -Isim -Ibitstreams -I$(BUILD)/gen -I/usr/include/libxml2
 OPT     ?= -O2 -g
 CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(INCS) -DFF_VERSION=\"$(VERSION)\" -fPIC $(CFLAGS)
-LIBS    := -lprotobuf-c -lcjson -lcrypto -lzmq -lpaho-mqtt3as -lOpenCL -lxgboost -ldl -lpthread -lm
+LIBS    := -lprotobuf-c -lcjson -lxml2 -lcrypto -lzmq -lpaho-mqtt3as -lOpenCL -lxgboost -ldl -lpthread -lm
 
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
