@@ -193,24 +193,27 @@ void ff_hls_free(ff_hls *h)
     free(h->layers);
 }
 
-static void comment_header(ff_sb *b, const ff_hls *h, const char *what)
+void ff_hls_comment(ff_sb *b, const ff_hls *h, const char *style, const char *what)
 {
-    ff_sb_printf(b, "// %s\n//\n", what);
+    int c = !strcmp(style, "/*");
+    const char *lead = c ? " *" : style;
+    ff_sb_printf(b, "%s %s\n%s\n", style, what, lead);
     const char *p = h->header;
     while (*p) {
         const char *nl = strchr(p, '\n');
         size_t l = nl ? (size_t)(nl - p) : strlen(p);
-        ff_sb_printf(b, "// %.*s\n", (int)l, p);
+        ff_sb_printf(b, "%s %.*s\n", lead, (int)l, p);
         p += l + (nl ? 1 : 0);
     }
-    ff_sb_printf(b, "\n");
+    if (strcmp(style, "#") && !c)
+        ff_sb_printf(b, "\n");
 }
 
 /* firmware/ff_arith.h: the arithmetic of the contract, once for Vitis
  * (ap_int) and once for plain C++ (csim with g++). */
 static void emit_arith(ff_sb *b, const ff_hls *h)
 {
-    comment_header(b, h, "ff_arith.h: integer helpers and the stream type shared by every layer");
+    ff_hls_comment(b, h, "//", "ff_arith.h: integer helpers and the stream type shared by every layer");
     ff_sb_printf(b,
         "#ifndef FF_ARITH_H\n#define FF_ARITH_H\n\n"
         "#if defined(__SYNTHESIS__) || defined(__VITIS_HLS__)\n"
@@ -289,7 +292,7 @@ static void emit_types(ff_sb *b, const ff_hls *h)
 {
     const ff_qmodel *q = h->q;
     const ff_graph *g = q->g;
-    comment_header(b, h, "ff_types.h: the integer type of every tensor, weight set and accumulator");
+    ff_hls_comment(b, h, "//", "ff_types.h: the integer type of every tensor, weight set and accumulator");
     ff_sb_printf(b, "#ifndef FF_TYPES_H\n#define FF_TYPES_H\n#include \"ff_arith.h\"\n\n");
     for (int pass = 0; pass < 2; pass++) {
         ff_sb_printf(b, pass == 0 ? "#ifdef FF_HLS\n" : "#else\n// Plain C++ for C simulation: the narrowest standard type that holds the\n"
@@ -346,7 +349,7 @@ static void emit_top(ff_sb *hd, ff_sb *cpp, const ff_hls *h)
     const ff_graph *g = h->q->g;
     const char *T = h->top, *OT = out_type(h);
     int st = h->o->io_stream;
-    comment_header(hd, h, "Top-level functions of the accelerator");
+    ff_hls_comment(hd, h, "//", "Top-level functions of the accelerator");
     ff_sb_printf(hd, "#ifndef FF_TOP_%s_H\n#define FF_TOP_%s_H\n#include \"ff_types.h\"\n\n", T, T);
     ff_sb_printf(hd, "#define N_INPUT %lld  // input elements per sample\n#define N_OUTPUT %lld // output elements per sample\n\n",
                  (long long)h->in_size, (long long)h->out_size);
@@ -361,7 +364,7 @@ static void emit_top(ff_sb *hd, ff_sb *cpp, const ff_hls *h)
     ff_sb_printf(hd, "// IP for Vivado block designs: AXI4-Stream in and out, one element per beat.\n"
                      "void %s_axis(ff_stream<input_t> &in, ff_stream<%s> &out);\n#endif\n", T, OT);
 
-    comment_header(cpp, h, "The core top, the Vitis kernel and the AXI4-Stream IP top");
+    ff_hls_comment(cpp, h, "//", "The core top, the Vitis kernel and the AXI4-Stream IP top");
     ff_sb_printf(cpp, "#include \"%s.h\"\n#include \"layers.h\"\n\n", T);
     /* core */
     if (st) {

@@ -35,6 +35,10 @@ int ff_hls_is_layer(const ff_node *n);
 int ff_hls_init(ff_hls *h, const ff_qmodel *q, const ff_gen_opts *o, ff_err *e);
 void ff_hls_free(ff_hls *h);
 
+/* The header comment every generated file opens with (style "//", "#" or
+ slash-star, which leaves the comment open for more lines). */
+void ff_hls_comment(ff_sb *b, const ff_hls *h, const char *style, const char *what);
+
 /* emit_hls_layers.c: firmware/weights/<layer>.h and firmware/layers.{h,cpp} */
 int ff_hls_emit_layers(const ff_hls *h, ff_err *e);
 /* emit_hls_flow.c: tb/, build_prj.tcl, Makefile, connectivity cfg, host/, README */

@@ -32,22 +32,10 @@ const char *ff_hls_platform(const char *part)
     return "";
 }
 
-static void hash_comment(ff_sb *b, const ff_hls *h, const char *lead, const char *what)
-{
-    ff_sb_printf(b, "%s %s\n%s\n", lead, what, lead);
-    const char *p = h->header;
-    while (*p) {
-        const char *nl = strchr(p, '\n');
-        size_t l = nl ? (size_t)(nl - p) : strlen(p);
-        ff_sb_printf(b, "%s %.*s\n", lead, (int)l, p);
-        p += l + (nl ? 1 : 0);
-    }
-}
-
 static void testbench(ff_sb *b, const ff_hls *h)
 {
     const char *T = h->top, *OT = h->tname[h->q->g->output];
-    hash_comment(b, h, "//", "C simulation testbench: golden vectors from the integer reference");
+    ff_hls_comment(b, h, "//", "C simulation testbench: golden vectors from the integer reference");
     ff_sb_printf(b,
         "//\n// usage: tb [INPUT [GOLDEN [TRACE]]]   (defaults: tb_data/tb_input.dat, tb_data/tb_output.dat)\n"
         "// Runs every sample through the Vitis kernel top and the AXI4-Stream IP top and\n"
@@ -129,7 +117,7 @@ static void testbench(ff_sb *b, const ff_hls *h)
 static void tcl(ff_sb *b, const ff_hls *h)
 {
     const char *T = h->top;
-    hash_comment(b, h, "#", "build_prj.tcl: Vitis HLS project for the IP (AXI4-Stream) or the Vitis kernel");
+    ff_hls_comment(b, h, "#", "build_prj.tcl: Vitis HLS project for the IP (AXI4-Stream) or the Vitis kernel");
     ff_sb_printf(b,
         "#\n# Vitis 2024.2 and later (2025.1+ no longer ship vitis_hls):\n"
         "#   vitis-run --mode hls --tcl build_prj.tcl\n"
@@ -187,7 +175,7 @@ static void tcl(ff_sb *b, const ff_hls *h)
 static void makefile(ff_sb *b, const ff_hls *h)
 {
     const char *T = h->top;
-    hash_comment(b, h, "#", "Makefile: Vitis kernel (v++ -c / -l) and XRT host program");
+    ff_hls_comment(b, h, "#", "Makefile: Vitis kernel (v++ -c / -l) and XRT host program");
     long long hz = (long long)(1e9 / h->o->clock_ns + 0.5);
     ff_sb_printf(b,
         "#\n# make hw|hw_emu|sw_emu PLATFORM=<platform>   build %s.xclbin for that target\n"
@@ -252,7 +240,7 @@ static void makefile(ff_sb *b, const ff_hls *h)
 static void connectivity(ff_sb *b, const ff_hls *h)
 {
     const char *T = h->top;
-    hash_comment(b, h, "#", "v++ -l connectivity: one compute unit of the kernel");
+    ff_hls_comment(b, h, "#", "v++ -l connectivity: one compute unit of the kernel");
     ff_sb_printf(b,
         "[connectivity]\n"
         "nk=%s_kernel:1:%s_kernel_1\n"
@@ -265,7 +253,7 @@ static void connectivity(ff_sb *b, const ff_hls *h)
 static void host(ff_sb *b, const ff_hls *h)
 {
     const char *T = h->top;
-    hash_comment(b, h, "/*", "XRT host program (native C API): runs the golden vectors on the kernel");
+    ff_hls_comment(b, h, "/*", "XRT host program (native C API): runs the golden vectors on the kernel");
     ff_sb_printf(b,
         " *\n * usage: %s_host [-x XCLBIN] [-i INPUT] [-g GOLDEN] [-d DEVICE]\n"
         " * Exit status: 0 all outputs bit-exact, 1 mismatches or a device/XRT failure,\n"
@@ -360,7 +348,7 @@ static void host(ff_sb *b, const ff_hls *h)
         "        xrtBOSync(bi, XCL_BO_SYNC_BO_TO_DEVICE, in_bytes, 0);\n"
         "        struct timespec t0, t1;\n        clock_gettime(CLOCK_MONOTONIC, &t0);\n"
         "        xrtRunHandle run = xrtKernelRun(k, bi, bo, (int)n);\n"
-        "        int state = run ? xrtRunWait(run) : -1;\n"
+        "        int state = run ? (int)xrtRunWait(run) : -1;\n"
         "        clock_gettime(CLOCK_MONOTONIC, &t1);\n"
         "        if (run)\n            xrtRunClose(run);\n"
         "        xrtBOSync(bo, XCL_BO_SYNC_BO_FROM_DEVICE, out_bytes, 0);\n"

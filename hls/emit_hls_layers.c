@@ -60,7 +60,10 @@ static void weights_header(ff_sb *b, const ff_hls *h, int ni)
     const ff_node *n = &g->n[ni];
     const ff_qnode *qn = &q->qn[ni];
     const char *L = h->lname[ni];
-    ff_sb_printf(b, "// Constants of layer '%s' (%s): integers of the quantized model.\n", n->name, ff_op_name(n->op));
+    char what[256];
+    snprintf(what, sizeof what, "Constants of layer '%s' (%s): integers of the quantized model", n->name,
+             ff_op_name(n->op));
+    ff_hls_comment(b, h, "//", what);
     ff_sb_printf(b, "#ifndef FF_WEIGHTS_%s_H\n#define FF_WEIGHTS_%s_H\n#include \"../ff_types.h\"\n\n", L, L);
     if (n->op == FF_OP_DENSE || n->op == FF_OP_CONV) {
         int64_t ni_, no;
@@ -576,10 +579,10 @@ int ff_hls_emit_layers(const ff_hls *h, ff_err *e)
     const ff_graph *g = h->q->g;
     ff_sb decl = {0}, body = {0};
     int rc = FF_OK;
-    ff_sb_printf(&decl, "// layers.h: one function per layer, in the order the core calls them.\n");
+    ff_hls_comment(&decl, h, "//", "layers.h: one function per layer, in the order the core calls them");
     ff_sb_printf(&decl, "#ifndef FF_LAYERS_H\n#define FF_LAYERS_H\n#include \"ff_types.h\"\n\n");
-    ff_sb_printf(&body, "// layers.cpp: one function per layer; each computes exactly what fogforge's\n"
-                        "// integer reference (hls/qexec.c) computes for the node.\n");
+    ff_hls_comment(&body, h, "//", "layers.cpp: one function per layer, computing exactly what fogforge's integer "
+                                   "reference (hls/qexec.c) computes for the node");
     ff_sb_printf(&body, "#include \"layers.h\"\n\n");
     for (int k = 0; k < h->nlayers; k++)
         ff_sb_printf(&body, "#include \"weights/%s.h\"\n", h->lname[h->layers[k]]);
