@@ -7,6 +7,7 @@
 #include "exec.h"
 #include "ffq.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -462,6 +463,23 @@ static uint64_t rng_next(uint64_t *s)
     return *s;
 }
 
+typedef struct {
+    const ff_qmodel *q;
+    const int32_t *x;
+    int32_t *y;
+    int64_t from, to, ni, no;
+} ref_job;
+
+static void *ref_run(void *arg)
+{
+    ref_job *j = arg;
+    ff_qplan *p = ff_qplan_new(j->q);
+    for (int64_t k = j->from; k < j->to; k++)
+        ff_qplan_run(p, j->x + k * j->ni, j->y + k * j->no);
+    ff_qplan_free(p);
+    return NULL;
+}
+
 void ff_hls_make_vectors(const ff_qmodel *q, int64_t n, uint64_t seed, int32_t **in, int32_t **out)
 {
     const ff_graph *g = q->g;
@@ -470,7 +488,6 @@ void ff_hls_make_vectors(const ff_qmodel *q, int64_t n, uint64_t seed, int32_t *
     int32_t *x = ff_malloc((size_t)(n * ni) * sizeof *x), *y = ff_malloc((size_t)(n * no) * sizeof *y);
     float *f = ff_malloc((size_t)ni * sizeof *f);
     uint64_t s = seed ? seed : 0x9e3779b97f4a7c15ull;
-    ff_qplan *p = ff_qplan_new(q);
     for (int64_t k = 0; k < n; k++) {
         int32_t *xk = x + k * ni;
         if (k % 4 == 3) { /* anywhere in the input range: saturation paths */
@@ -488,10 +505,17 @@ void ff_hls_make_vectors(const ff_qmodel *q, int64_t n, uint64_t seed, int32_t *
             }
             ff_quantize_input(q, f, xk);
         }
-        ff_qplan_run(p, xk, y + k * no);
     }
-    ff_qplan_free(p);
     free(f);
+    /* the reference outputs, on two threads (one plan each; the model is read-only) */
+    ref_job jobs[2] = {{q, x, y, 0, n / 2, ni, no}, {q, x, y, n / 2, n, ni, no}};
+    pthread_t th;
+    int threaded = n >= 64 && pthread_create(&th, NULL, ref_run, &jobs[0]) == 0;
+    if (!threaded)
+        jobs[1].from = 0;
+    ref_run(&jobs[1]);
+    if (threaded)
+        pthread_join(th, NULL);
     *in = x;
     *out = y;
 }
