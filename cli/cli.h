@@ -21,4 +21,5 @@ int ff_cmd_inspect(int argc, char **argv);
 int ff_cmd_run(int argc, char **argv);
 int ff_cmd_quantize(int argc, char **argv);
 int ff_cmd_gen(int argc, char **argv);
+int ff_cmd_imu(int argc, char **argv);
 #endif

@@ -15,6 +15,7 @@ static const command commands[] = {
     {"run", ff_cmd_run, "run the float reference or the bit-exact integer reference on samples"},
     {"quantize", ff_cmd_quantize, "quantize a model to integer-only arithmetic and write an .ffq file"},
     {"gen", ff_cmd_gen, "generate an accelerator project (rtl, hls, opencl back-ends)"},
+    {"imu", ff_cmd_imu, "write windows of the demo's IMU workload (features or raw) with labels"},
 };
 
 static void usage(FILE *f)
