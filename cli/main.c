@@ -17,6 +17,7 @@ static const command commands[] = {
     {"gen", ff_cmd_gen, "generate an accelerator project (rtl, hls, opencl back-ends)"},
     {"csim", ff_cmd_csim, "C simulation of a generated HLS project with g++, bit for bit against the reference"},
     {"report", ff_cmd_report, "read Vitis HLS / Vivado reports of a project into fogforge's resource JSON"},
+    {"imu", ff_cmd_imu, "write windows of the demo's IMU workload (features or raw) with labels"},
 };
 
 static void usage(FILE *f)
