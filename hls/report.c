@@ -7,6 +7,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,8 @@ static int number(xmlNodePtr n, const char *path, double *v)
     if (!text(n, path, buf, sizeof buf))
         return 0;
     double d = strtod(buf, &end);
+    if (!isfinite(d) || d > 9e15 || d < -9e15)
+        return -1;
     while (*end == ' ')
         end++;
     if (end == buf || (*end && strcmp(end, "ns")))
@@ -84,9 +87,23 @@ static int64_t cycles(xmlNodePtr n, const char *path)
 
 int ff_report_csynth(const char *path, ff_report *r, ff_err *e)
 {
+    char *data;
+    size_t len;
+    int rc = ff_read_file(path, 64u << 20, &data, &len, e);
+    if (rc)
+        return ff_errf(e, FF_EINPUT, "report: cannot read %s", path);
+    rc = ff_report_csynth_mem(data, len, path, r, e);
+    free(data);
+    return rc;
+}
+
+int ff_report_csynth_mem(const char *data, size_t len, const char *path, ff_report *r, ff_err *e)
+{
     xmlSetGenericErrorFunc(NULL, xml_silent);
     xmlSetStructuredErrorFunc(NULL, xml_silent_structured);
-    xmlDocPtr doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (len > INT32_MAX)
+        return ff_errf(e, FF_EINPUT, "report: %s: too large", path);
+    xmlDocPtr doc = xmlReadMemory(data, (int)len, path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (!doc) {
         const xmlError *x = xmlGetLastError();
         if (x && x->line > 0)
@@ -184,15 +201,29 @@ static int util_row(const char *line, char *name, size_t n, double *used)
 
 int ff_report_vivado(const char *path, ff_report *r, ff_err *e)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return ff_errf(e, FF_EINPUT, "report: cannot open %s", path);
+    char *data;
+    size_t len;
+    int rc = ff_read_file(path, 64u << 20, &data, &len, e);
+    if (rc)
+        return ff_errf(e, FF_EINPUT, "report: cannot read %s", path);
+    rc = ff_report_vivado_mem(data, len, path, r, e);
+    free(data);
+    return rc;
+}
+
+int ff_report_vivado_mem(const char *data, size_t len, const char *path, ff_report *r, ff_err *e)
+{
     char line[1024], name[128];
     double v;
     int seen[5] = {0};
     ff_res x = {0};
-    while (fgets(line, sizeof line, f)) {
-        if (!util_row(line, name, sizeof name, &v))
+    for (size_t pos = 0; pos < len;) {
+        size_t l = 0;
+        while (pos + l < len && data[pos + l] != '\n')
+            l++;
+        snprintf(line, sizeof line, "%.*s", (int)(l < sizeof line ? l : sizeof line - 1), data + pos);
+        pos += l + 1;
+        if (!util_row(line, name, sizeof name, &v) || !(v >= 0 && v < 1e12))
             continue;
         int k = -1;
         if (!strcmp(name, "Slice LUTs") || !strcmp(name, "CLB LUTs"))
@@ -211,7 +242,6 @@ int ff_report_vivado(const char *path, ff_report *r, ff_err *e)
         double *dst[5] = {&x.lut, &x.ff, &x.dsp, &x.bram18, &x.uram};
         *dst[k] = k == 3 ? 2 * v : v; /* a 36 Kb tile is two 18 Kb blocks */
     }
-    fclose(f);
     if (!seen[0] || !seen[1])
         return ff_errf(e, FF_EINPUT,
                        "report: %s: no 'Slice LUTs'/'CLB LUTs' and 'Slice Registers'/'CLB Registers' rows "

@@ -29,6 +29,9 @@ typedef struct ff_report {
 int ff_report_csynth(const char *path, ff_report *r, ff_err *e);
 /* Parses a Vivado report_utilization text report into r->vivado. */
 int ff_report_vivado(const char *path, ff_report *r, ff_err *e);
+/* The same from memory (path names the source in messages). */
+int ff_report_csynth_mem(const char *data, size_t len, const char *path, ff_report *r, ff_err *e);
+int ff_report_vivado_mem(const char *data, size_t len, const char *path, ff_report *r, ff_err *e);
 /* Finds and reads the reports under dir (or the one file given): the
  * top-level <top>_csynth.xml (top: NULL = the only one there is) and any
  * Vivado utilization report beside it. */
