@@ -278,11 +278,13 @@ static void dense(ff_sb *b, const ff_hls *h, int ni)
  * the last SPAN input rows (SPAN = the rows one window covers). */
 static void line_buffer_open(ff_sb *b, const ff_hls *h, int ni, geom r, int span)
 {
+    /* every element of a small buffer in registers; a large one one bank per row */
+    int dim = r.W * r.C * span <= 1024 ? 0 : 1;
     ff_sb_printf(b,
                  "    %s lb[%d][%lld]; // line buffer: the last %d input rows\n"
-                 "    PRAGMA_HLS(ARRAY_PARTITION variable=lb complete dim=1)\n"
+                 "    PRAGMA_HLS(ARRAY_PARTITION variable=lb complete dim=%d)\n"
                  "    int next_row = 0;\n",
-                 in_type(h, ni), span, (long long)(r.W * r.C), span);
+                 in_type(h, ni), span, (long long)(r.W * r.C), span, dim);
 }
 
 static void line_buffer_fill(ff_sb *b, const ff_node *n, const char *L, geom r, int span)
