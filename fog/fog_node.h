@@ -53,8 +53,8 @@ int ff_node_open(ff_node **out, const ff_node_cfg *cfg, char *err);
  * counted and, where the task could be addressed, answered. */
 void ff_node_submit(ff_node *n, const uint8_t *wire, size_t len, const uint8_t *route, size_t route_len);
 /* A forwarded task's Result came back (encoded); relays it to the route the
- * task came from. forward_ns: time between forwarding and this result. */
-void ff_node_forward_done(ff_node *n, const uint8_t *result, size_t len, uint64_t forward_ns);
+ * task came from, adding the forwarding time to its network_ns. */
+void ff_node_forward_done(ff_node *n, const uint8_t *result, size_t len);
 /* Answers every forwarded task still unanswered with status (e.g. when the
  * forwarding link died); returns how many. */
 int ff_node_fail_forwarded(ff_node *n, int status, const char *detail);

@@ -22,6 +22,7 @@ struct ent {
     int state;
     uint8_t route[FF_NODE_MAX_ROUTE];
     size_t route_len;
+    uint64_t fwd_ns;       /* when it was forwarded */
     uint8_t *result;
     size_t result_len;
     struct ent *next;      /* bucket chain */
@@ -356,7 +357,10 @@ void ff_node_submit(ff_node *n, const uint8_t *wire, size_t len, const uint8_t *
         pthread_mutex_unlock(&n->mu);
         return;
     }
-    if (verdict == 3 && e) e->state = ENT_FORWARDED;
+    if (verdict == 3 && e) {
+        e->state = ENT_FORWARDED;
+        e->fwd_ns = ff_fog_mono_ns();
+    }
     pthread_mutex_unlock(&n->mu);
     if (verdict == 3) {
         if (n->cfg.forward(n->cfg.user, wire, len) == FF_FOG_OK) {
@@ -405,7 +409,7 @@ void ff_node_submit(ff_node *n, const uint8_t *wire, size_t len, const uint8_t *
     free(j);
 }
 
-void ff_node_forward_done(ff_node *n, const uint8_t *result, size_t len, uint64_t forward_ns)
+void ff_node_forward_done(ff_node *n, const uint8_t *result, size_t len)
 {
     ff_result r;
     char err[FF_FOG_ERRLEN];
@@ -416,13 +420,17 @@ void ff_node_forward_done(ff_node *n, const uint8_t *result, size_t len, uint64_
         ff_log(FF_LOG_WARN, n->cfg.node_id, "bad_forward_result", "bytes=%zu error=\"%s\"", len, err);
         return;
     }
+    pthread_mutex_lock(&n->mu);
+    struct ent *e = ent_find(n, r.robot_id, r.task_id);
+    uint64_t forward_ns = e && e->state == ENT_FORWARDED ? ff_fog_mono_ns() - e->fwd_ns : 0;
+    pthread_mutex_unlock(&n->mu);
     uint64_t inner = r.queue_ns + r.compute_ns + r.network_ns;
     r.network_ns += forward_ns > inner ? forward_ns - inner : 0;
     uint8_t *buf;
     size_t blen;
     int enc = encode_result(&r, &buf, &blen);
     pthread_mutex_lock(&n->mu);
-    struct ent *e = ent_find(n, r.robot_id, r.task_id);
+    e = ent_find(n, r.robot_id, r.task_id);
     uint8_t route[FF_NODE_MAX_ROUTE];
     size_t rl = 0;
     if (e && e->state == ENT_FORWARDED && !enc) {
