@@ -40,6 +40,7 @@ struct edge {
     size_t fq_len[FWD_CAP];
     int fq_head, fq_count;
     volatile int zstop;
+    int cloud_up; /* written by the link thread, read by the forwarder (atomic) */
 };
 
 static void edge_reply(void *user, const uint8_t *route, size_t rl, const uint8_t *buf, size_t len)
@@ -59,7 +60,7 @@ static void edge_reply(void *user, const uint8_t *route, size_t rl, const uint8_
 static int edge_forward(void *user, const uint8_t *task, size_t len)
 {
     struct edge *e = user;
-    if (!e->zc || !ff_zmq_client_connected(e->zc)) return FF_FOG_EFULL;
+    if (!e->zc || !__atomic_load_n(&e->cloud_up, __ATOMIC_ACQUIRE)) return FF_FOG_EFULL;
     uint8_t *copy = malloc(len ? len : 1);
     if (!copy) return FF_FOG_ENOMEM;
     memcpy(copy, task, len);
@@ -135,7 +136,9 @@ static void *zmq_thread(void *arg)
             ff_node_forward_done(e->node, b, l);
             free(b);
         }
-        if (ff_zmq_client_connected(e->zc)) {
+        int up = ff_zmq_client_connected(e->zc);
+        __atomic_store_n(&e->cloud_up, up, __ATOMIC_RELEASE);
+        if (up) {
             down_since = 0;
         } else if (!down_since) {
             down_since = ff_fog_mono_ns();

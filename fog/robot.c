@@ -506,7 +506,9 @@ static void housekeeping(ff_robot *r)
             run_local(r, p);
             continue;
         }
-        if (wall < p->deadline_us && (retry_all || (double)(now - p->last_send_ns) > ra[p->tier])) {
+        /* exponential backoff per task, so an overloaded pool is not hit by a retry storm */
+        double backoff = ra[p->tier] * (double)(1u << (p->attempts > 6 ? 6 : p->attempts - 1));
+        if (wall < p->deadline_us && (retry_all || (double)(now - p->last_send_ns) > backoff)) {
             if (!rs) rs = malloc(MAXRS * sizeof *rs);
             if (rs && nrs < MAXRS) {
                 rs[nrs++] = (struct resend){id, p->in, p->n, p->deadline_us, (uint32_t)p->attempts, p->tier};

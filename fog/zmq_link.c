@@ -58,7 +58,7 @@ int ff_zmq_client_open(ff_zmq_client **out, void *zctx, const char *endpoint, co
         goto syserr;
     char mon_ep[64];
     snprintf(mon_ep, sizeof mon_ep, "inproc://ff-zmq-mon-%p-%d", (void *)c, __atomic_fetch_add(&mon_seq, 1, __ATOMIC_RELAXED));
-    if (zmq_socket_monitor(c->sock, mon_ep, ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED)) goto syserr;
+    if (zmq_socket_monitor(c->sock, mon_ep, ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED)) goto syserr;
     c->mon = zmq_socket(zctx, ZMQ_PAIR);
     if (!c->mon || set_int(c->mon, ZMQ_LINGER, 0) || zmq_connect(c->mon, mon_ep)) goto syserr;
     if (zmq_connect(c->sock, endpoint)) {
@@ -87,7 +87,7 @@ static void drain_monitor(ff_zmq_client *c)
         if (zmq_msg_size(&m) >= 2) {
             uint16_t ev;
             memcpy(&ev, zmq_msg_data(&m), 2);
-            if (ev == ZMQ_EVENT_CONNECTED) c->connected++;
+            if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) c->connected++; /* ready for messages, not just TCP */
             if (ev == ZMQ_EVENT_DISCONNECTED && c->connected > 0) c->connected--;
         }
         int more = zmq_msg_more(&m);

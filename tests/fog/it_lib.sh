@@ -27,7 +27,7 @@ free_port() { $PY -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));pr
 start_broker() {
     for attempt in 1 2 3 4 5; do
         BROKER_PORT=$(free_port)
-        printf 'listener %s 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\npersistence false\n' \
+        printf 'listener %s 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\npersistence false\nmax_queued_messages 100000\n' \
             "$BROKER_PORT" > "$FOG_DIR/mosquitto.conf"
         /usr/sbin/mosquitto -c "$FOG_DIR/mosquitto.conf" > "$FOG_DIR/mosquitto.log" 2>&1 &
         BROKER_PID=$!
