@@ -100,6 +100,9 @@ $(BUILD)/fogd: tests/fog/fogd.c $(BUILD)/libfogforge-asan.a
 $(BUILD)/fogd-bench: tests/fog/fogd.c $(BUILD)/libfogforge.a
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libfogforge.a $(LIBS)
 
+$(BUILD)/fogbench: tests/fog/fogbench.c $(BUILD)/libfogforge.a
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libfogforge.a $(LIBS)
+
 unit: $(UNIT_BIN) $(BUILD)/fogd
 
 deps:

@@ -75,6 +75,7 @@ struct ff_robot {
     uint64_t sent, completed, ok, errors, lost, missed, rejected, retries, hedged, duplicates, local_fallbacks,
         refused, completions_dropped;
     uint64_t node_count[MAX_NODES];
+    uint64_t first_submit_ns, last_done_ns;
     uint64_t by_tier[FF_TIER_COUNT];
 };
 
@@ -180,6 +181,7 @@ static void complete(ff_robot *r, uint64_t id, int status, int tier, const char 
     c.n_out = n_out < 16 ? n_out : 16;
     if (out && c.n_out) memcpy(c.out, out, c.n_out * sizeof(int32_t));
     r->completed++;
+    r->last_done_ns = now_ns;
     if (status == FF_STATUS_OK) {
         r->ok++;
         if (tier >= 0 && tier < FF_TIER_COUNT) {
@@ -407,6 +409,7 @@ int ff_robot_submit(ff_robot *r, const int32_t *in, size_t n, uint64_t *task_id,
     p->in = copy;
     p->n = n;
     p->submit_ns = ff_fog_mono_ns();
+    if (!r->first_submit_ns) r->first_submit_ns = p->submit_ns;
     p->deadline_us = ff_fog_wall_us() + (uint64_t)(r->cfg.deadline_ms * 1000.0);
     p->hedge = -1;
     r->outstanding++;
@@ -599,12 +602,14 @@ int ff_robot_summary_json(ff_robot *r, char *buf, size_t cap)
     } while (0)
     OUT("{\"robot\":\"%s\",\"policy\":\"%s\",\"bundle\":\"%s\",\"deadline_ms\":%g,\"sent\":%llu,\"completed\":%llu,"
         "\"ok\":%llu,\"errors\":%llu,\"lost\":%llu,\"deadline_misses\":%llu,\"outstanding\":%zu,\"rejected\":%llu,"
-        "\"retries\":%llu,\"hedged\":%llu,\"duplicates\":%llu,\"local_fallbacks\":%llu,\"refused\":%llu,\"tiers\":{",
+        "\"retries\":%llu,\"hedged\":%llu,\"duplicates\":%llu,\"local_fallbacks\":%llu,\"refused\":%llu,"
+        "\"duration_s\":%.6f,\"tiers\":{",
         r->cfg.robot_id, ff_sched_policy_name(r->cfg.policy), r->cfg.bundle, r->cfg.deadline_ms,
         (unsigned long long)r->sent, (unsigned long long)r->completed, (unsigned long long)r->ok,
         (unsigned long long)r->errors, (unsigned long long)r->lost, (unsigned long long)r->missed, r->outstanding,
         (unsigned long long)r->rejected, (unsigned long long)r->retries, (unsigned long long)r->hedged,
-        (unsigned long long)r->duplicates, (unsigned long long)r->local_fallbacks, (unsigned long long)r->refused);
+        (unsigned long long)r->duplicates, (unsigned long long)r->local_fallbacks, (unsigned long long)r->refused,
+        r->last_done_ns > r->first_submit_ns ? (double)(r->last_done_ns - r->first_submit_ns) / 1e9 : 0.0);
     for (int t = 0; t < FF_TIER_COUNT; t++) {
         struct lat *l = &r->lat[t];
         double *s = l->n ? malloc(l->n * sizeof *s) : NULL;

@@ -153,11 +153,13 @@ int ff_cmd_robot(int argc, char **argv)
             next += period;
             if (now > next + 1000000000ull) next = now; /* fell far behind: do not burst */
         } else {
+            /* ZeroMQ replies are timed when this thread reads them, so near
+             * the next send it naps in 50 us steps rather than one long sleep */
             uint64_t wait = next - now;
             if (wait >= 2000000u) ff_robot_poll(r, (int)(wait / 1000000u) - 1 > 10 ? 10 : (int)(wait / 1000000u) - 1);
             else {
                 ff_robot_poll(r, 0);
-                if (wait > 50000u) sleep_ns(wait - 50000u);
+                sleep_ns(wait < 50000u ? wait : 50000u);
             }
         }
         while (ff_robot_next(r, &done)) {
@@ -172,8 +174,10 @@ int ff_cmd_robot(int argc, char **argv)
     }
     /* drain: every task either completes or is declared lost after its grace */
     uint64_t drain_end = ff_fog_mono_ns() + (uint64_t)((c.deadline_ms + c.grace_ms) * 1e6) + 500000000ull;
-    while (ff_robot_poll(r, 1) > 0 && !ff_daemon_stop && ff_fog_mono_ns() < drain_end)
+    while (ff_robot_poll(r, 0) > 0 && !ff_daemon_stop && ff_fog_mono_ns() < drain_end) {
         while (ff_robot_next(r, &done)) {}
+        sleep_ns(50000u);
+    }
     while (ff_robot_next(r, &done)) {}
     char *js = malloc(8192);
     if (js && ff_robot_summary_json(r, js, 8192) == FF_FOG_OK) printf("%s\n", js);

@@ -23,11 +23,11 @@ start_broker || { fail fog_broker_starts "no broker"; exit 0; }
 # one worker and a queue of one: a burst cannot fit, the edge forwards
 start_edge edge-f --workers 1 --queue 1 --cloud "tcp://127.0.0.1:$CPORT" || fail fog_edge_f_online "no online status"
 out=$FOG_DIR/fwd.json
-"$FOGD" robot --broker "$BROKER" --policy edge --rate 20000 --count 2000 --deadline 2000 --id r-fwd \
+"$FOGD" robot --broker "$BROKER" --policy edge --rate 20000 --count 400 --deadline 3000 --id r-fwd \
     > "$out" 2> "$FOG_DIR/robot2.log"
 cc=$(jget "$out" tiers.cloud.count); ec=$(jget "$out" tiers.edge.count); lost=$(jget "$out" lost); done_=$(jget "$out" completed)
 fwd=$(node_status edge-f | $PY -c 'import json,sys; print(json.load(sys.stdin)["forwarded"])' 2>/dev/null)
-if [ "$done_" = 2000 ] && [ "$lost" = 0 ] && [ -n "$cc" ] && [ "$cc" -gt 0 ] && [ -n "$fwd" ] && [ "$fwd" -gt 0 ]; then
+if [ "$done_" = 400 ] && [ "$lost" = 0 ] && [ -n "$cc" ] && [ "$cc" -gt 0 ] && [ -n "$fwd" ] && [ "$fwd" -gt 0 ]; then
     pass fog_overloaded_edge_forwards_to_cloud
 else
     fail fog_overloaded_edge_forwards_to_cloud "cloud=$cc edge=$ec forwarded=$fwd $(cat "$out")"
