@@ -42,7 +42,7 @@ PYEOF
 }
 
 PORT=$(free_port)
-printf 'listener %s 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\npersistence false\nmax_queued_messages 100000\nmax_inflight_messages 1000\n' "$PORT" > "$DIR/m.conf"
+printf 'listener %s 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\npersistence false\nmax_queued_messages 100000\nmax_inflight_messages 0\n' "$PORT" > "$DIR/m.conf"
 /usr/sbin/mosquitto -c "$DIR/m.conf" > "$DIR/m.log" 2>&1 &
 PIDS="$PIDS $!"
 BROKER=tcp://127.0.0.1:$PORT
@@ -52,6 +52,7 @@ while ! mosquitto_pub -h 127.0.0.1 -p "$PORT" -t x -m x 2>/dev/null && [ $i -lt 
 emit "$("$BENCH" mqtt "$BROKER" 2000 1)"
 emit "$("$BENCH" mqtt "$BROKER" 30 0)"
 emit "$("$BENCH" zmq 2000)"
+emit "$("$BENCH" burst "$BROKER" 20000)"
 
 start_edge() {
     "$FOGD" edge --broker "$BROKER" --id "$1" --workers 2 --log-level warn "$@" 2>>"$DIR/edge.log" &

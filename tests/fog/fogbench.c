@@ -74,6 +74,40 @@ static int mqtt_floor(const char *uri, int n, int nodelay)
     return 0;
 }
 
+static volatile int arrived;
+static void count_msg(void *u, const char *t, const uint8_t *p, size_t l, const ff_mqtt_props *pr)
+{
+    __atomic_add_fetch(&arrived, 1, __ATOMIC_RELEASE);
+}
+
+/* One client publishes n QoS 1 messages back to back; another counts them. */
+static int mqtt_burst(const char *uri, int n)
+{
+    ff_mqtt_cfg c;
+    char err[FF_FOG_ERRLEN];
+    ff_mqtt_cfg_init(&c);
+    snprintf(c.uri, sizeof c.uri, "%s", uri);
+    ff_mqtt *sub, *pub;
+    snprintf(c.client_id, sizeof c.client_id, "burst-sub-%d", (int)getpid());
+    if (ff_mqtt_open(&sub, &c, count_msg, NULL, NULL, err)) return fprintf(stderr, "fogbench: %s\n", err), 1;
+    snprintf(c.client_id, sizeof c.client_id, "burst-pub-%d", (int)getpid());
+    if (ff_mqtt_open(&pub, &c, NULL, NULL, NULL, err)) return fprintf(stderr, "fogbench: %s\n", err), 1;
+    ff_mqtt_subscribe(sub, "fogforge/v1/bench/burst", 1, err);
+    uint8_t payload[96] = {0};
+    uint64_t t0 = ff_fog_mono_ns();
+    int failed = 0;
+    for (int i = 0; i < n; i++)
+        if (ff_mqtt_publish(pub, "fogforge/v1/bench/burst", payload, sizeof payload, 1, 0, NULL, NULL)) failed++;
+    uint64_t t1 = ff_fog_mono_ns();
+    while (__atomic_load_n(&arrived, __ATOMIC_ACQUIRE) < n - failed && ff_fog_mono_ns() - t0 < 30000000000ull) usleep(100);
+    uint64_t t2 = ff_fog_mono_ns();
+    printf("{\"what\":\"mqtt_qos1_burst\",\"n\":%d,\"publish_failed\":%d,\"arrived\":%d,\"enqueue_s\":%.4f,\"all_arrived_s\":%.4f,\"msgs_per_s\":%.0f}\n",
+           n, failed, arrived, (double)(t1 - t0) / 1e9, (double)(t2 - t0) / 1e9, (double)arrived / ((double)(t2 - t0) / 1e9));
+    ff_mqtt_close(pub);
+    ff_mqtt_close(sub);
+    return 0;
+}
+
 static void *router_echo(void *arg)
 {
     ff_zmq_server *s = arg;
@@ -126,6 +160,7 @@ int main(int argc, char **argv)
 {
     ff_log_set_level(FF_LOG_WARN);
     if (argc >= 4 && !strcmp(argv[1], "mqtt")) return mqtt_floor(argv[2], atoi(argv[3]), argc >= 5 ? atoi(argv[4]) : 1);
+    if (argc >= 4 && !strcmp(argv[1], "burst")) return mqtt_burst(argv[2], atoi(argv[3]));
     if (argc >= 3 && !strcmp(argv[1], "zmq")) return zmq_floor(atoi(argv[2]));
     fprintf(stderr, "usage: fogbench mqtt URI N [nodelay] | fogbench zmq N\n");
     return 2;

@@ -27,7 +27,7 @@ free_port() { $PY -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));pr
 start_broker() {
     for attempt in 1 2 3 4 5; do
         BROKER_PORT=$(free_port)
-        printf 'listener %s 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\npersistence false\nmax_queued_messages 100000\n' \
+        printf 'listener %s 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\npersistence false\nmax_queued_messages 100000\nmax_inflight_messages 0\n' \
             "$BROKER_PORT" > "$FOG_DIR/mosquitto.conf"
         /usr/sbin/mosquitto -c "$FOG_DIR/mosquitto.conf" > "$FOG_DIR/mosquitto.log" 2>&1 &
         BROKER_PID=$!
@@ -75,3 +75,11 @@ jget() { $PY -c 'import json,sys
 v=json.load(open(sys.argv[1]))
 for k in sys.argv[2].split("."): v=v[k]
 print(v)' "$1" "$2" 2>/dev/null; }
+
+# fog_sanitizers_clean NAME: stops every started process (SIGTERM, so ASan's
+# leak check runs at exit) and passes when no daemon log reports an error.
+fog_sanitizers_clean() {
+    fog_cleanup
+    bad=$(grep -l -E "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$FOG_DIR"/*.log 2>/dev/null)
+    if [ -z "$bad" ]; then pass "$1"; else fail "$1" "$(for f in $bad; do basename "$f"; grep -m 3 -E 'ERROR|runtime error|#[0-9] ' "$f"; done | head -c 600)"; fi
+}

@@ -52,3 +52,5 @@ i=0
 while kill -0 $C 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 wait $C
 if [ $? = 0 ] && [ $i -lt 50 ]; then pass fog_cloud_stops_cleanly_on_sigterm; else fail fog_cloud_stops_cleanly_on_sigterm "waited ${i}00ms"; fi
+
+fog_sanitizers_clean fog_cloud_daemons_sanitizer_clean

@@ -67,3 +67,5 @@ pub -f "$FOG_DIR/fresh.bin" -D PUBLISH response-topic fogforge/v1/result/fresh
 sleep 0.6
 if [ "$(count_of executed)" = $((before + 1)) ]; then pass fog_edge_serves_fresh_task_after_stall
 else fail fog_edge_serves_fresh_task_after_stall "executed=$(count_of executed) want $((before + 1))"; fi
+
+fog_sanitizers_clean fog_expiry_malformed_daemons_sanitizer_clean

@@ -48,3 +48,5 @@ else
 fi
 if grep -q 'event=node_offline.*node=edge-a' "$FOG_DIR/robot.log"; then pass fog_robot_sees_last_will_of_killed_edge
 else fail fog_robot_sees_last_will_of_killed_edge "$(grep -c . "$FOG_DIR/robot.log") log lines, none node_offline"; fi
+
+fog_sanitizers_clean fog_failover_daemons_sanitizer_clean

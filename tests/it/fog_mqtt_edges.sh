@@ -59,8 +59,4 @@ if [ $i -lt 50 ] && [ "$erc" = 0 ] && wait_status edge-a offline && grep -q 'eve
 else
     fail fog_edge_stops_cleanly_on_sigterm "rc=$erc waited=${i}00ms $(tail -n 2 "$FOG_DIR/edge-a.log")"
 fi
-if grep -q "ERROR: \(AddressSanitizer\|LeakSanitizer\)" "$FOG_DIR"/*.log; then
-    fail fog_daemons_sanitizer_clean "$(grep -l Sanitizer "$FOG_DIR"/*.log)"
-else
-    pass fog_daemons_sanitizer_clean
-fi
+fog_sanitizers_clean fog_mqtt_edges_daemons_sanitizer_clean
