@@ -223,7 +223,7 @@ int ff_cmd_edge(int argc, char **argv)
     pthread_rwlock_init(&e->life, NULL);
     pthread_mutex_init(&e->fmu, NULL);
     e->pipe_fd[0] = e->pipe_fd[1] = -1;
-    int exit_code = 0;
+    int exit_code = 0, started = 0;
 
     /* node */
     ff_node_cfg nc;
@@ -298,6 +298,7 @@ int ff_cmd_edge(int argc, char **argv)
     publish_status(e, "online");
     ff_log(FF_LOG_INFO, id, "edge_start", "broker=%s bundles=%s workers=%d queue=%d cloud=%s", broker, bundles, workers,
            queue, cloud[0] ? cloud : "none");
+    started = 1;
     uint64_t next_status = ff_fog_mono_ns() + (uint64_t)status_ms * 1000000u;
     while (!ff_daemon_stop) {
         usleep(20000);
@@ -327,7 +328,8 @@ out:
             if (s.queue_depth) usleep(1000);
         } while (s.queue_depth && ff_fog_mono_ns() < end);
         ff_node_status_json(e->node, "offline", final_js, sizeof final_js);
-        ff_log(FF_LOG_INFO, id, "edge_stop", "received=%llu executed=%llu expired=%llu malformed=%llu duplicates=%llu "
+        if (started)
+            ff_log(FF_LOG_INFO, id, "edge_stop", "received=%llu executed=%llu expired=%llu malformed=%llu duplicates=%llu "
                "rejected=%llu forwarded=%llu unknown_bundle=%llu errors=%llu",
                (unsigned long long)s.received, (unsigned long long)s.executed, (unsigned long long)s.expired,
                (unsigned long long)s.malformed, (unsigned long long)s.duplicates, (unsigned long long)s.rejected,
