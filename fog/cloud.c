@@ -63,7 +63,7 @@ static void flush_out(struct cloud *c)
         char err[FF_FOG_ERRLEN];
         if (c->srv && ff_zmq_server_send(c->srv, &m->peer, m->data, m->len, err)) {
             c->dropped_replies++;
-            ff_log(FF_LOG_WARN, c->id, "reply_dropped", "error=\"%s\"", err);
+            ff_fog_log(FF_FOG_LOG_WARN, c->id, "reply_dropped", "error=\"%s\"", err);
         }
         free(m);
         m = nx;
@@ -75,29 +75,29 @@ int ff_cmd_cloud(int argc, char **argv)
     char bind[256] = "", bundle_dir[512] = ".", bundles[512] = FF_EXEC_MLP_BUNDLE, backend[32] = "auto";
     char id[FF_MSG_MAX_ID + 1] = "", loglevel[16] = "info";
     int workers = 4, queue = 1024, hwm = 1000;
-    const ff_opt opts[] = {
-        {"bind", FF_OPT_STR, bind, sizeof bind, 0, 0, "tcp://HOST:PORT", "ZeroMQ endpoint to bind (required)"},
-        {"bundles", FF_OPT_STR, bundle_dir, sizeof bundle_dir, 0, 0, "DIR", "directory holding the bundles (default .)"},
-        {"bundle", FF_OPT_STR, bundles, sizeof bundles, 0, 0, "NAMES", "comma-separated bundles to serve (default jet-tagger)"},
-        {"backend", FF_OPT_STR, backend, sizeof backend, 0, 0, "B", "auto|cpu|opencl|verilator|xrt (default auto)"},
-        {"workers", FF_OPT_INT, &workers, 0, 1, 1024, "N", "worker threads (default 4)"},
-        {"queue", FF_OPT_INT, &queue, 0, 1, 1000000, "N", "queue capacity before rejecting (default 1024)"},
-        {"hwm", FF_OPT_INT, &hwm, 0, 1, 1000000, "N", "ZeroMQ high-water mark per peer (default 1000)"},
-        {"id", FF_OPT_STR, id, sizeof id, 0, 0, "NODE", "node id (default cloud-<pid>)"},
-        {"log-level", FF_OPT_STR, loglevel, sizeof loglevel, 0, 0, "L", "debug|info|warn|error|off (default info)"},
+    const ff_fog_opt opts[] = {
+        {"bind", FF_FOG_OPT_STR, bind, sizeof bind, 0, 0, "tcp://HOST:PORT", "ZeroMQ endpoint to bind (required)"},
+        {"bundles", FF_FOG_OPT_STR, bundle_dir, sizeof bundle_dir, 0, 0, "DIR", "directory holding the bundles (default .)"},
+        {"bundle", FF_FOG_OPT_STR, bundles, sizeof bundles, 0, 0, "NAMES", "comma-separated bundles to serve (default jet-tagger)"},
+        {"backend", FF_FOG_OPT_STR, backend, sizeof backend, 0, 0, "B", "auto|cpu|opencl|verilator|xrt (default auto)"},
+        {"workers", FF_FOG_OPT_INT, &workers, 0, 1, 1024, "N", "worker threads (default 4)"},
+        {"queue", FF_FOG_OPT_INT, &queue, 0, 1, 1000000, "N", "queue capacity before rejecting (default 1024)"},
+        {"hwm", FF_FOG_OPT_INT, &hwm, 0, 1, 1000000, "N", "ZeroMQ high-water mark per peer (default 1000)"},
+        {"id", FF_FOG_OPT_STR, id, sizeof id, 0, 0, "NODE", "node id (default cloud-<pid>)"},
+        {"log-level", FF_FOG_OPT_STR, loglevel, sizeof loglevel, 0, 0, "L", "debug|info|warn|error|off (default info)"},
     };
     char err[FF_FOG_ERRLEN];
-    int rc = ff_opts_parse(opts, (int)(sizeof opts / sizeof opts[0]), argc, argv, "cloud",
+    int rc = ff_fog_opts_parse(opts, (int)(sizeof opts / sizeof opts[0]), argc, argv, "cloud",
                            "--bind tcp://HOST:PORT [--bundles DIR] [--workers N]", err);
     if (rc == 1) return 0;
     if (rc) return ff_daemon_fail(rc, err);
     if (!bind[0]) return ff_daemon_fail(FF_FOG_EINPUT, "missing option: --bind tcp://HOST:PORT");
     int lvl;
-    if (ff_log_parse_level(loglevel, &lvl)) {
+    if (ff_fog_log_parse_level(loglevel, &lvl)) {
         snprintf(err, sizeof err, "bad log level: %s", loglevel);
         return ff_daemon_fail(FF_FOG_EINPUT, err);
     }
-    ff_log_set_level(lvl);
+    ff_fog_log_set_level(lvl);
     if (!id[0]) snprintf(id, sizeof id, "cloud-%d", (int)getpid());
 
     struct cloud c;
@@ -107,10 +107,10 @@ int ff_cmd_cloud(int argc, char **argv)
     if (pipe(c.pipe_fd)) return ff_daemon_fail(FF_FOG_ESYS, "cannot create pipe");
     for (int i = 0; i < 2; i++) fcntl(c.pipe_fd[i], F_SETFL, fcntl(c.pipe_fd[i], F_GETFL) | O_NONBLOCK);
     int exit_code = 0;
-    ff_node *node = NULL;
+    ff_fog_node *node = NULL;
     void *zctx = zmq_ctx_new();
 
-    ff_node_cfg nc;
+    ff_fog_node_cfg nc;
     memset(&nc, 0, sizeof nc);
     snprintf(nc.node_id, sizeof nc.node_id, "%s", id);
     nc.tier = FF_TIER_CLOUD;
@@ -120,11 +120,11 @@ int ff_cmd_cloud(int argc, char **argv)
     nc.backend = backend;
     char *save = NULL, blist[512];
     snprintf(blist, sizeof blist, "%s", bundles);
-    for (char *b = strtok_r(blist, ",", &save); b && nc.n_bundles < FF_NODE_MAX_BUNDLES; b = strtok_r(NULL, ",", &save))
+    for (char *b = strtok_r(blist, ",", &save); b && nc.n_bundles < FF_FOG_NODE_MAX_BUNDLES; b = strtok_r(NULL, ",", &save))
         nc.bundles[nc.n_bundles++] = b;
     nc.reply = cloud_reply;
     nc.user = &c;
-    if ((rc = ff_node_open(&node, &nc, err))) {
+    if ((rc = ff_fog_node_open(&node, &nc, err))) {
         exit_code = ff_daemon_fail(rc, err);
         goto out;
     }
@@ -136,7 +136,7 @@ int ff_cmd_cloud(int argc, char **argv)
         goto out;
     }
     ff_daemon_signals_install();
-    ff_log(FF_LOG_INFO, id, "cloud_start", "bind=%s bundles=%s workers=%d queue=%d", ff_zmq_server_endpoint(c.srv),
+    ff_fog_log(FF_FOG_LOG_INFO, id, "cloud_start", "bind=%s bundles=%s workers=%d queue=%d", ff_zmq_server_endpoint(c.srv),
            bundles, workers, queue);
     while (!ff_daemon_stop) {
         zmq_pollitem_t it[2] = {{ff_zmq_server_socket(c.srv), 0, ZMQ_POLLIN, 0}, {NULL, c.pipe_fd[0], ZMQ_POLLIN, 0}};
@@ -150,14 +150,14 @@ int ff_cmd_cloud(int argc, char **argv)
             uint8_t *b;
             size_t l;
             if (ff_zmq_server_recv(c.srv, &peer, &b, &l, 0, NULL)) break;
-            ff_node_submit(node, b, l, peer.id, peer.len);
+            ff_fog_node_submit(node, b, l, peer.id, peer.len);
             free(b);
         }
         flush_out(&c);
     }
-    ff_log(FF_LOG_INFO, id, "cloud_stopping", NULL);
+    ff_fog_log(FF_FOG_LOG_INFO, id, "cloud_stopping", NULL);
 out:
-    if (node) ff_node_close(node, 1000); /* replies of drained tasks land in the outbox */
+    if (node) ff_fog_node_close(node, 1000); /* replies of drained tasks land in the outbox */
     flush_out(&c);
     ff_zmq_server_close(c.srv);
     zmq_ctx_term(zctx);

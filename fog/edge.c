@@ -25,7 +25,7 @@
 struct edge {
     char id[FF_MSG_MAX_ID + 1];
     char status_topic[160];
-    ff_node *node;
+    ff_fog_node *node;
     ff_mqtt *mq;
     pthread_rwlock_t life;   /* readers: message callbacks; writer: shutdown */
     int closing;
@@ -54,7 +54,7 @@ static void edge_reply(void *user, const uint8_t *route, size_t rl, const uint8_
     p.corr_len = rl - (size_t)(nul + 1 - route);
     char err[FF_FOG_ERRLEN];
     if (ff_mqtt_publish(e->mq, (const char *)route, buf, len, 1, 0, &p, err))
-        ff_log(FF_LOG_WARN, e->id, "reply_failed", "error=\"%s\"", err);
+        ff_fog_log(FF_FOG_LOG_WARN, e->id, "reply_failed", "error=\"%s\"", err);
 }
 
 static int edge_forward(void *user, const uint8_t *task, size_t len)
@@ -83,10 +83,10 @@ static int edge_forward(void *user, const uint8_t *task, size_t len)
 /* The forward link refused a task: answer it as rejected through the node. */
 static void reject_forward(struct edge *e, const uint8_t *task, size_t len, const char *why)
 {
-    ff_task t;
+    ff_msg_task t;
     char err[FF_FOG_ERRLEN];
     if (ff_msg_task_decode(task, len, &t, err)) return;
-    ff_result r;
+    ff_msg_result r;
     memset(&r, 0, sizeof r);
     r.task_id = t.task_id;
     snprintf(r.robot_id, sizeof r.robot_id, "%s", t.robot_id);
@@ -97,10 +97,10 @@ static void reject_forward(struct edge *e, const uint8_t *task, size_t len, cons
     uint8_t *buf;
     size_t blen;
     if (ff_msg_result_encode(&r, &buf, &blen, NULL) == 0) {
-        ff_node_forward_done(e->node, buf, blen);
+        ff_fog_node_forward_done(e->node, buf, blen);
         free(buf);
     }
-    ff_task_free(&t);
+    ff_msg_task_free(&t);
 }
 
 static void *zmq_thread(void *arg)
@@ -133,7 +133,7 @@ static void *zmq_thread(void *arg)
             uint8_t *b;
             size_t l;
             if (ff_zmq_client_recv(e->zc, &b, &l, 0, NULL)) break;
-            ff_node_forward_done(e->node, b, l);
+            ff_fog_node_forward_done(e->node, b, l);
             free(b);
         }
         int up = ff_zmq_client_connected(e->zc);
@@ -143,8 +143,8 @@ static void *zmq_thread(void *arg)
         } else if (!down_since) {
             down_since = ff_fog_mono_ns();
         } else if (ff_fog_mono_ns() - down_since > 1000000000ull) {
-            int n = ff_node_fail_forwarded(e->node, FF_STATUS_REJECTED_QUEUE_FULL, "rejected: cloud link down");
-            if (n) ff_log(FF_LOG_WARN, e->id, "cloud_down", "failed_forwarded=%d", n);
+            int n = ff_fog_node_fail_forwarded(e->node, FF_STATUS_REJECTED_QUEUE_FULL, "rejected: cloud link down");
+            if (n) ff_fog_log(FF_FOG_LOG_WARN, e->id, "cloud_down", "failed_forwarded=%d", n);
         }
     }
     return NULL;
@@ -153,7 +153,7 @@ static void *zmq_thread(void *arg)
 static void edge_on_msg(void *user, const char *topic, const uint8_t *payload, size_t len, const ff_mqtt_props *p)
 {
     struct edge *e = user;
-    uint8_t route[FF_NODE_MAX_ROUTE];
+    uint8_t route[FF_FOG_NODE_MAX_ROUTE];
     size_t rl = 0;
     if (p->response_topic) {
         size_t tl = strlen(p->response_topic);
@@ -164,16 +164,16 @@ static void edge_on_msg(void *user, const char *topic, const uint8_t *payload, s
         }
     }
     pthread_rwlock_rdlock(&e->life);
-    if (!e->closing) ff_node_submit(e->node, payload, len, route, rl);
+    if (!e->closing) ff_fog_node_submit(e->node, payload, len, route, rl);
     pthread_rwlock_unlock(&e->life);
 }
 
 static void publish_status(struct edge *e, const char *state)
 {
     char js[1500], err[FF_FOG_ERRLEN];
-    if (ff_node_status_json(e->node, state, js, sizeof js)) return;
+    if (ff_fog_node_status_json(e->node, state, js, sizeof js)) return;
     if (ff_mqtt_publish(e->mq, e->status_topic, js, strlen(js), 1, 1, NULL, err))
-        ff_log(FF_LOG_WARN, e->id, "status_failed", "error=\"%s\"", err);
+        ff_fog_log(FF_FOG_LOG_WARN, e->id, "status_failed", "error=\"%s\"", err);
 }
 
 int ff_cmd_edge(int argc, char **argv)
@@ -182,37 +182,37 @@ int ff_cmd_edge(int argc, char **argv)
     char cloud[256] = "", id[FF_MSG_MAX_ID + 1] = "", user[64] = "", pass[128] = "", ca[256] = "", cert[256] = "",
          key[256] = "", loglevel[16] = "info";
     int workers = 2, queue = 256, status_ms = 500, insecure = 0, nodelay = 1, no_nodelay = 0;
-    const ff_opt opts[] = {
-        {"broker", FF_OPT_STR, broker, sizeof broker, 0, 0, "URL", "MQTT broker, tcp://HOST:PORT or ssl://HOST:PORT (required)"},
-        {"bundles", FF_OPT_STR, bundle_dir, sizeof bundle_dir, 0, 0, "DIR", "directory holding the bundles (default .)"},
-        {"bundle", FF_OPT_STR, bundles, sizeof bundles, 0, 0, "NAMES", "comma-separated bundles to serve (default jet-tagger)"},
-        {"backend", FF_OPT_STR, backend, sizeof backend, 0, 0, "B", "auto|cpu|opencl|verilator|xrt (default auto)"},
-        {"workers", FF_OPT_INT, &workers, 0, 1, 256, "N", "worker threads (default 2)"},
-        {"queue", FF_OPT_INT, &queue, 0, 1, 1000000, "N", "queue capacity before forwarding/rejecting (default 256)"},
-        {"cloud", FF_OPT_STR, cloud, sizeof cloud, 0, 0, "tcp://HOST:PORT", "cloud tier to forward to over ZeroMQ"},
-        {"id", FF_OPT_STR, id, sizeof id, 0, 0, "NODE", "node id (default edge-<pid>)"},
-        {"status-interval-ms", FF_OPT_INT, &status_ms, 0, 10, 600000, "MS", "status publish period (default 500)"},
-        {"username", FF_OPT_STR, user, sizeof user, 0, 0, "USER", "MQTT username"},
-        {"password", FF_OPT_STR, pass, sizeof pass, 0, 0, "PASS", "MQTT password"},
-        {"ca-file", FF_OPT_STR, ca, sizeof ca, 0, 0, "PEM", "TLS trust store"},
-        {"cert", FF_OPT_STR, cert, sizeof cert, 0, 0, "PEM", "TLS client certificate"},
-        {"key", FF_OPT_STR, key, sizeof key, 0, 0, "PEM", "TLS client key"},
-        {"tls-insecure", FF_OPT_FLAG, &insecure, 0, 0, 0, NULL, "do not verify the broker certificate"},
-        {"no-nodelay", FF_OPT_FLAG, &no_nodelay, 0, 0, 0, NULL, "leave Nagle on (for benchmarks only)"},
-        {"log-level", FF_OPT_STR, loglevel, sizeof loglevel, 0, 0, "L", "debug|info|warn|error|off (default info)"},
+    const ff_fog_opt opts[] = {
+        {"broker", FF_FOG_OPT_STR, broker, sizeof broker, 0, 0, "URL", "MQTT broker, tcp://HOST:PORT or ssl://HOST:PORT (required)"},
+        {"bundles", FF_FOG_OPT_STR, bundle_dir, sizeof bundle_dir, 0, 0, "DIR", "directory holding the bundles (default .)"},
+        {"bundle", FF_FOG_OPT_STR, bundles, sizeof bundles, 0, 0, "NAMES", "comma-separated bundles to serve (default jet-tagger)"},
+        {"backend", FF_FOG_OPT_STR, backend, sizeof backend, 0, 0, "B", "auto|cpu|opencl|verilator|xrt (default auto)"},
+        {"workers", FF_FOG_OPT_INT, &workers, 0, 1, 256, "N", "worker threads (default 2)"},
+        {"queue", FF_FOG_OPT_INT, &queue, 0, 1, 1000000, "N", "queue capacity before forwarding/rejecting (default 256)"},
+        {"cloud", FF_FOG_OPT_STR, cloud, sizeof cloud, 0, 0, "tcp://HOST:PORT", "cloud tier to forward to over ZeroMQ"},
+        {"id", FF_FOG_OPT_STR, id, sizeof id, 0, 0, "NODE", "node id (default edge-<pid>)"},
+        {"status-interval-ms", FF_FOG_OPT_INT, &status_ms, 0, 10, 600000, "MS", "status publish period (default 500)"},
+        {"username", FF_FOG_OPT_STR, user, sizeof user, 0, 0, "USER", "MQTT username"},
+        {"password", FF_FOG_OPT_STR, pass, sizeof pass, 0, 0, "PASS", "MQTT password"},
+        {"ca-file", FF_FOG_OPT_STR, ca, sizeof ca, 0, 0, "PEM", "TLS trust store"},
+        {"cert", FF_FOG_OPT_STR, cert, sizeof cert, 0, 0, "PEM", "TLS client certificate"},
+        {"key", FF_FOG_OPT_STR, key, sizeof key, 0, 0, "PEM", "TLS client key"},
+        {"tls-insecure", FF_FOG_OPT_FLAG, &insecure, 0, 0, 0, NULL, "do not verify the broker certificate"},
+        {"no-nodelay", FF_FOG_OPT_FLAG, &no_nodelay, 0, 0, 0, NULL, "leave Nagle on (for benchmarks only)"},
+        {"log-level", FF_FOG_OPT_STR, loglevel, sizeof loglevel, 0, 0, "L", "debug|info|warn|error|off (default info)"},
     };
     char err[FF_FOG_ERRLEN];
-    int rc = ff_opts_parse(opts, (int)(sizeof opts / sizeof opts[0]), argc, argv, "edge",
+    int rc = ff_fog_opts_parse(opts, (int)(sizeof opts / sizeof opts[0]), argc, argv, "edge",
                            "--broker URL [--bundles DIR] [--backend B] [--workers N] [--cloud tcp://HOST:PORT]", err);
     if (rc == 1) return 0;
     if (rc) return ff_daemon_fail(rc, err);
     if (!broker[0]) return ff_daemon_fail(FF_FOG_EINPUT, "missing option: --broker URL");
     int lvl;
-    if (ff_log_parse_level(loglevel, &lvl)) {
+    if (ff_fog_log_parse_level(loglevel, &lvl)) {
         snprintf(err, sizeof err, "bad log level: %s", loglevel);
         return ff_daemon_fail(FF_FOG_EINPUT, err);
     }
-    ff_log_set_level(lvl);
+    ff_fog_log_set_level(lvl);
     nodelay = !no_nodelay;
     if (!id[0]) snprintf(id, sizeof id, "edge-%d", (int)getpid());
 
@@ -226,7 +226,7 @@ int ff_cmd_edge(int argc, char **argv)
     int exit_code = 0, started = 0;
 
     /* node */
-    ff_node_cfg nc;
+    ff_fog_node_cfg nc;
     memset(&nc, 0, sizeof nc);
     snprintf(nc.node_id, sizeof nc.node_id, "%s", id);
     nc.tier = FF_TIER_EDGE;
@@ -236,12 +236,12 @@ int ff_cmd_edge(int argc, char **argv)
     nc.backend = backend;
     char *save = NULL, blist[512];
     snprintf(blist, sizeof blist, "%s", bundles);
-    for (char *b = strtok_r(blist, ",", &save); b && nc.n_bundles < FF_NODE_MAX_BUNDLES; b = strtok_r(NULL, ",", &save))
+    for (char *b = strtok_r(blist, ",", &save); b && nc.n_bundles < FF_FOG_NODE_MAX_BUNDLES; b = strtok_r(NULL, ",", &save))
         nc.bundles[nc.n_bundles++] = b;
     nc.reply = edge_reply;
     nc.forward = cloud[0] ? edge_forward : NULL;
     nc.user = e;
-    if ((rc = ff_node_open(&e->node, &nc, err))) {
+    if ((rc = ff_fog_node_open(&e->node, &nc, err))) {
         exit_code = ff_daemon_fail(rc, err);
         goto out;
     }
@@ -296,7 +296,7 @@ int ff_cmd_edge(int argc, char **argv)
         }
     }
     publish_status(e, "online");
-    ff_log(FF_LOG_INFO, id, "edge_start", "broker=%s bundles=%s workers=%d queue=%d cloud=%s", broker, bundles, workers,
+    ff_fog_log(FF_FOG_LOG_INFO, id, "edge_start", "broker=%s bundles=%s workers=%d queue=%d cloud=%s", broker, bundles, workers,
            queue, cloud[0] ? cloud : "none");
     started = 1;
     uint64_t next_status = ff_fog_mono_ns() + (uint64_t)status_ms * 1000000u;
@@ -307,7 +307,7 @@ int ff_cmd_edge(int argc, char **argv)
             next_status = ff_fog_mono_ns() + (uint64_t)status_ms * 1000000u;
         }
     }
-    ff_log(FF_LOG_INFO, id, "edge_stopping", NULL);
+    ff_fog_log(FF_FOG_LOG_INFO, id, "edge_stopping", NULL);
 out:
     if (e->node) {
         pthread_rwlock_wrlock(&e->life);
@@ -320,21 +320,21 @@ out:
     }
     char final_js[1500] = "";
     if (e->node) {
-        ff_node_fail_forwarded(e->node, FF_STATUS_REJECTED_QUEUE_FULL, "rejected: edge shutting down");
-        ff_node_stats s;
+        ff_fog_node_fail_forwarded(e->node, FF_STATUS_REJECTED_QUEUE_FULL, "rejected: edge shutting down");
+        ff_fog_node_stats s;
         uint64_t end = ff_fog_mono_ns() + 2000000000ull;
         do {
-            ff_node_get_stats(e->node, &s);
+            ff_fog_node_get_stats(e->node, &s);
             if (s.queue_depth) usleep(1000);
         } while (s.queue_depth && ff_fog_mono_ns() < end);
-        ff_node_status_json(e->node, "offline", final_js, sizeof final_js);
+        ff_fog_node_status_json(e->node, "offline", final_js, sizeof final_js);
         if (started)
-            ff_log(FF_LOG_INFO, id, "edge_stop", "received=%llu executed=%llu expired=%llu malformed=%llu duplicates=%llu "
+            ff_fog_log(FF_FOG_LOG_INFO, id, "edge_stop", "received=%llu executed=%llu expired=%llu malformed=%llu duplicates=%llu "
                "rejected=%llu forwarded=%llu unknown_bundle=%llu errors=%llu",
                (unsigned long long)s.received, (unsigned long long)s.executed, (unsigned long long)s.expired,
                (unsigned long long)s.malformed, (unsigned long long)s.duplicates, (unsigned long long)s.rejected,
                (unsigned long long)s.forwarded, (unsigned long long)s.unknown_bundle, (unsigned long long)s.errors);
-        ff_node_close(e->node, 0);
+        ff_fog_node_close(e->node, 0);
     }
     if (e->mq) {
         char js[256];

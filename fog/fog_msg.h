@@ -29,14 +29,14 @@ enum ff_status {
 enum ff_tier { FF_TIER_LOCAL = 0, FF_TIER_EDGE = 1, FF_TIER_CLOUD = 2, FF_TIER_COUNT = 3 };
 
 /* An int32 tensor (int8 wire tensors are widened on decode). */
-typedef struct ff_tensor {
+typedef struct ff_msg_tensor {
     uint32_t ndim;
     uint32_t shape[FF_MSG_MAX_DIMS];
     int32_t *data;   /* owned; n elements */
     size_t n;
-} ff_tensor;
+} ff_msg_tensor;
 
-typedef struct ff_task {
+typedef struct ff_msg_task {
     uint64_t task_id;
     char robot_id[FF_MSG_MAX_ID + 1];
     char bundle[FF_MSG_MAX_ID + 1];
@@ -46,10 +46,10 @@ typedef struct ff_task {
     uint32_t priority;
     uint64_t sent_us;
     uint32_t attempt;
-    ff_tensor input;
-} ff_task;
+    ff_msg_tensor input;
+} ff_msg_task;
 
-typedef struct ff_result {
+typedef struct ff_msg_result {
     uint64_t task_id;
     char robot_id[FF_MSG_MAX_ID + 1];
     int status;            /* enum ff_status */
@@ -58,26 +58,26 @@ typedef struct ff_result {
     int tier;              /* enum ff_tier */
     uint64_t queue_ns, compute_ns, network_ns;
     uint32_t queue_depth;
-    ff_tensor output;
-} ff_result;
+    ff_msg_tensor output;
+} ff_msg_result;
 
-const char *ff_status_name(int status);
-const char *ff_tier_name(int tier);
+const char *ff_msg_status_name(int status);
+const char *ff_msg_tier_name(int tier);
 
 /* Allocates t->data for n elements, shape [n]. */
-int ff_tensor_alloc(ff_tensor *t, size_t n, char *err);
-void ff_tensor_free(ff_tensor *t);
-void ff_task_free(ff_task *t);
-void ff_result_free(ff_result *r);
+int ff_msg_tensor_alloc(ff_msg_tensor *t, size_t n, char *err);
+void ff_msg_tensor_free(ff_msg_tensor *t);
+void ff_msg_task_free(ff_msg_task *t);
+void ff_msg_result_free(ff_msg_result *r);
 
 /* Encode into a malloc'd buffer (*out, *out_len); caller frees with free(). */
-int ff_msg_task_encode(const ff_task *t, uint8_t **out, size_t *out_len, char *err);
-int ff_msg_result_encode(const ff_result *r, uint8_t **out, size_t *out_len, char *err);
+int ff_msg_task_encode(const ff_msg_task *t, uint8_t **out, size_t *out_len, char *err);
+int ff_msg_result_encode(const ff_msg_result *r, uint8_t **out, size_t *out_len, char *err);
 
 /* Decode; on success the struct owns its tensor (free with ff_*_free).
  * On failure nothing is left allocated and FF_FOG_EINPUT (malformed or over a
  * limit) or FF_FOG_ENOMEM is returned. If the task id could be read before
  * the failure, *t has task_id and robot_id filled (for an error reply). */
-int ff_msg_task_decode(const uint8_t *buf, size_t len, ff_task *t, char *err);
-int ff_msg_result_decode(const uint8_t *buf, size_t len, ff_result *r, char *err);
+int ff_msg_task_decode(const uint8_t *buf, size_t len, ff_msg_task *t, char *err);
+int ff_msg_result_decode(const uint8_t *buf, size_t len, ff_msg_result *r, char *err);
 #endif

@@ -8,14 +8,14 @@
 
 #include "fog_err.h"
 
-static int min_level = FF_LOG_INFO;
+static int min_level = FF_FOG_LOG_INFO;
 static const char *const names[] = {"debug", "info", "warn", "error", "off"};
 
-void ff_log_set_level(int level) { min_level = level; }
+void ff_fog_log_set_level(int level) { min_level = level; }
 
-int ff_log_parse_level(const char *s, int *level)
+int ff_fog_log_parse_level(const char *s, int *level)
 {
-    for (int i = 0; i <= FF_LOG_OFF; i++)
+    for (int i = 0; i <= FF_FOG_LOG_OFF; i++)
         if (s && strcmp(s, names[i]) == 0) {
             *level = i;
             return FF_FOG_OK;
@@ -23,9 +23,9 @@ int ff_log_parse_level(const char *s, int *level)
     return FF_FOG_EINPUT;
 }
 
-void ff_log(int level, const char *comp, const char *event, const char *fmt, ...)
+void ff_fog_log(int level, const char *comp, const char *event, const char *fmt, ...)
 {
-    if (level < min_level || level < 0 || level >= FF_LOG_OFF) return;
+    if (level < min_level || level < 0 || level >= FF_FOG_LOG_OFF) return;
     char line[1024];
     uint64_t us = ff_fog_wall_us();
     int n = snprintf(line, sizeof line, "ts=%llu.%06llu level=%s comp=%s event=%s", (unsigned long long)(us / 1000000u),

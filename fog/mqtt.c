@@ -135,7 +135,7 @@ static void do_subscribe(ff_mqtt *m, const char *topic, int qos)
     MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
     int rc = MQTTAsync_subscribe(m->h, topic, qos, &ro);
     if (rc != MQTTASYNC_SUCCESS)
-        ff_log(FF_LOG_WARN, "mqtt", "subscribe_failed", "topic=%s rc=%d", topic, rc);
+        ff_fog_log(FF_FOG_LOG_WARN, "mqtt", "subscribe_failed", "topic=%s rc=%d", topic, rc);
 }
 
 static void on_connected(void *ctx, char *cause)
@@ -150,7 +150,7 @@ static void on_connected(void *ctx, char *cause)
     int n = m->nsubs;
     pthread_mutex_unlock(&m->mu);
     for (int i = 0; i < n; i++) do_subscribe(m, m->subs[i], m->sub_qos[i]);
-    ff_log(FF_LOG_INFO, "mqtt", "connected", "client=%s broker=%s nodelay_sockets=%d reconnect=%d", m->cfg.client_id,
+    ff_fog_log(FF_FOG_LOG_INFO, "mqtt", "connected", "client=%s broker=%s nodelay_sockets=%d reconnect=%d", m->cfg.client_id,
            m->cfg.uri, nd, cause && strstr(cause, "reconnect") ? 1 : 0);
     if (m->on_conn) m->on_conn(m->user, 1);
 }
@@ -161,7 +161,7 @@ static void on_lost(void *ctx, char *cause)
     pthread_mutex_lock(&m->mu);
     m->connected = 0;
     pthread_mutex_unlock(&m->mu);
-    ff_log(FF_LOG_WARN, "mqtt", "connection_lost", "client=%s cause=\"%s\"", m->cfg.client_id, cause ? cause : "");
+    ff_fog_log(FF_FOG_LOG_WARN, "mqtt", "connection_lost", "client=%s cause=\"%s\"", m->cfg.client_id, cause ? cause : "");
     if (m->on_conn) m->on_conn(m->user, 0);
 }
 
@@ -171,7 +171,7 @@ static void on_disconnected(void *ctx, MQTTProperties *props, enum MQTTReasonCod
     pthread_mutex_lock(&m->mu);
     m->connected = 0;
     pthread_mutex_unlock(&m->mu);
-    ff_log(FF_LOG_WARN, "mqtt", "server_disconnect", "client=%s reason=%d", m->cfg.client_id, (int)rc);
+    ff_fog_log(FF_FOG_LOG_WARN, "mqtt", "server_disconnect", "client=%s reason=%d", m->cfg.client_id, (int)rc);
     if (m->on_conn) m->on_conn(m->user, 0);
 }
 
@@ -339,7 +339,7 @@ int ff_mqtt_open(ff_mqtt **out, const ff_mqtt_cfg *cfg, ff_mqtt_on_msg on_msg, f
         pthread_mutex_unlock(&m->mu);
         if (ok) break;
         if (ff_fog_mono_ns() + (uint64_t)backoff_ms * 1000000u > give_up) break;
-        ff_log(FF_LOG_INFO, "mqtt", "connect_retry", "client=%s broker=%s error=\"%s\" backoff_ms=%d",
+        ff_fog_log(FF_FOG_LOG_INFO, "mqtt", "connect_retry", "client=%s broker=%s error=\"%s\" backoff_ms=%d",
                m->cfg.client_id, cfg->uri, m->last_error, backoff_ms);
         usleep((useconds_t)backoff_ms * 1000u);
         backoff_ms = backoff_ms * 2 > 2000 ? 2000 : backoff_ms * 2;

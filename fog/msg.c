@@ -11,7 +11,7 @@
 
 #define MAX_UNKNOWN_FIELDS 32u
 
-const char *ff_status_name(int s)
+const char *ff_msg_status_name(int s)
 {
     switch (s) {
     case FF_STATUS_OK: return "ok";
@@ -24,7 +24,7 @@ const char *ff_status_name(int s)
     }
 }
 
-const char *ff_tier_name(int t)
+const char *ff_msg_tier_name(int t)
 {
     switch (t) {
     case FF_TIER_LOCAL: return "local";
@@ -34,7 +34,7 @@ const char *ff_tier_name(int t)
     }
 }
 
-int ff_tensor_alloc(ff_tensor *t, size_t n, char *err)
+int ff_msg_tensor_alloc(ff_msg_tensor *t, size_t n, char *err)
 {
     memset(t, 0, sizeof *t);
     if (n > FF_MSG_MAX_ELEMS)
@@ -48,7 +48,7 @@ int ff_tensor_alloc(ff_tensor *t, size_t n, char *err)
     return FF_FOG_OK;
 }
 
-void ff_tensor_free(ff_tensor *t)
+void ff_msg_tensor_free(ff_msg_tensor *t)
 {
     if (!t) return;
     free(t->data);
@@ -56,8 +56,8 @@ void ff_tensor_free(ff_tensor *t)
     t->n = 0;
 }
 
-void ff_task_free(ff_task *t) { if (t) ff_tensor_free(&t->input); }
-void ff_result_free(ff_result *r) { if (r) ff_tensor_free(&r->output); }
+void ff_msg_task_free(ff_msg_task *t) { if (t) ff_msg_tensor_free(&t->input); }
+void ff_msg_result_free(ff_msg_result *r) { if (r) ff_msg_tensor_free(&r->output); }
 
 /* ---- wire pre-scan ---- */
 
@@ -229,7 +229,7 @@ static void budget_free(void *data, void *p) { (void)data; free(p); }
 
 /* ---- tensor conversion ---- */
 
-static int tensor_from_pb(const Fogforge__V1__Tensor *pb, ff_tensor *t, char *err)
+static int tensor_from_pb(const Fogforge__V1__Tensor *pb, ff_msg_tensor *t, char *err)
 {
     memset(t, 0, sizeof *t);
     if (!pb) return FF_FOG_OK;
@@ -256,7 +256,7 @@ static int tensor_from_pb(const Fogforge__V1__Tensor *pb, ff_tensor *t, char *er
             return ff_fog_fail(err, FF_FOG_EINPUT, "tensor shape holds %llu elements but data has %zu",
                                (unsigned long long)prod, n);
     }
-    int rc = ff_tensor_alloc(t, n, err);
+    int rc = ff_msg_tensor_alloc(t, n, err);
     if (rc) return rc;
     if (pb->n_shape) {
         t->ndim = (uint32_t)pb->n_shape;
@@ -276,7 +276,7 @@ static int tensor_from_pb(const Fogforge__V1__Tensor *pb, ff_tensor *t, char *er
 }
 
 /* Fills pb (pointing into caller-provided storage) from t. */
-static int tensor_to_pb(const ff_tensor *t, Fogforge__V1__Tensor *pb, uint32_t *shape, uint8_t **bytes, char *err)
+static int tensor_to_pb(const ff_msg_tensor *t, Fogforge__V1__Tensor *pb, uint32_t *shape, uint8_t **bytes, char *err)
 {
     fogforge__v1__tensor__init(pb);
     *bytes = NULL;
@@ -337,7 +337,7 @@ static int pack_out(const ProtobufCMessage *m, uint8_t **out, size_t *out_len, c
     return FF_FOG_OK;
 }
 
-int ff_msg_task_encode(const ff_task *t, uint8_t **out, size_t *out_len, char *err)
+int ff_msg_task_encode(const ff_msg_task *t, uint8_t **out, size_t *out_len, char *err)
 {
     int rc;
     if ((rc = check_id(t->robot_id, "robot id", FF_MSG_MAX_ID, err)) ||
@@ -367,7 +367,7 @@ int ff_msg_task_encode(const ff_task *t, uint8_t **out, size_t *out_len, char *e
     return rc;
 }
 
-int ff_msg_result_encode(const ff_result *r, uint8_t **out, size_t *out_len, char *err)
+int ff_msg_result_encode(const ff_msg_result *r, uint8_t **out, size_t *out_len, char *err)
 {
     int rc;
     if ((rc = check_id(r->robot_id, "robot id", FF_MSG_MAX_ID, err)) ||
@@ -413,7 +413,7 @@ static void salvage_ids(const uint8_t *buf, size_t len, uint64_t *id, char *robo
     }
 }
 
-int ff_msg_task_decode(const uint8_t *buf, size_t len, ff_task *t, char *err)
+int ff_msg_task_decode(const uint8_t *buf, size_t len, ff_msg_task *t, char *err)
 {
     memset(t, 0, sizeof *t);
     if (!buf && len) return ff_fog_fail(err, FF_FOG_EINPUT, "malformed message: no buffer");
@@ -458,7 +458,7 @@ out:
     return rc;
 }
 
-int ff_msg_result_decode(const uint8_t *buf, size_t len, ff_result *r, char *err)
+int ff_msg_result_decode(const uint8_t *buf, size_t len, ff_msg_result *r, char *err)
 {
     memset(r, 0, sizeof *r);
     if (!buf && len) return ff_fog_fail(err, FF_FOG_EINPUT, "malformed message: no buffer");

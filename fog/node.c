@@ -20,7 +20,7 @@ struct ent {
     char robot[FF_MSG_MAX_ID + 1];
     uint64_t task_id;
     int state;
-    uint8_t route[FF_NODE_MAX_ROUTE];
+    uint8_t route[FF_FOG_NODE_MAX_ROUTE];
     size_t route_len;
     uint64_t fwd_ns;       /* when it was forwarded */
     uint8_t *result;
@@ -30,16 +30,16 @@ struct ent {
 };
 
 struct job {
-    ff_task task;
+    ff_msg_task task;
     ff_exec *exec;
-    uint8_t route[FF_NODE_MAX_ROUTE];
+    uint8_t route[FF_FOG_NODE_MAX_ROUTE];
     size_t route_len;
     uint64_t recv_ns;
 };
 
-struct ff_node {
-    ff_node_cfg cfg;
-    ff_exec execs[FF_NODE_MAX_BUNDLES];
+struct ff_fog_node {
+    ff_fog_node_cfg cfg;
+    ff_exec execs[FF_FOG_NODE_MAX_BUNDLES];
     int n_exec;
     pthread_mutex_t mu;
     pthread_cond_t cv_work;
@@ -52,7 +52,7 @@ struct ff_node {
     struct ent *buckets[DEDUP_BUCKETS];
     struct ent *fifo_head, *fifo_tail;
     size_t n_ent;
-    ff_node_stats st;
+    ff_fog_node_stats st;
 };
 
 static uint32_t key_hash(const char *robot, uint64_t id)
@@ -64,21 +64,21 @@ static uint32_t key_hash(const char *robot, uint64_t id)
     return (uint32_t)(h % DEDUP_BUCKETS);
 }
 
-static struct ent *ent_find(ff_node *n, const char *robot, uint64_t id)
+static struct ent *ent_find(ff_fog_node *n, const char *robot, uint64_t id)
 {
     for (struct ent *e = n->buckets[key_hash(robot, id)]; e; e = e->next)
         if (e->task_id == id && strcmp(e->robot, robot) == 0) return e;
     return NULL;
 }
 
-static void ent_unlink(ff_node *n, struct ent *e)
+static void ent_unlink(ff_fog_node *n, struct ent *e)
 {
     struct ent **pp = &n->buckets[key_hash(e->robot, e->task_id)];
     while (*pp && *pp != e) pp = &(*pp)->next;
     if (*pp) *pp = e->next;
 }
 
-static struct ent *ent_add(ff_node *n, const char *robot, uint64_t id)
+static struct ent *ent_add(ff_fog_node *n, const char *robot, uint64_t id)
 {
     while (n->n_ent >= DEDUP_MAX && n->fifo_head) {
         struct ent *old = n->fifo_head;
@@ -103,11 +103,11 @@ static struct ent *ent_add(ff_node *n, const char *robot, uint64_t id)
 }
 
 /* Encodes a result; on failure falls back to a bare INTERNAL result. */
-static int encode_result(const ff_result *r, uint8_t **buf, size_t *len)
+static int encode_result(const ff_msg_result *r, uint8_t **buf, size_t *len)
 {
     char err[FF_FOG_ERRLEN];
     if (ff_msg_result_encode(r, buf, len, err) == FF_FOG_OK) return 0;
-    ff_result f;
+    ff_msg_result f;
     memset(&f, 0, sizeof f);
     f.task_id = r->task_id;
     snprintf(f.robot_id, sizeof f.robot_id, "%s", r->robot_id);
@@ -116,7 +116,7 @@ static int encode_result(const ff_result *r, uint8_t **buf, size_t *len)
     return ff_msg_result_encode(&f, buf, len, NULL);
 }
 
-static void fill_result_head(ff_node *n, ff_result *r, uint64_t task_id, const char *robot, int status,
+static void fill_result_head(ff_fog_node *n, ff_msg_result *r, uint64_t task_id, const char *robot, int status,
                              const char *detail)
 {
     memset(r, 0, sizeof *r);
@@ -130,10 +130,10 @@ static void fill_result_head(ff_node *n, ff_result *r, uint64_t task_id, const c
 
 /* Replies with a non-OK status. When cache is set, the (robot, task) entry
  * keeps the reply so a retry gets the same answer. Caller holds no lock. */
-static void reply_status(ff_node *n, uint64_t task_id, const char *robot, int status, const char *detail,
+static void reply_status(ff_fog_node *n, uint64_t task_id, const char *robot, int status, const char *detail,
                          const uint8_t *route, size_t route_len, int cache)
 {
-    ff_result r;
+    ff_msg_result r;
     fill_result_head(n, &r, task_id, robot, status, detail);
     uint8_t *buf;
     size_t len;
@@ -155,16 +155,16 @@ static void reply_status(ff_node *n, uint64_t task_id, const char *robot, int st
     free(buf);
 }
 
-static ff_exec *find_exec(ff_node *n, const char *bundle)
+static ff_exec *find_exec(ff_fog_node *n, const char *bundle)
 {
     for (int i = 0; i < n->n_exec; i++)
         if (strcmp(n->execs[i].bundle, bundle) == 0) return &n->execs[i];
     return NULL;
 }
 
-static void run_job(ff_node *n, struct job *j)
+static void run_job(ff_fog_node *n, struct job *j)
 {
-    ff_result r;
+    ff_msg_result r;
     uint64_t start = ff_fog_mono_ns();
     if (ff_fog_wall_us() > j->task.deadline_us) {
         pthread_mutex_lock(&n->mu);
@@ -178,11 +178,11 @@ static void run_job(ff_node *n, struct job *j)
     size_t n_out = j->exec->ops->n_out(j->exec->ctx);
     char err[FF_FOG_ERRLEN];
     uint64_t compute_ns = 0;
-    int rc = ff_tensor_alloc(&r.output, n_out, err);
+    int rc = ff_msg_tensor_alloc(&r.output, n_out, err);
     if (rc == 0)
         rc = ff_exec_infer(j->exec, j->task.input.data, j->task.input.n, r.output.data, n_out, &compute_ns, err);
     if (rc) {
-        ff_tensor_free(&r.output);
+        ff_msg_tensor_free(&r.output);
         pthread_mutex_lock(&n->mu);
         n->st.errors++;
         pthread_mutex_unlock(&n->mu);
@@ -198,7 +198,7 @@ static void run_job(ff_node *n, struct job *j)
     uint8_t *buf;
     size_t len;
     int enc = encode_result(&r, &buf, &len);
-    ff_result_free(&r);
+    ff_msg_result_free(&r);
     if (enc) return;
     pthread_mutex_lock(&n->mu);
     n->st.executed++;
@@ -220,7 +220,7 @@ static void run_job(ff_node *n, struct job *j)
 
 static void *worker_main(void *arg)
 {
-    ff_node *n = arg;
+    ff_fog_node *n = arg;
     pthread_mutex_lock(&n->mu);
     for (;;) {
         while (n->count == 0 && !n->stopping) pthread_cond_wait(&n->cv_work, &n->mu);
@@ -231,7 +231,7 @@ static void *worker_main(void *arg)
         n->running++;
         pthread_mutex_unlock(&n->mu);
         run_job(n, j);
-        ff_task_free(&j->task);
+        ff_msg_task_free(&j->task);
         free(j);
         pthread_mutex_lock(&n->mu);
         n->running--;
@@ -241,13 +241,13 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-int ff_node_open(ff_node **out, const ff_node_cfg *cfg, char *err)
+int ff_fog_node_open(ff_fog_node **out, const ff_fog_node_cfg *cfg, char *err)
 {
     *out = NULL;
     if (!cfg->reply) return ff_fog_fail(err, FF_FOG_EINPUT, "node needs a reply callback");
-    if (cfg->n_bundles < 1 || cfg->n_bundles > FF_NODE_MAX_BUNDLES)
-        return ff_fog_fail(err, FF_FOG_EINPUT, "node needs 1..%d bundles, got %d", FF_NODE_MAX_BUNDLES, cfg->n_bundles);
-    ff_node *n = calloc(1, sizeof *n);
+    if (cfg->n_bundles < 1 || cfg->n_bundles > FF_FOG_NODE_MAX_BUNDLES)
+        return ff_fog_fail(err, FF_FOG_EINPUT, "node needs 1..%d bundles, got %d", FF_FOG_NODE_MAX_BUNDLES, cfg->n_bundles);
+    ff_fog_node *n = calloc(1, sizeof *n);
     if (!n) return ff_fog_fail(err, FF_FOG_ENOMEM, "out of memory: node");
     n->cfg = *cfg;
     if (n->cfg.workers <= 0) n->cfg.workers = 2;
@@ -276,7 +276,7 @@ int ff_node_open(ff_node **out, const ff_node_cfg *cfg, char *err)
     pthread_cond_init(&n->cv_idle, NULL);
     for (int i = 0; i < n->cfg.workers; i++) {
         if (pthread_create(&n->threads[i], NULL, worker_main, n)) {
-            ff_node_close(n, 0);
+            ff_fog_node_close(n, 0);
             return ff_fog_fail(err, FF_FOG_ESYS, "cannot start worker thread %d", i);
         }
         n->n_threads++;
@@ -291,11 +291,11 @@ fail:
     return rc;
 }
 
-void ff_node_submit(ff_node *n, const uint8_t *wire, size_t len, const uint8_t *route, size_t route_len)
+void ff_fog_node_submit(ff_fog_node *n, const uint8_t *wire, size_t len, const uint8_t *route, size_t route_len)
 {
     char err[FF_FOG_ERRLEN];
     uint64_t recv_ns = ff_fog_mono_ns();
-    if (route_len > FF_NODE_MAX_ROUTE) route_len = 0; /* cannot answer */
+    if (route_len > FF_FOG_NODE_MAX_ROUTE) route_len = 0; /* cannot answer */
     struct job *j = calloc(1, sizeof *j);
     if (!j) return;
     int rc = ff_msg_task_decode(wire, len, &j->task, err);
@@ -304,12 +304,12 @@ void ff_node_submit(ff_node *n, const uint8_t *wire, size_t len, const uint8_t *
     if (rc) {
         n->st.malformed++;
         pthread_mutex_unlock(&n->mu);
-        ff_log(FF_LOG_WARN, n->cfg.node_id, "malformed_task", "bytes=%zu error=\"%s\"", len, err);
+        ff_fog_log(FF_FOG_LOG_WARN, n->cfg.node_id, "malformed_task", "bytes=%zu error=\"%s\"", len, err);
         reply_status(n, j->task.task_id, j->task.robot_id, FF_STATUS_MALFORMED, err, route, route_len, 0);
         free(j);
         return;
     }
-    ff_task *t = &j->task;
+    ff_msg_task *t = &j->task;
     struct ent *e = ent_find(n, t->robot_id, t->task_id);
     if (e) {
         n->st.duplicates++;
@@ -321,7 +321,7 @@ void ff_node_submit(ff_node *n, const uint8_t *wire, size_t len, const uint8_t *
             if (route_len) n->cfg.reply(n->cfg.user, route, route_len, cached, cl);
             free(cached);
         }
-        ff_task_free(t);
+        ff_msg_task_free(t);
         free(j);
         return;
     }
@@ -397,7 +397,7 @@ void ff_node_submit(ff_node *n, const uint8_t *wire, size_t len, const uint8_t *
         reply_status(n, t->task_id, t->robot_id, FF_STATUS_REJECTED_QUEUE_FULL, "rejected: queue full", route,
                      route_len, 0);
     } else if (verdict == 1) {
-        ff_log(FF_LOG_INFO, n->cfg.node_id, "task_expired", "robot=%s task=%llu late_us=%llu", t->robot_id,
+        ff_fog_log(FF_FOG_LOG_INFO, n->cfg.node_id, "task_expired", "robot=%s task=%llu late_us=%llu", t->robot_id,
                (unsigned long long)t->task_id, (unsigned long long)(ff_fog_wall_us() - t->deadline_us));
         reply_status(n, t->task_id, t->robot_id, FF_STATUS_EXPIRED, "expired before it could run", route, route_len, 1);
     } else {
@@ -405,19 +405,19 @@ void ff_node_submit(ff_node *n, const uint8_t *wire, size_t len, const uint8_t *
         snprintf(d, sizeof d, "bundle not served here: %s", t->bundle);
         reply_status(n, t->task_id, t->robot_id, FF_STATUS_UNKNOWN_BUNDLE, d, route, route_len, 1);
     }
-    ff_task_free(t);
+    ff_msg_task_free(t);
     free(j);
 }
 
-void ff_node_forward_done(ff_node *n, const uint8_t *result, size_t len)
+void ff_fog_node_forward_done(ff_fog_node *n, const uint8_t *result, size_t len)
 {
-    ff_result r;
+    ff_msg_result r;
     char err[FF_FOG_ERRLEN];
     if (ff_msg_result_decode(result, len, &r, err)) {
         pthread_mutex_lock(&n->mu);
         n->st.errors++;
         pthread_mutex_unlock(&n->mu);
-        ff_log(FF_LOG_WARN, n->cfg.node_id, "bad_forward_result", "bytes=%zu error=\"%s\"", len, err);
+        ff_fog_log(FF_FOG_LOG_WARN, n->cfg.node_id, "bad_forward_result", "bytes=%zu error=\"%s\"", len, err);
         return;
     }
     pthread_mutex_lock(&n->mu);
@@ -431,7 +431,7 @@ void ff_node_forward_done(ff_node *n, const uint8_t *result, size_t len)
     int enc = encode_result(&r, &buf, &blen);
     pthread_mutex_lock(&n->mu);
     e = ent_find(n, r.robot_id, r.task_id);
-    uint8_t route[FF_NODE_MAX_ROUTE];
+    uint8_t route[FF_FOG_NODE_MAX_ROUTE];
     size_t rl = 0;
     if (e && e->state == ENT_FORWARDED && !enc) {
         rl = e->route_len;
@@ -453,14 +453,14 @@ void ff_node_forward_done(ff_node *n, const uint8_t *result, size_t len)
     pthread_mutex_unlock(&n->mu);
     if (rl) n->cfg.reply(n->cfg.user, route, rl, buf, blen);
     if (!enc) free(buf);
-    ff_result_free(&r);
+    ff_msg_result_free(&r);
 }
 
-int ff_node_fail_forwarded(ff_node *n, int status, const char *detail)
+int ff_fog_node_fail_forwarded(ff_fog_node *n, int status, const char *detail)
 {
     int count = 0;
     for (;;) {
-        uint8_t route[FF_NODE_MAX_ROUTE];
+        uint8_t route[FF_FOG_NODE_MAX_ROUTE];
         size_t rl = 0;
         char robot[FF_MSG_MAX_ID + 1];
         uint64_t id = 0;
@@ -486,7 +486,7 @@ int ff_node_fail_forwarded(ff_node *n, int status, const char *detail)
     return count;
 }
 
-void ff_node_get_stats(ff_node *n, ff_node_stats *s)
+void ff_fog_node_get_stats(ff_fog_node *n, ff_fog_node_stats *s)
 {
     pthread_mutex_lock(&n->mu);
     *s = n->st;
@@ -494,10 +494,10 @@ void ff_node_get_stats(ff_node *n, ff_node_stats *s)
     pthread_mutex_unlock(&n->mu);
 }
 
-int ff_node_status_json(ff_node *n, const char *state, char *buf, size_t cap)
+int ff_fog_node_status_json(ff_fog_node *n, const char *state, char *buf, size_t cap)
 {
-    ff_node_stats s;
-    ff_node_get_stats(n, &s);
+    ff_fog_node_stats s;
+    ff_fog_node_get_stats(n, &s);
     char bundles[600] = "";
     size_t o = 0;
     for (int i = 0; i < n->n_exec && o < sizeof bundles - 80; i++)
@@ -507,7 +507,7 @@ int ff_node_status_json(ff_node *n, const char *state, char *buf, size_t cap)
                      "\"service_ewma_us\":%.1f,\"bundles\":[%s],\"backends\":[\"%s\"],\"received\":%llu,"
                      "\"executed\":%llu,\"expired\":%llu,\"malformed\":%llu,\"duplicates\":%llu,\"rejected\":%llu,"
                      "\"forwarded\":%llu,\"unknown_bundle\":%llu,\"errors\":%llu}",
-                     n->cfg.node_id, ff_tier_name(n->cfg.tier), state, (unsigned long long)ff_fog_wall_us(),
+                     n->cfg.node_id, ff_msg_tier_name(n->cfg.tier), state, (unsigned long long)ff_fog_wall_us(),
                      s.queue_depth, s.workers, s.service_ewma_us, bundles,
                      n->cfg.backend ? n->cfg.backend : "auto", (unsigned long long)s.received,
                      (unsigned long long)s.executed, (unsigned long long)s.expired, (unsigned long long)s.malformed,
@@ -517,7 +517,7 @@ int ff_node_status_json(ff_node *n, const char *state, char *buf, size_t cap)
     return w > 0 && (size_t)w < cap ? FF_FOG_OK : FF_FOG_EINPUT;
 }
 
-void ff_node_close(ff_node *n, int drain_ms)
+void ff_fog_node_close(ff_fog_node *n, int drain_ms)
 {
     if (!n) return;
     pthread_mutex_lock(&n->mu);
@@ -534,7 +534,7 @@ void ff_node_close(ff_node *n, int drain_ms)
         struct job *j = n->ring[n->head];
         n->head = (n->head + 1) % n->cap;
         n->count--;
-        ff_task_free(&j->task);
+        ff_msg_task_free(&j->task);
         free(j);
     }
     n->stopping = 1;

@@ -14,15 +14,15 @@
 #define MAX_OPTS 64
 #define MAX_CONFIG (1u << 20)
 
-static int set_value(const ff_opt *o, const char *s, const char *where, char *err)
+static int set_value(const ff_fog_opt *o, const char *s, const char *where, char *err)
 {
     char *end;
     switch (o->type) {
-    case FF_OPT_STR:
+    case FF_FOG_OPT_STR:
         if (strlen(s) >= o->cap) return ff_fog_fail(err, FF_FOG_EINPUT, "value too long for %s: %s", o->name, where);
         strcpy(o->ptr, s);
         return FF_FOG_OK;
-    case FF_OPT_INT: {
+    case FF_FOG_OPT_INT: {
         errno = 0;
         long v = strtol(s, &end, 10);
         if (errno || end == s || *end || v < o->min || v > o->max)
@@ -31,7 +31,7 @@ static int set_value(const ff_opt *o, const char *s, const char *where, char *er
         *(int *)o->ptr = (int)v;
         return FF_FOG_OK;
     }
-    case FF_OPT_DOUBLE: {
+    case FF_FOG_OPT_DOUBLE: {
         errno = 0;
         double v = strtod(s, &end);
         if (errno || end == s || *end || !isfinite(v) || v < o->min || v > o->max)
@@ -44,7 +44,7 @@ static int set_value(const ff_opt *o, const char *s, const char *where, char *er
     }
 }
 
-static int load_config(const ff_opt *opts, int n, const char *path, char *err)
+static int load_config(const ff_fog_opt *opts, int n, const char *path, char *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return ff_fog_fail(err, FF_FOG_EINPUT, "cannot open config: %s: %s", strerror(errno), path);
@@ -66,7 +66,7 @@ static int load_config(const ff_opt *opts, int n, const char *path, char *err)
     int rc = FF_FOG_OK;
     char where[512];
     for (cJSON *it = root->child; it && !rc; it = it->next) {
-        const ff_opt *o = NULL;
+        const ff_fog_opt *o = NULL;
         for (int i = 0; i < n; i++)
             if (it->string && strcmp(opts[i].name, it->string) == 0) o = &opts[i];
         snprintf(where, sizeof where, "%s: key %s", path, it->string ? it->string : "?");
@@ -75,20 +75,20 @@ static int load_config(const ff_opt *opts, int n, const char *path, char *err)
             break;
         }
         char tmp[64];
-        if (o->type == FF_OPT_STR) {
+        if (o->type == FF_FOG_OPT_STR) {
             if (!cJSON_IsString(it)) rc = ff_fog_fail(err, FF_FOG_EINPUT, "config value must be a string: %s", where);
             else rc = set_value(o, it->valuestring, where, err);
-        } else if (o->type == FF_OPT_FLAG) {
+        } else if (o->type == FF_FOG_OPT_FLAG) {
             if (!cJSON_IsBool(it)) rc = ff_fog_fail(err, FF_FOG_EINPUT, "config value must be true or false: %s", where);
             else *(int *)o->ptr = cJSON_IsTrue(it) ? 1 : 0;
         } else {
             if (!cJSON_IsNumber(it)) {
                 rc = ff_fog_fail(err, FF_FOG_EINPUT, "config value must be a number: %s", where);
             } else {
-                if (o->type == FF_OPT_INT && it->valuedouble != floor(it->valuedouble))
+                if (o->type == FF_FOG_OPT_INT && it->valuedouble != floor(it->valuedouble))
                     rc = ff_fog_fail(err, FF_FOG_EINPUT, "config value must be an integer: %s", where);
                 else {
-                    snprintf(tmp, sizeof tmp, o->type == FF_OPT_INT ? "%.0f" : "%.17g", it->valuedouble);
+                    snprintf(tmp, sizeof tmp, o->type == FF_FOG_OPT_INT ? "%.0f" : "%.17g", it->valuedouble);
                     rc = set_value(o, tmp, where, err);
                 }
             }
@@ -98,7 +98,7 @@ static int load_config(const ff_opt *opts, int n, const char *path, char *err)
     return rc;
 }
 
-void ff_opts_usage(FILE *f, const char *cmd, const char *synopsis, const ff_opt *opts, int n)
+void ff_fog_opts_usage(FILE *f, const char *cmd, const char *synopsis, const ff_fog_opt *opts, int n)
 {
     fprintf(f, "usage: fogforge %s %s\n\noptions:\n", cmd, synopsis);
     for (int i = 0; i < n; i++) {
@@ -110,13 +110,13 @@ void ff_opts_usage(FILE *f, const char *cmd, const char *synopsis, const ff_opt 
             "--help", "show this help");
 }
 
-int ff_opts_parse(const ff_opt *opts, int n, int argc, char **argv, const char *cmd, const char *synopsis, char *err)
+int ff_fog_opts_parse(const ff_fog_opt *opts, int n, int argc, char **argv, const char *cmd, const char *synopsis, char *err)
 {
     struct option lo[MAX_OPTS + 3];
     if (n > MAX_OPTS) return ff_fog_fail(err, FF_FOG_EINPUT, "too many options: %s", cmd);
     for (int i = 0; i < n; i++) {
         lo[i].name = opts[i].name;
-        lo[i].has_arg = opts[i].type == FF_OPT_FLAG ? no_argument : required_argument;
+        lo[i].has_arg = opts[i].type == FF_FOG_OPT_FLAG ? no_argument : required_argument;
         lo[i].flag = NULL;
         lo[i].val = 1000 + i;
     }
@@ -130,7 +130,7 @@ int ff_opts_parse(const ff_opt *opts, int n, int argc, char **argv, const char *
     int c;
     while ((c = getopt_long(argc, argv, "+:hc:", lo, NULL)) != -1) {
         if (c == 'h') {
-            ff_opts_usage(stdout, cmd, synopsis, opts, n);
+            ff_fog_opts_usage(stdout, cmd, synopsis, opts, n);
             return 1;
         }
         if (c == 'c') config = optarg;

@@ -219,17 +219,17 @@ static void on_msg(void *user, const char *topic, const uint8_t *payload, size_t
     ff_robot *r = user;
     uint64_t now = ff_fog_mono_ns();
     if (strcmp(topic, r->result_topic) == 0) {
-        ff_result res;
+        ff_msg_result res;
         char err[FF_FOG_ERRLEN];
         if (ff_msg_result_decode(payload, len, &res, err)) {
-            ff_log(FF_LOG_WARN, r->cfg.robot_id, "bad_result", "bytes=%zu error=\"%s\"", len, err);
+            ff_fog_log(FF_FOG_LOG_WARN, r->cfg.robot_id, "bad_result", "bytes=%zu error=\"%s\"", len, err);
             return;
         }
         pthread_mutex_lock(&r->mu);
         complete(r, res.task_id, res.status, res.tier, res.node_id, res.output.data, res.output.n, res.queue_ns,
                  res.compute_ns, now);
         pthread_mutex_unlock(&r->mu);
-        ff_result_free(&res);
+        ff_msg_result_free(&res);
         return;
     }
     if (strncmp(topic, "fogforge/v1/node/", 17) != 0 || len > 8192) return;
@@ -252,7 +252,7 @@ static void on_msg(void *user, const char *topic, const uint8_t *payload, size_t
             if (cJSON_IsNumber(s) && s->valuedouble >= 0) r->nodes[k].svc_us = s->valuedouble;
             if (was && !r->nodes[k].online) {
                 r->retry_all = 1; /* its unfinished tasks go elsewhere now */
-                ff_log(FF_LOG_WARN, r->cfg.robot_id, "node_offline", "node=%s outstanding=%zu", node->valuestring,
+                ff_fog_log(FF_FOG_LOG_WARN, r->cfg.robot_id, "node_offline", "node=%s outstanding=%zu", node->valuestring,
                        r->outstanding);
             }
             update_edge_tier(r);
@@ -353,7 +353,7 @@ int ff_robot_wait_ready(ff_robot *r, int timeout_ms)
 static int send_remote(ff_robot *r, uint64_t id, const int32_t *in, size_t n, uint64_t deadline_us, uint32_t attempt,
                        int tier)
 {
-    ff_task t;
+    ff_msg_task t;
     memset(&t, 0, sizeof t);
     t.task_id = id;
     snprintf(t.robot_id, sizeof t.robot_id, "%s", r->cfg.robot_id);
@@ -496,8 +496,8 @@ static void housekeeping(ff_robot *r)
         if (p->state != P_PENDING || p->id != id) continue;
         if (wall > p->deadline_us + (uint64_t)(r->cfg.grace_ms * 1000.0)) {
             r->lost++;
-            ff_log(FF_LOG_WARN, r->cfg.robot_id, "task_lost", "task=%llu tier=%s attempts=%d", (unsigned long long)id,
-                   ff_tier_name(p->tier), p->attempts);
+            ff_fog_log(FF_FOG_LOG_WARN, r->cfg.robot_id, "task_lost", "task=%llu tier=%s attempts=%d", (unsigned long long)id,
+                   ff_msg_tier_name(p->tier), p->attempts);
             ff_sched_task_done(&r->sched, p->tier);
             free_pend(r, p);
             continue;
@@ -544,13 +544,13 @@ size_t ff_robot_poll(ff_robot *r, int timeout_ms)
         while (ff_zmq_client_recv(r->zc, &b, &l, first ? timeout_ms : 0, NULL) == FF_FOG_OK) {
             uint64_t now = ff_fog_mono_ns();
             first = 0;
-            ff_result res;
+            ff_msg_result res;
             if (ff_msg_result_decode(b, l, &res, NULL) == FF_FOG_OK) {
                 pthread_mutex_lock(&r->mu);
                 complete(r, res.task_id, res.status, res.tier, res.node_id, res.output.data, res.output.n,
                          res.queue_ns, res.compute_ns, now);
                 pthread_mutex_unlock(&r->mu);
-                ff_result_free(&res);
+                ff_msg_result_free(&res);
             }
             free(b);
         }
@@ -617,7 +617,7 @@ int ff_robot_summary_json(ff_robot *r, char *buf, size_t cap)
             memcpy(s, l->v, l->n * sizeof *s);
             qsort(s, l->n, sizeof *s, cmp_double);
         }
-        OUT("%s\"%s\":{\"count\":%zu,\"p50_ms\":%.4f,\"p99_ms\":%.4f,\"max_ms\":%.4f}", t ? "," : "", ff_tier_name(t),
+        OUT("%s\"%s\":{\"count\":%zu,\"p50_ms\":%.4f,\"p99_ms\":%.4f,\"max_ms\":%.4f}", t ? "," : "", ff_msg_tier_name(t),
             l->n, s ? pct(s, l->n, 0.5) : 0.0, s ? pct(s, l->n, 0.99) : 0.0, l->max);
         free(s);
     }

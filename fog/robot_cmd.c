@@ -65,34 +65,34 @@ int ff_cmd_robot(int argc, char **argv)
     char policy[32] = "fogforge", input[512] = "", loglevel[16] = "info";
     double rate = 100, wait_ms_d = 3000;
     int count = 100, synthetic = 0, stats_ms = 1000, no_nodelay = 0, seed = 1;
-    const ff_opt opts[] = {
-        {"broker", FF_OPT_STR, c.broker, sizeof c.broker, 0, 0, "URL", "MQTT broker of the edge pool (tcp://HOST:PORT)"},
-        {"cloud", FF_OPT_STR, c.cloud, sizeof c.cloud, 0, 0, "tcp://HOST:PORT", "cloud node reached directly over ZeroMQ"},
-        {"bundle", FF_OPT_STR, c.bundle, sizeof c.bundle, 0, 0, "NAME", "bundle to run (default jet-tagger)"},
-        {"rate", FF_OPT_DOUBLE, &rate, 0, 0.001, 1e6, "HZ", "tasks per second (default 100)"},
-        {"deadline", FF_OPT_DOUBLE, &c.deadline_ms, 0, 0.001, 3.6e6, "MS", "deadline of each task (default 50)"},
-        {"policy", FF_OPT_STR, policy, sizeof policy, 0, 0, "P",
+    const ff_fog_opt opts[] = {
+        {"broker", FF_FOG_OPT_STR, c.broker, sizeof c.broker, 0, 0, "URL", "MQTT broker of the edge pool (tcp://HOST:PORT)"},
+        {"cloud", FF_FOG_OPT_STR, c.cloud, sizeof c.cloud, 0, 0, "tcp://HOST:PORT", "cloud node reached directly over ZeroMQ"},
+        {"bundle", FF_FOG_OPT_STR, c.bundle, sizeof c.bundle, 0, 0, "NAME", "bundle to run (default jet-tagger)"},
+        {"rate", FF_FOG_OPT_DOUBLE, &rate, 0, 0.001, 1e6, "HZ", "tasks per second (default 100)"},
+        {"deadline", FF_FOG_OPT_DOUBLE, &c.deadline_ms, 0, 0.001, 3.6e6, "MS", "deadline of each task (default 50)"},
+        {"policy", FF_FOG_OPT_STR, policy, sizeof policy, 0, 0, "P",
          "local|edge|cloud|random|round-robin|greedy|fogforge (default fogforge)"},
-        {"count", FF_OPT_INT, &count, 0, 1, 100000000, "N", "tasks to send (default 100)"},
-        {"input", FF_OPT_STR, input, sizeof input, 0, 0, "FILE", "replay integer inputs from FILE (cycled)"},
-        {"synthetic", FF_OPT_FLAG, &synthetic, 0, 0, 0, NULL, "generate a deterministic synthetic stream (default)"},
-        {"id", FF_OPT_STR, c.robot_id, sizeof c.robot_id, 0, 0, "ROBOT", "robot id (default robot-<pid>)"},
-        {"retry-ms", FF_OPT_DOUBLE, &c.retry_ms, 0, 0, 3.6e6, "MS", "resend an unanswered task after MS (default adaptive)"},
-        {"grace-ms", FF_OPT_DOUBLE, &c.grace_ms, 0, 0, 3.6e6, "MS", "after its deadline a task is lost (default 1000)"},
-        {"wait-ms", FF_OPT_DOUBLE, &wait_ms_d, 0, 0, 3.6e6, "MS", "wait for remote tiers before starting (default 3000)"},
-        {"seed", FF_OPT_INT, &seed, 0, 0, 2147483647, "N", "seed of the random policy and synthetic data"},
-        {"stats-interval-ms", FF_OPT_INT, &stats_ms, 0, 0, 3600000, "MS", "live stats period, 0 = off (default 1000)"},
-        {"username", FF_OPT_STR, c.username, sizeof c.username, 0, 0, "USER", "MQTT username"},
-        {"password", FF_OPT_STR, c.password, sizeof c.password, 0, 0, "PASS", "MQTT password"},
-        {"ca-file", FF_OPT_STR, c.ca_file, sizeof c.ca_file, 0, 0, "PEM", "TLS trust store"},
-        {"cert", FF_OPT_STR, c.cert_file, sizeof c.cert_file, 0, 0, "PEM", "TLS client certificate"},
-        {"key", FF_OPT_STR, c.key_file, sizeof c.key_file, 0, 0, "PEM", "TLS client key"},
-        {"tls-insecure", FF_OPT_FLAG, &c.tls_insecure, 0, 0, 0, NULL, "do not verify the broker certificate"},
-        {"no-nodelay", FF_OPT_FLAG, &no_nodelay, 0, 0, 0, NULL, "leave Nagle on (for benchmarks only)"},
-        {"log-level", FF_OPT_STR, loglevel, sizeof loglevel, 0, 0, "L", "debug|info|warn|error|off (default info)"},
+        {"count", FF_FOG_OPT_INT, &count, 0, 1, 100000000, "N", "tasks to send (default 100)"},
+        {"input", FF_FOG_OPT_STR, input, sizeof input, 0, 0, "FILE", "replay integer inputs from FILE (cycled)"},
+        {"synthetic", FF_FOG_OPT_FLAG, &synthetic, 0, 0, 0, NULL, "generate a deterministic synthetic stream (default)"},
+        {"id", FF_FOG_OPT_STR, c.robot_id, sizeof c.robot_id, 0, 0, "ROBOT", "robot id (default robot-<pid>)"},
+        {"retry-ms", FF_FOG_OPT_DOUBLE, &c.retry_ms, 0, 0, 3.6e6, "MS", "resend an unanswered task after MS (default adaptive)"},
+        {"grace-ms", FF_FOG_OPT_DOUBLE, &c.grace_ms, 0, 0, 3.6e6, "MS", "after its deadline a task is lost (default 1000)"},
+        {"wait-ms", FF_FOG_OPT_DOUBLE, &wait_ms_d, 0, 0, 3.6e6, "MS", "wait for remote tiers before starting (default 3000)"},
+        {"seed", FF_FOG_OPT_INT, &seed, 0, 0, 2147483647, "N", "seed of the random policy and synthetic data"},
+        {"stats-interval-ms", FF_FOG_OPT_INT, &stats_ms, 0, 0, 3600000, "MS", "live stats period, 0 = off (default 1000)"},
+        {"username", FF_FOG_OPT_STR, c.username, sizeof c.username, 0, 0, "USER", "MQTT username"},
+        {"password", FF_FOG_OPT_STR, c.password, sizeof c.password, 0, 0, "PASS", "MQTT password"},
+        {"ca-file", FF_FOG_OPT_STR, c.ca_file, sizeof c.ca_file, 0, 0, "PEM", "TLS trust store"},
+        {"cert", FF_FOG_OPT_STR, c.cert_file, sizeof c.cert_file, 0, 0, "PEM", "TLS client certificate"},
+        {"key", FF_FOG_OPT_STR, c.key_file, sizeof c.key_file, 0, 0, "PEM", "TLS client key"},
+        {"tls-insecure", FF_FOG_OPT_FLAG, &c.tls_insecure, 0, 0, 0, NULL, "do not verify the broker certificate"},
+        {"no-nodelay", FF_FOG_OPT_FLAG, &no_nodelay, 0, 0, 0, NULL, "leave Nagle on (for benchmarks only)"},
+        {"log-level", FF_FOG_OPT_STR, loglevel, sizeof loglevel, 0, 0, "L", "debug|info|warn|error|off (default info)"},
     };
     char err[FF_FOG_ERRLEN];
-    int rc = ff_opts_parse(opts, (int)(sizeof opts / sizeof opts[0]), argc, argv, "robot",
+    int rc = ff_fog_opts_parse(opts, (int)(sizeof opts / sizeof opts[0]), argc, argv, "robot",
                            "--broker URL --bundle NAME --rate HZ --deadline MS [--policy P] [--count N] "
                            "[--input FILE|--synthetic]",
                            err);
@@ -103,7 +103,7 @@ int ff_cmd_robot(int argc, char **argv)
         return ff_daemon_fail(FF_FOG_EINPUT, err);
     }
     int lvl;
-    if (ff_log_parse_level(loglevel, &lvl)) {
+    if (ff_fog_log_parse_level(loglevel, &lvl)) {
         snprintf(err, sizeof err, "bad log level: %s", loglevel);
         return ff_daemon_fail(FF_FOG_EINPUT, err);
     }
@@ -112,7 +112,7 @@ int ff_cmd_robot(int argc, char **argv)
         snprintf(err, sizeof err, "policy %s needs %s", policy, c.policy == FF_POLICY_EDGE ? "--broker URL" : "--cloud tcp://HOST:PORT");
         return ff_daemon_fail(FF_FOG_EINPUT, err);
     }
-    ff_log_set_level(lvl);
+    ff_fog_log_set_level(lvl);
     c.nodelay = !no_nodelay;
     c.seed = (uint64_t)seed + 1;
     size_t n_in = FF_EXEC_MLP_IN;
@@ -127,8 +127,8 @@ int ff_cmd_robot(int argc, char **argv)
     }
     ff_daemon_signals_install();
     if (!ff_robot_wait_ready(r, (int)wait_ms_d))
-        ff_log(FF_LOG_WARN, c.robot_id, "tiers_not_ready", "waited_ms=%g (scheduling with what is up)", wait_ms_d);
-    ff_log(FF_LOG_INFO, c.robot_id, "robot_start", "policy=%s rate=%g deadline_ms=%g count=%d", policy, rate,
+        ff_fog_log(FF_FOG_LOG_WARN, c.robot_id, "tiers_not_ready", "waited_ms=%g (scheduling with what is up)", wait_ms_d);
+    ff_fog_log(FF_FOG_LOG_INFO, c.robot_id, "robot_start", "policy=%s rate=%g deadline_ms=%g count=%d", policy, rate,
            c.deadline_ms, count);
     uint64_t period = (uint64_t)(1e9 / rate);
     uint64_t next = ff_fog_mono_ns(), next_stats = next + (uint64_t)stats_ms * 1000000u;
@@ -145,7 +145,7 @@ int ff_cmd_robot(int argc, char **argv)
                 for (size_t i = 0; i < n_in; i++) in[i] = (int32_t)(((uint32_t)sent * 31u + (uint32_t)i * 17u + (uint32_t)seed) % 200u) - 100;
             }
             if ((rc = ff_robot_submit(r, in, n_in, NULL, err))) {
-                ff_log(FF_LOG_WARN, c.robot_id, "submit_failed", "error=\"%s\"", err);
+                ff_fog_log(FF_FOG_LOG_WARN, c.robot_id, "submit_failed", "error=\"%s\"", err);
                 ff_robot_poll(r, 1);
                 continue;
             }
@@ -167,7 +167,7 @@ int ff_cmd_robot(int argc, char **argv)
             live_missed += (uint64_t)done.missed;
         }
         if (stats_ms && ff_fog_mono_ns() >= next_stats) {
-            ff_log(FF_LOG_INFO, c.robot_id, "stats", "sent=%d completed=%llu missed=%llu", sent,
+            ff_fog_log(FF_FOG_LOG_INFO, c.robot_id, "stats", "sent=%d completed=%llu missed=%llu", sent,
                    (unsigned long long)live_done, (unsigned long long)live_missed);
             next_stats += (uint64_t)stats_ms * 1000000u;
         }

@@ -158,7 +158,7 @@ static int zmq_floor(int n)
 
 int main(int argc, char **argv)
 {
-    ff_log_set_level(FF_LOG_WARN);
+    ff_fog_log_set_level(FF_FOG_LOG_WARN);
     if (argc >= 4 && !strcmp(argv[1], "mqtt")) return mqtt_floor(argv[2], atoi(argv[3]), argc >= 5 ? atoi(argv[4]) : 1);
     if (argc >= 4 && !strcmp(argv[1], "burst")) return mqtt_burst(argv[2], atoi(argv[3]));
     if (argc >= 3 && !strcmp(argv[1], "zmq")) return zmq_floor(atoi(argv[2]));

@@ -10,7 +10,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char err[FF_FOG_ERRLEN];
-    ff_task t, t2;
+    ff_msg_task t, t2;
     if (ff_msg_task_decode(data, size, &t, err) == FF_FOG_OK) {
         uint8_t *buf;
         size_t len;
@@ -19,17 +19,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (t2.task_id != t.task_id || t2.input.n != t.input.n ||
                 (t.input.n && memcmp(t2.input.data, t.input.data, t.input.n * 4)))
                 abort();
-            ff_task_free(&t2);
+            ff_msg_task_free(&t2);
             free(buf);
         }
-        ff_task_free(&t);
+        ff_msg_task_free(&t);
     }
-    ff_result r;
+    ff_msg_result r;
     if (ff_msg_result_decode(data, size, &r, err) == FF_FOG_OK) {
         uint8_t *buf;
         size_t len;
         if (ff_msg_result_encode(&r, &buf, &len, err) == FF_FOG_OK) free(buf);
-        ff_result_free(&r);
+        ff_msg_result_free(&r);
     }
     return 0;
 }

@@ -7,7 +7,7 @@
 #include "fog_msg.h"
 #include "msg.pb-c.h"
 
-static void make_task(ff_task *t, size_t n)
+static void make_task(ff_msg_task *t, size_t n)
 {
     memset(t, 0, sizeof *t);
     t->task_id = 0x123456789abcull;
@@ -19,7 +19,7 @@ static void make_task(ff_task *t, size_t n)
     t->attempt = 2;
     t->has_sha256 = 1;
     for (int i = 0; i < 32; i++) t->bundle_sha256[i] = (uint8_t)i;
-    assert_int_equal(ff_tensor_alloc(&t->input, n, NULL), 0);
+    assert_int_equal(ff_msg_tensor_alloc(&t->input, n, NULL), 0);
     for (size_t i = 0; i < n; i++) t->input.data[i] = (int32_t)(i * 1000003u) - 500;
     t->input.data[0] = INT32_MIN;
 }
@@ -27,7 +27,7 @@ static void make_task(ff_task *t, size_t n)
 static void test_task_round_trip_preserves_every_field(void **s)
 {
     (void)s;
-    ff_task t, u;
+    ff_msg_task t, u;
     char err[FF_FOG_ERRLEN];
     make_task(&t, 16);
     t.input.ndim = 2;
@@ -51,14 +51,14 @@ static void test_task_round_trip_preserves_every_field(void **s)
     assert_int_equal(u.input.n, 16);
     assert_memory_equal(u.input.data, t.input.data, 16 * sizeof(int32_t));
     free(buf);
-    ff_task_free(&t);
-    ff_task_free(&u);
+    ff_msg_task_free(&t);
+    ff_msg_task_free(&u);
 }
 
 static void test_result_round_trip_preserves_every_field(void **s)
 {
     (void)s;
-    ff_result r, q;
+    ff_msg_result r, q;
     char err[FF_FOG_ERRLEN];
     memset(&r, 0, sizeof r);
     r.task_id = 99;
@@ -71,7 +71,7 @@ static void test_result_round_trip_preserves_every_field(void **s)
     r.compute_ns = 2;
     r.network_ns = 3;
     r.queue_depth = 4;
-    assert_int_equal(ff_tensor_alloc(&r.output, 5, NULL), 0);
+    assert_int_equal(ff_msg_tensor_alloc(&r.output, 5, NULL), 0);
     for (int i = 0; i < 5; i++) r.output.data[i] = -i * 70000;
     uint8_t *buf;
     size_t len;
@@ -86,8 +86,8 @@ static void test_result_round_trip_preserves_every_field(void **s)
     assert_int_equal(q.output.n, 5);
     assert_memory_equal(q.output.data, r.output.data, 5 * sizeof(int32_t));
     free(buf);
-    ff_result_free(&r);
-    ff_result_free(&q);
+    ff_msg_result_free(&r);
+    ff_msg_result_free(&q);
 }
 
 /* A tensor whose declared data length is over the limit is rejected by the
@@ -104,7 +104,7 @@ static void test_oversized_tensor_is_rejected_before_unpack(void **s)
     buf[n++] = 0x1a;                          /* data: length 16 MiB (varint) */
     buf[n++] = 0x80; buf[n++] = 0x80; buf[n++] = 0x80; buf[n++] = 0x08;
     buf[n++] = 0; buf[n++] = 0; buf[n++] = 0;
-    ff_task t;
+    ff_msg_task t;
     char err[FF_FOG_ERRLEN] = "";
     assert_int_equal(ff_msg_task_decode(buf, n, &t, err), FF_FOG_EINPUT);
     assert_non_null(strstr(err, "malformed"));
@@ -127,7 +127,7 @@ static void test_large_but_valid_data_field_over_limit_names_the_limit(void **s)
     buf[n++] = (uint8_t)(0x80 | ((dl >> 7) & 0x7f));
     buf[n++] = (uint8_t)(dl >> 14);
     n += dl;
-    ff_task t;
+    ff_msg_task t;
     char err[FF_FOG_ERRLEN] = "";
     assert_int_equal(ff_msg_task_decode(buf, n, &t, err), FF_FOG_EINPUT);
     assert_non_null(strstr(err, "tensor data too large"));
@@ -139,7 +139,7 @@ static void test_wire_over_max_is_rejected(void **s)
     (void)s;
     size_t n = FF_MSG_MAX_WIRE + 1;
     uint8_t *buf = calloc(1, n);
-    ff_task t;
+    ff_msg_task t;
     char err[FF_FOG_ERRLEN] = "";
     assert_int_equal(ff_msg_task_decode(buf, n, &t, err), FF_FOG_EINPUT);
     assert_non_null(strstr(err, "message too large"));
@@ -155,7 +155,7 @@ static void test_too_many_dims_rejected(void **s)
     buf[n++] = 0x42; buf[n++] = 11;
     buf[n++] = 0x12; buf[n++] = 9;           /* packed shape, 9 dims */
     for (int i = 0; i < 9; i++) buf[n++] = 1;
-    ff_task t;
+    ff_msg_task t;
     char err[FF_FOG_ERRLEN] = "";
     assert_int_equal(ff_msg_task_decode(buf, n, &t, err), FF_FOG_EINPUT);
     assert_non_null(strstr(err, "dimensions"));
@@ -170,7 +170,7 @@ static void test_long_robot_id_rejected(void **s)
     buf[n++] = 0x1a; buf[n++] = 64;
     memset(buf + n, 'x', 64);
     n += 64;
-    ff_task t;
+    ff_msg_task t;
     char err[FF_FOG_ERRLEN] = "";
     assert_int_equal(ff_msg_task_decode(buf, n, &t, err), FF_FOG_EINPUT);
     assert_non_null(strstr(err, "too long"));
@@ -179,7 +179,7 @@ static void test_long_robot_id_rejected(void **s)
 static void test_shape_mismatch_and_bad_version_rejected(void **s)
 {
     (void)s;
-    ff_task t, u;
+    ff_msg_task t, u;
     char err[FF_FOG_ERRLEN] = "";
     uint8_t *buf;
     size_t len;
@@ -195,14 +195,14 @@ static void test_shape_mismatch_and_bad_version_rejected(void **s)
     assert_int_equal(ff_msg_task_decode(buf, len, &u, err), FF_FOG_EINPUT);
     assert_non_null(strstr(err, "version"));
     free(buf);
-    ff_task_free(&t);
+    ff_msg_task_free(&t);
 }
 
 static void test_garbage_and_empty_rejected(void **s)
 {
     (void)s;
-    ff_task t;
-    ff_result r;
+    ff_msg_task t;
+    ff_msg_result r;
     char err[FF_FOG_ERRLEN];
     const uint8_t junk[] = "this is not protobuf \xff\xff\xff\xff";
     assert_int_equal(ff_msg_task_decode(junk, sizeof junk, &t, err), FF_FOG_EINPUT);
@@ -229,14 +229,14 @@ static void test_int8_tensor_is_widened(void **s)
     m.input = &tn;
     uint8_t buf[128];
     size_t len = fogforge__v1__task__pack(&m, buf);
-    ff_task t;
+    ff_msg_task t;
     char err[FF_FOG_ERRLEN];
     assert_int_equal(ff_msg_task_decode(buf, len, &t, err), 0);
     assert_int_equal(t.input.n, 3);
     assert_int_equal(t.input.data[0], 127);
     assert_int_equal(t.input.data[1], -128);
     assert_int_equal(t.input.data[2], -1);
-    ff_task_free(&t);
+    ff_msg_task_free(&t);
     tn.dtype = FOGFORGE__V1__DTYPE__DTYPE_FLOAT32;
     tn.data.len = 4;
     uint8_t d4[4] = {0};
@@ -249,7 +249,7 @@ static void test_int8_tensor_is_widened(void **s)
 static void test_every_truncation_of_a_valid_task_is_handled(void **s)
 {
     (void)s;
-    ff_task t, u;
+    ff_msg_task t, u;
     char err[FF_FOG_ERRLEN];
     uint8_t *buf;
     size_t len;
@@ -262,7 +262,7 @@ static void test_every_truncation_of_a_valid_task_is_handled(void **s)
         int rc = ff_msg_task_decode(c, i, &u, err);
         if (rc == 0) {
             ok++;
-            ff_task_free(&u);
+            ff_msg_task_free(&u);
         } else {
             assert_int_equal(rc, FF_FOG_EINPUT);
         }
@@ -270,7 +270,7 @@ static void test_every_truncation_of_a_valid_task_is_handled(void **s)
     }
     assert_true(ok < (int)len); /* most prefixes are invalid */
     free(buf);
-    ff_task_free(&t);
+    ff_msg_task_free(&t);
 }
 
 int main(void)

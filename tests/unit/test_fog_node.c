@@ -12,7 +12,7 @@
 
 #define MAXR 64
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static ff_result got[MAXR];
+static ff_msg_result got[MAXR];
 static char routes[MAXR][32];
 static int ngot;
 static int nforward;
@@ -55,7 +55,7 @@ static int wait_got(int n)
 
 static void reset(void)
 {
-    for (int i = 0; i < ngot; i++) ff_result_free(&got[i]);
+    for (int i = 0; i < ngot; i++) ff_msg_result_free(&got[i]);
     ngot = 0;
     nforward = 0;
     forward_ok = 1;
@@ -108,9 +108,9 @@ static void set_gate(int open)
     pthread_mutex_unlock(&gate_mu);
 }
 
-static ff_node *open_node(const ff_exec_ops *ops, const char *bundle, int workers, int cap, int fwd)
+static ff_fog_node *open_node(const ff_exec_ops *ops, const char *bundle, int workers, int cap, int fwd)
 {
-    ff_node_cfg c;
+    ff_fog_node_cfg c;
     memset(&c, 0, sizeof c);
     snprintf(c.node_id, sizeof c.node_id, "edge-t");
     c.tier = FF_TIER_EDGE;
@@ -121,35 +121,35 @@ static ff_node *open_node(const ff_exec_ops *ops, const char *bundle, int worker
     c.exec_ops = ops;
     c.reply = reply;
     c.forward = fwd ? forward : NULL;
-    ff_node *n = NULL;
+    ff_fog_node *n = NULL;
     char err[FF_FOG_ERRLEN];
-    if (ff_node_open(&n, &c, err)) fail_msg("%s", err);
+    if (ff_fog_node_open(&n, &c, err)) fail_msg("%s", err);
     return n;
 }
 
-static void submit(ff_node *n, uint64_t id, const char *bundle, int64_t deadline_from_now_us, const char *route)
+static void submit(ff_fog_node *n, uint64_t id, const char *bundle, int64_t deadline_from_now_us, const char *route)
 {
-    ff_task t;
+    ff_msg_task t;
     memset(&t, 0, sizeof t);
     t.task_id = id;
     snprintf(t.robot_id, sizeof t.robot_id, "robot-1");
     snprintf(t.bundle, sizeof t.bundle, "%s", bundle);
     t.deadline_us = (uint64_t)((int64_t)ff_fog_wall_us() + deadline_from_now_us);
-    assert_int_equal(ff_tensor_alloc(&t.input, 16, NULL), 0);
+    assert_int_equal(ff_msg_tensor_alloc(&t.input, 16, NULL), 0);
     for (int i = 0; i < 16; i++) t.input.data[i] = (int32_t)(id * 3 + (uint64_t)i) % 100 - 50;
     uint8_t *buf;
     size_t len;
     assert_int_equal(ff_msg_task_encode(&t, &buf, &len, NULL), 0);
-    ff_node_submit(n, buf, len, (const uint8_t *)route, strlen(route));
+    ff_fog_node_submit(n, buf, len, (const uint8_t *)route, strlen(route));
     free(buf);
-    ff_task_free(&t);
+    ff_msg_task_free(&t);
 }
 
 static void test_valid_task_runs_and_replies_on_its_route(void **st)
 {
     (void)st;
     reset();
-    ff_node *n = open_node(NULL, FF_EXEC_MLP_BUNDLE, 2, 16, 0);
+    ff_fog_node *n = open_node(NULL, FF_EXEC_MLP_BUNDLE, 2, 16, 0);
     submit(n, 7, FF_EXEC_MLP_BUNDLE, 1000000, "route-a");
     assert_true(wait_got(1));
     assert_int_equal(got[0].status, FF_STATUS_OK);
@@ -161,50 +161,50 @@ static void test_valid_task_runs_and_replies_on_its_route(void **st)
     ff_exec_mlp_forward(in, ref);
     assert_int_equal(got[0].output.n, 5);
     assert_memory_equal(got[0].output.data, ref, sizeof ref);
-    ff_node_close(n, 1000);
+    ff_fog_node_close(n, 1000);
 }
 
 static void test_duplicate_gets_cached_result_and_runs_once(void **st)
 {
     (void)st;
     reset();
-    ff_node *n = open_node(NULL, FF_EXEC_MLP_BUNDLE, 1, 16, 0);
+    ff_fog_node *n = open_node(NULL, FF_EXEC_MLP_BUNDLE, 1, 16, 0);
     submit(n, 9, FF_EXEC_MLP_BUNDLE, 1000000, "r1");
     assert_true(wait_got(1));
     submit(n, 9, FF_EXEC_MLP_BUNDLE, 1000000, "r2");
     assert_true(wait_got(2));
     assert_string_equal(routes[1], "r2");
     assert_memory_equal(got[1].output.data, got[0].output.data, 5 * sizeof(int32_t));
-    ff_node_stats s;
-    ff_node_get_stats(n, &s);
+    ff_fog_node_stats s;
+    ff_fog_node_get_stats(n, &s);
     assert_int_equal(s.executed, 1);
     assert_int_equal(s.duplicates, 1);
     assert_int_equal(s.received, 2);
-    ff_node_close(n, 1000);
+    ff_fog_node_close(n, 1000);
 }
 
 static void test_expired_task_is_not_run(void **st)
 {
     (void)st;
     reset();
-    ff_node *n = open_node(NULL, FF_EXEC_MLP_BUNDLE, 1, 16, 0);
+    ff_fog_node *n = open_node(NULL, FF_EXEC_MLP_BUNDLE, 1, 16, 0);
     submit(n, 11, FF_EXEC_MLP_BUNDLE, -1000, "r");
     assert_true(wait_got(1));
     assert_int_equal(got[0].status, FF_STATUS_EXPIRED);
-    ff_node_stats s;
-    ff_node_get_stats(n, &s);
+    ff_fog_node_stats s;
+    ff_fog_node_get_stats(n, &s);
     assert_int_equal(s.executed, 0);
     assert_int_equal(s.expired, 1);
-    ff_node_close(n, 1000);
+    ff_fog_node_close(n, 1000);
 }
 
 static void test_malformed_and_unknown_bundle_answered(void **st)
 {
     (void)st;
     reset();
-    ff_node *n = open_node(NULL, FF_EXEC_MLP_BUNDLE, 1, 16, 0);
+    ff_fog_node *n = open_node(NULL, FF_EXEC_MLP_BUNDLE, 1, 16, 0);
     const uint8_t junk[] = {0x10, 0x2a, 0x1a, 0x01, 'r', 0xff, 0xff};
-    ff_node_submit(n, junk, sizeof junk, (const uint8_t *)"rj", 2);
+    ff_fog_node_submit(n, junk, sizeof junk, (const uint8_t *)"rj", 2);
     submit(n, 12, "resnet", 1000000, "ru");
     assert_true(wait_got(2));
     assert_int_equal(got[0].status, FF_STATUS_MALFORMED);
@@ -212,11 +212,11 @@ static void test_malformed_and_unknown_bundle_answered(void **st)
     assert_true(strlen(got[0].detail) > 0);
     assert_int_equal(got[1].status, FF_STATUS_UNKNOWN_BUNDLE);
     assert_non_null(strstr(got[1].detail, "resnet"));
-    ff_node_stats s;
-    ff_node_get_stats(n, &s);
+    ff_fog_node_stats s;
+    ff_fog_node_get_stats(n, &s);
     assert_int_equal(s.malformed, 1);
     assert_int_equal(s.unknown_bundle, 1);
-    ff_node_close(n, 1000);
+    ff_fog_node_close(n, 1000);
 }
 
 static void test_full_queue_rejects_explicitly(void **st)
@@ -224,7 +224,7 @@ static void test_full_queue_rejects_explicitly(void **st)
     (void)st;
     reset();
     set_gate(0);
-    ff_node *n = open_node(&gated_ops, "gated", 1, 2, 0);
+    ff_fog_node *n = open_node(&gated_ops, "gated", 1, 2, 0);
     submit(n, 1, "gated", 5000000, "a");
     wait_entered(1); /* the worker holds task 1 */
     submit(n, 2, "gated", 5000000, "b");
@@ -240,7 +240,7 @@ static void test_full_queue_rejects_explicitly(void **st)
     submit(n, 4, "gated", 5000000, "d2");
     assert_true(wait_got(5));
     assert_int_equal(got[4].status, FF_STATUS_OK);
-    ff_node_close(n, 1000);
+    ff_fog_node_close(n, 1000);
 }
 
 static void test_late_task_is_forwarded_and_result_relayed(void **st)
@@ -248,15 +248,15 @@ static void test_late_task_is_forwarded_and_result_relayed(void **st)
     (void)st;
     reset();
     set_gate(0);
-    ff_node *n = open_node(&gated_ops, "gated", 1, 4, 1);
+    ff_fog_node *n = open_node(&gated_ops, "gated", 1, 4, 1);
     submit(n, 1, "gated", 5000000, "a");
     wait_entered(1); /* the worker holds task 1 */
     for (uint64_t k = 2; k <= 6; k++) submit(n, k, "gated", 5000000, "q"); /* 2-4 queue, 5 full->forward */
     assert_true(nforward >= 1);
-    ff_task ft;
+    ff_msg_task ft;
     assert_int_equal(ff_msg_task_decode(fwd_buf, fwd_len, &ft, NULL), 0);
     /* the cloud answers the forwarded task */
-    ff_result r;
+    ff_msg_result r;
     memset(&r, 0, sizeof r);
     r.task_id = ft.task_id;
     snprintf(r.robot_id, sizeof r.robot_id, "%s", ft.robot_id);
@@ -267,7 +267,7 @@ static void test_late_task_is_forwarded_and_result_relayed(void **st)
     size_t len;
     assert_int_equal(ff_msg_result_encode(&r, &buf, &len, NULL), 0);
     usleep(2000);
-    ff_node_forward_done(n, buf, len);
+    ff_fog_node_forward_done(n, buf, len);
     free(buf);
     assert_true(wait_got(1));
     assert_int_equal(got[0].task_id, ft.task_id);
@@ -275,12 +275,12 @@ static void test_late_task_is_forwarded_and_result_relayed(void **st)
     assert_int_equal(got[0].tier, FF_TIER_CLOUD);
     assert_true(got[0].network_ns >= 2000000u && got[0].network_ns < 2000000000u);
     assert_string_equal(routes[0], "q");
-    ff_task_free(&ft);
+    ff_msg_task_free(&ft);
     /* the other forwarded tasks fail over when the link dies */
-    int failed = ff_node_fail_forwarded(n, FF_STATUS_REJECTED_QUEUE_FULL, "rejected: cloud link down");
+    int failed = ff_fog_node_fail_forwarded(n, FF_STATUS_REJECTED_QUEUE_FULL, "rejected: cloud link down");
     assert_int_equal(failed, nforward - 1);
     set_gate(1);
-    ff_node_close(n, 2000);
+    ff_fog_node_close(n, 2000);
 }
 
 int main(void)

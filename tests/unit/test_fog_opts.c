@@ -13,11 +13,11 @@ static char broker[64];
 static int workers;
 static double rate;
 static int flag;
-static const ff_opt opts[] = {
-    {"broker", FF_OPT_STR, broker, sizeof broker, 0, 0, "URL", "broker"},
-    {"workers", FF_OPT_INT, &workers, 0, 1, 64, "N", "workers"},
-    {"rate", FF_OPT_DOUBLE, &rate, 0, 0.5, 1000, "HZ", "rate"},
-    {"tls-insecure", FF_OPT_FLAG, &flag, 0, 0, 0, NULL, "flag"},
+static const ff_fog_opt opts[] = {
+    {"broker", FF_FOG_OPT_STR, broker, sizeof broker, 0, 0, "URL", "broker"},
+    {"workers", FF_FOG_OPT_INT, &workers, 0, 1, 64, "N", "workers"},
+    {"rate", FF_FOG_OPT_DOUBLE, &rate, 0, 0.5, 1000, "HZ", "rate"},
+    {"tls-insecure", FF_FOG_OPT_FLAG, &flag, 0, 0, 0, NULL, "flag"},
 };
 #define NOPTS ((int)(sizeof opts / sizeof opts[0]))
 
@@ -41,7 +41,7 @@ static const char *write_cfg(const char *text)
 
 static int parse(int argc, char **argv, char *err)
 {
-    return ff_opts_parse(opts, NOPTS, argc, argv, "edge", "[options]", err);
+    return ff_fog_opts_parse(opts, NOPTS, argc, argv, "edge", "[options]", err);
 }
 
 static void test_config_then_argv_override(void **st)
