@@ -84,10 +84,27 @@ PIDS="$PIDS $!"
 emit "$(summary "$DIR/rz.json" fogforge_robot_cloud_robot_zmq)"
 
 "$FOGD" edge --broker "$BROKER" --id bench-t1 --workers 1 --queue 100000 --log-level warn 2>>"$DIR/edge.log" &
-PIDS="$PIDS $!"
+T1=$!
 "$FOGD" edge --broker "$BROKER" --id bench-t2 --workers 1 --queue 100000 --log-level warn 2>>"$DIR/edge.log" &
-PIDS="$PIDS $!"
+T2=$!
+PIDS="$PIDS $T1 $T2"
 sleep 0.5
 "$FOGD" robot --broker "$BROKER" --policy edge --rate 100000 --count 20000 --deadline 10000 --retry-ms 5000 \
     --id bench-rt --log-level warn > "$DIR/rt.json" 2>>"$DIR/robot.log"
 emit "$(summary "$DIR/rt.json" throughput_one_broker_two_edges)"
+kill -TERM $T1 $T2; wait $T1 $T2 2>/dev/null
+
+# failover: kill -9 one of two edges in the middle of a 500 Hz run
+"$FOGD" edge --broker "$BROKER" --id bench-f1 --workers 1 --log-level warn 2>>"$DIR/edge.log" &
+F1=$!
+PIDS="$PIDS $F1"
+"$FOGD" edge --broker "$BROKER" --id bench-f2 --workers 1 --log-level warn 2>>"$DIR/edge.log" &
+PIDS="$PIDS $!"
+sleep 0.5
+"$FOGD" robot --broker "$BROKER" --policy edge --rate 500 --count 2000 --deadline 1000 --id bench-rf \
+    --log-level warn > "$DIR/rf.json" 2>>"$DIR/robot.log" &
+RF=$!
+sleep 2
+kill -KILL $F1
+wait $RF
+emit "$(summary "$DIR/rf.json" failover_kill9_one_of_two_edges)"
