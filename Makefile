@@ -92,18 +92,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libfogforge-asan.a tests/unit/testutil
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -O1 $(SAN) -Itests/unit -o $@ $< $(BUILD)/libfogforge-asan.a -lcmocka $(LIBS)
 
-# fog daemons driver for tests/it/fog_*.sh (ASan) and scripts/bench_fog.sh (-O2),
-# until cli/ carries the edge/cloud/robot subcommands
-$(BUILD)/fogd: tests/fog/fogd.c $(BUILD)/libfogforge-asan.a
-	$(CC) $(CFLAGS_ALL) -O1 $(SAN) -o $@ $< $(BUILD)/libfogforge-asan.a $(LIBS)
-
-$(BUILD)/fogd-bench: tests/fog/fogd.c $(BUILD)/libfogforge.a
-	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libfogforge.a $(LIBS)
+# the whole CLI with ASan+UBSan: integration tests run daemons through it
+$(BUILD)/fogforge-asan: $(patsubst %.c,$(BUILD)/asan/%.o,$(CLI_SRC)) $(BUILD)/libfogforge-asan.a
+	$(CC) -O1 $(SAN) -o $@ $(patsubst %.c,$(BUILD)/asan/%.o,$(CLI_SRC)) $(BUILD)/libfogforge-asan.a $(LIBS) -rdynamic
 
 $(BUILD)/fogbench: tests/fog/fogbench.c $(BUILD)/libfogforge.a
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libfogforge.a $(LIBS)
 
-unit: $(UNIT_BIN) $(BUILD)/fogd
+unit: $(UNIT_BIN) $(BUILD)/fogforge-asan
 
 deps:
 	@scripts/deps.sh

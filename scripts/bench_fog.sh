@@ -7,15 +7,15 @@
 #     and without TCP_NODELAY; robot -> cloud direct over ZeroMQ
 #   - throughput through one broker and two edge nodes
 # Prints one JSON object per line; writes them to ${OUT:-build/bench_fog.jsonl}.
-# Usage: BUILD=build scripts/bench_fog.sh   (needs: make build/fogd-bench build/fogbench)
+# Usage: BUILD=build scripts/bench_fog.sh   (needs: make all build/fogbench)
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
-FOGD=$ROOT/$BUILD/fogd-bench
+FOGD=$ROOT/$BUILD/fogforge
 BENCH=$ROOT/$BUILD/fogbench
 OUT=${OUT:-$ROOT/$BUILD/bench_fog.jsonl}
 PY=/usr/bin/python3
-[ -x "$FOGD" ] && [ -x "$BENCH" ] || { echo "bench_fog: build first: make $BUILD/fogd-bench $BUILD/fogbench" >&2; exit 2; }
+[ -x "$FOGD" ] && [ -x "$BENCH" ] || { echo "bench_fog: build first: make all $BUILD/fogbench" >&2; exit 2; }
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/fogbench.XXXXXX")
 PIDS=""
 cleanup() {

@@ -1,7 +1,7 @@
 # Helpers for tests/it/fog_*.sh (sourced after tests/it/lib.sh): a real
 # mosquitto on a free loopback port, fog daemons started in the background,
 # and cleanup of every started process by PID on exit.
-FOGD=${FOGD:-$ROOT/$BUILD/fogd}
+FOGD=${FOGD:-$ROOT/$BUILD/fogforge-asan}
 FOGMSG=$ROOT/tests/fog/fogmsg.py
 PY=/usr/bin/python3
 FOG_PIDS=""
