@@ -21,4 +21,6 @@ int ff_cmd_inspect(int argc, char **argv);
 int ff_cmd_run(int argc, char **argv);
 int ff_cmd_quantize(int argc, char **argv);
 int ff_cmd_gen(int argc, char **argv);
+int ff_cmd_sim(int argc, char **argv);
+int ff_cmd_synth(int argc, char **argv);
 #endif

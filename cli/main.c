@@ -15,6 +15,8 @@ static const command commands[] = {
     {"run", ff_cmd_run, "run the float reference or the bit-exact integer reference on samples"},
     {"quantize", ff_cmd_quantize, "quantize a model to integer-only arithmetic and write an .ffq file"},
     {"gen", ff_cmd_gen, "generate an accelerator project (rtl, hls, opencl back-ends)"},
+    {"sim", ff_cmd_sim, "co-simulate an rtl project with Verilator, bit-exact against the integer reference"},
+    {"synth", ff_cmd_synth, "synthesize an rtl project with Yosys: LUT/FF/DSP/BRAM, critical-path estimate"},
 };
 
 static void usage(FILE *f)
