@@ -25,7 +25,7 @@ int ff_cmd_sim(int argc, char **argv)
     int json = 0, lib_only = 0, c;
     long v;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
         switch (c) {
         case 'n':
             if (!ff_cli_long("sim", "--vectors", optarg, 1, 100000000, &v))

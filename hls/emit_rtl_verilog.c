@@ -252,6 +252,7 @@ static void write_dot(mctx *m)
     int xb = m->qi->bits, xw = xb + 1, wb = qn->cfg.weight_bits, pw = xw + wb, ob = m->qo->bits;
     int aw = qn->cfg.acc_bits, R = L->reuse;
     int64_t xmax = m->qi->is_signed ? (int64_t)1 << (xb - 1) : ((int64_t)1 << xb) - 1;
+    int64_t xmin = m->qi->is_signed ? -((int64_t)1 << (xb - 1)) : 0;
     ff_rtl_dot d;
     ff_rtl_dot_build(m->p->q, L->ni, R, &d);
     char b1[40], b2[40];
@@ -323,17 +324,22 @@ static void write_dot(mctx *m)
                 if (!un->t[j].w)
                     continue;
                 snprintf(name, sizeof name, "p%lld_%lld", (long long)u, (long long)un->t[j].k);
-                ff_sb_printf(&m->d, "    reg [%d:0] %s;\n", pw - 1, name);
+                /* exact width of this constant product */
+                int64_t w = un->t[j].w, a = w * xmin, c = w * xmax;
+                int pj = swidth(a < c ? a : c, a < c ? c : a);
+                if (pj > uw)
+                    pj = uw;
+                ff_sb_printf(&m->d, "    reg [%d:0] %s;\n", pj - 1, name);
                 char xn[32];
                 snprintf(xn, sizeof xn, "x%lld", (long long)un->t[j].x);
                 ff_sb_printf(&m->s, "            %s <= ", name);
-                rs(&m->s, xn, xw, pw);
-                ff_sb_printf(&m->s, " * %s;\n", hc(b1, pw, un->t[j].w));
+                rs(&m->s, xn, xw, pj);
+                ff_sb_printf(&m->s, " * %s;\n", hc(b1, pj, un->t[j].w));
                 if (nl + 2 > cap) {
                     cap = cap * 2 + 16;
                     leaf = ff_realloc(leaf, sizeof(char *) * (size_t)cap);
                 }
-                leaf[nl++] = rs_str(name, pw, uw);
+                leaf[nl++] = rs_str(name, pj, uw);
             }
             if (nl + 2 > cap) {
                 cap = cap * 2 + 16;
@@ -380,8 +386,11 @@ static void write_dot(mctx *m)
         for (int64_t k = 0; k < nm; k++) {
             if (!used[k])
                 continue;
-            ff_sb_printf(&m->d, "    reg [%d:0] w%lld;\n    reg [%d:0] xm%lld;\n    reg [%d:0] p%lld;\n", wb - 1,
-                         (long long)k, xw - 1, (long long)k, pw - 1, (long long)k);
+            ff_sb_printf(&m->d,
+                         "    reg [%d:0] w%lld;\n    reg [%d:0] xm%lld;\n"
+                         "    /* verilator lint_off UNUSEDSIGNAL */ // sums keep only the bits their bound needs\n"
+                         "    reg [%d:0] p%lld;\n    /* verilator lint_on UNUSEDSIGNAL */\n",
+                         wb - 1, (long long)k, xw - 1, (long long)k, pw - 1, (long long)k);
             ff_sb_printf(&m->d, "    always @* begin\n        case (cnt)\n");
             for (int r = 0; r < R; r++) {
                 if (!tab[k][r].cyc || !tab[k][r].w)
@@ -543,6 +552,8 @@ static void write_softmax(mctx *m)
                  sw - 1, sw);
     unpack_inputs(m, "in_data", L->n_in, xb, m->qi->is_signed, "x");
     ff_sb_printf(&m->d, "    reg [%lld:0] od;\n    assign out_data = od;\n", (long long)(L->n_out * ob - 1));
+    /* interpolation and normalization products keep bits the result drops */
+    ff_sb_printf(&m->d, "    /* verilator lint_off UNUSEDSIGNAL */\n");
     int dw = xw + 1; /* d = max - x >= 0 */
     for (int64_t r = 0; r < rows; r++) {
         ff_sb_printf(&m->d, "\n    // row %lld\n", (long long)r);
@@ -627,6 +638,7 @@ static void write_softmax(mctx *m)
                          e * ob, e, m->qo->qmax, hc(b2, ob, m->qo->qmax), e, ob - 1);
         }
     }
+    ff_sb_printf(&m->d, "    /* verilator lint_on UNUSEDSIGNAL */\n");
 }
 
 static void write_pool(mctx *m)
@@ -685,7 +697,11 @@ static void write_pool(mctx *m)
                         count++;
                     }
                 }
-                ff_sb_printf(&m->d, "    reg [%d:0] red%lld;\n", sw - 1, o);
+                if (is_max) /* the sign-extension bit of the maximum is not needed */
+                    ff_sb_printf(&m->d, "    /* verilator lint_off UNUSEDSIGNAL */\n    reg [%d:0] red%lld;\n"
+                                        "    /* verilator lint_on UNUSEDSIGNAL */\n", sw - 1, o);
+                else
+                    ff_sb_printf(&m->d, "    reg [%d:0] red%lld;\n", sw - 1, o);
                 if (count)
                     ff_sb_printf(&m->s, "            red%lld <= %s;\n", o, prev);
                 else
