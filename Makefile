@@ -115,10 +115,24 @@ test: deps
 check-asan: test
 
 # --- fuzzing (libFuzzer, Debian's clang) ---
-FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -g -O1 $(CSTD) $(INCS) -DFF_VERSION=\"$(VERSION)\"
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(PROTOS) $(GEN_HDR)
+FUZZ_CFLAGS := -fsanitize=fuzzer-no-link,address,undefined -g -O1 $(CSTD) $(INCS) -DFF_VERSION=\"$(VERSION)\"
+FUZZ_LIB_OBJ := $(patsubst %.c,$(BUILD)/fuzzobj/%.o,$(LIB_SRC)) $(patsubst $(BUILD)/gen/%.c,$(BUILD)/fuzzobj/gen/%.o,$(PROTOS))
+
+$(BUILD)/fuzzobj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(dir $@)
-	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(PROTOS) $(LIBS)
+	$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(BUILD)/fuzzobj/%.o: %.c $(GEN_HDR)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libfogforge-fuzz.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/libfogforge-fuzz.a
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/libfogforge-fuzz.a $(LIBS)
 
 fuzz-build: $(FUZZ_BIN)
 

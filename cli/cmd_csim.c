@@ -234,7 +234,7 @@ int ff_cmd_csim(int argc, char **argv)
             for (int64_t i = 0; i < nvec; i++)
                 for (int64_t k = 0; k < w; k++)
                     ff_sb_printf(&b, "%d%c", v[i * w + k], k + 1 == w ? '\n' : ' ');
-            rc = ff_emit_file(wdir, pass ? "tb_output.dat" : "tb_input.dat", b.p, &e);
+            rc = ff_emit_file(wdir, pass ? "tb_output.dat" : "tb_input.dat", ff_sb_str(&b), &e);
         }
         ff_sb_free(&b);
         free(x);

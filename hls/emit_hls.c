@@ -12,34 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void ff_sb_printf(ff_sb *b, const char *fmt, ...)
-{
-    va_list ap;
-    for (;;) {
-        size_t room = b->cap - b->n;
-        va_start(ap, fmt);
-        int l = vsnprintf(b->p ? b->p + b->n : NULL, b->p ? room : 0, fmt, ap);
-        va_end(ap);
-        if (l < 0)
-            return;
-        if (b->p && (size_t)l < room) {
-            b->n += (size_t)l;
-            return;
-        }
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + (size_t)l + 1)
-            cap *= 2;
-        b->p = ff_realloc(b->p, cap);
-        b->cap = cap;
-    }
-}
-
-void ff_sb_free(ff_sb *b)
-{
-    free(b->p);
-    memset(b, 0, sizeof *b);
-}
-
 int ff_hls_is_layer(const ff_node *n)
 {
     return n->op != FF_OP_RESHAPE && n->op != FF_OP_IDENTITY;
@@ -551,7 +523,7 @@ static int emit_manifest(const ff_hls *h, ff_err *e)
                      q->qt[n->out].bits, qn->cfg.acc_bits, qn->cfg.reuse, k + 1 < h->nlayers ? "," : "");
     }
     ff_sb_printf(&b, "  ]\n}\n");
-    int rc = ff_emit_file(h->o->outdir, "manifest.json", b.p, e);
+    int rc = ff_emit_file(h->o->outdir, "manifest.json", ff_sb_str(&b), e);
     ff_sb_free(&b);
     return rc;
 }
@@ -562,7 +534,7 @@ static int write_ints(const char *dir, const char *rel, const int32_t *v, int64_
     for (int64_t i = 0; i < n; i++)
         for (int64_t k = 0; k < w; k++)
             ff_sb_printf(&b, "%d%c", v[i * w + k], k + 1 == w ? '\n' : ' ');
-    int rc = ff_emit_file(dir, rel, b.p ? b.p : "", e);
+    int rc = ff_emit_file(dir, rel, ff_sb_str(&b) ? ff_sb_str(&b) : "", e);
     ff_sb_free(&b);
     return rc;
 }
@@ -580,19 +552,19 @@ static int emit_hls(const ff_qmodel *q, const ff_gen_opts *o, ff_err *e)
     char rel[128];
     if (!rc) {
         emit_arith(&b1, &h);
-        rc = ff_emit_file(o->outdir, "firmware/ff_arith.h", b1.p, e);
+        rc = ff_emit_file(o->outdir, "firmware/ff_arith.h", ff_sb_str(&b1), e);
     }
     if (!rc) {
         emit_types(&b2, &h);
-        rc = ff_emit_file(o->outdir, "firmware/ff_types.h", b2.p, e);
+        rc = ff_emit_file(o->outdir, "firmware/ff_types.h", ff_sb_str(&b2), e);
     }
     if (!rc) {
         emit_top(&b3, &b4, &h);
         snprintf(rel, sizeof rel, "firmware/%s.h", h.top);
-        rc = ff_emit_file(o->outdir, rel, b3.p, e);
+        rc = ff_emit_file(o->outdir, rel, ff_sb_str(&b3), e);
         snprintf(rel, sizeof rel, "firmware/%s.cpp", h.top);
         if (!rc)
-            rc = ff_emit_file(o->outdir, rel, b4.p, e);
+            rc = ff_emit_file(o->outdir, rel, ff_sb_str(&b4), e);
     }
     if (!rc)
         rc = ff_hls_emit_layers(&h, e);

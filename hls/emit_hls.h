@@ -6,13 +6,7 @@
 
 #include <stdarg.h>
 
-typedef struct ff_sb {
-    char *p;
-    size_t n, cap;
-} ff_sb;
-
-void ff_sb_printf(ff_sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void ff_sb_free(ff_sb *b);
+#include "strbuf.h"
 
 /* Naming and layout shared by every generated file. */
 typedef struct ff_hls {

@@ -441,7 +441,7 @@ int ff_hls_emit_flow(const ff_hls *h, ff_err *e)
     int rc = FF_OK;
     for (int i = 0; i < 6; i++) {
         if (!rc)
-            rc = ff_emit_file(h->o->outdir, rel[i], b[i].p, e);
+            rc = ff_emit_file(h->o->outdir, rel[i], ff_sb_str(&b[i]), e);
         ff_sb_free(&b[i]);
     }
     return rc;

@@ -596,7 +596,7 @@ int ff_hls_emit_layers(const ff_hls *h, ff_err *e)
         weights_header(&w, h, ni);
         char rel[128];
         snprintf(rel, sizeof rel, "firmware/weights/%s.h", h->lname[ni]);
-        rc = ff_emit_file(h->o->outdir, rel, w.p, e);
+        rc = ff_emit_file(h->o->outdir, rel, ff_sb_str(&w), e);
         ff_sb_free(&w);
         switch (g->n[ni].op) {
         case FF_OP_DENSE: dense(&body, h, ni); break;
@@ -614,9 +614,9 @@ int ff_hls_emit_layers(const ff_hls *h, ff_err *e)
     }
     ff_sb_printf(&decl, "#endif\n");
     if (!rc)
-        rc = ff_emit_file(h->o->outdir, "firmware/layers.h", decl.p, e);
+        rc = ff_emit_file(h->o->outdir, "firmware/layers.h", ff_sb_str(&decl), e);
     if (!rc)
-        rc = ff_emit_file(h->o->outdir, "firmware/layers.cpp", body.p, e);
+        rc = ff_emit_file(h->o->outdir, "firmware/layers.cpp", ff_sb_str(&body), e);
     ff_sb_free(&decl);
     ff_sb_free(&body);
     return rc;

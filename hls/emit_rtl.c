@@ -1,0 +1,172 @@
+/* RTL back-end entry: plans the design, checks it against the part, writes
+ * the Verilog, the Verilator shim, the manifest and a copy of the quantized
+ * model (so `fogforge sim` computes its own golden vectors). */
+#include "emit_rtl.h"
+
+#include "exec.h"
+#include "ffq.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FF_RTL_FORMULA                                                                                     \
+    "latency = sum over layers; Dense/Conv/Scale at R=1: 2 + T, at R>1: R + 3 + T, where T = "            \
+    "ceil(levels/3) - 1 adder-tree registers for levels = ceil(log2(products summed per cycle, + bias at " \
+    "R=1)); activation 1; pooling 2; Softmax 4; Reshape/Transpose 0. II = max over layers (R for a layer "  \
+    "with reuse R > 1, else 1)"
+
+/* First-order size check: multipliers beyond the part's DSP slices are
+ * built from LUTs at about wbits*abits/2 LUTs each. */
+static int check_part(const ff_rtl_plan *p, const ff_gen_opts *o, ff_err *e)
+{
+    const ff_part *pt = ff_part_find(o->part ? o->part : FF_DEFAULT_PART);
+    if (!pt)
+        return FF_OK;
+    const ff_qmodel *q = p->q;
+    double lut = 0;
+    int64_t dsp_left = pt->dsp;
+    for (int k = 0; k < p->nl; k++) {
+        const ff_rtl_layer *L = &p->l[k];
+        if (L->kind != FF_RTL_DOT)
+            continue;
+        const ff_node *n = &q->g->n[L->ni];
+        int64_t m = L->mults, in_dsp = m < dsp_left ? m : dsp_left;
+        dsp_left -= in_dsp;
+        lut += (double)(m - in_dsp) * q->qn[L->ni].cfg.weight_bits * q->qt[n->in[0]].bits / 2.0;
+    }
+    if (lut > (double)pt->lut)
+        return ff_errf(e, FF_EINPUT,
+                       "design too large for %s: %lld multipliers need ~%.0f LUTs beyond its %lld DSP slices, "
+                       "and it has %lld LUTs; raise the reuse factor (--reuse) or choose a larger part (--part)",
+                       pt->name, (long long)p->mults, lut, (long long)pt->dsp, (long long)pt->lut);
+    return FF_OK;
+}
+
+static cJSON *tensor_json(const ff_qmodel *q, int ti, int lane)
+{
+    const ff_tensor *t = &q->g->t[ti];
+    const ff_qtensor *qt = &q->qt[ti];
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "name", t->name);
+    cJSON *sh = cJSON_AddArrayToObject(o, "shape");
+    for (int d = 0; d < t->rank; d++)
+        cJSON_AddItemToArray(sh, cJSON_CreateNumber((double)t->dims[d]));
+    cJSON_AddNumberToObject(o, "elements", (double)(ff_tensor_size(t)));
+    cJSON_AddNumberToObject(o, "bits", qt->bits);
+    cJSON_AddBoolToObject(o, "signed", qt->is_signed);
+    cJSON_AddNumberToObject(o, "scale", qt->scale);
+    cJSON_AddNumberToObject(o, "lane_bits", lane);
+    cJSON_AddNumberToObject(o, "tdata_bits", (double)(ff_tensor_size(t) * lane));
+    return o;
+}
+
+static int write_manifest(const ff_rtl_plan *p, const ff_gen_opts *o, const char *ffq_sha, ff_err *e)
+{
+    const ff_qmodel *q = p->q;
+    const ff_graph *g = q->g;
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "backend", "rtl");
+    cJSON_AddStringToObject(m, "fogforge_version", FF_VERSION);
+    cJSON_AddStringToObject(m, "design", p->top);
+    cJSON_AddStringToObject(m, "top", p->top);
+    cJSON_AddStringToObject(m, "model", o->model_path ? o->model_path : "");
+    cJSON_AddStringToObject(m, "model_sha256", g->source_sha256);
+    cJSON_AddStringToObject(m, "ffq", "model.ffq");
+    cJSON_AddStringToObject(m, "ffq_sha256", ffq_sha);
+    cJSON_AddStringToObject(m, "part", o->part ? o->part : FF_DEFAULT_PART);
+    const ff_part *pt = ff_part_find(o->part ? o->part : FF_DEFAULT_PART);
+    cJSON_AddStringToObject(m, "family", pt ? pt->family : "xc7");
+    cJSON_AddNumberToObject(m, "clock_ns", o->clock_ns > 0 ? o->clock_ns : FF_DEFAULT_CLOCK_NS);
+    cJSON *io = cJSON_AddObjectToObject(m, "io");
+    cJSON_AddStringToObject(io, "protocol", "axi4-stream, one beat per sample, TLAST set on every output beat");
+    cJSON_AddItemToObject(io, "input", tensor_json(q, g->input, p->in_lane));
+    cJSON_AddItemToObject(io, "output", tensor_json(q, g->output, p->out_lane));
+    cJSON *ls = cJSON_AddArrayToObject(m, "layers");
+    for (int k = 0; k < p->nl; k++) {
+        const ff_rtl_layer *L = &p->l[k];
+        const ff_node *n = &g->n[L->ni];
+        cJSON *l = cJSON_CreateObject();
+        cJSON_AddStringToObject(l, "name", n->name);
+        cJSON_AddStringToObject(l, "op", ff_op_name(n->op));
+        cJSON_AddStringToObject(l, "act", ff_act_name(n->act));
+        cJSON_AddStringToObject(l, "module", L->kind == FF_RTL_WIRE ? "" : L->mod);
+        cJSON_AddNumberToObject(l, "inputs", (double)L->n_in);
+        cJSON_AddNumberToObject(l, "outputs", (double)L->n_out);
+        cJSON_AddNumberToObject(l, "reuse", L->reuse);
+        cJSON_AddNumberToObject(l, "weight_bits", q->qn[L->ni].cfg.weight_bits);
+        cJSON_AddNumberToObject(l, "act_bits", q->qt[n->out].bits);
+        if (L->kind == FF_RTL_DOT) {
+            cJSON_AddNumberToObject(l, "mac_in", (double)L->mac_in);
+            cJSON_AddNumberToObject(l, "mac_out", (double)L->mac_out);
+            /* products computed per cycle */
+            cJSON_AddNumberToObject(l, "parallelism", (double)L->mults);
+            cJSON_AddNumberToObject(l, "adder_tree_levels", L->tree_levels);
+            cJSON_AddNumberToObject(l, "adder_tree_registers", L->tree_stages);
+        }
+        cJSON_AddNumberToObject(l, "multipliers", (double)L->mults);
+        cJSON_AddNumberToObject(l, "latency_cycles", L->latency);
+        cJSON_AddNumberToObject(l, "ii", L->ii);
+        cJSON_AddItemToArray(ls, l);
+    }
+    cJSON *t = cJSON_AddObjectToObject(m, "total");
+    cJSON_AddNumberToObject(t, "multipliers", (double)p->mults);
+    cJSON_AddNumberToObject(t, "nonzero_weights", (double)p->nonzero);
+    cJSON_AddNumberToObject(t, "latency_cycles", p->latency);
+    cJSON_AddNumberToObject(t, "ii", p->ii);
+    cJSON_AddNumberToObject(m, "latency_cycles", p->latency);
+    cJSON_AddNumberToObject(m, "ii", p->ii);
+    cJSON_AddStringToObject(m, "formula", FF_RTL_FORMULA);
+    cJSON *files = cJSON_AddArrayToObject(m, "rtl");
+    char buf[256];
+    snprintf(buf, sizeof buf, "rtl/%s_requant.v", p->top);
+    cJSON_AddItemToArray(files, cJSON_CreateString(buf));
+    for (int k = 0; k < p->nl; k++)
+        if (p->l[k].kind != FF_RTL_WIRE) {
+            snprintf(buf, sizeof buf, "rtl/%s.v", p->l[k].mod);
+            cJSON_AddItemToArray(files, cJSON_CreateString(buf));
+        }
+    snprintf(buf, sizeof buf, "rtl/%s.v", p->top);
+    cJSON_AddItemToArray(files, cJSON_CreateString(buf));
+    char *txt = cJSON_Print(m);
+    cJSON_Delete(m);
+    size_t len = strlen(txt);
+    txt = ff_realloc(txt, len + 2);
+    txt[len] = '\n';
+    txt[len + 1] = 0;
+    int rc = ff_emit_file(o->outdir, "manifest.json", txt, e);
+    free(txt);
+    return rc;
+}
+
+static int emit_rtl(const ff_qmodel *q, const ff_gen_opts *o, ff_err *e)
+{
+    ff_rtl_plan p;
+    int rc = ff_rtl_plan_build(q, o->model_path, &p, e);
+    if (rc)
+        return rc;
+    rc = check_part(&p, o, e);
+    if (!rc)
+        rc = ff_mkdirs(o->outdir, e);
+    if (!rc)
+        rc = ff_rtl_write_verilog(&p, o, e);
+    if (!rc)
+        rc = ff_rtl_write_shim(&p, o, e);
+    char path[4096], sha[65] = "";
+    if (!rc) {
+        snprintf(path, sizeof path, "%s/model.ffq", o->outdir);
+        rc = ff_ffq_write(q, path, e);
+    }
+    if (!rc)
+        rc = ff_sha256_file(path, sha, e);
+    if (!rc)
+        rc = write_manifest(&p, o, sha, e);
+    if (!rc)
+        fprintf(stderr, "fogforge: rtl: %d layers, %lld multipliers, latency %d cycles, II %d\n", p.nl,
+                (long long)p.mults, p.latency, p.ii);
+    ff_rtl_plan_free(&p);
+    return rc;
+}
+
+const ff_emitter ff_emitter_rtl = {"rtl", emit_rtl, "synthesizable Verilog + Verilator co-simulation"};

@@ -1,0 +1,315 @@
+/* RTL back-end, planning: which hardware each layer becomes, its
+ * multiply-accumulate units and their schedule over the reuse factor, its
+ * pipeline depth (latency) and initiation interval. */
+#include "emit_rtl.h"
+
+#include "exec.h"
+#include "rtl_dot.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ff_rtl_dot_free(ff_rtl_dot *d)
+{
+    if (!d)
+        return;
+    for (int64_t u = 0; u < d->nu; u++)
+        free(d->u[u].t);
+    free(d->u);
+    memset(d, 0, sizeof *d);
+}
+
+static void add_term(ff_rtl_unit *u, int64_t k, int32_t w, int64_t x)
+{
+    if (u->nt == u->cap) {
+        u->cap = u->cap ? u->cap * 2 : 8;
+        u->t = ff_realloc(u->t, (size_t)u->cap * sizeof *u->t);
+    }
+    u->t[u->nt++] = (ff_rtl_term){k, w, x, 0, -1};
+}
+
+/* Slot (cycle, local multiplier) of term k of output class o under reuse R:
+ * R divides n_in: each output uses n_in/R multipliers every cycle;
+ * otherwise (R a multiple of n_in): n_out/(R/n_in) multipliers serve groups
+ * of outputs one after the other, one product per cycle each. */
+static void slot(int64_t o, int64_t k, int64_t nin, int64_t nout, int R, int64_t *cyc, int64_t *m)
+{
+    if (nin % R == 0) {
+        int64_t per = nin / R;
+        *cyc = k / per;
+        *m = o * per + k % per;
+    } else {
+        int64_t groups = R / nin, gsize = nout / groups;
+        *cyc = (o / gsize) * nin + k;
+        *m = o % gsize;
+    }
+}
+
+int64_t ff_rtl_mults_per_pos(int64_t nin, int64_t nout, int R)
+{
+    return (nin * nout + R - 1) / R;
+}
+
+void ff_rtl_dot_build(const ff_qmodel *q, int ni, int R, ff_rtl_dot *d)
+{
+    const ff_graph *g = q->g;
+    const ff_node *n = &g->n[ni];
+    const ff_qnode *qn = &q->qn[ni];
+    memset(d, 0, sizeof *d);
+    ff_layer_mac_shape(g, n, &d->nin, &d->nout);
+    d->R = R;
+    if (n->op == FF_OP_DENSE) {
+        d->nu = n->n_out_f;
+        d->u = ff_calloc((size_t)d->nu, sizeof *d->u);
+        for (int64_t o = 0; o < d->nu; o++) {
+            d->u[o].ch = o;
+            for (int64_t i = 0; i < n->n_in_f; i++)
+                add_term(&d->u[o], i, qn->qw[o * n->n_in_f + i], i);
+        }
+    } else if (n->op == FF_OP_CONV) {
+        const ff_tensor *x = &g->t[n->in[0]], *y = &g->t[n->out];
+        int sp = x->rank - 2;
+        int64_t H = sp == 2 ? x->dims[1] : 1, W = x->dims[sp], C = x->dims[sp + 1];
+        int64_t OH = sp == 2 ? y->dims[1] : 1, OW = y->dims[sp], OC = y->dims[sp + 1];
+        int64_t cin_g = C / n->group, cout_g = OC / n->group;
+        int kh = n->kernel[0], kw = n->kernel[1];
+        d->nu = OH * OW * OC;
+        d->u = ff_calloc((size_t)d->nu, sizeof *d->u);
+        for (int64_t oh = 0; oh < OH; oh++)
+            for (int64_t ow = 0; ow < OW; ow++)
+                for (int64_t oc = 0; oc < OC; oc++) {
+                    ff_rtl_unit *u = &d->u[(oh * OW + ow) * OC + oc];
+                    u->ch = oc;
+                    u->pos = oh * OW + ow;
+                    int64_t gi = oc / cout_g;
+                    const int32_t *w = qn->qw + oc * kh * kw * cin_g;
+                    for (int i = 0; i < kh; i++) {
+                        int64_t ih = oh * n->stride[0] - n->pad[0] + (int64_t)i * n->dil[0];
+                        for (int j = 0; j < kw; j++) {
+                            int64_t iw = ow * n->stride[1] - n->pad[1] + (int64_t)j * n->dil[1];
+                            if (ih < 0 || ih >= H || iw < 0 || iw >= W)
+                                continue;
+                            for (int64_t c = 0; c < cin_g; c++) {
+                                int64_t k = ((int64_t)i * kw + j) * cin_g + c;
+                                add_term(u, k, w[k], (ih * W + iw) * C + gi * cin_g + c);
+                            }
+                        }
+                    }
+                }
+    } else { /* SCALE */
+        const ff_tensor *t = &g->t[n->in[0]];
+        int64_t st[FF_MAX_RANK];
+        ff_strides(t, st);
+        d->nu = ff_tensor_size(t);
+        d->u = ff_calloc((size_t)d->nu, sizeof *d->u);
+        int64_t *seen = ff_calloc((size_t)n->n_out_f, sizeof *seen);
+        for (int64_t i = 0; i < d->nu; i++) {
+            int64_t c = n->n_out_f == 1 ? 0 : (i / st[n->axis]) % t->dims[n->axis];
+            d->u[i].ch = c;
+            d->u[i].pos = seen[c]++;
+            add_term(&d->u[i], 0, qn->qw[c], i);
+        }
+        free(seen);
+    }
+    /* schedule */
+    int64_t per_pos = ff_rtl_mults_per_pos(d->nin, d->nout, R), npos = 0;
+    for (int64_t u = 0; u < d->nu; u++)
+        if (d->u[u].pos + 1 > npos)
+            npos = d->u[u].pos + 1;
+    d->nmult = per_pos * npos;
+    for (int64_t u = 0; u < d->nu; u++) {
+        ff_rtl_unit *un = &d->u[u];
+        un->first = R;
+        un->last = -1;
+        for (int64_t j = 0; j < un->nt; j++) {
+            int64_t cyc, m;
+            if (R == 1) {
+                cyc = 0;
+                m = -1;
+            } else {
+                slot(un->ch % d->nout, un->t[j].k, d->nin, d->nout, R, &cyc, &m);
+                m += un->pos * per_pos;
+            }
+            un->t[j].cyc = cyc;
+            un->t[j].mult = m;
+            if (cyc < un->first)
+                un->first = cyc;
+            if (cyc > un->last)
+                un->last = cyc;
+        }
+        /* an output whose terms all fall outside the input (padding) or a
+         * reuse that gives it no product keeps first/last at the extremes */
+        if (un->nt == 0) {
+            un->first = 0;
+            un->last = R - 1;
+        }
+    }
+}
+
+/* ceil(log2(n)) for n >= 1 */
+int ff_rtl_clog2(int64_t n)
+{
+    int l = 0;
+    while (((int64_t)1 << l) < n)
+        l++;
+    return l;
+}
+
+/* Pipeline registers taken by an adder tree of `levels` levels: one after
+ * every FF_RTL_LEVELS_PER_STAGE levels, the last group feeding the next stage
+ * combinationally. */
+int ff_rtl_tree_stages(int levels)
+{
+    return levels <= 0 ? 0 : (levels + FF_RTL_LEVELS_PER_STAGE - 1) / FF_RTL_LEVELS_PER_STAGE - 1;
+}
+
+static int supported(const ff_node *n, ff_err *e)
+{
+    switch (n->op) {
+    case FF_OP_DENSE:
+    case FF_OP_CONV:
+    case FF_OP_SCALE:
+    case FF_OP_ACT:
+    case FF_OP_SOFTMAX:
+    case FF_OP_MAXPOOL:
+    case FF_OP_AVGPOOL:
+    case FF_OP_GMAXPOOL:
+    case FF_OP_GAVGPOOL:
+    case FF_OP_RESHAPE:
+    case FF_OP_TRANSPOSE:
+    case FF_OP_IDENTITY:
+        return 1;
+    default:
+        ff_errf(e, FF_EINPUT,
+                "layer '%s' (%s): not supported by the rtl back-end yet "
+                "(supported: Dense, Conv, Scale/BatchNorm, activations, Softmax, pooling, Reshape, Transpose "
+                "in a single chain)",
+                n->name, ff_op_name(n->op));
+        return 0;
+    }
+}
+
+int ff_rtl_plan_build(const ff_qmodel *q, const char *model_path, ff_rtl_plan *p, ff_err *e)
+{
+    const ff_graph *g = q->g;
+    memset(p, 0, sizeof *p);
+    p->q = q;
+    /* top module name: the model file's base name */
+    const char *base = model_path ? strrchr(model_path, '/') : NULL;
+    base = base ? base + 1 : (model_path ? model_path : "model");
+    char stem[96];
+    snprintf(stem, sizeof stem, "%s", base);
+    char *dot = strrchr(stem, '.');
+    if (dot && dot != stem)
+        *dot = 0;
+    ff_ident(stem, p->top, sizeof p->top);
+    p->l = ff_calloc((size_t)(g->nn ? g->nn : 1), sizeof *p->l);
+    int cur = g->input;
+    for (int ni = 0; ni < g->nn; ni++) {
+        const ff_node *n = &g->n[ni];
+        const ff_qnode *qn = &q->qn[ni];
+        if (!supported(n, e))
+            goto fail;
+        if (n->n_in != 1 || n->in[0] != cur) {
+            ff_errf(e, FF_EINPUT,
+                    "layer '%s' (%s): the rtl back-end supports a single chain of layers; this graph branches",
+                    n->name, ff_op_name(n->op));
+            goto fail;
+        }
+        cur = n->out;
+        ff_rtl_layer *L = &p->l[p->nl++];
+        L->ni = ni;
+        L->reuse = qn->cfg.reuse > 0 ? qn->cfg.reuse : 1;
+        L->n_in = ff_tensor_size(&g->t[n->in[0]]);
+        L->n_out = ff_tensor_size(&g->t[n->out]);
+        L->ii = 1;
+        char id[96];
+        ff_ident(n->name, id, sizeof id);
+        snprintf(L->mod, sizeof L->mod, "%s_%s", p->top, id);
+        /* module names must be unique */
+        for (int k = 0; k < p->nl - 1; k++)
+            if (!strcmp(p->l[k].mod, L->mod)) {
+                snprintf(L->mod, sizeof L->mod, "%s_%s_%d", p->top, id, ni);
+                break;
+            }
+        switch (n->op) {
+        case FF_OP_DENSE:
+        case FF_OP_CONV:
+        case FF_OP_SCALE: {
+            if (!ff_reuse_check(g, n, L->reuse, e))
+                goto fail;
+            L->kind = FF_RTL_DOT;
+            ff_layer_mac_shape(g, n, &L->mac_in, &L->mac_out);
+            ff_rtl_dot d;
+            ff_rtl_dot_build(q, ni, L->reuse, &d);
+            L->units = d.nu;
+            int64_t maxterms = 0, nz = 0;
+            for (int64_t u = 0; u < d.nu; u++) {
+                int64_t c = 0;
+                for (int64_t j = 0; j < d.u[u].nt; j++)
+                    if (d.u[u].t[j].w)
+                        nz++, c++;
+                if (c > maxterms)
+                    maxterms = c;
+            }
+            p->nonzero += nz;
+            if (L->reuse == 1) {
+                L->mults = nz;
+                /* products + bias per unit, summed in a tree */
+                L->tree_levels = ff_rtl_clog2(maxterms + 1);
+                L->tree_stages = ff_rtl_tree_stages(L->tree_levels);
+                L->latency = 1 + L->tree_stages + 1; /* products, tree, requant */
+            } else {
+                L->mults = d.nmult;
+                int64_t per_cycle = L->mac_in % L->reuse == 0 ? L->mac_in / L->reuse : 1;
+                L->tree_levels = ff_rtl_clog2(per_cycle);
+                L->tree_stages = ff_rtl_tree_stages(L->tree_levels);
+                /* input register, R product cycles, tree, accumulate, requant */
+                L->latency = 1 + L->reuse + L->tree_stages + 1 + 1;
+                L->ii = L->reuse;
+            }
+            ff_rtl_dot_free(&d);
+            break;
+        }
+        case FF_OP_ACT:
+            L->kind = FF_RTL_ACT;
+            L->latency = 1;
+            break;
+        case FF_OP_SOFTMAX:
+            L->kind = FF_RTL_SOFTMAX;
+            L->latency = 4; /* max, exp, sum/reciprocal, normalize */
+            break;
+        case FF_OP_MAXPOOL:
+        case FF_OP_AVGPOOL:
+        case FF_OP_GMAXPOOL:
+        case FF_OP_GAVGPOOL:
+            L->kind = FF_RTL_POOL;
+            L->latency = 2; /* reduce, requantize */
+            break;
+        default:
+            L->kind = FF_RTL_WIRE;
+            L->latency = 0;
+            break;
+        }
+        p->mults += L->mults;
+        p->latency += L->latency;
+        if (L->ii > p->ii)
+            p->ii = L->ii;
+    }
+    if (p->ii == 0)
+        p->ii = 1;
+    p->in_lane = q->qt[g->input].bits > 8 ? 16 : 8;
+    p->out_lane = q->qt[g->output].bits > 8 ? 16 : 8;
+    return FF_OK;
+fail:
+    ff_rtl_plan_free(p);
+    return e->code ? e->code : FF_EINPUT;
+}
+
+void ff_rtl_plan_free(ff_rtl_plan *p)
+{
+    free(p->l);
+    p->l = NULL;
+    p->nl = 0;
+}

@@ -1,0 +1,36 @@
+/* RTL back-end: multiply-accumulate units of Dense/Conv/Scale layers and
+ * their schedule over the reuse factor (emit_rtl_plan.c). */
+#ifndef FF_RTL_DOT_H
+#define FF_RTL_DOT_H
+#include "quant.h"
+
+typedef struct ff_rtl_term {
+    int64_t k;     /* product index within the output's fan-in (0..n_in-1) */
+    int32_t w;     /* integer weight */
+    int64_t x;     /* input vector element */
+    int64_t cyc;   /* cycle 0..R-1 it is computed in */
+    int64_t mult;  /* shared multiplier (R > 1), -1 at R = 1 */
+} ff_rtl_term;
+
+typedef struct ff_rtl_unit {
+    int64_t ch;    /* output channel: bias and requantization index */
+    int64_t pos;   /* position (Conv/Scale), 0 for Dense */
+    ff_rtl_term *t;
+    int64_t nt, cap;
+    int64_t first, last; /* cycles of its first and last product */
+} ff_rtl_unit;
+
+typedef struct ff_rtl_dot {
+    int64_t nin, nout; /* MAC shape */
+    int R;
+    ff_rtl_unit *u;    /* one per output element, in output order */
+    int64_t nu;
+    int64_t nmult;     /* shared multipliers (R > 1) */
+} ff_rtl_dot;
+
+void ff_rtl_dot_build(const ff_qmodel *q, int ni, int R, ff_rtl_dot *d);
+void ff_rtl_dot_free(ff_rtl_dot *d);
+int64_t ff_rtl_mults_per_pos(int64_t nin, int64_t nout, int R);
+int ff_rtl_clog2(int64_t n);
+int ff_rtl_tree_stages(int levels);
+#endif

@@ -1,0 +1,420 @@
+/* Verilator co-simulation: builds an rtl project as a shared library (cached
+ * by content hash), loads it with dlopen, drives vectors with random
+ * valid/ready stalls and checks every output against the integer reference
+ * (ff_qplan_run on the project's model.ffq); measures latency and II. */
+#include "sim.h"
+
+#include "dataio.h"
+#include "emit.h"
+#include "exec.h"
+#include "ffq.h"
+#include "ffsim.h"
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define VERILATOR_FLAGS                                                                                          \
+    "--cc --exe --build -j 2 --x-assign 0 --x-initial 0 -Wno-fatal -Wno-lint -Wno-style --unroll-count 100000 " \
+    "--unroll-stmts 1000000"
+
+
+typedef struct ff_sb_hash {
+    char *buf;
+    size_t n, cap;
+} ff_sb_hash;
+
+static void hadd(ff_sb_hash *h, const void *p, size_t n)
+{
+    if (h->n + n > h->cap) {
+        h->cap = (h->n + n) * 2 + 4096;
+        h->buf = ff_realloc(h->buf, h->cap);
+    }
+    memcpy(h->buf + h->n, p, n);
+    h->n += n;
+}
+
+static void hash_add_file(ff_sb_hash *h, const char *path)
+{
+    char *d;
+    size_t len;
+    ff_err e = {0};
+    hadd(h, path, strlen(path) + 1);
+    if (ff_read_file(path, (size_t)1 << 30, &d, &len, &e) == FF_OK) {
+        hadd(h, d, len);
+        free(d);
+    }
+}
+
+static int file_exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int ff_sim_build(const char *dir, const char *cache, int trace, int quiet, char *lib, size_t libsz, int *cached,
+                 double *secs, ff_err *e)
+{
+    ff_manifest m;
+    int rc = ff_manifest_read(dir, &m, e);
+    if (rc)
+        return rc;
+    char shim[4096], map[4096];
+    snprintf(shim, sizeof shim, "%s/verilator/ffsim_shim.cpp", dir);
+    snprintf(map, sizeof map, "%s/verilator/ffsim.map", dir);
+    if (!file_exists(shim) || !file_exists(map)) {
+        ff_manifest_free(&m);
+        return ff_errf(e, FF_EINPUT, "%s: verilator/ffsim_shim.cpp or ffsim.map missing (regenerate the project)", dir);
+    }
+    /* content hash: tool version, flags, every source */
+    ff_sb_hash h = {0};
+    FILE *vp = popen("verilator --version 2>/dev/null", "r");
+    char ver[256] = "";
+    if (vp) {
+        if (!fgets(ver, sizeof ver, vp))
+            ver[0] = 0;
+        pclose(vp);
+    }
+    if (!ver[0]) {
+        ff_manifest_free(&m);
+        return ff_errf(e, FF_EINPUT, "verilator not found in PATH (install Debian's verilator: scripts/deps.sh)");
+    }
+    hadd(&h, ver, strlen(ver));
+    hadd(&h, VERILATOR_FLAGS, sizeof VERILATOR_FLAGS);
+    hadd(&h, trace ? "trace" : "notrace", 8);
+    char path[4096];
+    for (int i = 0; i < m.nfiles; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, m.files[i]);
+        if (!file_exists(path)) {
+            ff_manifest_free(&m);
+            free(h.buf);
+            return ff_errf(e, FF_EINPUT, "%s: missing (listed in manifest.json)", path);
+        }
+        hash_add_file(&h, path);
+    }
+    hash_add_file(&h, shim);
+    hash_add_file(&h, map);
+    char hex[65];
+    ff_sha256_hex(h.buf, h.n, hex);
+    free(h.buf);
+    hex[16] = 0;
+    char cdir[4096], obj[4200];
+    snprintf(cdir, sizeof cdir, "%s", cache ? cache : "");
+    if (!cache)
+        snprintf(cdir, sizeof cdir, "%s/.build", dir);
+    snprintf(obj, sizeof obj, "%s/obj_%s", cdir, hex);
+    snprintf(lib, libsz, "%s/libffsim_%s.so", cdir, hex);
+    *cached = file_exists(lib);
+    *secs = 0;
+    if (*cached) {
+        if (!quiet)
+            fprintf(stderr, "fogforge: verilator build cached: %s\n", lib);
+        ff_manifest_free(&m);
+        return FF_OK;
+    }
+    rc = ff_mkdirs(obj, e);
+    if (rc) {
+        ff_manifest_free(&m);
+        return rc;
+    }
+    /* absolute paths: verilator's make runs in obj */
+    char absdir[4096], abslib[4200], absobj[4300];
+    if (!realpath(dir, absdir) || !realpath(obj, absobj)) {
+        ff_manifest_free(&m);
+        return ff_errf(e, FF_EINPUT, "%s: cannot resolve path", dir);
+    }
+    char *slash = strrchr(lib, '/');
+    char libdir[4096];
+    snprintf(libdir, sizeof libdir, "%.*s", (int)(slash - lib), lib);
+    char abslibdir[4000];
+    if (!realpath(libdir, abslibdir)) {
+        ff_manifest_free(&m);
+        return ff_errf(e, FF_EINPUT, "%s: cannot resolve path", libdir);
+    }
+    snprintf(abslib, sizeof abslib, "%s/libffsim_%s.so", abslibdir, hex);
+    char cflags[256], ldflags[4200];
+    snprintf(cflags, sizeof cflags, "-fPIC -O1%s", trace ? " -DFFSIM_TRACE=1" : "");
+    snprintf(ldflags, sizeof ldflags, "-shared -Wl,--no-undefined -Wl,--version-script=%s/verilator/ffsim.map", absdir);
+    char **argv = ff_calloc((size_t)m.nfiles + 40, sizeof *argv);
+    int a = 0;
+    char flags[] = VERILATOR_FLAGS;
+    argv[a++] = "verilator";
+    for (char *tok = strtok(flags, " "); tok; tok = strtok(NULL, " "))
+        argv[a++] = ff_strdup(tok);
+    int first_owned = 1, last_owned = a;
+    argv[a++] = "--top-module";
+    argv[a++] = m.top;
+    argv[a++] = "--Mdir";
+    argv[a++] = absobj;
+    argv[a++] = "-o";
+    argv[a++] = abslib;
+    argv[a++] = "-CFLAGS";
+    argv[a++] = cflags;
+    argv[a++] = "-LDFLAGS";
+    argv[a++] = ldflags;
+    if (trace)
+        argv[a++] = "--trace-fst";
+    char **paths = ff_calloc((size_t)m.nfiles + 1, sizeof *paths);
+    for (int i = 0; i < m.nfiles; i++) {
+        paths[i] = ff_malloc(8192);
+        snprintf(paths[i], 8192, "%s/%s", absdir, m.files[i]);
+        argv[a++] = paths[i];
+    }
+    char shimabs[8192];
+    snprintf(shimabs, sizeof shimabs, "%s/verilator/ffsim_shim.cpp", absdir);
+    argv[a++] = shimabs;
+    argv[a] = NULL;
+    char log[4400], what[256];
+    snprintf(log, sizeof log, "%s/verilator.log", absobj);
+    snprintf(what, sizeof what, "building %s with Verilator%s (tens of seconds for large designs)", m.top,
+             trace ? " (FST trace)" : "");
+    double t0 = ff_now();
+    int st = ff_run_logged(argv, log, what, quiet);
+    *secs = ff_now() - t0;
+    for (int i = first_owned; i < last_owned; i++)
+        free(argv[i]);
+    for (int i = 0; i < m.nfiles; i++)
+        free(paths[i]);
+    free(paths);
+    free(argv);
+    ff_manifest_free(&m);
+    if (st != 0 || !file_exists(lib))
+        return ff_errf(e, st < 0 ? FF_EINPUT : FF_EINTERNAL, "verilator build failed (%s): see %s",
+                       st < 0 ? "could not run verilator" : "exit status", log);
+    return FF_OK;
+}
+
+typedef struct {
+    void *h;
+    ffsim_get_info_fn info;
+    ffsim_create_fn create;
+    ffsim_reset_fn reset;
+    ffsim_push_fn push;
+    ffsim_pull_fn pull;
+    ffsim_step_fn step;
+    ffsim_cycles_fn cycles;
+    ffsim_destroy_fn destroy;
+} simlib;
+
+static int load_lib(const char *path, simlib *s, ff_err *e)
+{
+    memset(s, 0, sizeof *s);
+    s->h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!s->h)
+        return ff_errf(e, FF_EINTERNAL, "cannot load %s: %s", path, dlerror());
+#define SYM(f, n)                                                                          \
+    do {                                                                                   \
+        *(void **)&s->f = dlsym(s->h, n);                                                  \
+        if (!s->f) {                                                                       \
+            dlclose(s->h);                                                                 \
+            return ff_errf(e, FF_EINTERNAL, "%s: symbol %s missing", path, n);             \
+        }                                                                                  \
+    } while (0)
+    SYM(info, "ffsim_get_info");
+    SYM(create, "ffsim_create");
+    SYM(reset, "ffsim_reset");
+    SYM(push, "ffsim_push");
+    SYM(pull, "ffsim_pull");
+    SYM(step, "ffsim_step");
+    SYM(cycles, "ffsim_cycles");
+    SYM(destroy, "ffsim_destroy");
+#undef SYM
+    return FF_OK;
+}
+
+static uint64_t xs(uint64_t *s)
+{
+    uint64_t x = *s;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return *s = x;
+}
+
+static void note_mismatch(ff_sim_result *r, long v, const int32_t *want, const int32_t *got, int n)
+{
+    r->mismatches++;
+    if (r->first_mismatch[0])
+        return;
+    for (int i = 0; i < n; i++)
+        if (want[i] != got[i]) {
+            snprintf(r->first_mismatch, sizeof r->first_mismatch, "vector %ld output %d: expected %d, got %d", v, i,
+                     want[i], got[i]);
+            return;
+        }
+}
+
+int ff_sim_run(const ff_sim_opts *o, ff_sim_result *r, ff_err *e)
+{
+    memset(r, 0, sizeof *r);
+    ff_manifest man;
+    int rc = ff_manifest_read(o->dir, &man, e);
+    if (rc)
+        return rc;
+    snprintf(r->design, sizeof r->design, "%s", man.top);
+    r->exp_latency = man.latency;
+    r->exp_ii = man.ii;
+    ff_manifest_free(&man);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/model.ffq", o->dir);
+    ff_qmodel *q;
+    rc = ff_ffq_read(path, &q, e);
+    if (rc)
+        return rc;
+    int64_t nin = ff_graph_in_size(q->g), nout = ff_graph_out_size(q->g);
+    /* vectors */
+    long nv = o->vectors > 0 ? o->vectors : 1000;
+    int32_t *in = NULL;
+    if (o->input) {
+        ff_samples s;
+        rc = ff_samples_read(o->input, nin, &s, e);
+        if (rc) {
+            ff_qmodel_free(q);
+            return rc;
+        }
+        nv = (long)s.n;
+        in = ff_malloc((size_t)(nv * nin) * sizeof *in);
+        for (long v = 0; v < nv; v++)
+            ff_quantize_input(q, s.data + v * nin, in + v * nin);
+        ff_samples_free(&s);
+    } else {
+        const ff_qtensor *qi = &q->qt[q->g->input];
+        uint64_t seed = o->seed ? o->seed : 0x5eed1234abcdull;
+        in = ff_malloc((size_t)(nv * nin) * sizeof *in);
+        uint64_t span = (uint64_t)((int64_t)qi->qmax - qi->qmin + 1);
+        for (long i = 0; i < nv * nin; i++)
+            in[i] = (int32_t)(qi->qmin + (int64_t)(xs(&seed) % span));
+    }
+    int32_t *want = ff_malloc((size_t)(nv * nout) * sizeof *want);
+    ff_qplan *plan = ff_qplan_new(q);
+    for (long v = 0; v < nv; v++)
+        ff_qplan_run(plan, in + v * nin, want + v * nout);
+    ff_qplan_free(plan);
+    ff_qmodel_free(q);
+    r->vectors = nv;
+
+    rc = ff_sim_build(o->dir, o->cache, o->trace != NULL, o->quiet, r->lib, sizeof r->lib, &r->cached,
+                      &r->build_seconds, e);
+    simlib L;
+    if (!rc)
+        rc = load_lib(r->lib, &L, e);
+    if (rc) {
+        free(in);
+        free(want);
+        return rc;
+    }
+    const ffsim_info *info = L.info();
+    if (info->api_version != FFSIM_API_VERSION || info->n_in != nin || info->n_out != nout) {
+        dlclose(L.h);
+        free(in);
+        free(want);
+        return ff_errf(e, FF_EINPUT, "%s does not match %s/model.ffq (regenerate the project)", r->lib, o->dir);
+    }
+    ffsim *s = L.create(o->trace);
+    if (!s) {
+        dlclose(L.h);
+        free(in);
+        free(want);
+        return ff_errf(e, FF_EINTERNAL, "cannot create the simulation (trace %s)", o->trace ? o->trace : "off");
+    }
+    int32_t *got = ff_malloc((size_t)nout * sizeof *got);
+    /* 1. latency: one sample through an empty pipeline */
+    {
+        int taken = 0, given = 0;
+        uint64_t t0 = 0, guard = 0;
+        while (!taken && guard++ < 1000000) {
+            L.step(s, 1, in, 1, &taken, &given, got);
+            t0 = L.cycles(s);
+        }
+        while (!given && guard++ < 10000000)
+            L.step(s, 0, NULL, 1, &taken, &given, got);
+        r->latency = given ? (int)(L.cycles(s) - t0) : -1;
+        if (given && memcmp(got, want, (size_t)nout * sizeof *got))
+            note_mismatch(r, 0, want, got, (int)nout);
+    }
+    /* 2. II: a burst at full rate; interval between accepted inputs in steady state */
+    {
+        L.reset(s);
+        long burst = 8 + 4L * (r->exp_latency > 0 ? 1 : 0), n_in = 0, n_out = 0;
+        if (burst > nv)
+            burst = nv;
+        uint64_t *tk = ff_calloc((size_t)burst, sizeof *tk), guard = 0;
+        while (n_out < burst && guard++ < 10000000) {
+            int taken = 0, given = 0;
+            L.step(s, n_in < burst, in + (n_in < burst ? n_in : 0) * nin, 1, &taken, &given, got);
+            if (taken)
+                tk[n_in++] = L.cycles(s);
+            if (given) {
+                if (memcmp(got, want + n_out * nout, (size_t)nout * sizeof *got))
+                    note_mismatch(r, n_out, want + n_out * nout, got, (int)nout);
+                n_out++;
+            }
+        }
+        r->ii = burst >= 3 ? (int)((tk[burst - 1] - tk[burst / 2]) / (uint64_t)(burst - 1 - burst / 2)) : 1;
+        free(tk);
+    }
+    /* 3. every vector with random valid/ready stalls */
+    {
+        L.reset(s);
+        uint64_t seed = (o->seed ? o->seed : 0x5eed1234abcdull) ^ 0x9e3779b97f4a7c15ull;
+        int pct = o->stall_pct >= 0 ? o->stall_pct : 30;
+        long n_in = 0, n_out = 0;
+        uint64_t c0 = L.cycles(s), limit = (uint64_t)nv * (uint64_t)(r->exp_ii + 4) * 20 + 100000 +
+                                               (uint64_t)r->exp_latency * 20;
+        double t0 = ff_now();
+        while (n_out < nv && L.cycles(s) - c0 < limit) {
+            int iv = n_in < nv && (int)(xs(&seed) % 100) >= pct;
+            int ordy = (int)(xs(&seed) % 100) >= pct;
+            int taken = 0, given = 0;
+            L.step(s, iv, in + (iv ? n_in : 0) * nin, ordy, &taken, &given, got);
+            if (taken)
+                n_in++;
+            if (given) {
+                if (memcmp(got, want + n_out * nout, (size_t)nout * sizeof *got))
+                    note_mismatch(r, n_out, want + n_out * nout, got, (int)nout);
+                n_out++;
+            }
+        }
+        double dt = ff_now() - t0;
+        r->cycles = L.cycles(s) - c0;
+        if (n_out < nv) {
+            r->mismatches += nv - n_out;
+            if (!r->first_mismatch[0])
+                snprintf(r->first_mismatch, sizeof r->first_mismatch,
+                         "only %ld of %ld results came out in %llu cycles", n_out, nv, (unsigned long long)r->cycles);
+        }
+        (void)dt;
+    }
+    /* 4. throughput of the push/pull API at full rate (what the host runtime uses) */
+    {
+        L.reset(s);
+        double t0 = ff_now();
+        long done = 0;
+        for (long v = 0; v < nv; v++) {
+            L.push(s, in + v * nin);
+            if (v - done >= 64 || v == nv - 1)
+                while (done <= v) {
+                    if (L.pull(s, got, 1000000) != 1)
+                        break;
+                    if (memcmp(got, want + done * nout, (size_t)nout * sizeof *got))
+                        note_mismatch(r, done, want + done * nout, got, (int)nout);
+                    done++;
+                }
+        }
+        double dt = ff_now() - t0;
+        r->samples_per_second = dt > 0 ? (double)done / dt : 0;
+        if (done < nv && !r->first_mismatch[0]) {
+            r->mismatches += nv - done;
+            snprintf(r->first_mismatch, sizeof r->first_mismatch, "push/pull: only %ld of %ld results", done, nv);
+        }
+    }
+    L.destroy(s);
+    dlclose(L.h);
+    free(got);
+    free(in);
+    free(want);
+    return FF_OK;
+}

@@ -1,0 +1,74 @@
+/* Verilator co-simulation and Yosys synthesis of an rtl project directory
+ * written by `fogforge gen --backend rtl`. */
+#ifndef FF_SIM_H
+#define FF_SIM_H
+#include "common.h"
+
+#include <stdint.h>
+
+typedef struct ff_sim_opts {
+    const char *dir;
+    long vectors;         /* random vectors (ignored with input) */
+    const char *input;    /* float samples file, or NULL */
+    const char *trace;    /* FST file, or NULL */
+    const char *cache;    /* build cache dir (default DIR/.build) */
+    uint64_t seed;
+    int stall_pct;        /* probability (%) that valid or ready is low in a cycle */
+    int quiet;            /* no progress on stderr */
+} ff_sim_opts;
+
+typedef struct ff_sim_result {
+    char design[128];
+    long vectors, mismatches;
+    char first_mismatch[256];
+    int latency, ii;           /* measured */
+    int exp_latency, exp_ii;   /* manifest */
+    int cached;
+    double build_seconds, samples_per_second;
+    uint64_t cycles;           /* of the back-pressure run */
+    char lib[4096];
+} ff_sim_result;
+
+/* Builds (or finds in the cache) DIR's Verilated shared library; lib gets
+ * its path. */
+int ff_sim_build(const char *dir, const char *cache, int trace, int quiet, char *lib, size_t libsz, int *cached,
+                 double *secs, ff_err *e);
+/* Builds, then drives the vectors with random stalls and checks every
+ * output against the integer reference; measures latency and II. */
+int ff_sim_run(const ff_sim_opts *o, ff_sim_result *r, ff_err *e);
+
+typedef struct ff_synth_opts {
+    const char *dir;
+    const char *family; /* xc7 (default) */
+    int quiet;
+} ff_synth_opts;
+
+typedef struct ff_synth_result {
+    char design[128];
+    char family[16];
+    long lut, ff, dsp, bram18, bram36, carry, cells;
+    int logic_levels;          /* ltp -noff */
+    double critical_path_ns;   /* estimate, no routing */
+    int latency, ii;
+    double clock_ns, seconds;
+} ff_synth_result;
+
+int ff_synth_run(const ff_synth_opts *o, ff_synth_result *r, ff_err *e);
+
+/* Shared helpers (sim/util.c). */
+typedef struct ff_manifest ff_manifest;
+struct ff_manifest {
+    char top[128];
+    int latency, ii;
+    double clock_ns;
+    char **files; /* rtl files, relative to dir */
+    int nfiles;
+};
+int ff_manifest_read(const char *dir, ff_manifest *m, ff_err *e);
+void ff_manifest_free(ff_manifest *m);
+/* Runs argv (argv[0] looked up in PATH) with stdout+stderr to log; shows
+ * elapsed seconds on stderr while it runs unless quiet. Returns the exit
+ * status (or -1 when it could not start). */
+int ff_run_logged(char *const argv[], const char *log, const char *what, int quiet);
+double ff_now(void);
+#endif

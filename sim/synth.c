@@ -1,0 +1,117 @@
+/* Yosys synthesis of an rtl project: synth_xilinx, resource counts from
+ * `stat -json`, and a critical-path estimate from `sta` (cell delays from
+ * Yosys' Xilinx simulation models; no placement or routing, so an estimate). */
+#include "sim.h"
+
+#include "emit_rtl.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static long count(const cJSON *cells, const char *prefix, int exact)
+{
+    long n = 0;
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cells)
+    {
+        if (!cJSON_IsNumber(c))
+            continue;
+        if (exact ? !strcmp(c->string, prefix) : !strncmp(c->string, prefix, strlen(prefix)))
+            n += (long)c->valuedouble;
+    }
+    return n;
+}
+
+int ff_synth_run(const ff_synth_opts *o, ff_synth_result *r, ff_err *e)
+{
+    memset(r, 0, sizeof *r);
+    const char *fam = o->family ? o->family : "xc7";
+    if (strcmp(fam, "xc7") && strcmp(fam, "xcup") && strcmp(fam, "xcu") && strcmp(fam, "xc6s"))
+        return ff_errf(e, FF_EINPUT, "synth: unknown family '%s' (xc7, xcu, xcup, xc6s)", fam);
+    ff_manifest m;
+    int rc = ff_manifest_read(o->dir, &m, e);
+    if (rc)
+        return rc;
+    snprintf(r->design, sizeof r->design, "%s", m.top);
+    snprintf(r->family, sizeof r->family, "%s", fam);
+    r->latency = m.latency;
+    r->ii = m.ii;
+    r->clock_ns = m.clock_ns;
+    char wd[4200], absdir[4096];
+    if (!realpath(o->dir, absdir)) {
+        ff_manifest_free(&m);
+        return ff_errf(e, FF_EINPUT, "%s: cannot resolve path", o->dir);
+    }
+    snprintf(wd, sizeof wd, "%s/.build/synth_%s", absdir, fam);
+    rc = ff_mkdirs(wd, e);
+    if (rc) {
+        ff_manifest_free(&m);
+        return rc;
+    }
+    ff_sb s = {0};
+    ff_sb_printf(&s, "read_verilog");
+    for (int i = 0; i < m.nfiles; i++)
+        ff_sb_printf(&s, " \"%s/%s\"", absdir, m.files[i]);
+    ff_sb_printf(&s,
+                 "\nsynth_xilinx -family %s -flatten -noiopad -top %s\n"
+                 "tee -q -o \"%s/stat.json\" stat -json\n"
+                 "read_verilog -lib -specify +/xilinx/cells_sim.v\n"
+                 "tee -q -o \"%s/sta.txt\" sta\n",
+                 fam, m.top, wd, wd);
+    ff_manifest_free(&m);
+    char script[4300], log[4300], what[256];
+    snprintf(script, sizeof script, "%s/synth.ys", wd);
+    snprintf(log, sizeof log, "%s/yosys.log", wd);
+    rc = ff_write_file_atomic(script, s.s, s.n, e);
+    ff_sb_free(&s);
+    if (rc)
+        return rc;
+    snprintf(what, sizeof what, "synthesizing %s with Yosys (synth_xilinx -family %s; minutes for large designs)",
+             r->design, fam);
+    char *argv[] = {"yosys", "-q", "-s", script, NULL};
+    double t0 = ff_now();
+    int st = ff_run_logged(argv, log, what, o->quiet);
+    r->seconds = ff_now() - t0;
+    if (st < 0)
+        return ff_errf(e, FF_EINPUT, "yosys not found in PATH (install Debian's yosys: scripts/deps.sh)");
+    if (st != 0)
+        return ff_errf(e, FF_EINTERNAL, "yosys failed (exit %d): see %s", st, log);
+    char path[4300], *txt;
+    size_t len;
+    snprintf(path, sizeof path, "%s/stat.json", wd);
+    rc = ff_read_file(path, 1 << 26, &txt, &len, e);
+    if (rc)
+        return rc;
+    cJSON *j = cJSON_Parse(txt);
+    free(txt);
+    const cJSON *mods = j ? cJSON_GetObjectItemCaseSensitive(j, "modules") : NULL;
+    char key[160];
+    snprintf(key, sizeof key, "\\%s", r->design);
+    const cJSON *top = mods ? cJSON_GetObjectItemCaseSensitive(mods, key) : NULL;
+    const cJSON *cells = top ? cJSON_GetObjectItemCaseSensitive(top, "num_cells_by_type") : NULL;
+    const cJSON *nc = top ? cJSON_GetObjectItemCaseSensitive(top, "num_cells") : NULL;
+    if (!cells) {
+        cJSON_Delete(j);
+        return ff_errf(e, FF_EINTERNAL, "%s: no cell counts for %s", path, r->design);
+    }
+    r->lut = count(cells, "LUT", 0);
+    r->ff = count(cells, "FD", 0);
+    r->dsp = count(cells, "DSP48", 0);
+    r->bram18 = count(cells, "RAMB18", 0);
+    r->bram36 = count(cells, "RAMB36", 0);
+    r->carry = count(cells, "CARRY", 0);
+    r->cells = cJSON_IsNumber(nc) ? (long)nc->valuedouble : 0;
+    cJSON_Delete(j);
+    /* sta: "Latest arrival time in 'top' is N:" (ps) */
+    snprintf(path, sizeof path, "%s/sta.txt", wd);
+    if (ff_read_file(path, 1 << 26, &txt, &len, e) == FF_OK) {
+        const char *p = strstr(txt, "Latest arrival time");
+        const char *is = p ? strstr(p, " is ") : NULL;
+        if (is)
+            r->critical_path_ns = atof(is + 4) / 1000.0;
+        free(txt);
+    }
+    return FF_OK;
+}
