@@ -8,7 +8,7 @@
 #include <string.h>
 
 static const char gen_usage[] = "fogforge surrogate gen --out DIR [--layers N] [--networks N] [-j JOBS] [--seed S] "
-                                "[--timeout SEC] [--sim-every K] [--vectors N] [--max-mults M] [-q]";
+                                "[--timeout SEC] [--sim-every K] [--vectors N] [--max-mults M] [-q] [--dry-run]";
 
 static int cmd_gen(int argc, char **argv)
 {
@@ -18,8 +18,9 @@ static int cmd_gen(int argc, char **argv)
         {"seed", required_argument, 0, 's'},     {"timeout", required_argument, 0, 't'},
         {"sim-every", required_argument, 0, 'k'}, {"vectors", required_argument, 0, 'v'},
         {"max-mults", required_argument, 0, 'm'}, {"quiet", no_argument, 0, 'q'},
+        {"dry-run", no_argument, 0, 'n'},
         {"help", no_argument, 0, 'h'},           {0}};
-    ff_dataset_opts o = {NULL, 1500, 150, 2, 1, 600, 1, 50, 1024, 0};
+    ff_dataset_opts o = {NULL, 1500, 150, 2, 1, 600, 1, 50, 256, 0, 0};
     long v;
     int c;
     opterr = 0;
@@ -67,13 +68,14 @@ static int cmd_gen(int argc, char **argv)
             o.max_mults = v;
             break;
         case 'q': o.quiet = 1; break;
+        case 'n': o.dry_run = 1; break;
         case 'h':
             printf("usage: %s\n\n"
                    "Generates random designs (single layers, then 2-6 layer networks), writes each as RTL,\n"
                    "synthesizes it with Yosys (xc7) and co-simulates every K-th with Verilator (0: none),\n"
                    "appending one JSON line per design to DIR/designs.jsonl. Designs already recorded are\n"
                    "skipped: stop with Ctrl-C and run again to resume. Defaults: 1500 layers, 150 networks,\n"
-                   "-j 2, seed 1, timeout 600 s, K 1, 50 vectors, at most 1024 multipliers per layer.\n",
+                   "-j 2, seed 1, timeout 600 s, K 1, 50 vectors, at most 256 multipliers per layer.\n",
                    gen_usage);
             return 0;
         default:

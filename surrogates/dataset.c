@@ -109,6 +109,7 @@ static int design_worker(const ff_dataset_opts *o, const char *id, int64_t index
             ff_layer_features(q, i, &f);
             cJSON_AddItemToArray(ls, feat_json(&f, q->g->n[i].name));
         }
+        write_record(recpath, rec); /* a timeout still leaves what the design was */
         stage = "gen";
         ff_gen_opts go = {dir, "dataset", FF_DEFAULT_PART, FF_DEFAULT_CLOCK_NS, 0};
         const ff_emitter *em = ff_emitter_find("rtl");
@@ -155,8 +156,18 @@ static int design_worker(const ff_dataset_opts *o, const char *id, int64_t index
     }
     cJSON_AddBoolToObject(rec, "ok", rc == 0);
     if (rc) {
-        char m[700];
-        snprintf(m, sizeof m, "%s: %s", stage, e.msg);
+        char m[1400];
+        int l = snprintf(m, sizeof m, "%s: %s", stage, e.msg);
+        /* the work directory goes away: keep the tool's last words */
+        char logp[4400], *log = NULL;
+        size_t len;
+        ff_err e2;
+        snprintf(logp, sizeof logp, "%s/.build/synth_xc7/yosys.log", dir);
+        if (!strcmp(stage, "synth") && ff_read_file(logp, 1 << 26, &log, &len, &e2) == FF_OK) {
+            const char *tail = len > 600 ? log + len - 600 : log;
+            snprintf(m + l, sizeof m - (size_t)l, " | %s", tail);
+        }
+        free(log);
         cJSON_AddStringToObject(rec, "error", m);
     }
     write_record(recpath, rec);
@@ -210,10 +221,21 @@ static void append_line(FILE *out, const char *recpath, const char *id, const ch
     char *data = NULL;
     size_t len = 0;
     ff_err e;
-    if (!fallback_err && ff_read_file(recpath, 1 << 24, &data, &len, &e) == FF_OK) {
-        fwrite(data, 1, len, out);
-        fputc('\n', out);
-        free(data);
+    cJSON *partial = NULL;
+    if (ff_read_file(recpath, 1 << 24, &data, &len, &e) == FF_OK)
+        partial = cJSON_Parse(data);
+    free(data);
+    if (partial && !fallback_err) {
+        char *s = cJSON_PrintUnformatted(partial);
+        fprintf(out, "%s\n", s);
+        cJSON_free(s);
+    } else if (partial) {
+        cJSON_DeleteItemFromObject(partial, "ok");
+        cJSON_AddBoolToObject(partial, "ok", 0);
+        cJSON_AddStringToObject(partial, "error", fallback_err);
+        char *s = cJSON_PrintUnformatted(partial);
+        fprintf(out, "%s\n", s);
+        cJSON_free(s);
     } else {
         cJSON *r = cJSON_CreateObject();
         cJSON_AddStringToObject(r, "id", id);
@@ -224,6 +246,7 @@ static void append_line(FILE *out, const char *recpath, const char *id, const ch
         cJSON_free(s);
         cJSON_Delete(r);
     }
+    cJSON_Delete(partial);
     fflush(out);
 }
 
@@ -242,8 +265,32 @@ static void progress(const ff_dataset_opts *o, int64_t done, int64_t total, int6
             (long long)total, rate * 60, (int)(eta / 3600), (int)(eta / 60) % 60, (long long)fails);
 }
 
+static int dry_run(const ff_dataset_opts *o, ff_err *e)
+{
+    for (int64_t k = 0; k < o->layers + o->networks; k++) {
+        int network = k >= o->layers;
+        int64_t index = network ? k - o->layers : k;
+        char desc[512];
+        ff_qmodel *q;
+        int rc = ff_dsgen_design(&(ff_dsgen_opts){o->seed, o->max_mults}, index, network, &q, desc, sizeof desc, e);
+        if (rc)
+            return rc;
+        int64_t mults = 0;
+        for (int i = 0; i < q->g->nn; i++) {
+            ff_layer_feat f;
+            ff_layer_features(q, i, &f);
+            mults += f.mults;
+        }
+        printf("%s%06lld  %-60s  %lld multipliers\n", network ? "N" : "L", (long long)index, desc, (long long)mults);
+        ff_qmodel_free(q);
+    }
+    return FF_OK;
+}
+
 int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e)
 {
+    if (o->dry_run)
+        return dry_run(o, e);
     int rc = ff_mkdirs(o->out, e);
     if (rc)
         return rc;

@@ -16,6 +16,7 @@ typedef struct ff_dataset_opts {
     long vectors;         /* co-simulation vectors */
     int64_t max_mults;
     int quiet;
+    int dry_run;          /* print the designs, build nothing */
 } ff_dataset_opts;
 
 int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e);

@@ -162,6 +162,11 @@ static int pick_reuse(rng *r, const ff_graph *g, const ff_node *n, int64_t cap)
     if (!ni)
         return 1;
     int64_t total = ni * no;
+    /* the RTL gives every output position its own units */
+    int64_t pixels = ff_tensor_size(&g->t[n->out]) / no;
+    cap = cap / (pixels ? pixels : 1);
+    if (cap < 1)
+        cap = 1;
     int cand[64], nc = 0;
     for (int64_t rf = 1; rf <= total && nc < 64; rf++)
         if ((ni % rf == 0 || (rf % ni == 0 && total % rf == 0)) && total / rf <= cap)
@@ -202,7 +207,7 @@ int ff_dsgen_design(const ff_dsgen_opts *o, int64_t index, int network, ff_qmode
         } else if (u < 0.95) {
             int sp = u < 0.75 ? 1 : 2;
             int cin = logrange(&r, 4, sp == 2 ? 32 : 64), cout = logrange(&r, 4, sp == 2 ? 32 : 64);
-            int len = sp == 2 ? irange(&r, 6, 12) : irange(&r, 8, 48), k = irange(&r, 1, 5), same = un(&r) < 0.5;
+            int len = sp == 2 ? irange(&r, 3, 8) : irange(&r, 4, 24), k = irange(&r, 1, 5), same = un(&r) < 0.5;
             if (k > len)
                 k = len;
             d[0] = 1;
@@ -242,7 +247,7 @@ int ff_dsgen_design(const ff_dsgen_opts *o, int64_t index, int network, ff_qmode
                 width = nout;
             }
         } else {
-            int sp = un(&r) < 0.6 ? 1 : 2, c = irange(&r, 1, 8), len = sp == 2 ? irange(&r, 6, 10) : irange(&r, 16, 40);
+            int sp = un(&r) < 0.6 ? 1 : 2, c = irange(&r, 1, 8), len = sp == 2 ? irange(&r, 4, 8) : irange(&r, 8, 24);
             d[0] = 1;
             if (sp == 2)
                 d[1] = len, d[2] = len, d[3] = c;

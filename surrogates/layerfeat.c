@@ -66,7 +66,11 @@ void ff_layer_features(const ff_qmodel *q, int ni, ff_layer_feat *f)
             else
                 general++;
         }
-        f->mults = (general + f->reuse - 1) / f->reuse;
+        (void)general;
+        /* as the RTL builds it: at R = 1 one constant multiplier per nonzero
+         * weight, at R > 1 ceil(n_in*n_out/R) shared ones; per output position */
+        int64_t per = f->reuse == 1 ? f->nonzero : (f->n_in * f->n_out + f->reuse - 1) / f->reuse;
+        f->mults = per * (f->pixels ? f->pixels : 1);
         f->csd_per_nz = f->nonzero ? (double)f->csd_digits / (double)f->nonzero : 0.0;
     }
 }

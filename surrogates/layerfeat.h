@@ -17,7 +17,8 @@ typedef struct ff_layer_feat {
     int wbits, in_bits, out_bits, acc_bits, lut_bits, reuse;
     int in_signed;
     int64_t weights, nonzero, pow2, csd_digits; /* over all weights */
-    int64_t mults;         /* multipliers: nonzero weights that are not powers of two, / reuse */
+    int64_t mults;         /* multipliers the RTL instantiates: (R = 1: nonzero weights;
+                            * R > 1: ceil(n_in*n_out/R)) x output positions */
     double csd_per_nz;     /* mean CSD nonzero digits per nonzero weight */
 } ff_layer_feat;
 
