@@ -13,10 +13,11 @@ VERSION := 0.1.0
 
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 CSTD    := -std=c11 -D_GNU_SOURCE
-INCS    := -Iinclude -Ihls -Ihost -Ifog -Isurrogates -Isim -Ibitstreams -I$(BUILD)/gen
+# XRT's headers come after the system ones: /usr/include/xrt has its own CL/ that must not shadow OpenCL's
+INCS    := -Iinclude -Ihls -Ihost -Ifog -Isurrogates -Isim -Ibitstreams -I$(BUILD)/gen -idirafter /usr/include/xrt
 OPT     ?= -O2 -g
 CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(INCS) -DFF_VERSION=\"$(VERSION)\" -fPIC $(CFLAGS)
-LIBS    := -lprotobuf-c -lcjson -lcrypto -lzmq -lpaho-mqtt3as -lOpenCL -lxgboost -ldl -lpthread -lm
+LIBS    := -lprotobuf-c -lcjson -lcrypto -lzmq -lpaho-mqtt3as -lOpenCL -lxgboost -larchive -lxrt_coreutil -ldl -lpthread -lm
 
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 

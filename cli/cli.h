@@ -21,4 +21,8 @@ int ff_cmd_inspect(int argc, char **argv);
 int ff_cmd_run(int argc, char **argv);
 int ff_cmd_quantize(int argc, char **argv);
 int ff_cmd_gen(int argc, char **argv);
+int ff_cmd_bundle(int argc, char **argv);
+int ff_cmd_devices(int argc, char **argv);
+int ff_cmd_infer(int argc, char **argv);
+int ff_cmd_bench(int argc, char **argv);
 #endif

@@ -15,6 +15,10 @@ static const command commands[] = {
     {"run", ff_cmd_run, "run the float reference or the bit-exact integer reference on samples"},
     {"quantize", ff_cmd_quantize, "quantize a model to integer-only arithmetic and write an .ffq file"},
     {"gen", ff_cmd_gen, "generate an accelerator project (rtl, hls, opencl back-ends)"},
+    {"bundle", ff_cmd_bundle, "create, verify, list bundles (a model + its accelerators); add an xclbin"},
+    {"devices", ff_cmd_devices, "list the runtime's backends (cpu, opencl, verilator, xrt) and why any is unavailable"},
+    {"infer", ff_cmd_infer, "run a bundle on a backend over samples"},
+    {"bench", ff_cmd_bench, "measure a bundle's throughput, latency and runtime overhead on a backend"},
 };
 
 static void usage(FILE *f)

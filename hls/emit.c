@@ -2,12 +2,15 @@
  * and file output. */
 #include "emit.h"
 
+#include "emit_opencl.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 const ff_emitter *const ff_emitters[] = {
+    &ff_emitter_opencl,
     NULL,
 };
 
