@@ -120,6 +120,19 @@ FUZZ_SECONDS ?= 60
 fuzz: deps fuzz-build
 	@BUILD=$(BUILD) scripts/fuzz.sh $(FUZZ_SECONDS)
 
+# --- ThreadSanitizer build of the library for the host concurrency test ---
+TSAN_OBJ := $(patsubst $(BUILD)/obj/%,$(BUILD)/tsan/%,$(LIB_OBJ))
+$(BUILD)/tsan/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) -O1 -g -fsanitize=thread -fPIC $(INCS) -c $< -o $@
+
+$(BUILD)/tsan/%.o: %.c $(GEN_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -O1 -fsanitize=thread -MMD -MP -c $< -o $@
+
+$(BUILD)/host_threads_tsan: tests/it/host_threads.c $(TSAN_OBJ)
+	$(CC) $(CFLAGS_ALL) -O1 -fsanitize=thread -o $@ $< $(TSAN_OBJ) $(LIBS)
+
 $(BUILD)/bench_%: tests/bench/bench_%.c $(BUILD)/libfogforge.a
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libfogforge.a $(LIBS)
 
@@ -137,7 +150,7 @@ install: all
 	install -m 755 $(BUILD)/libfogforge.so $(DESTDIR)$(PREFIX)/lib/libfogforge.so.0
 	ln -sf libfogforge.so.0 $(DESTDIR)$(PREFIX)/lib/libfogforge.so
 	install -m 644 include/fogforge/*.h $(DESTDIR)$(PREFIX)/include/fogforge/
-	install -m 644 $(BUILD)/fogforge.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	sed 's|^prefix=.*|prefix=$(PREFIX)|' $(BUILD)/fogforge.pc > $(DESTDIR)$(PREFIX)/lib/pkgconfig/fogforge.pc
 
 clean:
 	rm -rf $(BUILD) demo-out

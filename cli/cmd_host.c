@@ -11,6 +11,14 @@
 #include <string.h>
 #include <time.h>
 
+/* Prints the error; exit status 2 for bad input and for a backend that
+ * cannot run here (the user's choice of backend), 1 for device failures. */
+static int host_err(const ff_err *e)
+{
+    ff_cli_fail(FF_EINTERNAL, "%s", e->msg);
+    return e->code == FF_EINPUT || e->code == FF_EUNAVAILABLE ? 2 : 1;
+}
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -57,10 +65,10 @@ static int open_both(const char *path, const char *backend, const ff_session_opt
 {
     ff_err e = {0};
     if (ff_bundle_open(path, b, &e))
-        return ff_cli_err(&e);
+        return host_err(&e);
     if (ff_session_open(*b, backend, o, s, &e)) {
         ff_bundle_close(*b);
-        return ff_cli_err(&e);
+        return host_err(&e);
     }
     return 0;
 }
@@ -113,7 +121,7 @@ int ff_cmd_infer(int argc, char **argv)
     if (ff_samples_read(in, ii.size, &smp, &e)) {
         ff_session_close(s);
         ff_bundle_close(b);
-        return ff_cli_err(&e);
+        return host_err(&e);
     }
     int64_t n = smp.n;
     float *y = ff_malloc((size_t)(n * oi.size + 1) * sizeof *y);
@@ -160,7 +168,7 @@ int ff_cmd_infer(int argc, char **argv)
     ff_samples_free(&smp);
     ff_session_close(s);
     ff_bundle_close(b);
-    return rc ? ff_cli_err(&e) : 0;
+    return rc ? host_err(&e) : 0;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -254,7 +262,7 @@ int ff_cmd_bench(int argc, char **argv)
         free(y);
         ff_session_close(s);
         ff_bundle_close(b);
-        return ff_cli_err(&e);
+        return host_err(&e);
     }
     double wall = t - t0;
     uint64_t sum = 0;

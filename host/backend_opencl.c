@@ -334,17 +334,23 @@ static int ocl_run(void *ctx, const int32_t *in, int32_t *out, int64_t n, uint64
     int rc = ensure_cap(c, s, n, e);
     if (rc)
         goto done;
+    /* PoCL compiles a work-group function per distinct work size (~0.1 s
+     * each): round the sample range up to a power of two (kernels ignore
+     * s >= n) so a few sizes cover every batch */
+    size_t gn = 1;
+    while (gn < (size_t)n)
+        gn *= 2;
     cl_int r = clEnqueueWriteBuffer(s->q, s->in, CL_FALSE, 0, (size_t)(n * c->isz) * 4, in, 0, NULL, NULL);
     if (!c->per_layer) {
         r |= set_args(s->fused, s, (cl_int)n);
-        size_t g = (size_t)n;
+        size_t g = gn;
         r |= clEnqueueNDRangeKernel(s->q, s->fused, 1, NULL, &g, NULL, 0, NULL, NULL);
     } else {
         for (int i = 0; i < c->nn && r == CL_SUCCESS; i++) {
             if (!s->layer[i])
                 continue;
             r |= set_args(s->layer[i], s, (cl_int)n);
-            size_t g[2] = {(size_t)n, (size_t)c->parts[i]};
+            size_t g[2] = {gn, (size_t)c->parts[i]};
             r |= clEnqueueNDRangeKernel(s->q, s->layer[i], 2, NULL, g, NULL, 0, NULL, NULL);
         }
     }
