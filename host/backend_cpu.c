@@ -144,7 +144,7 @@ static int cpu_run(void *ctx, const int32_t *in, int32_t *out, int64_t n, uint64
         put_plan(c, p);
         return FF_OK;
     }
-    int64_t chunk = n / (4 * (c->nworkers + 1));
+    int64_t chunk = n / (8 * (c->nworkers + 1)); /* small chunks: a descheduled worker delays little */
     chunk = chunk < 1 ? 1 : chunk;
     pthread_mutex_lock(&c->lk);
     c->in = in;
