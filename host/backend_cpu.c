@@ -1,11 +1,16 @@
 /* cpu backend: the integer reference (ff_qplan_run), one sample on the
  * caller's thread, a batch split over a persistent pthread pool. Scratch
- * plans come from a free list, so concurrent callers never share one. */
+ * plans come from a free list, so concurrent callers never share one.
+ * Workers claim chunks of a batch with a compare-and-swap on (generation,
+ * next index), and the caller works too and waits only for chunks actually
+ * claimed: a worker that the scheduler wakes late (other jobs on the cores)
+ * finds nothing left and costs nothing. */
 #include "backend.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <sched.h>
 #include <stdlib.h>
 
 typedef struct cpu_ctx {
@@ -21,13 +26,14 @@ typedef struct cpu_ctx {
     ff_qplan **wplan;
     pthread_mutex_t busy; /* one batch in the pool at a time */
     pthread_mutex_t lk;
-    pthread_cond_t go, done;
-    uint64_t gen;
-    int pending, quit;
+    pthread_cond_t go;
+    uint32_t gen;
+    int quit;
     const int32_t *in;
     int32_t *out;
     int64_t n, chunk;
-    atomic_llong next;
+    atomic_ullong ticket; /* gen << 32 | next sample index */
+    atomic_llong done;    /* samples finished in the current batch */
 } cpu_ctx;
 
 static ff_qplan *take_plan(cpu_ctx *c)
@@ -49,16 +55,23 @@ static void put_plan(cpu_ctx *c, ff_qplan *p)
     pthread_mutex_unlock(&c->plan_lk);
 }
 
-/* Takes chunks of the current batch until none is left. */
-static void work(cpu_ctx *c, ff_qplan *p, const int32_t *in, int32_t *out, int64_t n, int64_t chunk)
+/* Takes chunks of batch `gen` until none is left (or another batch began). */
+static void work(cpu_ctx *c, ff_qplan *p, uint32_t gen, const int32_t *in, int32_t *out, int64_t n, int64_t chunk)
 {
+    unsigned long long v = atomic_load(&c->ticket);
     for (;;) {
-        int64_t k0 = atomic_fetch_add(&c->next, chunk);
+        if ((uint32_t)(v >> 32) != gen)
+            return;
+        int64_t k0 = (int64_t)(v & 0xffffffffu);
         if (k0 >= n)
             return;
         int64_t k1 = k0 + chunk < n ? k0 + chunk : n;
+        if (!atomic_compare_exchange_weak(&c->ticket, &v, ((unsigned long long)gen << 32) | (unsigned long long)k1))
+            continue; /* v reloaded */
         for (int64_t k = k0; k < k1; k++)
             ff_qplan_run(p, in + k * c->isz, out + k * c->osz);
+        atomic_fetch_add(&c->done, k1 - k0);
+        v = atomic_load(&c->ticket);
     }
 }
 
@@ -68,7 +81,7 @@ static void *worker(void *arg)
     cpu_ctx *c = a[0];
     ff_qplan *p = a[1];
     free(a);
-    uint64_t seen = 0;
+    uint32_t seen = 0;
     for (;;) {
         pthread_mutex_lock(&c->lk);
         while (!c->quit && c->gen == seen)
@@ -82,11 +95,7 @@ static void *worker(void *arg)
         int32_t *out = c->out;
         int64_t n = c->n, chunk = c->chunk;
         pthread_mutex_unlock(&c->lk);
-        work(c, p, in, out, n, chunk);
-        pthread_mutex_lock(&c->lk);
-        if (--c->pending == 0)
-            pthread_cond_signal(&c->done);
-        pthread_mutex_unlock(&c->lk);
+        work(c, p, seen, in, out, n, chunk);
     }
 }
 
@@ -110,7 +119,6 @@ static int cpu_open(ff_bundle *b, const ff_session_opts *o, void **ctx, char *de
     pthread_mutex_init(&c->busy, NULL);
     pthread_mutex_init(&c->lk, NULL);
     pthread_cond_init(&c->go, NULL);
-    pthread_cond_init(&c->done, NULL);
     int threads = o && o->threads > 0 ? o->threads : ff_ncpus();
     c->nworkers = threads - 1;
     c->th = ff_calloc((size_t)(c->nworkers + 1), sizeof *c->th);
@@ -147,20 +155,19 @@ static int cpu_run(void *ctx, const int32_t *in, int32_t *out, int64_t n, uint64
     int64_t chunk = n / (8 * (c->nworkers + 1)); /* small chunks: a descheduled worker delays little */
     chunk = chunk < 1 ? 1 : chunk;
     pthread_mutex_lock(&c->lk);
+    uint32_t gen = ++c->gen;
     c->in = in;
     c->out = out;
     c->n = n;
     c->chunk = chunk;
-    atomic_store(&c->next, 0);
-    c->pending = c->nworkers;
-    c->gen++;
+    atomic_store(&c->done, 0);
+    atomic_store(&c->ticket, (unsigned long long)gen << 32);
     pthread_cond_broadcast(&c->go);
     pthread_mutex_unlock(&c->lk);
-    work(c, p, in, out, n, chunk);
-    pthread_mutex_lock(&c->lk);
-    while (c->pending > 0)
-        pthread_cond_wait(&c->done, &c->lk);
-    pthread_mutex_unlock(&c->lk);
+    work(c, p, gen, in, out, n, chunk);
+    /* only chunks a running worker claimed can be outstanding: short waits */
+    while (atomic_load(&c->done) < n)
+        sched_yield();
     pthread_mutex_unlock(&c->busy);
     put_plan(c, p);
     return FF_OK;
@@ -188,7 +195,6 @@ static void cpu_close(void *ctx)
     pthread_mutex_destroy(&c->busy);
     pthread_mutex_destroy(&c->lk);
     pthread_cond_destroy(&c->go);
-    pthread_cond_destroy(&c->done);
     free(c);
 }
 
