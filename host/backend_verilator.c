@@ -12,24 +12,40 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The shim's C API (sim/ffsim.h on the rtl branch). */
+/* The shim's C API, as declared by sim/ffsim.h (RTL back-end; FFSIM_API_VERSION
+ * 1). Declared here until that header is on main; the signatures must stay
+ * identical. */
+typedef struct ffsim ffsim;
+typedef struct ffsim_info {
+    int api_version;
+    const char *design;
+    const char *model_sha256;
+    int n_in, n_out;
+    int in_bits, out_bits;
+    int in_signed, out_signed;
+    int latency, ii;
+    int trace;
+} ffsim_info;
+
 typedef struct ffsim_api {
-    void *(*create)(void);
-    void (*reset)(void *sim);
-    int (*push)(void *sim, const int32_t *in);  /* 0 ok */
-    int (*pull)(void *sim, int32_t *out);       /* 0 ok: runs the clock until a result is out */
-    uint64_t (*cycles)(const void *sim);
-    void (*destroy)(void *sim);
+    const ffsim_info *(*get_info)(void);
+    ffsim *(*create)(const char *trace_fst);
+    void (*reset)(ffsim *s);
+    int (*push)(ffsim *s, const int32_t *in);                  /* 0 */
+    int (*pull)(ffsim *s, int32_t *out, uint64_t max_cycles); /* 1 result, 0 none, -1 timeout */
+    uint64_t (*cycles)(const ffsim *s);
+    void (*destroy)(ffsim *s);
 } ffsim_api;
 
 typedef struct inst {
-    void *sim;
+    ffsim *sim;
     struct inst *next;
 } inst;
 
 typedef struct vl_ctx {
     void *so;
     int64_t isz, osz;
+    int latency, ii;
     ffsim_api api;
     pthread_mutex_t lk;
     inst *free_list;
@@ -57,10 +73,10 @@ static int vl_open(ff_bundle *b, const ff_session_opts *o, void **ctx, char *dev
         return ff_errf(e, FF_EUNAVAILABLE, "verilator: unavailable: cannot load %s: %s", path, dlerror());
     vl_ctx *c = ff_calloc(1, sizeof *c);
     c->so = so;
-    static const char *names[] = {"ffsim_create", "ffsim_reset", "ffsim_push", "ffsim_pull", "ffsim_cycles",
-                                  "ffsim_destroy"};
-    void **fp = (void **)&c->api;
-    for (int i = 0; i < 6; i++) {
+    static const char *names[] = {"ffsim_get_info", "ffsim_create", "ffsim_reset", "ffsim_push",
+                                  "ffsim_pull",     "ffsim_cycles", "ffsim_destroy"};
+    void *fp[7];
+    for (int i = 0; i < 7; i++) {
         fp[i] = dlsym(so, names[i]);
         if (!fp[i]) {
             dlclose(so);
@@ -68,10 +84,31 @@ static int vl_open(ff_bundle *b, const ff_session_opts *o, void **ctx, char *dev
             return ff_errf(e, FF_EUNAVAILABLE, "verilator: unavailable: %s does not export %s", path, names[i]);
         }
     }
+    memcpy(&c->api.get_info, &fp[0], sizeof fp[0]);
+    memcpy(&c->api.create, &fp[1], sizeof fp[1]);
+    memcpy(&c->api.reset, &fp[2], sizeof fp[2]);
+    memcpy(&c->api.push, &fp[3], sizeof fp[3]);
+    memcpy(&c->api.pull, &fp[4], sizeof fp[4]);
+    memcpy(&c->api.cycles, &fp[5], sizeof fp[5]);
+    memcpy(&c->api.destroy, &fp[6], sizeof fp[6]);
+    const ffsim_info *info = c->api.get_info();
+    int64_t isz = ff_graph_in_size(b->q->g), osz = ff_graph_out_size(b->q->g);
+    if (!info || info->api_version != 1 || info->n_in != isz || info->n_out != osz) {
+        int rc2 = ff_errf(e, FF_EUNAVAILABLE,
+                          "verilator: unavailable: %s does not fit the bundle (api %d, %d inputs, %d outputs; the "
+                          "model has %lld, %lld)",
+                          path, info ? info->api_version : -1, info ? info->n_in : -1, info ? info->n_out : -1,
+                          (long long)isz, (long long)osz);
+        dlclose(so);
+        free(c);
+        return rc2;
+    }
+    c->latency = info->latency;
+    c->ii = info->ii;
     pthread_mutex_init(&c->lk, NULL);
     c->isz = ff_graph_in_size(b->q->g);
     c->osz = ff_graph_out_size(b->q->g);
-    snprintf(device, ndev, "Verilator model %s", path);
+    snprintf(device, ndev, "Verilator model %s (latency %d cycles, II %d)", path, c->latency, c->ii);
     *ctx = c;
     return FF_OK;
 }
@@ -86,7 +123,7 @@ static int vl_run(void *ctx, const int32_t *in, int32_t *out, int64_t n, uint64_
     pthread_mutex_unlock(&c->lk);
     if (!it) {
         it = ff_calloc(1, sizeof *it);
-        it->sim = c->api.create();
+        it->sim = c->api.create(NULL);
         if (!it->sim) {
             free(it);
             return ff_errf(e, FF_EDEVICE, "verilator: the model could not be created");
@@ -95,9 +132,17 @@ static int vl_run(void *ctx, const int32_t *in, int32_t *out, int64_t n, uint64_
     }
     uint64_t c0 = c->api.cycles(it->sim);
     int rc = FF_OK;
-    for (int64_t k = 0; k < n && !rc; k++)
-        if (c->api.push(it->sim, in + k * c->isz) || c->api.pull(it->sim, out + k * c->osz))
-            rc = ff_errf(e, FF_EDEVICE, "verilator: the model failed on sample %lld", (long long)k);
+    /* push in groups, then pull: keeps the pipeline full at its II */
+    for (int64_t k0 = 0; k0 < n && !rc; k0 += 64) {
+        int64_t k1 = k0 + 64 < n ? k0 + 64 : n;
+        for (int64_t k = k0; k < k1; k++)
+            c->api.push(it->sim, in + k * c->isz);
+        for (int64_t k = k0; k < k1 && !rc; k++)
+            if (c->api.pull(it->sim, out + k * c->osz, 10000000) != 1)
+                rc = ff_errf(e, FF_EDEVICE, "verilator: no result for sample %lld within 10M cycles", (long long)k);
+    }
+    if (rc) /* do not hand a model with samples in flight to the next caller */
+        c->api.reset(it->sim);
     if (cycles)
         *cycles += c->api.cycles(it->sim) - c0;
     pthread_mutex_lock(&c->lk);

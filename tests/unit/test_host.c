@@ -308,6 +308,49 @@ static void test_add_xclbin_updates_manifest(void **st)
     assert_non_null(strstr(e.msg, "refusing to add"));
 }
 
+/* The verilator backend through a stand-in library with the ffsim API. */
+static void test_verilator_backend_drives_ffsim_library(void **st)
+{
+    (void)st;
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "cc -shared -fPIC -O1 -o libfake.so '%s/tests/unit/fake_ffsim.c' && "
+             "cc -shared -fPIC -O1 -DN_IN=3 -o libwrong.so '%s/tests/unit/fake_ffsim.c'",
+             ff_test_root(), ff_test_root());
+    assert_int_equal(system(cmd), 0);
+    make_bundle("vl.tar", 0);
+    make_bundle("vl_wrong", 0);
+    ff_err e = {0};
+    assert_int_equal(ff_bundle_add_file("vl.tar", "verilator", "libfake.so", "verilator/libffsim.so", NULL, &e), 0);
+    assert_int_equal(ff_bundle_add_file("vl_wrong", "verilator", "libwrong.so", "verilator/libffsim.so", NULL, &e), 0);
+    ff_bundle *b;
+    ff_session *s;
+    assert_int_equal(ff_bundle_open("vl.tar", &b, &e), 0);
+    assert_int_equal(ff_session_open(b, "verilator", NULL, &s, &e), 0);
+    assert_non_null(strstr(ff_session_device(s), "latency 7 cycles"));
+    enum { N = 150 };
+    int32_t x[N * 16], y[N * 5];
+    random_inputs(b, x, N);
+    assert_int_equal(ff_session_infer_raw(s, x, y, N, &e), 0);
+    for (int k = 0; k < N; k++) {
+        int32_t sum = 0;
+        for (int i = 0; i < 16; i++)
+            sum += x[k * 16 + i];
+        for (int j = 0; j < 5; j++)
+            assert_int_equal(y[k * 5 + j], sum + j);
+    }
+    ff_session_stats sts;
+    ff_session_get_stats(s, &sts);
+    assert_int_equal(sts.cycles, 7 * N);
+    ff_session_close(s);
+    ff_bundle_close(b);
+    /* a library built for another model is refused with the reason */
+    assert_int_equal(ff_bundle_open("vl_wrong", &b, &e), 0);
+    assert_int_equal(ff_session_open(b, "verilator", NULL, &s, &e), FF_EUNAVAILABLE);
+    assert_non_null(strstr(e.msg, "does not fit the bundle"));
+    ff_bundle_close(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -318,6 +361,7 @@ int main(void)
         cmocka_unit_test(test_tampered_bundles_are_refused),
         cmocka_unit_test(test_newer_manifest_version_gets_clear_message),
         cmocka_unit_test(test_add_xclbin_updates_manifest),
+        cmocka_unit_test(test_verilator_backend_drives_ffsim_library),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
