@@ -261,34 +261,43 @@ static int cmd_list(int argc, char **argv)
 static int cmd_add(int argc, char **argv)
 {
     static const struct option opts[] = {{"xclbin", required_argument, 0, 'x'},
+                                         {"verilator", required_argument, 0, 'v'},
                                          {"kernel", required_argument, 0, 'k'},
                                          {"help", no_argument, 0, 'h'},
                                          {0}};
-    static const char usage[] = "fogforge bundle add BUNDLE --xclbin FILE [--kernel NAME]";
-    const char *x = NULL, *kernel = NULL;
+    static const char usage[] = "fogforge bundle add BUNDLE --xclbin FILE [--kernel NAME] | --verilator LIB.so";
+    const char *x = NULL, *vl = NULL, *kernel = NULL;
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'x': x = optarg; break;
+        case 'v': vl = optarg; break;
         case 'k': kernel = optarg; break;
         case 'h':
-            printf("usage: %s\n\nAdds (or replaces) an .xclbin built with Vitis on another machine; the bundle\n"
-                   "must verify first. --kernel names the kernel in it (default ff_kernel).\n",
+            printf("usage: %s\n\nAdds (or replaces) an .xclbin built with Vitis on another machine, or a Verilated\n"
+                   "model's library (fogforge sim DIR --lib); the bundle must verify first. --kernel names\n"
+                   "the xclbin's kernel (default ff_kernel).\n",
                    usage);
             return 0;
         default: return ff_cli_usage("bundle add", usage);
         }
     }
-    if (optind != argc - 1 || !x)
+    if (optind != argc - 1 || !x == !vl)
         return ff_cli_usage("bundle add", usage);
-    const char *base = strrchr(x, '/');
-    char rel[512];
-    snprintf(rel, sizeof rel, "xclbin/%s", base ? base + 1 : x);
-    cJSON *extra = cJSON_CreateObject();
-    cJSON_AddStringToObject(extra, "kernel", kernel ? kernel : "ff_kernel");
     ff_err e = {0};
-    int rc = ff_bundle_add_file(argv[optind], "xclbin", x, rel, extra, &e);
-    cJSON_Delete(extra);
+    int rc;
+    char rel[512];
+    if (x) {
+        const char *base = strrchr(x, '/');
+        snprintf(rel, sizeof rel, "xclbin/%s", base ? base + 1 : x);
+        cJSON *extra = cJSON_CreateObject();
+        cJSON_AddStringToObject(extra, "kernel", kernel ? kernel : "ff_kernel");
+        rc = ff_bundle_add_file(argv[optind], "xclbin", x, rel, extra, &e);
+        cJSON_Delete(extra);
+    } else {
+        snprintf(rel, sizeof rel, "verilator/libffsim.so");
+        rc = ff_bundle_add_file(argv[optind], "verilator", vl, rel, NULL, &e);
+    }
     if (rc)
         return ff_cli_err(&e);
     fprintf(stderr, "fogforge: added %s to %s\n", rel, argv[optind]);

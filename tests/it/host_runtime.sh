@@ -99,6 +99,29 @@ expect_exit opencl_needs_kernels 2 "no OpenCL kernels" "$FF" infer nocl.tar --ba
 expect_exit bundle_exists 2 "already exists" "$FF" bundle create "$ROOT/tests/models/two_layer_keras.onnx" -o nocl.tar
 expect_exit with_unknown 2 "rtl back-end is not part of this build|--with wants" "$FF" bundle create "$ROOT/tests/models/two_layer_keras.onnx" --with rtl -o x.tar
 
+# --- verilator: a real Verilated model, once the RTL back-end (fogforge sim) is in the build ---
+FFS=${FF_SIM:-$FF}
+if "$FFS" help 2>/dev/null | grep -q '^  sim '; then
+    m=two_layer_keras
+    if "$FFS" gen "$ROOT/tests/models/$m.onnx" --backend rtl --wbits 8 --abits 8 -o rtl_$m >/dev/null 2>&1 &&
+        lib=$("$FFS" sim rtl_$m --lib --cache "$FF_TMP/simcache" 2>/dev/null | tail -n 1) && [ -f "$lib" ] &&
+        "$FF" bundle create rtl_$m/model.ffq -o vl_$m.tar 2>/dev/null &&
+        "$FF" bundle add vl_$m.tar --verilator "$lib" 2>/dev/null; then
+        "$FF" run rtl_$m/model.ffq --input "in_$m.txt" --raw -o vref.txt
+        for be in cpu opencl verilator; do
+            if "$FF" infer vl_$m.tar --backend $be --input "in_$m.txt" --raw -o "v_$be.txt" 2>err.txt && cmp -s "v_$be.txt" vref.txt; then
+                pass "bitexact_verilator_bundle_${be}_$m 1000 vectors"
+            else
+                fail "bitexact_verilator_bundle_${be}_$m" "$(head -c 300 err.txt)"
+            fi
+        done
+    else
+        fail verilator_bundle_build "gen/sim --lib/bundle add failed for $m"
+    fi
+else
+    echo "SKIP verilator bundle: this build has no fogforge sim (RTL back-end not merged)"
+fi
+
 # --- 8 threads sharing one bundle (and one session) under ThreadSanitizer ---
 if make -s -C "$ROOT" "$BUILD/host_threads_tsan" >tsan_build.txt 2>&1; then
     for be in cpu opencl; do
