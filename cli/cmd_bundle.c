@@ -276,7 +276,7 @@ static int cmd_add(int argc, char **argv)
         case 'h':
             printf("usage: %s\n\nAdds (or replaces) an .xclbin built with Vitis on another machine, or a Verilated\n"
                    "model's library (fogforge sim DIR --lib); the bundle must verify first. --kernel names\n"
-                   "the xclbin's kernel (default ff_kernel).\n",
+                   "the xclbin's kernel (default <bundle name>_kernel, as the HLS back-end names it).\n",
                    usage);
             return 0;
         default: return ff_cli_usage("bundle add", usage);
@@ -291,7 +291,8 @@ static int cmd_add(int argc, char **argv)
         const char *base = strrchr(x, '/');
         snprintf(rel, sizeof rel, "xclbin/%s", base ? base + 1 : x);
         cJSON *extra = cJSON_CreateObject();
-        cJSON_AddStringToObject(extra, "kernel", kernel ? kernel : "ff_kernel");
+        if (kernel)
+            cJSON_AddStringToObject(extra, "kernel", kernel);
         rc = ff_bundle_add_file(argv[optind], "xclbin", x, rel, extra, &e);
         cJSON_Delete(extra);
     } else {

@@ -1,11 +1,15 @@
 /* opencl backend: builds the bundle's OpenCL C source (hls/emit_opencl.c) on
  * the first OpenCL platform with a device (FF_OPENCL_PLATFORM=index picks
- * another) and runs the fused kernel, or one kernel per layer. Built
+ * another) and runs the fused kernel, or one kernel per layer. On Xilinx's
+ * platform (which runs only precompiled binaries) it loads the bundle's
+ * xclbin with clCreateProgramWithBinary and runs the HLS back-end's kernel
+ * <model>_kernel(in, out, n) as a task. Built
  * programs are cached per process (keyed by device and source hash); PoCL
  * also caches on disk under POCL_CACHE_DIR. Each concurrent caller gets its
  * own queue, kernels and buffers from a free list. */
 #define CL_TARGET_OPENCL_VERSION 120
 #include "backend.h"
+#include "emit.h"
 #include "emit_opencl.h"
 
 #include <CL/cl.h>
@@ -38,6 +42,7 @@ typedef struct slot {
 
 typedef struct ocl_ctx {
     prog_entry *pe;
+    char xkernel[160]; /* Xilinx: the xclbin's kernel; "" otherwise */
     cl_device_id dev;
     const ff_qmodel *q;
     int64_t isz, osz, arena, *parts;
@@ -139,8 +144,8 @@ static void release_program(prog_entry *pe)
     pthread_mutex_unlock(&cache_lk);
 }
 
-static int get_program(cl_platform_id plat, cl_device_id dev, const ff_bundle_file *src, prog_entry **out,
-                       ff_err *e)
+static int get_program(cl_platform_id plat, cl_device_id dev, const ff_bundle_file *src, int binary,
+                       prog_entry **out, ff_err *e)
 {
     char sha[65];
     ff_sha256_hex(src->data, src->len, sha);
@@ -161,9 +166,16 @@ static int get_program(cl_platform_id plat, cl_device_id dev, const ff_bundle_fi
     }
     const char *s = (const char *)src->data;
     size_t len = src->len;
-    cl_program prog = clCreateProgramWithSource(ctx, 1, &s, &len, &r);
+    cl_program prog;
+    if (binary) {
+        const unsigned char *bin = src->data;
+        cl_int st;
+        prog = clCreateProgramWithBinary(ctx, 1, &dev, &len, &bin, &st, &r);
+    } else {
+        prog = clCreateProgramWithSource(ctx, 1, &s, &len, &r);
+    }
     if (prog)
-        r = clBuildProgram(prog, 1, &dev, "-cl-std=CL1.2", NULL, NULL);
+        r = clBuildProgram(prog, 1, &dev, binary ? "" : "-cl-std=CL1.2", NULL, NULL);
     if (r != CL_SUCCESS) {
         char log[1024] = "";
         if (prog) {
@@ -195,15 +207,18 @@ static void ocl_close(void *ctx);
 
 static int ocl_open(ff_bundle *b, const ff_session_opts *o, void **ctx, char *device, size_t ndev, ff_err *e)
 {
-    const ff_bundle_file *src = ff_bundle_artifact(b, "opencl");
-    if (!src)
-        return ff_errf(e, FF_EUNAVAILABLE,
-                       "opencl: unavailable: bundle %s has no OpenCL kernels (create it with --with opencl)", b->path);
     cl_platform_id plat;
     cl_device_id dev;
-    char why[256];
+    char why[256], pname[128] = "";
     if (!pick_device(&plat, &dev, why, sizeof why))
         return ff_errf(e, FF_EUNAVAILABLE, "opencl: unavailable: %s", why);
+    clGetPlatformInfo(plat, CL_PLATFORM_NAME, sizeof pname, pname, NULL);
+    int xilinx = strstr(pname, "Xilinx") != NULL;
+    const ff_bundle_file *src = ff_bundle_artifact(b, xilinx ? "xclbin" : "opencl");
+    if (!src)
+        return ff_errf(e, FF_EUNAVAILABLE, "opencl: unavailable: bundle %s has no %s", b->path,
+                       xilinx ? "xclbin for the Xilinx platform (fogforge bundle add BUNDLE --xclbin FILE)"
+                              : "OpenCL kernels (create it with --with opencl)");
     ocl_ctx *c = ff_calloc(1, sizeof *c);
     pthread_mutex_init(&c->lk, NULL);
     c->dev = dev;
@@ -220,7 +235,18 @@ static int ocl_open(ff_bundle *b, const ff_session_opts *o, void **ctx, char *de
     const char *env = getenv("FF_OPENCL_PER_LAYER");
     if (env && env[0] == '1')
         c->per_layer = 1;
-    int rc = get_program(plat, dev, src, &c->pe, e);
+    if (xilinx) {
+        char id[128];
+        ff_ident(b->name, id, sizeof id);
+        snprintf(c->xkernel, sizeof c->xkernel, "%s_kernel", id);
+        const cJSON *arts = cJSON_GetObjectItemCaseSensitive(b->manifest, "artifacts"), *a;
+        cJSON_ArrayForEach(a, arts) {
+            const cJSON *k = cJSON_GetObjectItemCaseSensitive(a, "kind"), *kn = cJSON_GetObjectItemCaseSensitive(a, "kernel");
+            if (cJSON_IsString(k) && !strcmp(k->valuestring, "xclbin") && cJSON_IsString(kn))
+                snprintf(c->xkernel, sizeof c->xkernel, "%s", kn->valuestring);
+        }
+    }
+    int rc = get_program(plat, dev, src, xilinx, &c->pe, e);
     if (rc) {
         free(c->parts);
         free(c);
@@ -228,7 +254,10 @@ static int ocl_open(ff_bundle *b, const ff_session_opts *o, void **ctx, char *de
     }
     describe(plat, dev, device, ndev);
     size_t l = strlen(device);
-    snprintf(device + l, ndev - l, ", %s kernel", c->per_layer ? "per-layer" : "fused");
+    if (c->xkernel[0])
+        snprintf(device + l, ndev - l, ", xclbin kernel %s", c->xkernel);
+    else
+        snprintf(device + l, ndev - l, ", %s kernel", c->per_layer ? "per-layer" : "fused");
     *ctx = c;
     return FF_OK;
 }
@@ -259,11 +288,11 @@ static slot *new_slot(ocl_ctx *c, ff_err *e)
     s->q = clCreateCommandQueue(c->pe->ctx, c->dev, 0, &r);
     if (!s->q)
         goto fail;
-    s->fused = clCreateKernel(c->pe->prog, "ff_model", &r);
+    s->fused = clCreateKernel(c->pe->prog, c->xkernel[0] ? c->xkernel : "ff_model", &r);
     if (!s->fused)
         goto fail;
     s->layer = ff_calloc((size_t)c->nn, sizeof *s->layer);
-    for (int i = 0; i < c->nn; i++) {
+    for (int i = 0; i < c->nn && !c->xkernel[0]; i++) {
         if (!c->parts[i])
             continue;
         char kn[32];
@@ -341,7 +370,13 @@ static int ocl_run(void *ctx, const int32_t *in, int32_t *out, int64_t n, uint64
     while (gn < (size_t)n)
         gn *= 2;
     cl_int r = clEnqueueWriteBuffer(s->q, s->in, CL_FALSE, 0, (size_t)(n * c->isz) * 4, in, 0, NULL, NULL);
-    if (!c->per_layer) {
+    if (c->xkernel[0]) { /* Vitis kernel: (in, out, n), one task */
+        r |= clSetKernelArg(s->fused, 0, sizeof(cl_mem), &s->in);
+        r |= clSetKernelArg(s->fused, 1, sizeof(cl_mem), &s->out);
+        cl_int nn = (cl_int)n;
+        r |= clSetKernelArg(s->fused, 2, sizeof(cl_int), &nn);
+        r |= clEnqueueTask(s->q, s->fused, 0, NULL, NULL);
+    } else if (!c->per_layer) {
         r |= set_args(s->fused, s, (cl_int)n);
         size_t g = gn;
         r |= clEnqueueNDRangeKernel(s->q, s->fused, 1, NULL, &g, NULL, 0, NULL, NULL);

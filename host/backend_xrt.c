@@ -3,9 +3,11 @@
  * no plugins, so every precondition -- XILINX_XRT, its lib/libxrt_core.so, a
  * board bound to the xocl driver -- is checked before the first XRT call,
  * and each missing one is reported as "unavailable" with the reason. The
- * kernel is the HLS back-end's Vitis kernel: (in, out, n) with m_axi
- * buffers; its name comes from the xclbin artifact's "kernel" entry. */
+ * kernel is the HLS back-end's Vitis kernel `<model>_kernel(const int *in,
+ * int *out, int n)` with m_axi buffers; its name is the xclbin artifact's
+ * "kernel" entry, else derived from the bundle name. */
 #include "backend.h"
+#include "emit.h"
 
 #include "xrt/xrt_bo.h"
 #include "xrt/xrt_device.h"
@@ -91,7 +93,10 @@ static int xrt_open(ff_bundle *b, const ff_session_opts *o, void **ctx, char *de
     int rc = ff_bundle_artifact_path(b, "xclbin", path, sizeof path, e);
     if (rc)
         return rc;
-    const char *kname = "ff_kernel";
+    char kdef[160], id[128];
+    ff_ident(b->name, id, sizeof id);
+    snprintf(kdef, sizeof kdef, "%s_kernel", id);
+    const char *kname = kdef;
     const cJSON *arts = cJSON_GetObjectItemCaseSensitive(b->manifest, "artifacts"), *a;
     cJSON_ArrayForEach(a, arts) {
         const cJSON *k = cJSON_GetObjectItemCaseSensitive(a, "kind"), *kn = cJSON_GetObjectItemCaseSensitive(a, "kernel");
