@@ -11,6 +11,7 @@
 #include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,18 +271,29 @@ int ff_bundle_artifact_path(ff_bundle *b, const char *kind, char *path, size_t n
         snprintf(path, n, "%s/%s", b->path, rel);
         return FF_OK;
     }
+    /* sessions may open concurrently on one bundle: extract under a lock */
+    static pthread_mutex_t lk = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&lk);
+    int rc = FF_OK;
     if (!b->tmpdir) {
         const char *t = getenv("TMPDIR");
         char tmpl[4096];
         snprintf(tmpl, sizeof tmpl, "%s/fogforge-bundle.XXXXXX", t && t[0] ? t : "/tmp");
-        if (!mkdtemp(tmpl))
-            return ff_errf(e, FF_EINTERNAL, "cannot create a temp dir for %s: %s", b->path, strerror(errno));
-        b->tmpdir = ff_strdup(tmpl);
+        if (mkdtemp(tmpl))
+            b->tmpdir = ff_strdup(tmpl);
+        else
+            rc = ff_errf(e, FF_EINTERNAL, "cannot create a temp dir for %s: %s", b->path, strerror(errno));
     }
-    const char *base = strrchr(rel, '/');
-    snprintf(path, n, "%s/%s", b->tmpdir, base ? base + 1 : rel);
-    const ff_bundle_file *f = ff_bundle_artifact(b, kind);
-    return ff_write_file_atomic(path, f->data, f->len, e);
+    if (!rc) {
+        const char *base = strrchr(rel, '/');
+        snprintf(path, n, "%s/%s", b->tmpdir, base ? base + 1 : rel);
+        struct stat st;
+        const ff_bundle_file *f = ff_bundle_artifact(b, kind);
+        if (stat(path, &st) != 0) /* extracted once; a loaded .so is never rewritten */
+            rc = ff_write_file_atomic(path, f->data, f->len, e);
+    }
+    pthread_mutex_unlock(&lk);
+    return rc;
 }
 
 static void rm_tree(const char *dir)
