@@ -14,10 +14,10 @@ VERSION := 0.1.0
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 CSTD    := -std=c11 -D_GNU_SOURCE
 # XRT's headers come after the system ones: /usr/include/xrt has its own CL/ that must not shadow OpenCL's
-INCS    := -Iinclude -Ihls -Ihost -Ifog -Isurrogates -Isim -Ibitstreams -I$(BUILD)/gen -idirafter /usr/include/xrt
+INCS    := -Iinclude -Ihls -Ihost -Ifog -Isurrogates -Isim -Ibitstreams -I$(BUILD)/gen -I/usr/include/libxml2 -idirafter /usr/include/xrt
 OPT     ?= -O2 -g
 CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(INCS) -DFF_VERSION=\"$(VERSION)\" -fPIC $(CFLAGS)
-LIBS    := -lprotobuf-c -lcjson -lcrypto -lzmq -lpaho-mqtt3as -lOpenCL -lxgboost -larchive -lxrt_coreutil -ldl -lpthread -lm
+LIBS    := -lprotobuf-c -lcjson -lxml2 -lcrypto -lzmq -lpaho-mqtt3as -lOpenCL -lxgboost -larchive -lxrt_coreutil -ldl -lpthread -lm
 
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
@@ -93,7 +93,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libfogforge-asan.a tests/unit/testutil
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -O1 $(SAN) -Itests/unit -o $@ $< $(BUILD)/libfogforge-asan.a -lcmocka $(LIBS)
 
-unit: $(UNIT_BIN)
+# the whole CLI with ASan+UBSan: integration tests run daemons through it
+$(BUILD)/fogforge-asan: $(patsubst %.c,$(BUILD)/asan/%.o,$(CLI_SRC)) $(BUILD)/libfogforge-asan.a
+	$(CC) -O1 $(SAN) -o $@ $(patsubst %.c,$(BUILD)/asan/%.o,$(CLI_SRC)) $(BUILD)/libfogforge-asan.a $(LIBS) -rdynamic
+
+$(BUILD)/fogbench: tests/fog/fogbench.c $(BUILD)/libfogforge.a
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libfogforge.a $(LIBS)
+
+unit: $(UNIT_BIN) $(BUILD)/fogforge-asan
 
 deps:
 	@scripts/deps.sh

@@ -21,6 +21,9 @@ int ff_cmd_inspect(int argc, char **argv);
 int ff_cmd_run(int argc, char **argv);
 int ff_cmd_quantize(int argc, char **argv);
 int ff_cmd_gen(int argc, char **argv);
+int ff_cmd_csim(int argc, char **argv);   /* cli/cmd_csim.c */
+int ff_cmd_report(int argc, char **argv); /* cli/cmd_report.c */
+int ff_cmd_imu(int argc, char **argv);
 int ff_cmd_bundle(int argc, char **argv);
 int ff_cmd_devices(int argc, char **argv);
 int ff_cmd_infer(int argc, char **argv);

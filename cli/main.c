@@ -1,5 +1,6 @@
 /* The fogforge command: git-style subcommands, one table. */
 #include "cli.h"
+#include "fog_cmds.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -15,10 +16,16 @@ static const command commands[] = {
     {"run", ff_cmd_run, "run the float reference or the bit-exact integer reference on samples"},
     {"quantize", ff_cmd_quantize, "quantize a model to integer-only arithmetic and write an .ffq file"},
     {"gen", ff_cmd_gen, "generate an accelerator project (rtl, hls, opencl back-ends)"},
+    {"csim", ff_cmd_csim, "C simulation of a generated HLS project with g++, bit for bit against the reference"},
+    {"report", ff_cmd_report, "read Vitis HLS / Vivado reports of a project into fogforge's resource JSON"},
     {"bundle", ff_cmd_bundle, "create, verify, list bundles (a model + its accelerators); add an xclbin"},
     {"devices", ff_cmd_devices, "list the runtime's backends (cpu, opencl, verilator, xrt) and why any is unavailable"},
     {"infer", ff_cmd_infer, "run a bundle on a backend over samples"},
     {"bench", ff_cmd_bench, "measure a bundle's throughput, latency and runtime overhead on a backend"},
+    {"edge", ff_cmd_edge, "serve inference tasks from MQTT on this node's accelerators (fog tier)"},
+    {"cloud", ff_cmd_cloud, "serve tasks forwarded over ZeroMQ (cloud tier)"},
+    {"robot", ff_cmd_robot, "a device agent: stream sensor windows, schedule and offload each task"},
+    {"imu", ff_cmd_imu, "write windows of the demo's IMU workload (features or raw) with labels"},
 };
 
 static void usage(FILE *f)

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 const ff_emitter *const ff_emitters[] = {
+    &ff_emitter_hls,
     &ff_emitter_opencl,
     NULL,
 };
