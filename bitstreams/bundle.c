@@ -10,6 +10,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
+#include <ftw.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -483,6 +484,52 @@ static cJSON *parse_obj(const char *text, const char *what, ff_err *e)
     return j;
 }
 
+static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(p);
+}
+
+/* Runs emitter `name` into a temp dir and adds every file of its project
+ * under NAME/; returns the project's manifest (or NULL) in *pm. */
+static int add_project(const ff_qmodel *q, const ff_bundle_spec *sp, const char *name, ff_bundle_file **files,
+                       int *nf, cJSON **pm, ff_err *e)
+{
+    const ff_emitter *em = ff_emitter_find(name);
+    if (!em)
+        return ff_errf(e, FF_EINPUT, "bundle: the %s back-end is not part of this build", name);
+    const char *t = getenv("TMPDIR");
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s/fogforge-bundle-%s.XXXXXX", t && t[0] ? t : "/tmp", name);
+    if (!mkdtemp(tmp))
+        return ff_errf(e, FF_EINTERNAL, "cannot create a temp dir: %s", strerror(errno));
+    ff_gen_opts go = {.outdir = tmp, .model_path = sp->model_path, .part = sp->part ? sp->part : FF_DEFAULT_PART,
+                      .clock_ns = sp->clock_ns > 0 ? sp->clock_ns : FF_DEFAULT_CLOCK_NS};
+    int rc = em->emit(q, &go, e);
+    ff_bundle_file *pf = NULL;
+    int np = 0;
+    if (!rc)
+        rc = read_dir_rec(tmp, "", 0, &pf, &np, e);
+    nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    if (rc) {
+        free_files(pf, np);
+        return ff_err_prefix(e, "bundle --with %s", name);
+    }
+    *pm = NULL;
+    for (int i = 0; i < np; i++) {
+        char rel[2048];
+        snprintf(rel, sizeof rel, "%s/%s", name, pf[i].path);
+        if (!strcmp(pf[i].path, "manifest.json"))
+            *pm = cJSON_ParseWithLength((const char *)pf[i].data, pf[i].len);
+        add_file(files, nf, rel, pf[i].data, pf[i].len);
+        pf[i].data = NULL;
+    }
+    free_files(pf, np);
+    return FF_OK;
+}
+
 int ff_bundle_create(const ff_qmodel *q, const ff_bundle_spec *sp, const char *out, ff_err *e)
 {
     struct stat st;
@@ -514,6 +561,19 @@ int ff_bundle_create(const ff_qmodel *q, const ff_bundle_spec *sp, const char *o
     if (sp->with_opencl) {
         char *cl = ff_opencl_source(q, sp->model_path);
         add_file(&files, &nf, "opencl/model.cl", (unsigned char *)cl, strlen(cl));
+    }
+    int n_before_projects = nf;
+    cJSON *pmans[4] = {0};
+    for (int i = 0; i < sp->n_projects && i < 4; i++) {
+        int rc = add_project(q, sp, sp->with_projects[i], &files, &nf, &pmans[i], e);
+        if (rc) {
+            for (int k = 0; k < i; k++)
+                cJSON_Delete(pmans[k]);
+            free_files(files, nf);
+            cJSON_Delete(est);
+            cJSON_Delete(meas);
+            return rc;
+        }
     }
 
     cJSON *m = cJSON_CreateObject();
@@ -572,10 +632,26 @@ int ff_bundle_create(const ff_qmodel *q, const ff_bundle_spec *sp, const char *o
     const cJSON *lat = cJSON_GetObjectItemCaseSensitive(est, "latency_us");
     if (cJSON_IsNumber(lat))
         cJSON_AddNumberToObject(pl, "fpga", lat->valuedouble);
+    /* back-end projects: what they are, and the HLS kernel's name for xrt */
+    for (int i = 0; i < sp->n_projects && i < 4; i++) {
+        cJSON *pj = cJSON_AddObjectToObject(m, sp->with_projects[i]);
+        cJSON_AddStringToObject(pj, "dir", sp->with_projects[i]);
+        const cJSON *tops = cJSON_GetObjectItemCaseSensitive(pmans[i], "tops");
+        const cJSON *k = cJSON_GetObjectItemCaseSensitive(tops, "kernel");
+        if (cJSON_IsString(k))
+            cJSON_AddStringToObject(pj, "kernel", k->valuestring);
+        cJSON_Delete(pmans[i]);
+    }
     cJSON *arts = cJSON_AddArrayToObject(m, "artifacts");
     add_artifact(arts, "ffq", &files[0]);
     if (sp->with_opencl)
         add_artifact(arts, "opencl", &files[1]);
+    for (int i = n_before_projects; i < nf; i++) {
+        char kind[32];
+        snprintf(kind, sizeof kind, "%s", files[i].path);
+        *strchr(kind, '/') = 0;
+        add_artifact(arts, kind, &files[i]);
+    }
     finish_manifest(m, &files, &nf);
     cJSON_Delete(m);
 

@@ -77,7 +77,9 @@ static int cmd_create(int argc, char **argv)
                    "config, target, estimate, measured figures, sha256 of every artifact) and:\n"
                    "  model.ffq        the quantized model (always)\n"
                    "  opencl/model.cl  OpenCL C kernels (--with opencl, the default)\n"
-                   "rtl and hls artifacts come from their back-ends when this build has them.\n",
+                   "  hls/...          the Vitis HLS project of fogforge gen --backend hls (--with hls)\n"
+                   "  rtl/...          the RTL project (--with rtl, when this build has the RTL back-end)\n"
+                   "A Verilated model's library or an xclbin is added with fogforge bundle add.\n",
                    create_usage);
             return 0;
         default: return ff_cli_usage("bundle create", create_usage);
@@ -92,8 +94,12 @@ static int cmd_create(int argc, char **argv)
     for (char *tok = strtok(wl, ","); tok; tok = strtok(NULL, ",")) {
         if (!strcmp(tok, "opencl"))
             sp.with_opencl = 1;
-        else if (!strcmp(tok, "rtl") || !strcmp(tok, "hls"))
-            return ff_cli_fail(2, "bundle create: --with %s: the %s back-end is not part of this build", tok, tok);
+        else if (!strcmp(tok, "rtl") || !strcmp(tok, "hls")) {
+            if (!ff_emitter_find(tok))
+                return ff_cli_fail(2, "bundle create: --with %s: the %s back-end is not part of this build", tok, tok);
+            if (sp.n_projects < 4)
+                sp.with_projects[sp.n_projects++] = !strcmp(tok, "rtl") ? "rtl" : "hls";
+        }
         else if (strcmp(tok, "none"))
             return ff_cli_fail(2, "bundle create: --with wants a list of opencl, rtl, hls; got '%s'", tok);
     }

@@ -239,6 +239,9 @@ static int ocl_open(ff_bundle *b, const ff_session_opts *o, void **ctx, char *de
         char id[128];
         ff_ident(b->name, id, sizeof id);
         snprintf(c->xkernel, sizeof c->xkernel, "%s_kernel", id);
+        const cJSON *hk = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(b->manifest, "hls"), "kernel");
+        if (cJSON_IsString(hk))
+            snprintf(c->xkernel, sizeof c->xkernel, "%s", hk->valuestring);
         const cJSON *arts = cJSON_GetObjectItemCaseSensitive(b->manifest, "artifacts"), *a;
         cJSON_ArrayForEach(a, arts) {
             const cJSON *k = cJSON_GetObjectItemCaseSensitive(a, "kind"), *kn = cJSON_GetObjectItemCaseSensitive(a, "kernel");

@@ -97,6 +97,9 @@ static int xrt_open(ff_bundle *b, const ff_session_opts *o, void **ctx, char *de
     ff_ident(b->name, id, sizeof id);
     snprintf(kdef, sizeof kdef, "%s_kernel", id);
     const char *kname = kdef;
+    const cJSON *hk = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(b->manifest, "hls"), "kernel");
+    if (cJSON_IsString(hk))
+        kname = hk->valuestring;
     const cJSON *arts = cJSON_GetObjectItemCaseSensitive(b->manifest, "artifacts"), *a;
     cJSON_ArrayForEach(a, arts) {
         const cJSON *k = cJSON_GetObjectItemCaseSensitive(a, "kind"), *kn = cJSON_GetObjectItemCaseSensitive(a, "kernel");

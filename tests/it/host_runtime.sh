@@ -97,7 +97,15 @@ expect_exit unknown_backend 2 "unknown backend 'tpu'" "$FF" infer three_layer_ke
 "$FF" bundle create "$ROOT/tests/models/two_layer_keras.onnx" --with none -o nocl.tar 2>/dev/null
 expect_exit opencl_needs_kernels 2 "no OpenCL kernels" "$FF" infer nocl.tar --backend opencl --input in_two_layer_keras.txt
 expect_exit bundle_exists 2 "already exists" "$FF" bundle create "$ROOT/tests/models/two_layer_keras.onnx" -o nocl.tar
-expect_exit with_unknown 2 "rtl back-end is not part of this build|--with wants" "$FF" bundle create "$ROOT/tests/models/two_layer_keras.onnx" --with rtl -o x.tar
+expect_exit with_unknown 2 "with wants a list" "$FF" bundle create "$ROOT/tests/models/two_layer_keras.onnx" --with tpu -o x.tar
+# the HLS project travels in the bundle, and its kernel name in the manifest
+if "$FF" bundle create "$ROOT/tests/models/three_layer_keras.onnx" --wbits 8 --abits 8 --with opencl,hls -o hlsb.tar 2>err.txt; then
+    check bundle_with_hls sh -c "'$FF' bundle verify hlsb.tar && tar -tf hlsb.tar | grep -q '^hls/firmware/' && tar -xOf hlsb.tar manifest.json | $PY -c 'import json,sys; m=json.load(sys.stdin); assert m[\"hls\"][\"kernel\"]==\"three_layer_keras_kernel\", m[\"hls\"]; assert any(a[\"kind\"]==\"hls\" for a in m[\"artifacts\"])'"
+    "$FF" infer hlsb.tar --backend cpu --input in_three_layer_keras.txt --raw -o hlsb_out.txt
+    if cmp -s hlsb_out.txt ref_three_layer_keras.txt; then pass bundle_with_hls_runs; else fail bundle_with_hls_runs differs; fi
+else
+    fail bundle_with_hls "$(cat err.txt)"
+fi
 
 # --- verilator: a real Verilated model, once the RTL back-end (fogforge sim) is in the build ---
 FFS=${FF_SIM:-$FF}
