@@ -7,6 +7,7 @@
 #include "bundle.h"
 #include "exec.h"
 #include "fogforge/fogforge.h"
+#include "fog_exec_bundle.h"
 #include "model.h"
 
 #include <stdio.h>
@@ -351,6 +352,38 @@ static void test_verilator_backend_drives_ffsim_library(void **st)
     ff_bundle_close(b);
 }
 
+/* The fog layer's executor seam served by real bundles. */
+static void test_fog_exec_seam_serves_bundles(void **st)
+{
+    (void)st;
+    assert_int_equal(system("mkdir -p reg"), 0);
+    make_bundle("reg/jet.tar", 0);
+    ff_exec x;
+    char err[FF_FOG_ERRLEN] = "";
+    assert_int_equal(ff_exec_open(&x, &ff_exec_bundle_ops, "reg", "jet", "cpu", err), FF_FOG_OK);
+    assert_int_equal(x.ops->n_in(x.ctx), 16);
+    assert_int_equal(x.ops->n_out(x.ctx), 5);
+    assert_true(x.ops->predicted_latency_us(x.ctx) >= 1);
+    ff_bundle *b;
+    ff_err e;
+    assert_int_equal(ff_bundle_open("reg/jet.tar", &b, &e), 0);
+    int32_t in[16], out[5], want[5];
+    random_inputs(b, in, 1);
+    ff_qplan *p = ff_qplan_new(b->q);
+    ff_qplan_run(p, in, want);
+    ff_qplan_free(p);
+    ff_bundle_close(b);
+    uint64_t ns = 0;
+    assert_int_equal(ff_exec_infer(&x, in, 16, out, 5, &ns, err), FF_FOG_OK);
+    assert_memory_equal(out, want, sizeof want);
+    assert_int_equal(ff_exec_infer(&x, in, 15, out, 5, &ns, err), FF_FOG_EINPUT);
+    ff_exec_close(&x);
+    assert_int_equal(ff_exec_open(&x, &ff_exec_bundle_ops, "reg", "nope", "cpu", err), FF_FOG_EINPUT);
+    assert_non_null(strstr(err, "no bundle 'nope'"));
+    assert_int_equal(ff_exec_open(&x, &ff_exec_bundle_ops, "reg", "jet", "xrt", err), FF_FOG_EINPUT);
+    assert_non_null(strstr(err, "unavailable"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -362,6 +395,7 @@ int main(void)
         cmocka_unit_test(test_newer_manifest_version_gets_clear_message),
         cmocka_unit_test(test_add_xclbin_updates_manifest),
         cmocka_unit_test(test_verilator_backend_drives_ffsim_library),
+        cmocka_unit_test(test_fog_exec_seam_serves_bundles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
