@@ -13,10 +13,11 @@ VERSION := 0.1.0
 
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 CSTD    := -std=c11 -D_GNU_SOURCE
-INCS    := -Iinclude -Ihls -Ihost -Ifog -Isurrogates -Isim -Ibitstreams -I$(BUILD)/gen -I/usr/include/libxml2
+# XRT's headers come after the system ones: /usr/include/xrt has its own CL/ that must not shadow OpenCL's
+INCS    := -Iinclude -Ihls -Ihost -Ifog -Isurrogates -Isim -Ibitstreams -I$(BUILD)/gen -I/usr/include/libxml2 -idirafter /usr/include/xrt
 OPT     ?= -O2 -g
 CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(INCS) -DFF_VERSION=\"$(VERSION)\" -fPIC $(CFLAGS)
-LIBS    := -lprotobuf-c -lcjson -lxml2 -lcrypto -lzmq -lpaho-mqtt3as -lOpenCL -lxgboost -ldl -lpthread -lm
+LIBS    := -lprotobuf-c -lcjson -lxml2 -lcrypto -lzmq -lpaho-mqtt3as -lOpenCL -lxgboost -larchive -lxrt_coreutil -ldl -lpthread -lm
 
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
@@ -140,6 +141,19 @@ FUZZ_SECONDS ?= 60
 fuzz: deps fuzz-build
 	@BUILD=$(BUILD) scripts/fuzz.sh $(FUZZ_SECONDS)
 
+# --- ThreadSanitizer build of the library for the host concurrency test ---
+TSAN_OBJ := $(patsubst $(BUILD)/obj/%,$(BUILD)/tsan/%,$(LIB_OBJ))
+$(BUILD)/tsan/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) -O1 -g -fsanitize=thread -fPIC $(INCS) -c $< -o $@
+
+$(BUILD)/tsan/%.o: %.c $(GEN_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -O1 -fsanitize=thread -MMD -MP -c $< -o $@
+
+$(BUILD)/host_threads_tsan: tests/it/host_threads.c $(TSAN_OBJ)
+	$(CC) $(CFLAGS_ALL) -O1 -fsanitize=thread -o $@ $< $(TSAN_OBJ) $(LIBS)
+
 $(BUILD)/bench_%: tests/bench/bench_%.c $(BUILD)/libfogforge.a
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libfogforge.a $(LIBS)
 
@@ -157,7 +171,7 @@ install: all
 	install -m 755 $(BUILD)/libfogforge.so $(DESTDIR)$(PREFIX)/lib/libfogforge.so.0
 	ln -sf libfogforge.so.0 $(DESTDIR)$(PREFIX)/lib/libfogforge.so
 	install -m 644 include/fogforge/*.h $(DESTDIR)$(PREFIX)/include/fogforge/
-	install -m 644 $(BUILD)/fogforge.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	sed 's|^prefix=.*|prefix=$(PREFIX)|' $(BUILD)/fogforge.pc > $(DESTDIR)$(PREFIX)/lib/pkgconfig/fogforge.pc
 
 clean:
 	rm -rf $(BUILD) demo-out

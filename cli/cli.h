@@ -27,4 +27,8 @@ int ff_cmd_imu(int argc, char **argv);
 int ff_cmd_surrogate(int argc, char **argv);
 int ff_cmd_sim(int argc, char **argv);
 int ff_cmd_synth(int argc, char **argv);
+int ff_cmd_bundle(int argc, char **argv);
+int ff_cmd_devices(int argc, char **argv);
+int ff_cmd_infer(int argc, char **argv);
+int ff_cmd_bench(int argc, char **argv);
 #endif

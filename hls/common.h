@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Also declared (identically) by the public include/fogforge/fogforge.h. */
+#ifndef FF_ERR_DEFINED
+#define FF_ERR_DEFINED
 enum {
     FF_OK = 0,
     FF_EINTERNAL = 1, /* our fault, or the system's (out of memory, I/O) */
@@ -16,6 +19,7 @@ typedef struct ff_err {
     int code;
     char msg[512];
 } ff_err;
+#endif
 
 /* Fills e (if not NULL) and returns code. printf-style. */
 int ff_errf(ff_err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -3,6 +3,7 @@
 #include "emit.h"
 
 #include "emit_rtl.h"
+#include "emit_opencl.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 const ff_emitter *const ff_emitters[] = {
     &ff_emitter_rtl,
     &ff_emitter_hls,
+    &ff_emitter_opencl,
     NULL,
 };
 

@@ -11,7 +11,7 @@ clang-14 libfuzzer-14-dev libclang-rt-14-dev
 verilator yosys
 mosquitto mosquitto-clients libpaho-mqtt-dev libzmq3-dev
 ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo
-libxrt-dev libxgboost-dev libssl-dev gnuplot-nox iproute2 valgrind
+libxrt-dev libxgboost-dev libarchive-dev libssl-dev gnuplot-nox iproute2 valgrind
 nodejs"
 
 missing=""
