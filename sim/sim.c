@@ -11,6 +11,7 @@
 #include "ffsim.h"
 
 #include <dlfcn.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +20,16 @@
 
 #define VERILATOR_FLAGS                                                                                          \
     "--cc --exe --build -j 2 --x-assign 0 --x-initial 0 -Wno-fatal -Wno-lint -Wno-style --unroll-count 100000 " \
-    "--unroll-stmts 1000000"
+    "--unroll-stmts 1000000 --output-split 4000"
 
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
 
 typedef struct ff_sb_hash {
     char *buf;
@@ -184,6 +193,8 @@ int ff_sim_build(const char *dir, const char *cache, int trace, int quiet, char 
     if (st != 0 || !file_exists(lib))
         return ff_errf(e, st < 0 ? FF_EINPUT : FF_EINTERNAL, "verilator build failed (%s): see %s",
                        st < 0 ? "could not run verilator" : "exit status", log);
+    /* the library is all the cache keeps; the objects are large */
+    nftw(absobj, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     return FF_OK;
 }
 
