@@ -13,10 +13,10 @@ VERSION := 0.1.0
 
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 CSTD    := -std=c11 -D_GNU_SOURCE
-INCS    := -Iinclude -Ihls -Ihost -Ifog -Isurrogates -Isim -Ibitstreams -I$(BUILD)/gen
+INCS    := -Iinclude -Ihls -Ihost -Ifog -Isurrogates -Isim -Ibitstreams -I$(BUILD)/gen -I/usr/include/libxml2
 OPT     ?= -O2 -g
 CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(INCS) -DFF_VERSION=\"$(VERSION)\" -fPIC $(CFLAGS)
-LIBS    := -lprotobuf-c -lcjson -lcrypto -lzmq -lpaho-mqtt3as -lOpenCL -lxgboost -ldl -lpthread -lm
+LIBS    := -lprotobuf-c -lcjson -lxml2 -lcrypto -lzmq -lpaho-mqtt3as -lOpenCL -lxgboost -ldl -lpthread -lm
 
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
@@ -92,7 +92,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libfogforge-asan.a tests/unit/testutil
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -O1 $(SAN) -Itests/unit -o $@ $< $(BUILD)/libfogforge-asan.a -lcmocka $(LIBS)
 
-unit: $(UNIT_BIN)
+# the whole CLI with ASan+UBSan: integration tests run daemons through it
+$(BUILD)/fogforge-asan: $(patsubst %.c,$(BUILD)/asan/%.o,$(CLI_SRC)) $(BUILD)/libfogforge-asan.a
+	$(CC) -O1 $(SAN) -o $@ $(patsubst %.c,$(BUILD)/asan/%.o,$(CLI_SRC)) $(BUILD)/libfogforge-asan.a $(LIBS) -rdynamic
+
+$(BUILD)/fogbench: tests/fog/fogbench.c $(BUILD)/libfogforge.a
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libfogforge.a $(LIBS)
+
+unit: $(UNIT_BIN) $(BUILD)/fogforge-asan
 
 deps:
 	@scripts/deps.sh
@@ -108,16 +115,33 @@ test: deps
 check-asan: test
 
 # --- fuzzing (libFuzzer, Debian's clang) ---
-FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -g -O1 $(CSTD) $(INCS) -DFF_VERSION=\"$(VERSION)\"
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(PROTOS) $(GEN_HDR)
+FUZZ_CFLAGS := -fsanitize=fuzzer-no-link,address,undefined -g -O1 $(CSTD) $(INCS) -DFF_VERSION=\"$(VERSION)\"
+FUZZ_LIB_OBJ := $(patsubst %.c,$(BUILD)/fuzzobj/%.o,$(LIB_SRC)) $(patsubst $(BUILD)/gen/%.c,$(BUILD)/fuzzobj/gen/%.o,$(PROTOS))
+
+$(BUILD)/fuzzobj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(dir $@)
-	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(PROTOS) $(LIBS)
+	$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(BUILD)/fuzzobj/%.o: %.c $(GEN_HDR)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libfogforge-fuzz.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/libfogforge-fuzz.a
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/libfogforge-fuzz.a $(LIBS)
 
 fuzz-build: $(FUZZ_BIN)
 
 FUZZ_SECONDS ?= 60
 fuzz: deps fuzz-build
 	@BUILD=$(BUILD) scripts/fuzz.sh $(FUZZ_SECONDS)
+
+$(BUILD)/bench_%: tests/bench/bench_%.c $(BUILD)/libfogforge.a
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libfogforge.a $(LIBS)
 
 demo: deps all
 	@scripts/demo.sh

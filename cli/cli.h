@@ -21,6 +21,10 @@ int ff_cmd_inspect(int argc, char **argv);
 int ff_cmd_run(int argc, char **argv);
 int ff_cmd_quantize(int argc, char **argv);
 int ff_cmd_gen(int argc, char **argv);
+int ff_cmd_csim(int argc, char **argv);   /* cli/cmd_csim.c */
+int ff_cmd_report(int argc, char **argv); /* cli/cmd_report.c */
+int ff_cmd_imu(int argc, char **argv);
+int ff_cmd_surrogate(int argc, char **argv);
 int ff_cmd_sim(int argc, char **argv);
 int ff_cmd_synth(int argc, char **argv);
 #endif

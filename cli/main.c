@@ -1,5 +1,6 @@
 /* The fogforge command: git-style subcommands, one table. */
 #include "cli.h"
+#include "fog_cmds.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,13 @@ static const command commands[] = {
     {"gen", ff_cmd_gen, "generate an accelerator project (rtl, hls, opencl back-ends)"},
     {"sim", ff_cmd_sim, "co-simulate an rtl project with Verilator, bit-exact against the integer reference"},
     {"synth", ff_cmd_synth, "synthesize an rtl project with Yosys: LUT/FF/DSP/BRAM, critical-path estimate"},
+    {"csim", ff_cmd_csim, "C simulation of a generated HLS project with g++, bit for bit against the reference"},
+    {"report", ff_cmd_report, "read Vitis HLS / Vivado reports of a project into fogforge's resource JSON"},
+    {"edge", ff_cmd_edge, "serve inference tasks from MQTT on this node's accelerators (fog tier)"},
+    {"cloud", ff_cmd_cloud, "serve tasks forwarded over ZeroMQ (cloud tier)"},
+    {"robot", ff_cmd_robot, "a device agent: stream sensor windows, schedule and offload each task"},
+    {"surrogate", ff_cmd_surrogate, "surrogate models: generate the dataset, train, evaluate"},
+    {"imu", ff_cmd_imu, "write windows of the demo's IMU workload (features or raw) with labels"},
 };
 
 static void usage(FILE *f)

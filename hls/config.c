@@ -9,6 +9,7 @@
 #include "quant.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,7 +79,7 @@ static int parse_partial(const cJSON *obj, const char *where, const char *path, 
                            "%s: %s: unknown key '%s' (known: weight_bits, act_bits, acc_bits, lut_bits, reuse)",
                            where, path, it->string);
         double v = it->valuedouble;
-        if (!cJSON_IsNumber(it) || v != (double)(int)v || v < fields[f].lo || v > fields[f].hi)
+        if (!cJSON_IsNumber(it) || !(v >= fields[f].lo && v <= fields[f].hi) || v != floor(v))
             return ff_errf(e, FF_EINPUT, "%s: %s.%s must be an integer in %d..%d", where, path,
                            it->string, fields[f].lo, fields[f].hi);
         *(int *)((char *)p + fields[f].off) = (int)v;

@@ -11,6 +11,7 @@
 
 const ff_emitter *const ff_emitters[] = {
     &ff_emitter_rtl,
+    &ff_emitter_hls,
     NULL,
 };
 

@@ -19,6 +19,8 @@ typedef struct ff_emitter {
     const char *summary;
 } ff_emitter;
 
+extern const ff_emitter ff_emitter_hls; /* hls/emit_hls*.c */
+
 /* The emitters, NULL-terminated (hls/emit.c). */
 extern const ff_emitter *const ff_emitters[];
 const ff_emitter *ff_emitter_find(const char *name);

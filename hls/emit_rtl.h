@@ -9,12 +9,7 @@
 
 #include <stdarg.h>
 
-typedef struct ff_sb {
-    char *s;
-    size_t n, cap;
-} ff_sb;
-void ff_sb_printf(ff_sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void ff_sb_free(ff_sb *b);
+#include "strbuf.h"
 
 /* Adder-tree levels computed between two pipeline registers. */
 #define FF_RTL_LEVELS_PER_STAGE 3

@@ -86,8 +86,12 @@ static void dense(const ff_qmodel *q, int ni, const int32_t *x, int32_t *y)
     const int64_t nin = n->n_in_f, nout = n->n_out_f;
     for (int64_t o = 0; o < nout; o++) {
         const int32_t *w = qn->qw + o * nin;
-        int64_t acc = qn->qb[o];
-        for (int64_t i = 0; i < nin; i++)
+        int64_t p[4] = {qn->qb[o], 0, 0, 0}, i = 0;
+        for (; i + 4 <= nin; i += 4)
+            for (int l = 0; l < 4; l++)
+                p[l] += (int64_t)w[i + l] * x[i + l];
+        int64_t acc = (p[0] + p[1]) + (p[2] + p[3]);
+        for (; i < nin; i++)
             acc += (int64_t)w[i] * x[i];
         y[o] = finish(ff_q_wrap(acc, qn->cfg.acc_bits), qn->rq[o], n, qn, out);
     }

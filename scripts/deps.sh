@@ -5,7 +5,7 @@
 set -eu
 
 PKGS="build-essential pkg-config git ca-certificates
-protobuf-c-compiler libprotobuf-c-dev libcjson-dev libcmocka-dev
+protobuf-c-compiler libprotobuf-c-dev libcjson-dev libxml2-dev libcmocka-dev
 python3-onnx python3-numpy
 clang-14 libfuzzer-14-dev libclang-rt-14-dev
 verilator yosys

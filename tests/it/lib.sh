@@ -2,7 +2,6 @@
 # "PASS name" or "FAIL name: why"; tests/run.sh counts those lines.
 : "${FF:?FF (path of the fogforge binary) must be set by tests/run.sh}"
 : "${FF_TMP:?}"
-SHARED_MODELS=${SHARED_MODELS:-$ROOT/../shared/models}
 MODELS=$ROOT/tests/models
 
 pass() { echo "PASS $1"; }

@@ -19,7 +19,7 @@ static char *path_of(const char *dir, const char *file)
     snprintf(p, 1024, "%s/%s/%s", ff_test_root(), dir, file);
     return p;
 }
-#define SHARED(f) path_of("../shared/models", f)
+#define SHARED(f) path_of("tests/models", f) /* copies of ../shared/models */
 #define GEN(f) path_of("tests/models/gen", f)
 
 static ff_graph *load_ok(const char *path)

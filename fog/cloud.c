@@ -1,0 +1,169 @@
+/* `fogforge cloud`: the cloud tier. A ZeroMQ ROUTER takes encoded tasks from
+ * edge nodes (or robots directly), a larger worker pool runs them, and the
+ * results go back to the sending peer. Same admission, de-duplication,
+ * expiry and rejection rules as an edge node (fog/node.c). */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "fog_cmds.h"
+#include "fog_daemon.h"
+#include "fog_log.h"
+#include "fog_node.h"
+#include "fog_opts.h"
+#include "fog_zmq.h"
+
+struct outmsg {
+    struct outmsg *next;
+    ff_zmq_peer peer;
+    size_t len;
+    uint8_t data[];
+};
+
+struct cloud {
+    char id[FF_MSG_MAX_ID + 1];
+    ff_zmq_server *srv;
+    int pipe_fd[2];
+    pthread_mutex_t mu;
+    struct outmsg *head, *tail;
+    uint64_t dropped_replies;
+};
+
+static void cloud_reply(void *user, const uint8_t *route, size_t rl, const uint8_t *buf, size_t len)
+{
+    struct cloud *c = user;
+    if (rl == 0 || rl > sizeof ((ff_zmq_peer *)0)->id) return;
+    struct outmsg *m = malloc(sizeof *m + len);
+    if (!m) return;
+    m->next = NULL;
+    memcpy(m->peer.id, route, rl);
+    m->peer.len = rl;
+    m->len = len;
+    memcpy(m->data, buf, len);
+    pthread_mutex_lock(&c->mu);
+    if (c->tail) c->tail->next = m; else c->head = m;
+    c->tail = m;
+    pthread_mutex_unlock(&c->mu);
+    char b = 1;
+    if (write(c->pipe_fd[1], &b, 1) < 0) { /* pipe full: main loop is awake anyway */ }
+}
+
+static void flush_out(struct cloud *c)
+{
+    pthread_mutex_lock(&c->mu);
+    struct outmsg *m = c->head;
+    c->head = c->tail = NULL;
+    pthread_mutex_unlock(&c->mu);
+    while (m) {
+        struct outmsg *nx = m->next;
+        char err[FF_FOG_ERRLEN];
+        if (c->srv && ff_zmq_server_send(c->srv, &m->peer, m->data, m->len, err)) {
+            c->dropped_replies++;
+            ff_fog_log(FF_FOG_LOG_WARN, c->id, "reply_dropped", "error=\"%s\"", err);
+        }
+        free(m);
+        m = nx;
+    }
+}
+
+int ff_cmd_cloud(int argc, char **argv)
+{
+    char bind[256] = "", bundle_dir[512] = ".", bundles[512] = FF_EXEC_MLP_BUNDLE, backend[32] = "auto";
+    char id[FF_MSG_MAX_ID + 1] = "", loglevel[16] = "info";
+    int workers = 4, queue = 1024, hwm = 1000;
+    const ff_fog_opt opts[] = {
+        {"bind", FF_FOG_OPT_STR, bind, sizeof bind, 0, 0, "tcp://HOST:PORT", "ZeroMQ endpoint to bind (required)"},
+        {"bundles", FF_FOG_OPT_STR, bundle_dir, sizeof bundle_dir, 0, 0, "DIR", "directory holding the bundles (default .)"},
+        {"bundle", FF_FOG_OPT_STR, bundles, sizeof bundles, 0, 0, "NAMES", "comma-separated bundles to serve (default jet-tagger)"},
+        {"backend", FF_FOG_OPT_STR, backend, sizeof backend, 0, 0, "B", "auto|cpu|opencl|verilator|xrt (default auto)"},
+        {"workers", FF_FOG_OPT_INT, &workers, 0, 1, 1024, "N", "worker threads (default 4)"},
+        {"queue", FF_FOG_OPT_INT, &queue, 0, 1, 1000000, "N", "queue capacity before rejecting (default 1024)"},
+        {"hwm", FF_FOG_OPT_INT, &hwm, 0, 1, 1000000, "N", "ZeroMQ high-water mark per peer (default 1000)"},
+        {"id", FF_FOG_OPT_STR, id, sizeof id, 0, 0, "NODE", "node id (default cloud-<pid>)"},
+        {"log-level", FF_FOG_OPT_STR, loglevel, sizeof loglevel, 0, 0, "L", "debug|info|warn|error|off (default info)"},
+    };
+    char err[FF_FOG_ERRLEN];
+    int rc = ff_fog_opts_parse(opts, (int)(sizeof opts / sizeof opts[0]), argc, argv, "cloud",
+                           "--bind tcp://HOST:PORT [--bundles DIR] [--workers N]", err);
+    if (rc == 1) return 0;
+    if (rc) return ff_daemon_fail(rc, err);
+    if (!bind[0]) return ff_daemon_fail(FF_FOG_EINPUT, "missing option: --bind tcp://HOST:PORT");
+    int lvl;
+    if (ff_fog_log_parse_level(loglevel, &lvl)) {
+        snprintf(err, sizeof err, "bad log level: %s", loglevel);
+        return ff_daemon_fail(FF_FOG_EINPUT, err);
+    }
+    ff_fog_log_set_level(lvl);
+    if (!id[0]) snprintf(id, sizeof id, "cloud-%d", (int)getpid());
+
+    struct cloud c;
+    memset(&c, 0, sizeof c);
+    snprintf(c.id, sizeof c.id, "%s", id);
+    pthread_mutex_init(&c.mu, NULL);
+    if (pipe(c.pipe_fd)) return ff_daemon_fail(FF_FOG_ESYS, "cannot create pipe");
+    for (int i = 0; i < 2; i++) fcntl(c.pipe_fd[i], F_SETFL, fcntl(c.pipe_fd[i], F_GETFL) | O_NONBLOCK);
+    int exit_code = 0;
+    ff_fog_node *node = NULL;
+    void *zctx = zmq_ctx_new();
+
+    ff_fog_node_cfg nc;
+    memset(&nc, 0, sizeof nc);
+    snprintf(nc.node_id, sizeof nc.node_id, "%s", id);
+    nc.tier = FF_TIER_CLOUD;
+    nc.workers = workers;
+    nc.queue_cap = queue;
+    nc.bundle_dir = bundle_dir;
+    nc.backend = backend;
+    char *save = NULL, blist[512];
+    snprintf(blist, sizeof blist, "%s", bundles);
+    for (char *b = strtok_r(blist, ",", &save); b && nc.n_bundles < FF_FOG_NODE_MAX_BUNDLES; b = strtok_r(NULL, ",", &save))
+        nc.bundles[nc.n_bundles++] = b;
+    nc.reply = cloud_reply;
+    nc.user = &c;
+    if ((rc = ff_fog_node_open(&node, &nc, err))) {
+        exit_code = ff_daemon_fail(rc, err);
+        goto out;
+    }
+    ff_zmq_cfg zc;
+    ff_zmq_cfg_init(&zc);
+    zc.hwm = hwm;
+    if ((rc = ff_zmq_server_open(&c.srv, zctx, bind, &zc, err))) {
+        exit_code = ff_daemon_fail(rc, err);
+        goto out;
+    }
+    ff_daemon_signals_install();
+    ff_fog_log(FF_FOG_LOG_INFO, id, "cloud_start", "bind=%s bundles=%s workers=%d queue=%d", ff_zmq_server_endpoint(c.srv),
+           bundles, workers, queue);
+    while (!ff_daemon_stop) {
+        zmq_pollitem_t it[2] = {{ff_zmq_server_socket(c.srv), 0, ZMQ_POLLIN, 0}, {NULL, c.pipe_fd[0], ZMQ_POLLIN, 0}};
+        zmq_poll(it, 2, 100);
+        if (it[1].revents & ZMQ_POLLIN) {
+            char d[256];
+            while (read(c.pipe_fd[0], d, sizeof d) > 0) {}
+        }
+        for (int k = 0; k < 256; k++) {
+            ff_zmq_peer peer;
+            uint8_t *b;
+            size_t l;
+            if (ff_zmq_server_recv(c.srv, &peer, &b, &l, 0, NULL)) break;
+            ff_fog_node_submit(node, b, l, peer.id, peer.len);
+            free(b);
+        }
+        flush_out(&c);
+    }
+    ff_fog_log(FF_FOG_LOG_INFO, id, "cloud_stopping", NULL);
+out:
+    if (node) ff_fog_node_close(node, 1000); /* replies of drained tasks land in the outbox */
+    flush_out(&c);
+    ff_zmq_server_close(c.srv);
+    zmq_ctx_term(zctx);
+    close(c.pipe_fd[0]);
+    close(c.pipe_fd[1]);
+    pthread_mutex_destroy(&c.mu);
+    ff_daemon_signals_restore();
+    return exit_code;
+}

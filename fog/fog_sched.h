@@ -1,0 +1,75 @@
+/* Offloading scheduler: pure functions over an observed-state struct (no
+ * sockets, no clocks). The robot feeds it measured round trips, reported queue
+ * depths and availability; it answers where the next task should run, whether
+ * to admit it, and whether to hedge to a second tier. */
+#ifndef FF_FOG_SCHED_H
+#define FF_FOG_SCHED_H
+#include <stdint.h>
+
+#include "fog_msg.h"
+
+enum ff_policy {
+    FF_POLICY_LOCAL,
+    FF_POLICY_EDGE,
+    FF_POLICY_CLOUD,
+    FF_POLICY_RANDOM,
+    FF_POLICY_ROUND_ROBIN,
+    FF_POLICY_GREEDY,
+    FF_POLICY_FOGFORGE,
+    FF_POLICY_COUNT
+};
+
+typedef struct ff_tier_state {
+    int available;           /* connected and usable */
+    double rtt_mean_us;      /* EWMA of network round trip (without compute) */
+    double rtt_var_us2;      /* EWMA of squared deviation */
+    uint32_t samples;
+    double compute_us;       /* predicted compute latency of one task there */
+    uint32_t queue_depth;    /* queue depth the tier reported */
+    uint32_t workers;        /* tasks it serves in parallel (>= 1) */
+    uint32_t inflight;       /* our tasks outstanding there */
+} ff_tier_state;
+
+typedef struct ff_sched_state {
+    ff_tier_state tier[FF_TIER_COUNT];
+    uint32_t rr_next;
+    uint64_t rng;
+    double alpha;            /* EWMA gain for the mean (default 1/8) */
+    double beta;             /* EWMA gain for the variance (default 1/4) */
+    double hedge_threshold;  /* hedge when the primary's miss probability exceeds this */
+    double admit_threshold;  /* refuse a task when every tier misses with at least this probability */
+} ff_sched_state;
+
+typedef struct ff_sched_decision {
+    int admit;               /* 0: the deadline cannot be met anywhere; do not send */
+    int tier;                /* primary tier */
+    int hedge_tier;          /* second tier for a duplicate, or -1 */
+    double finish_us[FF_TIER_COUNT];   /* predicted finish (mean), -1 when unavailable */
+    double miss_prob[FF_TIER_COUNT];   /* predicted deadline-miss probability */
+} ff_sched_decision;
+
+/* Prior round trip assumed for a tier with no samples yet. */
+#define FF_SCHED_PRIOR_RTT_US 2000.0
+
+int ff_sched_policy_parse(const char *name, int *policy);
+const char *ff_sched_policy_name(int policy);
+
+/* Local tier available with the given compute latency; remote tiers
+ * unavailable until ff_sched_set_available(). */
+void ff_sched_init(ff_sched_state *s, uint64_t seed, double local_compute_us);
+void ff_sched_set_available(ff_sched_state *s, int tier, int available);
+void ff_sched_set_compute(ff_sched_state *s, int tier, double compute_us);
+void ff_sched_observe_rtt(ff_sched_state *s, int tier, double rtt_us);
+void ff_sched_observe_load(ff_sched_state *s, int tier, uint32_t queue_depth, uint32_t workers);
+void ff_sched_task_sent(ff_sched_state *s, int tier);
+void ff_sched_task_done(ff_sched_state *s, int tier);
+
+/* Predicted finish time (mean and standard deviation, µs from now). */
+double ff_sched_predict_us(const ff_sched_state *s, int tier, double *stddev_us);
+/* Probability that a task sent now to tier finishes after budget_us. */
+double ff_sched_miss_prob(const ff_sched_state *s, int tier, double budget_us);
+
+/* Decides where a task with budget_us until its deadline runs under policy.
+ * Always returns a usable tier (local when nothing else is available). */
+void ff_sched_decide(ff_sched_state *s, int policy, double budget_us, ff_sched_decision *d);
+#endif

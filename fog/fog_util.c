@@ -1,0 +1,31 @@
+/* Small helpers the fog runtime shares: error-buffer formatting and clocks. */
+#include "fog_err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+
+int ff_fog_fail(char *err, int rc, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, FF_FOG_ERRLEN, fmt, ap);
+        va_end(ap);
+    }
+    return rc;
+}
+
+uint64_t ff_fog_mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t ff_fog_wall_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000ull + (uint64_t)ts.tv_nsec / 1000u;
+}

@@ -1,0 +1,651 @@
+/* Device agent (fog/robot.h): schedules each task to local / edge (MQTT
+ * shared subscription) / cloud (ZeroMQ), tracks it until a result arrives,
+ * retries before the deadline, hedges, de-duplicates, falls back to local,
+ * and keeps per-tier latency statistics. Paho's thread only records results;
+ * all sending and retrying happens on the caller's thread. */
+#include "robot.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "fog_log.h"
+#include "fog_mqtt.h"
+#include "fog_sched.h"
+#include "fog_zmq.h"
+
+#define PEND_CAP 65536u
+#define DONE_CAP 4096u
+#define MAX_NODES 32
+
+enum { P_FREE = 0, P_PENDING = 1 };
+
+struct pend {
+    uint64_t id;
+    int state;
+    int32_t *in;
+    size_t n;
+    uint64_t deadline_us;
+    uint64_t submit_ns;
+    uint64_t last_send_ns;
+    int tier, hedge;
+    int attempts;
+    int need_local;
+};
+
+struct nodeinfo {
+    char id[FF_MSG_MAX_ID + 1];
+    int online;
+    uint32_t queue, workers;
+    double svc_us;
+};
+
+struct lat {
+    double *v;
+    size_t n, cap;
+    double max;
+};
+
+struct ff_robot {
+    ff_robot_cfg cfg;
+    ff_mqtt *mq;
+    void *zctx;
+    ff_zmq_client *zc;
+    ff_exec local;
+    pthread_mutex_t mu;
+    ff_sched_state sched;
+    struct pend *pend;
+    size_t outstanding;
+    uint64_t next_id, low_id;
+    ff_robot_completion *done;
+    size_t done_head, done_count;
+    struct lat lat[FF_TIER_COUNT];
+    struct nodeinfo nodes[MAX_NODES];
+    int n_nodes;
+    int mqtt_up;
+    int retry_all;
+    char result_topic[160];
+    char task_topic[160];
+    /* counters */
+    uint64_t sent, completed, ok, errors, lost, missed, rejected, retries, hedged, duplicates, local_fallbacks,
+        refused, completions_dropped;
+    uint64_t node_count[MAX_NODES];
+    uint64_t first_submit_ns, last_done_ns;
+    uint64_t by_tier[FF_TIER_COUNT];
+};
+
+void ff_robot_cfg_init(ff_robot_cfg *c)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->robot_id, sizeof c->robot_id, "robot-%d", (int)getpid());
+    snprintf(c->bundle, sizeof c->bundle, "%s", FF_EXEC_MLP_BUNDLE);
+    c->nodelay = 1;
+    c->policy = FF_POLICY_FOGFORGE;
+    c->deadline_ms = 50;
+    c->grace_ms = 1000;
+    c->seed = 1;
+}
+
+static void lat_add(struct lat *l, double ms)
+{
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 1024;
+        double *nv = realloc(l->v, nc * sizeof *nv);
+        if (!nv) return;
+        l->v = nv;
+        l->cap = nc;
+    }
+    l->v[l->n++] = ms;
+    if (ms > l->max) l->max = ms;
+}
+
+/* Recomputes the edge tier's state from node reports; caller holds mu. */
+static void update_edge_tier(ff_robot *r)
+{
+    uint32_t q = 0, w = 0;
+    double svc = 0;
+    int online = 0;
+    for (int i = 0; i < r->n_nodes; i++)
+        if (r->nodes[i].online) {
+            online++;
+            q += r->nodes[i].queue;
+            w += r->nodes[i].workers;
+            svc += r->nodes[i].svc_us;
+        }
+    ff_sched_set_available(&r->sched, FF_TIER_EDGE, r->mqtt_up && online > 0);
+    ff_sched_observe_load(&r->sched, FF_TIER_EDGE, q, w);
+    if (online && svc > 0) ff_sched_set_compute(&r->sched, FF_TIER_EDGE, svc / online);
+}
+
+static int node_index(ff_robot *r, const char *id)
+{
+    for (int i = 0; i < r->n_nodes; i++)
+        if (strcmp(r->nodes[i].id, id) == 0) return i;
+    if (r->n_nodes >= MAX_NODES) return -1;
+    snprintf(r->nodes[r->n_nodes].id, sizeof r->nodes[0].id, "%s", id);
+    return r->n_nodes++;
+}
+
+static void push_completion(ff_robot *r, const ff_robot_completion *c)
+{
+    if (r->done_count == DONE_CAP) { /* the caller does not drain: keep the newest */
+        r->done_head = (r->done_head + 1) % DONE_CAP;
+        r->done_count--;
+        r->completions_dropped++;
+    }
+    r->done[(r->done_head + r->done_count) % DONE_CAP] = *c;
+    r->done_count++;
+}
+
+/* The input stays allocated until the slot is reused by ff_robot_submit()
+ * (caller's thread), so sends running outside the lock never see it freed. */
+static void free_pend(ff_robot *r, struct pend *p)
+{
+    p->state = P_FREE;
+    r->outstanding--;
+}
+
+/* Records a result for task id; caller holds mu. */
+static void complete(ff_robot *r, uint64_t id, int status, int tier, const char *node, const int32_t *out, size_t n_out,
+                     uint64_t queue_ns, uint64_t compute_ns, uint64_t now_ns)
+{
+    struct pend *p = &r->pend[id & (PEND_CAP - 1)];
+    if (p->state != P_PENDING || p->id != id) {
+        r->duplicates++;
+        return;
+    }
+    if (status == FF_STATUS_REJECTED_QUEUE_FULL || status == FF_STATUS_INTERNAL) {
+        if (status == FF_STATUS_REJECTED_QUEUE_FULL) r->rejected++;
+        p->need_local = 1; /* run it here instead */
+        return;
+    }
+    if (p->tier != FF_TIER_LOCAL && p->attempts == 1 && now_ns > p->last_send_ns) {
+        double rtt_us = (double)(now_ns - p->last_send_ns) / 1000.0 - (double)(queue_ns + compute_ns) / 1000.0;
+        ff_sched_observe_rtt(&r->sched, p->tier, rtt_us > 0 ? rtt_us : 0);
+    }
+    ff_sched_task_done(&r->sched, p->tier);
+    if (p->hedge >= 0) ff_sched_task_done(&r->sched, p->hedge);
+    ff_robot_completion c;
+    memset(&c, 0, sizeof c);
+    c.task_id = id;
+    c.status = status;
+    c.tier = tier;
+    snprintf(c.node_id, sizeof c.node_id, "%s", node ? node : "");
+    c.latency_ms = (double)(now_ns - p->submit_ns) / 1e6;
+    c.missed = ff_fog_wall_us() > p->deadline_us || status == FF_STATUS_EXPIRED;
+    c.n_out = n_out < 16 ? n_out : 16;
+    if (out && c.n_out) memcpy(c.out, out, c.n_out * sizeof(int32_t));
+    r->completed++;
+    r->last_done_ns = now_ns;
+    if (status == FF_STATUS_OK) {
+        r->ok++;
+        if (tier >= 0 && tier < FF_TIER_COUNT) {
+            lat_add(&r->lat[tier], c.latency_ms);
+            r->by_tier[tier]++;
+        }
+        if (node && node[0]) {
+            int k = node_index(r, node);
+            if (k >= 0) r->node_count[k]++;
+        }
+    } else {
+        r->errors++;
+    }
+    if (c.missed) r->missed++;
+    push_completion(r, &c);
+    free_pend(r, p);
+}
+
+static void run_local(ff_robot *r, struct pend *p)
+{
+    int32_t out[64];
+    size_t n_out = r->local.ops->n_out(r->local.ctx);
+    if (n_out > 64) n_out = 64;
+    uint64_t cns = 0;
+    char err[FF_FOG_ERRLEN];
+    int rc = ff_exec_infer(&r->local, p->in, p->n, out, n_out, &cns, err);
+    p->tier = FF_TIER_LOCAL;
+    p->hedge = -1;
+    complete(r, p->id, rc ? FF_STATUS_MALFORMED : FF_STATUS_OK, FF_TIER_LOCAL, "local", out, rc ? 0 : n_out, 0, cns,
+             ff_fog_mono_ns());
+}
+
+static void on_msg(void *user, const char *topic, const uint8_t *payload, size_t len, const ff_mqtt_props *props)
+{
+    ff_robot *r = user;
+    uint64_t now = ff_fog_mono_ns();
+    if (strcmp(topic, r->result_topic) == 0) {
+        ff_msg_result res;
+        char err[FF_FOG_ERRLEN];
+        if (ff_msg_result_decode(payload, len, &res, err)) {
+            ff_fog_log(FF_FOG_LOG_WARN, r->cfg.robot_id, "bad_result", "bytes=%zu error=\"%s\"", len, err);
+            return;
+        }
+        pthread_mutex_lock(&r->mu);
+        complete(r, res.task_id, res.status, res.tier, res.node_id, res.output.data, res.output.n, res.queue_ns,
+                 res.compute_ns, now);
+        pthread_mutex_unlock(&r->mu);
+        ff_msg_result_free(&res);
+        return;
+    }
+    if (strncmp(topic, "fogforge/v1/node/", 17) != 0 || len > 8192) return;
+    cJSON *js = cJSON_ParseWithLength((const char *)payload, len);
+    if (!js) return;
+    const cJSON *node = cJSON_GetObjectItemCaseSensitive(js, "node");
+    const cJSON *tier = cJSON_GetObjectItemCaseSensitive(js, "tier");
+    const cJSON *state = cJSON_GetObjectItemCaseSensitive(js, "state");
+    if (cJSON_IsString(node) && cJSON_IsString(state) && cJSON_IsString(tier) && !strcmp(tier->valuestring, "edge")) {
+        pthread_mutex_lock(&r->mu);
+        int k = node_index(r, node->valuestring);
+        if (k >= 0) {
+            int was = r->nodes[k].online;
+            r->nodes[k].online = strcmp(state->valuestring, "online") == 0;
+            const cJSON *q = cJSON_GetObjectItemCaseSensitive(js, "queue");
+            const cJSON *w = cJSON_GetObjectItemCaseSensitive(js, "workers");
+            const cJSON *s = cJSON_GetObjectItemCaseSensitive(js, "service_ewma_us");
+            if (cJSON_IsNumber(q) && q->valuedouble >= 0) r->nodes[k].queue = (uint32_t)q->valuedouble;
+            if (cJSON_IsNumber(w) && w->valuedouble >= 1) r->nodes[k].workers = (uint32_t)w->valuedouble;
+            if (cJSON_IsNumber(s) && s->valuedouble >= 0) r->nodes[k].svc_us = s->valuedouble;
+            if (was && !r->nodes[k].online) {
+                r->retry_all = 1; /* its unfinished tasks go elsewhere now */
+                ff_fog_log(FF_FOG_LOG_WARN, r->cfg.robot_id, "node_offline", "node=%s outstanding=%zu", node->valuestring,
+                       r->outstanding);
+            }
+            update_edge_tier(r);
+        }
+        pthread_mutex_unlock(&r->mu);
+    }
+    cJSON_Delete(js);
+}
+
+static void on_conn(void *user, int up)
+{
+    ff_robot *r = user;
+    pthread_mutex_lock(&r->mu);
+    r->mqtt_up = up;
+    if (up) r->retry_all = 1; /* anything in flight across the outage is resent */
+    update_edge_tier(r);
+    pthread_mutex_unlock(&r->mu);
+}
+
+int ff_robot_open(ff_robot **out, const ff_robot_cfg *cfg, char *err)
+{
+    *out = NULL;
+    int rc;
+    if (!cfg->robot_id[0] || strlen(cfg->robot_id) > FF_MSG_MAX_ID || strchr(cfg->robot_id, '/') ||
+        strchr(cfg->robot_id, '+') || strchr(cfg->robot_id, '#'))
+        return ff_fog_fail(err, FF_FOG_EINPUT, "bad robot id (1-63 chars, no / + #): %s", cfg->robot_id);
+    if (!(cfg->deadline_ms > 0)) return ff_fog_fail(err, FF_FOG_EINPUT, "deadline must be positive: %g ms", cfg->deadline_ms);
+    ff_robot *r = calloc(1, sizeof *r);
+    if (!r) return ff_fog_fail(err, FF_FOG_ENOMEM, "out of memory: robot");
+    r->cfg = *cfg;
+    r->pend = calloc(PEND_CAP, sizeof *r->pend);
+    r->done = calloc(DONE_CAP, sizeof *r->done);
+    if (!r->pend || !r->done) {
+        free(r->pend);
+        free(r->done);
+        free(r);
+        return ff_fog_fail(err, FF_FOG_ENOMEM, "out of memory: robot tables");
+    }
+    pthread_mutex_init(&r->mu, NULL);
+    r->next_id = r->low_id = ff_fog_wall_us(); /* unique across restarts of the same robot id */
+    snprintf(r->result_topic, sizeof r->result_topic, "fogforge/v1/result/%s", cfg->robot_id);
+    snprintf(r->task_topic, sizeof r->task_topic, "fogforge/v1/task/%s", cfg->bundle);
+    if ((rc = ff_exec_open(&r->local, cfg->local_ops, ".", cfg->bundle, "cpu", err))) goto fail;
+    ff_sched_init(&r->sched, cfg->seed, (double)r->local.ops->predicted_latency_us(r->local.ctx));
+    if (cfg->cloud[0]) {
+        ff_zmq_cfg zc;
+        ff_zmq_cfg_init(&zc);
+        r->zctx = zmq_ctx_new();
+        if ((rc = ff_zmq_client_open(&r->zc, r->zctx, cfg->cloud, &zc, err))) goto fail;
+    }
+    if (cfg->broker[0]) {
+        ff_mqtt_cfg mc;
+        ff_mqtt_cfg_init(&mc);
+        snprintf(mc.uri, sizeof mc.uri, "%s", cfg->broker);
+        snprintf(mc.client_id, sizeof mc.client_id, "%s", cfg->robot_id);
+        snprintf(mc.username, sizeof mc.username, "%s", cfg->username);
+        snprintf(mc.password, sizeof mc.password, "%s", cfg->password);
+        snprintf(mc.ca_file, sizeof mc.ca_file, "%s", cfg->ca_file);
+        snprintf(mc.cert_file, sizeof mc.cert_file, "%s", cfg->cert_file);
+        snprintf(mc.key_file, sizeof mc.key_file, "%s", cfg->key_file);
+        mc.tls_insecure = cfg->tls_insecure;
+        mc.nodelay = cfg->nodelay;
+        if ((rc = ff_mqtt_open(&r->mq, &mc, on_msg, on_conn, r, err))) goto fail;
+        pthread_mutex_lock(&r->mu);
+        r->mqtt_up = ff_mqtt_is_connected(r->mq);
+        pthread_mutex_unlock(&r->mu);
+        if ((rc = ff_mqtt_subscribe(r->mq, r->result_topic, 1, err)) ||
+            (rc = ff_mqtt_subscribe(r->mq, "fogforge/v1/node/+/status", 1, err)))
+            goto fail;
+    }
+    *out = r;
+    return FF_FOG_OK;
+fail:
+    ff_robot_close(r);
+    return rc;
+}
+
+static int cloud_ready(ff_robot *r) { return r->zc && ff_zmq_client_connected(r->zc); }
+
+int ff_robot_wait_ready(ff_robot *r, int timeout_ms)
+{
+    uint64_t end = ff_fog_mono_ns() + (uint64_t)timeout_ms * 1000000u;
+    int need_edge = r->mq && r->cfg.policy != FF_POLICY_LOCAL && r->cfg.policy != FF_POLICY_CLOUD;
+    int need_cloud = r->zc && r->cfg.policy != FF_POLICY_LOCAL && r->cfg.policy != FF_POLICY_EDGE;
+    for (;;) {
+        int c = cloud_ready(r);
+        pthread_mutex_lock(&r->mu);
+        ff_sched_set_available(&r->sched, FF_TIER_CLOUD, c);
+        int e = r->sched.tier[FF_TIER_EDGE].available;
+        pthread_mutex_unlock(&r->mu);
+        if ((!need_edge || e) && (!need_cloud || c)) return 1;
+        if (ff_fog_mono_ns() > end) return 0;
+        usleep(2000);
+    }
+}
+
+/* Sends p to a remote tier; FF_FOG_OK or an error (caller falls back). */
+static int send_remote(ff_robot *r, uint64_t id, const int32_t *in, size_t n, uint64_t deadline_us, uint32_t attempt,
+                       int tier)
+{
+    ff_msg_task t;
+    memset(&t, 0, sizeof t);
+    t.task_id = id;
+    snprintf(t.robot_id, sizeof t.robot_id, "%s", r->cfg.robot_id);
+    snprintf(t.bundle, sizeof t.bundle, "%s", r->cfg.bundle);
+    t.deadline_us = deadline_us;
+    t.sent_us = ff_fog_wall_us();
+    t.attempt = attempt;
+    t.input.data = (int32_t *)in;
+    t.input.n = n;
+    t.input.ndim = 1;
+    t.input.shape[0] = (uint32_t)n;
+    uint8_t *buf;
+    size_t len;
+    char err[FF_FOG_ERRLEN];
+    int rc = ff_msg_task_encode(&t, &buf, &len, err);
+    if (rc) return rc;
+    if (tier == FF_TIER_EDGE) {
+        uint8_t corr[8];
+        for (int i = 0; i < 8; i++) corr[i] = (uint8_t)(id >> (8 * i));
+        uint64_t now = ff_fog_wall_us();
+        uint64_t left_s = deadline_us > now ? (deadline_us - now + 999999u) / 1000000u : 1;
+        ff_mqtt_props p = {r->result_topic, corr, 8, (uint32_t)(left_s ? left_s : 1), 1};
+        rc = ff_mqtt_publish(r->mq, r->task_topic, buf, len, 1, 0, &p, err);
+    } else if (tier == FF_TIER_CLOUD && r->zc) {
+        rc = ff_zmq_client_send(r->zc, buf, len, err);
+    } else {
+        rc = FF_FOG_EINPUT;
+    }
+    free(buf);
+    return rc;
+}
+
+int ff_robot_submit(ff_robot *r, const int32_t *in, size_t n, uint64_t *task_id, char *err)
+{
+    if (n == 0 || n > FF_MSG_MAX_ELEMS) return ff_fog_fail(err, FF_FOG_EINPUT, "input has %zu elements", n);
+    int32_t *copy = malloc(n * sizeof *copy);
+    if (!copy) return ff_fog_fail(err, FF_FOG_ENOMEM, "out of memory: task input");
+    memcpy(copy, in, n * sizeof *copy);
+    int cloud_up = cloud_ready(r);
+    pthread_mutex_lock(&r->mu);
+    uint64_t id = r->next_id;
+    struct pend *p = &r->pend[id & (PEND_CAP - 1)];
+    if (p->state != P_FREE) {
+        pthread_mutex_unlock(&r->mu);
+        free(copy);
+        return ff_fog_fail(err, FF_FOG_EFULL, "too many outstanding tasks (%u)", PEND_CAP);
+    }
+    r->next_id++;
+    free(p->in);
+    memset(p, 0, sizeof *p);
+    p->id = id;
+    p->state = P_PENDING;
+    p->in = copy;
+    p->n = n;
+    p->submit_ns = ff_fog_mono_ns();
+    if (!r->first_submit_ns) r->first_submit_ns = p->submit_ns;
+    p->deadline_us = ff_fog_wall_us() + (uint64_t)(r->cfg.deadline_ms * 1000.0);
+    p->hedge = -1;
+    r->outstanding++;
+    r->sent++;
+    if (task_id) *task_id = id;
+    ff_sched_set_available(&r->sched, FF_TIER_CLOUD, cloud_up);
+    ff_sched_decision d;
+    ff_sched_decide(&r->sched, r->cfg.policy, r->cfg.deadline_ms * 1000.0, &d);
+    if (!d.admit) {
+        r->refused++;
+        p->tier = FF_TIER_LOCAL;
+        complete(r, id, FF_STATUS_EXPIRED, FF_TIER_LOCAL, "refused", NULL, 0, 0, 0, ff_fog_mono_ns());
+        pthread_mutex_unlock(&r->mu);
+        return FF_FOG_OK;
+    }
+    p->tier = d.tier;
+    p->hedge = d.hedge_tier;
+    if (d.tier == FF_TIER_LOCAL) {
+        run_local(r, p);
+        pthread_mutex_unlock(&r->mu);
+        return FF_FOG_OK;
+    }
+    p->attempts = 1;
+    p->last_send_ns = ff_fog_mono_ns();
+    ff_sched_task_sent(&r->sched, d.tier);
+    if (d.hedge_tier >= 0) {
+        r->hedged++;
+        ff_sched_task_sent(&r->sched, d.hedge_tier);
+    }
+    uint64_t deadline = p->deadline_us;
+    pthread_mutex_unlock(&r->mu);
+    /* copy stays valid: inputs are freed only when this thread reuses the slot */
+    int rc = send_remote(r, id, copy, n, deadline, 0, d.tier);
+    if (d.hedge_tier > FF_TIER_LOCAL) send_remote(r, id, copy, n, deadline, 0, d.hedge_tier);
+    pthread_mutex_lock(&r->mu);
+    if (p->state == P_PENDING && p->id == id) {
+        if (rc) p->need_local = 1;
+        if (d.hedge_tier == FF_TIER_LOCAL) p->need_local = 1;
+    }
+    pthread_mutex_unlock(&r->mu);
+    return FF_FOG_OK;
+}
+
+struct resend {
+    uint64_t id;
+    int32_t *in;
+    size_t n;
+    uint64_t deadline;
+    uint32_t attempt;
+    int tier;
+};
+
+static double retry_after_ns(ff_robot *r, int tier)
+{
+    if (r->cfg.retry_ms > 0) return r->cfg.retry_ms * 1e6;
+    double sd;
+    double mean = ff_sched_predict_us(&r->sched, tier, &sd);
+    double us = 3.0 * (mean + 4.0 * sd);
+    if (us < 5000) us = 5000;
+    if (us > 250000) us = 250000;
+    return us * 1000.0;
+}
+
+static void housekeeping(ff_robot *r)
+{
+    static const size_t MAXRS = 4096;
+    struct resend *rs = NULL;
+    size_t nrs = 0;
+    uint64_t now = ff_fog_mono_ns(), wall = ff_fog_wall_us();
+    int cloud_up = cloud_ready(r);
+    pthread_mutex_lock(&r->mu);
+    ff_sched_set_available(&r->sched, FF_TIER_CLOUD, cloud_up);
+    int retry_all = r->retry_all;
+    r->retry_all = 0;
+    while (r->low_id < r->next_id) {
+        struct pend *p = &r->pend[r->low_id & (PEND_CAP - 1)];
+        if (p->state == P_PENDING && p->id == r->low_id) break;
+        r->low_id++;
+    }
+    double ra[FF_TIER_COUNT];
+    for (int t = 0; t < FF_TIER_COUNT; t++) ra[t] = retry_after_ns(r, t);
+    for (uint64_t id = r->low_id; id < r->next_id; id++) {
+        struct pend *p = &r->pend[id & (PEND_CAP - 1)];
+        if (p->state != P_PENDING || p->id != id) continue;
+        if (wall > p->deadline_us + (uint64_t)(r->cfg.grace_ms * 1000.0)) {
+            r->lost++;
+            ff_fog_log(FF_FOG_LOG_WARN, r->cfg.robot_id, "task_lost", "task=%llu tier=%s attempts=%d", (unsigned long long)id,
+                   ff_msg_tier_name(p->tier), p->attempts);
+            ff_sched_task_done(&r->sched, p->tier);
+            free_pend(r, p);
+            continue;
+        }
+        int tier_up = p->tier == FF_TIER_LOCAL || r->sched.tier[p->tier].available;
+        if (p->need_local || !tier_up) {
+            r->local_fallbacks++;
+            ff_sched_task_done(&r->sched, p->tier);
+            run_local(r, p);
+            continue;
+        }
+        /* exponential backoff per task, so an overloaded pool is not hit by a retry storm */
+        double backoff = ra[p->tier] * (double)(1u << (p->attempts > 6 ? 6 : p->attempts - 1));
+        if (wall < p->deadline_us && (retry_all || (double)(now - p->last_send_ns) > backoff)) {
+            if (!rs) rs = malloc(MAXRS * sizeof *rs);
+            if (rs && nrs < MAXRS) {
+                rs[nrs++] = (struct resend){id, p->in, p->n, p->deadline_us, (uint32_t)p->attempts, p->tier};
+                p->attempts++;
+                p->last_send_ns = now;
+                r->retries++;
+            }
+        }
+    }
+    pthread_mutex_unlock(&r->mu);
+    for (size_t i = 0; i < nrs; i++) {
+        int rc = send_remote(r, rs[i].id, rs[i].in, rs[i].n, rs[i].deadline, rs[i].attempt, rs[i].tier);
+        if (rc) {
+            pthread_mutex_lock(&r->mu);
+            struct pend *p = &r->pend[rs[i].id & (PEND_CAP - 1)];
+            if (p->state == P_PENDING && p->id == rs[i].id) p->need_local = 1;
+            pthread_mutex_unlock(&r->mu);
+        }
+    }
+    free(rs);
+}
+
+size_t ff_robot_poll(ff_robot *r, int timeout_ms)
+{
+    housekeeping(r);
+    if (r->zc) {
+        uint8_t *b;
+        size_t l;
+        int first = 1;
+        while (ff_zmq_client_recv(r->zc, &b, &l, first ? timeout_ms : 0, NULL) == FF_FOG_OK) {
+            uint64_t now = ff_fog_mono_ns();
+            first = 0;
+            ff_msg_result res;
+            if (ff_msg_result_decode(b, l, &res, NULL) == FF_FOG_OK) {
+                pthread_mutex_lock(&r->mu);
+                complete(r, res.task_id, res.status, res.tier, res.node_id, res.output.data, res.output.n,
+                         res.queue_ns, res.compute_ns, now);
+                pthread_mutex_unlock(&r->mu);
+                ff_msg_result_free(&res);
+            }
+            free(b);
+        }
+    } else if (timeout_ms > 0) {
+        usleep((useconds_t)timeout_ms * 1000u);
+    }
+    pthread_mutex_lock(&r->mu);
+    size_t n = r->outstanding;
+    pthread_mutex_unlock(&r->mu);
+    return n;
+}
+
+int ff_robot_next(ff_robot *r, ff_robot_completion *c)
+{
+    pthread_mutex_lock(&r->mu);
+    int got = r->done_count > 0;
+    if (got) {
+        *c = r->done[r->done_head];
+        r->done_head = (r->done_head + 1) % DONE_CAP;
+        r->done_count--;
+    }
+    pthread_mutex_unlock(&r->mu);
+    return got;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double pct(const double *v, size_t n, double q)
+{
+    if (!n) return 0;
+    size_t k = (size_t)ceil(q * (double)n);
+    if (k < 1) k = 1;
+    if (k > n) k = n;
+    return v[k - 1];
+}
+
+int ff_robot_summary_json(ff_robot *r, char *buf, size_t cap)
+{
+    pthread_mutex_lock(&r->mu);
+    size_t o = 0;
+#define OUT(...)                                                                  \
+    do {                                                                          \
+        int w_ = snprintf(buf + o, o < cap ? cap - o : 0, __VA_ARGS__);           \
+        if (w_ > 0) o += (size_t)w_;                                              \
+    } while (0)
+    OUT("{\"robot\":\"%s\",\"policy\":\"%s\",\"bundle\":\"%s\",\"deadline_ms\":%g,\"sent\":%llu,\"completed\":%llu,"
+        "\"ok\":%llu,\"errors\":%llu,\"lost\":%llu,\"deadline_misses\":%llu,\"outstanding\":%zu,\"rejected\":%llu,"
+        "\"retries\":%llu,\"hedged\":%llu,\"duplicates\":%llu,\"local_fallbacks\":%llu,\"refused\":%llu,"
+        "\"duration_s\":%.6f,\"tiers\":{",
+        r->cfg.robot_id, ff_sched_policy_name(r->cfg.policy), r->cfg.bundle, r->cfg.deadline_ms,
+        (unsigned long long)r->sent, (unsigned long long)r->completed, (unsigned long long)r->ok,
+        (unsigned long long)r->errors, (unsigned long long)r->lost, (unsigned long long)r->missed, r->outstanding,
+        (unsigned long long)r->rejected, (unsigned long long)r->retries, (unsigned long long)r->hedged,
+        (unsigned long long)r->duplicates, (unsigned long long)r->local_fallbacks, (unsigned long long)r->refused,
+        r->last_done_ns > r->first_submit_ns ? (double)(r->last_done_ns - r->first_submit_ns) / 1e9 : 0.0);
+    for (int t = 0; t < FF_TIER_COUNT; t++) {
+        struct lat *l = &r->lat[t];
+        double *s = l->n ? malloc(l->n * sizeof *s) : NULL;
+        if (s) {
+            memcpy(s, l->v, l->n * sizeof *s);
+            qsort(s, l->n, sizeof *s, cmp_double);
+        }
+        OUT("%s\"%s\":{\"count\":%zu,\"p50_ms\":%.4f,\"p99_ms\":%.4f,\"max_ms\":%.4f}", t ? "," : "", ff_msg_tier_name(t),
+            l->n, s ? pct(s, l->n, 0.5) : 0.0, s ? pct(s, l->n, 0.99) : 0.0, l->max);
+        free(s);
+    }
+    OUT("},\"nodes\":{");
+    int first = 1;
+    for (int i = 0; i < r->n_nodes; i++) {
+        if (!r->node_count[i]) continue;
+        OUT("%s\"%s\":%llu", first ? "" : ",", r->nodes[i].id, (unsigned long long)r->node_count[i]);
+        first = 0;
+    }
+    OUT("}}");
+#undef OUT
+    pthread_mutex_unlock(&r->mu);
+    return o < cap ? FF_FOG_OK : FF_FOG_EINPUT;
+}
+
+void ff_robot_close(ff_robot *r)
+{
+    if (!r) return;
+    if (r->mq) ff_mqtt_close(r->mq); /* no callbacks after this */
+    ff_zmq_client_close(r->zc);
+    if (r->zctx) zmq_ctx_term(r->zctx);
+    ff_exec_close(&r->local);
+    if (r->pend)
+        for (size_t i = 0; i < PEND_CAP; i++) free(r->pend[i].in);
+    free(r->pend);
+    free(r->done);
+    for (int t = 0; t < FF_TIER_COUNT; t++) free(r->lat[t].v);
+    pthread_mutex_destroy(&r->mu);
+    free(r);
+}

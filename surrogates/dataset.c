@@ -1,0 +1,388 @@
+/* Dataset generation: a parent process schedules designs over worker
+ * processes (one design each, in its own process group so a timeout kills
+ * Yosys and Verilator too) and appends each finished record to
+ * designs.jsonl. Records already there are skipped, so a run can be
+ * stopped and resumed at any time. */
+#include "dataset.h"
+
+#include "dsgen.h"
+#include "emit.h"
+#include "ffq.h"
+#include "layerfeat.h"
+#include "sim.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stop_requested;
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+int ff_dataset_read(const char *path, ff_dataset_fn fn, void *ctx, int64_t *ok, int64_t *bad, ff_err *e)
+{
+    *ok = *bad = 0;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        if (errno == ENOENT)
+            return FF_OK;
+        return ff_errf(e, FF_EINPUT, "cannot open %s: %s", path, strerror(errno));
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, f)) > 0) {
+        if (n == 1 && line[0] == '\n')
+            continue;
+        cJSON *r = line[n - 1] == '\n' ? cJSON_Parse(line) : NULL; /* a last line without newline is truncated */
+        if (!r || !cJSON_IsObject(r) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(r, "id"))) {
+            (*bad)++;
+        } else {
+            (*ok)++;
+            if (fn)
+                fn(ctx, r);
+        }
+        cJSON_Delete(r);
+    }
+    free(line);
+    fclose(f);
+    return FF_OK;
+}
+
+/* ---- one design, in a worker process ---- */
+
+static cJSON *feat_json(const ff_layer_feat *f, const char *name)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "name", name);
+    cJSON_AddStringToObject(o, "op", ff_op_name((ff_op)f->op));
+    cJSON_AddStringToObject(o, "act", ff_act_name((ff_act)f->act));
+#define NUM(k) cJSON_AddNumberToObject(o, #k, (double)f->k)
+    NUM(n_in), NUM(n_out), NUM(pixels), NUM(in_size), NUM(out_size), NUM(kernel), NUM(channels_in);
+    NUM(channels_out), NUM(wbits), NUM(in_bits), NUM(out_bits), NUM(acc_bits), NUM(lut_bits), NUM(reuse);
+    NUM(in_signed), NUM(weights), NUM(nonzero), NUM(pow2), NUM(csd_digits), NUM(mults), NUM(csd_per_nz);
+#undef NUM
+    return o;
+}
+
+static void write_record(const char *path, cJSON *rec)
+{
+    char *s = cJSON_PrintUnformatted(rec);
+    ff_err e;
+    if (s)
+        ff_write_file_atomic(path, s, strlen(s), &e);
+    cJSON_free(s);
+}
+
+static int design_worker(const ff_dataset_opts *o, const char *id, int64_t index, int network, const char *dir,
+                         const char *recpath)
+{
+    cJSON *rec = cJSON_CreateObject();
+    cJSON_AddStringToObject(rec, "id", id);
+    cJSON_AddNumberToObject(rec, "seed", (double)o->seed);
+    cJSON_AddNumberToObject(rec, "index", (double)index);
+    cJSON_AddStringToObject(rec, "kind", network ? "network" : "layer");
+    cJSON *tools = cJSON_AddObjectToObject(rec, "tools");
+    cJSON_AddStringToObject(tools, "fogforge", FF_VERSION);
+    cJSON_AddStringToObject(tools, "yosys", "0.23");
+    cJSON_AddStringToObject(tools, "verilator", "5.006");
+    ff_err e = {0};
+    char desc[512];
+    ff_qmodel *q = NULL;
+    int rc = ff_dsgen_design(&(ff_dsgen_opts){o->seed, o->max_mults}, index, network, &q, desc, sizeof desc, &e);
+    const char *stage = "design";
+    if (!rc) {
+        cJSON_AddStringToObject(rec, "desc", desc);
+        cJSON *ls = cJSON_AddArrayToObject(rec, "layers");
+        for (int i = 0; i < q->g->nn; i++) {
+            ff_layer_feat f;
+            ff_layer_features(q, i, &f);
+            cJSON_AddItemToArray(ls, feat_json(&f, q->g->n[i].name));
+        }
+        stage = "gen";
+        ff_gen_opts go = {dir, "dataset", FF_DEFAULT_PART, FF_DEFAULT_CLOCK_NS, 0};
+        const ff_emitter *em = ff_emitter_find("rtl");
+        rc = em ? em->emit(q, &go, &e) : ff_errf(&e, FF_EINTERNAL, "no rtl back-end");
+    }
+    if (!rc) {
+        stage = "synth";
+        ff_synth_opts so = {dir, "xc7", 1};
+        ff_synth_result sr;
+        rc = ff_synth_run(&so, &sr, &e);
+        if (!rc) {
+            cJSON *t = cJSON_AddObjectToObject(rec, "targets");
+            cJSON_AddNumberToObject(t, "lut", (double)sr.lut);
+            cJSON_AddNumberToObject(t, "ff", (double)sr.ff);
+            cJSON_AddNumberToObject(t, "dsp", (double)sr.dsp);
+            cJSON_AddNumberToObject(t, "bram18", (double)(sr.bram18 + 2 * sr.bram36));
+            cJSON_AddNumberToObject(t, "carry", (double)sr.carry);
+            cJSON_AddNumberToObject(t, "latency", sr.latency);
+            cJSON_AddNumberToObject(t, "ii", sr.ii);
+            cJSON_AddNumberToObject(t, "critical_path_ns", sr.critical_path_ns);
+            cJSON_AddNumberToObject(rec, "synth_seconds", sr.seconds);
+        }
+    }
+    if (!rc && o->sim_every > 0 && index % o->sim_every == 0) {
+        stage = "sim";
+        ff_sim_opts so = {0};
+        so.dir = dir;
+        so.vectors = o->vectors;
+        so.seed = (uint64_t)index + 1;
+        so.stall_pct = 30;
+        so.quiet = 1;
+        ff_sim_result r;
+        rc = ff_sim_run(&so, &r, &e);
+        if (!rc) {
+            cJSON *s = cJSON_AddObjectToObject(rec, "sim");
+            cJSON_AddNumberToObject(s, "latency", r.latency);
+            cJSON_AddNumberToObject(s, "ii", r.ii);
+            cJSON_AddNumberToObject(s, "vectors", (double)r.vectors);
+            cJSON_AddNumberToObject(s, "mismatches", (double)r.mismatches);
+            cJSON_AddNumberToObject(s, "build_seconds", r.build_seconds);
+            if (r.mismatches)
+                rc = ff_errf(&e, FF_EINTERNAL, "co-simulation mismatch: %s", r.first_mismatch);
+        }
+    }
+    cJSON_AddBoolToObject(rec, "ok", rc == 0);
+    if (rc) {
+        char m[700];
+        snprintf(m, sizeof m, "%s: %s", stage, e.msg);
+        cJSON_AddStringToObject(rec, "error", m);
+    }
+    write_record(recpath, rec);
+    cJSON_Delete(rec);
+    ff_qmodel_free(q);
+    return 0;
+}
+
+/* ---- the scheduler ---- */
+
+typedef struct {
+    pid_t pid;
+    char id[32];
+    double start;
+} slot;
+
+typedef struct {
+    char **ids;
+    int64_t n, cap;
+} idset;
+
+static void collect_id(void *ctx, const void *rec)
+{
+    idset *s = ctx;
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive((const cJSON *)rec, "id");
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 256;
+        s->ids = ff_realloc(s->ids, sizeof *s->ids * (size_t)s->cap);
+    }
+    s->ids[s->n++] = ff_strdup(id->valuestring);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void rm_rf(const char *dir)
+{
+    pid_t p = fork();
+    if (p == 0) {
+        execlp("rm", "rm", "-rf", dir, (char *)NULL);
+        _exit(127);
+    }
+    if (p > 0)
+        waitpid(p, NULL, 0);
+}
+
+static void append_line(FILE *out, const char *recpath, const char *id, const char *fallback_err)
+{
+    char *data = NULL;
+    size_t len = 0;
+    ff_err e;
+    if (!fallback_err && ff_read_file(recpath, 1 << 24, &data, &len, &e) == FF_OK) {
+        fwrite(data, 1, len, out);
+        fputc('\n', out);
+        free(data);
+    } else {
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddStringToObject(r, "id", id);
+        cJSON_AddBoolToObject(r, "ok", 0);
+        cJSON_AddStringToObject(r, "error", fallback_err ? fallback_err : "worker died without a record");
+        char *s = cJSON_PrintUnformatted(r);
+        fprintf(out, "%s\n", s);
+        cJSON_free(s);
+        cJSON_Delete(r);
+    }
+    fflush(out);
+}
+
+static void progress(const ff_dataset_opts *o, int64_t done, int64_t total, int64_t fails, double t0, int64_t start_done)
+{
+    if (o->quiet)
+        return;
+    double el = ff_now() - t0, rate = el > 0 ? (double)(done - start_done) / el : 0;
+    double eta = rate > 0 ? (double)(total - done) / rate : 0;
+    int w = 30, fill = total ? (int)(w * done / total) : w;
+    char bar[64];
+    for (int i = 0; i < w; i++)
+        bar[i] = i < fill ? '=' : (i == fill ? '>' : ' ');
+    bar[w] = 0;
+    fprintf(stderr, "\r[%s] %lld/%lld designs, %.2f/min, ETA %dh%02dm, %lld failed   ", bar, (long long)done,
+            (long long)total, rate * 60, (int)(eta / 3600), (int)(eta / 60) % 60, (long long)fails);
+}
+
+int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e)
+{
+    int rc = ff_mkdirs(o->out, e);
+    if (rc)
+        return rc;
+    char path[4096], work[4096];
+    snprintf(path, sizeof path, "%s/designs.jsonl", o->out);
+    snprintf(work, sizeof work, "%s/work", o->out);
+    idset done = {0};
+    int64_t okn, badn;
+    rc = ff_dataset_read(path, collect_id, &done, &okn, &badn, e);
+    if (rc)
+        return rc;
+    qsort(done.ids, (size_t)done.n, sizeof *done.ids, cmp_str);
+    if (badn && !o->quiet)
+        fprintf(stderr, "fogforge: %s: %lld corrupt line(s) skipped; those designs are redone\n", path, (long long)badn);
+    rc = ff_mkdirs(work, e);
+    if (rc)
+        goto out;
+    FILE *out = fopen(path, "a");
+    if (!out) {
+        rc = ff_errf(e, FF_EINPUT, "cannot append to %s: %s", path, strerror(errno));
+        goto out;
+    }
+    int64_t total = o->layers + o->networks, count = 0, fails = 0;
+    int jobs = o->jobs > 0 ? o->jobs : 1;
+    slot *slots = ff_calloc((size_t)jobs, sizeof *slots);
+    struct sigaction sa = {0}, old_int, old_term;
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    stop_requested = 0;
+    double t0 = ff_now();
+    int64_t next = 0;
+    for (int64_t k = 0; k < total; k++) {
+        char id[32];
+        snprintf(id, sizeof id, "%s%06lld", k < o->layers ? "L" : "N", (long long)(k < o->layers ? k : k - o->layers));
+        char *key = id;
+        if (bsearch(&key, done.ids, (size_t)done.n, sizeof *done.ids, cmp_str))
+            count++;
+    }
+    int64_t start_done = count;
+    int running = 0;
+    progress(o, count, total, fails, t0, start_done);
+    while ((next < total || running) && !(stop_requested && !running)) {
+        /* launch */
+        while (!stop_requested && running < jobs && next < total) {
+            int64_t k = next++;
+            int network = k >= o->layers;
+            int64_t index = network ? k - o->layers : k;
+            char id[32];
+            snprintf(id, sizeof id, "%s%06lld", network ? "N" : "L", (long long)index);
+            char *key = id;
+            if (bsearch(&key, done.ids, (size_t)done.n, sizeof *done.ids, cmp_str))
+                continue;
+            int s = 0;
+            while (slots[s].pid)
+                s++;
+            char dir[4200], rec[4300];
+            snprintf(dir, sizeof dir, "%s/%s", work, id);
+            snprintf(rec, sizeof rec, "%s/%s.json", work, id);
+            rm_rf(dir);
+            unlink(rec);
+            fflush(NULL);
+            pid_t p = fork();
+            if (p < 0) {
+                rc = ff_errf(e, FF_EINTERNAL, "fork: %s", strerror(errno));
+                break;
+            }
+            if (p == 0) {
+                setpgid(0, 0);
+                signal(SIGINT, SIG_DFL);
+                signal(SIGTERM, SIG_DFL);
+                _exit(design_worker(o, id, index, network, dir, rec));
+            }
+            setpgid(p, p);
+            slots[s].pid = p;
+            snprintf(slots[s].id, sizeof slots[s].id, "%s", id);
+            slots[s].start = ff_now();
+            running++;
+        }
+        if (rc)
+            break;
+        /* reap or time out */
+        int status;
+        pid_t p = waitpid(-1, &status, WNOHANG);
+        if (p <= 0) {
+            for (int s = 0; s < jobs; s++)
+                if (slots[s].pid && ff_now() - slots[s].start > o->timeout_s)
+                    kill(-slots[s].pid, SIGKILL);
+            if (stop_requested)
+                for (int s = 0; s < jobs; s++)
+                    if (slots[s].pid)
+                        kill(-slots[s].pid, SIGTERM);
+            usleep(100000);
+            continue;
+        }
+        for (int s = 0; s < jobs; s++) {
+            if (slots[s].pid != p)
+                continue;
+            char dir[4200], rec[4300], why[128];
+            snprintf(dir, sizeof dir, "%s/%s", work, slots[s].id);
+            snprintf(rec, sizeof rec, "%s/%s.json", work, slots[s].id);
+            kill(-p, SIGKILL); /* tools it left behind */
+            const char *err = NULL;
+            if (WIFSIGNALED(status)) {
+                if (ff_now() - slots[s].start > o->timeout_s)
+                    snprintf(why, sizeof why, "timeout after %d s", o->timeout_s);
+                else
+                    snprintf(why, sizeof why, "worker killed by signal %d", WTERMSIG(status));
+                err = why;
+            }
+            if (!(stop_requested && WIFSIGNALED(status))) {
+                append_line(out, rec, slots[s].id, err);
+                count++;
+                char *data = NULL;
+                size_t len;
+                ff_err e2;
+                if (err || ff_read_file(rec, 1 << 24, &data, &len, &e2) || strstr(data, "\"ok\":false"))
+                    fails++;
+                free(data);
+            }
+            unlink(rec);
+            rm_rf(dir);
+            slots[s].pid = 0;
+            running--;
+        }
+        progress(o, count, total, fails, t0, start_done);
+    }
+    if (!o->quiet)
+        fprintf(stderr, "\n");
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    free(slots);
+    fclose(out);
+    if (!rc && stop_requested)
+        rc = ff_errf(e, FF_EINTERNAL, "interrupted; %lld of %lld designs recorded (run again to resume)",
+                     (long long)count, (long long)total);
+out:
+    for (int64_t i = 0; i < done.n; i++)
+        free(done.ids[i]);
+    free(done.ids);
+    return rc;
+}

@@ -1,0 +1,27 @@
+/* The surrogate dataset: random designs (surrogates/dsgen.c) generated as RTL,
+ * synthesized with Yosys (xc7) and co-simulated with Verilator, one JSON line
+ * per design. Resumable, parallel, per-design timeout, failures recorded. */
+#ifndef FF_DATASET_H
+#define FF_DATASET_H
+#include "common.h"
+
+typedef struct ff_dataset_opts {
+    const char *out;      /* directory: designs.jsonl, command.txt, work/ */
+    int64_t layers;       /* single-layer designs */
+    int64_t networks;     /* 2-6 layer networks */
+    int jobs;
+    uint64_t seed;
+    int timeout_s;        /* per design */
+    int sim_every;        /* co-simulate every k-th design (1 = all) */
+    long vectors;         /* co-simulation vectors */
+    int64_t max_mults;
+    int quiet;
+} ff_dataset_opts;
+
+int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e);
+
+/* Reads designs.jsonl-style records, calling fn for each valid one (as a
+ * cJSON object); counts lines that are corrupt or truncated. */
+typedef void (*ff_dataset_fn)(void *ctx, const void *record);
+int ff_dataset_read(const char *path, ff_dataset_fn fn, void *ctx, int64_t *ok, int64_t *bad, ff_err *e);
+#endif

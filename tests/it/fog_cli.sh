@@ -1,0 +1,36 @@
+#!/bin/sh
+# Command-line contract of the fog daemons: bad input exits 2 with one line
+# "fogforge: <what>: <where>" on stderr; --help exits 0.
+. "$ROOT/tests/it/lib.sh"
+. "$ROOT/tests/fog/it_lib.sh"
+
+expect_exit fog_edge_unknown_option_exits_2 2 '^fogforge: unknown option: --bogus$' "$FOGD" edge --bogus
+expect_exit fog_edge_needs_broker 2 '^fogforge: missing option: --broker URL$' "$FOGD" edge
+expect_exit fog_edge_bad_broker_url 2 '^fogforge: bad broker URL .*: http://x$' "$FOGD" edge --broker http://x
+expect_exit fog_edge_unknown_bundle 2 '^fogforge: unknown bundle: resnet' "$FOGD" edge --broker tcp://127.0.0.1:1 --bundle resnet
+expect_exit fog_robot_unknown_policy 2 '^fogforge: unknown policy: fastest$' "$FOGD" robot --policy fastest
+expect_exit fog_robot_bad_rate 2 '^fogforge: rate must be a number' "$FOGD" robot --rate -3
+expect_exit fog_robot_edge_policy_needs_broker 2 '^fogforge: policy edge needs --broker URL$' "$FOGD" robot --policy edge
+printf '1 2 3\n' > "$FOG_DIR/short.txt"
+expect_exit fog_robot_bad_input_file 2 '^fogforge: input has 3 values, not a positive multiple of 16: ' \
+    "$FOGD" robot --policy local --input "$FOG_DIR/short.txt"
+printf '{"workers": "two"}' > "$FOG_DIR/bad.json"
+expect_exit fog_cloud_bad_config_value 2 '^fogforge: config value must be a number: .*bad.json: key workers$' \
+    "$FOGD" cloud --bind tcp://127.0.0.1:5 --config "$FOG_DIR/bad.json"
+expect_exit fog_cloud_bad_endpoint 2 '^fogforge: cannot bind: .*: bogus://x$' "$FOGD" cloud --bind bogus://x
+for cmd in edge cloud robot; do
+    if "$FOGD" $cmd --help > "$FOG_DIR/help.txt" 2>&1 && grep -q "^usage: fogforge $cmd" "$FOG_DIR/help.txt"; then
+        pass fog_${cmd}_help
+    else
+        fail fog_${cmd}_help "$(head -c 200 "$FOG_DIR/help.txt")"
+    fi
+done
+
+# robot with only the local tier needs no network and loses nothing
+out=$FOG_DIR/local.json
+if "$FOGD" robot --policy local --rate 2000 --count 500 --deadline 10 --log-level off > "$out" 2>"$FOG_DIR/local.err" &&
+    [ "$(jget "$out" tiers.local.count)" = 500 ] && [ "$(jget "$out" lost)" = 0 ] && [ ! -s "$FOG_DIR/local.err" ]; then
+    pass fog_robot_local_policy_runs_offline
+else
+    fail fog_robot_local_policy_runs_offline "$(cat "$out") $(head -c 300 "$FOG_DIR/local.err")"
+fi

@@ -1,0 +1,271 @@
+/* Scheduler policies as pure functions of observed state. */
+#include "testutil.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "fog_sched.h"
+
+static void all_up(ff_sched_state *s, double local_us)
+{
+    ff_sched_init(s, 42, local_us);
+    ff_sched_set_available(s, FF_TIER_EDGE, 1);
+    ff_sched_set_available(s, FF_TIER_CLOUD, 1);
+    ff_sched_set_compute(s, FF_TIER_EDGE, 50);
+    ff_sched_set_compute(s, FF_TIER_CLOUD, 20);
+    ff_sched_observe_load(s, FF_TIER_EDGE, 0, 4);
+    ff_sched_observe_load(s, FF_TIER_CLOUD, 0, 16);
+}
+
+static void feed(ff_sched_state *s, int tier, double rtt, int n)
+{
+    for (int i = 0; i < n; i++) ff_sched_observe_rtt(s, tier, rtt + (i % 2 ? 10 : -10));
+}
+
+static void test_policy_names_round_trip_and_unknown_is_rejected(void **st)
+{
+    (void)st;
+    for (int p = 0; p < FF_POLICY_COUNT; p++) {
+        int q = -1;
+        assert_int_equal(ff_sched_policy_parse(ff_sched_policy_name(p), &q), 0);
+        assert_int_equal(q, p);
+    }
+    int q;
+    assert_int_equal(ff_sched_policy_parse("fastest", &q), FF_FOG_EINPUT);
+    assert_int_equal(ff_sched_policy_parse(NULL, &q), FF_FOG_EINPUT);
+}
+
+static void test_ewma_converges_and_variance_tracks_jitter(void **st)
+{
+    (void)st;
+    ff_sched_state s;
+    all_up(&s, 100);
+    ff_sched_observe_rtt(&s, FF_TIER_EDGE, 1000);
+    assert_true(fabs(s.tier[FF_TIER_EDGE].rtt_mean_us - 1000) < 1e-9);
+    for (int i = 0; i < 200; i++) ff_sched_observe_rtt(&s, FF_TIER_EDGE, 200);
+    assert_true(fabs(s.tier[FF_TIER_EDGE].rtt_mean_us - 200) < 1);
+    assert_true(s.tier[FF_TIER_EDGE].rtt_var_us2 < 1);
+    for (int i = 0; i < 200; i++) ff_sched_observe_rtt(&s, FF_TIER_EDGE, i % 2 ? 100 : 300);
+    double sd = sqrt(s.tier[FF_TIER_EDGE].rtt_var_us2);
+    assert_true(sd > 50 && sd < 150);
+    /* garbage samples are ignored */
+    double before = s.tier[FF_TIER_EDGE].rtt_mean_us;
+    ff_sched_observe_rtt(&s, FF_TIER_EDGE, -5);
+    ff_sched_observe_rtt(&s, FF_TIER_EDGE, NAN);
+    ff_sched_observe_rtt(&s, 7, 10);
+    assert_true(s.tier[FF_TIER_EDGE].rtt_mean_us == before);
+}
+
+static void test_prediction_grows_with_queue_depth(void **st)
+{
+    (void)st;
+    ff_sched_state s;
+    all_up(&s, 100);
+    feed(&s, FF_TIER_EDGE, 200, 50);
+    double a = ff_sched_predict_us(&s, FF_TIER_EDGE, NULL);
+    ff_sched_observe_load(&s, FF_TIER_EDGE, 40, 4);
+    double b = ff_sched_predict_us(&s, FF_TIER_EDGE, NULL);
+    assert_true(fabs((b - a) - 40.0 / 4 * 50) < 1e-6);
+    ff_sched_task_sent(&s, FF_TIER_EDGE);
+    assert_true(ff_sched_predict_us(&s, FF_TIER_EDGE, NULL) > b);
+    ff_sched_task_done(&s, FF_TIER_EDGE);
+    ff_sched_task_done(&s, FF_TIER_EDGE); /* never underflows */
+    assert_int_equal(s.tier[FF_TIER_EDGE].inflight, 0);
+}
+
+static void test_miss_probability_is_monotone_in_budget(void **st)
+{
+    (void)st;
+    ff_sched_state s;
+    all_up(&s, 100);
+    feed(&s, FF_TIER_EDGE, 500, 50);
+    double prev = 1.1;
+    for (double b = 0; b < 3000; b += 50) {
+        double p = ff_sched_miss_prob(&s, FF_TIER_EDGE, b);
+        assert_true(p >= 0 && p <= 1 && p <= prev + 1e-12);
+        prev = p;
+    }
+    assert_true(ff_sched_miss_prob(&s, FF_TIER_EDGE, 100) > 0.99);
+    assert_true(ff_sched_miss_prob(&s, FF_TIER_EDGE, 3000) < 0.01);
+    /* local has no network variance: deterministic */
+    assert_true(ff_sched_miss_prob(&s, FF_TIER_LOCAL, 99) > 0.5);
+    assert_true(ff_sched_miss_prob(&s, FF_TIER_LOCAL, 1000) < 1e-6);
+}
+
+static void test_fixed_policies_fall_back_to_local_on_disconnect(void **st)
+{
+    (void)st;
+    ff_sched_state s;
+    ff_sched_decision d;
+    all_up(&s, 100);
+    ff_sched_decide(&s, FF_POLICY_EDGE, 1e6, &d);
+    assert_int_equal(d.tier, FF_TIER_EDGE);
+    ff_sched_decide(&s, FF_POLICY_CLOUD, 1e6, &d);
+    assert_int_equal(d.tier, FF_TIER_CLOUD);
+    ff_sched_decide(&s, FF_POLICY_LOCAL, 1e6, &d);
+    assert_int_equal(d.tier, FF_TIER_LOCAL);
+    ff_sched_set_available(&s, FF_TIER_EDGE, 0);
+    ff_sched_set_available(&s, FF_TIER_CLOUD, 0);
+    ff_sched_set_available(&s, FF_TIER_LOCAL, 0); /* local cannot be disabled */
+    for (int p = 0; p < FF_POLICY_COUNT; p++) {
+        ff_sched_decide(&s, p, 1e6, &d);
+        assert_int_equal(d.tier, FF_TIER_LOCAL);
+        assert_int_equal(d.hedge_tier, -1);
+    }
+}
+
+static void test_round_robin_cycles_over_available_tiers(void **st)
+{
+    (void)st;
+    ff_sched_state s;
+    ff_sched_decision d;
+    all_up(&s, 100);
+    int seen[FF_TIER_COUNT] = {0};
+    for (int i = 0; i < 30; i++) {
+        ff_sched_decide(&s, FF_POLICY_ROUND_ROBIN, 1e6, &d);
+        seen[d.tier]++;
+    }
+    assert_int_equal(seen[0], 10);
+    assert_int_equal(seen[1], 10);
+    assert_int_equal(seen[2], 10);
+}
+
+static void test_random_uses_every_available_tier_and_only_those(void **st)
+{
+    (void)st;
+    ff_sched_state s;
+    ff_sched_decision d;
+    all_up(&s, 100);
+    ff_sched_set_available(&s, FF_TIER_CLOUD, 0);
+    int seen[FF_TIER_COUNT] = {0};
+    for (int i = 0; i < 1000; i++) {
+        ff_sched_decide(&s, FF_POLICY_RANDOM, 1e6, &d);
+        seen[d.tier]++;
+    }
+    assert_int_equal(seen[FF_TIER_CLOUD], 0);
+    assert_true(seen[FF_TIER_LOCAL] > 400 && seen[FF_TIER_EDGE] > 400);
+}
+
+static void test_greedy_picks_earliest_finish(void **st)
+{
+    (void)st;
+    ff_sched_state s;
+    ff_sched_decision d;
+    all_up(&s, 5000); /* slow local CPU */
+    feed(&s, FF_TIER_EDGE, 300, 20);
+    feed(&s, FF_TIER_CLOUD, 3000, 20);
+    ff_sched_decide(&s, FF_POLICY_GREEDY, 1e6, &d);
+    assert_int_equal(d.tier, FF_TIER_EDGE);
+    ff_sched_observe_load(&s, FF_TIER_EDGE, 1000, 4); /* edge swamped */
+    ff_sched_decide(&s, FF_POLICY_GREEDY, 1e6, &d);
+    assert_int_equal(d.tier, FF_TIER_CLOUD);
+}
+
+static void test_fogforge_prefers_fast_edge_and_skips_jittery_tier(void **st)
+{
+    (void)st;
+    ff_sched_state s;
+    ff_sched_decision d;
+    all_up(&s, 5000);
+    feed(&s, FF_TIER_EDGE, 300, 30);
+    feed(&s, FF_TIER_CLOUD, 1500, 30);
+    ff_sched_decide(&s, FF_POLICY_FOGFORGE, 4000, &d);
+    assert_int_equal(d.admit, 1);
+    assert_int_equal(d.tier, FF_TIER_EDGE);
+    assert_int_equal(d.hedge_tier, -1);
+    /* edge mean gets slightly better but wildly jittery: greedy still takes
+     * it, fogforge takes the reliable cloud. */
+    for (int i = 0; i < 60; i++) ff_sched_observe_rtt(&s, FF_TIER_EDGE, i % 2 ? 20 : 2400);
+    ff_sched_decide(&s, FF_POLICY_GREEDY, 2500, &d);
+    assert_int_equal(d.tier, FF_TIER_EDGE);
+    ff_sched_decide(&s, FF_POLICY_FOGFORGE, 2500, &d);
+    assert_int_equal(d.tier, FF_TIER_CLOUD);
+}
+
+static void test_fogforge_hedges_when_miss_probability_is_high(void **st)
+{
+    (void)st;
+    ff_sched_state s;
+    ff_sched_decision d;
+    all_up(&s, 5000);
+    ff_sched_set_available(&s, FF_TIER_CLOUD, 0);
+    feed(&s, FF_TIER_EDGE, 1000, 30);
+    for (int i = 0; i < 60; i++) ff_sched_observe_rtt(&s, FF_TIER_EDGE, i % 2 ? 400 : 1600);
+    /* budget near the edge mean: ~50% miss on edge; local (5 ms) misses surely */
+    ff_sched_decide(&s, FF_POLICY_FOGFORGE, 1100, &d);
+    assert_int_equal(d.tier, FF_TIER_EDGE);
+    assert_int_equal(d.hedge_tier, -1); /* local cannot help: no hedge */
+    ff_sched_set_available(&s, FF_TIER_CLOUD, 1);
+    for (int i = 0; i < 60; i++) ff_sched_observe_rtt(&s, FF_TIER_CLOUD, i % 2 ? 500 : 1500);
+    ff_sched_decide(&s, FF_POLICY_FOGFORGE, 1100, &d);
+    assert_true(d.miss_prob[d.tier] > s.hedge_threshold);
+    assert_int_not_equal(d.hedge_tier, -1);
+    assert_int_not_equal(d.hedge_tier, d.tier);
+}
+
+static void test_fogforge_refuses_hopeless_tasks(void **st)
+{
+    (void)st;
+    ff_sched_state s;
+    ff_sched_decision d;
+    all_up(&s, 5000);
+    feed(&s, FF_TIER_EDGE, 3000, 30);
+    feed(&s, FF_TIER_CLOUD, 8000, 30);
+    ff_sched_decide(&s, FF_POLICY_FOGFORGE, 100, &d);
+    assert_int_equal(d.admit, 0);
+    /* baselines always admit */
+    ff_sched_decide(&s, FF_POLICY_GREEDY, 100, &d);
+    assert_int_equal(d.admit, 1);
+}
+
+static void test_fogforge_uses_local_when_network_is_gone(void **st)
+{
+    (void)st;
+    ff_sched_state s;
+    ff_sched_decision d;
+    all_up(&s, 40);
+    feed(&s, FF_TIER_EDGE, 300, 30);
+    ff_sched_decide(&s, FF_POLICY_FOGFORGE, 10000, &d);
+    assert_int_equal(d.tier, FF_TIER_LOCAL); /* 40 µs local beats 350 µs edge */
+    all_up(&s, 5000);
+    feed(&s, FF_TIER_EDGE, 300, 30);
+    ff_sched_decide(&s, FF_POLICY_FOGFORGE, 10000, &d);
+    assert_int_equal(d.tier, FF_TIER_EDGE);
+    ff_sched_set_available(&s, FF_TIER_EDGE, 0);
+    ff_sched_set_available(&s, FF_TIER_CLOUD, 0);
+    ff_sched_decide(&s, FF_POLICY_FOGFORGE, 10000, &d);
+    assert_int_equal(d.tier, FF_TIER_LOCAL);
+    assert_int_equal(d.admit, 1);
+}
+
+static void test_unknown_tier_prior_is_pessimistic_but_finite(void **st)
+{
+    (void)st;
+    ff_sched_state s;
+    all_up(&s, 100);
+    double sd;
+    double m = ff_sched_predict_us(&s, FF_TIER_EDGE, &sd);
+    assert_true(m >= FF_SCHED_PRIOR_RTT_US && isfinite(m) && sd > 0);
+    assert_true(isinf(ff_sched_predict_us(&s, 9, &sd)));
+    assert_true(ff_sched_miss_prob(&s, 9, 1e9) == 1.0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_policy_names_round_trip_and_unknown_is_rejected),
+        cmocka_unit_test(test_ewma_converges_and_variance_tracks_jitter),
+        cmocka_unit_test(test_prediction_grows_with_queue_depth),
+        cmocka_unit_test(test_miss_probability_is_monotone_in_budget),
+        cmocka_unit_test(test_fixed_policies_fall_back_to_local_on_disconnect),
+        cmocka_unit_test(test_round_robin_cycles_over_available_tiers),
+        cmocka_unit_test(test_random_uses_every_available_tier_and_only_those),
+        cmocka_unit_test(test_greedy_picks_earliest_finish),
+        cmocka_unit_test(test_fogforge_prefers_fast_edge_and_skips_jittery_tier),
+        cmocka_unit_test(test_fogforge_hedges_when_miss_probability_is_high),
+        cmocka_unit_test(test_fogforge_refuses_hopeless_tasks),
+        cmocka_unit_test(test_fogforge_uses_local_when_network_is_gone),
+        cmocka_unit_test(test_unknown_tier_prior_is_pessimistic_but_finite),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
