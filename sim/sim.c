@@ -11,6 +11,7 @@
 #include "ffsim.h"
 
 #include <dlfcn.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +20,16 @@
 
 #define VERILATOR_FLAGS                                                                                          \
     "--cc --exe --build -j 2 --x-assign 0 --x-initial 0 -Wno-fatal -Wno-lint -Wno-style --unroll-count 100000 " \
-    "--unroll-stmts 1000000"
+    "--unroll-stmts 1000000 --output-split 4000"
 
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
 
 typedef struct ff_sb_hash {
     char *buf;
@@ -37,12 +46,15 @@ static void hadd(ff_sb_hash *h, const void *p, size_t n)
     h->n += n;
 }
 
-static void hash_add_file(ff_sb_hash *h, const char *path)
+/* adds the file's name relative to the project (so copies of a project
+ * share builds) and its content */
+static void hash_add_file(ff_sb_hash *h, const char *dir, const char *path)
 {
     char *d;
     size_t len;
     ff_err e = {0};
-    hadd(h, path, strlen(path) + 1);
+    const char *rel = strncmp(path, dir, strlen(dir)) ? path : path + strlen(dir);
+    hadd(h, rel, strlen(rel) + 1);
     if (ff_read_file(path, (size_t)1 << 30, &d, &len, &e) == FF_OK) {
         hadd(h, d, len);
         free(d);
@@ -93,10 +105,10 @@ int ff_sim_build(const char *dir, const char *cache, int trace, int quiet, char 
             free(h.buf);
             return ff_errf(e, FF_EINPUT, "%s: missing (listed in manifest.json)", path);
         }
-        hash_add_file(&h, path);
+        hash_add_file(&h, dir, path);
     }
-    hash_add_file(&h, shim);
-    hash_add_file(&h, map);
+    hash_add_file(&h, dir, shim);
+    hash_add_file(&h, dir, map);
     char hex[65];
     ff_sha256_hex(h.buf, h.n, hex);
     free(h.buf);
@@ -184,6 +196,8 @@ int ff_sim_build(const char *dir, const char *cache, int trace, int quiet, char 
     if (st != 0 || !file_exists(lib))
         return ff_errf(e, st < 0 ? FF_EINPUT : FF_EINTERNAL, "verilator build failed (%s): see %s",
                        st < 0 ? "could not run verilator" : "exit status", log);
+    /* the library is all the cache keeps; the objects are large */
+    nftw(absobj, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     return FF_OK;
 }
 

@@ -56,9 +56,9 @@ int ff_synth_run(const ff_synth_opts *o, ff_synth_result *r, ff_err *e)
         ff_sb_printf(&s, " \"%s/%s\"", absdir, m.files[i]);
     ff_sb_printf(&s,
                  "\nsynth_xilinx -family %s -flatten -noiopad -top %s\n"
-                 "tee -q -o \"%s/stat.json\" stat -json\n"
+                 "tee -q -o %s/stat.json stat -json\n"
                  "read_verilog -lib -specify +/xilinx/cells_sim.v\n"
-                 "tee -q -o \"%s/sta.txt\" sta\n",
+                 "tee -q -o %s/sta.txt sta\n",
                  fam, m.top, wd, wd);
     ff_manifest_free(&m);
     char script[4300], log[4300], what[256];

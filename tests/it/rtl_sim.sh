@@ -1,0 +1,76 @@
+# RTL back-end co-simulation: every supported model, at R=1 and two larger
+# reuse factors, bit-exact against the integer reference on 1000 random
+# vectors with random valid/ready stalls; latency and II measured by
+# `fogforge sim` equal the manifest's. Verilator builds are cached by content
+# hash under $FF_RTL_CACHE (default $BUILD/rtl-cache), so only the first run
+# pays for them.
+. "$ROOT/tests/it/lib.sh"
+CACHE=${FF_RTL_CACHE:-$ROOT/${BUILD:-build}/rtl-cache}
+mkdir -p "$CACHE"
+GEN=$MODELS/gen
+TAB=$(printf '\t')
+
+# cosim NAME MODEL GEN-OPTIONS...
+cosim() {
+    name=$1; model=$2; shift 2
+    dir=$FF_TMP/rtl_$name
+    if ! out=$("$FF" gen "$model" --backend rtl --part xcu250 "$@" -o "$dir" 2>&1); then
+        fail "rtl_$name" "gen: $(printf '%s' "$out" | tail -n 2 | tr '\n' ' ')"; return
+    fi
+    js=$("$FF" sim "$dir" --vectors 1000 --stall 30 --cache "$CACHE" --json 2>"$FF_TMP/sim.err")
+    rc=$?
+    if [ $rc -ne 0 ]; then
+        fail "rtl_$name" "sim exit $rc: $(head -c 400 "$FF_TMP/sim.err") $js"; return
+    fi
+    lat=$(printf '%s' "$js" | sed -n 's/.*"latency_cycles": \([0-9]*\).*/\1/p')
+    elat=$(printf '%s' "$js" | sed -n 's/.*"expected_latency_cycles": \([0-9]*\).*/\1/p')
+    ii=$(printf '%s' "$js" | sed -n 's/.*"ii": \([0-9]*\).*/\1/p')
+    eii=$(printf '%s' "$js" | sed -n 's/.*"expected_ii": \([0-9]*\).*/\1/p')
+    mlat=$(sed -n "s/^${TAB}\"latency_cycles\":[ $TAB]*\([0-9]*\).*/\1/p" "$dir/manifest.json")
+    if printf '%s' "$js" | grep -q '"bit_exact": true' && [ -n "$lat" ] && [ "$lat" = "$elat" ] && [ "$lat" = "$mlat" ] &&
+        [ "$ii" = "$eii" ]; then
+        pass "rtl_$name (latency $lat, II $ii)"
+    else
+        fail "rtl_$name" "$js (manifest latency $mlat)"
+    fi
+}
+
+cfg() { printf '%s\n' "$2" > "$FF_TMP/$1.json"; echo "$FF_TMP/$1.json"; }
+
+# small generated models: each layer type and activation alone or in short chains
+cosim dense_tanh "$GEN/dense_mixed.onnx"                 # Dense + tanh LUT, Dense
+cosim dense_tanh_r3 "$GEN/dense_mixed.onnx" --config "$(cfg dm3 '{"LayerName": {"fc1": {"reuse": 4}, "fc2": {"reuse": 3}}}')"
+cosim scale_acts "$GEN/consts_op13.onnx"                 # Scale, Clip, LeakyReLU, Elu, Selu, Dense
+cosim scale_acts_r3 "$GEN/consts_op13.onnx" --config "$(cfg so3 '{"LayerName": {"sub_xc": {"reuse": 3}, "sub_cx": {"reuse": 3}, "fc": {"reuse": 3}}}')"
+cosim conv1d_gmaxpool "$GEN/conv1d_bn.onnx"              # Transpose, Conv1D, GlobalMaxPool, Reshape
+cosim scale_gavgpool "$GEN/unordered_op11.onnx"          # per-channel Scale on axis 1, GlobalAveragePool
+cosim w4a6 "$GEN/dense_mixed.onnx" --wbits 4 --abits 6
+
+# the shared hls4ml models
+cosim jet_r1 "$MODELS/three_layer_keras.onnx" --reuse 1
+cosim jet_r4 "$MODELS/three_layer_keras.onnx" --reuse 4
+cosim jet_r16 "$MODELS/three_layer_keras.onnx" --reuse 16
+cosim jet_w16a16_r1 "$MODELS/three_layer_keras.onnx" --reuse 1 --wbits 16 --abits 16
+cosim pytorch_r1 "$MODELS/three_layer_pytorch.onnx" --reuse 1
+cosim pytorch_r2 "$MODELS/three_layer_pytorch.onnx" --reuse 2
+cosim pytorch_r32 "$MODELS/three_layer_pytorch.onnx" --reuse 32
+cosim bn_r1 "$MODELS/three_layer_bn_keras.onnx" --reuse 1
+cosim bn_r8 "$MODELS/three_layer_bn_keras.onnx" --reuse 8
+cosim bn_r32 "$MODELS/three_layer_bn_keras.onnx" --reuse 32
+cosim two_layer_r1 "$MODELS/two_layer_keras.onnx" --reuse 1
+cosim two_layer_r2 "$MODELS/two_layer_keras.onnx" --reuse 2
+cosim two_layer_r10_32 "$MODELS/two_layer_keras.onnx" --config "$(cfg tl '{"LayerName": {"_class__keras_layers_core_Dense__": {"reuse": 10}, "_class__keras_layers_core_Dense__1": {"reuse": 32}}}')"
+# dense_big (42,100 MACs): R <= 4 means 10k-42k multipliers, and at any R > 1 its 42,100 weights
+# become case ROMs that take Verilator ~8 minutes to build here; the suite runs one reuse setting,
+# FF_RTL_FULL=1 adds two more (scripts/bench_rtl.sh has the jet tagger's full sweep)
+cosim dense_big_r25 "$MODELS/dense_big_keras.onnx" --config "$(cfg db1 '{"Model": {"reuse": 25}, "LayerName": {"_class__keras_layers_core_Dense__": {"reuse": 8}}}')"
+if [ -n "${FF_RTL_FULL:-}" ]; then
+    cosim dense_big_r4 "$MODELS/dense_big_keras.onnx" --reuse 4
+    cosim dense_big_r100 "$MODELS/dense_big_keras.onnx" --config "$(cfg db3 '{"Model": {"reuse": 100}, "LayerName": {"_class__keras_layers_core_Dense__": {"reuse": 16}}}')"
+fi
+cosim conv1d_r1 "$MODELS/conv1d_small_keras.onnx" --reuse 1
+cosim conv1d_r4 "$MODELS/conv1d_small_keras.onnx" --config "$(cfg c1a '{"Model": {"reuse": 4}, "LayerName": {"Gemm_9": {"reuse": 5}, "Gemm_11": {"reuse": 5}}}')"
+cosim conv1d_r16 "$MODELS/conv1d_small_keras.onnx" --config "$(cfg c1b '{"LayerName": {"Conv1D__": {"reuse": 16}, "Conv1D__1": {"reuse": 12}, "Conv1D__2": {"reuse": 8}, "Gemm_9": {"reuse": 10}, "Gemm_11": {"reuse": 5}}}')"
+cosim conv2d_r1 "$MODELS/conv2d_small_keras.onnx" --reuse 1
+cosim conv2d_r3 "$MODELS/conv2d_small_keras.onnx" --config "$(cfg c2a '{"LayerName": {"Conv2D__": {"reuse": 3}, "Gemm_6": {"reuse": 8}}}')"
+cosim conv2d_r9 "$MODELS/conv2d_small_keras.onnx" --config "$(cfg c2b '{"LayerName": {"Conv2D__": {"reuse": 9}, "Gemm_6": {"reuse": 32}}}')"
