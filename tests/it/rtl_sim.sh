@@ -46,31 +46,30 @@ cosim conv1d_gmaxpool "$GEN/conv1d_bn.onnx"              # Transpose, Conv1D, Gl
 cosim scale_gavgpool "$GEN/unordered_op11.onnx"          # per-channel Scale on axis 1, GlobalAveragePool
 cosim w4a6 "$GEN/dense_mixed.onnx" --wbits 4 --abits 6
 
-# the shared hls4ml models
+# the shared hls4ml models. Verilator builds dominate (20-40 s each on 2 cores),
+# so `make test` runs one to three reuse settings per model; FF_RTL_FULL=1 runs
+# the whole matrix (every model at R=1 and two larger reuse factors).
 cosim jet_r1 "$MODELS/three_layer_keras.onnx" --reuse 1
-cosim jet_r4 "$MODELS/three_layer_keras.onnx" --reuse 4
 cosim jet_r16 "$MODELS/three_layer_keras.onnx" --reuse 16
-cosim jet_w16a16_r1 "$MODELS/three_layer_keras.onnx" --reuse 1 --wbits 16 --abits 16
-cosim pytorch_r1 "$MODELS/three_layer_pytorch.onnx" --reuse 1
-cosim pytorch_r2 "$MODELS/three_layer_pytorch.onnx" --reuse 2
-cosim pytorch_r32 "$MODELS/three_layer_pytorch.onnx" --reuse 32
-cosim bn_r1 "$MODELS/three_layer_bn_keras.onnx" --reuse 1
-cosim bn_r8 "$MODELS/three_layer_bn_keras.onnx" --reuse 8
-cosim bn_r32 "$MODELS/three_layer_bn_keras.onnx" --reuse 32
-cosim two_layer_r1 "$MODELS/two_layer_keras.onnx" --reuse 1
-cosim two_layer_r2 "$MODELS/two_layer_keras.onnx" --reuse 2
 cosim two_layer_r10_32 "$MODELS/two_layer_keras.onnx" --config "$(cfg tl '{"LayerName": {"_class__keras_layers_core_Dense__": {"reuse": 10}, "_class__keras_layers_core_Dense__1": {"reuse": 32}}}')"
-# dense_big (42,100 MACs): R <= 4 means 10k-42k multipliers, and at any R > 1 its 42,100 weights
-# become case ROMs that take Verilator ~8 minutes to build here; the suite runs one reuse setting,
-# FF_RTL_FULL=1 adds two more (scripts/bench_rtl.sh has the jet tagger's full sweep)
-cosim dense_big_r25 "$MODELS/dense_big_keras.onnx" --config "$(cfg db1 '{"Model": {"reuse": 25}, "LayerName": {"_class__keras_layers_core_Dense__": {"reuse": 8}}}')"
+cosim conv1d_r4 "$MODELS/conv1d_small_keras.onnx" --config "$(cfg c1a '{"Model": {"reuse": 4}, "LayerName": {"Gemm_9": {"reuse": 5}, "Gemm_11": {"reuse": 5}}}')"
+cosim conv2d_r1 "$MODELS/conv2d_small_keras.onnx" --reuse 1
+cosim bn_r8 "$MODELS/three_layer_bn_keras.onnx" --reuse 8
 if [ -n "${FF_RTL_FULL:-}" ]; then
+    cosim jet_r4 "$MODELS/three_layer_keras.onnx" --reuse 4
+    cosim jet_w16a16_r1 "$MODELS/three_layer_keras.onnx" --reuse 1 --wbits 16 --abits 16
+    cosim pytorch_r1 "$MODELS/three_layer_pytorch.onnx" --reuse 1
+    cosim pytorch_r2 "$MODELS/three_layer_pytorch.onnx" --reuse 2
+    cosim pytorch_r32 "$MODELS/three_layer_pytorch.onnx" --reuse 32
+    cosim bn_r1 "$MODELS/three_layer_bn_keras.onnx" --reuse 1
+    cosim bn_r32 "$MODELS/three_layer_bn_keras.onnx" --reuse 32
+    cosim two_layer_r1 "$MODELS/two_layer_keras.onnx" --reuse 1
+    cosim two_layer_r2 "$MODELS/two_layer_keras.onnx" --reuse 2
+    cosim dense_big_r25 "$MODELS/dense_big_keras.onnx" --config "$(cfg db1 '{"Model": {"reuse": 25}, "LayerName": {"_class__keras_layers_core_Dense__": {"reuse": 8}}}')"
     cosim dense_big_r4 "$MODELS/dense_big_keras.onnx" --reuse 4
     cosim dense_big_r100 "$MODELS/dense_big_keras.onnx" --config "$(cfg db3 '{"Model": {"reuse": 100}, "LayerName": {"_class__keras_layers_core_Dense__": {"reuse": 16}}}')"
+    cosim conv1d_r1 "$MODELS/conv1d_small_keras.onnx" --reuse 1
+    cosim conv1d_r16 "$MODELS/conv1d_small_keras.onnx" --config "$(cfg c1b '{"LayerName": {"Conv1D__": {"reuse": 16}, "Conv1D__1": {"reuse": 12}, "Conv1D__2": {"reuse": 8}, "Gemm_9": {"reuse": 10}, "Gemm_11": {"reuse": 5}}}')"
+    cosim conv2d_r3 "$MODELS/conv2d_small_keras.onnx" --config "$(cfg c2a '{"LayerName": {"Conv2D__": {"reuse": 3}, "Gemm_6": {"reuse": 8}}}')"
+    cosim conv2d_r9 "$MODELS/conv2d_small_keras.onnx" --config "$(cfg c2b '{"LayerName": {"Conv2D__": {"reuse": 9}, "Gemm_6": {"reuse": 32}}}')"
 fi
-cosim conv1d_r1 "$MODELS/conv1d_small_keras.onnx" --reuse 1
-cosim conv1d_r4 "$MODELS/conv1d_small_keras.onnx" --config "$(cfg c1a '{"Model": {"reuse": 4}, "LayerName": {"Gemm_9": {"reuse": 5}, "Gemm_11": {"reuse": 5}}}')"
-cosim conv1d_r16 "$MODELS/conv1d_small_keras.onnx" --config "$(cfg c1b '{"LayerName": {"Conv1D__": {"reuse": 16}, "Conv1D__1": {"reuse": 12}, "Conv1D__2": {"reuse": 8}, "Gemm_9": {"reuse": 10}, "Gemm_11": {"reuse": 5}}}')"
-cosim conv2d_r1 "$MODELS/conv2d_small_keras.onnx" --reuse 1
-cosim conv2d_r3 "$MODELS/conv2d_small_keras.onnx" --config "$(cfg c2a '{"LayerName": {"Conv2D__": {"reuse": 3}, "Gemm_6": {"reuse": 8}}}')"
-cosim conv2d_r9 "$MODELS/conv2d_small_keras.onnx" --config "$(cfg c2b '{"LayerName": {"Conv2D__": {"reuse": 9}, "Gemm_6": {"reuse": 32}}}')"
