@@ -128,7 +128,7 @@ int ff_cmd_robot(int argc, char **argv)
     c.local_ops = ff_exec_emul_ops(NULL, (uint64_t)compute_us);
     FILE *latf = NULL;
     if (lat_path[0] && !(latf = fopen(lat_path, "w"))) {
-        snprintf(err, sizeof err, "cannot write latencies: %s", lat_path);
+        snprintf(err, sizeof err, "cannot write latencies: %.200s", lat_path);
         return ff_daemon_fail(FF_FOG_EINPUT, err);
     }
     size_t n_in = FF_EXEC_MLP_IN;

@@ -71,6 +71,15 @@ void ff_sched_observe_rtt(ff_sched_state *s, int t, double rtt_us)
     ts->samples++;
 }
 
+void ff_sched_observe_compute(ff_sched_state *s, int t, double us)
+{
+    if (!valid_tier(t) || t == FF_TIER_LOCAL || !(us >= 0) || !isfinite(us)) return;
+    ff_tier_state *ts = &s->tier[t];
+    if (!ts->compute_samples) ts->compute_us = us;
+    else ts->compute_us += s->alpha * (us - ts->compute_us);
+    ts->compute_samples++;
+}
+
 void ff_sched_observe_load(ff_sched_state *s, int t, uint32_t queue_depth, uint32_t workers)
 {
     if (!valid_tier(t)) return;
