@@ -251,7 +251,7 @@ static void test_unknown_tier_prior_is_pessimistic_but_finite(void **st)
 }
 
 /* A slow device must not make the cloud look slow: a remote tier's compute
- * prior is the local time until results report what it really takes. */
+ * is unknown (optimistic) until results report what it really takes. */
 static void test_remote_compute_is_learned_from_results(void **st)
 {
     (void)st;
@@ -262,9 +262,12 @@ static void test_remote_compute_is_learned_from_results(void **st)
     feed(&s, FF_TIER_CLOUD, 10000, 16);
     ff_sched_decision d;
     ff_sched_decide(&s, FF_POLICY_FOGFORGE, 50000, &d);
-    assert_true(d.finish_us[FF_TIER_CLOUD] > 60000); /* prior: as slow as local */
+    assert_int_equal(d.tier, FF_TIER_CLOUD); /* unknown compute: explored, not assumed as slow as local */
+    ff_sched_observe_compute(&s, FF_TIER_CLOUD, 80000);
+    ff_sched_decide(&s, FF_POLICY_FOGFORGE, 50000, &d);
+    assert_true(d.finish_us[FF_TIER_CLOUD] > 80000);
     ff_sched_observe_compute(&s, FF_TIER_CLOUD, 1000);
-    for (int i = 0; i < 20; i++) ff_sched_observe_compute(&s, FF_TIER_CLOUD, 1000 + (i % 2) * 100);
+    for (int i = 0; i < 80; i++) ff_sched_observe_compute(&s, FF_TIER_CLOUD, 1000 + (i % 2) * 100);
     assert_true(fabs(s.tier[FF_TIER_CLOUD].compute_us - 1050) < 60);
     ff_sched_decide(&s, FF_POLICY_FOGFORGE, 50000, &d);
     assert_int_equal(d.tier, FF_TIER_CLOUD);
