@@ -28,6 +28,7 @@ static const command commands[] = {
     {"cloud", ff_cmd_cloud, "serve tasks forwarded over ZeroMQ (cloud tier)"},
     {"robot", ff_cmd_robot, "a device agent: stream sensor windows, schedule and offload each task"},
     {"surrogate", ff_cmd_surrogate, "surrogate models: generate the dataset, train, evaluate"},
+    {"eval", ff_cmd_eval, "compare offloading policies on one fleet scenario (load, failures, emulated links)"},
     {"imu", ff_cmd_imu, "write windows of the demo's IMU workload (features or raw) with labels"},
 };
 

@@ -74,12 +74,14 @@ int ff_cmd_cloud(int argc, char **argv)
 {
     char bind[256] = "", bundle_dir[512] = ".", bundles[512] = FF_EXEC_MLP_BUNDLE, backend[32] = "auto";
     char id[FF_MSG_MAX_ID + 1] = "", loglevel[16] = "info";
+    int compute_us = 0;
     int workers = 4, queue = 1024, hwm = 1000;
     const ff_fog_opt opts[] = {
         {"bind", FF_FOG_OPT_STR, bind, sizeof bind, 0, 0, "tcp://HOST:PORT", "ZeroMQ endpoint to bind (required)"},
         {"bundles", FF_FOG_OPT_STR, bundle_dir, sizeof bundle_dir, 0, 0, "DIR", "directory holding the bundles (default .)"},
         {"bundle", FF_FOG_OPT_STR, bundles, sizeof bundles, 0, 0, "NAMES", "comma-separated bundles to serve (default jet-tagger)"},
         {"backend", FF_FOG_OPT_STR, backend, sizeof backend, 0, 0, "B", "auto|cpu|opencl|verilator|xrt (default auto)"},
+        {"compute-us", FF_FOG_OPT_INT, &compute_us, 0, 0, 60000000, "US", "emulated device speed: each inference takes at least US (default 0: as fast as it runs)"},
         {"workers", FF_FOG_OPT_INT, &workers, 0, 1, 1024, "N", "worker threads (default 4)"},
         {"queue", FF_FOG_OPT_INT, &queue, 0, 1, 1000000, "N", "queue capacity before rejecting (default 1024)"},
         {"hwm", FF_FOG_OPT_INT, &hwm, 0, 1, 1000000, "N", "ZeroMQ high-water mark per peer (default 1000)"},
@@ -115,6 +117,7 @@ int ff_cmd_cloud(int argc, char **argv)
     snprintf(nc.node_id, sizeof nc.node_id, "%s", id);
     nc.tier = FF_TIER_CLOUD;
     nc.workers = workers;
+    nc.exec_ops = ff_exec_emul_ops(NULL, (uint64_t)compute_us);
     nc.queue_cap = queue;
     nc.bundle_dir = bundle_dir;
     nc.backend = backend;

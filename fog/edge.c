@@ -181,12 +181,14 @@ int ff_cmd_edge(int argc, char **argv)
     char broker[256] = "", bundles[512] = FF_EXEC_MLP_BUNDLE, bundle_dir[512] = ".", backend[32] = "auto";
     char cloud[256] = "", id[FF_MSG_MAX_ID + 1] = "", user[64] = "", pass[128] = "", ca[256] = "", cert[256] = "",
          key[256] = "", loglevel[16] = "info";
+    int compute_us = 0;
     int workers = 2, queue = 256, status_ms = 500, insecure = 0, nodelay = 1, no_nodelay = 0;
     const ff_fog_opt opts[] = {
         {"broker", FF_FOG_OPT_STR, broker, sizeof broker, 0, 0, "URL", "MQTT broker, tcp://HOST:PORT or ssl://HOST:PORT (required)"},
         {"bundles", FF_FOG_OPT_STR, bundle_dir, sizeof bundle_dir, 0, 0, "DIR", "directory holding the bundles (default .)"},
         {"bundle", FF_FOG_OPT_STR, bundles, sizeof bundles, 0, 0, "NAMES", "comma-separated bundles to serve (default jet-tagger)"},
         {"backend", FF_FOG_OPT_STR, backend, sizeof backend, 0, 0, "B", "auto|cpu|opencl|verilator|xrt (default auto)"},
+        {"compute-us", FF_FOG_OPT_INT, &compute_us, 0, 0, 60000000, "US", "emulated device speed: each inference takes at least US (default 0: as fast as it runs)"},
         {"workers", FF_FOG_OPT_INT, &workers, 0, 1, 256, "N", "worker threads (default 2)"},
         {"queue", FF_FOG_OPT_INT, &queue, 0, 1, 1000000, "N", "queue capacity before forwarding/rejecting (default 256)"},
         {"cloud", FF_FOG_OPT_STR, cloud, sizeof cloud, 0, 0, "tcp://HOST:PORT", "cloud tier to forward to over ZeroMQ"},
@@ -231,6 +233,7 @@ int ff_cmd_edge(int argc, char **argv)
     snprintf(nc.node_id, sizeof nc.node_id, "%s", id);
     nc.tier = FF_TIER_EDGE;
     nc.workers = workers;
+    nc.exec_ops = ff_exec_emul_ops(NULL, (uint64_t)compute_us);
     nc.queue_cap = queue;
     nc.bundle_dir = bundle_dir;
     nc.backend = backend;

@@ -10,4 +10,5 @@
 int ff_cmd_edge(int argc, char **argv);
 int ff_cmd_cloud(int argc, char **argv);
 int ff_cmd_robot(int argc, char **argv);
+int ff_cmd_eval(int argc, char **argv);  /* fog/eval.c */
 #endif

@@ -44,6 +44,11 @@ int ff_exec_infer(ff_exec *e, const int32_t *in, size_t n_in, int32_t *out, size
                   uint64_t *compute_ns, char *err);
 void ff_exec_close(ff_exec *e);
 
+/* Emulated device speed (fog/exec_emul.c): ops that run `inner` (NULL =
+ * built-in MLP) and hold each inference for at least compute_us. Returns
+ * inner itself when compute_us is 0. Process-wide setting. */
+const ff_exec_ops *ff_exec_emul_ops(const ff_exec_ops *inner, uint64_t compute_us);
+
 /* Reference MLP forward pass (pure; used by the executor and by tests). */
 void ff_exec_mlp_forward(const int32_t in[FF_EXEC_MLP_IN], int32_t out[FF_EXEC_MLP_OUT]);
 #endif

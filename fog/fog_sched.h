@@ -28,6 +28,7 @@ typedef struct ff_tier_state {
     uint32_t queue_depth;    /* queue depth the tier reported */
     uint32_t workers;        /* tasks it serves in parallel (>= 1) */
     uint32_t inflight;       /* our tasks outstanding there */
+    uint32_t compute_samples;
 } ff_tier_state;
 
 typedef struct ff_sched_state {
@@ -60,6 +61,9 @@ void ff_sched_init(ff_sched_state *s, uint64_t seed, double local_compute_us);
 void ff_sched_set_available(ff_sched_state *s, int tier, int available);
 void ff_sched_set_compute(ff_sched_state *s, int tier, double compute_us);
 void ff_sched_observe_rtt(ff_sched_state *s, int tier, double rtt_us);
+/* A remote tier's measured compute time of one task (EWMA with gain alpha;
+ * the first sample replaces the prior, which is the local compute time). */
+void ff_sched_observe_compute(ff_sched_state *s, int tier, double compute_us);
 void ff_sched_observe_load(ff_sched_state *s, int tier, uint32_t queue_depth, uint32_t workers);
 void ff_sched_task_sent(ff_sched_state *s, int tier);
 void ff_sched_task_done(ff_sched_state *s, int tier);

@@ -2,6 +2,7 @@
  * line. Generates (or replays) a sensor stream at a fixed rate, prints live
  * stats as log lines on stderr and one JSON summary on stdout at the end. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,9 @@ int ff_cmd_robot(int argc, char **argv)
     ff_robot_cfg_init(&c);
     char policy[32] = "fogforge", input[512] = "", loglevel[16] = "info";
     double rate = 100, wait_ms_d = 3000;
+    char lat_path[512] = "";
+    double burst_period = 0, burst_duty = 0.5, burst_factor = 1, duration_s = 0;
+    int compute_us = 0;
     int count = 100, synthetic = 0, stats_ms = 1000, no_nodelay = 0, seed = 1;
     const ff_fog_opt opts[] = {
         {"broker", FF_FOG_OPT_STR, c.broker, sizeof c.broker, 0, 0, "URL", "MQTT broker of the edge pool (tcp://HOST:PORT)"},
@@ -74,6 +78,12 @@ int ff_cmd_robot(int argc, char **argv)
         {"policy", FF_FOG_OPT_STR, policy, sizeof policy, 0, 0, "P",
          "local|edge|cloud|random|round-robin|greedy|fogforge (default fogforge)"},
         {"count", FF_FOG_OPT_INT, &count, 0, 1, 100000000, "N", "tasks to send (default 100)"},
+        {"duration-s", FF_FOG_OPT_DOUBLE, &duration_s, 0, 0, 86400, "S", "stop sending after S seconds even if --count is not reached (default 0: off)"},
+        {"burst-period-s", FF_FOG_OPT_DOUBLE, &burst_period, 0, 0, 86400, "S", "bursty load: every S seconds (default 0: steady)"},
+        {"burst-duty", FF_FOG_OPT_DOUBLE, &burst_duty, 0, 0, 1, "F", "share of each burst period at the burst rate (default 0.5)"},
+        {"burst-factor", FF_FOG_OPT_DOUBLE, &burst_factor, 0, 0.01, 1000, "X", "rate multiplier during a burst (default 1)"},
+        {"compute-us", FF_FOG_OPT_INT, &compute_us, 0, 0, 60000000, "US", "emulated device speed: a local inference takes at least US (default 0)"},
+        {"latencies", FF_FOG_OPT_STR, lat_path, sizeof lat_path, 0, 0, "FILE", "write one line per completed task: latency_ms tier missed"},
         {"input", FF_FOG_OPT_STR, input, sizeof input, 0, 0, "FILE", "replay integer inputs from FILE (cycled)"},
         {"synthetic", FF_FOG_OPT_FLAG, &synthetic, 0, 0, 0, NULL, "generate a deterministic synthetic stream (default)"},
         {"id", FF_FOG_OPT_STR, c.robot_id, sizeof c.robot_id, 0, 0, "ROBOT", "robot id (default robot-<pid>)"},
@@ -115,6 +125,12 @@ int ff_cmd_robot(int argc, char **argv)
     ff_fog_log_set_level(lvl);
     c.nodelay = !no_nodelay;
     c.seed = (uint64_t)seed + 1;
+    c.local_ops = ff_exec_emul_ops(NULL, (uint64_t)compute_us);
+    FILE *latf = NULL;
+    if (lat_path[0] && !(latf = fopen(lat_path, "w"))) {
+        snprintf(err, sizeof err, "cannot write latencies: %.200s", lat_path);
+        return ff_daemon_fail(FF_FOG_EINPUT, err);
+    }
     size_t n_in = FF_EXEC_MLP_IN;
     int32_t *inputs = NULL;
     size_t n_vec = 0;
@@ -131,6 +147,7 @@ int ff_cmd_robot(int argc, char **argv)
     ff_fog_log(FF_FOG_LOG_INFO, c.robot_id, "robot_start", "policy=%s rate=%g deadline_ms=%g count=%d", policy, rate,
            c.deadline_ms, count);
     uint64_t period = (uint64_t)(1e9 / rate);
+    uint64_t start_ns = ff_fog_mono_ns();
     uint64_t next = ff_fog_mono_ns(), next_stats = next + (uint64_t)stats_ms * 1000000u;
     int32_t in[FF_EXEC_MLP_IN];
     ff_robot_completion done;
@@ -138,6 +155,7 @@ int ff_cmd_robot(int argc, char **argv)
     int sent = 0;
     while (sent < count && !ff_daemon_stop) {
         uint64_t now = ff_fog_mono_ns();
+        if (duration_s > 0 && now - start_ns >= (uint64_t)(duration_s * 1e9)) break;
         if (now >= next) {
             if (inputs) {
                 memcpy(in, inputs + (size_t)(sent % (int)n_vec) * n_in, n_in * sizeof *in);
@@ -150,7 +168,12 @@ int ff_cmd_robot(int argc, char **argv)
                 continue;
             }
             sent++;
-            next += period;
+            if (burst_period > 0) {
+                double ph = fmod((double)(next - start_ns) / 1e9, burst_period);
+                next += ph < burst_duty * burst_period ? (uint64_t)((double)period / burst_factor) : period;
+            } else {
+                next += period;
+            }
             if (now > next + 1000000000ull) next = now; /* fell far behind: do not burst */
         } else {
             /* ZeroMQ replies are timed when this thread reads them, so near
@@ -163,6 +186,7 @@ int ff_cmd_robot(int argc, char **argv)
             }
         }
         while (ff_robot_next(r, &done)) {
+            if (latf) fprintf(latf, "%.4f %d %d\n", done.latency_ms, done.tier, done.missed);
             live_done++;
             live_missed += (uint64_t)done.missed;
         }
@@ -175,10 +199,13 @@ int ff_cmd_robot(int argc, char **argv)
     /* drain: every task either completes or is declared lost after its grace */
     uint64_t drain_end = ff_fog_mono_ns() + (uint64_t)((c.deadline_ms + c.grace_ms) * 1e6) + 500000000ull;
     while (ff_robot_poll(r, 0) > 0 && !ff_daemon_stop && ff_fog_mono_ns() < drain_end) {
-        while (ff_robot_next(r, &done)) {}
+        while (ff_robot_next(r, &done))
+            if (latf) fprintf(latf, "%.4f %d %d\n", done.latency_ms, done.tier, done.missed);
         sleep_ns(50000u);
     }
-    while (ff_robot_next(r, &done)) {}
+    while (ff_robot_next(r, &done))
+        if (latf) fprintf(latf, "%.4f %d %d\n", done.latency_ms, done.tier, done.missed);
+    if (latf) fclose(latf);
     char *js = malloc(8192);
     if (js && ff_robot_summary_json(r, js, 8192) == FF_FOG_OK) printf("%s\n", js);
     fflush(stdout);

@@ -37,7 +37,9 @@ void ff_sched_init(ff_sched_state *s, uint64_t seed, double local_compute_us)
         s->tier[t].workers = 1;
         s->tier[t].rtt_mean_us = t == FF_TIER_LOCAL ? 0.0 : FF_SCHED_PRIOR_RTT_US;
         s->tier[t].rtt_var_us2 = t == FF_TIER_LOCAL ? 0.0 : FF_SCHED_PRIOR_RTT_US * FF_SCHED_PRIOR_RTT_US;
-        s->tier[t].compute_us = local_compute_us;
+        /* a remote tier's compute time is unknown until it answers: assume it
+         * is fast (optimism explores it; its first result corrects this) */
+        s->tier[t].compute_us = t == FF_TIER_LOCAL ? local_compute_us : 0.0;
     }
     s->tier[FF_TIER_LOCAL].available = 1;
 }
@@ -69,6 +71,15 @@ void ff_sched_observe_rtt(ff_sched_state *s, int t, double rtt_us)
         ts->rtt_mean_us += s->alpha * dev;
     }
     ts->samples++;
+}
+
+void ff_sched_observe_compute(ff_sched_state *s, int t, double us)
+{
+    if (!valid_tier(t) || t == FF_TIER_LOCAL || !(us >= 0) || !isfinite(us)) return;
+    ff_tier_state *ts = &s->tier[t];
+    if (!ts->compute_samples) ts->compute_us = us;
+    else ts->compute_us += s->alpha * (us - ts->compute_us);
+    ts->compute_samples++;
 }
 
 void ff_sched_observe_load(ff_sched_state *s, int t, uint32_t queue_depth, uint32_t workers)

@@ -250,6 +250,33 @@ static void test_unknown_tier_prior_is_pessimistic_but_finite(void **st)
     assert_true(ff_sched_miss_prob(&s, 9, 1e9) == 1.0);
 }
 
+/* A slow device must not make the cloud look slow: a remote tier's compute
+ * is unknown (optimistic) until results report what it really takes. */
+static void test_remote_compute_is_learned_from_results(void **st)
+{
+    (void)st;
+    ff_sched_state s;
+    ff_sched_init(&s, 1, 60000); /* the robot needs 60 ms */
+    ff_sched_set_available(&s, FF_TIER_CLOUD, 1);
+    ff_sched_observe_load(&s, FF_TIER_CLOUD, 0, 8);
+    feed(&s, FF_TIER_CLOUD, 10000, 16);
+    ff_sched_decision d;
+    ff_sched_decide(&s, FF_POLICY_FOGFORGE, 50000, &d);
+    assert_int_equal(d.tier, FF_TIER_CLOUD); /* unknown compute: explored, not assumed as slow as local */
+    ff_sched_observe_compute(&s, FF_TIER_CLOUD, 80000);
+    ff_sched_decide(&s, FF_POLICY_FOGFORGE, 50000, &d);
+    assert_true(d.finish_us[FF_TIER_CLOUD] > 80000);
+    ff_sched_observe_compute(&s, FF_TIER_CLOUD, 1000);
+    for (int i = 0; i < 80; i++) ff_sched_observe_compute(&s, FF_TIER_CLOUD, 1000 + (i % 2) * 100);
+    assert_true(fabs(s.tier[FF_TIER_CLOUD].compute_us - 1050) < 60);
+    ff_sched_decide(&s, FF_POLICY_FOGFORGE, 50000, &d);
+    assert_int_equal(d.tier, FF_TIER_CLOUD);
+    assert_true(d.finish_us[FF_TIER_CLOUD] < 15000);
+    ff_sched_observe_compute(&s, FF_TIER_LOCAL, 1); /* local stays what the executor predicts */
+    ff_sched_observe_compute(&s, FF_TIER_CLOUD, NAN);
+    assert_true(s.tier[FF_TIER_LOCAL].compute_us == 60000 && isfinite(s.tier[FF_TIER_CLOUD].compute_us));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -266,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_fogforge_refuses_hopeless_tasks),
         cmocka_unit_test(test_fogforge_uses_local_when_network_is_gone),
         cmocka_unit_test(test_unknown_tier_prior_is_pessimistic_but_finite),
+        cmocka_unit_test(test_remote_compute_is_learned_from_results),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,68 @@
+#!/bin/sh
+# fogforge eval: scenario errors are one line + exit 2; a short loopback
+# scenario with two policies prints every field with 0 tasks lost; with root,
+# a short namespaced scenario proves the emulated delay is real (UDP round
+# trip across each link ~ the configured RTT) and that every namespace and
+# process it made is gone afterwards.
+. "$(dirname "$0")/lib.sh"
+PY=/usr/bin/python3
+D=$FF_TMP/eval
+mkdir -p "$D"
+
+printf '{"name":"x","robots":8,"rate_hz":10,"deadline_ms":50}' > "$D/missing.json"
+expect_exit eval_missing_field_is_one_line_exit_2 2 'missing "duration_s"' "$FF" eval "$D/missing.json"
+printf '{"name":"x","robots":8,"rate_hz":10,"deadline_ms":50,"duration_s":2,"links":{"edge":{"rtt_ms":2}}}' > "$D/links.json"
+expect_exit eval_links_without_namespaces_rejected 2 'links need' "$FF" eval "$D/links.json"
+printf '{"name":"x","robots":8,"rate_hz":10,"deadline_ms":50,"duration_s":2,"bogus":1}' > "$D/unk.json"
+expect_exit eval_unknown_field_rejected 2 'unknown field "bogus"' "$FF" eval "$D/unk.json"
+printf '{"name":' > "$D/trunc.json"
+expect_exit eval_truncated_json_rejected 2 'not JSON' "$FF" eval "$D/trunc.json"
+expect_exit eval_unknown_policy_rejected 2 'unknown policy' "$FF" eval "$ROOT/demo/scenarios/loopback-smoke.json" --policies edge,best
+
+# check_json FILE NAME: every field, two policies, 0 lost, tasks sent
+check_json() {
+    if $PY - "$1" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+rs = d["results"]
+assert [r["policy"] for r in rs] == ["edge", "fogforge"], rs
+for r in rs:
+    for k in ("sent", "completed", "missed", "miss_rate", "p50_ms", "p99_ms", "max_ms", "throughput", "lost", "share"):
+        assert k in r, k
+    assert r["lost"] == 0, r
+    assert r["sent"] > 100 and r["completed"] == r["sent"], r
+    assert 0 < r["p50_ms"] <= r["p99_ms"] <= r["max_ms"], r
+    assert abs(sum(r["share"].values()) - 100) < 0.5, r
+PYEOF
+    then pass "$2"; else fail "$2" "$(head -c 600 "$1")"; fi
+}
+
+"$FF" eval "$ROOT/demo/scenarios/loopback-smoke.json" --policies edge,fogforge --json > "$D/lo.json" 2> "$D/lo.err"
+check_json "$D/lo.json" eval_loopback_two_policies_table_and_zero_lost
+"$FF" eval "$ROOT/demo/scenarios/loopback-smoke.json" --policies edge > "$D/lo.txt" 2>&1
+if grep -q '^policy .*miss%.*p50_ms.*p99_ms.*max_ms.*tasks/s.*lost.*local%.*edge%.*cloud%' "$D/lo.txt" && grep -q '^edge ' "$D/lo.txt"; then
+    pass eval_table_has_every_column
+else
+    fail eval_table_has_every_column "$(head -c 600 "$D/lo.txt")"
+fi
+
+if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
+    pass eval_namespaces_skipped_not_root
+    exit 0
+fi
+"$FF" eval "$ROOT/tests/eval/ns-smoke.json" --policies edge,fogforge --json --out "$D/ns" > "$D/ns.json" 2> "$D/ns.err" &
+EVAL_PID=$!
+wait $EVAL_PID
+check_json "$D/ns.json" eval_namespaces_two_policies_zero_lost
+# configured: edge 10 ms, cloud 30 ms RTT, no jitter
+if $PY -c 'import json,sys
+p=json.load(open(sys.argv[1]))["probe_rtt_ms"]
+assert 9.5 <= p["edge"] <= 13.5 and 29.5 <= p["cloud"] <= 34, p' "$D/ns.json" 2>/dev/null; then
+    pass eval_emulated_rtt_matches_configured
+else
+    fail eval_emulated_rtt_matches_configured "$(head -c 300 "$D/ns.json") $(tail -n 3 "$D/ns.err")"
+fi
+left_ns=$(ip netns list | grep "^ffev$EVAL_PID-" || true)
+left_procs=$(ps -eo pid=,args= | grep -F "$D/ns" | grep -v grep || true)
+if [ -z "$left_ns" ] && [ -z "$left_procs" ]; then pass eval_cleans_up_namespaces_and_processes
+else fail eval_cleans_up_namespaces_and_processes "ns: $left_ns procs: $left_procs"; fi
