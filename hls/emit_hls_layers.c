@@ -12,19 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    int64_t H, W, C, OH, OW, OC;
-} geom;
-
-static geom geometry(const ff_graph *g, const ff_node *n)
-{
-    const ff_tensor *x = &g->t[n->in[0]], *y = &g->t[n->out];
-    int sp = x->rank - 2;
-    geom r = {sp == 2 ? x->dims[1] : 1, x->dims[sp], x->dims[sp + 1],
-              sp == 2 ? y->dims[1] : 1, y->dims[sp], y->dims[sp + 1]};
-    return r;
-}
-
 static void arr32(ff_sb *b, const int32_t *v, int64_t n, int per_line)
 {
     for (int64_t i = 0; i < n; i++)
@@ -276,7 +263,7 @@ static void dense(ff_sb *b, const ff_hls *h, int ni)
 
 /* Input-row bookkeeping of stream-mode convolution and pooling: a ring of
  * the last SPAN input rows (SPAN = the rows one window covers). */
-static void line_buffer_open(ff_sb *b, const ff_hls *h, int ni, geom r, int span)
+static void line_buffer_open(ff_sb *b, const ff_hls *h, int ni, ff_geom r, int span)
 {
     /* every element of a small buffer in registers; a large one one bank per row */
     int dim = r.W * r.C * span <= 1024 ? 0 : 1;
@@ -287,7 +274,7 @@ static void line_buffer_open(ff_sb *b, const ff_hls *h, int ni, geom r, int span
                  in_type(h, ni), span, (long long)(r.W * r.C), span, dim);
 }
 
-static void line_buffer_fill(ff_sb *b, const ff_node *n, const char *L, geom r, int span)
+static void line_buffer_fill(ff_sb *b, const ff_node *n, const char *L, ff_geom r, int span)
 {
     ff_sb_printf(b,
                  "        int need = oh * %d - %d + %d; // last input row this output row reads\n"
@@ -300,7 +287,7 @@ static void line_buffer_fill(ff_sb *b, const ff_node *n, const char *L, geom r, 
                  (long long)(r.W * r.C), span);
 }
 
-static void line_buffer_close(ff_sb *b, const char *L, geom r)
+static void line_buffer_close(ff_sb *b, const char *L, ff_geom r)
 {
     ff_sb_printf(b,
                  "%s_drain: // rows no window reads\n    for (; next_row < %lld; next_row++)\n"
@@ -314,7 +301,7 @@ static void conv(ff_sb *b, const ff_hls *h, int ni)
     const ff_node *n = &g->n[ni];
     const ff_qnode *qn = &h->q->qn[ni];
     const char *L = h->lname[ni];
-    geom r = geometry(g, n);
+    ff_geom r = ff_node_geom(g, n);
     int R = qn->cfg.reuse, st = h->o->io_stream;
     long long cin_g = r.C / n->group, cout_g = r.OC / n->group;
     int kh = n->kernel[0], kw = n->kernel[1];
@@ -376,7 +363,7 @@ static void pool(ff_sb *b, const ff_hls *h, int ni)
     const ff_node *n = &g->n[ni];
     const ff_qtensor *out = &h->q->qt[n->out];
     const char *L = h->lname[ni];
-    geom r = geometry(g, n);
+    ff_geom r = ff_node_geom(g, n);
     int st = h->o->io_stream, is_max = n->op == FF_OP_MAXPOOL;
     int kh = n->kernel[0], kw = n->kernel[1], span = kh;
     ff_sb_printf(b,

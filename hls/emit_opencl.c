@@ -82,19 +82,6 @@ int64_t ff_opencl_arena_size(const ff_qmodel *q)
     return a;
 }
 
-typedef struct {
-    int64_t H, W, C, OH, OW, OC;
-} geom;
-
-static geom geometry(const ff_graph *g, const ff_node *n)
-{
-    const ff_tensor *x = &g->t[n->in[0]], *y = &g->t[n->out];
-    int sp = x->rank - 2;
-    geom r = {sp == 2 ? x->dims[1] : 1, x->dims[sp], x->dims[sp + 1],
-              sp == 2 ? y->dims[1] : 1, y->dims[sp], y->dims[sp + 1]};
-    return r;
-}
-
 int64_t ff_opencl_layer_parts(const ff_qmodel *q, int ni)
 {
     const ff_graph *g = q->g;
@@ -105,7 +92,7 @@ int64_t ff_opencl_layer_parts(const ff_qmodel *q, int ni)
     case FF_OP_CONV:
     case FF_OP_MAXPOOL:
     case FF_OP_AVGPOOL: {
-        geom r = geometry(g, n);
+        ff_geom r = ff_node_geom(g, n);
         return r.OH * r.OW;
     }
     case FF_OP_GMAXPOOL:
@@ -263,7 +250,7 @@ static void emit_layer(sbuf *b, const ff_qmodel *q, int ni, const char *fn)
         break;
     }
     case FF_OP_CONV: {
-        geom r = geometry(g, n);
+        ff_geom r = ff_node_geom(g, n);
         int64_t cin_g = r.C / n->group, cout_g = r.OC / n->group;
         int kh = n->kernel[0], kw = n->kernel[1];
         sb_printf(b,
@@ -296,7 +283,7 @@ static void emit_layer(sbuf *b, const ff_qmodel *q, int ni, const char *fn)
     }
     case FF_OP_MAXPOOL:
     case FF_OP_AVGPOOL: {
-        geom r = geometry(g, n);
+        ff_geom r = ff_node_geom(g, n);
         int is_max = n->op == FF_OP_MAXPOOL;
         sb_printf(b,
                   "    const int oh = p / %lld, ow = p %% %lld;\n"

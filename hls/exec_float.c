@@ -101,27 +101,9 @@ static void dense(const ff_node *n, const float *x, float *y)
 }
 
 /* Channels-last geometry shared by conv and pooling. */
-typedef struct {
-    int64_t H, W, C, OH, OW, OC;
-} geom;
-
-static geom geometry(const ff_graph *g, const ff_node *n)
-{
-    const ff_tensor *x = &g->t[n->in[0]], *y = &g->t[n->out];
-    geom q;
-    int sp = x->rank - 2;
-    q.H = sp == 2 ? x->dims[1] : 1;
-    q.W = x->dims[sp];
-    q.C = x->dims[sp + 1];
-    q.OH = sp == 2 ? y->dims[1] : 1;
-    q.OW = y->dims[sp];
-    q.OC = y->dims[sp + 1];
-    return q;
-}
-
 static void conv(const ff_graph *g, const ff_node *n, const float *x, float *y)
 {
-    geom q = geometry(g, n);
+    ff_geom q = ff_node_geom(g, n);
     const int64_t cin_g = q.C / n->group, cout_g = q.OC / n->group;
     const int kh = n->kernel[0], kw = n->kernel[1];
     for (int64_t oh = 0; oh < q.OH; oh++)
@@ -150,7 +132,7 @@ static void conv(const ff_graph *g, const ff_node *n, const float *x, float *y)
 
 static void pool(const ff_graph *g, const ff_node *n, const float *x, float *y)
 {
-    geom q = geometry(g, n);
+    ff_geom q = ff_node_geom(g, n);
     const int is_max = n->op == FF_OP_MAXPOOL;
     for (int64_t oh = 0; oh < q.OH; oh++)
         for (int64_t ow = 0; ow < q.OW; ow++)

@@ -440,3 +440,12 @@ int64_t ff_node_macs(const ff_graph *g, const ff_node *n)
         return 0;
     }
 }
+
+ff_geom ff_node_geom(const ff_graph *g, const ff_node *n)
+{
+    const ff_tensor *x = &g->t[n->in[0]], *y = &g->t[n->out];
+    int sp = x->rank - 2;
+    ff_geom r = {sp == 2 ? x->dims[1] : 1, x->dims[sp], x->dims[sp + 1],
+                 sp == 2 ? y->dims[1] : 1, y->dims[sp], y->dims[sp + 1]};
+    return r;
+}

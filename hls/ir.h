@@ -134,6 +134,13 @@ int64_t ff_node_wcount(const ff_graph *g, const ff_node *n);
 /* Upper bounds that keep every size product far from overflow. */
 #define FF_MAX_ELEMS ((int64_t)1 << 28)  /* elements per tensor */
 
+/* Channels-last geometry of a Conv or pooling node: input H, W, C and
+ * output OH, OW, OC (H = OH = 1 for 1-D). */
+typedef struct ff_geom {
+    int64_t H, W, C, OH, OW, OC;
+} ff_geom;
+ff_geom ff_node_geom(const ff_graph *g, const ff_node *n);
+
 /* Infers and checks the output shape of node ni from its inputs' shapes
  * (the front-end calls it as it adds each node). */
 int ff_node_infer_shape(ff_graph *g, int ni, ff_err *e);

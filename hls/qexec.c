@@ -97,26 +97,13 @@ static void dense(const ff_qmodel *q, int ni, const int32_t *x, int32_t *y)
     }
 }
 
-typedef struct {
-    int64_t H, W, C, OH, OW, OC;
-} geom;
-
-static geom geometry(const ff_graph *g, const ff_node *n)
-{
-    const ff_tensor *x = &g->t[n->in[0]], *y = &g->t[n->out];
-    int sp = x->rank - 2;
-    geom r = {sp == 2 ? x->dims[1] : 1, x->dims[sp], x->dims[sp + 1],
-              sp == 2 ? y->dims[1] : 1, y->dims[sp], y->dims[sp + 1]};
-    return r;
-}
-
 static void conv(const ff_qmodel *q, int ni, const int32_t *x, int32_t *y)
 {
     const ff_graph *g = q->g;
     const ff_node *n = &g->n[ni];
     const ff_qnode *qn = &q->qn[ni];
     const ff_qtensor *out = &q->qt[n->out];
-    geom r = geometry(g, n);
+    ff_geom r = ff_node_geom(g, n);
     const int64_t cin_g = r.C / n->group, cout_g = r.OC / n->group;
     const int kh = n->kernel[0], kw = n->kernel[1];
     for (int64_t oh = 0; oh < r.OH; oh++)
@@ -150,7 +137,7 @@ static void pool(const ff_qmodel *q, int ni, const int32_t *x, int32_t *y)
     const ff_node *n = &g->n[ni];
     const ff_qnode *qn = &q->qn[ni];
     const ff_qtensor *out = &q->qt[n->out];
-    geom r = geometry(g, n);
+    ff_geom r = ff_node_geom(g, n);
     const int is_max = n->op == FF_OP_MAXPOOL;
     for (int64_t oh = 0; oh < r.OH; oh++)
         for (int64_t ow = 0; ow < r.OW; ow++)
