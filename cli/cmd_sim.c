@@ -8,7 +8,7 @@
 #include <string.h>
 
 static const char sim_usage[] = "fogforge sim DIR [--vectors N | --input IN] [--seed S] [--stall PCT] "
-                                "[--trace FILE.fst] [--lib] [--cache DIR] [--json]";
+                                "[--trace FILE.fst] [--lib] [--cache DIR] [--opt -O0|-O1|-Os] [--json]";
 
 int ff_cmd_sim(int argc, char **argv)
 {
@@ -18,6 +18,7 @@ int ff_cmd_sim(int argc, char **argv)
         {"trace", required_argument, 0, 't'},   {"lib", no_argument, 0, 'l'},
         {"cache", required_argument, 0, 'c'},   {"json", no_argument, 0, 'j'},
         {"quiet", no_argument, 0, 'q'},         {"help", no_argument, 0, 'h'},
+        {"opt", required_argument, 0, 'O'},
         {0}};
     ff_sim_opts o = {0};
     o.vectors = 1000;
@@ -46,6 +47,7 @@ int ff_cmd_sim(int argc, char **argv)
         case 't': o.trace = optarg; break;
         case 'l': lib_only = 1; break;
         case 'c': o.cache = optarg; break;
+        case 'O': o.cxxopt = optarg; break;
         case 'j': json = 1; break;
         case 'q': o.quiet = 1; break;
         case 'h':
@@ -55,7 +57,8 @@ int ff_cmd_sim(int argc, char **argv)
                    "with random valid/ready stalls (--stall PCT, default 30%%), checks every output bit for bit\n"
                    "against the integer reference on DIR/model.ffq, and measures latency (cycles from the input\n"
                    "beat to the output beat) and II. --trace writes an FST waveform. --lib only builds the\n"
-                   "C-callable shared library (sim/ffsim.h) and prints its path.\n",
+                   "C-callable shared library (sim/ffsim.h) and prints its path. --opt sets the C++\n"
+                   "optimization of the Verilated model (default " FF_SIM_CXXOPT_DEFAULT "; -O0 builds fastest but simulates ~10x slower).\n",
                    sim_usage);
             return 0;
         default: return ff_cli_usage("sim", sim_usage);
@@ -69,7 +72,8 @@ int ff_cmd_sim(int argc, char **argv)
         char lib[4096];
         int cached;
         double secs;
-        if (ff_sim_build(o.dir, o.cache, o.trace != NULL, o.quiet || json, lib, sizeof lib, &cached, &secs, &e))
+        if (ff_sim_build_opt(o.dir, o.cache, o.trace != NULL, o.cxxopt, o.quiet || json, lib, sizeof lib, &cached,
+                             &secs, &e))
             return ff_cli_err(&e);
         if (json)
             printf("{\"lib\": \"%s\", \"cached\": %s, \"build_seconds\": %.2f}\n", lib, cached ? "true" : "false",

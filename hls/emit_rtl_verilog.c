@@ -160,23 +160,34 @@ static void finish(mctx *m, const char *inst, const char *v, int vw, ff_rq rq, c
                  m->p->top, vw, hc(b1, 17, rq.m), rq.s, act, hc(b2, 17, lk.m), lk.s, hc(b3, 32, lo), hc(b4, 32, hi),
                  ow, inst, v, lut ? inst : y, lut ? "_idx" : "");
     if (lut)
-        ff_sb_printf(&m->d, "    assign %s = act_lut(%s_idx);\n", y, inst);
+        ff_sb_printf(&m->d, "    assign %s = act_rom[%s_idx];\n", y, inst);
 }
 
-/* LUT activation table as a function (Sigmoid, Tanh, Selu, Elu). */
+/* A ROM as an array initialized in an initial block: the form Verilator
+ * compiles to a table (a `case` becomes nested conditionals, slow to compile
+ * for big tables) and Yosys maps to LUT-ROM or BRAM. */
+static void rom_array(ff_sb *b, const char *name, int w, const int64_t *v, int64_t n)
+{
+    char b1[40];
+    ff_sb_printf(b, "    reg [%d:0] %s [0:%lld];\n    initial begin\n", w - 1, name, (long long)(n - 1));
+    for (int64_t i = 0; i < n; i++)
+        ff_sb_printf(b, "        %s[%lld] = %s;\n", name, (long long)i, hc(b1, w, v[i]));
+    ff_sb_printf(b, "    end\n");
+}
+
+/* LUT activation table as a ROM array (Sigmoid, Tanh, Selu, Elu). */
 static void lut_function(mctx *m)
 {
     const ff_qnode *qn = m->qn;
     int lb = qn->cfg.lut_bits, ob = m->qo->bits;
-    char b1[40], b2[40];
     ff_sb_printf(&m->d, "    // %s table: output value for index sat(t) + %d (qexec's LUT activation)\n",
                  ff_act_name(m->n->act), 1 << (lb - 1));
-    ff_sb_printf(&m->d, "    function [%d:0] act_lut;\n        input [%d:0] idx;\n        begin\n            case (idx)\n",
-                 ob - 1, lb - 1);
+    int64_t *v = ff_calloc((size_t)1 << lb, sizeof *v);
     for (int k = 0; k < (1 << lb); k++)
-        ff_sb_printf(&m->d, "            %s: act_lut = %s;\n", hc(b1, lb, k), hc(b2, ob, qn->lut[k]));
-    ff_sb_printf(&m->d, "            default: act_lut = %d'h0;\n            endcase\n        end\n    endfunction\n\n",
-                 ob);
+        v[k] = qn->lut[k];
+    rom_array(&m->d, "act_rom", ob, v, (int64_t)1 << lb);
+    free(v);
+    ff_sb_printf(&m->d, "\n");
 }
 
 static int is_lut_act(ff_act a)
@@ -381,34 +392,71 @@ static void write_dot(mctx *m)
                 if (t->w)
                     used[t->mult] = 1;
             }
-        ff_sb_printf(&m->d, "    // %lld shared multipliers: weight and input selected by the cycle count\n",
+        ff_sb_printf(&m->d, "    // %lld shared multipliers: weight (ROM array) and input (index ROM, then a mux over\n"
+                            "    // the inputs the multiplier uses) selected by the cycle count\n",
                      (long long)nm);
+        int64_t *vals = ff_calloc((size_t)R, sizeof *vals);
+        int64_t *loc = ff_calloc((size_t)R, sizeof *loc);
+        int64_t *dx = ff_calloc((size_t)R, sizeof *dx);
         for (int64_t k = 0; k < nm; k++) {
             if (!used[k])
                 continue;
-            ff_sb_printf(&m->d,
-                         "    reg [%d:0] w%lld;\n    reg [%d:0] xm%lld;\n"
-                         "    /* verilator lint_off UNUSEDSIGNAL */ // sums keep only the bits their bound needs\n"
-                         "    reg [%d:0] p%lld;\n    /* verilator lint_on UNUSEDSIGNAL */\n",
-                         wb - 1, (long long)k, xw - 1, (long long)k, pw - 1, (long long)k);
-            ff_sb_printf(&m->d, "    always @* begin\n        case (cnt)\n");
+            /* distinct inputs in order of first use; local index of each cycle */
+            int64_t nd = 0;
+            int ident = 1;
             for (int r = 0; r < R; r++) {
-                if (!tab[k][r].cyc || !tab[k][r].w)
+                vals[r] = tab[k][r].cyc ? tab[k][r].w : 0;
+                loc[r] = 0;
+                if (!vals[r])
                     continue;
-                ff_sb_printf(&m->d, "        %s: begin w%lld = %s; xm%lld = x%lld; end\n", hc(b1, cw, r),
-                             (long long)k, hc(b2, wb, tab[k][r].w), (long long)k, (long long)tab[k][r].x);
+                int64_t j = 0;
+                while (j < nd && dx[j] != tab[k][r].x)
+                    j++;
+                if (j == nd)
+                    dx[nd++] = tab[k][r].x;
+                loc[r] = j;
+                if (j != r)
+                    ident = 0;
             }
-            ff_sb_printf(&m->d, "        default: begin w%lld = %d'h0; xm%lld = %d'h0; end\n        endcase\n    end\n",
-                         (long long)k, wb, (long long)k, xw);
-            char wn[32], xn[32];
+            char wn[32], xn[32], rn[32];
             snprintf(wn, sizeof wn, "w%lld", (long long)k);
             snprintf(xn, sizeof xn, "xm%lld", (long long)k);
+            snprintf(rn, sizeof rn, "wrom%lld", (long long)k);
+            rom_array(&m->d, rn, wb, vals, R);
+            ff_sb_printf(&m->d, "    wire [%d:0] %s = %s[cnt];\n", wb - 1, wn, rn);
+            if (nd <= 1) {
+                ff_sb_printf(&m->d, "    wire [%d:0] %s = x%lld;\n", xw - 1, xn, (long long)(nd ? dx[0] : 0));
+            } else {
+                int iw = ff_rtl_clog2(nd) > 0 ? ff_rtl_clog2(nd) : 1;
+                const char *sel = "cnt";
+                char in[32];
+                if (!ident) {
+                    snprintf(rn, sizeof rn, "xrom%lld", (long long)k);
+                    snprintf(in, sizeof in, "xi%lld", (long long)k);
+                    rom_array(&m->d, rn, iw, loc, R);
+                    ff_sb_printf(&m->d, "    wire [%d:0] %s = %s[cnt];\n", iw - 1, in, rn);
+                    sel = in;
+                } else {
+                    iw = cw;
+                }
+                ff_sb_printf(&m->d, "    reg [%d:0] %s;\n    always @* begin\n        case (%s)\n", xw - 1, xn, sel);
+                for (int64_t j = 0; j < nd; j++)
+                    ff_sb_printf(&m->d, "        %s: %s = x%lld;\n", hc(b1, iw, j), xn, (long long)dx[j]);
+                ff_sb_printf(&m->d, "        default: %s = %d'h0;\n        endcase\n    end\n", xn, xw);
+            }
+            ff_sb_printf(&m->d,
+                         "    /* verilator lint_off UNUSEDSIGNAL */ // sums keep only the bits their bound needs\n"
+                         "    reg [%d:0] p%lld;\n    /* verilator lint_on UNUSEDSIGNAL */\n",
+                         pw - 1, (long long)k);
             ff_sb_printf(&m->s, "            p%lld <= ", (long long)k);
             rs(&m->s, xn, xw, pw);
             ff_sb_printf(&m->s, " * ");
             rs(&m->s, wn, wb, pw);
             ff_sb_printf(&m->s, ";\n");
         }
+        free(vals);
+        free(loc);
+        free(dx);
         /* cycle tags along the product and tree stages */
         ff_sb_printf(&m->d, "\n    // cycle tags of the product and adder-tree stages\n");
         ff_sb_printf(&m->d, "    reg pv;\n    reg [%d:0] pc;\n", cw - 1);
@@ -470,6 +518,10 @@ static void write_dot(mctx *m)
             ff_sb_printf(&m->d, "    reg [%d:0] acc%lld;\n", uw - 1, (long long)u);
             if (un->first == 0 && un->last == R - 1)
                 ff_sb_printf(&m->s, "            if (%s)\n", tv);
+            else if (un->first == 0)
+                ff_sb_printf(&m->s, "            if (%s && %s <= %s)\n", tv, tcn, hc(b2, cw, un->last));
+            else if (un->last == R - 1)
+                ff_sb_printf(&m->s, "            if (%s && %s >= %s)\n", tv, tcn, hc(b1, cw, un->first));
             else
                 ff_sb_printf(&m->s, "            if (%s && %s >= %s && %s <= %s)\n", tv, tcn,
                              hc(b1, cw, un->first), tcn, hc(b2, cw, un->last));
@@ -536,16 +588,19 @@ static void write_softmax(mctx *m)
     valid_pipe(m, 4, "in_valid");
     ff_sb_printf(&m->d, "    assign in_ready = adv;\n\n");
     /* tables */
-    ff_sb_printf(&m->d, "    // round(2^15 exp(-(j << %d) s_in))\n    function [15:0] exp_lut;\n        input [%d:0] j;\n"
-                        "        begin\n            case (j)\n", es, lb);
-    for (int j = 0; j <= (1 << lb); j++)
-        ff_sb_printf(&m->d, "            %s: exp_lut = 16'd%u;\n", hc(b1, lb + 1, j), qn->exp_lut[j]);
-    ff_sb_printf(&m->d, "            default: exp_lut = 16'd0;\n            endcase\n        end\n    endfunction\n\n");
-    ff_sb_printf(&m->d, "    // round(2^21 / (1024 + i))\n    function [11:0] inv_lut;\n        input [9:0] i;\n"
-                        "        begin\n            case (i)\n");
-    for (int i = 0; i < 1024; i++)
-        ff_sb_printf(&m->d, "            10'd%d: inv_lut = 12'd%u;\n", i, ff_softmax_inv(i));
-    ff_sb_printf(&m->d, "            default: inv_lut = 12'd0;\n            endcase\n        end\n    endfunction\n\n");
+    {
+        int64_t *v = ff_calloc((size_t)((1 << lb) + 1 > 1024 ? (1 << lb) + 1 : 1024), sizeof *v);
+        ff_sb_printf(&m->d, "    // round(2^15 exp(-(j << %d) s_in)), j = 0..%d\n", es, 1 << lb);
+        for (int j = 0; j <= (1 << lb); j++)
+            v[j] = qn->exp_lut[j];
+        rom_array(&m->d, "exp_rom", 16, v, ((int64_t)1 << lb) + 1);
+        ff_sb_printf(&m->d, "    // round(2^21 / (1024 + i))\n");
+        for (int i = 0; i < 1024; i++)
+            v[i] = ff_softmax_inv(i);
+        rom_array(&m->d, "inv_rom", 12, v, 1024);
+        ff_sb_printf(&m->d, "\n");
+        free(v);
+    }
     ff_sb_printf(&m->d, "    function [5:0] lead_one;\n        input [%d:0] v;\n        integer k;\n        begin\n"
                         "            lead_one = 6'd0;\n            for (k = 0; k < %d; k = k + 1)\n"
                         "                if (v[k])\n                    lead_one = k[5:0];\n        end\n    endfunction\n\n",
@@ -597,8 +652,8 @@ static void write_softmax(mctx *m)
                 ff_sb_printf(&m->d, "{1'b0, j%lld[%d:0]};\n", e, lb - 1);
             else
                 ff_sb_printf(&m->d, "{%d'd0, j%lld};\n", lb + 1 - jw, e);
-            ff_sb_printf(&m->d, "    wire [15:0] e0_%lld = exp_lut(ji%lld);\n", e, e);
-            ff_sb_printf(&m->d, "    wire [15:0] e1_%lld = exp_lut(ji%lld + %d'd1);\n", e, e, lb + 1);
+            ff_sb_printf(&m->d, "    wire [15:0] e0_%lld = exp_rom[ji%lld];\n", e, e);
+            ff_sb_printf(&m->d, "    wire [15:0] e1_%lld = exp_rom[ji%lld + %d'd1];\n", e, e, lb + 1);
             if (es > 0) {
                 int fw = 16 + es + 1;
                 ff_sb_printf(&m->d, "    wire [%d:0] f%lld = {%d'd0, d%lld[%d:0]};\n", fw - 1, e, fw - es, e, es - 1);
@@ -620,7 +675,7 @@ static void write_softmax(mctx *m)
         ff_sb_printf(&m->d, "    wire [%d:0] nrm%lld = sum%lld >> (pos%lld - 6'd10);\n", sw - 1, (long long)r,
                      (long long)r, (long long)r);
         ff_sb_printf(&m->d, "    reg [11:0] inv%lld;\n    reg [5:0] sh%lld;\n", (long long)r, (long long)r);
-        ff_sb_printf(&m->s, "            inv%lld <= inv_lut(nrm%lld[9:0]);\n", (long long)r, (long long)r);
+        ff_sb_printf(&m->s, "            inv%lld <= inv_rom[nrm%lld[9:0]];\n", (long long)r, (long long)r);
         ff_sb_printf(&m->s, "            sh%lld <= pos%lld + %s;\n", (long long)r, (long long)r, hc(b1, 6, 11 - ob));
         for (int64_t i = 0; i < len; i++) {
             long long e = (long long)(r * len + i);

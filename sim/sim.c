@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #define VERILATOR_FLAGS                                                                                          \
-    "--cc --exe --build -j 2 --x-assign 0 --x-initial 0 -Wno-fatal -Wno-lint -Wno-style --unroll-count 100000 " \
+    "--cc --exe --x-assign 0 --x-initial 0 -Wno-fatal -Wno-lint -Wno-style --unroll-count 100000 " \
     "--unroll-stmts 1000000 --output-split 4000"
 
 
@@ -67,9 +67,62 @@ static int file_exists(const char *p)
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* copies src to dst (a fresh file, so its mtime is now); 0 on success */
+static int copy_file(const char *src, const char *dst)
+{
+    char *d;
+    size_t n;
+    ff_err e = {0};
+    if (ff_read_file(src, (size_t)1 << 28, &d, &n, &e) != FF_OK)
+        return -1;
+    FILE *f = fopen(dst, "wb");
+    int ok = f && fwrite(d, 1, n, f) == n;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    free(d);
+    if (!ok)
+        remove(dst);
+    return ok ? 0 : -1;
+}
+
+/* Verilator's runtime objects: the same for every design built with the
+ * same Verilator, flags and trace setting. Kept beside the cached libraries
+ * and copied into a new build's object dir after verilator has written its
+ * makefile (newer than the makefile, so make does not rebuild them). */
+static const char *const rt_objs[] = {"verilated.o", "verilated_threads.o", "verilated_fst_c.o"};
+
+static void rt_objs_io(const char *rtdir, const char *obj, int save)
+{
+    char a[4400], b[4400];
+    if (save)
+        mkdir(rtdir, 0755);
+    for (size_t i = 0; i < sizeof rt_objs / sizeof rt_objs[0]; i++) {
+        snprintf(a, sizeof a, "%s/%s", rtdir, rt_objs[i]);
+        snprintf(b, sizeof b, "%s/%s", obj, rt_objs[i]);
+        if (save && file_exists(b) && !file_exists(a)) {
+            char tmp[4500];
+            snprintf(tmp, sizeof tmp, "%s.%ld.tmp", a, (long)getpid());
+            if (copy_file(b, tmp) == 0 && rename(tmp, a) != 0)
+                remove(tmp);
+        } else if (!save && file_exists(a)) {
+            copy_file(a, b);
+        }
+    }
+}
+
 int ff_sim_build(const char *dir, const char *cache, int trace, int quiet, char *lib, size_t libsz, int *cached,
                  double *secs, ff_err *e)
 {
+    return ff_sim_build_opt(dir, cache, trace, NULL, quiet, lib, libsz, cached, secs, e);
+}
+
+int ff_sim_build_opt(const char *dir, const char *cache, int trace, const char *cxxopt, int quiet, char *lib,
+                     size_t libsz, int *cached, double *secs, ff_err *e)
+{
+    if (!cxxopt || !*cxxopt)
+        cxxopt = FF_SIM_CXXOPT_DEFAULT;
+    if (strlen(cxxopt) > 32 || strspn(cxxopt, "-Ogsfz0123 ") != strlen(cxxopt))
+        return ff_errf(e, FF_EINPUT, "--opt: expected a compiler optimization flag such as -O0, -O1, -Os");
     ff_manifest m;
     int rc = ff_manifest_read(dir, &m, e);
     if (rc)
@@ -97,6 +150,11 @@ int ff_sim_build(const char *dir, const char *cache, int trace, int quiet, char 
     hadd(&h, ver, strlen(ver));
     hadd(&h, VERILATOR_FLAGS, sizeof VERILATOR_FLAGS);
     hadd(&h, trace ? "trace" : "notrace", 8);
+    hadd(&h, cxxopt, strlen(cxxopt) + 1);
+    /* key of the Verilator runtime objects: everything but the sources */
+    char rthex[65];
+    ff_sha256_hex(h.buf, h.n, rthex);
+    rthex[16] = 0;
     char path[4096];
     for (int i = 0; i < m.nfiles; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, m.files[i]);
@@ -148,7 +206,7 @@ int ff_sim_build(const char *dir, const char *cache, int trace, int quiet, char 
     }
     snprintf(abslib, sizeof abslib, "%s/libffsim_%s.so", abslibdir, hex);
     char cflags[256], ldflags[4200];
-    snprintf(cflags, sizeof cflags, "-fPIC -O1%s", trace ? " -DFFSIM_TRACE=1" : "");
+    snprintf(cflags, sizeof cflags, "-fPIC%s", trace ? " -DFFSIM_TRACE=1" : "");
     snprintf(ldflags, sizeof ldflags, "-shared -Wl,--no-undefined -Wl,--version-script=%s/verilator/ffsim.map", absdir);
     char **argv = ff_calloc((size_t)m.nfiles + 40, sizeof *argv);
     int a = 0;
@@ -185,6 +243,24 @@ int ff_sim_build(const char *dir, const char *cache, int trace, int quiet, char 
              trace ? " (FST trace)" : "");
     double t0 = ff_now();
     int st = ff_run_logged(argv, log, what, quiet);
+    char rtdir[4400];
+    snprintf(rtdir, sizeof rtdir, "%s/vlrt_%s", abslibdir, rthex);
+    if (st == 0) {
+        /* then make, with the runtime objects of an earlier build when there are */
+        rt_objs_io(rtdir, absobj, 0);
+        char mk[256], mkf[300], of[64], os[64], og[64];
+        snprintf(mk, sizeof mk, "V%s.mk", m.top);
+        snprintf(mkf, sizeof mkf, "%s", mk);
+        snprintf(of, sizeof of, "OPT_FAST=%s", cxxopt);
+        snprintf(os, sizeof os, "OPT_SLOW=%s", cxxopt);
+        snprintf(og, sizeof og, "OPT_GLOBAL=%s", cxxopt);
+        char *margv[] = {"make", "-C", absobj, "-f", mkf, "-j", "2", of, os, og, NULL};
+        snprintf(log, sizeof log, "%s/make.log", absobj);
+        snprintf(what, sizeof what, "compiling %s's Verilated model (%s)", m.top, cxxopt);
+        st = ff_run_logged(margv, log, what, quiet);
+        if (st == 0)
+            rt_objs_io(rtdir, absobj, 1);
+    }
     *secs = ff_now() - t0;
     for (int i = first_owned; i < last_owned; i++)
         free(argv[i]);
@@ -310,8 +386,8 @@ int ff_sim_run(const ff_sim_opts *o, ff_sim_result *r, ff_err *e)
     ff_qmodel_free(q);
     r->vectors = nv;
 
-    rc = ff_sim_build(o->dir, o->cache, o->trace != NULL, o->quiet, r->lib, sizeof r->lib, &r->cached,
-                      &r->build_seconds, e);
+    rc = ff_sim_build_opt(o->dir, o->cache, o->trace != NULL, o->cxxopt, o->quiet, r->lib, sizeof r->lib,
+                          &r->cached, &r->build_seconds, e);
     simlib L;
     if (!rc)
         rc = load_lib(r->lib, &L, e);

@@ -15,6 +15,7 @@ typedef struct ff_sim_opts {
     uint64_t seed;
     int stall_pct;        /* probability (%) that valid or ready is low in a cycle */
     int quiet;            /* no progress on stderr */
+    const char *cxxopt;   /* C++ optimization of the Verilated model (NULL: default) */
 } ff_sim_opts;
 
 typedef struct ff_sim_result {
@@ -33,6 +34,13 @@ typedef struct ff_sim_result {
  * its path. */
 int ff_sim_build(const char *dir, const char *cache, int trace, int quiet, char *lib, size_t libsz, int *cached,
                  double *secs, ff_err *e);
+/* The same with the C++ optimization flag of the Verilated model (NULL:
+ * FF_SIM_CXXOPT_DEFAULT); part of the cache key. -O0 compiles fastest
+ * but simulates ~10x slower; -O1 builds about as fast as -O0 on large
+ * designs and simulates as fast as -Os. */
+#define FF_SIM_CXXOPT_DEFAULT "-O1"
+int ff_sim_build_opt(const char *dir, const char *cache, int trace, const char *cxxopt, int quiet, char *lib,
+                     size_t libsz, int *cached, double *secs, ff_err *e);
 /* Builds, then drives the vectors with random stalls and checks every
  * output against the integer reference; measures latency and II. */
 int ff_sim_run(const ff_sim_opts *o, ff_sim_result *r, ff_err *e);
