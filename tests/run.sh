@@ -9,9 +9,9 @@ BUILD=${BUILD:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export ROOT BUILD
 export FF=${FF:-$ROOT/$BUILD/fogforge}
-FF_TMP=$(mktemp -d "${TMPDIR:-/tmp}/fogforge-test.XXXXXX")
-export FF_TMP
-export POCL_CACHE_DIR="$FF_TMP/pocl-cache"
+BASE_TMP=$(mktemp -d "${TMPDIR:-/tmp}/fogforge-test.XXXXXX")
+export FF_TMP=$BASE_TMP
+export POCL_CACHE_DIR="$BASE_TMP/pocl-cache"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export CMOCKA_MESSAGE_OUTPUT=STDOUT
@@ -23,9 +23,11 @@ only=${TESTS:-}
 
 run_one() {
     name=$1; shift
-    log="$FF_TMP/log.$name"
+    log="$BASE_TMP/log.$name"
     start=$(date +%s)
-    "$@" >"$log" 2>&1
+    # every test gets its own scratch directory
+    mkdir -p "$BASE_TMP/$name"
+    FF_TMP="$BASE_TMP/$name" "$@" >"$log" 2>&1
     rc=$?
     secs=$(( $(date +%s) - start ))
     # cmocka summary lines
@@ -53,7 +55,7 @@ for t in "$ROOT/$BUILD"/tests/test_*; do
     [ -x "$t" ] || continue
     n=$(basename "$t")
     case " $only " in "  ") ;; *" $n "*) ;; *) continue ;; esac
-    run_one "$n" sh -c "cd '$FF_TMP' && '$t'"
+    run_one "$n" sh -c "cd \"\$FF_TMP\" && '$t'"
 done
 for t in "$ROOT"/tests/it/*.sh; do
     [ -f "$t" ] || continue
@@ -64,9 +66,9 @@ for t in "$ROOT"/tests/it/*.sh; do
 done
 
 if [ -n "$failed_names" ]; then
-    echo "failed:$failed_names (logs in $FF_TMP)"
+    echo "failed:$failed_names (logs in $BASE_TMP)"
 else
-    rm -rf "$FF_TMP"
+    rm -rf "$BASE_TMP"
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
