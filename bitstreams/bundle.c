@@ -4,6 +4,7 @@
 #include "bundle.h"
 
 #include "emit_opencl.h"
+#include "sim.h"
 #include "exec.h"
 #include "ffq.h"
 
@@ -492,6 +493,35 @@ static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *
     return remove(p);
 }
 
+/* Builds the Verilated shared library of the RTL project in dir (sim/sim.h,
+ * quiet) and returns its bytes. cache: a build cache directory to keep
+ * (content-hashed, so a later bundle of the same design reuses it), or NULL
+ * for a temp dir removed afterwards. */
+static int build_verilator(const char *dir, const char *cache, char **lib, size_t *len, ff_err *e)
+{
+    char tmpc[4096] = "";
+    if (!cache || !cache[0]) {
+        const char *t = getenv("TMPDIR");
+        snprintf(tmpc, sizeof tmpc, "%s/fogforge-bundle-vl.XXXXXX", t && t[0] ? t : "/tmp");
+        if (!mkdtemp(tmpc))
+            return ff_errf(e, FF_EINTERNAL, "cannot create a temp dir: %s", strerror(errno));
+        cache = tmpc;
+    } else {
+        int rc = ff_mkdirs(cache, e);
+        if (rc)
+            return rc;
+    }
+    char path[4096];
+    int cached = 0;
+    double secs = 0;
+    int rc = ff_sim_build(dir, cache, 0, 1, path, sizeof path, &cached, &secs, e);
+    if (!rc)
+        rc = ff_read_file(path, FF_BUNDLE_MAX_FILE, lib, len, e);
+    if (tmpc[0])
+        nftw(tmpc, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    return rc ? ff_err_prefix(e, "building the Verilator library") : FF_OK;
+}
+
 /* Runs emitter `name` into a temp dir and adds every file of its project
  * under NAME/; returns the project's manifest (or NULL) in *pm. */
 static int add_project(const ff_qmodel *q, const ff_bundle_spec *sp, const char *name, ff_bundle_file **files,
@@ -512,11 +542,19 @@ static int add_project(const ff_qmodel *q, const ff_bundle_spec *sp, const char 
     int np = 0;
     if (!rc)
         rc = read_dir_rec(tmp, "", 0, &pf, &np, e);
+    /* the RTL project also gives the Verilator library the verilator backend
+     * loads; built in a cache outside the project so it is not packed twice */
+    char *vlib = NULL;
+    size_t vlen = 0;
+    if (!rc && !strcmp(name, "rtl"))
+        rc = build_verilator(tmp, sp->sim_cache, &vlib, &vlen, e);
     nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     if (rc) {
         free_files(pf, np);
         return ff_err_prefix(e, "bundle --with %s", name);
     }
+    if (vlib)
+        add_file(files, nf, "verilator/libffsim.so", (unsigned char *)vlib, vlen);
     *pm = NULL;
     for (int i = 0; i < np; i++) {
         char rel[2048];

@@ -49,7 +49,8 @@ typedef struct ff_bundle_spec {
     double clock_ns;
     int with_opencl;
     const char *with_projects[4]; /* emitters whose whole project goes in under NAME/ (kind NAME), e.g. "hls" */
-    int n_projects;
+    int n_projects;             /* "rtl" also builds the Verilator library (artifact kind "verilator") */
+    const char *sim_cache;      /* Verilator build cache to keep (NULL: a temp dir) */
     const char *estimate_json;  /* optional JSON object text (fogforge estimate --json) */
     const char *measured_json;  /* optional JSON object text (fogforge sim/synth --json) */
 } ff_bundle_spec;

@@ -16,7 +16,7 @@
 static const char bundle_usage[] = "fogforge bundle create|verify|list|add ... (fogforge bundle --help)";
 static const char create_usage[] =
     "fogforge bundle create MODEL [--config CONFIG.json | --wbits N --abits N] [--calib FILE] "
-    "[--with opencl,rtl,hls] [--name NAME] [--version V] [--part PART] [--clock NS] [--estimate FILE.json] "
+    "[--reuse N] [--with opencl,rtl,hls] [--sim-cache DIR] [--name NAME] [--version V] [--part PART] [--clock NS] [--estimate FILE.json] "
     "[--measured FILE.json] -o BUNDLE";
 
 static int read_opt_file(const char *path, char **out, ff_err *e)
@@ -37,6 +37,7 @@ static int cmd_create(int argc, char **argv)
         {"version", required_argument, 0, 'V'}, {"part", required_argument, 0, 'p'},
         {"clock", required_argument, 0, 'k'},  {"estimate", required_argument, 0, 'E'},
         {"measured", required_argument, 0, 'M'}, {"output", required_argument, 0, 'o'},
+        {"reuse", required_argument, 0, 'R'},  {"sim-cache", required_argument, 0, 'S'},
         {"help", no_argument, 0, 'h'},         {0}};
     ff_quant_opts qo = {0};
     ff_bundle_spec sp = {0};
@@ -59,6 +60,12 @@ static int cmd_create(int argc, char **argv)
                 return 2;
             qo.abits = (int)v;
             break;
+        case 'R':
+            if (!ff_cli_long("bundle create", "--reuse", optarg, 1, 1 << 20, &v))
+                return 2;
+            qo.reuse = (int)v;
+            break;
+        case 'S': sp.sim_cache = optarg; break;
         case 'w': with = optarg; break;
         case 'n': sp.name = optarg; break;
         case 'V': sp.version = optarg; break;
@@ -78,8 +85,12 @@ static int cmd_create(int argc, char **argv)
                    "  model.ffq        the quantized model (always)\n"
                    "  opencl/model.cl  OpenCL C kernels (--with opencl, the default)\n"
                    "  hls/...          the Vitis HLS project of fogforge gen --backend hls (--with hls)\n"
-                   "  rtl/...          the RTL project (--with rtl, when this build has the RTL back-end)\n"
-                   "A Verilated model's library or an xclbin is added with fogforge bundle add.\n",
+                   "  rtl/...          the RTL project of fogforge gen --backend rtl (--with rtl)\n"
+                   "  verilator/libffsim.so  its Verilated library, for --backend verilator (--with rtl;\n"
+                   "                   built quietly, 20-40 s; --sim-cache DIR keeps the build for reuse)\n"
+                   "--reuse N sets every layer's reuse factor (overrides the config); the RTL must fit\n"
+                   "--part (default " FF_DEFAULT_PART ").\n"
+                   "An xclbin built elsewhere is added with fogforge bundle add.\n",
                    create_usage);
             return 0;
         default: return ff_cli_usage("bundle create", create_usage);

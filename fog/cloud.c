@@ -72,14 +72,14 @@ static void flush_out(struct cloud *c)
 
 int ff_cmd_cloud(int argc, char **argv)
 {
-    char bind[256] = "", bundle_dir[512] = ".", bundles[512] = FF_EXEC_MLP_BUNDLE, backend[32] = "auto";
+    char bind[256] = "", bundle_dir[512] = "", bundles[512] = "", backend[32] = "auto";
     char id[FF_MSG_MAX_ID + 1] = "", loglevel[16] = "info";
     int compute_us = 0;
     int workers = 4, queue = 1024, hwm = 1000;
     const ff_fog_opt opts[] = {
         {"bind", FF_FOG_OPT_STR, bind, sizeof bind, 0, 0, "tcp://HOST:PORT", "ZeroMQ endpoint to bind (required)"},
-        {"bundles", FF_FOG_OPT_STR, bundle_dir, sizeof bundle_dir, 0, 0, "DIR", "directory holding the bundles (default .)"},
-        {"bundle", FF_FOG_OPT_STR, bundles, sizeof bundles, 0, 0, "NAMES", "comma-separated bundles to serve (default jet-tagger)"},
+        {"bundles", FF_FOG_OPT_STR, bundle_dir, sizeof bundle_dir, 0, 0, "DIR", "serve DIR's bundles through libfogforge (default: the built-in MLP)"},
+        {"bundle", FF_FOG_OPT_STR, bundles, sizeof bundles, 0, 0, "NAMES", "comma-separated bundles to serve (default: every bundle in DIR; jet-tagger without --bundles)"},
         {"backend", FF_FOG_OPT_STR, backend, sizeof backend, 0, 0, "B", "auto|cpu|opencl|verilator|xrt (default auto)"},
         {"compute-us", FF_FOG_OPT_INT, &compute_us, 0, 0, 60000000, "US", "emulated device speed: each inference takes at least US (default 0: as fast as it runs)"},
         {"workers", FF_FOG_OPT_INT, &workers, 0, 1, 1024, "N", "worker threads (default 4)"},
@@ -121,6 +121,10 @@ int ff_cmd_cloud(int argc, char **argv)
     nc.queue_cap = queue;
     nc.bundle_dir = bundle_dir;
     nc.backend = backend;
+    if ((rc = ff_fog_select_bundles(&nc, bundle_dir, bundles, sizeof bundles, err))) {
+        exit_code = ff_daemon_fail(rc, err);
+        goto out;
+    }
     char *save = NULL, blist[512];
     snprintf(blist, sizeof blist, "%s", bundles);
     for (char *b = strtok_r(blist, ",", &save); b && nc.n_bundles < FF_FOG_NODE_MAX_BUNDLES; b = strtok_r(NULL, ",", &save))
@@ -139,6 +143,7 @@ int ff_cmd_cloud(int argc, char **argv)
         goto out;
     }
     ff_daemon_signals_install();
+    ff_fog_node_log_execs(node);
     ff_fog_log(FF_FOG_LOG_INFO, id, "cloud_start", "bind=%s bundles=%s workers=%d queue=%d", ff_zmq_server_endpoint(c.srv),
            bundles, workers, queue);
     while (!ff_daemon_stop) {

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "fog_err.h"
+#include "fog_exec_bundle.h"
+#include "fog_node.h"
 
 volatile sig_atomic_t ff_daemon_stop;
 static struct sigaction old_int, old_term;
@@ -41,4 +43,28 @@ int ff_daemon_fail(int rc, const char *err)
 {
     fprintf(stderr, "fogforge: %s\n", err && err[0] ? err : "failed");
     return rc == FF_FOG_EINPUT ? 2 : 1;
+}
+
+int ff_fog_select_bundles(struct ff_fog_node_cfg *nc, const char *dir, char *names, size_t cap, char *err)
+{
+    if (!dir || !dir[0]) {
+        nc->exec_ops = NULL; /* the built-in MLP */
+        nc->bundle_dir = ".";
+        if (!names[0]) snprintf(names, cap, "%s", FF_EXEC_MLP_BUNDLE);
+        return FF_FOG_OK;
+    }
+    nc->exec_ops = &ff_exec_bundle_ops;
+    nc->bundle_dir = dir;
+    if (names[0]) return FF_FOG_OK;
+    char found[FF_FOG_NODE_MAX_BUNDLES][64];
+    int n = ff_exec_bundle_list(dir, found, FF_FOG_NODE_MAX_BUNDLES, err);
+    if (n < 0) return FF_FOG_EINPUT;
+    if (n == 0) return ff_fog_fail(err, FF_FOG_EINPUT, "no bundles in %s (directories with manifest.json, or .tar files)", dir);
+    size_t o = 0;
+    for (int i = 0; i < n; i++) {
+        int w = snprintf(names + o, cap - o, "%s%s", i ? "," : "", found[i]);
+        if (w < 0 || (size_t)w >= cap - o) return ff_fog_fail(err, FF_FOG_EINPUT, "too many bundle names in %s", dir);
+        o += (size_t)w;
+    }
+    return FF_FOG_OK;
 }

@@ -178,15 +178,15 @@ static void publish_status(struct edge *e, const char *state)
 
 int ff_cmd_edge(int argc, char **argv)
 {
-    char broker[256] = "", bundles[512] = FF_EXEC_MLP_BUNDLE, bundle_dir[512] = ".", backend[32] = "auto";
+    char broker[256] = "", bundles[512] = "", bundle_dir[512] = "", backend[32] = "auto";
     char cloud[256] = "", id[FF_MSG_MAX_ID + 1] = "", user[64] = "", pass[128] = "", ca[256] = "", cert[256] = "",
          key[256] = "", loglevel[16] = "info";
     int compute_us = 0;
     int workers = 2, queue = 256, status_ms = 500, insecure = 0, nodelay = 1, no_nodelay = 0;
     const ff_fog_opt opts[] = {
         {"broker", FF_FOG_OPT_STR, broker, sizeof broker, 0, 0, "URL", "MQTT broker, tcp://HOST:PORT or ssl://HOST:PORT (required)"},
-        {"bundles", FF_FOG_OPT_STR, bundle_dir, sizeof bundle_dir, 0, 0, "DIR", "directory holding the bundles (default .)"},
-        {"bundle", FF_FOG_OPT_STR, bundles, sizeof bundles, 0, 0, "NAMES", "comma-separated bundles to serve (default jet-tagger)"},
+        {"bundles", FF_FOG_OPT_STR, bundle_dir, sizeof bundle_dir, 0, 0, "DIR", "serve DIR's bundles through libfogforge (default: the built-in MLP)"},
+        {"bundle", FF_FOG_OPT_STR, bundles, sizeof bundles, 0, 0, "NAMES", "comma-separated bundles to serve (default: every bundle in DIR; jet-tagger without --bundles)"},
         {"backend", FF_FOG_OPT_STR, backend, sizeof backend, 0, 0, "B", "auto|cpu|opencl|verilator|xrt (default auto)"},
         {"compute-us", FF_FOG_OPT_INT, &compute_us, 0, 0, 60000000, "US", "emulated device speed: each inference takes at least US (default 0: as fast as it runs)"},
         {"workers", FF_FOG_OPT_INT, &workers, 0, 1, 256, "N", "worker threads (default 2)"},
@@ -237,6 +237,10 @@ int ff_cmd_edge(int argc, char **argv)
     nc.queue_cap = queue;
     nc.bundle_dir = bundle_dir;
     nc.backend = backend;
+    if ((rc = ff_fog_select_bundles(&nc, bundle_dir, bundles, sizeof bundles, err))) {
+        exit_code = ff_daemon_fail(rc, err);
+        goto out;
+    }
     char *save = NULL, blist[512];
     snprintf(blist, sizeof blist, "%s", bundles);
     for (char *b = strtok_r(blist, ",", &save); b && nc.n_bundles < FF_FOG_NODE_MAX_BUNDLES; b = strtok_r(NULL, ",", &save))
@@ -299,6 +303,7 @@ int ff_cmd_edge(int argc, char **argv)
         }
     }
     publish_status(e, "online");
+    ff_fog_node_log_execs(e->node);
     ff_fog_log(FF_FOG_LOG_INFO, id, "edge_start", "broker=%s bundles=%s workers=%d queue=%d cloud=%s", broker, bundles, workers,
            queue, cloud[0] ? cloud : "none");
     started = 1;

@@ -6,14 +6,18 @@
 
 #include "fogforge/fogforge.h"
 
+#include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef struct bundle_exec {
     ff_bundle *b;
     ff_session *s;
     size_t n_in, n_out;
     uint64_t predicted_us;
+    char desc[512];
 } bundle_exec;
 
 static int bx_open(const char *dir, const char *name, const char *backend, void **ctx, char *err)
@@ -39,6 +43,8 @@ static int bx_open(const char *dir, const char *name, const char *backend, void 
     x->n_out = (size_t)oi.size;
     double us = ff_bundle_predicted_latency_us(x->b, ff_session_backend(x->s));
     x->predicted_us = us > 0 ? (uint64_t)(us + 0.999) : 1;
+    snprintf(x->desc, sizeof x->desc, "backend=%s device=\"%s\" bundle_path=%s", ff_session_backend(x->s),
+             ff_session_device(x->s), ff_bundle_path(x->b));
     *ctx = x;
     return FF_FOG_OK;
 }
@@ -74,6 +80,41 @@ static void bx_close(void *ctx)
     free(x);
 }
 
+static const char *bx_describe(void *ctx) { return ((bundle_exec *)ctx)->desc; }
+
 const ff_exec_ops ff_exec_bundle_ops = {
-    "libfogforge", bx_open, bx_n_in, bx_n_out, bx_infer, bx_predicted, bx_close,
+    "libfogforge", bx_open, bx_n_in, bx_n_out, bx_infer, bx_predicted, bx_close, bx_describe,
 };
+
+static int cmp_name(const void *a, const void *b) { return strcmp((const char *)a, (const char *)b); }
+
+int ff_exec_bundle_list(const char *dir, char names[][64], int max, char *err)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return ff_fog_fail(err, FF_FOG_EINPUT, "cannot read the bundle directory %s", dir), -1;
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) && n < max) {
+        if (de->d_name[0] == '.')
+            continue;
+        char p[4096], name[64];
+        struct stat st;
+        size_t l = strlen(de->d_name);
+        snprintf(p, sizeof p, "%s/%s/manifest.json", dir, de->d_name);
+        if (l > 4 && !strcmp(de->d_name + l - 4, ".tar") && l - 4 < sizeof name)
+            snprintf(name, sizeof name, "%.*s", (int)(l - 4), de->d_name);
+        else if (stat(p, &st) == 0 && S_ISREG(st.st_mode) && l < sizeof name)
+            snprintf(name, sizeof name, "%.63s", de->d_name);
+        else
+            continue;
+        int dup = 0;
+        for (int i = 0; i < n && !dup; i++)
+            dup = !strcmp(names[i], name);
+        if (!dup)
+            memcpy(names[n++], name, sizeof name);
+    }
+    closedir(d);
+    qsort(names, (size_t)n, 64, cmp_name);
+    return n;
+}

@@ -60,8 +60,14 @@ static void emul_close(void *ctx)
     free(e);
 }
 
+static const char *emul_describe(void *ctx)
+{
+    struct emul *e = ctx;
+    return e->inner.ops->describe ? e->inner.ops->describe(e->inner.ctx) : e->inner.ops->name;
+}
+
 static const ff_exec_ops emul_ops = {
-    "emulated-speed", emul_open, emul_n_in, emul_n_out, emul_infer, emul_predicted, emul_close,
+    "emulated-speed", emul_open, emul_n_in, emul_n_out, emul_infer, emul_predicted, emul_close, emul_describe,
 };
 
 const ff_exec_ops *ff_exec_emul_ops(const ff_exec_ops *inner, uint64_t compute_us)

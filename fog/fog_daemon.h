@@ -10,4 +10,12 @@ void ff_daemon_signals_install(void);
 void ff_daemon_signals_restore(void);
 /* Prints "fogforge: <err>" and maps an ff_fog_rc to an exit code (2 input, 1 other). */
 int ff_daemon_fail(int rc, const char *err);
+
+struct ff_fog_node_cfg;
+/* The executor of edge/cloud: with --bundles DIR (dir non-empty) bundles are
+ * served through libfogforge (ff_exec_bundle_ops), by name as in the task
+ * topic fogforge/v1/task/<name>; names (comma-separated, in/out) defaults to
+ * every bundle in DIR. Without --bundles the built-in MLP serves names
+ * (default jet-tagger). Sets nc->exec_ops and nc->bundle_dir. */
+int ff_fog_select_bundles(struct ff_fog_node_cfg *nc, const char *dir, char *names, size_t cap, char *err);
 #endif

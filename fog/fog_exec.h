@@ -22,6 +22,8 @@ typedef struct ff_exec_ops {
     /* Predicted compute latency of one inference (from the manifest or a calibration). */
     uint64_t (*predicted_latency_us)(void *ctx);
     void (*close)(void *ctx);
+    /* Optional (NULL): one line for logs, e.g. "backend=cpu device=...". */
+    const char *(*describe)(void *ctx);
 } ff_exec_ops;
 
 typedef struct ff_exec {

@@ -48,6 +48,8 @@ typedef struct ff_fog_node_stats {
 } ff_fog_node_stats;
 
 int ff_fog_node_open(ff_fog_node **out, const ff_fog_node_cfg *cfg, char *err);
+/* One "bundle_open" log line per bundle served (executor, backend, sizes). */
+void ff_fog_node_log_execs(ff_fog_node *n);
 /* Takes one encoded task that arrived with route. Never fails: every
  * outcome (run, forwarded, duplicate, expired, malformed, rejected) is
  * counted and, where the task could be addressed, answered. */

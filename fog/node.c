@@ -494,6 +494,16 @@ void ff_fog_node_get_stats(ff_fog_node *n, ff_fog_node_stats *s)
     pthread_mutex_unlock(&n->mu);
 }
 
+void ff_fog_node_log_execs(ff_fog_node *n)
+{
+    for (int i = 0; i < n->n_exec; i++) {
+        const ff_exec *x = &n->execs[i];
+        ff_fog_log(FF_FOG_LOG_INFO, n->cfg.node_id, "bundle_open", "bundle=%s executor=%s predicted_us=%llu n_in=%zu n_out=%zu%s%s",
+                   x->bundle, x->ops->name, (unsigned long long)x->ops->predicted_latency_us(x->ctx), x->ops->n_in(x->ctx),
+                   x->ops->n_out(x->ctx), x->ops->describe ? " " : "", x->ops->describe ? x->ops->describe(x->ctx) : "");
+    }
+}
+
 int ff_fog_node_status_json(ff_fog_node *n, const char *state, char *buf, size_t cap)
 {
     ff_fog_node_stats s;

@@ -297,7 +297,7 @@ int ff_robot_open(ff_robot **out, const ff_robot_cfg *cfg, char *err)
     r->next_id = r->low_id = ff_fog_wall_us(); /* unique across restarts of the same robot id */
     snprintf(r->result_topic, sizeof r->result_topic, "fogforge/v1/result/%s", cfg->robot_id);
     snprintf(r->task_topic, sizeof r->task_topic, "fogforge/v1/task/%s", cfg->bundle);
-    if ((rc = ff_exec_open(&r->local, cfg->local_ops, ".", cfg->bundle, "cpu", err))) goto fail;
+    if ((rc = ff_exec_open(&r->local, cfg->local_ops, cfg->bundle_dir[0] ? cfg->bundle_dir : ".", cfg->bundle, "cpu", err))) goto fail;
     ff_sched_init(&r->sched, cfg->seed, (double)r->local.ops->predicted_latency_us(r->local.ctx));
     if (cfg->cloud[0]) {
         ff_zmq_cfg zc;
@@ -387,6 +387,16 @@ static int send_remote(ff_robot *r, uint64_t id, const int32_t *in, size_t n, ui
     free(buf);
     return rc;
 }
+
+void ff_robot_log_local(ff_robot *r)
+{
+    ff_fog_log(FF_FOG_LOG_INFO, r->cfg.robot_id, "local_open", "bundle=%s executor=%s predicted_us=%llu%s%s", r->cfg.bundle,
+               r->local.ops->name, (unsigned long long)r->local.ops->predicted_latency_us(r->local.ctx),
+               r->local.ops->describe ? " " : "", r->local.ops->describe ? r->local.ops->describe(r->local.ctx) : "");
+}
+
+size_t ff_robot_n_in(const ff_robot *r) { return r->local.ops->n_in(r->local.ctx); }
+size_t ff_robot_n_out(const ff_robot *r) { return r->local.ops->n_out(r->local.ctx); }
 
 int ff_robot_submit(ff_robot *r, const int32_t *in, size_t n, uint64_t *task_id, char *err)
 {

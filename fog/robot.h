@@ -37,6 +37,7 @@ typedef struct ff_robot_cfg {
     double grace_ms;         /* after the deadline, a task with no result is lost (default 1000) */
     uint64_t seed;
     const ff_exec_ops *local_ops; /* local executor (NULL: built-in MLP) */
+    char bundle_dir[512];    /* where local_ops finds the bundle (empty: ".") */
 } ff_robot_cfg;
 
 typedef struct ff_robot_completion {
@@ -54,6 +55,11 @@ void ff_robot_cfg_init(ff_robot_cfg *c);
 int ff_robot_open(ff_robot **out, const ff_robot_cfg *cfg, char *err);
 /* Waits up to timeout_ms until the remote tiers the policy needs are up. */
 int ff_robot_wait_ready(ff_robot *r, int timeout_ms);
+/* One "local_open" log line: the local executor, its backend. */
+void ff_robot_log_local(ff_robot *r);
+/* Integers per task input / per result of the bundle (local executor's). */
+size_t ff_robot_n_in(const ff_robot *r);
+size_t ff_robot_n_out(const ff_robot *r);
 int ff_robot_submit(ff_robot *r, const int32_t *in, size_t n, uint64_t *task_id, char *err);
 /* Drives the agent (cloud replies, retries, local fallbacks, loss
  * accounting) for up to timeout_ms; returns the number of tasks still

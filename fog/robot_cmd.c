@@ -11,6 +11,7 @@
 
 #include "fog_cmds.h"
 #include "fog_daemon.h"
+#include "fog_exec_bundle.h"
 #include "fog_log.h"
 #include "fog_opts.h"
 #include "fog_sched.h"
@@ -59,11 +60,19 @@ static void sleep_ns(uint64_t ns)
     nanosleep(&ts, NULL);
 }
 
+static void write_result(FILE *f, const ff_robot_completion *d, uint64_t first_id)
+{
+    if (!f || d->status != FF_STATUS_OK) return;
+    fprintf(f, "%llu %s", (unsigned long long)(d->task_id - first_id), ff_msg_tier_name(d->tier));
+    for (size_t i = 0; i < d->n_out; i++) fprintf(f, " %d", (int)d->out[i]);
+    fputc('\n', f);
+}
+
 int ff_cmd_robot(int argc, char **argv)
 {
     ff_robot_cfg c;
     ff_robot_cfg_init(&c);
-    char policy[32] = "fogforge", input[512] = "", loglevel[16] = "info";
+    char policy[32] = "fogforge", input[512] = "", loglevel[16] = "info", results[512] = "";
     double rate = 100, wait_ms_d = 3000;
     char lat_path[512] = "";
     double burst_period = 0, burst_duty = 0.5, burst_factor = 1, duration_s = 0;
@@ -73,6 +82,10 @@ int ff_cmd_robot(int argc, char **argv)
         {"broker", FF_FOG_OPT_STR, c.broker, sizeof c.broker, 0, 0, "URL", "MQTT broker of the edge pool (tcp://HOST:PORT)"},
         {"cloud", FF_FOG_OPT_STR, c.cloud, sizeof c.cloud, 0, 0, "tcp://HOST:PORT", "cloud node reached directly over ZeroMQ"},
         {"bundle", FF_FOG_OPT_STR, c.bundle, sizeof c.bundle, 0, 0, "NAME", "bundle to run (default jet-tagger)"},
+        {"bundles", FF_FOG_OPT_STR, c.bundle_dir, sizeof c.bundle_dir, 0, 0, "DIR",
+         "run locally through libfogforge from DIR/NAME[.tar] (default: the built-in MLP)"},
+        {"results", FF_FOG_OPT_STR, results, sizeof results, 0, 0, "FILE",
+         "write one line per completed task: INDEX TIER OUTPUTS... (INDEX = position in the stream)"},
         {"rate", FF_FOG_OPT_DOUBLE, &rate, 0, 0.001, 1e6, "HZ", "tasks per second (default 100)"},
         {"deadline", FF_FOG_OPT_DOUBLE, &c.deadline_ms, 0, 0.001, 3.6e6, "MS", "deadline of each task (default 50)"},
         {"policy", FF_FOG_OPT_STR, policy, sizeof policy, 0, 0, "P",
@@ -125,31 +138,51 @@ int ff_cmd_robot(int argc, char **argv)
     ff_fog_log_set_level(lvl);
     c.nodelay = !no_nodelay;
     c.seed = (uint64_t)seed + 1;
-    c.local_ops = ff_exec_emul_ops(NULL, (uint64_t)compute_us);
+    c.local_ops = ff_exec_emul_ops(c.bundle_dir[0] ? &ff_exec_bundle_ops : NULL, (uint64_t)compute_us);
     FILE *latf = NULL;
     if (lat_path[0] && !(latf = fopen(lat_path, "w"))) {
         snprintf(err, sizeof err, "cannot write latencies: %.200s", lat_path);
         return ff_daemon_fail(FF_FOG_EINPUT, err);
     }
-    size_t n_in = FF_EXEC_MLP_IN;
-    int32_t *inputs = NULL;
-    size_t n_vec = 0;
-    if (input[0] && (rc = read_inputs(input, n_in, &inputs, &n_vec, err))) return ff_daemon_fail(rc, err);
-
     ff_robot *r;
     if ((rc = ff_robot_open(&r, &c, err))) {
-        free(inputs);
+        if (latf) fclose(latf);
         return ff_daemon_fail(rc, err);
+    }
+    size_t n_in = ff_robot_n_in(r);
+    int32_t *inputs = NULL;
+    size_t n_vec = 0;
+    if (input[0] && (rc = read_inputs(input, n_in, &inputs, &n_vec, err))) {
+        if (latf) fclose(latf);
+        ff_robot_close(r);
+        return ff_daemon_fail(rc, err);
+    }
+    FILE *rf = NULL;
+    if (results[0] && !(rf = fopen(results, "w"))) {
+        snprintf(err, sizeof err, "cannot write %.200s: %s", results, strerror(errno));
+        if (latf) fclose(latf);
+        free(inputs);
+        ff_robot_close(r);
+        return ff_daemon_fail(FF_FOG_EINPUT, err);
     }
     ff_daemon_signals_install();
     if (!ff_robot_wait_ready(r, (int)wait_ms_d))
         ff_fog_log(FF_FOG_LOG_WARN, c.robot_id, "tiers_not_ready", "waited_ms=%g (scheduling with what is up)", wait_ms_d);
+    ff_robot_log_local(r);
     ff_fog_log(FF_FOG_LOG_INFO, c.robot_id, "robot_start", "policy=%s rate=%g deadline_ms=%g count=%d", policy, rate,
            c.deadline_ms, count);
     uint64_t period = (uint64_t)(1e9 / rate);
     uint64_t start_ns = ff_fog_mono_ns();
     uint64_t next = ff_fog_mono_ns(), next_stats = next + (uint64_t)stats_ms * 1000000u;
-    int32_t in[FF_EXEC_MLP_IN];
+    int32_t *in = calloc(n_in, sizeof *in);
+    if (!in) {
+        if (latf) fclose(latf);
+        if (rf) fclose(rf);
+        free(inputs);
+        ff_robot_close(r);
+        return ff_daemon_fail(FF_FOG_ENOMEM, "out of memory");
+    }
+    uint64_t first_id = 0;
     ff_robot_completion done;
     uint64_t live_done = 0, live_missed = 0;
     int sent = 0;
@@ -162,11 +195,13 @@ int ff_cmd_robot(int argc, char **argv)
             } else {
                 for (size_t i = 0; i < n_in; i++) in[i] = (int32_t)(((uint32_t)sent * 31u + (uint32_t)i * 17u + (uint32_t)seed) % 200u) - 100;
             }
-            if ((rc = ff_robot_submit(r, in, n_in, NULL, err))) {
+            uint64_t tid = 0;
+            if ((rc = ff_robot_submit(r, in, n_in, &tid, err))) {
                 ff_fog_log(FF_FOG_LOG_WARN, c.robot_id, "submit_failed", "error=\"%s\"", err);
                 ff_robot_poll(r, 1);
                 continue;
             }
+            if (!sent) first_id = tid; /* ids are consecutive per submit */
             sent++;
             if (burst_period > 0) {
                 double ph = fmod((double)(next - start_ns) / 1e9, burst_period);
@@ -187,6 +222,7 @@ int ff_cmd_robot(int argc, char **argv)
         }
         while (ff_robot_next(r, &done)) {
             if (latf) fprintf(latf, "%.4f %d %d\n", done.latency_ms, done.tier, done.missed);
+            write_result(rf, &done, first_id);
             live_done++;
             live_missed += (uint64_t)done.missed;
         }
@@ -199,13 +235,19 @@ int ff_cmd_robot(int argc, char **argv)
     /* drain: every task either completes or is declared lost after its grace */
     uint64_t drain_end = ff_fog_mono_ns() + (uint64_t)((c.deadline_ms + c.grace_ms) * 1e6) + 500000000ull;
     while (ff_robot_poll(r, 0) > 0 && !ff_daemon_stop && ff_fog_mono_ns() < drain_end) {
-        while (ff_robot_next(r, &done))
+        while (ff_robot_next(r, &done)) {
             if (latf) fprintf(latf, "%.4f %d %d\n", done.latency_ms, done.tier, done.missed);
+            write_result(rf, &done, first_id);
+        }
         sleep_ns(50000u);
     }
-    while (ff_robot_next(r, &done))
+    while (ff_robot_next(r, &done)) {
         if (latf) fprintf(latf, "%.4f %d %d\n", done.latency_ms, done.tier, done.missed);
+        write_result(rf, &done, first_id);
+    }
     if (latf) fclose(latf);
+    if (rf) fclose(rf);
+    free(in);
     char *js = malloc(8192);
     if (js && ff_robot_summary_json(r, js, 8192) == FF_FOG_OK) printf("%s\n", js);
     fflush(stdout);

@@ -5,6 +5,7 @@
  * single-threaded, so concurrent callers each take an instance from a free
  * list. Cycle counts are reported in the session stats. */
 #include "backend.h"
+#include "ffsim.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
@@ -12,29 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The shim's C API, as declared by sim/ffsim.h (RTL back-end; FFSIM_API_VERSION
- * 1). Declared here until that header is on main; the signatures must stay
- * identical. */
-typedef struct ffsim ffsim;
-typedef struct ffsim_info {
-    int api_version;
-    const char *design;
-    const char *model_sha256;
-    int n_in, n_out;
-    int in_bits, out_bits;
-    int in_signed, out_signed;
-    int latency, ii;
-    int trace;
-} ffsim_info;
-
 typedef struct ffsim_api {
-    const ffsim_info *(*get_info)(void);
-    ffsim *(*create)(const char *trace_fst);
-    void (*reset)(ffsim *s);
-    int (*push)(ffsim *s, const int32_t *in);                  /* 0 */
-    int (*pull)(ffsim *s, int32_t *out, uint64_t max_cycles); /* 1 result, 0 none, -1 timeout */
-    uint64_t (*cycles)(const ffsim *s);
-    void (*destroy)(ffsim *s);
+    ffsim_get_info_fn get_info;
+    ffsim_create_fn create;
+    ffsim_reset_fn reset;
+    ffsim_push_fn push;   /* 0 */
+    ffsim_pull_fn pull;   /* 1 result, 0 none, -1 timeout */
+    ffsim_cycles_fn cycles;
+    ffsim_destroy_fn destroy;
 } ffsim_api;
 
 typedef struct inst {
@@ -93,7 +79,7 @@ static int vl_open(ff_bundle *b, const ff_session_opts *o, void **ctx, char *dev
     memcpy(&c->api.destroy, &fp[6], sizeof fp[6]);
     const ffsim_info *info = c->api.get_info();
     int64_t isz = ff_graph_in_size(b->q->g), osz = ff_graph_out_size(b->q->g);
-    if (!info || info->api_version != 1 || info->n_in != isz || info->n_out != osz) {
+    if (!info || info->api_version != FFSIM_API_VERSION || info->n_in != isz || info->n_out != osz) {
         int rc2 = ff_errf(e, FF_EUNAVAILABLE,
                           "verilator: unavailable: %s does not fit the bundle (api %d, %d inputs, %d outputs; the "
                           "model has %lld, %lld)",

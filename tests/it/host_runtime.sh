@@ -1,5 +1,6 @@
 # The host runtime end to end: one bundle per shared model run on cpu and
-# opencl (PoCL) bit-identical to `fogforge run --raw` on 1000 vectors,
+# opencl (PoCL) bit-identical to `fogforge run --raw` on 1000 vectors, fresh
+# `--with rtl` bundles (jet tagger, 2-D conv) on verilator too,
 # tampered bundles refused, 8 threads sharing a bundle under ThreadSanitizer,
 # xrt unavailable without aborting, and the pkg-config example against an
 # installed copy of the library.
@@ -7,6 +8,15 @@
 PY=/usr/bin/python3
 cd "$FF_TMP" || exit 1
 mkdir -p host && cd host || exit 1
+
+# the two Verilator builds overlap the rest: jet tagger at R=16 on the default
+# part, the 2-D conv model at R=1 on a part it fits
+"$FF" bundle create "$MODELS/three_layer_keras.onnx" --wbits 8 --abits 8 --reuse 16 --with opencl,rtl \
+    --sim-cache "$FF_TMP/simcache_jet" -o vl_jet.tar >err_vl_jet.tar.txt 2>&1 &
+VL_JET_PID=$!
+"$FF" bundle create "$MODELS/conv2d_small_keras.onnx" --wbits 8 --abits 8 --reuse 1 --part xcu250 --with opencl,rtl \
+    --sim-cache "$FF_TMP/simcache_conv" -o vl_conv.tar >err_vl_conv.tar.txt 2>&1 &
+VL_CONV_PID=$!
 
 SUPPORTED="three_layer_keras three_layer_pytorch three_layer_bn_keras two_layer_keras dense_big_keras conv1d_small_keras conv2d_small_keras"
 
@@ -107,27 +117,42 @@ else
     fail bundle_with_hls "$(cat err.txt)"
 fi
 
-# --- verilator: a real Verilated model, once the RTL back-end (fogforge sim) is in the build ---
-FFS=${FF_SIM:-$FF}
-if "$FFS" help 2>/dev/null | grep -q '^  sim '; then
-    m=two_layer_keras
-    if "$FFS" gen "$ROOT/tests/models/$m.onnx" --backend rtl --wbits 8 --abits 8 -o rtl_$m >/dev/null 2>&1 &&
-        lib=$("$FFS" sim rtl_$m --lib --cache "$FF_TMP/simcache" 2>/dev/null | tail -n 1) && [ -f "$lib" ] &&
-        "$FF" bundle create rtl_$m/model.ffq -o vl_$m.tar 2>/dev/null &&
-        "$FF" bundle add vl_$m.tar --verilator "$lib" 2>/dev/null; then
-        "$FF" run rtl_$m/model.ffq --input "in_$m.txt" --raw -o vref.txt
-        for be in cpu opencl verilator; do
-            if "$FF" infer vl_$m.tar --backend $be --input "in_$m.txt" --raw -o "v_$be.txt" 2>err.txt && cmp -s "v_$be.txt" vref.txt; then
-                pass "bitexact_verilator_bundle_${be}_$m 1000 vectors"
-            else
-                fail "bitexact_verilator_bundle_${be}_$m" "$(head -c 300 err.txt)"
-            fi
-        done
-    else
-        fail verilator_bundle_build "gen/sim --lib/bundle add failed for $m"
+# --- verilator: fresh bundles --with rtl carry their Verilated library ---
+# (started in the background at the top; two builds, 20-60 s each)
+wait "$VL_JET_PID"; vl_jet_rc=$?
+wait "$VL_CONV_PID"; vl_conv_rc=$?
+for pair in "three_layer_keras:vl_jet.tar:$vl_jet_rc" "conv2d_small_keras:vl_conv.tar:$vl_conv_rc"; do
+    m=${pair%%:*}; rest=${pair#*:}; b=${rest%%:*}; brc=${rest#*:}
+    if [ "$brc" -ne 0 ]; then
+        fail "bundle_with_rtl_$m" "exit $brc: $(tail -n 3 "err_$b.txt" | tr '\n' ' ')"; continue
     fi
+    check "bundle_with_rtl_verifies_$m" sh -c "'$FF' bundle verify $b && tar -xOf $b manifest.json | $PY -c 'import json,sys; m=json.load(sys.stdin); k={a[\"kind\"] for a in m[\"artifacts\"]}; assert {\"ffq\",\"opencl\",\"rtl\",\"verilator\"}<=k, k'"
+    for be in cpu opencl verilator; do
+        if "$FF" infer "$b" --backend $be --input "in_$m.txt" --raw -o "v_${be}_$m.txt" 2>err.txt &&
+            cmp -s "v_${be}_$m.txt" "ref_$m.txt"; then
+            pass "bitexact_rtl_bundle_${be}_$m 1000 vectors"
+        else
+            fail "bitexact_rtl_bundle_${be}_$m" "$(head -c 300 err.txt) $(cmp "v_${be}_$m.txt" "ref_$m.txt" 2>&1 | head -1)"
+        fi
+    done
+done
+check infer_verilator_cycles sh -c "'$FF' infer vl_jet.tar --backend verilator --input in_three_layer_keras.txt --raw --json | $PY -c 'import json,sys; d=json.load(sys.stdin); assert d[\"backend\"]==\"verilator\" and d[\"samples\"]==1000, d'"
+# bundle add --verilator: the library of one bundle added to another (no third build)
+if [ "$vl_jet_rc" -eq 0 ] && tar -xf vl_jet.tar verilator/libffsim.so &&
+    "$FF" bundle create "$MODELS/three_layer_keras.onnx" --wbits 8 --abits 8 -o addv.tar 2>/dev/null &&
+    "$FF" bundle add addv.tar --verilator verilator/libffsim.so 2>err.txt &&
+    "$FF" infer addv.tar --backend verilator --input in_three_layer_keras.txt --raw -o addv.txt 2>>err.txt &&
+    cmp -s addv.txt ref_three_layer_keras.txt; then
+    pass bundle_add_verilator
 else
-    echo "SKIP verilator bundle: this build has no fogforge sim (RTL back-end not merged)"
+    fail bundle_add_verilator "$(head -c 300 err.txt)"
+fi
+# a Verilated library of another model is refused with a reason
+if [ "$vl_jet_rc" -eq 0 ] && "$FF" bundle create "$MODELS/two_layer_keras.onnx" --wbits 8 --abits 8 -o wrongv.tar 2>/dev/null &&
+    "$FF" bundle add wrongv.tar --verilator verilator/libffsim.so 2>/dev/null; then
+    expect_exit verilator_wrong_library 2 "does not fit the bundle" "$FF" infer wrongv.tar --backend verilator --input in_two_layer_keras.txt
+else
+    fail verilator_wrong_library "could not make the bundle"
 fi
 
 # --- 8 threads sharing one bundle (and one session) under ThreadSanitizer ---
