@@ -113,22 +113,12 @@ int ff_cmd_cloud(int argc, char **argv)
     void *zctx = zmq_ctx_new();
 
     ff_fog_node_cfg nc;
-    memset(&nc, 0, sizeof nc);
-    snprintf(nc.node_id, sizeof nc.node_id, "%s", id);
-    nc.tier = FF_TIER_CLOUD;
-    nc.workers = workers;
-    nc.exec_ops = ff_exec_emul_ops(NULL, (uint64_t)compute_us);
-    nc.queue_cap = queue;
-    nc.bundle_dir = bundle_dir;
-    nc.backend = backend;
-    if ((rc = ff_fog_select_bundles(&nc, bundle_dir, bundles, sizeof bundles, err))) {
+    char blist[512];
+    if ((rc = ff_fog_node_setup(&nc, id, FF_TIER_CLOUD, workers, queue, compute_us, bundle_dir, backend, bundles, sizeof bundles,
+                                blist, sizeof blist, err))) {
         exit_code = ff_daemon_fail(rc, err);
         goto out;
     }
-    char *save = NULL, blist[512];
-    snprintf(blist, sizeof blist, "%s", bundles);
-    for (char *b = strtok_r(blist, ",", &save); b && nc.n_bundles < FF_FOG_NODE_MAX_BUNDLES; b = strtok_r(NULL, ",", &save))
-        nc.bundles[nc.n_bundles++] = b;
     nc.reply = cloud_reply;
     nc.user = &c;
     if ((rc = ff_fog_node_open(&node, &nc, err))) {

@@ -68,3 +68,24 @@ int ff_fog_select_bundles(struct ff_fog_node_cfg *nc, const char *dir, char *nam
     }
     return FF_FOG_OK;
 }
+
+int ff_fog_node_setup(struct ff_fog_node_cfg *nc, const char *id, int tier, int workers, int queue, int compute_us,
+                      const char *dir, const char *backend, char *names, size_t cap, char *blist, size_t blist_cap,
+                      char *err)
+{
+    memset(nc, 0, sizeof *nc);
+    snprintf(nc->node_id, sizeof nc->node_id, "%s", id);
+    nc->tier = tier;
+    nc->workers = workers;
+    nc->queue_cap = queue;
+    nc->backend = backend;
+    int rc = ff_fog_select_bundles(nc, dir, names, cap, err);
+    if (rc) return rc;
+    /* emulated device speed wraps whichever executor serves */
+    nc->exec_ops = ff_exec_emul_ops(nc->exec_ops, (uint64_t)compute_us);
+    char *save = NULL;
+    snprintf(blist, blist_cap, "%s", names);
+    for (char *b = strtok_r(blist, ",", &save); b && nc->n_bundles < FF_FOG_NODE_MAX_BUNDLES; b = strtok_r(NULL, ",", &save))
+        nc->bundles[nc->n_bundles++] = b;
+    return FF_FOG_OK;
+}

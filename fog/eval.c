@@ -93,21 +93,6 @@ static int free_port(void)
     return port;
 }
 
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double pct(const double *v, size_t n, double q)
-{
-    if (!n) return 0;
-    size_t k = (size_t)ceil(q * (double)n);
-    if (k < 1) k = 1;
-    if (k > n) k = n;
-    return v[k - 1];
-}
-
 static double now_s(void) { return (double)ff_fog_mono_ns() / 1e9; }
 
 #define ARG(...) snprintf(a[na] = abuf[na], sizeof abuf[0], __VA_ARGS__), na++
@@ -272,9 +257,9 @@ static int run_policy(const ff_eval_scn *s, const ff_eval_net *net, int policy, 
         if (lf) fclose(lf);
     }
     if (v) {
-        qsort(v, n, sizeof *v, cmp_d);
-        r->p50 = pct(v, n, 0.5);
-        r->p99 = pct(v, n, 0.99);
+        ff_fog_sort_doubles(v, n);
+        r->p50 = ff_fog_percentile(v, n, 0.5);
+        r->p99 = ff_fog_percentile(v, n, 0.99);
         r->max = n ? v[n - 1] : 0;
     }
     free(v);

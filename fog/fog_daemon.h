@@ -18,4 +18,10 @@ struct ff_fog_node_cfg;
  * every bundle in DIR. Without --bundles the built-in MLP serves names
  * (default jet-tagger). Sets nc->exec_ops and nc->bundle_dir. */
 int ff_fog_select_bundles(struct ff_fog_node_cfg *nc, const char *dir, char *names, size_t cap, char *err);
+/* The node configuration shared by edge and cloud: id, tier, workers, queue,
+ * the executor (ff_fog_select_bundles, wrapped for --compute-us) and the
+ * bundle list, split from names into blist (storage the caller keeps). */
+int ff_fog_node_setup(struct ff_fog_node_cfg *nc, const char *id, int tier, int workers, int queue, int compute_us,
+                      const char *dir, const char *backend, char *names, size_t cap, char *blist, size_t blist_cap,
+                      char *err);
 #endif

@@ -24,4 +24,8 @@ int ff_fog_fail(char *err, int rc, const char *fmt, ...)
 #include <stdint.h>
 uint64_t ff_fog_mono_ns(void);
 uint64_t ff_fog_wall_us(void);
+
+/* Latency statistics: sort ascending, then the q-quantile (nearest rank). */
+void ff_fog_sort_doubles(double *v, size_t n);
+double ff_fog_percentile(const double *sorted, size_t n, double q);
 #endif

@@ -588,21 +588,6 @@ int ff_robot_next(ff_robot *r, ff_robot_completion *c)
     return got;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double pct(const double *v, size_t n, double q)
-{
-    if (!n) return 0;
-    size_t k = (size_t)ceil(q * (double)n);
-    if (k < 1) k = 1;
-    if (k > n) k = n;
-    return v[k - 1];
-}
-
 int ff_robot_summary_json(ff_robot *r, char *buf, size_t cap)
 {
     pthread_mutex_lock(&r->mu);
@@ -627,10 +612,10 @@ int ff_robot_summary_json(ff_robot *r, char *buf, size_t cap)
         double *s = l->n ? malloc(l->n * sizeof *s) : NULL;
         if (s) {
             memcpy(s, l->v, l->n * sizeof *s);
-            qsort(s, l->n, sizeof *s, cmp_double);
+            ff_fog_sort_doubles(s, l->n);
         }
         OUT("%s\"%s\":{\"count\":%zu,\"p50_ms\":%.4f,\"p99_ms\":%.4f,\"max_ms\":%.4f}", t ? "," : "", ff_msg_tier_name(t),
-            l->n, s ? pct(s, l->n, 0.5) : 0.0, s ? pct(s, l->n, 0.99) : 0.0, l->max);
+            l->n, s ? ff_fog_percentile(s, l->n, 0.5) : 0.0, s ? ff_fog_percentile(s, l->n, 0.99) : 0.0, l->max);
         free(s);
     }
     OUT("},\"nodes\":{");
