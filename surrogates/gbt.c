@@ -41,7 +41,6 @@ int ff_gbt_train(const float *X, int64_t n, int nf, const float *y, const ff_gbt
         XGDMatrixFree(d);
         return xgb_fail(e, "creating the booster");
     }
-    char v[64];
     int rc = FF_OK;
     struct {
         const char *k;
@@ -55,7 +54,6 @@ int ff_gbt_train(const float *X, int64_t n, int nf, const float *y, const ff_gbt
     for (size_t i = 0; i < sizeof ps / sizeof ps[0] && !rc; i++)
         if (XGBoosterSetParam(b, ps[i].k, ps[i].v))
             rc = xgb_fail(e, ps[i].k);
-    (void)v;
     for (int it = 0; it < p->rounds && !rc; it++)
         if (XGBoosterUpdateOneIter(b, it, d))
             rc = xgb_fail(e, "training");

@@ -54,7 +54,6 @@ void ff_layer_features(const ff_qmodel *q, int ni, ff_layer_feat *f)
     f->reuse = qn->cfg.reuse;
     if (qn->qw) {
         f->weights = ff_node_wcount(g, n);
-        int64_t general = 0;
         for (int64_t i = 0; i < f->weights; i++) {
             int32_t w = qn->qw[i];
             if (!w)
@@ -63,10 +62,7 @@ void ff_layer_features(const ff_qmodel *q, int ni, ff_layer_feat *f)
             f->csd_digits += ff_csd_digits(w);
             if (is_pow2(w))
                 f->pow2++;
-            else
-                general++;
         }
-        (void)general;
         /* as the RTL builds it: at R = 1 one constant multiplier per nonzero
          * weight, at R > 1 ceil(n_in*n_out/R) shared ones; per output position */
         int64_t per = f->reuse == 1 ? f->nonzero : (f->n_in * f->n_out + f->reuse - 1) / f->reuse;
