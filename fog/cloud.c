@@ -27,16 +27,35 @@ struct outmsg {
 struct cloud {
     char id[FF_MSG_MAX_ID + 1];
     ff_zmq_server *srv;
+    pthread_t io;               /* the thread that owns srv */
     int pipe_fd[2];
     pthread_mutex_t mu;
     struct outmsg *head, *tail;
     uint64_t dropped_replies;
 };
 
+static void send_reply(struct cloud *c, const ff_zmq_peer *peer, const uint8_t *buf, size_t len)
+{
+    char err[FF_FOG_ERRLEN];
+    if (c->srv && ff_zmq_server_send(c->srv, peer, buf, len, err)) {
+        c->dropped_replies++;
+        ff_fog_log(FF_FOG_LOG_WARN, c->id, "reply_dropped", "error=\"%s\"", err);
+    }
+}
+
+/* On the socket's own thread (a task run inline) the reply goes out at
+ * once; a worker's reply is queued and the I/O thread woken. */
 static void cloud_reply(void *user, const uint8_t *route, size_t rl, const uint8_t *buf, size_t len)
 {
     struct cloud *c = user;
     if (rl == 0 || rl > sizeof ((ff_zmq_peer *)0)->id) return;
+    if (pthread_equal(pthread_self(), c->io)) {
+        ff_zmq_peer peer;
+        memcpy(peer.id, route, rl);
+        peer.len = rl;
+        send_reply(c, &peer, buf, len);
+        return;
+    }
     struct outmsg *m = malloc(sizeof *m + len);
     if (!m) return;
     m->next = NULL;
@@ -45,11 +64,22 @@ static void cloud_reply(void *user, const uint8_t *route, size_t rl, const uint8
     m->len = len;
     memcpy(m->data, buf, len);
     pthread_mutex_lock(&c->mu);
+    int was_empty = !c->head;
     if (c->tail) c->tail->next = m; else c->head = m;
     c->tail = m;
     pthread_mutex_unlock(&c->mu);
     char b = 1;
-    if (write(c->pipe_fd[1], &b, 1) < 0) { /* pipe full: main loop is awake anyway */ }
+    /* one wake-up per batch: a non-empty outbox already has one pending */
+    if (was_empty && write(c->pipe_fd[1], &b, 1) < 0) { /* pipe full: main loop is awake anyway */ }
+}
+
+static int cloud_input_waiting(void *user)
+{
+    struct cloud *c = user;
+    int ev = 0;
+    size_t l = sizeof ev;
+    if (!c->srv || zmq_getsockopt(ff_zmq_server_socket(c->srv), ZMQ_EVENTS, &ev, &l)) return 1;
+    return (ev & ZMQ_POLLIN) != 0;
 }
 
 static void flush_out(struct cloud *c)
@@ -60,11 +90,7 @@ static void flush_out(struct cloud *c)
     pthread_mutex_unlock(&c->mu);
     while (m) {
         struct outmsg *nx = m->next;
-        char err[FF_FOG_ERRLEN];
-        if (c->srv && ff_zmq_server_send(c->srv, &m->peer, m->data, m->len, err)) {
-            c->dropped_replies++;
-            ff_fog_log(FF_FOG_LOG_WARN, c->id, "reply_dropped", "error=\"%s\"", err);
-        }
+        send_reply(c, &m->peer, m->data, m->len);
         free(m);
         m = nx;
     }
@@ -74,7 +100,7 @@ int ff_cmd_cloud(int argc, char **argv)
 {
     char bind[256] = "", bundle_dir[512] = "", bundles[512] = "", backend[32] = "auto";
     char id[FF_MSG_MAX_ID + 1] = "", loglevel[16] = "info";
-    int compute_us = 0;
+    int compute_us = 0, inline_us = 200;
     int workers = 4, queue = 1024, hwm = 1000;
     const ff_fog_opt opts[] = {
         {"bind", FF_FOG_OPT_STR, bind, sizeof bind, 0, 0, "tcp://HOST:PORT", "ZeroMQ endpoint to bind (required)"},
@@ -82,6 +108,7 @@ int ff_cmd_cloud(int argc, char **argv)
         {"bundle", FF_FOG_OPT_STR, bundles, sizeof bundles, 0, 0, "NAMES", "comma-separated bundles to serve (default: every bundle in DIR; jet-tagger without --bundles)"},
         {"backend", FF_FOG_OPT_STR, backend, sizeof backend, 0, 0, "B", "auto|cpu|opencl|verilator|xrt (default auto)"},
         {"compute-us", FF_FOG_OPT_INT, &compute_us, 0, 0, 60000000, "US", "emulated device speed: each inference takes at least US (default 0: as fast as it runs)"},
+        {"inline-us", FF_FOG_OPT_INT, &inline_us, 0, 0, 1000000, "US", "run a task on the thread that received it when a worker is idle and the measured service time is at most US (default 200; 0: always hand to a worker)"},
         {"workers", FF_FOG_OPT_INT, &workers, 0, 1, 1024, "N", "worker threads (default 4)"},
         {"queue", FF_FOG_OPT_INT, &queue, 0, 1, 1000000, "N", "queue capacity before rejecting (default 1024)"},
         {"hwm", FF_FOG_OPT_INT, &hwm, 0, 1, 1000000, "N", "ZeroMQ high-water mark per peer (default 1000)"},
@@ -104,6 +131,7 @@ int ff_cmd_cloud(int argc, char **argv)
 
     struct cloud c;
     memset(&c, 0, sizeof c);
+    c.io = pthread_self();
     snprintf(c.id, sizeof c.id, "%s", id);
     pthread_mutex_init(&c.mu, NULL);
     if (pipe(c.pipe_fd)) return ff_daemon_fail(FF_FOG_ESYS, "cannot create pipe");
@@ -119,6 +147,8 @@ int ff_cmd_cloud(int argc, char **argv)
         exit_code = ff_daemon_fail(rc, err);
         goto out;
     }
+    nc.inline_max_us = inline_us;
+    nc.input_waiting = cloud_input_waiting;
     nc.reply = cloud_reply;
     nc.user = &c;
     if ((rc = ff_fog_node_open(&node, &nc, err))) {

@@ -57,6 +57,12 @@ static void edge_reply(void *user, const uint8_t *route, size_t rl, const uint8_
         ff_fog_log(FF_FOG_LOG_WARN, e->id, "reply_failed", "error=\"%s\"", err);
 }
 
+static int edge_input_waiting(void *user)
+{
+    struct edge *e = user;
+    return !e->mq || ff_mqtt_input_pending(e->mq);
+}
+
 static int edge_forward(void *user, const uint8_t *task, size_t len)
 {
     struct edge *e = user;
@@ -71,12 +77,14 @@ static int edge_forward(void *user, const uint8_t *task, size_t len)
         return FF_FOG_EFULL;
     }
     int slot = (e->fq_head + e->fq_count) % FWD_CAP;
+    int was_empty = e->fq_count == 0;
     e->fq[slot] = copy;
     e->fq_len[slot] = len;
     e->fq_count++;
     pthread_mutex_unlock(&e->fmu);
     char b = 1;
-    if (write(e->pipe_fd[1], &b, 1) < 0) { /* pipe full: the thread is awake anyway */ }
+    /* one wake-up per batch: a non-empty queue already has one pending */
+    if (was_empty && write(e->pipe_fd[1], &b, 1) < 0) { /* pipe full: the thread is awake anyway */ }
     return FF_FOG_OK;
 }
 
@@ -181,7 +189,7 @@ int ff_cmd_edge(int argc, char **argv)
     char broker[256] = "", bundles[512] = "", bundle_dir[512] = "", backend[32] = "auto";
     char cloud[256] = "", id[FF_MSG_MAX_ID + 1] = "", user[64] = "", pass[128] = "", ca[256] = "", cert[256] = "",
          key[256] = "", loglevel[16] = "info";
-    int compute_us = 0;
+    int compute_us = 0, inline_us = 200;
     int workers = 2, queue = 256, status_ms = 500, insecure = 0, nodelay = 1, no_nodelay = 0;
     const ff_fog_opt opts[] = {
         {"broker", FF_FOG_OPT_STR, broker, sizeof broker, 0, 0, "URL", "MQTT broker, tcp://HOST:PORT or ssl://HOST:PORT (required)"},
@@ -189,6 +197,7 @@ int ff_cmd_edge(int argc, char **argv)
         {"bundle", FF_FOG_OPT_STR, bundles, sizeof bundles, 0, 0, "NAMES", "comma-separated bundles to serve (default: every bundle in DIR; jet-tagger without --bundles)"},
         {"backend", FF_FOG_OPT_STR, backend, sizeof backend, 0, 0, "B", "auto|cpu|opencl|verilator|xrt (default auto)"},
         {"compute-us", FF_FOG_OPT_INT, &compute_us, 0, 0, 60000000, "US", "emulated device speed: each inference takes at least US (default 0: as fast as it runs)"},
+        {"inline-us", FF_FOG_OPT_INT, &inline_us, 0, 0, 1000000, "US", "run a task on the thread that received it when a worker is idle and the measured service time is at most US (default 200; 0: always hand to a worker)"},
         {"workers", FF_FOG_OPT_INT, &workers, 0, 1, 256, "N", "worker threads (default 2)"},
         {"queue", FF_FOG_OPT_INT, &queue, 0, 1, 1000000, "N", "queue capacity before forwarding/rejecting (default 256)"},
         {"cloud", FF_FOG_OPT_STR, cloud, sizeof cloud, 0, 0, "tcp://HOST:PORT", "cloud tier to forward to over ZeroMQ"},
@@ -235,6 +244,8 @@ int ff_cmd_edge(int argc, char **argv)
         exit_code = ff_daemon_fail(rc, err);
         goto out;
     }
+    nc.inline_max_us = inline_us;
+    nc.input_waiting = edge_input_waiting;
     nc.reply = edge_reply;
     nc.forward = cloud[0] ? edge_forward : NULL;
     nc.user = e;

@@ -291,6 +291,18 @@ fail:
     return rc;
 }
 
+/* Inline only while the pool is idle enough that queueing would not help:
+ * nothing queued here or on the transport, a worker free, and a short
+ * measured service time (a long task would stall the transport thread that
+ * receives the next one). Under a backlog tasks go through the queue, so
+ * admission sees the load and forwards or rejects. Caller holds mu. */
+static int run_inline(ff_fog_node *n, const ff_exec *ex)
+{
+    if (n->cfg.inline_max_us <= 0 || !n->cfg.input_waiting || n->count > 0 || n->running >= n->cfg.workers) return 0;
+    double svc = n->st.service_ewma_us > 0 ? n->st.service_ewma_us : (double)ex->ops->predicted_latency_us(ex->ctx);
+    return svc <= (double)n->cfg.inline_max_us && !n->cfg.input_waiting(n->cfg.user);
+}
+
 void ff_fog_node_submit(ff_fog_node *n, const uint8_t *wire, size_t len, const uint8_t *route, size_t route_len)
 {
     char err[FF_FOG_ERRLEN];
@@ -351,6 +363,21 @@ void ff_fog_node_submit(ff_fog_node *n, const uint8_t *wire, size_t len, const u
         memcpy(j->route, route, route_len);
         j->route_len = route_len;
         j->recv_ns = recv_ns;
+        if (run_inline(n, ex)) {
+            /* a worker would be woken only to do what this thread can do now:
+             * skipping the hand-off saves two thread wake-ups per task */
+            n->running++;
+            n->st.inlined++;
+            pthread_mutex_unlock(&n->mu);
+            run_job(n, j);
+            ff_msg_task_free(&j->task);
+            free(j);
+            pthread_mutex_lock(&n->mu);
+            n->running--;
+            if (n->count == 0 && n->running == 0) pthread_cond_broadcast(&n->cv_idle);
+            pthread_mutex_unlock(&n->mu);
+            return;
+        }
         n->ring[(n->head + n->count) % n->cap] = j;
         n->count++;
         pthread_cond_signal(&n->cv_work);
@@ -516,14 +543,14 @@ int ff_fog_node_status_json(ff_fog_node *n, const char *state, char *buf, size_t
                      "{\"node\":\"%s\",\"tier\":\"%s\",\"state\":\"%s\",\"ts_us\":%llu,\"queue\":%u,\"workers\":%u,"
                      "\"service_ewma_us\":%.1f,\"bundles\":[%s],\"backends\":[\"%s\"],\"received\":%llu,"
                      "\"executed\":%llu,\"expired\":%llu,\"malformed\":%llu,\"duplicates\":%llu,\"rejected\":%llu,"
-                     "\"forwarded\":%llu,\"unknown_bundle\":%llu,\"errors\":%llu}",
+                     "\"forwarded\":%llu,\"unknown_bundle\":%llu,\"errors\":%llu,\"inlined\":%llu}",
                      n->cfg.node_id, ff_msg_tier_name(n->cfg.tier), state, (unsigned long long)ff_fog_wall_us(),
                      s.queue_depth, s.workers, s.service_ewma_us, bundles,
                      n->cfg.backend ? n->cfg.backend : "auto", (unsigned long long)s.received,
                      (unsigned long long)s.executed, (unsigned long long)s.expired, (unsigned long long)s.malformed,
                      (unsigned long long)s.duplicates, (unsigned long long)s.rejected,
                      (unsigned long long)s.forwarded, (unsigned long long)s.unknown_bundle,
-                     (unsigned long long)s.errors);
+                     (unsigned long long)s.errors, (unsigned long long)s.inlined);
     return w > 0 && (size_t)w < cap ? FF_FOG_OK : FF_FOG_EINPUT;
 }
 

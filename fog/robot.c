@@ -268,8 +268,10 @@ static void on_conn(void *user, int up)
 {
     ff_robot *r = user;
     pthread_mutex_lock(&r->mu);
+    /* anything in flight across an outage is resent; the first connect's
+     * callback (it may land after the first tasks went out) is no outage */
+    if (up && !r->mqtt_up) r->retry_all = 1;
     r->mqtt_up = up;
-    if (up) r->retry_all = 1; /* anything in flight across the outage is resent */
     update_edge_tier(r);
     pthread_mutex_unlock(&r->mu);
 }
@@ -320,6 +322,7 @@ int ff_robot_open(ff_robot **out, const ff_robot_cfg *cfg, char *err)
         if ((rc = ff_mqtt_open(&r->mq, &mc, on_msg, on_conn, r, err))) goto fail;
         pthread_mutex_lock(&r->mu);
         r->mqtt_up = ff_mqtt_is_connected(r->mq);
+        r->retry_all = 0; /* set if the first connect's callback came first: nothing was in flight */
         pthread_mutex_unlock(&r->mu);
         if ((rc = ff_mqtt_subscribe(r->mq, r->result_topic, 1, err)) ||
             (rc = ff_mqtt_subscribe(r->mq, "fogforge/v1/node/+/status", 1, err)))
@@ -546,16 +549,18 @@ static void housekeeping(ff_robot *r)
     free(rs);
 }
 
-size_t ff_robot_poll(ff_robot *r, int timeout_ms)
+size_t ff_robot_poll(ff_robot *r, int timeout_ms) { return ff_robot_poll_us(r, (int64_t)timeout_ms * 1000); }
+
+size_t ff_robot_poll_us(ff_robot *r, int64_t timeout_us)
 {
     housekeeping(r);
     if (r->zc) {
         uint8_t *b;
         size_t l;
-        int first = 1;
-        while (ff_zmq_client_recv(r->zc, &b, &l, first ? timeout_ms : 0, NULL) == FF_FOG_OK) {
+        /* blocks on the socket itself: a reply is timed the moment it lands */
+        if (timeout_us > 0) ff_zmq_client_wait_us(r->zc, timeout_us);
+        while (ff_zmq_client_recv(r->zc, &b, &l, 0, NULL) == FF_FOG_OK) {
             uint64_t now = ff_fog_mono_ns();
-            first = 0;
             ff_msg_result res;
             if (ff_msg_result_decode(b, l, &res, NULL) == FF_FOG_OK) {
                 pthread_mutex_lock(&r->mu);
@@ -566,8 +571,8 @@ size_t ff_robot_poll(ff_robot *r, int timeout_ms)
             }
             free(b);
         }
-    } else if (timeout_ms > 0) {
-        usleep((useconds_t)timeout_ms * 1000u);
+    } else if (timeout_us > 0) {
+        usleep((useconds_t)timeout_us);
     }
     pthread_mutex_lock(&r->mu);
     size_t n = r->outstanding;

@@ -65,6 +65,9 @@ int ff_robot_submit(ff_robot *r, const int32_t *in, size_t n, uint64_t *task_id,
  * accounting) for up to timeout_ms; returns the number of tasks still
  * outstanding. */
 size_t ff_robot_poll(ff_robot *r, int timeout_ms);
+/* Same with a microsecond timeout (a caller pacing a sensor stream waits
+ * exactly until its next sample). */
+size_t ff_robot_poll_us(ff_robot *r, int64_t timeout_us);
 /* Pops one completion (1) or returns 0 when none is waiting. */
 int ff_robot_next(ff_robot *r, ff_robot_completion *c);
 /* One JSON object: sent, completed, lost, deadline_misses, ..., per tier

@@ -4,9 +4,11 @@
 #include "fog_zmq.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 #define MAX_MSG (2u << 20)
@@ -149,6 +151,28 @@ static int recv_one(void *sock, uint8_t **buf, size_t *len, int timeout_ms, char
 int ff_zmq_client_recv(ff_zmq_client *c, uint8_t **buf, size_t *len, int timeout_ms, char *err)
 {
     return recv_one(c->sock, buf, len, timeout_ms, err);
+}
+
+int ff_zmq_client_wait_us(ff_zmq_client *c, int64_t timeout_us)
+{
+    /* ZMQ_FD only signals that ZMQ_EVENTS may have changed: read the events
+     * first (which also resets the fd), block only while nothing is there */
+    uint64_t end = ff_fog_mono_ns() + (uint64_t)(timeout_us > 0 ? timeout_us : 0) * 1000u;
+    int fd;
+    size_t fl = sizeof fd;
+    if (zmq_getsockopt(c->sock, ZMQ_FD, &fd, &fl)) return 0;
+    for (;;) {
+        int ev = 0;
+        size_t el = sizeof ev;
+        if (zmq_getsockopt(c->sock, ZMQ_EVENTS, &ev, &el)) return 0;
+        if (ev & ZMQ_POLLIN) return 1;
+        uint64_t now = ff_fog_mono_ns();
+        if (now >= end) return 0;
+        uint64_t left = end - now;
+        struct timespec ts = {(time_t)(left / 1000000000u), (long)(left % 1000000000u)};
+        struct pollfd p = {fd, POLLIN, 0};
+        if (ppoll(&p, 1, &ts, NULL) < 0 && errno != EINTR) return 0;
+    }
 }
 
 void *ff_zmq_client_socket(ff_zmq_client *c) { return c->sock; }
