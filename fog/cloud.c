@@ -2,8 +2,6 @@
  * edge nodes (or robots directly), a larger worker pool runs them, and the
  * results go back to the sending peer. Same admission, de-duplication,
  * expiry and rejection rules as an edge node (fog/node.c). */
-#include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,84 +14,22 @@
 #include "fog_node.h"
 #include "fog_opts.h"
 #include "fog_zmq.h"
-
-struct outmsg {
-    struct outmsg *next;
-    ff_zmq_peer peer;
-    size_t len;
-    uint8_t data[];
-};
+#include "fog_zmq_serve.h"
 
 struct cloud {
-    char id[FF_MSG_MAX_ID + 1];
-    ff_zmq_server *srv;
-    pthread_t io;               /* the thread that owns srv */
-    int pipe_fd[2];
-    pthread_mutex_t mu;
-    struct outmsg *head, *tail;
-    uint64_t dropped_replies;
+    ff_zmq_serve *zs;
 };
 
-static void send_reply(struct cloud *c, const ff_zmq_peer *peer, const uint8_t *buf, size_t len)
-{
-    char err[FF_FOG_ERRLEN];
-    if (c->srv && ff_zmq_server_send(c->srv, peer, buf, len, err)) {
-        c->dropped_replies++;
-        ff_fog_log(FF_FOG_LOG_WARN, c->id, "reply_dropped", "error=\"%s\"", err);
-    }
-}
-
-/* On the socket's own thread (a task run inline) the reply goes out at
- * once; a worker's reply is queued and the I/O thread woken. */
 static void cloud_reply(void *user, const uint8_t *route, size_t rl, const uint8_t *buf, size_t len)
 {
     struct cloud *c = user;
-    if (rl == 0 || rl > sizeof ((ff_zmq_peer *)0)->id) return;
-    if (pthread_equal(pthread_self(), c->io)) {
-        ff_zmq_peer peer;
-        memcpy(peer.id, route, rl);
-        peer.len = rl;
-        send_reply(c, &peer, buf, len);
-        return;
-    }
-    struct outmsg *m = malloc(sizeof *m + len);
-    if (!m) return;
-    m->next = NULL;
-    memcpy(m->peer.id, route, rl);
-    m->peer.len = rl;
-    m->len = len;
-    memcpy(m->data, buf, len);
-    pthread_mutex_lock(&c->mu);
-    int was_empty = !c->head;
-    if (c->tail) c->tail->next = m; else c->head = m;
-    c->tail = m;
-    pthread_mutex_unlock(&c->mu);
-    char b = 1;
-    /* one wake-up per batch: a non-empty outbox already has one pending */
-    if (was_empty && write(c->pipe_fd[1], &b, 1) < 0) { /* pipe full: main loop is awake anyway */ }
+    if (c->zs) ff_zmq_serve_reply(c->zs, route, rl, buf, len);
 }
 
 static int cloud_input_waiting(void *user)
 {
     struct cloud *c = user;
-    int ev = 0;
-    size_t l = sizeof ev;
-    if (!c->srv || zmq_getsockopt(ff_zmq_server_socket(c->srv), ZMQ_EVENTS, &ev, &l)) return 1;
-    return (ev & ZMQ_POLLIN) != 0;
-}
-
-static void flush_out(struct cloud *c)
-{
-    pthread_mutex_lock(&c->mu);
-    struct outmsg *m = c->head;
-    c->head = c->tail = NULL;
-    pthread_mutex_unlock(&c->mu);
-    while (m) {
-        struct outmsg *nx = m->next;
-        send_reply(c, &m->peer, m->data, m->len);
-        free(m);
-        m = nx;
-    }
+    return !c->zs || ff_zmq_serve_input_waiting(c->zs);
 }
 
 int ff_cmd_cloud(int argc, char **argv)
@@ -131,11 +67,6 @@ int ff_cmd_cloud(int argc, char **argv)
 
     struct cloud c;
     memset(&c, 0, sizeof c);
-    c.io = pthread_self();
-    snprintf(c.id, sizeof c.id, "%s", id);
-    pthread_mutex_init(&c.mu, NULL);
-    if (pipe(c.pipe_fd)) return ff_daemon_fail(FF_FOG_ESYS, "cannot create pipe");
-    for (int i = 0; i < 2; i++) fcntl(c.pipe_fd[i], F_SETFL, fcntl(c.pipe_fd[i], F_GETFL) | O_NONBLOCK);
     int exit_code = 0;
     ff_fog_node *node = NULL;
     void *zctx = zmq_ctx_new();
@@ -158,40 +89,21 @@ int ff_cmd_cloud(int argc, char **argv)
     ff_zmq_cfg zc;
     ff_zmq_cfg_init(&zc);
     zc.hwm = hwm;
-    if ((rc = ff_zmq_server_open(&c.srv, zctx, bind, &zc, err))) {
+    if ((rc = ff_zmq_serve_open(&c.zs, zctx, bind, &zc, -1, id, err))) {
         exit_code = ff_daemon_fail(rc, err);
         goto out;
     }
     ff_daemon_signals_install();
     ff_fog_node_log_execs(node);
-    ff_fog_log(FF_FOG_LOG_INFO, id, "cloud_start", "bind=%s bundles=%s workers=%d queue=%d", ff_zmq_server_endpoint(c.srv),
+    ff_fog_log(FF_FOG_LOG_INFO, id, "cloud_start", "bind=%s bundles=%s workers=%d queue=%d", ff_zmq_serve_endpoint(c.zs),
            bundles, workers, queue);
-    while (!ff_daemon_stop) {
-        zmq_pollitem_t it[2] = {{ff_zmq_server_socket(c.srv), 0, ZMQ_POLLIN, 0}, {NULL, c.pipe_fd[0], ZMQ_POLLIN, 0}};
-        zmq_poll(it, 2, 100);
-        if (it[1].revents & ZMQ_POLLIN) {
-            char d[256];
-            while (read(c.pipe_fd[0], d, sizeof d) > 0) {}
-        }
-        for (int k = 0; k < 256; k++) {
-            ff_zmq_peer peer;
-            uint8_t *b;
-            size_t l;
-            if (ff_zmq_server_recv(c.srv, &peer, &b, &l, 0, NULL)) break;
-            ff_fog_node_submit(node, b, l, peer.id, peer.len);
-            free(b);
-        }
-        flush_out(&c);
-    }
+    while (!ff_daemon_stop) ff_zmq_serve_step(c.zs, node, 100);
     ff_fog_log(FF_FOG_LOG_INFO, id, "cloud_stopping", NULL);
 out:
     if (node) ff_fog_node_close(node, 1000); /* replies of drained tasks land in the outbox */
-    flush_out(&c);
-    ff_zmq_server_close(c.srv);
+    if (c.zs) ff_zmq_serve_flush(c.zs);
+    ff_zmq_serve_close(c.zs);
     zmq_ctx_term(zctx);
-    close(c.pipe_fd[0]);
-    close(c.pipe_fd[1]);
-    pthread_mutex_destroy(&c.mu);
     ff_daemon_signals_restore();
     return exit_code;
 }

@@ -40,6 +40,8 @@ int ff_zmq_client_recv(ff_zmq_client *c, uint8_t **buf, size_t *len, int timeout
  * robot waiting for a reply until its next send time must not oversleep)
  * until a message can be received: 1, 0 on timeout. */
 int ff_zmq_client_wait_us(ff_zmq_client *c, int64_t timeout_us);
+/* Same for any of n (at most 4) clients. */
+int ff_zmq_client_wait_any_us(ff_zmq_client *const *cs, int n, int64_t timeout_us);
 /* 1 while a connection to the server is up (from socket monitor events). */
 int ff_zmq_client_connected(ff_zmq_client *c);
 void *ff_zmq_client_socket(ff_zmq_client *c);

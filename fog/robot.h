@@ -26,6 +26,8 @@ typedef struct ff_robot ff_robot;
 typedef struct ff_robot_cfg {
     char broker[256];        /* MQTT broker URL; empty: no edge tier */
     char cloud[256];         /* ZeroMQ endpoint of a cloud node; empty: no cloud tier */
+    char edge_zmq[256];      /* ZeroMQ endpoint of an edge node (its --zmq-bind): the edge tier is
+                              * reached directly instead of through the broker; empty: MQTT */
     char robot_id[FF_MSG_MAX_ID + 1];
     char bundle[FF_MSG_MAX_ID + 1];
     char username[64], password[128], ca_file[256], cert_file[256], key_file[256];

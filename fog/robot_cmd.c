@@ -81,6 +81,8 @@ int ff_cmd_robot(int argc, char **argv)
     const ff_fog_opt opts[] = {
         {"broker", FF_FOG_OPT_STR, c.broker, sizeof c.broker, 0, 0, "URL", "MQTT broker of the edge pool (tcp://HOST:PORT)"},
         {"cloud", FF_FOG_OPT_STR, c.cloud, sizeof c.cloud, 0, 0, "tcp://HOST:PORT", "cloud node reached directly over ZeroMQ"},
+        {"edge-zmq", FF_FOG_OPT_STR, c.edge_zmq, sizeof c.edge_zmq, 0, 0, "tcp://HOST:PORT",
+         "reach the edge tier directly over ZeroMQ (an edge's --zmq-bind) instead of through the broker"},
         {"bundle", FF_FOG_OPT_STR, c.bundle, sizeof c.bundle, 0, 0, "NAME", "bundle to run (default jet-tagger)"},
         {"bundles", FF_FOG_OPT_STR, c.bundle_dir, sizeof c.bundle_dir, 0, 0, "DIR",
          "run locally through libfogforge from DIR/NAME[.tar] (default: the built-in MLP)"},
@@ -132,8 +134,9 @@ int ff_cmd_robot(int argc, char **argv)
         return ff_daemon_fail(FF_FOG_EINPUT, err);
     }
     if (input[0] && synthetic) return ff_daemon_fail(FF_FOG_EINPUT, "choose one of --input FILE and --synthetic");
-    if ((c.policy == FF_POLICY_EDGE && !c.broker[0]) || (c.policy == FF_POLICY_CLOUD && !c.cloud[0])) {
-        snprintf(err, sizeof err, "policy %s needs %s", policy, c.policy == FF_POLICY_EDGE ? "--broker URL" : "--cloud tcp://HOST:PORT");
+    if ((c.policy == FF_POLICY_EDGE && !c.broker[0] && !c.edge_zmq[0]) || (c.policy == FF_POLICY_CLOUD && !c.cloud[0])) {
+        snprintf(err, sizeof err, "policy %s needs %s", policy,
+                 c.policy == FF_POLICY_EDGE ? "--broker URL or --edge-zmq tcp://HOST:PORT" : "--cloud tcp://HOST:PORT");
         return ff_daemon_fail(FF_FOG_EINPUT, err);
     }
     ff_fog_log_set_level(lvl);

@@ -153,27 +153,35 @@ int ff_zmq_client_recv(ff_zmq_client *c, uint8_t **buf, size_t *len, int timeout
     return recv_one(c->sock, buf, len, timeout_ms, err);
 }
 
-int ff_zmq_client_wait_us(ff_zmq_client *c, int64_t timeout_us)
+int ff_zmq_client_wait_any_us(ff_zmq_client *const *cs, int n, int64_t timeout_us)
 {
     /* ZMQ_FD only signals that ZMQ_EVENTS may have changed: read the events
      * first (which also resets the fd), block only while nothing is there */
+    enum { MAXC = 4 };
+    if (n < 1 || n > MAXC) return 0;
     uint64_t end = ff_fog_mono_ns() + (uint64_t)(timeout_us > 0 ? timeout_us : 0) * 1000u;
-    int fd;
-    size_t fl = sizeof fd;
-    if (zmq_getsockopt(c->sock, ZMQ_FD, &fd, &fl)) return 0;
+    struct pollfd p[MAXC];
+    for (int i = 0; i < n; i++) {
+        size_t fl = sizeof p[i].fd;
+        if (zmq_getsockopt(cs[i]->sock, ZMQ_FD, &p[i].fd, &fl)) return 0;
+        p[i].events = POLLIN;
+    }
     for (;;) {
-        int ev = 0;
-        size_t el = sizeof ev;
-        if (zmq_getsockopt(c->sock, ZMQ_EVENTS, &ev, &el)) return 0;
-        if (ev & ZMQ_POLLIN) return 1;
+        for (int i = 0; i < n; i++) {
+            int ev = 0;
+            size_t el = sizeof ev;
+            if (zmq_getsockopt(cs[i]->sock, ZMQ_EVENTS, &ev, &el)) return 0;
+            if (ev & ZMQ_POLLIN) return 1;
+        }
         uint64_t now = ff_fog_mono_ns();
         if (now >= end) return 0;
         uint64_t left = end - now;
         struct timespec ts = {(time_t)(left / 1000000000u), (long)(left % 1000000000u)};
-        struct pollfd p = {fd, POLLIN, 0};
-        if (ppoll(&p, 1, &ts, NULL) < 0 && errno != EINTR) return 0;
+        if (ppoll(p, (nfds_t)n, &ts, NULL) < 0 && errno != EINTR) return 0;
     }
 }
+
+int ff_zmq_client_wait_us(ff_zmq_client *c, int64_t timeout_us) { return ff_zmq_client_wait_any_us(&c, 1, timeout_us); }
 
 void *ff_zmq_client_socket(ff_zmq_client *c) { return c->sock; }
 
