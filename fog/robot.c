@@ -168,7 +168,8 @@ static void complete(ff_robot *r, uint64_t id, int status, int tier, const char 
     }
     if (p->tier != FF_TIER_LOCAL && p->attempts == 1 && now_ns > p->last_send_ns) {
         double rtt_us = (double)(now_ns - p->last_send_ns) / 1000.0 - (double)(queue_ns + compute_ns) / 1000.0;
-        ff_sched_observe_rtt(&r->sched, p->tier, rtt_us > 0 ? rtt_us : 0);
+        /* a hedged task's first answer may come from the hedge tier */
+        ff_sched_observe_rtt(&r->sched, tier == p->hedge ? tier : p->tier, rtt_us > 0 ? rtt_us : 0);
     }
     /* the tier that answered learns its compute time (the cloud reports no status) */
     if (tier > FF_TIER_LOCAL && tier < FF_TIER_COUNT && compute_ns) ff_sched_observe_compute(&r->sched, tier, (double)compute_ns / 1000.0);
