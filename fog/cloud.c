@@ -102,10 +102,11 @@ int ff_cmd_cloud(int argc, char **argv)
     ff_fog_node_stats st;
     ff_fog_node_get_stats(node, &st);
     ff_fog_log(FF_FOG_LOG_INFO, id, "cloud_stop", "received=%llu executed=%llu inlined=%llu expired=%llu malformed=%llu "
-               "duplicates=%llu rejected=%llu unknown_bundle=%llu errors=%llu",
+               "duplicates=%llu rejected=%llu unknown_bundle=%llu bundle_mismatch=%llu errors=%llu",
                (unsigned long long)st.received, (unsigned long long)st.executed, (unsigned long long)st.inlined,
                (unsigned long long)st.expired, (unsigned long long)st.malformed, (unsigned long long)st.duplicates,
-               (unsigned long long)st.rejected, (unsigned long long)st.unknown_bundle, (unsigned long long)st.errors);
+               (unsigned long long)st.rejected, (unsigned long long)st.unknown_bundle, (unsigned long long)st.bundle_mismatch,
+               (unsigned long long)st.errors);
 out:
     if (node) ff_fog_node_close(node, 1000); /* replies of drained tasks land in the outbox */
     if (c.zs) ff_zmq_serve_flush(c.zs);

@@ -382,10 +382,11 @@ out:
         ff_fog_node_status_json(e->node, "offline", final_js, sizeof final_js);
         if (started)
             ff_fog_log(FF_FOG_LOG_INFO, id, "edge_stop", "received=%llu executed=%llu expired=%llu malformed=%llu duplicates=%llu "
-               "rejected=%llu forwarded=%llu unknown_bundle=%llu errors=%llu",
+               "rejected=%llu forwarded=%llu unknown_bundle=%llu bundle_mismatch=%llu errors=%llu inlined=%llu",
                (unsigned long long)s.received, (unsigned long long)s.executed, (unsigned long long)s.expired,
                (unsigned long long)s.malformed, (unsigned long long)s.duplicates, (unsigned long long)s.rejected,
-               (unsigned long long)s.forwarded, (unsigned long long)s.unknown_bundle, (unsigned long long)s.errors);
+               (unsigned long long)s.forwarded, (unsigned long long)s.unknown_bundle, (unsigned long long)s.bundle_mismatch,
+               (unsigned long long)s.errors, (unsigned long long)s.inlined);
         ff_fog_node_close(e->node, 0);
     }
     if (e->mq) {

@@ -51,6 +51,7 @@ typedef struct ff_fog_node_cfg {
 typedef struct ff_fog_node_stats {
     uint64_t received, executed, expired, malformed, duplicates, rejected, forwarded, unknown_bundle, errors;
     uint64_t inlined;             /* of executed: run on the submitting thread */
+    uint64_t bundle_mismatch;     /* tasks whose bundle sha256 is not the served bundle's */
     uint32_t queue_depth;         /* queued + running */
     uint32_t workers;
     double service_ewma_us;       /* measured compute per task */

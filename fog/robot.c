@@ -391,6 +391,10 @@ static int send_remote(ff_robot *r, uint64_t id, const int32_t *in, size_t n, ui
     t.input.n = n;
     t.input.ndim = 1;
     t.input.shape[0] = (uint32_t)n;
+    if (r->local.has_sha256) { /* nodes refuse a different bundle of the same name */
+        memcpy(t.bundle_sha256, r->local.sha256, 32);
+        t.has_sha256 = 1;
+    }
     uint8_t *buf;
     size_t len;
     char err[FF_FOG_ERRLEN];

@@ -85,7 +85,7 @@ static int g_infer(void *c, const int32_t *in, size_t ni, int32_t *out, size_t n
 }
 static uint64_t g_pred(void *c) { return 1; }
 static void g_close(void *c) {}
-static const ff_exec_ops gated_ops = {"gated", g_open, g_nin, g_nout, g_infer, g_pred, g_close, NULL};
+static const ff_exec_ops gated_ops = {"gated", g_open, g_nin, g_nout, g_infer, g_pred, g_close, NULL, NULL};
 
 static void wait_entered(int k)
 {
