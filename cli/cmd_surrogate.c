@@ -8,7 +8,7 @@
 #include <string.h>
 
 static const char gen_usage[] = "fogforge surrogate gen --out DIR [--layers N] [--networks N] [-j JOBS] [--seed S] "
-                                "[--timeout SEC] [--sim-every K] [--vectors N] [--max-mults M] [-q] [--dry-run]";
+                                "[--timeout SEC] [--sim-every K] [--vectors N] [--max-mults M] [--max-cost C] [-q] [--dry-run] [--keep]";
 
 static int cmd_gen(int argc, char **argv)
 {
@@ -19,8 +19,9 @@ static int cmd_gen(int argc, char **argv)
         {"sim-every", required_argument, 0, 'k'}, {"vectors", required_argument, 0, 'v'},
         {"max-mults", required_argument, 0, 'm'}, {"quiet", no_argument, 0, 'q'},
         {"dry-run", no_argument, 0, 'n'},
+        {"keep", no_argument, 0, 'K'},          {"max-cost", required_argument, 0, 'C'},
         {"help", no_argument, 0, 'h'},           {0}};
-    ff_dataset_opts o = {NULL, 1500, 150, 2, 1, 600, 1, 50, 256, 0, 0};
+    ff_dataset_opts o = {NULL, 1500, 150, 2, 1, 600, 1, 50, 256, 40000, 0, 0, 0};
     long v;
     int c;
     opterr = 0;
@@ -67,15 +68,25 @@ static int cmd_gen(int argc, char **argv)
                 return 2;
             o.max_mults = v;
             break;
+        case 'C':
+            if (!ff_cli_long("surrogate gen", "--max-cost", optarg, 0, 1L << 40, &v))
+                return 2;
+            o.max_cost = v;
+            break;
         case 'q': o.quiet = 1; break;
         case 'n': o.dry_run = 1; break;
+        case 'K': o.keep = 1; break;
         case 'h':
             printf("usage: %s\n\n"
                    "Generates random designs (single layers, then 2-6 layer networks), writes each as RTL,\n"
                    "synthesizes it with Yosys (xc7) and co-simulates every K-th with Verilator (0: none),\n"
                    "appending one JSON line per design to DIR/designs.jsonl. Designs already recorded are\n"
                    "skipped: stop with Ctrl-C and run again to resume. Defaults: 1500 layers, 150 networks,\n"
-                   "-j 2, seed 1, timeout 600 s, K 1, 50 vectors, at most 256 multipliers per layer.\n",
+                   "-j 2, seed 1, timeout 600 s, K 1, 50 vectors, at most 256 multipliers per layer.\n"
+                   "--max-cost C redraws designs whose synthesis cost (bits of weight/index ROM, input\n"
+                   "muxes, multipliers and I/O registers; see docs/surrogates.md) exceeds C (default\n"
+                   "40000, about a minute of Yosys; 0: no cap).\n"
+                   "--keep leaves each design's project (RTL, Yosys log) in DIR/work/<id>.\n",
                    gen_usage);
             return 0;
         default:
@@ -88,7 +99,12 @@ static int cmd_gen(int argc, char **argv)
     char cmd[1024] = "";
     for (int i = 0; i < argc; i++)
         snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd), "%s%s", i ? " " : "fogforge surrogate ", argv[i]);
-    snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd), "\n");
+    /* and every setting in effect, so the dataset can be regenerated exactly */
+    snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd),
+             "\n# effective: --layers %lld --networks %lld --seed %llu --timeout %d --sim-every %d --vectors %ld "
+             "--max-mults %lld --max-cost %lld (fogforge %s)\n",
+             (long long)o.layers, (long long)o.networks, (unsigned long long)o.seed, o.timeout_s, o.sim_every,
+             o.vectors, (long long)o.max_mults, (long long)o.max_cost, FF_VERSION);
     char path[4096];
     snprintf(path, sizeof path, "%s/command.txt", o.out);
     if (ff_mkdirs(o.out, &e) || ff_write_file_atomic(path, cmd, strlen(cmd), &e))

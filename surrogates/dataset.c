@@ -99,7 +99,7 @@ static int design_worker(const ff_dataset_opts *o, const char *id, int64_t index
     ff_err e = {0};
     char desc[512];
     ff_qmodel *q = NULL;
-    int rc = ff_dsgen_design(&(ff_dsgen_opts){o->seed, o->max_mults}, index, network, &q, desc, sizeof desc, &e);
+    int rc = ff_dsgen_design(&(ff_dsgen_opts){o->seed, o->max_mults, o->max_cost}, index, network, &q, desc, sizeof desc, &e);
     const char *stage = "design";
     if (!rc) {
         cJSON_AddStringToObject(rec, "desc", desc);
@@ -272,16 +272,18 @@ static int dry_run(const ff_dataset_opts *o, ff_err *e)
         int64_t index = network ? k - o->layers : k;
         char desc[512];
         ff_qmodel *q;
-        int rc = ff_dsgen_design(&(ff_dsgen_opts){o->seed, o->max_mults}, index, network, &q, desc, sizeof desc, e);
+        int rc = ff_dsgen_design(&(ff_dsgen_opts){o->seed, o->max_mults, o->max_cost}, index, network, &q, desc, sizeof desc, e);
         if (rc)
             return rc;
-        int64_t mults = 0;
+        int64_t mults = 0, cost = 0;
         for (int i = 0; i < q->g->nn; i++) {
             ff_layer_feat f;
             ff_layer_features(q, i, &f);
             mults += f.mults;
+            cost += ff_dsgen_cost(&f);
         }
-        printf("%s%06lld  %-60s  %lld multipliers\n", network ? "N" : "L", (long long)index, desc, (long long)mults);
+        printf("%s%06lld  %-60s  %lld multipliers, cost %lld\n", network ? "N" : "L", (long long)index, desc,
+               (long long)mults, (long long)cost);
         ff_qmodel_free(q);
     }
     return FF_OK;
@@ -412,7 +414,8 @@ int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e)
                 free(data);
             }
             unlink(rec);
-            rm_rf(dir);
+            if (!o->keep)
+                rm_rf(dir);
             slots[s].pid = 0;
             running--;
         }
