@@ -109,17 +109,20 @@ static int load_dataset(const char *cmd, const char *path, ff_dataset *d, int qu
     ff_err e = {0};
     if (ff_dataset_load(path, d, &e))
         return ff_cli_err(&e);
-    if (!quiet || d->bad)
-        fprintf(stderr, "fogforge: surrogate %s: %s: %lld usable records (%lld of them completed by regenerating the "
-                        "design), %lld failed designs, %lld corrupt or truncated lines skipped\n",
-                cmd, path, (long long)d->n, (long long)d->regenerated, (long long)d->failed, (long long)d->bad);
+    char bad[300] = "";
     if (d->bad)
-        fprintf(stderr, "fogforge: surrogate %s: %s:%lld: first corrupt line: %s\n", cmd, path,
-                (long long)d->first_bad_line, d->first_bad);
+        snprintf(bad, sizeof bad, "; %lld corrupt or truncated line(s) skipped, the first at line %lld: %s",
+                 (long long)d->bad, (long long)d->first_bad_line, d->first_bad);
     if (d->n == 0) {
+        int64_t failed = d->failed;
         ff_dataset_free(d);
-        return ff_cli_fail(2, "surrogate %s: %s: no usable records", cmd, path);
+        return ff_cli_fail(2, "surrogate %s: %s: no usable records (%lld failed designs%s)", cmd, path,
+                           (long long)failed, bad);
     }
+    if (!quiet || d->bad)
+        fprintf(stderr, "fogforge: surrogate %s: %s: %lld usable records (%lld completed by regenerating their "
+                        "design), %lld failed designs%s\n",
+                cmd, path, (long long)d->n, (long long)d->regenerated, (long long)d->failed, bad);
     return 0;
 }
 

@@ -70,7 +70,7 @@ static int parse_layer(const cJSON *o, ff_layer_feat *f, int *timing, char *why,
         int64_t *p64;
         int *p32;
     } fs[] = {
-        {"n_in", 0, BIG, &f->n_in, NULL},          {"n_out", 0, BIG, &f->n_out, NULL},
+        {"n_in", 0, 1 << 30, &f->n_in, NULL},      {"n_out", 0, 1 << 30, &f->n_out, NULL},
         {"pixels", 0, BIG, &f->pixels, NULL},      {"in_size", 0, BIG, &f->in_size, NULL},
         {"out_size", 0, BIG, &f->out_size, NULL},  {"kernel", 0, 1 << 20, NULL, &f->kernel},
         {"channels_in", 0, 1 << 30, NULL, &f->channels_in}, {"channels_out", 0, 1 << 30, NULL, &f->channels_out},

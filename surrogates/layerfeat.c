@@ -4,6 +4,7 @@
 #include "emit_rtl.h"
 #include "rtl_dot.h"
 
+#include <stdint.h>
 #include <string.h>
 
 int ff_csd_digits(int64_t v)
@@ -103,8 +104,11 @@ void ff_layer_feat_set_reuse(ff_layer_feat *f, int reuse)
     if (f->weights) {
         /* as the RTL builds it: at R = 1 one constant multiplier per nonzero
          * weight, at R > 1 ceil(n_in*n_out/R) shared ones; per output position */
-        int64_t per = reuse == 1 ? f->nonzero : (f->n_in * f->n_out + reuse - 1) / reuse;
-        f->mults = per * (f->pixels ? f->pixels : 1);
+        int64_t tot, per, m;
+        if (!ff_mul_ok(f->n_in, f->n_out, &tot))
+            tot = INT64_MAX - reuse;
+        per = reuse == 1 ? f->nonzero : (tot + reuse - 1) / reuse;
+        f->mults = ff_mul_ok(per, f->pixels ? f->pixels : 1, &m) ? m : INT64_MAX;
     }
     int stages;
     ff_rtl_layer_timing(ff_rtl_kind_of((ff_op)f->op), reuse, f->n_in, f->max_terms, &f->tree_levels, &stages,
