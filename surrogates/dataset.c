@@ -71,6 +71,7 @@ static cJSON *feat_json(const ff_layer_feat *f, const char *name)
     NUM(n_in), NUM(n_out), NUM(pixels), NUM(in_size), NUM(out_size), NUM(kernel), NUM(channels_in);
     NUM(channels_out), NUM(wbits), NUM(in_bits), NUM(out_bits), NUM(acc_bits), NUM(lut_bits), NUM(reuse);
     NUM(in_signed), NUM(weights), NUM(nonzero), NUM(pow2), NUM(csd_digits), NUM(mults), NUM(csd_per_nz);
+    NUM(max_terms), NUM(sum_bits), NUM(tree_levels), NUM(latency), NUM(ii);
 #undef NUM
     return o;
 }
@@ -91,6 +92,7 @@ static int design_worker(const ff_dataset_opts *o, const char *id, int64_t index
     cJSON_AddStringToObject(rec, "id", id);
     cJSON_AddNumberToObject(rec, "seed", (double)o->seed);
     cJSON_AddNumberToObject(rec, "index", (double)index);
+    cJSON_AddNumberToObject(rec, "max_mults", (double)o->max_mults);
     cJSON_AddStringToObject(rec, "kind", network ? "network" : "layer");
     cJSON *tools = cJSON_AddObjectToObject(rec, "tools");
     cJSON_AddStringToObject(tools, "fogforge", FF_VERSION);
