@@ -93,6 +93,7 @@ static int design_worker(const ff_dataset_opts *o, const char *id, int64_t index
     cJSON_AddNumberToObject(rec, "seed", (double)o->seed);
     cJSON_AddNumberToObject(rec, "index", (double)index);
     cJSON_AddNumberToObject(rec, "max_mults", (double)o->max_mults);
+    cJSON_AddNumberToObject(rec, "max_cost", (double)o->max_cost);
     cJSON_AddStringToObject(rec, "kind", network ? "network" : "layer");
     cJSON *tools = cJSON_AddObjectToObject(rec, "tools");
     cJSON_AddStringToObject(tools, "fogforge", FF_VERSION);

@@ -119,7 +119,7 @@ static int parse_layer(const cJSON *o, ff_layer_feat *f, int *timing, char *why,
 int ff_dsrec_parse(const char *line, size_t len, ff_dsrec *r, ff_err *e)
 {
     memset(r, 0, sizeof *r);
-    r->seed = r->index = r->max_mults = -1;
+    r->seed = r->index = r->max_mults = r->max_cost = -1;
     cJSON *j = cJSON_ParseWithLength(line, len);
     char why[160] = "";
     int ok = 0;
@@ -144,6 +144,8 @@ int ff_dsrec_parse(const char *line, size_t len, ff_dsrec *r, ff_err *e)
         r->index = v;
     if (inum(j, "max_mults", 1, INT64_MAX / 2, &v))
         r->max_mults = v;
+    if (inum(j, "max_cost", 0, INT64_MAX / 2, &v))
+        r->max_cost = v;
     num(j, "synth_seconds", &r->synth_seconds);
     const cJSON *ls = cJSON_GetObjectItemCaseSensitive(j, "layers");
     if (!r->ok && !cJSON_IsArray(ls)) {
@@ -185,8 +187,21 @@ out:
     return ff_errf(e, FF_EINPUT, "%s", why);
 }
 
-/* --max-mults of the run that wrote `path`, from command.txt beside it */
-static int64_t run_max_mults(const char *path)
+static int64_t opt_value(const char *data, const char *opt, int64_t dflt)
+{
+    const char *p = data ? strstr(data, opt) : NULL;
+    if (!p)
+        return dflt;
+    p += strlen(opt);
+    while (*p == ' ' || *p == '=')
+        p++;
+    long long v = strtoll(p, NULL, 10);
+    return v >= 0 ? v : dflt;
+}
+
+/* --max-mults and --max-cost of the run that wrote `path`, from command.txt
+ * beside it (runs before --max-cost existed had no cap: 0) */
+static void run_settings(const char *path, int64_t *max_mults, int64_t *max_cost)
 {
     char dir[4096], *data = NULL;
     snprintf(dir, sizeof dir, "%s", path);
@@ -199,33 +214,27 @@ static int64_t run_max_mults(const char *path)
     snprintf(cmd, sizeof cmd, "%scommand.txt", dir);
     size_t len;
     ff_err e;
-    int64_t mm = 256; /* surrogate gen's default */
+    *max_mults = 256; /* surrogate gen's default */
+    *max_cost = 0;
     if (ff_read_file(cmd, 1 << 16, &data, &len, &e) == FF_OK) {
-        const char *p = strstr(data, "--max-mults");
-        if (p) {
-            p += strlen("--max-mults");
-            while (*p == ' ' || *p == '=')
-                p++;
-            long v = strtol(p, NULL, 10);
-            if (v > 0)
-                mm = v;
-        }
+        *max_mults = opt_value(data, "--max-mults", 256);
+        *max_cost = opt_value(data, "--max-cost", 0);
     }
     free(data);
-    return mm;
 }
 
 /* Recomputes the features of an older record from its regenerated design;
  * 1 when the design is the same (every stored feature agrees). */
-static int complete(ff_dsrec *r, int64_t max_mults)
+static int complete(ff_dsrec *r, int64_t max_mults, int64_t max_cost)
 {
     if (r->seed < 0 || r->index < 0)
         return 0;
     ff_qmodel *q;
     char desc[512];
     ff_err e = {0};
-    if (ff_dsgen_design(&(ff_dsgen_opts){(uint64_t)r->seed, r->max_mults > 0 ? r->max_mults : max_mults}, r->index,
-                        r->network, &q, desc, sizeof desc, &e))
+    ff_dsgen_opts go = {(uint64_t)r->seed, r->max_mults > 0 ? r->max_mults : max_mults,
+                        r->max_cost >= 0 ? r->max_cost : max_cost};
+    if (ff_dsgen_design(&go, r->index, r->network, &q, desc, sizeof desc, &e))
         return 0;
     int same = q->g->nn == r->nl;
     for (int i = 0; same && i < r->nl; i++) {
@@ -251,7 +260,7 @@ int ff_dataset_load(const char *path, ff_dataset *d, ff_err *e)
     char *line = NULL;
     size_t cap = 0, rcap = 0;
     ssize_t n;
-    int64_t lineno = 0, mm = -1;
+    int64_t lineno = 0, mm = -1, mc = -1;
     while ((n = getline(&line, &cap, f)) > 0) {
         lineno++;
         if (n == 1 && line[0] == '\n')
@@ -275,8 +284,8 @@ int ff_dataset_load(const char *path, ff_dataset *d, ff_err *e)
         }
         if (r.timing_missing) {
             if (mm < 0)
-                mm = run_max_mults(path);
-            if (complete(&r, mm)) {
+                run_settings(path, &mm, &mc);
+            if (complete(&r, mm, mc)) {
                 r.timing_missing = 0;
                 d->regenerated++;
             }

@@ -18,7 +18,7 @@ typedef struct ff_dsrec {
     ff_layer_feat *l;     /* nl layers */
     double t[FF_T__COUNT];
     double synth_seconds;
-    int64_t seed, index, max_mults; /* -1 when the record does not say */
+    int64_t seed, index, max_mults, max_cost; /* -1 when the record does not say */
     int timing_missing;   /* older records: max_terms/latency/ii not stored */
 } ff_dsrec;
 
