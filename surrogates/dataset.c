@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -367,6 +368,15 @@ int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e)
                 setpgid(0, 0);
                 signal(SIGINT, SIG_DFL);
                 signal(SIGTERM, SIG_DFL);
+                /* the worker's own messages go beside its project, not over
+                 * the progress bar (kept with --keep) */
+                char wlog[4400];
+                snprintf(wlog, sizeof wlog, "%s.log", dir);
+                int fd = open(wlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                if (fd >= 0) {
+                    dup2(fd, 2);
+                    close(fd);
+                }
                 _exit(design_worker(o, id, index, network, dir, rec));
             }
             setpgid(p, p);
@@ -417,8 +427,12 @@ int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e)
                 free(data);
             }
             unlink(rec);
-            if (!o->keep)
+            if (!o->keep) {
+                char wlog[4400];
+                snprintf(wlog, sizeof wlog, "%s.log", dir);
+                unlink(wlog);
                 rm_rf(dir);
+            }
             slots[s].pid = 0;
             running--;
         }
