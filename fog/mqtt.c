@@ -45,6 +45,7 @@ struct ff_mqtt {
     int pending;         /* QoS>0 publishes handed to Paho and not yet acknowledged */
     int sock_fd;         /* the broker connection (-1: unknown), for ff_mqtt_input_pending */
     uint64_t pending_waits;
+    int pending_waiting; /* publishers blocked in pending_enter */
 };
 
 /* Set while Paho's threads run our callbacks: those must never wait for an
@@ -435,7 +436,9 @@ static void on_pub_done(void *ctx, MQTTAsync_successData5 *r)
     in_paho_cb = 1;
     pthread_mutex_lock(&m->mu);
     if (m->pending > 0) m->pending--;
-    if (m->pending < m->cfg.max_pending) pthread_cond_signal(&m->cv);
+    /* a publisher waiting for room wakes once half the window is free, not
+     * once per ack (each wake-up is a context switch) */
+    if (m->pending_waiting && m->pending <= m->cfg.max_pending / 2) pthread_cond_signal(&m->cv);
     pthread_mutex_unlock(&m->mu);
 }
 
@@ -453,8 +456,10 @@ static void pending_enter(ff_mqtt *m)
         ts.tv_sec += ns / 1000000000L;
         ts.tv_nsec = ns % 1000000000L;
         m->pending_waits++;
+        m->pending_waiting++;
         while (m->pending >= m->cfg.max_pending && m->connected)
             if (pthread_cond_timedwait(&m->cv, &m->mu, &ts)) break;
+        m->pending_waiting--;
     }
     m->pending++;
     pthread_mutex_unlock(&m->mu);
