@@ -79,8 +79,13 @@ start_broker || { fail fog_broker_starts "no broker"; exit 0; }
 start_edge edge-b --bundles "$FOG_DIR/bundles" --backend cpu --workers 1 || fail fog_bundle_edge_b_online "no online status"
 "$FOGD" robot --broker "$BROKER" --bundles "$FOG_DIR/other" --bundle jet --policy edge --input raw.txt \
     --rate 500 --count 20 --deadline 500 --id r-em > em.json 2> robot-em.log
-st=$(node_status edge-b)
-emm=$(printf '%s' "$st" | $PY -c 'import json,sys; d=json.load(sys.stdin); print(d["bundle_mismatch"], d["executed"])' 2>/dev/null)
+i=0 # the counters reach the retained status with the next periodic publish
+while [ $i -lt 20 ]; do
+    emm=$(node_status edge-b | $PY -c 'import json,sys; d=json.load(sys.stdin); print(d["bundle_mismatch"], d["executed"])' 2>/dev/null)
+    [ "$emm" = "20 0" ] && break
+    sleep 0.2
+    i=$((i + 1))
+done
 if [ "$(jget em.json errors)" = 20 ] && [ "$emm" = "20 0" ]; then
     pass fog_edge_refuses_bundle_with_other_sha256
 else
