@@ -117,12 +117,21 @@ int ff_zmq_client_send(ff_zmq_client *c, const uint8_t *buf, size_t len, char *e
     return FF_FOG_OK;
 }
 
-static int recv_one(void *sock, uint8_t **buf, size_t *len, int timeout_ms, char *err)
+/* Waits up to timeout_ms for input; 0 does not wait (and costs no poll
+ * system call: the receive itself says EAGAIN). */
+static int wait_in(void *sock, int timeout_ms, char *err)
 {
+    if (timeout_ms == 0) return FF_FOG_OK;
     zmq_pollitem_t it = {sock, 0, ZMQ_POLLIN, 0};
     int n = zmq_poll(&it, 1, timeout_ms);
     if (n < 0) return ff_fog_fail(err, errno == EINTR ? FF_FOG_ETIMEOUT : FF_FOG_ESYS, "zmq poll: %s", zmq_strerror(errno));
-    if (n == 0) return FF_FOG_ETIMEOUT;
+    return n == 0 ? FF_FOG_ETIMEOUT : FF_FOG_OK;
+}
+
+static int recv_one(void *sock, uint8_t **buf, size_t *len, int timeout_ms, char *err)
+{
+    int rc = wait_in(sock, timeout_ms, err);
+    if (rc) return rc;
     zmq_msg_t m;
     zmq_msg_init(&m);
     if (zmq_msg_recv(&m, sock, ZMQ_DONTWAIT) < 0) {
@@ -220,10 +229,8 @@ int ff_zmq_server_open(ff_zmq_server **out, void *zctx, const char *endpoint, co
 
 int ff_zmq_server_recv(ff_zmq_server *s, ff_zmq_peer *peer, uint8_t **buf, size_t *len, int timeout_ms, char *err)
 {
-    zmq_pollitem_t it = {s->sock, 0, ZMQ_POLLIN, 0};
-    int n = zmq_poll(&it, 1, timeout_ms);
-    if (n < 0) return ff_fog_fail(err, errno == EINTR ? FF_FOG_ETIMEOUT : FF_FOG_ESYS, "zmq poll: %s", zmq_strerror(errno));
-    if (n == 0) return FF_FOG_ETIMEOUT;
+    int rc = wait_in(s->sock, timeout_ms, err);
+    if (rc) return rc;
     int r = zmq_recv(s->sock, peer->id, sizeof peer->id, ZMQ_DONTWAIT);
     if (r < 0) return errno == EAGAIN ? FF_FOG_ETIMEOUT : ff_fog_fail(err, FF_FOG_ESYS, "zmq recv: %s", zmq_strerror(errno));
     peer->len = (size_t)r > sizeof peer->id ? sizeof peer->id : (size_t)r;
