@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 static const char gen_usage[] = "fogforge surrogate gen --out DIR [--layers N] [--networks N] [-j JOBS] [--seed S] "
-                                "[--timeout SEC] [--sim-every K] [--vectors N] [--max-mults M] [--max-cost C] [-q] [--dry-run] [--keep]";
+                                "[--timeout SEC] [--sim-every K] [--vectors N] [--max-mults M] [--max-cost C] [--mem-limit GB] [-q] [--dry-run] [--keep]";
 
 static int cmd_gen(int argc, char **argv)
 {
@@ -28,8 +28,9 @@ static int cmd_gen(int argc, char **argv)
         {"max-mults", required_argument, 0, 'm'}, {"quiet", no_argument, 0, 'q'},
         {"dry-run", no_argument, 0, 'n'},
         {"keep", no_argument, 0, 'K'},          {"max-cost", required_argument, 0, 'C'},
+        {"mem-limit", required_argument, 0, 'M'},
         {"help", no_argument, 0, 'h'},           {0}};
-    ff_dataset_opts o = {NULL, 1500, 150, 2, 1, 600, 1, 50, 256, 40000, 0, 0, 0};
+    ff_dataset_opts o = {NULL, 1500, 150, 2, 1, 600, 1, 50, 256, 40000, 0, 0, 0, 8};
     long v;
     int c;
     opterr = 0;
@@ -81,6 +82,11 @@ static int cmd_gen(int argc, char **argv)
                 return 2;
             o.max_cost = v;
             break;
+        case 'M':
+            if (!ff_cli_long("surrogate gen", "--mem-limit", optarg, 0, 1 << 20, &v))
+                return 2;
+            o.mem_limit_gb = (int)v;
+            break;
         case 'q': o.quiet = 1; break;
         case 'n': o.dry_run = 1; break;
         case 'K': o.keep = 1; break;
@@ -93,7 +99,8 @@ static int cmd_gen(int argc, char **argv)
                    "-j 2, seed 1, timeout 600 s, K 1, 50 vectors, at most 256 multipliers per layer.\n"
                    "--max-cost C redraws designs whose synthesis cost (bits of weight/index ROM, input\n"
                    "muxes, multipliers and I/O registers; see docs/surrogates.md) exceeds C (default\n"
-                   "40000, about a minute of Yosys; 0: no cap).\n"
+                   "40000, about a minute of Yosys; 0: no cap). --mem-limit GB caps each design's\n"
+                   "address space (default 8; 0: none): a design over it is recorded as failed.\n"
                    "--keep leaves each design's project (RTL, Yosys log) in DIR/work/<id>.\n",
                    gen_usage);
             return 0;

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -368,6 +369,13 @@ int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e)
                 setpgid(0, 0);
                 signal(SIGINT, SIG_DFL);
                 signal(SIGTERM, SIG_DFL);
+                /* one design must not take the machine's memory from the
+                 * others (Yosys has been seen above 13 GB on a deep ROM) */
+                if (o->mem_limit_gb > 0) {
+                    struct rlimit rl;
+                    rl.rlim_cur = rl.rlim_max = (rlim_t)o->mem_limit_gb << 30;
+                    setrlimit(RLIMIT_AS, &rl);
+                }
                 /* the worker's own messages go beside its project, not over
                  * the progress bar (kept with --keep) */
                 char wlog[4400];

@@ -19,6 +19,7 @@ typedef struct ff_dataset_opts {
     int quiet;
     int dry_run;          /* print the designs, build nothing */
     int keep;             /* keep each design's work directory (work/<id>) */
+    int mem_limit_gb;     /* address-space cap per design (Yosys, Verilator); 0: none */
 } ff_dataset_opts;
 
 int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e);
