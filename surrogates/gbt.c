@@ -1,23 +1,33 @@
-/* XGBoost training through its C API, and our evaluator of its JSON models. */
+/* XGBoost training through its C API, our evaluator of its JSON models, and
+ * their binary cache (the trees as one flat array, loaded with one read). */
 #include "gbt.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <xgboost/c_api.h>
 
+/* One node of a tree, all trees of a model in one array: an inner node
+ * tests x[feat] < cond (missing values go to left when dleft) and names
+ * its children by their index in the array; a leaf has left == -1 and
+ * its value in cond. The binary cache stores exactly this array. */
 typedef struct {
-    int32_t *left, *right, *feat;
-    float *cond;
-    uint8_t *dleft;
-    int n;
-} tree;
+    float cond;
+    int32_t left, right;
+    uint16_t feat;
+    uint8_t dleft, pad;
+} node;
 
 struct ff_gbt {
-    tree *t;
+    node *n;       /* all nodes */
+    uint32_t *root; /* first node of each tree */
     int nt, nf;
+    int64_t nn;
     double base;
 };
 
@@ -94,14 +104,8 @@ void ff_gbt_free(ff_gbt *m)
 {
     if (!m)
         return;
-    for (int i = 0; i < m->nt; i++) {
-        free(m->t[i].left);
-        free(m->t[i].right);
-        free(m->t[i].feat);
-        free(m->t[i].cond);
-        free(m->t[i].dleft);
-    }
-    free(m->t);
+    free(m->n);
+    free(m->root);
     free(m);
 }
 
@@ -166,34 +170,37 @@ int ff_gbt_parse(const char *json, const char *where, int nf, ff_gbt **out, ff_e
     }
     if (!rc) {
         m->nt = cJSON_GetArraySize(trees);
-        m->t = ff_calloc((size_t)(m->nt ? m->nt : 1), sizeof *m->t);
+        m->root = ff_calloc((size_t)(m->nt ? m->nt : 1), sizeof *m->root);
+        int64_t cap = 0;
         int i = 0;
         for (const cJSON *t = trees->child; t && !rc; t = t->next, i++) {
             double *l = NULL, *r = NULL, *f = NULL, *c = NULL, *dl = NULL;
             int n = -1;
             if (!arr(t, "left_children", &n, &l) || !arr(t, "right_children", &n, &r) ||
                 !arr(t, "split_indices", &n, &f) || !arr(t, "split_conditions", &n, &c) ||
-                !arr(t, "default_left", &n, &dl) || n < 1) {
+                !arr(t, "default_left", &n, &dl) || n < 1 || m->nn + n > INT32_MAX) {
                 rc = ff_errf(e, FF_EINPUT, "%s: tree %d is malformed", where, i);
             } else {
-                tree *tr = &m->t[i];
-                tr->n = n;
-                tr->left = ff_malloc(sizeof(int32_t) * (size_t)n);
-                tr->right = ff_malloc(sizeof(int32_t) * (size_t)n);
-                tr->feat = ff_malloc(sizeof(int32_t) * (size_t)n);
-                tr->cond = ff_malloc(sizeof(float) * (size_t)n);
-                tr->dleft = ff_malloc((size_t)n);
-                for (int k = 0; k < n && !rc; k++) {
-                    tr->left[k] = (int32_t)l[k];
-                    tr->right[k] = (int32_t)r[k];
-                    tr->feat[k] = (int32_t)f[k];
-                    tr->cond[k] = (float)c[k];
-                    tr->dleft[k] = dl[k] != 0;
-                    int leaf = tr->left[k] == -1;
-                    if (!leaf && (tr->left[k] <= k || tr->left[k] >= n || tr->right[k] <= k || tr->right[k] >= n ||
-                                  tr->feat[k] < 0 || tr->feat[k] >= m->nf))
-                        rc = ff_errf(e, FF_EINPUT, "%s: tree %d node %d is malformed", where, i, k);
+                if (m->nn + n > cap) {
+                    cap = 2 * cap > m->nn + n ? 2 * cap : m->nn + n + 1024;
+                    m->n = ff_realloc(m->n, sizeof *m->n * (size_t)cap);
                 }
+                int64_t b = m->nn;
+                m->root[i] = (uint32_t)b;
+                for (int k = 0; k < n && !rc; k++) {
+                    node *x = &m->n[b + k];
+                    int leaf = (int32_t)l[k] == -1;
+                    if (!leaf && (l[k] <= k || l[k] >= n || r[k] <= k || r[k] >= n || f[k] < 0 || f[k] >= m->nf ||
+                                  f[k] > UINT16_MAX))
+                        rc = ff_errf(e, FF_EINPUT, "%s: tree %d node %d is malformed", where, i, k);
+                    x->cond = (float)c[k];
+                    x->left = leaf ? -1 : (int32_t)(b + (int64_t)l[k]);
+                    x->right = leaf ? -1 : (int32_t)(b + (int64_t)r[k]);
+                    x->feat = leaf ? 0 : (uint16_t)f[k];
+                    x->dleft = dl[k] != 0;
+                    x->pad = 0;
+                }
+                m->nn += n;
             }
             free(l), free(r), free(f), free(c), free(dl);
         }
@@ -207,30 +214,223 @@ int ff_gbt_parse(const char *json, const char *where, int nf, ff_gbt **out, ff_e
     return FF_OK;
 }
 
+/* ---- binary cache: <model>.bin beside <model>.json ----
+ * header, then nt uint32 tree roots, then nn nodes, native byte order
+ * (the endian mark refuses a file from another byte order). The header
+ * names the JSON it was made from (inode, size, mtime, ctime, sha256): the
+ * cache is used when inode, size, mtime and ctime match (ctime cannot be
+ * set back by hand),
+ * or when the size matches and the JSON's sha256 is the recorded one;
+ * otherwise the JSON is parsed. */
+#define BIN_MAGIC "FFGBTBIN"
+#define BIN_VERSION 1
+#define BIN_ENDIAN 0x01020304u
+
+typedef struct {
+    char magic[8];
+    uint32_t version, endian, nf, nt;
+    int64_t nn;
+    double base;
+    int64_t json_size, json_ino, json_mtime_s, json_mtime_ns, json_ctime_s, json_ctime_ns;
+    char json_sha256[65];
+    char pad[7];
+} bin_header;
+
+static void bin_path(const char *json_path, char *out, size_t n)
+{
+    size_t l = strlen(json_path);
+    if (l > 5 && !strcmp(json_path + l - 5, ".json"))
+        snprintf(out, n, "%.*s.bin", (int)(l - 5), json_path);
+    else
+        snprintf(out, n, "%s.bin", json_path);
+}
+
+static int write_bin(const ff_gbt *m, const char *json_path, const struct stat *st_json, const char *sha, ff_err *e)
+{
+    const struct stat st = *st_json;
+    bin_header h;
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, BIN_MAGIC, 8);
+    h.version = BIN_VERSION;
+    h.endian = BIN_ENDIAN;
+    h.nf = (uint32_t)m->nf;
+    h.nt = (uint32_t)m->nt;
+    h.nn = m->nn;
+    h.base = m->base;
+    h.json_size = (int64_t)st.st_size;
+    h.json_ino = (int64_t)st.st_ino;
+    h.json_mtime_s = (int64_t)st.st_mtim.tv_sec;
+    h.json_mtime_ns = (int64_t)st.st_mtim.tv_nsec;
+    h.json_ctime_s = (int64_t)st.st_ctim.tv_sec;
+    h.json_ctime_ns = (int64_t)st.st_ctim.tv_nsec;
+    snprintf(h.json_sha256, sizeof h.json_sha256, "%s", sha);
+    size_t len = sizeof h + sizeof(uint32_t) * (size_t)m->nt + sizeof(node) * (size_t)m->nn;
+    char *buf = ff_malloc(len), *p = buf;
+    memcpy(p, &h, sizeof h);
+    p += sizeof h;
+    memcpy(p, m->root, sizeof(uint32_t) * (size_t)m->nt);
+    p += sizeof(uint32_t) * (size_t)m->nt;
+    memcpy(p, m->n, sizeof(node) * (size_t)m->nn);
+    char path[4200];
+    bin_path(json_path, path, sizeof path);
+    int rc = ff_write_file_atomic(path, buf, len, e);
+    free(buf);
+    return rc;
+}
+
+/* The cached model when the header describes this JSON file (st; sha when
+ * already computed, else NULL: then size and mtime must match). NULL when
+ * the cache is absent, stale or damaged; *hash_may_help (may be NULL) is
+ * set when only the mtime differed, so the JSON's sha256 can decide. */
+static ff_gbt *read_bin(const char *json_path, const struct stat *st, const char *sha, int nf, int *hash_may_help)
+{
+    if (hash_may_help)
+        *hash_may_help = 0;
+    char path[4200];
+    bin_path(json_path, path, sizeof path);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    bin_header h;
+    ff_gbt *m = NULL;
+    if (fread(&h, sizeof h, 1, f) != 1 || memcmp(h.magic, BIN_MAGIC, 8) || h.version != BIN_VERSION ||
+        h.endian != BIN_ENDIAN || (nf >= 0 && h.nf != (uint32_t)nf) || h.nt > (1u << 24) || h.nn < 1 ||
+        h.nn > ((int64_t)1 << 28) || h.json_size != (int64_t)st->st_size || h.json_sha256[64])
+        goto done;
+    int same_stat = h.json_ino == (int64_t)st->st_ino && h.json_mtime_s == (int64_t)st->st_mtim.tv_sec &&
+                    h.json_mtime_ns == (int64_t)st->st_mtim.tv_nsec && h.json_ctime_s == (int64_t)st->st_ctim.tv_sec &&
+                    h.json_ctime_ns == (int64_t)st->st_ctim.tv_nsec;
+    if (sha ? strcmp(sha, h.json_sha256) != 0 : !same_stat) {
+        if (hash_may_help && !sha)
+            *hash_may_help = 1;
+        goto done;
+    }
+    m = ff_calloc(1, sizeof *m);
+    m->nf = (int)h.nf;
+    m->nt = (int)h.nt;
+    m->nn = h.nn;
+    m->base = h.base;
+    m->root = ff_malloc(sizeof(uint32_t) * (h.nt ? h.nt : 1));
+    m->n = ff_malloc(sizeof(node) * (size_t)h.nn);
+    if (fread(m->root, sizeof(uint32_t), h.nt, f) != h.nt || fread(m->n, sizeof(node), (size_t)h.nn, f) != (size_t)h.nn ||
+        fgetc(f) != EOF)
+        goto bad;
+    /* structure: roots in range, children after their parent, features known */
+    for (uint32_t t = 0; t < h.nt; t++)
+        if (m->root[t] >= (uint64_t)h.nn || (t && m->root[t] <= m->root[t - 1]))
+            goto bad;
+    for (int64_t k = 0; k < h.nn; k++) {
+        const node *x = &m->n[k];
+        if (x->left == -1)
+            continue;
+        if (x->left <= k || x->left >= h.nn || x->right <= k || x->right >= h.nn || x->feat >= h.nf)
+            goto bad;
+    }
+    goto done;
+bad:
+    ff_gbt_free(m);
+    m = NULL;
+done:
+    fclose(f);
+    return m;
+}
+
 int ff_gbt_load(const char *json_path, int nf, ff_gbt **out, ff_err *e)
 {
+    *out = NULL;
+    struct stat st;
+    int hash_may_help = 0;
+    if (stat(json_path, &st) == 0 && (*out = read_bin(json_path, &st, NULL, nf, &hash_may_help)))
+        return FF_OK;
     char *data;
     size_t len;
-    *out = NULL;
     int rc = ff_read_file(json_path, (size_t)256 << 20, &data, &len, e);
     if (rc)
         return rc;
+    if (hash_may_help) {
+        /* copied or checked out (a new mtime): the cache holds if the content is the one it was made from */
+        char sha[65];
+        ff_sha256_hex(data, len, sha);
+        struct stat st2 = st;
+        st2.st_size = (off_t)len;
+        if ((*out = read_bin(json_path, &st2, sha, nf, NULL))) {
+            free(data);
+            return FF_OK;
+        }
+    }
     rc = ff_gbt_parse(data, json_path, nf, out, e);
     free(data);
     return rc;
 }
 
+static int same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_ino == b->st_ino && a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+           a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+           a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+int ff_gbt_write_cache(const char *json_path, int nf, ff_err *e)
+{
+    /* File times tick coarsely (a few ms here): a rewrite of the JSON in the
+     * tick it was last changed in would keep its ctime. Reading it only once
+     * the clock has moved past that ctime makes any later change show. */
+    struct stat st, st2;
+    if (stat(json_path, &st))
+        return ff_errf(e, FF_EINPUT, "cannot open %s: %s", json_path, strerror(errno));
+    for (int i = 0; i < 1000; i++) {
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME_COARSE, &now);
+        if (now.tv_sec > st.st_ctim.tv_sec || (now.tv_sec == st.st_ctim.tv_sec && now.tv_nsec > st.st_ctim.tv_nsec))
+            break;
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
+    char *data;
+    size_t len;
+    int rc = ff_read_file(json_path, (size_t)256 << 20, &data, &len, e);
+    if (rc)
+        return rc;
+    if (stat(json_path, &st2) || !same_file(&st, &st2) || (size_t)st.st_size != len) {
+        free(data);
+        return ff_errf(e, FF_EINPUT, "%s changed while its cache was written; run again", json_path);
+    }
+    ff_gbt *m;
+    rc = ff_gbt_parse(data, json_path, nf, &m, e);
+    if (!rc) {
+        char sha[65];
+        ff_sha256_hex(data, len, sha);
+        rc = write_bin(m, json_path, &st, sha, e);
+        ff_gbt_free(m);
+    }
+    free(data);
+    return rc;
+}
+
+int ff_gbt_cache_state(const char *json_path, int nf)
+{
+    struct stat st;
+    if (stat(json_path, &st))
+        return -1;
+    ff_gbt *m = read_bin(json_path, &st, NULL, nf, NULL);
+    if (m) {
+        ff_gbt_free(m);
+        return 1;
+    }
+    return 0;
+}
+
 double ff_gbt_predict(const ff_gbt *m, const float *x)
 {
     double s = m->base;
+    const node *n = m->n;
     for (int i = 0; i < m->nt; i++) {
-        const tree *t = &m->t[i];
-        int k = 0;
-        while (t->left[k] != -1) {
-            float v = x[t->feat[k]];
-            k = isnan(v) ? (t->dleft[k] ? t->left[k] : t->right[k]) : (v < t->cond[k] ? t->left[k] : t->right[k]);
+        int32_t k = (int32_t)m->root[i];
+        while (n[k].left != -1) {
+            float v = x[n[k].feat];
+            k = isnan(v) ? (n[k].dleft ? n[k].left : n[k].right) : (v < n[k].cond ? n[k].left : n[k].right);
         }
-        s += t->cond[k];
+        s += n[k].cond;
     }
     return s;
 }
