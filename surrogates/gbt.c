@@ -7,28 +7,38 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <xgboost/c_api.h>
 
-/* One node of a tree, all trees of a model in one array: an inner node
- * tests x[feat] < cond (missing values go to left when dleft) and names
- * its children by their index in the array; a leaf has left == -1 and
- * its value in cond. The binary cache stores exactly this array. */
+/* One node of a tree, all trees of a model in one array, 8 bytes: an
+ * inner node tests x[feat] < cond (a missing value goes left when DLEFT)
+ * and its children are adjacent, the left one `off` nodes after it; a
+ * leaf (LEAF) holds its value in cond. The binary cache stores exactly
+ * this array. */
 typedef struct {
     float cond;
-    int32_t left, right;
-    uint16_t feat;
-    uint8_t dleft, pad;
+    uint32_t w; /* LEAF | DLEFT | feat << FEAT_SHIFT | off */
 } node;
+#define LEAF 0x80000000u
+#define DLEFT 0x40000000u
+#define FEAT_SHIFT 20
+#define FEAT_MAX 1023u           /* 10 bits of feature index */
+#define OFF_MAX 0xfffffu         /* 20 bits of child offset */
 
 struct ff_gbt {
-    node *n;       /* all nodes */
-    uint32_t *root; /* first node of each tree */
+    const node *n;         /* all nodes */
+    const uint32_t *root;  /* first node of each tree */
     int nt, nf;
     int64_t nn;
     double base;
+    void *own_n, *own_root; /* parsed from JSON: malloc'd */
+    void *map;              /* loaded from the cache: its mapping */
+    size_t maplen;
 };
 
 static int xgb_fail(ff_err *e, const char *what)
@@ -104,8 +114,10 @@ void ff_gbt_free(ff_gbt *m)
 {
     if (!m)
         return;
-    free(m->n);
-    free(m->root);
+    free(m->own_n);
+    free(m->own_root);
+    if (m->map)
+        munmap(m->map, m->maplen);
     free(m);
 }
 
@@ -168,42 +180,76 @@ int ff_gbt_parse(const char *json, const char *where, int nf, ff_gbt **out, ff_e
             rc = ff_errf(e, FF_EINPUT, "%s: model expects %d features, this fogforge computes %d (retrain)", where,
                          m->nf, nf);
     }
+    if (!rc && (m->nf < 0 || (uint32_t)m->nf > FEAT_MAX + 1))
+        rc = ff_errf(e, FF_EINPUT, "%s: %d features; this evaluator reads at most %u", where, m->nf, FEAT_MAX + 1);
     if (!rc) {
         m->nt = cJSON_GetArraySize(trees);
-        m->root = ff_calloc((size_t)(m->nt ? m->nt : 1), sizeof *m->root);
+        uint32_t *roots = ff_calloc((size_t)(m->nt ? m->nt : 1), sizeof *roots);
+        node *nodes = NULL;
+        m->own_root = roots;
         int64_t cap = 0;
+        int *order = NULL, ocap = 0;
         int i = 0;
         for (const cJSON *t = trees->child; t && !rc; t = t->next, i++) {
             double *l = NULL, *r = NULL, *f = NULL, *c = NULL, *dl = NULL;
             int n = -1;
             if (!arr(t, "left_children", &n, &l) || !arr(t, "right_children", &n, &r) ||
                 !arr(t, "split_indices", &n, &f) || !arr(t, "split_conditions", &n, &c) ||
-                !arr(t, "default_left", &n, &dl) || n < 1 || m->nn + n > INT32_MAX) {
+                !arr(t, "default_left", &n, &dl) || n < 1 || n > (int)OFF_MAX || m->nn + n > INT32_MAX) {
                 rc = ff_errf(e, FF_EINPUT, "%s: tree %d is malformed", where, i);
             } else {
-                if (m->nn + n > cap) {
-                    cap = 2 * cap > m->nn + n ? 2 * cap : m->nn + n + 1024;
-                    m->n = ff_realloc(m->n, sizeof *m->n * (size_t)cap);
-                }
-                int64_t b = m->nn;
-                m->root[i] = (uint32_t)b;
-                for (int k = 0; k < n && !rc; k++) {
-                    node *x = &m->n[b + k];
-                    int leaf = (int32_t)l[k] == -1;
-                    if (!leaf && (l[k] <= k || l[k] >= n || r[k] <= k || r[k] >= n || f[k] < 0 || f[k] >= m->nf ||
-                                  f[k] > UINT16_MAX))
+                for (int k = 0; k < n && !rc; k++)
+                    if ((int32_t)l[k] != -1 && (l[k] <= k || l[k] >= n || r[k] <= k || r[k] >= n || f[k] < 0 ||
+                                                f[k] >= m->nf))
                         rc = ff_errf(e, FF_EINPUT, "%s: tree %d node %d is malformed", where, i, k);
-                    x->cond = (float)c[k];
-                    x->left = leaf ? -1 : (int32_t)(b + (int64_t)l[k]);
-                    x->right = leaf ? -1 : (int32_t)(b + (int64_t)r[k]);
-                    x->feat = leaf ? 0 : (uint16_t)f[k];
-                    x->dleft = dl[k] != 0;
-                    x->pad = 0;
+                if (!rc) {
+                    /* breadth first, each node's children side by side */
+                    if (n > ocap) {
+                        ocap = n;
+                        order = ff_realloc(order, sizeof *order * (size_t)ocap);
+                    }
+                    int *pos = ff_malloc(sizeof *pos * (size_t)n);
+                    for (int k = 0; k < n; k++)
+                        pos[k] = -1;
+                    int head = 0, tail = 0;
+                    order[tail++] = 0;
+                    pos[0] = 0;
+                    while (head < tail && !rc) {
+                        int k = order[head++];
+                        if ((int32_t)l[k] == -1)
+                            continue;
+                        int a = (int)l[k], b = (int)r[k];
+                        if (pos[a] >= 0 || pos[b] >= 0 || a == b) {
+                            rc = ff_errf(e, FF_EINPUT, "%s: tree %d is not a tree", where, i);
+                            break;
+                        }
+                        pos[a] = tail, order[tail++] = a;
+                        pos[b] = tail, order[tail++] = b;
+                    }
+                    if (m->nn + tail > cap) {
+                        cap = 2 * cap > m->nn + tail ? 2 * cap : m->nn + tail + 1024;
+                        nodes = ff_realloc(nodes, sizeof *nodes * (size_t)cap);
+                    }
+                    roots[i] = (uint32_t)m->nn;
+                    for (int q = 0; q < tail && !rc; q++) {
+                        int k = order[q];
+                        node *x = &nodes[m->nn + q];
+                        x->cond = (float)c[k];
+                        if ((int32_t)l[k] == -1)
+                            x->w = LEAF;
+                        else
+                            x->w = (dl[k] != 0 ? DLEFT : 0) | (uint32_t)f[k] << FEAT_SHIFT | (uint32_t)(pos[(int)l[k]] - q);
+                    }
+                    m->nn += tail;
+                    free(pos);
                 }
-                m->nn += n;
             }
             free(l), free(r), free(f), free(c), free(dl);
         }
+        free(order);
+        m->own_n = nodes;
+        m->n = nodes;
+        m->root = roots;
     }
     cJSON_Delete(root);
     if (rc) {
@@ -223,7 +269,7 @@ int ff_gbt_parse(const char *json, const char *where, int nf, ff_gbt **out, ff_e
  * or when the size matches and the JSON's sha256 is the recorded one;
  * otherwise the JSON is parsed. */
 #define BIN_MAGIC "FFGBTBIN"
-#define BIN_VERSION 1
+#define BIN_VERSION 2
 #define BIN_ENDIAN 0x01020304u
 
 typedef struct {
@@ -265,11 +311,17 @@ static int write_bin(const ff_gbt *m, const char *json_path, const struct stat *
     h.json_ctime_ns = (int64_t)st.st_ctim.tv_nsec;
     snprintf(h.json_sha256, sizeof h.json_sha256, "%s", sha);
     size_t len = sizeof h + sizeof(uint32_t) * (size_t)m->nt + sizeof(node) * (size_t)m->nn;
+    if (m->nt % 2) /* nodes 8-byte aligned */
+        len += sizeof(uint32_t);
     char *buf = ff_malloc(len), *p = buf;
     memcpy(p, &h, sizeof h);
     p += sizeof h;
     memcpy(p, m->root, sizeof(uint32_t) * (size_t)m->nt);
     p += sizeof(uint32_t) * (size_t)m->nt;
+    if (m->nt % 2) {
+        memset(p, 0, sizeof(uint32_t));
+        p += sizeof(uint32_t);
+    }
     memcpy(p, m->n, sizeof(node) * (size_t)m->nn);
     char path[4200];
     bin_path(json_path, path, sizeof path);
@@ -288,51 +340,63 @@ static ff_gbt *read_bin(const char *json_path, const struct stat *st, const char
         *hash_may_help = 0;
     char path[4200];
     bin_path(json_path, path, sizeof path);
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return NULL;
-    bin_header h;
+    struct stat bs;
+    void *map = MAP_FAILED;
+    if (fstat(fd, &bs) == 0 && bs.st_size >= (off_t)sizeof(bin_header))
+        map = mmap(NULL, (size_t)bs.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED)
+        return NULL;
+    size_t len = (size_t)bs.st_size;
+    const bin_header *h = map;
     ff_gbt *m = NULL;
-    if (fread(&h, sizeof h, 1, f) != 1 || memcmp(h.magic, BIN_MAGIC, 8) || h.version != BIN_VERSION ||
-        h.endian != BIN_ENDIAN || (nf >= 0 && h.nf != (uint32_t)nf) || h.nt > (1u << 24) || h.nn < 1 ||
-        h.nn > ((int64_t)1 << 28) || h.json_size != (int64_t)st->st_size || h.json_sha256[64])
-        goto done;
-    int same_stat = h.json_ino == (int64_t)st->st_ino && h.json_mtime_s == (int64_t)st->st_mtim.tv_sec &&
-                    h.json_mtime_ns == (int64_t)st->st_mtim.tv_nsec && h.json_ctime_s == (int64_t)st->st_ctim.tv_sec &&
-                    h.json_ctime_ns == (int64_t)st->st_ctim.tv_nsec;
-    if (sha ? strcmp(sha, h.json_sha256) != 0 : !same_stat) {
+    if (memcmp(h->magic, BIN_MAGIC, 8) || h->version != BIN_VERSION || h->endian != BIN_ENDIAN ||
+        (nf >= 0 && h->nf != (uint32_t)nf) || h->nf > FEAT_MAX + 1 || h->nt > (1u << 24) || h->nn < 1 ||
+        h->nn > ((int64_t)1 << 28) || h->json_size != (int64_t)st->st_size || h->json_sha256[64] ||
+        len != sizeof *h + sizeof(uint32_t) * (h->nt + h->nt % 2) + sizeof(node) * (size_t)h->nn)
+        goto bad;
+    int same_stat = h->json_ino == (int64_t)st->st_ino && h->json_mtime_s == (int64_t)st->st_mtim.tv_sec &&
+                    h->json_mtime_ns == (int64_t)st->st_mtim.tv_nsec && h->json_ctime_s == (int64_t)st->st_ctim.tv_sec &&
+                    h->json_ctime_ns == (int64_t)st->st_ctim.tv_nsec;
+    if (sha ? strcmp(sha, h->json_sha256) != 0 : !same_stat) {
         if (hash_may_help && !sha)
             *hash_may_help = 1;
-        goto done;
+        goto bad;
     }
     m = ff_calloc(1, sizeof *m);
-    m->nf = (int)h.nf;
-    m->nt = (int)h.nt;
-    m->nn = h.nn;
-    m->base = h.base;
-    m->root = ff_malloc(sizeof(uint32_t) * (h.nt ? h.nt : 1));
-    m->n = ff_malloc(sizeof(node) * (size_t)h.nn);
-    if (fread(m->root, sizeof(uint32_t), h.nt, f) != h.nt || fread(m->n, sizeof(node), (size_t)h.nn, f) != (size_t)h.nn ||
-        fgetc(f) != EOF)
-        goto bad;
-    /* structure: roots in range, children after their parent, features known */
-    for (uint32_t t = 0; t < h.nt; t++)
-        if (m->root[t] >= (uint64_t)h.nn || (t && m->root[t] <= m->root[t - 1]))
+    m->nf = (int)h->nf;
+    m->nt = (int)h->nt;
+    m->nn = h->nn;
+    m->base = h->base;
+    m->root = (const uint32_t *)(h + 1);
+    m->n = (const node *)(m->root + h->nt + h->nt % 2);
+    /* structure: roots in order and in range, children inside their tree
+     * and after their parent, features known: a damaged file is refused,
+     * never walked */
+    for (uint32_t t = 0; t < h->nt; t++)
+        if (m->root[t] >= (uint64_t)h->nn || (t && m->root[t] <= m->root[t - 1]))
             goto bad;
-    for (int64_t k = 0; k < h.nn; k++) {
-        const node *x = &m->n[k];
-        if (x->left == -1)
-            continue;
-        if (x->left <= k || x->left >= h.nn || x->right <= k || x->right >= h.nn || x->feat >= h.nf)
-            goto bad;
+    for (uint32_t t = 0; t < h->nt; t++) {
+        int64_t end = t + 1 < h->nt ? m->root[t + 1] : h->nn;
+        for (int64_t k = m->root[t]; k < end; k++) {
+            uint32_t w = m->n[k].w;
+            if (w & LEAF)
+                continue;
+            int64_t off = w & OFF_MAX;
+            if (off < 1 || k + off + 1 >= end || ((w >> FEAT_SHIFT) & FEAT_MAX) >= h->nf)
+                goto bad;
+        }
     }
-    goto done;
-bad:
-    ff_gbt_free(m);
-    m = NULL;
-done:
-    fclose(f);
+    m->map = map;
+    m->maplen = len;
     return m;
+bad:
+    free(m);
+    munmap(map, len);
+    return NULL;
 }
 
 int ff_gbt_load(const char *json_path, int nf, ff_gbt **out, ff_err *e)
@@ -425,12 +489,13 @@ double ff_gbt_predict(const ff_gbt *m, const float *x)
     double s = m->base;
     const node *n = m->n;
     for (int i = 0; i < m->nt; i++) {
-        int32_t k = (int32_t)m->root[i];
-        while (n[k].left != -1) {
-            float v = x[n[k].feat];
-            k = isnan(v) ? (n[k].dleft ? n[k].left : n[k].right) : (v < n[k].cond ? n[k].left : n[k].right);
+        const node *k = n + m->root[i];
+        while (!(k->w & LEAF)) {
+            float v = x[(k->w >> FEAT_SHIFT) & FEAT_MAX];
+            int right = isnan(v) ? !(k->w & DLEFT) : !(v < k->cond);
+            k += (k->w & OFF_MAX) + (uint32_t)right;
         }
-        s += n[k].cond;
+        s += k->cond;
     }
     return s;
 }
