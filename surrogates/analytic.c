@@ -115,7 +115,8 @@ static void dot(const ff_layer_feat *f, double *o)
          * a first-level pair with a DSP product becomes that DSP's post-adder
          * (C port or PCIN cascade), the last adder the requantization DSP's
          * pre-adder; the rest are fabric adders of (leaf + root width)/2 bits */
-        double pairs = floor(((double)f->max_terms + 1) / 2.0) * U, dsp_pairs = pairs * (nz > 0 ? 1 - (p2 / nz) * (p2 / nz) : 0);
+        double pairs = floor(((double)f->max_terms + 1) / 2.0) * U;
+        double dsp_pairs = pairs * (nz > 0 ? 1 - (p2 / nz) * (p2 / nz) : 0);
         double fabric = nz - dsp_pairs - (pre ? U : 0);
         lut += (fabric > 0 ? fabric : 0) * (sb + xw + wb) / 2.0;
         /* tree registers, a stage after every 3 levels; the last stage is the

@@ -238,7 +238,8 @@ int ff_gbt_parse(const char *json, const char *where, int nf, ff_gbt **out, ff_e
                         if ((int32_t)l[k] == -1)
                             x->w = LEAF;
                         else
-                            x->w = (dl[k] != 0 ? DLEFT : 0) | (uint32_t)f[k] << FEAT_SHIFT | (uint32_t)(pos[(int)l[k]] - q);
+                            x->w = (dl[k] != 0 ? DLEFT : 0) | (uint32_t)f[k] << FEAT_SHIFT |
+                                   (uint32_t)(pos[(int)l[k]] - q);
                     }
                     m->nn += tail;
                     free(pos);
@@ -359,8 +360,8 @@ static ff_gbt *read_bin(const char *json_path, const struct stat *st, const char
         len != sizeof *h + sizeof(uint32_t) * (h->nt + h->nt % 2) + sizeof(node) * (size_t)h->nn)
         goto bad;
     int same_stat = h->json_ino == (int64_t)st->st_ino && h->json_mtime_s == (int64_t)st->st_mtim.tv_sec &&
-                    h->json_mtime_ns == (int64_t)st->st_mtim.tv_nsec && h->json_ctime_s == (int64_t)st->st_ctim.tv_sec &&
-                    h->json_ctime_ns == (int64_t)st->st_ctim.tv_nsec;
+                    h->json_mtime_ns == (int64_t)st->st_mtim.tv_nsec &&
+                    h->json_ctime_s == (int64_t)st->st_ctim.tv_sec && h->json_ctime_ns == (int64_t)st->st_ctim.tv_nsec;
     if (sha ? strcmp(sha, h->json_sha256) != 0 : !same_stat) {
         if (hash_may_help && !sha)
             *hash_may_help = 1;
