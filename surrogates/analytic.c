@@ -160,11 +160,11 @@ static void dot(const ff_layer_feat *f, double *o)
             lut += U * sb;
         /* registers: the input vector, the output vector, the counter and
          * cycle tags (busy, cnt, pv, pc, a tag per tree stage, adone, valid);
-         * an accumulator fed by one product a cycle disappears into the DSPs
-         * (measured: none of them is left in fabric), one that sums a tree
-         * or is wider than the DSP's 25-bit A port stays */
+         * the accumulators become the requantization DSPs' A registers
+         * (measured: none is left in fabric at 1, 2 or 4 products a cycle)
+         * unless wider than the DSP's 25-bit A port */
         ff += (double)f->in_size * xb + 1 + cw + 1 + cw + stages * (1.0 + cw) + 1 + 1;
-        if (per > 1 || sb > 25)
+        if (sb > 25)
             ff += U * sb;
         for (int s = 1; s <= stages; s++)
             ff += U * ceil(per / pow(8.0, s)) * sb;
