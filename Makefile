@@ -39,7 +39,7 @@ FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 .PHONY: all test unit deps demo bench install clean fuzz fuzz-build check-asan oracle
 .SECONDARY:
 
-all: $(BUILD)/fogforge $(BUILD)/libfogforge.a $(BUILD)/libfogforge.so $(BUILD)/fogforge.pc
+all: $(BUILD)/fogforge $(BUILD)/libfogforge.a $(BUILD)/libfogforge.so $(BUILD)/fogforge.pc $(BUILD)/surrogate-cache.stamp
 
 # --- generated protobuf-c bindings (never committed) ---
 $(BUILD)/gen/onnx.pb-c.c $(BUILD)/gen/onnx.pb-c.h: $(ONNX_PROTO)
@@ -87,6 +87,11 @@ $(BUILD)/fogforge: $(CLI_OBJ) $(BUILD)/libfogforge.a
 $(BUILD)/fogforge.pc: Makefile
 	@printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: fogforge\nDescription: fogforge host runtime: run packaged accelerators on CPU, OpenCL, Verilator and XRT devices\nVersion: %s\nLibs: -L$${libdir} -lfogforge\nLibs.private: %s\nCflags: -I$${includedir}\n' \
 	  '$(PREFIX)' '$(VERSION)' '$(LIBS)' > $@
+
+# binary caches of the committed learned surrogate (derived from its JSON, never committed)
+$(BUILD)/surrogate-cache.stamp: $(BUILD)/fogforge $(wildcard surrogates/models/*.json)
+	@if [ -f surrogates/models/index.json ]; then $(BUILD)/fogforge surrogate cache surrogates/models; fi
+	@touch $@
 
 # --- tests ---
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libfogforge-asan.a tests/unit/testutil.h
@@ -174,6 +179,7 @@ install: all
 	sed 's|^prefix=.*|prefix=$(PREFIX)|' $(BUILD)/fogforge.pc > $(DESTDIR)$(PREFIX)/lib/pkgconfig/fogforge.pc
 	install -d $(DESTDIR)$(PREFIX)/share/fogforge/surrogates
 	for f in surrogates/models/*.json; do [ -f "$$f" ] && install -m 644 "$$f" $(DESTDIR)$(PREFIX)/share/fogforge/surrogates/ || true; done
+	if [ -f $(DESTDIR)$(PREFIX)/share/fogforge/surrogates/index.json ]; then $(BUILD)/fogforge surrogate cache $(DESTDIR)$(PREFIX)/share/fogforge/surrogates; fi
 
 clean:
 	rm -rf $(BUILD) demo-out

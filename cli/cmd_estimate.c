@@ -108,7 +108,7 @@ int ff_cmd_estimate(int argc, char **argv)
         return rc;
     ff_err e = {0};
     ff_qmodel *q;
-    if (ff_model_load_quant(argv[optind], &qo, &q, &e)) {
+    if (ff_estimate_load(argv[optind], &qo, &q, NULL, &e)) {
         ff_surrogate_free(s);
         return ff_cli_err(&e);
     }

@@ -247,8 +247,9 @@ static int cmd_train(int argc, char **argv)
                    "against the analytical model. Network records fit the glue (total - sum of layers =\n"
                    "a + b (layers-1)); with --decompose 1 (default) their totals are also shared among their\n"
                    "layers in proportion to the estimates and trained on. Deterministic: one thread, fixed\n"
-                   "seed (default 1), no subsampling. Writes MODELDIR/index.json and <target>.json (XGBoost\n"
-                   "JSON); --predict writes every record's estimate. Defaults: 300 rounds, depth 6, eta 0.1.\n",
+                   "seed (default 1), no subsampling. Writes MODELDIR/index.json, <target>.json (XGBoost JSON)\n"
+                   "and <target>.bin (their binary cache, what estimate loads); --predict writes every record's\n"
+                   "estimate. Defaults: 300 rounds, depth 6, eta 0.1.\n",
                    train_usage);
             return 0;
         } else {
@@ -275,7 +276,8 @@ static int cmd_train(int argc, char **argv)
         return ff_cli_err(&e);
     }
     if (!quiet)
-        fprintf(stderr, "fogforge: surrogate train: wrote %s/index.json and lut/ff/dsp/bram18.json\n", out);
+        fprintf(stderr, "fogforge: surrogate train: wrote %s/index.json, lut/ff/dsp/bram18.json and their .bin caches\n",
+                out);
     if (pred)
         rc = write_predictions(pred, &d, s);
     ff_surrogate_free(s);
@@ -507,7 +509,30 @@ out:
     return rc;
 }
 
-static const char usage[] = "fogforge surrogate gen|train|eval [options]   (fogforge surrogate CMD --help)";
+static const char cache_usage[] = "fogforge surrogate cache MODELDIR";
+
+static int cmd_cache(int argc, char **argv)
+{
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        printf("usage: %s\n\n"
+               "Writes the binary cache (<target>.bin) of each XGBoost JSON model of MODELDIR that has none\n"
+               "or whose cache no longer matches the JSON's size, mtime and ctime (after a checkout, a copy or\n"
+               "an install). `surrogate train` writes the caches itself; the JSON stays the source of truth,\n"
+               "and loading checks the cache against it (size and mtime/ctime, else its sha256).\n",
+               cache_usage);
+        return 0;
+    }
+    if (argc != 2 || argv[1][0] == '-')
+        return ff_cli_usage("surrogate cache", cache_usage);
+    ff_err e = {0};
+    int n;
+    if (ff_surrogate_write_caches(argv[1], &n, &e))
+        return ff_cli_err(&e);
+    printf("fogforge: surrogate cache: %s: %d cache file(s) written, %d current\n", argv[1], n, FF_T_RES - n);
+    return 0;
+}
+
+static const char usage[] = "fogforge surrogate gen|train|eval|cache [options]   (fogforge surrogate CMD --help)";
 
 int ff_cmd_surrogate(int argc, char **argv)
 {
@@ -516,7 +541,8 @@ int ff_cmd_surrogate(int argc, char **argv)
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         printf("usage: %s\n\n  gen    generate the dataset (Yosys + Verilator ground truth)\n"
                "  train  train the learned per-layer surrogate (XGBoost) on a dataset\n"
-               "  eval   accuracy of the analytical and learned surrogates: all, random and depth splits\n",
+               "  eval   accuracy of the analytical and learned surrogates: all, random and depth splits\n"
+               "  cache  (re)write the binary caches of a model directory's trees\n",
                usage);
         return 0;
     }
@@ -527,5 +553,7 @@ int ff_cmd_surrogate(int argc, char **argv)
         return cmd_train(argc - 1, argv + 1);
     if (!strcmp(argv[1], "eval"))
         return cmd_eval(argc - 1, argv + 1);
-    return ff_cli_fail(2, "surrogate: unknown subcommand '%s' (gen, train, eval)", argv[1]);
+    if (!strcmp(argv[1], "cache"))
+        return cmd_cache(argc - 1, argv + 1);
+    return ff_cli_fail(2, "surrogate: unknown subcommand '%s' (gen, train, eval, cache)", argv[1]);
 }

@@ -64,6 +64,8 @@ void ff_rtl_dot_build(const ff_qmodel *q, int ni, int R, ff_rtl_dot *d)
         d->u = ff_calloc((size_t)d->nu, sizeof *d->u);
         for (int64_t o = 0; o < d->nu; o++) {
             d->u[o].ch = o;
+            d->u[o].cap = n->n_in_f; /* sized once: no reallocation per term */
+            d->u[o].t = ff_malloc((size_t)(n->n_in_f ? n->n_in_f : 1) * sizeof *d->u[o].t);
             for (int64_t i = 0; i < n->n_in_f; i++)
                 add_term(&d->u[o], i, qn->qw[o * n->n_in_f + i], i);
         }
@@ -81,6 +83,8 @@ void ff_rtl_dot_build(const ff_qmodel *q, int ni, int R, ff_rtl_dot *d)
                 for (int64_t oc = 0; oc < OC; oc++) {
                     ff_rtl_unit *u = &d->u[(oh * OW + ow) * OC + oc];
                     u->ch = oc;
+                    u->cap = (int64_t)kh * kw * cin_g;
+                    u->t = ff_malloc((size_t)(u->cap ? u->cap : 1) * sizeof *u->t);
                     u->pos = oh * OW + ow;
                     int64_t gi = oc / cout_g;
                     const int32_t *w = qn->qw + oc * kh * kw * cin_g;

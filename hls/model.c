@@ -84,6 +84,8 @@ int ff_model_load_quant(const char *path, const ff_quant_opts *o, ff_qmodel **ou
         co.samples = cs.data;
         co.n = cs.n;
     }
+    if (o && o->calib_limit > 0)
+        co.n = co.samples && co.n < o->calib_limit ? co.n : o->calib_limit;
     co.percentile = o ? o->percentile : 0;
     co.mse = o ? o->mse : 0;
     rc = ff_quantize(g, cfg, &co, out, e);

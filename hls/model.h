@@ -15,6 +15,7 @@ typedef struct ff_quant_opts {
     const char *calib;    /* calibration samples file, or NULL */
     double percentile;    /* 0 or 100: min/max */
     int mse;              /* MSE-optimal clipping */
+    int64_t calib_limit;  /* > 0: calibrate on only the first this many samples */
 } ff_quant_opts;
 
 /* Quantized model: an .ffq as stored (options other than reuse must be

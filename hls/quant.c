@@ -123,7 +123,7 @@ static void run_calibration(const ff_graph *g, const ff_calib_opts *co, calib *c
     int64_t in_sz = ff_graph_in_size(g), out_sz = ff_graph_out_size(g);
     ff_fplan *p = ff_fplan_new(g);
     float *x = ff_malloc((size_t)in_sz * sizeof(float)), *y = ff_malloc((size_t)out_sz * sizeof(float));
-    int64_t n = co && co->samples ? co->n : 1000;
+    int64_t n = co && co->samples ? co->n : (co && co->n > 0 ? co->n : FF_CALIB_SYNTHETIC);
     int passes = c->hist ? 2 : 1;
     for (int pass = 0; pass < passes; pass++) {
         c->hist_pass = pass;
@@ -462,7 +462,7 @@ int ff_quantize(ff_graph *g, const ff_qconfig *cfg, const ff_calib_opts *co, ff_
     run_calibration(g, co, &c);
     snprintf(q->calib_desc, sizeof q->calib_desc, "%s, %lld samples, %s",
              co && co->samples ? "file" : "synthetic N(0,1)",
-             (long long)(co && co->samples ? co->n : 1000),
+             (long long)(co && co->n > 0 ? co->n : FF_CALIB_SYNTHETIC),
              c.mse_levels ? "MSE-optimal clipping" : pct < 100 ? "percentile" : "min/max");
 
     q->qt = ff_calloc((size_t)g->nt, sizeof *q->qt);

@@ -84,9 +84,12 @@ typedef struct ff_qmodel {
 #define FF_SOFTMAX_INV_BITS 10 /* reciprocal table: 1024 entries */
 
 /* Calibration options. */
+#define FF_CALIB_SYNTHETIC 1000 /* synthetic samples by default */
 typedef struct ff_calib_opts {
     const float *samples; /* n * in_size floats; NULL: synthetic N(0,1) */
-    int64_t n;
+    int64_t n;            /* samples (synthetic: 0 = FF_CALIB_SYNTHETIC; a run
+                           * with n synthetic samples sees the first n of the
+                           * default run's) */
     double percentile;    /* 100 = min/max; e.g. 99.99 clips outliers */
     int mse;              /* clip each range where the quantization MSE is least */
     uint64_t seed;        /* synthetic calibration data */

@@ -1,10 +1,14 @@
 /* Analytical per-layer resource model. Each term counts a structure the
- * RTL back-end writes (hls/emit_rtl_verilog.c) as Yosys maps it for xc7:
- * constant multipliers by a power of two become wiring, other multipliers
- * DSP48E1s (operands up to 25x18), adders one LUT and a quarter CARRY4 per
- * bit, an n:1 multiplexer (n-1)/3 LUT6 per bit, a ROM of depth D read
- * combinationally ceil(D/64) LUT6 per output bit, a ROM read through a
- * registered address of depth > FF_AN_BRAM_DEPTH block RAM. */
+ * RTL back-end writes (hls/emit_rtl_verilog.c) as Yosys 0.23 maps it for
+ * xc7 with -flatten: constant multipliers by a power of two become wiring,
+ * other multipliers DSP48E1s, which also absorb adders (post-adder,
+ * pre-adder) and registers (MREG, A/D input registers); fabric adders one
+ * LUT per bit, an n:1 multiplexer n/4 LUT6 per bit (MUXF7/F8 widen), a ROM
+ * of depth D ceil(D/64) LUT6 per output bit plus its mux, a ROM read
+ * through a registered address of depth > FF_AN_BRAM_DEPTH block RAM;
+ * identical logic (muxes selecting the same inputs by the same count) is
+ * shared. docs/surrogates.md states every formula and where the
+ * constants were measured. */
 #include "analytic.h"
 
 #include "emit_rtl.h"
@@ -37,23 +41,59 @@ static double dsp_for(int a, int b)
     return ceil(a / 25.0) * ceil(b / 18.0);
 }
 
+/* DSP48E1s for a pw x pw product kept to its low pw bits whose operands
+ * are sign-extended by replication (the Verilog writer's resize): Yosys
+ * sees an unsigned pw x pw multiply and tiles it 24 x 17 bits (the
+ * unsigned part of the 25 x 18 ports), dropping the tiles wholly above
+ * bit pw. */
+static double dsp_tiles(int pw)
+{
+    double n = 0;
+    for (int i = 0; 24 * i < pw; i++)
+        for (int j = 0; 24 * i + 17 * j < pw; j++)
+            n++;
+    return n;
+}
+
+/* LUT6s per bit of an n:1 multiplexer: a LUT6 is a 4:1 mux, MUXF7/MUXF8
+ * widen it to 16:1 in a slice; wider ones are trees of those */
+static double mux_luts(double n)
+{
+    if (n <= 1)
+        return 0;
+    double l = ceil(n / 4.0);
+    return n <= 16 ? l : l + mux_luts(ceil(n / 16.0));
+}
+
+/* LUT6s per output bit of a ROM of depth d read through a mux tree */
+static double rom_luts(double d)
+{
+    return d <= 64 ? 1 : ceil(d / 64.0) + mux_luts(ceil(d / 64.0));
+}
+
 /* one requantize/activate/saturate tail (the <top>_requant module) on a
- * vw-bit value: DSP for v*M (and the LeakyReLU product), LUTs for the two
- * saturation comparators and the output multiplexer, the LUT-activation ROM */
+ * vw-bit value. DSP: v*M (the accumulator or tree register feeding it
+ * becomes the DSP's A/D input register, and the rounding constant its
+ * post-add); LeakyReLU multiplies the clamped PW = max(vw+18, 52)-bit value
+ * once more. LUT, measured by synthesizing the module alone (Yosys 0.23,
+ * xc7, vw 12-32, ob 4-16, realistic M and S): the two saturation compares
+ * on the shifted product and the output mux, 1.5 ob + 3; ReLU's zero clamp
+ * 3 more; LeakyReLU's clamp, product and select 37 + vw more; a table
+ * activation's ROM (2^lut_bits entries of ob bits). */
 static void requant(const ff_layer_feat *f, int vw, double *lut, double *dsp)
 {
     int ob = f->out_bits;
     *dsp += dsp_for(vw, FF_AN_RQ_M_BITS);
-    if (f->act == FF_ACT_LEAKY)
-        *dsp += dsp_for(32, FF_AN_RQ_M_BITS);
-    double t = vw + FF_AN_RQ_M_BITS;  /* product width after the shift's rounding add */
-    *lut += t / 2.0 + 2.0 * ob;      /* carry-chain compares (2 bits a LUT) and the result mux */
-    if (f->act == FF_ACT_RELU || f->act == FF_ACT_LEAKY)
-        *lut += ob;
-    if (is_lut_act(f->act)) {
-        int lb = f->lut_bits;
-        *lut += ceil(pow(2.0, lb) / 64.0) * ob * (1.0 + 1.0 / 3.0); /* ROM leaves + 4:1 muxes */
+    *lut += 1.5 * ob + 3;
+    if (f->act == FF_ACT_RELU)
+        *lut += 3;
+    if (f->act == FF_ACT_LEAKY) {
+        int pw = vw + 18 > 52 ? vw + 18 : 52;
+        *dsp += dsp_for(pw, FF_AN_RQ_M_BITS);
+        *lut += 37 + vw;
     }
+    if (is_lut_act(f->act))
+        *lut += rom_luts(pow(2.0, f->lut_bits)) * ob;
 }
 
 static void dot(const ff_layer_feat *f, double *o)
@@ -61,48 +101,79 @@ static void dot(const ff_layer_feat *f, double *o)
     double U = (double)f->out_size, P = f->pixels ? (double)f->pixels : 1.0;
     int xb = f->in_bits, xw = xb + 1, wb = f->wbits, sb = f->sum_bits > 0 ? f->sum_bits : f->acc_bits;
     double lut = 0, ff = 0, dsp = 0, bram = 0;
-    int R = f->reuse;
+    int R = f->reuse, stages = ff_rtl_tree_stages(f->tree_levels);
+    /* the tree's last adder and the registers feeding it become the
+     * requantization DSP's pre-adder and A/D registers when they fit it */
+    int pre = sb <= 25;
     if (R <= 1) {
-        /* one constant multiplier per nonzero weight and output position */
+        /* one constant multiplier per nonzero weight and output position:
+         * a DSP (its product register the MREG), or wiring for a power of two */
         double nz = (double)f->nonzero * P, p2 = (double)f->pow2 * P;
-        dsp += nz - p2;                       /* products register in the DSP (MREG) */
-        ff += p2 * xw;                        /* shifted copies keep their register */
-        /* adder tree: (terms + bias - 1) adders per output, half the sum width on average */
-        double leaves = nz + U;
-        lut += (leaves - U) * (sb + xw + wb) / 2.0;
-        /* tree registers: a stage after every 3 levels */
+        dsp += nz - p2;
+        ff += p2 * xw;                        /* shifted products keep their register */
+        /* adder tree: nz adders per layer (products + bias - 1 per output);
+         * a first-level pair with a DSP product becomes that DSP's post-adder
+         * (C port or PCIN cascade), the last adder the requantization DSP's
+         * pre-adder; the rest are fabric adders of (leaf + root width)/2 bits */
+        double pairs = floor(((double)f->max_terms + 1) / 2.0) * U;
+        double dsp_pairs = pairs * (nz > 0 ? 1 - (p2 / nz) * (p2 / nz) : 0);
+        double fabric = nz - dsp_pairs - (pre ? U : 0);
+        lut += (fabric > 0 ? fabric : 0) * (sb + xw + wb) / 2.0;
+        /* tree registers, a stage after every 3 levels; the last stage is the
+         * requantization DSP's A/D registers when it holds at most 2 sums */
         double terms = (double)f->max_terms + 1;
-        for (int s = 1; s <= ff_rtl_tree_stages(f->tree_levels); s++)
-            ff += U * ceil(terms / pow(8.0, s)) * sb;
+        for (int s = 1; s <= stages; s++) {
+            double nodes = ceil(terms / pow(8.0, s));
+            if (!(s == stages && pre && nodes <= 2 && stages * 3 + 1 >= f->tree_levels))
+                ff += U * nodes * sb;
+        }
+        ff += f->latency;                     /* valid bits */
     } else {
-        double M = (double)f->mults, per_cycle = f->n_in % R == 0 ? (double)f->n_in / R : 1.0;
-        double nd = f->n_in % R == 0 ? (double)R : (double)f->n_in; /* inputs one multiplier sees */
-        dsp += M * dsp_for(xw, wb);
-        /* weight ROM and input index ROM, addressed by the registered cycle counter */
-        double iw = clog2d(nd);
+        double M = (double)f->mults, per = f->n_in % R == 0 ? (double)f->n_in / R : 1.0;
+        int grouped = f->n_in % R != 0;       /* R a multiple of n_in: a multiplier serves outputs in turn */
+        double nd = grouped ? (double)f->n_in : (double)R; /* inputs one multiplier sees */
+        int cw = ff_rtl_clog2(R) > 0 ? ff_rtl_clog2(R) : 1;
+        double tiles = dsp_tiles(xw + wb);
+        dsp += M * tiles;
+        lut += M * (tiles - 1) * (xw + wb);   /* the tiles' partial products summed in fabric */
+        /* weight ROM per multiplier, read through the registered cycle count;
+         * the input mux (and index ROM) depend only on the count and the
+         * position, so multipliers that take the same inputs share one */
+        double muxes = grouped ? P : per * P, iw = clog2d(nd);
         if (R > FF_AN_BRAM_DEPTH) {
             bram += M * ceil(R * (double)wb / FF_AN_BRAM_BITS);
-            if (nd > 1 && f->n_in % R)
-                bram += M * ceil(R * iw / FF_AN_BRAM_BITS);
+            if (grouped && nd > 1)
+                bram += muxes * ceil(R * iw / FF_AN_BRAM_BITS);
         } else {
-            lut += M * wb * ceil(R / 64.0);
-            if (nd > 1 && f->n_in % R)
-                lut += M * iw * ceil(R / 64.0);
+            lut += M * wb * rom_luts(R);
+            if (grouped && nd > 1)
+                lut += muxes * iw * rom_luts(R);
         }
-        lut += M * xw * (nd - 1) / 3.0;       /* input multiplexers */
-        /* per output: the cycle's tree, the accumulator and its first-cycle mux */
-        lut += U * ((per_cycle - 1) + 1.5) * sb;
-        ff += (double)f->in_size * xb;        /* input register */
-        ff += U * sb;                         /* accumulators */
-        for (int s = 1; s <= ff_rtl_tree_stages(f->tree_levels); s++)
-            ff += U * ceil(per_cycle / pow(8.0, s)) * sb;
-        ff += 2 * clog2d(R) + 4;              /* counter and cycle tags */
+        lut += muxes * xw * mux_luts(nd);
+        /* per output: the cycle's tree (its first level in the multipliers'
+         * post-adders) and the accumulator with its first-cycle bias mux; with
+         * one product per cycle and a multiplier of its own the accumulator
+         * is the multiplier DSP's post-adder and P register */
+        double tree = per - 1 - floor(per / 2.0);
+        lut += U * (tree > 0 ? tree : 0) * sb;
+        if (!(per == 1 && !grouped))
+            lut += U * sb;
+        /* registers: the input vector, the output vector, the counter and
+         * cycle tags (busy, cnt, pv, pc, a tag per tree stage, adone, valid);
+         * the accumulators become the requantization DSPs' A registers
+         * (measured: none is left in fabric at 1, 2 or 4 products a cycle)
+         * unless wider than the DSP's 25-bit A port */
+        ff += (double)f->in_size * xb + 1 + cw + 1 + cw + stages * (1.0 + cw) + 1 + 1;
+        if (sb > 25)
+            ff += U * sb;
+        for (int s = 1; s <= stages; s++)
+            ff += U * ceil(per / pow(8.0, s)) * sb;
     }
     double l = 0, d = 0;
     requant(f, sb, &l, &d);
     lut += U * l;
     dsp += U * d;
-    ff += U * f->out_bits + f->latency;       /* output register, valid bits */
+    ff += U * f->out_bits;                    /* output register */
     o[FF_T_LUT] = lut, o[FF_T_FF] = ff, o[FF_T_DSP] = dsp, o[FF_T_BRAM] = bram;
 }
 

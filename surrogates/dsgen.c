@@ -334,9 +334,10 @@ static int draw_design(const ff_dsgen_opts *o, int64_t index, int network, int a
 int ff_dsgen_design(const ff_dsgen_opts *o, int64_t index, int network, ff_qmodel **out, char *desc, size_t dn,
                     ff_err *e)
 {
-    for (int attempt = 0;; attempt++) {
+    int64_t cheapest = INT64_MAX;
+    for (int attempt = 0; attempt < FF_DSGEN_ATTEMPTS; attempt++) {
         int rc = draw_design(o, index, network, attempt, out, desc, dn, e);
-        if (rc || o->max_cost <= 0 || attempt == 63)
+        if (rc || o->max_cost <= 0)
             return rc;
         int64_t cost = 0;
         for (int i = 0; i < (*out)->g->nn; i++) {
@@ -346,7 +347,12 @@ int ff_dsgen_design(const ff_dsgen_opts *o, int64_t index, int network, ff_qmode
         }
         if (cost <= o->max_cost)
             return FF_OK;
+        if (cost < cheapest)
+            cheapest = cost;
         ff_qmodel_free(*out);
         *out = NULL;
     }
+    return ff_errf(e, FF_EINPUT, "design %s%lld: none of %d draws fits --max-cost %lld (the cheapest costs %lld)",
+                   network ? "N" : "L", (long long)index, FF_DSGEN_ATTEMPTS, (long long)o->max_cost,
+                   (long long)cheapest);
 }

@@ -22,8 +22,12 @@ typedef struct ff_dsgen_opts {
 struct ff_layer_feat;
 int64_t ff_dsgen_cost(const struct ff_layer_feat *f);
 
+#define FF_DSGEN_ATTEMPTS 64
+
 /* Builds and quantizes design `index` (network != 0: a 2-6 layer network);
- * draws again (up to 64 times, deterministically) while its cost exceeds
+ * draws again (up to FF_DSGEN_ATTEMPTS times, deterministically) while its
+ * cost exceeds max_cost, and fails (FF_EINPUT, naming the design and the
+ * cheapest draw) when none fits: a design it returns always respects
  * max_cost.
  * desc receives a one-line description ("dense 64x32 w6a8 R4 relu sparse"). */
 int ff_dsgen_design(const ff_dsgen_opts *o, int64_t index, int network, ff_qmodel **out, char *desc, size_t n,

@@ -5,6 +5,7 @@
 #include "emit_rtl.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,70 @@ int ff_model_features(const ff_qmodel *q, ff_layer_feat **fs, ff_err *e)
     }
     *fs = f;
     return FF_OK;
+}
+
+/* Whether q, calibrated on a prefix of the calibration samples, has the
+ * layer features the whole calibration gives. A prefix sees each tensor's
+ * range at most as wide as the whole set does, so (while every range it
+ * saw is nonzero) each activation scale s_x is at most the full one. Of
+ * the features only the integer biases b/(s_x s_w) depend on s_x: their
+ * magnitude under the full calibration lies in [0, the prefix's]. Then:
+ * no channel whose weight scale the prefix's bias coarsened (quantize_weights'
+ * bias-dominated case, where the weights themselves would change) and no
+ * bias near the accumulator (the automatic accumulator width grows only for
+ * |b| >= 2^30) means the weights, accumulators, max_terms, latency and II
+ * are the full calibration's; sum_bits equal with and without the biases
+ * means sum_bits is too. */
+static int prefix_calibration_exact(const ff_qmodel *q)
+{
+    const ff_graph *g = q->g;
+    for (int ni = 0; ni < g->nn; ni++) {
+        const ff_node *n = &g->n[ni];
+        const ff_qnode *qn = &q->qn[ni];
+        if (ff_rtl_kind_of((ff_op)n->op) != FF_RTL_DOT || !qn->qw || !n->w)
+            continue;
+        /* 1.0 is also what an empty (all-zero) range gets: not provably a lower bound */
+        if (q->qt[n->in[0]].scale == 1.0)
+            return 0;
+        int64_t nout = n->n_out_f, per = nout ? ff_node_wcount(g, n) / nout : 0;
+        int32_t wmax = (1 << (qn->cfg.weight_bits - 1)) - 1;
+        for (int64_t o = 0; o < nout; o++) {
+            double mx = 0;
+            for (int64_t k = 0; k < per; k++)
+                mx = fmax(mx, fabs(n->w[o * per + k]));
+            if (qn->wscale[o] != (mx > 0 ? mx / wmax : 1.0))
+                return 0;
+            if (llabs(qn->qb[o]) >= ((int64_t)1 << 29))
+                return 0;
+        }
+        int sb, sb0;
+        ff_layer_sum_bits_range(q, ni, &sb, &sb0);
+        if (sb != sb0)
+            return 0;
+    }
+    return 1;
+}
+
+int ff_estimate_load(const char *path, const ff_quant_opts *o, ff_qmodel **out, int *prefix, ff_err *e)
+{
+    ff_quant_opts qo = o ? *o : (ff_quant_opts){0};
+    if (prefix)
+        *prefix = 0;
+    if (!ff_path_is_ffq(path) && !qo.mse && (qo.percentile <= 0 || qo.percentile >= 100)) {
+        qo.calib_limit = FF_EST_CALIB_PREFIX;
+        int rc = ff_model_load_quant(path, &qo, out, e);
+        if (rc)
+            return rc;
+        if (prefix_calibration_exact(*out)) {
+            if (prefix)
+                *prefix = 1;
+            return FF_OK;
+        }
+        ff_qmodel_free(*out);
+        *out = NULL;
+        qo.calib_limit = 0;
+    }
+    return ff_model_load_quant(path, &qo, out, e);
 }
 
 int ff_estimate_model(const ff_qmodel *q, const char *model_path, const ff_surrogate *s, const ff_part *part,

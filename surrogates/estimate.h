@@ -4,6 +4,7 @@
 #ifndef FF_ESTIMATE_H
 #define FF_ESTIMATE_H
 #include "emit.h"
+#include "model.h"
 #include "surrogate.h"
 
 typedef struct ff_est_layer {
@@ -22,6 +23,18 @@ typedef struct ff_estimate {
     const char *estimator;  /* "learned" or "analytical" */
     const char *surrogate;  /* model directory, or NULL */
 } ff_estimate;
+
+/* Calibration samples estimate tries first (of the 1000 synthetic ones, or
+ * of a --calib file's). */
+#define FF_EST_CALIB_PREFIX 32
+
+/* MODEL quantized as `fogforge gen` would quantize it (ff_model_load_quant
+ * with o), for estimating: an .onnx is first calibrated on only the first
+ * FF_EST_CALIB_PREFIX samples, and that model is kept when its layer
+ * features provably equal those of the full calibration (estimate.c says
+ * why); otherwise (and for percentile or MSE clipping) calibrated on all.
+ * *prefix (may be NULL): 1 when the prefix was kept. */
+int ff_estimate_load(const char *path, const ff_quant_opts *o, ff_qmodel **out, int *prefix, ff_err *e);
 
 /* Features of every layer of q (as the RTL back-end plans it: errors for
  * what it cannot build). *fs has q->g->nn entries. */

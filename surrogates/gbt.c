@@ -1,24 +1,44 @@
-/* XGBoost training through its C API, and our evaluator of its JSON models. */
+/* XGBoost training through its C API, our evaluator of its JSON models, and
+ * their binary cache (the trees as one flat array, loaded with one read). */
 #include "gbt.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 #include <xgboost/c_api.h>
 
+/* One node of a tree, all trees of a model in one array, 8 bytes: an
+ * inner node tests x[feat] < cond (a missing value goes left when DLEFT)
+ * and its children are adjacent, the left one `off` nodes after it; a
+ * leaf (LEAF) holds its value in cond. The binary cache stores exactly
+ * this array. */
 typedef struct {
-    int32_t *left, *right, *feat;
-    float *cond;
-    uint8_t *dleft;
-    int n;
-} tree;
+    float cond;
+    uint32_t w; /* LEAF | DLEFT | feat << FEAT_SHIFT | off */
+} node;
+#define LEAF 0x80000000u
+#define DLEFT 0x40000000u
+#define FEAT_SHIFT 20
+#define FEAT_MAX 1023u           /* 10 bits of feature index */
+#define OFF_MAX 0xfffffu         /* 20 bits of child offset */
 
 struct ff_gbt {
-    tree *t;
+    const node *n;         /* all nodes */
+    const uint32_t *root;  /* first node of each tree */
     int nt, nf;
+    int64_t nn;
     double base;
+    void *own_n, *own_root; /* parsed from JSON: malloc'd */
+    void *map;              /* loaded from the cache: its mapping */
+    size_t maplen;
 };
 
 static int xgb_fail(ff_err *e, const char *what)
@@ -94,14 +114,10 @@ void ff_gbt_free(ff_gbt *m)
 {
     if (!m)
         return;
-    for (int i = 0; i < m->nt; i++) {
-        free(m->t[i].left);
-        free(m->t[i].right);
-        free(m->t[i].feat);
-        free(m->t[i].cond);
-        free(m->t[i].dleft);
-    }
-    free(m->t);
+    free(m->own_n);
+    free(m->own_root);
+    if (m->map)
+        munmap(m->map, m->maplen);
     free(m);
 }
 
@@ -164,39 +180,77 @@ int ff_gbt_parse(const char *json, const char *where, int nf, ff_gbt **out, ff_e
             rc = ff_errf(e, FF_EINPUT, "%s: model expects %d features, this fogforge computes %d (retrain)", where,
                          m->nf, nf);
     }
+    if (!rc && (m->nf < 0 || (uint32_t)m->nf > FEAT_MAX + 1))
+        rc = ff_errf(e, FF_EINPUT, "%s: %d features; this evaluator reads at most %u", where, m->nf, FEAT_MAX + 1);
     if (!rc) {
         m->nt = cJSON_GetArraySize(trees);
-        m->t = ff_calloc((size_t)(m->nt ? m->nt : 1), sizeof *m->t);
+        uint32_t *roots = ff_calloc((size_t)(m->nt ? m->nt : 1), sizeof *roots);
+        node *nodes = NULL;
+        m->own_root = roots;
+        int64_t cap = 0;
+        int *order = NULL, ocap = 0;
         int i = 0;
         for (const cJSON *t = trees->child; t && !rc; t = t->next, i++) {
             double *l = NULL, *r = NULL, *f = NULL, *c = NULL, *dl = NULL;
             int n = -1;
             if (!arr(t, "left_children", &n, &l) || !arr(t, "right_children", &n, &r) ||
                 !arr(t, "split_indices", &n, &f) || !arr(t, "split_conditions", &n, &c) ||
-                !arr(t, "default_left", &n, &dl) || n < 1) {
+                !arr(t, "default_left", &n, &dl) || n < 1 || n > (int)OFF_MAX || m->nn + n > INT32_MAX) {
                 rc = ff_errf(e, FF_EINPUT, "%s: tree %d is malformed", where, i);
             } else {
-                tree *tr = &m->t[i];
-                tr->n = n;
-                tr->left = ff_malloc(sizeof(int32_t) * (size_t)n);
-                tr->right = ff_malloc(sizeof(int32_t) * (size_t)n);
-                tr->feat = ff_malloc(sizeof(int32_t) * (size_t)n);
-                tr->cond = ff_malloc(sizeof(float) * (size_t)n);
-                tr->dleft = ff_malloc((size_t)n);
-                for (int k = 0; k < n && !rc; k++) {
-                    tr->left[k] = (int32_t)l[k];
-                    tr->right[k] = (int32_t)r[k];
-                    tr->feat[k] = (int32_t)f[k];
-                    tr->cond[k] = (float)c[k];
-                    tr->dleft[k] = dl[k] != 0;
-                    int leaf = tr->left[k] == -1;
-                    if (!leaf && (tr->left[k] <= k || tr->left[k] >= n || tr->right[k] <= k || tr->right[k] >= n ||
-                                  tr->feat[k] < 0 || tr->feat[k] >= m->nf))
+                for (int k = 0; k < n && !rc; k++)
+                    if ((int32_t)l[k] != -1 && (l[k] <= k || l[k] >= n || r[k] <= k || r[k] >= n || f[k] < 0 ||
+                                                f[k] >= m->nf))
                         rc = ff_errf(e, FF_EINPUT, "%s: tree %d node %d is malformed", where, i, k);
+                if (!rc) {
+                    /* breadth first, each node's children side by side */
+                    if (n > ocap) {
+                        ocap = n;
+                        order = ff_realloc(order, sizeof *order * (size_t)ocap);
+                    }
+                    int *pos = ff_malloc(sizeof *pos * (size_t)n);
+                    for (int k = 0; k < n; k++)
+                        pos[k] = -1;
+                    int head = 0, tail = 0;
+                    order[tail++] = 0;
+                    pos[0] = 0;
+                    while (head < tail && !rc) {
+                        int k = order[head++];
+                        if ((int32_t)l[k] == -1)
+                            continue;
+                        int a = (int)l[k], b = (int)r[k];
+                        if (pos[a] >= 0 || pos[b] >= 0 || a == b) {
+                            rc = ff_errf(e, FF_EINPUT, "%s: tree %d is not a tree", where, i);
+                            break;
+                        }
+                        pos[a] = tail, order[tail++] = a;
+                        pos[b] = tail, order[tail++] = b;
+                    }
+                    if (m->nn + tail > cap) {
+                        cap = 2 * cap > m->nn + tail ? 2 * cap : m->nn + tail + 1024;
+                        nodes = ff_realloc(nodes, sizeof *nodes * (size_t)cap);
+                    }
+                    roots[i] = (uint32_t)m->nn;
+                    for (int q = 0; q < tail && !rc; q++) {
+                        int k = order[q];
+                        node *x = &nodes[m->nn + q];
+                        x->cond = (float)c[k];
+                        if ((int32_t)l[k] == -1)
+                            x->w = LEAF;
+                        else
+                            x->w = (dl[k] != 0 ? DLEFT : 0) | (uint32_t)f[k] << FEAT_SHIFT |
+                                   (uint32_t)(pos[(int)l[k]] - q);
+                    }
+                    m->nn += tail;
+                    free(pos);
                 }
             }
             free(l), free(r), free(f), free(c), free(dl);
         }
+        free(order);
+        m->own_n = nodes;
+        m->n = nodes;
+        m->root = roots;
     }
     cJSON_Delete(root);
     if (rc) {
@@ -207,30 +261,242 @@ int ff_gbt_parse(const char *json, const char *where, int nf, ff_gbt **out, ff_e
     return FF_OK;
 }
 
+/* ---- binary cache: <model>.bin beside <model>.json ----
+ * header, then nt uint32 tree roots, then nn nodes, native byte order
+ * (the endian mark refuses a file from another byte order). The header
+ * names the JSON it was made from (inode, size, mtime, ctime, sha256): the
+ * cache is used when inode, size, mtime and ctime match (ctime cannot be
+ * set back by hand),
+ * or when the size matches and the JSON's sha256 is the recorded one;
+ * otherwise the JSON is parsed. */
+#define BIN_MAGIC "FFGBTBIN"
+#define BIN_VERSION 2
+#define BIN_ENDIAN 0x01020304u
+
+typedef struct {
+    char magic[8];
+    uint32_t version, endian, nf, nt;
+    int64_t nn;
+    double base;
+    int64_t json_size, json_ino, json_mtime_s, json_mtime_ns, json_ctime_s, json_ctime_ns;
+    char json_sha256[65];
+    char pad[7];
+} bin_header;
+
+static void bin_path(const char *json_path, char *out, size_t n)
+{
+    size_t l = strlen(json_path);
+    if (l > 5 && !strcmp(json_path + l - 5, ".json"))
+        snprintf(out, n, "%.*s.bin", (int)(l - 5), json_path);
+    else
+        snprintf(out, n, "%s.bin", json_path);
+}
+
+static int write_bin(const ff_gbt *m, const char *json_path, const struct stat *st_json, const char *sha, ff_err *e)
+{
+    const struct stat st = *st_json;
+    bin_header h;
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, BIN_MAGIC, 8);
+    h.version = BIN_VERSION;
+    h.endian = BIN_ENDIAN;
+    h.nf = (uint32_t)m->nf;
+    h.nt = (uint32_t)m->nt;
+    h.nn = m->nn;
+    h.base = m->base;
+    h.json_size = (int64_t)st.st_size;
+    h.json_ino = (int64_t)st.st_ino;
+    h.json_mtime_s = (int64_t)st.st_mtim.tv_sec;
+    h.json_mtime_ns = (int64_t)st.st_mtim.tv_nsec;
+    h.json_ctime_s = (int64_t)st.st_ctim.tv_sec;
+    h.json_ctime_ns = (int64_t)st.st_ctim.tv_nsec;
+    snprintf(h.json_sha256, sizeof h.json_sha256, "%s", sha);
+    size_t len = sizeof h + sizeof(uint32_t) * (size_t)m->nt + sizeof(node) * (size_t)m->nn;
+    if (m->nt % 2) /* nodes 8-byte aligned */
+        len += sizeof(uint32_t);
+    char *buf = ff_malloc(len), *p = buf;
+    memcpy(p, &h, sizeof h);
+    p += sizeof h;
+    memcpy(p, m->root, sizeof(uint32_t) * (size_t)m->nt);
+    p += sizeof(uint32_t) * (size_t)m->nt;
+    if (m->nt % 2) {
+        memset(p, 0, sizeof(uint32_t));
+        p += sizeof(uint32_t);
+    }
+    memcpy(p, m->n, sizeof(node) * (size_t)m->nn);
+    char path[4200];
+    bin_path(json_path, path, sizeof path);
+    int rc = ff_write_file_atomic(path, buf, len, e);
+    free(buf);
+    return rc;
+}
+
+/* The cached model when the header describes this JSON file (st; sha when
+ * already computed, else NULL: then size and mtime must match). NULL when
+ * the cache is absent, stale or damaged; *hash_may_help (may be NULL) is
+ * set when only the mtime differed, so the JSON's sha256 can decide. */
+static ff_gbt *read_bin(const char *json_path, const struct stat *st, const char *sha, int nf, int *hash_may_help)
+{
+    if (hash_may_help)
+        *hash_may_help = 0;
+    char path[4200];
+    bin_path(json_path, path, sizeof path);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    struct stat bs;
+    void *map = MAP_FAILED;
+    if (fstat(fd, &bs) == 0 && bs.st_size >= (off_t)sizeof(bin_header))
+        map = mmap(NULL, (size_t)bs.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED)
+        return NULL;
+    size_t len = (size_t)bs.st_size;
+    const bin_header *h = map;
+    ff_gbt *m = NULL;
+    if (memcmp(h->magic, BIN_MAGIC, 8) || h->version != BIN_VERSION || h->endian != BIN_ENDIAN ||
+        (nf >= 0 && h->nf != (uint32_t)nf) || h->nf > FEAT_MAX + 1 || h->nt > (1u << 24) || h->nn < 1 ||
+        h->nn > ((int64_t)1 << 28) || h->json_size != (int64_t)st->st_size || h->json_sha256[64] ||
+        len != sizeof *h + sizeof(uint32_t) * (h->nt + h->nt % 2) + sizeof(node) * (size_t)h->nn)
+        goto bad;
+    int same_stat = h->json_ino == (int64_t)st->st_ino && h->json_mtime_s == (int64_t)st->st_mtim.tv_sec &&
+                    h->json_mtime_ns == (int64_t)st->st_mtim.tv_nsec &&
+                    h->json_ctime_s == (int64_t)st->st_ctim.tv_sec && h->json_ctime_ns == (int64_t)st->st_ctim.tv_nsec;
+    if (sha ? strcmp(sha, h->json_sha256) != 0 : !same_stat) {
+        if (hash_may_help && !sha)
+            *hash_may_help = 1;
+        goto bad;
+    }
+    m = ff_calloc(1, sizeof *m);
+    m->nf = (int)h->nf;
+    m->nt = (int)h->nt;
+    m->nn = h->nn;
+    m->base = h->base;
+    m->root = (const uint32_t *)(h + 1);
+    m->n = (const node *)(m->root + h->nt + h->nt % 2);
+    /* structure: roots in order and in range, children inside their tree
+     * and after their parent, features known: a damaged file is refused,
+     * never walked */
+    for (uint32_t t = 0; t < h->nt; t++)
+        if (m->root[t] >= (uint64_t)h->nn || (t && m->root[t] <= m->root[t - 1]))
+            goto bad;
+    for (uint32_t t = 0; t < h->nt; t++) {
+        int64_t end = t + 1 < h->nt ? m->root[t + 1] : h->nn;
+        for (int64_t k = m->root[t]; k < end; k++) {
+            uint32_t w = m->n[k].w;
+            if (w & LEAF)
+                continue;
+            int64_t off = w & OFF_MAX;
+            if (off < 1 || k + off + 1 >= end || ((w >> FEAT_SHIFT) & FEAT_MAX) >= h->nf)
+                goto bad;
+        }
+    }
+    m->map = map;
+    m->maplen = len;
+    return m;
+bad:
+    free(m);
+    munmap(map, len);
+    return NULL;
+}
+
 int ff_gbt_load(const char *json_path, int nf, ff_gbt **out, ff_err *e)
 {
+    *out = NULL;
+    struct stat st;
+    int hash_may_help = 0;
+    if (stat(json_path, &st) == 0 && (*out = read_bin(json_path, &st, NULL, nf, &hash_may_help)))
+        return FF_OK;
     char *data;
     size_t len;
-    *out = NULL;
     int rc = ff_read_file(json_path, (size_t)256 << 20, &data, &len, e);
     if (rc)
         return rc;
+    if (hash_may_help) {
+        /* copied or checked out (a new mtime): the cache holds if the content is the one it was made from */
+        char sha[65];
+        ff_sha256_hex(data, len, sha);
+        struct stat st2 = st;
+        st2.st_size = (off_t)len;
+        if ((*out = read_bin(json_path, &st2, sha, nf, NULL))) {
+            free(data);
+            return FF_OK;
+        }
+    }
     rc = ff_gbt_parse(data, json_path, nf, out, e);
     free(data);
     return rc;
 }
 
+static int same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_ino == b->st_ino && a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+           a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+           a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+int ff_gbt_write_cache(const char *json_path, int nf, ff_err *e)
+{
+    /* File times tick coarsely (a few ms here): a rewrite of the JSON in the
+     * tick it was last changed in would keep its ctime. Reading it only once
+     * the clock has moved past that ctime makes any later change show. */
+    struct stat st, st2;
+    if (stat(json_path, &st))
+        return ff_errf(e, FF_EINPUT, "cannot open %s: %s", json_path, strerror(errno));
+    for (int i = 0; i < 1000; i++) {
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME_COARSE, &now);
+        if (now.tv_sec > st.st_ctim.tv_sec || (now.tv_sec == st.st_ctim.tv_sec && now.tv_nsec > st.st_ctim.tv_nsec))
+            break;
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
+    char *data;
+    size_t len;
+    int rc = ff_read_file(json_path, (size_t)256 << 20, &data, &len, e);
+    if (rc)
+        return rc;
+    if (stat(json_path, &st2) || !same_file(&st, &st2) || (size_t)st.st_size != len) {
+        free(data);
+        return ff_errf(e, FF_EINPUT, "%s changed while its cache was written; run again", json_path);
+    }
+    ff_gbt *m;
+    rc = ff_gbt_parse(data, json_path, nf, &m, e);
+    if (!rc) {
+        char sha[65];
+        ff_sha256_hex(data, len, sha);
+        rc = write_bin(m, json_path, &st, sha, e);
+        ff_gbt_free(m);
+    }
+    free(data);
+    return rc;
+}
+
+int ff_gbt_cache_state(const char *json_path, int nf)
+{
+    struct stat st;
+    if (stat(json_path, &st))
+        return -1;
+    ff_gbt *m = read_bin(json_path, &st, NULL, nf, NULL);
+    if (m) {
+        ff_gbt_free(m);
+        return 1;
+    }
+    return 0;
+}
+
 double ff_gbt_predict(const ff_gbt *m, const float *x)
 {
     double s = m->base;
+    const node *n = m->n;
     for (int i = 0; i < m->nt; i++) {
-        const tree *t = &m->t[i];
-        int k = 0;
-        while (t->left[k] != -1) {
-            float v = x[t->feat[k]];
-            k = isnan(v) ? (t->dleft[k] ? t->left[k] : t->right[k]) : (v < t->cond[k] ? t->left[k] : t->right[k]);
+        const node *k = n + m->root[i];
+        while (!(k->w & LEAF)) {
+            float v = x[(k->w >> FEAT_SHIFT) & FEAT_MAX];
+            int right = isnan(v) ? !(k->w & DLEFT) : !(v < k->cond);
+            k += (k->w & OFF_MAX) + (uint32_t)right;
         }
-        s += t->cond[k];
+        s += k->cond;
     }
     return s;
 }

@@ -31,6 +31,55 @@ static int is_pow2(int64_t v)
     return a && !(a & (a - 1));
 }
 
+/* signed width holding [-b, b], at most acc bits */
+static int sum_width(int64_t b, int acc)
+{
+    int sw = 1;
+    while (sw < 63 && b > ((int64_t)1 << (sw - 1)) - 1)
+        sw++;
+    return sw < acc ? sw : acc;
+}
+
+/* Over the RTL plan's own units (padding and zero weights drop terms): the
+ * most nonzero products one output sums, and the widest output sum, the
+ * signed width of |bias| + sum |w| max|x| at most acc_bits, as the Verilog
+ * writer sizes sums; *sum_nobias: the same with every bias zero. */
+static void dot_stats(const ff_qmodel *q, int ni, int64_t *max_terms, int *sum_bits, int *sum_nobias)
+{
+    const ff_node *n = &q->g->n[ni];
+    const ff_qnode *qn = &q->qn[ni];
+    ff_rtl_dot d;
+    ff_rtl_dot_build(q, ni, 1, &d);
+    const ff_qtensor *qi = &q->qt[n->in[0]];
+    int64_t xmax = qi->is_signed ? (int64_t)1 << (qi->bits - 1) : ((int64_t)1 << qi->bits) - 1;
+    *max_terms = 0;
+    *sum_bits = *sum_nobias = 0;
+    for (int64_t u = 0; u < d.nu; u++) {
+        int64_t c = 0, b = qn->qb[d.u[u].ch], s = 0;
+        b = b < 0 ? -b : b;
+        for (int64_t j = 0; j < d.u[u].nt; j++) {
+            int64_t w = d.u[u].t[j].w;
+            c += w != 0;
+            if (s < ((int64_t)1 << 47))
+                s += (w < 0 ? -w : w) * xmax;
+        }
+        if (c > *max_terms)
+            *max_terms = c;
+        int wb = sum_width(b < ((int64_t)1 << 47) ? b + s : b, qn->cfg.acc_bits), w0 = sum_width(s, qn->cfg.acc_bits);
+        if (wb > *sum_bits)
+            *sum_bits = wb;
+        if (w0 > *sum_nobias)
+            *sum_nobias = w0;
+    }
+    ff_rtl_dot_free(&d);
+}
+
+void ff_layer_sum_bits_range(const ff_qmodel *q, int ni, int *with_bias, int *without)
+{
+    int64_t mt;
+    dot_stats(q, ni, &mt, with_bias, without);
+}
+
 void ff_layer_features(const ff_qmodel *q, int ni, ff_layer_feat *f)
 {
     const ff_graph *g = q->g;
@@ -67,34 +116,9 @@ void ff_layer_features(const ff_qmodel *q, int ni, ff_layer_feat *f)
         }
         f->csd_per_nz = f->nonzero ? (double)f->csd_digits / (double)f->nonzero : 0.0;
     }
-    if (ff_rtl_kind_of((ff_op)f->op) == FF_RTL_DOT && qn->qw) {
-        /* the plan's own units: padding and zero weights drop terms */
-        ff_rtl_dot d;
-        ff_rtl_dot_build(q, ni, 1, &d);
-        const ff_qtensor *qi = &q->qt[n->in[0]];
-        int64_t xmax = qi->is_signed ? (int64_t)1 << (qi->bits - 1) : ((int64_t)1 << qi->bits) - 1;
-        for (int64_t u = 0; u < d.nu; u++) {
-            int64_t c = 0, b = qn->qb[d.u[u].ch];
-            b = b < 0 ? -b : b;
-            for (int64_t j = 0; j < d.u[u].nt; j++) {
-                int64_t w = d.u[u].t[j].w;
-                c += w != 0;
-                if (b < ((int64_t)1 << 47))
-                    b += (w < 0 ? -w : w) * xmax;
-            }
-            if (c > f->max_terms)
-                f->max_terms = c;
-            /* signed width holding [-b, b], as the Verilog writer sizes sums */
-            int sw = 1;
-            while (sw < 63 && b > ((int64_t)1 << (sw - 1)) - 1)
-                sw++;
-            if (sw > f->acc_bits)
-                sw = f->acc_bits;
-            if (sw > f->sum_bits)
-                f->sum_bits = sw;
-        }
-        ff_rtl_dot_free(&d);
-    }
+    int sum_nobias;
+    if (ff_rtl_kind_of((ff_op)f->op) == FF_RTL_DOT && qn->qw)
+        dot_stats(q, ni, &f->max_terms, &f->sum_bits, &sum_nobias);
     ff_layer_feat_set_reuse(f, f->reuse > 0 ? f->reuse : 1);
 }
 

@@ -29,6 +29,9 @@ typedef struct ff_layer_feat {
 /* Nonzero digits of v in canonical signed-digit form. */
 int ff_csd_digits(int64_t v);
 void ff_layer_features(const ff_qmodel *q, int ni, ff_layer_feat *f);
+/* sum_bits of a Dense/Conv/Scale layer with its biases and with every bias
+ * zero: the range sum_bits can take over biases of smaller magnitude. */
+void ff_layer_sum_bits_range(const ff_qmodel *q, int ni, int *with_bias, int *without);
 /* Re-derives what depends on the reuse factor (mults, tree, latency, II)
  * after f->reuse changed; the weight statistics stay. */
 void ff_layer_feat_set_reuse(ff_layer_feat *f, int reuse);

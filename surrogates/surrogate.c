@@ -22,6 +22,7 @@ struct ff_surrogate {
     ff_gbt *m[FF_T_RES];
     int tr[FF_T_RES];
     double glue[FF_T_RES][2]; /* glue = a + b * (layers - 1) */
+    char file[FF_T_RES][1200]; /* model file of each target */
 };
 
 /* ---- features ---- */
@@ -210,9 +211,8 @@ int ff_surrogate_open(const char *dir, ff_surrogate **out, ff_err *e)
             s->glue[k][0] = gl->child->valuedouble;
             s->glue[k][1] = gl->child->next->valuedouble;
         }
-        char mp[2400];
-        snprintf(mp, sizeof mp, "%s/%s", dir, file->valuestring);
-        rc = ff_gbt_load(mp, NFEAT, &s->m[k], e);
+        snprintf(s->file[k], sizeof s->file[k], "%s/%s", dir, file->valuestring);
+        rc = ff_gbt_load(s->file[k], NFEAT, &s->m[k], e);
     }
     cJSON_Delete(j);
     if (rc) {
@@ -221,6 +221,23 @@ int ff_surrogate_open(const char *dir, ff_surrogate **out, ff_err *e)
     }
     *out = s;
     return FF_OK;
+}
+
+int ff_surrogate_write_caches(const char *dir, int *written, ff_err *e)
+{
+    ff_surrogate *s;
+    *written = 0;
+    int rc = ff_surrogate_open(dir, &s, e); /* checks the index and every model */
+    if (rc)
+        return rc;
+    for (int k = 0; k < FF_T_RES && !rc; k++) {
+        if (ff_gbt_cache_state(s->file[k], NFEAT) == 1)
+            continue;
+        rc = ff_gbt_write_cache(s->file[k], NFEAT, e);
+        *written += !rc;
+    }
+    ff_surrogate_free(s);
+    return rc;
 }
 
 /* ---- training ---- */
@@ -523,6 +540,9 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
     }
     if (!rc)
         rc = write_index(outdir, o, tr, glue, vs, nrec + nnet, nsingle, nnet, npseudo, e);
+    /* the binary caches of the final models: estimate loads those */
+    for (int k = 0; k < FF_T_RES && !rc; k++)
+        rc = ff_gbt_write_cache(path[k], NFEAT, e);
     for (int k = 0; k < FF_T_RES; k++)
         ff_gbt_free(m[k]);
     rows_free(&r);

@@ -19,6 +19,9 @@ ff_surrogate *ff_surrogate_analytic(void);
  * target is wrong or missing. */
 int ff_surrogate_open(const char *dir, ff_surrogate **out, ff_err *e);
 void ff_surrogate_free(ff_surrogate *s);
+/* (Re)writes the binary caches of dir's tree models that are missing or
+ * out of date (after a checkout or a copy); *written counts them. */
+int ff_surrogate_write_caches(const char *dir, int *written, ff_err *e);
 const char *ff_surrogate_kind(const ff_surrogate *s); /* "analytical" or "learned" */
 const char *ff_surrogate_dir(const ff_surrogate *s);  /* NULL for the analytical one */
 

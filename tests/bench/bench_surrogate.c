@@ -50,7 +50,7 @@ static double whole(const char *model, const char *dir, int *ok)
         }
         ff_qmodel *q;
         ff_quant_opts qo = {0};
-        if (ff_model_load_quant(model, &qo, &q, &e)) {
+        if (ff_estimate_load(model, &qo, &q, NULL, &e)) {
             fprintf(stderr, "%s\n", e.msg);
             *ok = 0;
             ff_surrogate_free(s);

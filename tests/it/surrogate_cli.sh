@@ -17,11 +17,23 @@ if awk -F '\t' 'NR == FNR { for (i = 2; i <= NF; i++) a[FNR, i] = $i; n = FNR; n
 then pass surrogate_train_reproduces_predictions
 else fail surrogate_train_reproduces_predictions "$(head -3 "$T/cmp.txt" | tr '\n' ' ')"
 fi
-if grep -q '"transform"' "$M/index.json" && [ -s "$M/lut.json" ] && [ -s "$M/bram18.json" ]; then
+if grep -q '"transform"' "$M/index.json" && [ -s "$M/lut.json" ] && [ -s "$M/bram18.json" ] && [ -s "$M/lut.bin" ] &&
+    [ -s "$M/bram18.bin" ]; then
     pass surrogate_train_writes_models
 else
-    fail surrogate_train_writes_models "index.json or a model missing"
+    fail surrogate_train_writes_models "index.json, a model or its binary cache missing"
 fi
+# the binary cache predicts what the JSON does: fresh caches, a copy (new times: sha256 decides), no cache
+cp -r "$M" "$T/mcopy"
+cp -r "$M" "$T/mnobin" && rm -f "$T/mnobin"/*.bin
+for d in "$M" "$T/mcopy" "$T/mnobin"; do
+    "$FF" estimate "$JET" --reuse 4 --surrogate "$d" --json 2>/dev/null | grep -v '"surrogate"' >"$T/est.$(basename "$d")"
+done
+c1=$("$FF" surrogate cache "$T/mcopy" 2>&1); c2=$("$FF" surrogate cache "$T/mcopy" 2>&1)
+if [ -s "$T/est.model" ] && cmp -s "$T/est.model" "$T/est.mcopy" && cmp -s "$T/est.model" "$T/est.mnobin" &&
+    case "$c1 $c2" in *"4 cache file(s) written"*"0 cache file(s) written, 4 current"*) true ;; *) false ;; esac
+then pass surrogate_binary_cache_predicts_as_json
+else fail surrogate_binary_cache_predicts_as_json "$c1 / $c2 / $(diff "$T/est.model" "$T/est.mnobin" | head -3 | tr '\n' ' ')"; fi
 
 # estimate: latency and II exactly the RTL plan's (the manifest of gen)
 for R in 4 16; do

@@ -1,5 +1,6 @@
 /* Gradient-boosted trees: XGBoost trains, our JSON evaluator predicts the
- * same numbers, and bad model files are refused. */
+ * same numbers, the binary cache predicts them too and is never used once
+ * the JSON changed, and bad model files are refused. */
 #include "testutil.h"
 
 #include "gbt.h"
@@ -7,6 +8,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 enum { N = 600, NF = 4 };
 static float X[N * NF], Y[N];
@@ -60,10 +62,114 @@ static void test_bad_models_are_refused(void **st)
     assert_int_equal(ff_gbt_load("missing.json", NF, &m, &e), FF_EINPUT);
 }
 
+static char *slurp(const char *path, size_t *len)
+{
+    char *d;
+    ff_err e = {0};
+    if (ff_read_file(path, 1 << 26, &d, len, &e))
+        fail_msg("%s", e.msg);
+    return d;
+}
+
+static void spit(const char *path, const char *d, size_t len)
+{
+    FILE *f = fopen(path, "w"); /* in place: same inode */
+    assert_non_null(f);
+    assert_int_equal(fwrite(d, 1, len, f), len);
+    fclose(f);
+}
+
+/* the largest |difference| between m's predictions and those of the JSON at path */
+static double diff_to_json(const ff_gbt *m, const char *path)
+{
+    size_t len;
+    char *d = slurp(path, &len);
+    ff_gbt *j;
+    ff_err e = {0};
+    if (ff_gbt_parse(d, path, NF, &j, &e))
+        fail_msg("%s", e.msg);
+    free(d);
+    double maxd = 0;
+    for (int i = 0; i < N; i++)
+        maxd = fmax(maxd, fabs(ff_gbt_predict(m, X + i * NF) - ff_gbt_predict(j, X + i * NF)));
+    ff_gbt_free(j);
+    return maxd;
+}
+
+static void test_binary_cache_only_while_current(void **st)
+{
+    (void)st;
+    make_data();
+    ff_gbt_params p = {40, 4, 0.3, 1.0, 5};
+    ff_err e = {0};
+    if (ff_gbt_train(X, N, NF, Y, &p, "c.json", &e))
+        fail_msg("%s", e.msg);
+    assert_int_equal(ff_gbt_cache_state("c.json", NF), 0);
+    assert_int_equal(ff_gbt_write_cache("c.json", NF, &e), FF_OK);
+    assert_int_equal(access("c.bin", R_OK), 0);
+    assert_int_equal(ff_gbt_cache_state("c.json", NF), 1);
+    ff_gbt *m;
+    assert_int_equal(ff_gbt_load("c.json", NF, &m, &e), FF_OK);
+    assert_true(diff_to_json(m, "c.json") == 0); /* the same trees, bit for bit */
+    ff_gbt_free(m);
+
+    /* the same bytes written again (a copy, a checkout): new times, the
+     * sha256 still matches, so the cache holds */
+    size_t len;
+    char *d = slurp("c.json", &len);
+    spit("c.json", d, len);
+    assert_int_equal(ff_gbt_cache_state("c.json", NF), 0);
+    assert_int_equal(ff_gbt_load("c.json", NF, &m, &e), FF_OK);
+    assert_true(diff_to_json(m, "c.json") == 0);
+    ff_gbt_free(m);
+
+    /* changed in place, same size, right after the cache was written: the
+     * JSON wins (base score 0.5 -> 0.6 moves every prediction by 0.1) */
+    assert_int_equal(ff_gbt_load("c.json", NF, &m, &e), FF_OK);
+    double before = ff_gbt_predict(m, X);
+    ff_gbt_free(m);
+    assert_int_equal(ff_gbt_write_cache("c.json", NF, &e), FF_OK);
+    char *b = strstr(d, "\"base_score\":\"5E-1\"");
+    assert_non_null(b);
+    b[14] = '6';
+    spit("c.json", d, len);
+    assert_int_equal(ff_gbt_load("c.json", NF, &m, &e), FF_OK);
+    assert_true(diff_to_json(m, "c.json") == 0);
+    assert_true(fabs(ff_gbt_predict(m, X) - before - 0.1) < 1e-9);
+    ff_gbt_free(m);
+    b[14] = '5';
+    spit("c.json", d, len);
+    free(d);
+}
+
+static void test_damaged_cache_falls_back_to_json(void **st)
+{
+    (void)st;
+    ff_err e = {0};
+    assert_int_equal(ff_gbt_write_cache("c.json", NF, &e), FF_OK);
+    size_t len;
+    char *d = slurp("c.bin", &len);
+    /* truncated: */
+    spit("c.bin", d, len / 2);
+    ff_gbt *m;
+    assert_int_equal(ff_gbt_load("c.json", NF, &m, &e), FF_OK);
+    assert_true(diff_to_json(m, "c.json") == 0);
+    ff_gbt_free(m);
+    /* a child pointing backwards (a cycle) in the last tree: refused, not walked */
+    memcpy(d + len - 16 + 4, "\0\0\0\0", 4);
+    spit("c.bin", d, len);
+    assert_int_equal(ff_gbt_load("c.json", NF, &m, &e), FF_OK);
+    assert_true(diff_to_json(m, "c.json") == 0);
+    ff_gbt_free(m);
+    free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_evaluator_matches_xgboost),
+        cmocka_unit_test(test_binary_cache_only_while_current),
+        cmocka_unit_test(test_damaged_cache_falls_back_to_json),
         cmocka_unit_test(test_bad_models_are_refused),
     };
     return cmocka_run_group_tests_name("gbt", tests, NULL, NULL);

@@ -1,6 +1,7 @@
 /* Surrogate estimators: features (CSD digits, timing from the RTL plan),
- * the dataset line parser, the analytical model's DSP count, the metrics,
- * and refusal of broken learned-model directories. */
+ * the dataset sampler's cost cap, the estimate's prefix calibration, the
+ * dataset line parser, the analytical model's DSP count, the metrics, and
+ * refusal of broken learned-model directories. */
 #include "testutil.h"
 
 #include "analytic.h"
@@ -9,6 +10,7 @@
 #include "emit_rtl.h"
 #include "estimate.h"
 #include "metrics.h"
+#include "model.h"
 #include "rtl_dot.h"
 #include "surrogate.h"
 
@@ -67,6 +69,124 @@ static void test_feature_timing_is_the_plans(void **st)
         ff_rtl_plan_free(&p);
         ff_qmodel_free(q);
     }
+}
+
+/* every design the sampler returns costs at most max_cost, summed over its
+ * layers as the dataset generator sums it; when no draw fits it says so */
+static void test_dsgen_respects_max_cost(void **st)
+{
+    (void)st;
+    const int64_t caps[] = {40000, 6000}; /* the dataset run's, and a tight one */
+    for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
+        int ok = 0, tried = 0;
+        for (int64_t k = 0; k < 30; k++) {
+            int network = k >= 24; /* 24 single layers, 6 networks */
+            ff_qmodel *q;
+            char desc[512];
+            ff_err e = {0};
+            int rc = ff_dsgen_design(&(ff_dsgen_opts){1, 256, caps[c]}, network ? k - 24 : k, network, &q, desc,
+                                     sizeof desc, &e);
+            tried++;
+            if (rc) {
+                assert_int_equal(rc, FF_EINPUT);
+                assert_non_null(strstr(e.msg, "fits --max-cost"));
+                continue;
+            }
+            int64_t cost = 0;
+            for (int i = 0; i < q->g->nn; i++) {
+                ff_layer_feat f;
+                ff_layer_features(q, i, &f);
+                cost += ff_dsgen_cost(&f);
+            }
+            if (cost > caps[c])
+                fail_msg("%s: cost %lld > max_cost %lld", desc, (long long)cost, (long long)caps[c]);
+            ok++;
+            ff_qmodel_free(q);
+        }
+        assert_true(ok >= tried * 2 / 3); /* the cap redraws; it does not refuse most designs */
+    }
+    /* a cap no design can meet (every layer has input and output registers) */
+    ff_qmodel *q = NULL;
+    char desc[512];
+    ff_err e = {0};
+    assert_int_equal(ff_dsgen_design(&(ff_dsgen_opts){1, 256, 1}, 3, 0, &q, desc, sizeof desc, &e), FF_EINPUT);
+    assert_null(q);
+    assert_non_null(strstr(e.msg, "design L3: none of 64 draws fits --max-cost 1"));
+}
+
+static char *model_path(const char *f)
+{
+    static char buf[1024];
+    snprintf(buf, sizeof buf, "%s/tests/models/%s", ff_test_root(), f);
+    return buf;
+}
+
+static void assert_same_features(const ff_qmodel *a, const ff_qmodel *b, const char *what)
+{
+    ff_layer_feat *fa, *fb;
+    ff_err e = {0};
+    if (ff_model_features(a, &fa, &e) || ff_model_features(b, &fb, &e))
+        fail_msg("%s: %s", what, e.msg);
+    assert_int_equal(a->g->nn, b->g->nn);
+    for (int i = 0; i < a->g->nn; i++)
+        if (memcmp(&fa[i], &fb[i], sizeof fa[i]))
+            fail_msg("%s: layer %d: features differ (sum_bits %d/%d, nonzero %lld/%lld, latency %d/%d)", what, i,
+                     fa[i].sum_bits, fb[i].sum_bits, (long long)fa[i].nonzero, (long long)fb[i].nonzero,
+                     fa[i].latency, fb[i].latency);
+    free(fa);
+    free(fb);
+}
+
+/* estimate calibrates on a prefix of the samples only when that gives the
+ * very features of the whole calibration `gen` uses */
+static void test_estimate_prefix_calibration_is_exact(void **st)
+{
+    (void)st;
+    static const char *const models[] = {"three_layer_keras.onnx", "two_layer_keras.onnx", "three_layer_bn_keras.onnx",
+                                         "three_layer_pytorch.onnx", "conv1d_small_keras.onnx",
+                                         "conv2d_small_keras.onnx"};
+    static const int bits[][2] = {{8, 8}, {4, 6}, {16, 16}, {3, 12}};
+    int kept = 0, total = 0;
+    for (size_t m = 0; m < sizeof models / sizeof models[0]; m++)
+        for (size_t b = 0; b < sizeof bits / sizeof bits[0]; b++) {
+            ff_quant_opts qo = {0};
+            qo.wbits = bits[b][0];
+            qo.abits = bits[b][1];
+            ff_qmodel *fast, *full;
+            int prefix;
+            ff_err e = {0};
+            if (ff_estimate_load(model_path(models[m]), &qo, &fast, &prefix, &e) ||
+                ff_model_load_quant(model_path(models[m]), &qo, &full, &e))
+                fail_msg("%s: %s", models[m], e.msg);
+            char what[160];
+            snprintf(what, sizeof what, "%s w%da%d (%s calibration)", models[m], bits[b][0], bits[b][1],
+                     prefix ? "prefix" : "full");
+            assert_same_features(fast, full, what);
+            kept += prefix;
+            total++;
+            ff_qmodel_free(fast);
+            ff_qmodel_free(full);
+        }
+    assert_true(kept >= total / 2); /* the fast path is the common one */
+    /* the first samples all zero: no lower bound on the input scale, so the whole file is used */
+    FILE *f = fopen("calib.txt", "w");
+    assert_non_null(f);
+    for (int k = 0; k < FF_EST_CALIB_PREFIX + 8; k++)
+        for (int i = 0; i < 16; i++)
+            fprintf(f, "%g%c", k < FF_EST_CALIB_PREFIX ? 0.0 : (double)((k * 16 + i) % 7) - 3, i == 15 ? '\n' : ' ');
+    fclose(f);
+    ff_quant_opts qo = {0};
+    qo.calib = "calib.txt";
+    ff_qmodel *fast, *full;
+    int prefix = 1;
+    ff_err e = {0};
+    if (ff_estimate_load(model_path("three_layer_keras.onnx"), &qo, &fast, &prefix, &e) ||
+        ff_model_load_quant(model_path("three_layer_keras.onnx"), &qo, &full, &e))
+        fail_msg("%s", e.msg);
+    assert_int_equal(prefix, 0);
+    assert_same_features(fast, full, "three_layer_keras, zero prefix");
+    ff_qmodel_free(fast);
+    ff_qmodel_free(full);
 }
 
 static const char good[] =
@@ -190,6 +310,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_csd_digits_are_canonical),
         cmocka_unit_test(test_feature_timing_is_the_plans),
+        cmocka_unit_test(test_dsgen_respects_max_cost),
+        cmocka_unit_test(test_estimate_prefix_calibration_is_exact),
         cmocka_unit_test(test_dataset_line_parser),
         cmocka_unit_test(test_analytic_dsp_counts_multipliers),
         cmocka_unit_test(test_metrics_known_values),
