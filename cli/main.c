@@ -29,6 +29,7 @@ static const command commands[] = {
     {"robot", ff_cmd_robot, "a device agent: stream sensor windows, schedule and offload each task"},
     {"surrogate", ff_cmd_surrogate, "surrogate models: generate the dataset, train, evaluate"},
     {"eval", ff_cmd_eval, "compare offloading policies on one fleet scenario (load, failures, emulated links)"},
+    {"monitor", ff_cmd_monitor, "live one-screen status of a fleet: per tier tasks/s, p50/p99, misses; nodes up/down"},
     {"imu", ff_cmd_imu, "write windows of the demo's IMU workload (features or raw) with labels"},
 };
 
