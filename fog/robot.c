@@ -28,7 +28,7 @@
  * status periods of silence (its Last Will is faster when the broker sees
  * the connection drop; this catches a hung node) */
 #define SILENT_PERIODS 4.0
-#define SILENT_MIN_NS 400000000ull
+#define SILENT_MIN_NS 1000000000ull
 
 enum { P_FREE = 0, P_PENDING = 1 };
 
@@ -389,10 +389,12 @@ static void on_msg(void *user, const char *topic, const uint8_t *payload, size_t
             if (cJSON_IsNumber(w) && w->valuedouble >= 1) ni->workers = (uint32_t)w->valuedouble;
             if (cJSON_IsNumber(s) && s->valuedouble >= 0) ni->svc_us = s->valuedouble;
             if (ni->online) {
-                /* learn the node's status period for the silence check */
+                /* learn the node's status period for the silence check: a
+                 * slowly decaying maximum of the gaps (a retained status and
+                 * the next live one can arrive back to back) */
                 if (was && ni->last_status_ns) {
-                    double gap = (double)(now - ni->last_status_ns);
-                    ni->status_gap_ns = ni->status_gap_ns > 0 ? 0.75 * ni->status_gap_ns + 0.25 * gap : gap;
+                    double gap = (double)(now - ni->last_status_ns), decayed = 0.95 * ni->status_gap_ns;
+                    ni->status_gap_ns = gap > decayed ? gap : decayed;
                 }
                 ni->last_status_ns = now;
             } else {
