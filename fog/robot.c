@@ -103,6 +103,7 @@ struct ff_robot {
     uint64_t node_count[MAX_NODES];
     uint64_t first_submit_ns, last_done_ns;
     uint64_t by_tier[FF_TIER_COUNT];
+    uint64_t last_answer_ns[FF_TIER_COUNT]; /* any answer from the tier */
 };
 
 void ff_robot_cfg_init(ff_robot_cfg *c)
@@ -306,6 +307,7 @@ static void complete(ff_robot *r, uint64_t id, int status, int tier, const char 
             update_edge_tier(r);
         }
     }
+    if (tier > FF_TIER_LOCAL && tier < FF_TIER_COUNT) r->last_answer_ns[tier] = now_ns;
     struct pend *p = &r->pend[id & (PEND_CAP - 1)];
     if (p->state != P_PENDING || p->id != id) {
         r->duplicates++;
@@ -753,7 +755,12 @@ static void housekeeping(ff_robot *r)
             continue;
         }
         if (p->tier == FF_TIER_LOCAL) continue; /* the local worker answers it */
-        if (p->primary_ns && (double)(now - p->primary_ns) / 1000.0 > beyond_us(p)) overdue[p->tier]++;
+        /* stalled, not just queued: far past its prediction and nothing
+         * at all came back from that tier since it should have (a TCP
+         * stream waiting for a retransmission; a hung node) */
+        if (p->primary_ns && (double)(now - p->primary_ns) / 1000.0 > beyond_us(p) &&
+            (double)r->last_answer_ns[p->tier] < (double)p->primary_ns + p->pred_us * 1000.0)
+            overdue[p->tier]++;
         if (!rs) rs = malloc(MAXRS * sizeof *rs);
         if (!rs || nrs + 2 > MAXRS) break;
         int tier_up = r->sched.tier[p->tier].available;
