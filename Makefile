@@ -172,6 +172,8 @@ install: all
 	ln -sf libfogforge.so.0 $(DESTDIR)$(PREFIX)/lib/libfogforge.so
 	install -m 644 include/fogforge/*.h $(DESTDIR)$(PREFIX)/include/fogforge/
 	sed 's|^prefix=.*|prefix=$(PREFIX)|' $(BUILD)/fogforge.pc > $(DESTDIR)$(PREFIX)/lib/pkgconfig/fogforge.pc
+	install -d $(DESTDIR)$(PREFIX)/share/fogforge/surrogates
+	for f in surrogates/models/*.json; do [ -f "$$f" ] && install -m 644 "$$f" $(DESTDIR)$(PREFIX)/share/fogforge/surrogates/ || true; done
 
 clean:
 	rm -rf $(BUILD) demo-out

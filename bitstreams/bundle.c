@@ -667,9 +667,13 @@ int ff_bundle_create(const ff_qmodel *q, const ff_bundle_spec *sp, const char *o
     cJSON_AddItemToObject(m, "measured", meas);
     cJSON *pl = cJSON_AddObjectToObject(m, "predicted_latency_us");
     cJSON_AddNumberToObject(pl, "cpu", (double)(int64_t)(cpu_us * 1000 + 0.5) / 1000);
+    /* the accelerator on a real FPGA: the estimate's latency at its clock */
     const cJSON *lat = cJSON_GetObjectItemCaseSensitive(est, "latency_us");
+    const cJSON *latns = cJSON_GetObjectItemCaseSensitive(est, "latency_ns");
     if (cJSON_IsNumber(lat))
         cJSON_AddNumberToObject(pl, "fpga", lat->valuedouble);
+    else if (cJSON_IsNumber(latns))
+        cJSON_AddNumberToObject(pl, "fpga", latns->valuedouble / 1000);
     /* back-end projects: what they are, and the HLS kernel's name for xrt */
     for (int i = 0; i < sp->n_projects && i < 4; i++) {
         cJSON *pj = cJSON_AddObjectToObject(m, sp->with_projects[i]);

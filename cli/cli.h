@@ -25,6 +25,13 @@ int ff_cmd_csim(int argc, char **argv);   /* cli/cmd_csim.c */
 int ff_cmd_report(int argc, char **argv); /* cli/cmd_report.c */
 int ff_cmd_imu(int argc, char **argv);
 int ff_cmd_surrogate(int argc, char **argv);
+int ff_cmd_estimate(int argc, char **argv); /* cli/cmd_estimate.c */
+int ff_cmd_explore(int argc, char **argv);  /* cli/cmd_explore.c */
+/* Opens --surrogate DIR|analytical, or the default learned model (the
+ * analytical one, said on stderr, when none is installed); prints and
+ * returns 2 on a broken model. */
+struct ff_surrogate;
+int ff_cli_surrogate(const char *cmd, const char *opt, struct ff_surrogate **out);
 int ff_cmd_sim(int argc, char **argv);
 int ff_cmd_synth(int argc, char **argv);
 int ff_cmd_bundle(int argc, char **argv);

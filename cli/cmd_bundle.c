@@ -5,6 +5,7 @@
 
 #include "bundle.h"
 #include "emit.h"
+#include "estimate.h"
 #include "model.h"
 
 #include <dirent.h>
@@ -125,6 +126,25 @@ static int cmd_create(int argc, char **argv)
     sp.measured_json = measj;
     ff_qmodel *q;
     int rc = ff_model_load_quant(sp.model_path, &qo, &q, &e);
+    if (!rc && !estj) {
+        /* no --estimate: the surrogate's (learned when installed, else
+         * analytical) for the RTL design of this configuration */
+        ff_surrogate *s = NULL;
+        ff_estimate r;
+        ff_err ee = {0};
+        char sbuf[4096];
+        const char *sdir = ff_surrogate_default_dir(sbuf, sizeof sbuf);
+        if (!sdir || ff_surrogate_open(sdir, &s, &ee))
+            s = ff_surrogate_analytic();
+        if (!ff_estimate_model(q, sp.model_path, s, ff_part_find(sp.part), sp.clock_ns, &r, &ee)) {
+            estj = ff_estimate_json(&r);
+            ff_estimate_free(&r);
+        } else if (ee.msg[0]) {
+            fprintf(stderr, "fogforge: bundle create: no estimate in the manifest: %s\n", ee.msg);
+        }
+        ff_surrogate_free(s);
+        sp.estimate_json = estj;
+    }
     if (!rc) {
         rc = ff_bundle_create(q, &sp, out, &e);
         ff_qmodel_free(q);

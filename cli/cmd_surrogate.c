@@ -1,14 +1,22 @@
 /* fogforge surrogate gen|train|eval: the resource and latency surrogates. */
 #include "cli.h"
 
+#include "analytic.h"
 #include "dataset.h"
+#include "dsrec.h"
 #include "emit.h"
+#include "metrics.h"
+#include "surrogate.h"
 
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static const char gen_usage[] = "fogforge surrogate gen --out DIR [--layers N] [--networks N] [-j JOBS] [--seed S] "
-                                "[--timeout SEC] [--sim-every K] [--vectors N] [--max-mults M] [-q] [--dry-run]";
+                                "[--timeout SEC] [--sim-every K] [--vectors N] [--max-mults M] [--max-cost C] [--mem-limit GB] [-q] [--dry-run] [--keep]";
 
 static int cmd_gen(int argc, char **argv)
 {
@@ -19,8 +27,10 @@ static int cmd_gen(int argc, char **argv)
         {"sim-every", required_argument, 0, 'k'}, {"vectors", required_argument, 0, 'v'},
         {"max-mults", required_argument, 0, 'm'}, {"quiet", no_argument, 0, 'q'},
         {"dry-run", no_argument, 0, 'n'},
+        {"keep", no_argument, 0, 'K'},          {"max-cost", required_argument, 0, 'C'},
+        {"mem-limit", required_argument, 0, 'M'},
         {"help", no_argument, 0, 'h'},           {0}};
-    ff_dataset_opts o = {NULL, 1500, 150, 2, 1, 600, 1, 50, 256, 0, 0};
+    ff_dataset_opts o = {NULL, 1500, 150, 2, 1, 600, 1, 50, 256, 40000, 0, 0, 0, 8};
     long v;
     int c;
     opterr = 0;
@@ -67,15 +77,31 @@ static int cmd_gen(int argc, char **argv)
                 return 2;
             o.max_mults = v;
             break;
+        case 'C':
+            if (!ff_cli_long("surrogate gen", "--max-cost", optarg, 0, 1L << 40, &v))
+                return 2;
+            o.max_cost = v;
+            break;
+        case 'M':
+            if (!ff_cli_long("surrogate gen", "--mem-limit", optarg, 0, 1 << 20, &v))
+                return 2;
+            o.mem_limit_gb = (int)v;
+            break;
         case 'q': o.quiet = 1; break;
         case 'n': o.dry_run = 1; break;
+        case 'K': o.keep = 1; break;
         case 'h':
             printf("usage: %s\n\n"
                    "Generates random designs (single layers, then 2-6 layer networks), writes each as RTL,\n"
                    "synthesizes it with Yosys (xc7) and co-simulates every K-th with Verilator (0: none),\n"
                    "appending one JSON line per design to DIR/designs.jsonl. Designs already recorded are\n"
                    "skipped: stop with Ctrl-C and run again to resume. Defaults: 1500 layers, 150 networks,\n"
-                   "-j 2, seed 1, timeout 600 s, K 1, 50 vectors, at most 256 multipliers per layer.\n",
+                   "-j 2, seed 1, timeout 600 s, K 1, 50 vectors, at most 256 multipliers per layer.\n"
+                   "--max-cost C redraws designs whose synthesis cost (bits of weight/index ROM, input\n"
+                   "muxes, multipliers and I/O registers; see docs/surrogates.md) exceeds C (default\n"
+                   "40000, about a minute of Yosys; 0: no cap). --mem-limit GB caps each design's\n"
+                   "address space (default 8; 0: none): a design over it is recorded as failed.\n"
+                   "--keep leaves each design's project (RTL, Yosys log) in DIR/work/<id>.\n",
                    gen_usage);
             return 0;
         default:
@@ -88,12 +114,397 @@ static int cmd_gen(int argc, char **argv)
     char cmd[1024] = "";
     for (int i = 0; i < argc; i++)
         snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd), "%s%s", i ? " " : "fogforge surrogate ", argv[i]);
-    snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd), "\n");
+    /* and every setting in effect, so the dataset can be regenerated exactly */
+    snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd),
+             "\n# effective: --layers %lld --networks %lld --seed %llu --timeout %d --sim-every %d --vectors %ld "
+             "--max-mults %lld --max-cost %lld (fogforge %s)\n",
+             (long long)o.layers, (long long)o.networks, (unsigned long long)o.seed, o.timeout_s, o.sim_every,
+             o.vectors, (long long)o.max_mults, (long long)o.max_cost, FF_VERSION);
     char path[4096];
     snprintf(path, sizeof path, "%s/command.txt", o.out);
     if (ff_mkdirs(o.out, &e) || ff_write_file_atomic(path, cmd, strlen(cmd), &e))
         return ff_cli_err(&e);
     return ff_dataset_generate(&o, &e) ? ff_cli_err(&e) : 0;
+}
+
+static int load_dataset(const char *cmd, const char *path, ff_dataset *d, int quiet)
+{
+    ff_err e = {0};
+    if (ff_dataset_load(path, d, &e))
+        return ff_cli_err(&e);
+    char bad[300] = "";
+    if (d->bad)
+        snprintf(bad, sizeof bad, "; %lld corrupt or truncated line(s) skipped, the first at line %lld: %s",
+                 (long long)d->bad, (long long)d->first_bad_line, d->first_bad);
+    if (d->n == 0) {
+        int64_t failed = d->failed;
+        ff_dataset_free(d);
+        return ff_cli_fail(2, "surrogate %s: %s: no usable records (%lld failed designs%s)", cmd, path,
+                           (long long)failed, bad);
+    }
+    if (!quiet || d->bad)
+        fprintf(stderr, "fogforge: surrogate %s: %s: %lld usable records (%lld completed by regenerating their "
+                        "design), %lld failed designs%s\n",
+                cmd, path, (long long)d->n, (long long)d->regenerated, (long long)d->failed, bad);
+    return 0;
+}
+
+static int train_opts(const char *cmd, int c, const char *arg, ff_train_opts *t)
+{
+    long v;
+    double x;
+    switch (c) {
+    case 'r':
+        if (!ff_cli_long(cmd, "--rounds", arg, 1, 100000, &v))
+            return 2;
+        t->rounds = (int)v;
+        return 0;
+    case 'd':
+        if (!ff_cli_long(cmd, "--depth", arg, 1, 20, &v))
+            return 2;
+        t->max_depth = (int)v;
+        return 0;
+    case 'e':
+        if (!ff_cli_double(cmd, "--eta", arg, 1e-4, 1, &x))
+            return 2;
+        t->eta = x;
+        return 0;
+    case 'S':
+        if (!ff_cli_long(cmd, "--seed", arg, 0, 2147483647, &v))
+            return 2;
+        t->seed = (uint64_t)v;
+        return 0;
+    case 'D':
+        if (!ff_cli_long(cmd, "--decompose", arg, 0, 1, &v))
+            return 2;
+        t->decompose = (int)v;
+        return 0;
+    case 'M':
+        if (!strcmp(arg, "auto"))
+            t->mode = 0;
+        else if (!strcmp(arg, "log"))
+            t->mode = 1;
+        else if (!strcmp(arg, "residual"))
+            t->mode = 2;
+        else
+            return ff_cli_fail(2, "surrogate %s: --mode wants auto, log or residual, got '%s'", cmd, arg);
+        return 0;
+    }
+    return 1;
+}
+
+#define TRAIN_LONGOPTS                                                                                            \
+    {"rounds", required_argument, 0, 'r'}, {"depth", required_argument, 0, 'd'}, {"eta", required_argument, 0, 'e'}, \
+        {"seed", required_argument, 0, 'S'}, {"decompose", required_argument, 0, 'D'},                             \
+        {"mode", required_argument, 0, 'M'}
+
+static const char train_usage[] = "fogforge surrogate train DATASET -o MODELDIR [--rounds N] [--depth D] [--eta X] "
+                                  "[--seed S] [--decompose 0|1] [--mode auto|log|residual] [--predict OUT.tsv] [-q]";
+
+/* id, target and prediction of every record, one per line (what make test compares) */
+static int write_predictions(const char *path, const ff_dataset *d, const ff_surrogate *s)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return ff_cli_fail(2, "surrogate train: cannot write %s", path);
+    fprintf(f, "id");
+    for (int k = 0; k < FF_T__COUNT; k++)
+        fprintf(f, "\t%s", ff_target_names[k]);
+    fprintf(f, "\n");
+    for (int64_t i = 0; i < d->n; i++) {
+        double t[FF_T__COUNT];
+        ff_surrogate_network(s, d->r[i].l, d->r[i].nl, NULL, t);
+        fprintf(f, "%s", d->r[i].id);
+        for (int k = 0; k < FF_T__COUNT; k++)
+            fprintf(f, "\t%.6g", t[k]);
+        fprintf(f, "\n");
+    }
+    return fclose(f) ? ff_cli_fail(2, "surrogate train: cannot write %s", path) : 0;
+}
+
+static int cmd_train(int argc, char **argv)
+{
+    static const struct option opts[] = {{"output", required_argument, 0, 'o'}, TRAIN_LONGOPTS,
+                                         {"predict", required_argument, 0, 'P'}, {"quiet", no_argument, 0, 'q'},
+                                         {"help", no_argument, 0, 'h'}, {0}};
+    ff_train_opts t;
+    ff_train_opts_default(&t);
+    const char *out = NULL, *pred = NULL;
+    int c, quiet = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+        if (c == 'o')
+            out = optarg;
+        else if (c == 'P')
+            pred = optarg;
+        else if (c == 'q')
+            quiet = 1;
+        else if (c == 'h') {
+            printf("usage: %s\n\n"
+                   "Trains the learned per-layer surrogate: one XGBoost regressor per resource (LUT, FF, DSP,\n"
+                   "BRAM18) over the layer features and the analytical estimate, on the single-layer records;\n"
+                   "the target is log(1+y) or (auto: whichever predicts a held-out fifth better) its residual\n"
+                   "against the analytical model. Network records fit the glue (total - sum of layers =\n"
+                   "a + b (layers-1)); with --decompose 1 (default) their totals are also shared among their\n"
+                   "layers in proportion to the estimates and trained on. Deterministic: one thread, fixed\n"
+                   "seed (default 1), no subsampling. Writes MODELDIR/index.json and <target>.json (XGBoost\n"
+                   "JSON); --predict writes every record's estimate. Defaults: 300 rounds, depth 6, eta 0.1.\n",
+                   train_usage);
+            return 0;
+        } else {
+            int rc = train_opts("train", c, optarg, &t);
+            if (rc == 1)
+                return ff_cli_usage("surrogate train", train_usage);
+            if (rc)
+                return rc;
+        }
+    }
+    if (optind != argc - 1 || !out)
+        return ff_cli_usage("surrogate train", train_usage);
+    ff_dataset d;
+    int rc = load_dataset("train", argv[optind], &d, quiet);
+    if (rc)
+        return rc;
+    ff_err e = {0};
+    rc = ff_surrogate_train(&d, NULL, d.n, &t, out, &e);
+    ff_surrogate *s = NULL;
+    if (!rc)
+        rc = ff_surrogate_open(out, &s, &e);
+    if (rc) {
+        ff_dataset_free(&d);
+        return ff_cli_err(&e);
+    }
+    if (!quiet)
+        fprintf(stderr, "fogforge: surrogate train: wrote %s/index.json and lut/ff/dsp/bram18.json\n", out);
+    if (pred)
+        rc = write_predictions(pred, &d, s);
+    ff_surrogate_free(s);
+    ff_dataset_free(&d);
+    return rc;
+}
+
+/* ---- eval ---- */
+
+typedef struct {
+    double *p[FF_T__COUNT], *a[FF_T__COUNT];
+    int64_t n;
+} pairs;
+
+static void pairs_eval(pairs *pp, const ff_dataset *d, const int64_t *idx, int64_t n, const ff_surrogate *s)
+{
+    for (int k = 0; k < FF_T__COUNT; k++) {
+        pp->p[k] = ff_malloc(sizeof(double) * (size_t)(n ? n : 1));
+        pp->a[k] = ff_malloc(sizeof(double) * (size_t)(n ? n : 1));
+    }
+    pp->n = n;
+    for (int64_t i = 0; i < n; i++) {
+        const ff_dsrec *r = &d->r[idx[i]];
+        double t[FF_T__COUNT];
+        ff_surrogate_network(s, r->l, r->nl, NULL, t);
+        for (int k = 0; k < FF_T__COUNT; k++)
+            pp->p[k][i] = t[k], pp->a[k][i] = r->t[k];
+    }
+}
+
+static void pairs_free(pairs *pp)
+{
+    for (int k = 0; k < FF_T__COUNT; k++)
+        free(pp->p[k]), free(pp->a[k]);
+}
+
+static void print_metrics(const char *split, const char *est, const pairs *pp, int json, int *first)
+{
+    for (int k = 0; k < FF_T__COUNT; k++) {
+        ff_metrics m;
+        ff_metrics_compute(pp->p[k], pp->a[k], pp->n, &m);
+        if (json)
+            printf("%s\n  {\"split\": \"%s\", \"estimator\": \"%s\", \"target\": \"%s\", \"n\": %lld, \"smape\": %.6f, "
+                   "\"mape\": %.6f, \"r2\": %.6f, \"median_ape\": %.6f, \"p90_ape\": %.6f, \"within10\": %.6f, "
+                   "\"exact\": %.6f}",
+                   *first ? "" : ",", split, est, ff_target_names[k], (long long)m.n, m.smape, m.mape, m.r2,
+                   m.med_ape, m.p90_ape, m.within10, m.exact);
+        else
+            printf("%-8s %-10s %-8s %5lld %7.2f%% %7.2f%% %7.3f %7.2f%% %7.2f%% %6.1f%% %6.1f%%\n", split, est,
+                   ff_target_names[k], (long long)m.n, 100 * m.smape, 100 * m.mape, m.r2, 100 * m.med_ape,
+                   100 * m.p90_ape, 100 * m.within10, 100 * m.exact);
+        *first = 0;
+    }
+}
+
+static uint64_t hash_id(const char *s, uint64_t seed)
+{
+    uint64_t h = 1469598103934665603ull ^ seed;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 1099511628211ull;
+    return h;
+}
+
+static int plot(const char *svg, const pairs *pp, const char *title)
+{
+    char dat[] = "/tmp/fogforge-eval-XXXXXX";
+    int fd = mkstemp(dat);
+    if (fd < 0)
+        return ff_cli_fail(1, "surrogate eval: cannot create a temporary file");
+    FILE *f = fdopen(fd, "w");
+    for (int k = 0; k < FF_T_RES; k++) {
+        for (int64_t i = 0; i < pp->n; i++)
+            fprintf(f, "%g %g\n", pp->a[k][i] + 1, pp->p[k][i] + 1);
+        fprintf(f, "\n\n");
+    }
+    fclose(f);
+    char gp[8192];
+    snprintf(gp, sizeof gp,
+             "set terminal svg size 1000,800 dynamic background rgb 'white'\nset output '%s'\n"
+             "set multiplot layout 2,2 title '%s: predicted vs. actual (Yosys xc7), +1, log-log'\n"
+             "set logscale xy\nset xlabel 'actual + 1'\nset ylabel 'predicted + 1'\nset key top left\n"
+             "set title 'LUT'\nplot '%s' index 0 with points pt 7 ps 0.4 notitle, x title 'y = x', 1.1*x dt 2 lc rgb 'gray' title '+-10%%', 0.9*x dt 2 lc rgb 'gray' notitle\n"
+             "set title 'FF'\nplot '%s' index 1 with points pt 7 ps 0.4 notitle, x title 'y = x', 1.1*x dt 2 lc rgb 'gray' title '+-10%%', 0.9*x dt 2 lc rgb 'gray' notitle\n"
+             "set title 'DSP'\nplot '%s' index 2 with points pt 7 ps 0.4 notitle, x title 'y = x', 1.1*x dt 2 lc rgb 'gray' title '+-10%%', 0.9*x dt 2 lc rgb 'gray' notitle\n"
+             "set title 'BRAM18'\nplot '%s' index 3 with points pt 7 ps 0.4 notitle, x title 'y = x'\n"
+             "unset multiplot\n",
+             svg, title, dat, dat, dat, dat);
+    FILE *g = popen("gnuplot", "w");
+    int rc = 0;
+    if (!g || fputs(gp, g) < 0 || pclose(g) != 0)
+        rc = ff_cli_fail(1, "surrogate eval: gnuplot failed writing %s (is gnuplot installed? scripts/deps.sh)", svg);
+    unlink(dat);
+    return rc;
+}
+
+static const char eval_usage[] = "fogforge surrogate eval DATASET MODELDIR [--plot FILE.svg] [--json] [--rounds N] "
+                                 "[--depth D] [--eta X] [--seed S] [--decompose 0|1] [--mode auto|log|residual] [-q]";
+
+static int cmd_eval(int argc, char **argv)
+{
+    static const struct option opts[] = {{"plot", required_argument, 0, 'p'}, {"json", no_argument, 0, 'j'},
+                                         TRAIN_LONGOPTS, {"quiet", no_argument, 0, 'q'},
+                                         {"help", no_argument, 0, 'h'}, {0}};
+    ff_train_opts t;
+    ff_train_opts_default(&t);
+    const char *svg = NULL;
+    int c, json = 0, quiet = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        if (c == 'p')
+            svg = optarg;
+        else if (c == 'j')
+            json = 1;
+        else if (c == 'q')
+            quiet = 1;
+        else if (c == 'h') {
+            printf("usage: %s\n\n"
+                   "Accuracy of the surrogates on DATASET, per target (LUT, FF, DSP, BRAM18, latency, II):\n"
+                   "SMAPE, MAPE, R^2, median and 90th-percentile absolute %% error, share within 10%%, share\n"
+                   "exact; for the analytical model and the learned one, on three sets:\n"
+                   "  all      every record, with MODELDIR as given (trained on them or not)\n"
+                   "  random   a held-out fifth (by a hash of the record id), the learned model retrained\n"
+                   "           on the other four fifths with the training options given here\n"
+                   "  depth    networks of 4-6 multiply-accumulate layers, retrained on single layers and\n"
+                   "           networks of at most 3\n"
+                   "--plot writes predicted-vs-actual scatter plots (gnuplot SVG) of the random split.\n",
+                   eval_usage);
+            return 0;
+        } else {
+            int rc = train_opts("eval", c, optarg, &t);
+            if (rc == 1)
+                return ff_cli_usage("surrogate eval", eval_usage);
+            if (rc)
+                return rc;
+        }
+    }
+    if (optind != argc - 2)
+        return ff_cli_usage("surrogate eval", eval_usage);
+    ff_err e = {0};
+    ff_surrogate *learned;
+    if (ff_surrogate_open(argv[optind + 1], &learned, &e))
+        return ff_cli_fail(2, "surrogate eval: %s", e.msg);
+    ff_dataset d;
+    int rc = load_dataset("eval", argv[optind], &d, quiet);
+    if (rc) {
+        ff_surrogate_free(learned);
+        return rc;
+    }
+    t.quiet = 1;
+    ff_surrogate *an = ff_surrogate_analytic();
+    int64_t *all = ff_malloc(sizeof(int64_t) * (size_t)d.n), *tr = ff_malloc(sizeof(int64_t) * (size_t)d.n),
+            *te = ff_malloc(sizeof(int64_t) * (size_t)d.n);
+    for (int64_t i = 0; i < d.n; i++)
+        all[i] = i;
+    int first = 1;
+    if (json)
+        printf("{\"dataset\": \"%s\", \"records\": %lld, \"skipped_lines\": %lld, \"metrics\": [", argv[optind],
+               (long long)d.n, (long long)d.bad);
+    else
+        printf("%-8s %-10s %-8s %5s %8s %8s %7s %8s %8s %7s %7s\n", "split", "estimator", "target", "n", "SMAPE",
+               "MAPE", "R2", "median", "p90", "<=10%", "exact");
+    pairs pp;
+    pairs_eval(&pp, &d, all, d.n, an);
+    print_metrics("all", "analytical", &pp, json, &first);
+    pairs_free(&pp);
+    pairs_eval(&pp, &d, all, d.n, learned);
+    print_metrics("all", "learned", &pp, json, &first);
+    pairs_free(&pp);
+    char tmpd[] = "/tmp/fogforge-eval-model-XXXXXX";
+    if (!mkdtemp(tmpd)) {
+        rc = ff_cli_fail(1, "surrogate eval: cannot create a temporary directory");
+        goto out;
+    }
+    for (int split = 0; split < 2 && !rc; split++) {
+        int64_t ntr = 0, nte = 0;
+        for (int64_t i = 0; i < d.n; i++) {
+            const ff_dsrec *r = &d.r[i];
+            int test = split == 0 ? hash_id(r->id, 0x5eed) % 5 == 0 : (r->network && ff_dsrec_depth(r) >= 4);
+            int train = split == 0 ? !test : (!r->network || ff_dsrec_depth(r) <= 3);
+            if (test)
+                te[nte++] = i;
+            else if (train)
+                tr[ntr++] = i;
+        }
+        const char *name = split == 0 ? "random" : "depth";
+        if (nte == 0) {
+            if (!json)
+                printf("%-8s (no test records: the dataset has no %s)\n", name,
+                       split ? "networks of 4-6 layers" : "record in the held-out fifth");
+            continue;
+        }
+        ff_surrogate *m = NULL;
+        if (ff_surrogate_train(&d, tr, ntr, &t, tmpd, &e) || ff_surrogate_open(tmpd, &m, &e)) {
+            if (!json)
+                printf("%-8s (cannot train on the %lld training records: %s)\n", name, (long long)ntr, e.msg);
+            continue;
+        }
+        pairs_eval(&pp, &d, te, nte, an);
+        print_metrics(name, "analytical", &pp, json, &first);
+        pairs_free(&pp);
+        pairs_eval(&pp, &d, te, nte, m);
+        print_metrics(name, "learned", &pp, json, &first);
+        if (split == 0 && svg) {
+            rc = plot(svg, &pp, "held-out random fifth, learned surrogate");
+            if (!rc && !json)
+                printf("wrote %s\n", svg);
+        }
+        pairs_free(&pp);
+        ff_surrogate_free(m);
+    }
+    for (int k = 0; k < FF_T_RES; k++) {
+        char p[128];
+        snprintf(p, sizeof p, "%s/%s.json", tmpd, ff_target_names[k]);
+        unlink(p);
+    }
+    {
+        char p[128];
+        snprintf(p, sizeof p, "%s/index.json", tmpd);
+        unlink(p);
+    }
+    rmdir(tmpd);
+out:
+    if (json)
+        printf("\n]}\n");
+    free(all), free(tr), free(te);
+    ff_surrogate_free(an);
+    ff_surrogate_free(learned);
+    ff_dataset_free(&d);
+    return rc;
 }
 
 static const char usage[] = "fogforge surrogate gen|train|eval [options]   (fogforge surrogate CMD --help)";
@@ -103,11 +514,18 @@ int ff_cmd_surrogate(int argc, char **argv)
     if (argc < 2)
         return ff_cli_usage("surrogate", usage);
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        printf("usage: %s\n\n  gen    generate the dataset (Yosys + Verilator ground truth)\n", usage);
+        printf("usage: %s\n\n  gen    generate the dataset (Yosys + Verilator ground truth)\n"
+               "  train  train the learned per-layer surrogate (XGBoost) on a dataset\n"
+               "  eval   accuracy of the analytical and learned surrogates: all, random and depth splits\n",
+               usage);
         return 0;
     }
     optind = 1;
     if (!strcmp(argv[1], "gen"))
         return cmd_gen(argc - 1, argv + 1);
-    return ff_cli_fail(2, "surrogate: unknown subcommand '%s' (gen)", argv[1]);
+    if (!strcmp(argv[1], "train"))
+        return cmd_train(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "eval"))
+        return cmd_eval(argc - 1, argv + 1);
+    return ff_cli_fail(2, "surrogate: unknown subcommand '%s' (gen, train, eval)", argv[1]);
 }

@@ -45,6 +45,14 @@ typedef struct ff_rtl_plan {
     int in_lane, out_lane; /* AXI-Stream lane bits per element (8 or 16) */
 } ff_rtl_plan;
 
+/* The hardware kind of an op (FF_RTL_WIRE for ops without logic). */
+ff_rtl_kind ff_rtl_kind_of(ff_op op);
+/* Adder-tree levels and registers, pipeline depth and II of one layer: the
+ * formula the manifest states. mac_in is the products per output,
+ * max_terms the largest number of nonzero products one output sums (it
+ * sizes the tree at R = 1). The plan and the surrogate estimators use it. */
+void ff_rtl_layer_timing(ff_rtl_kind kind, int reuse, int64_t mac_in, int64_t max_terms, int *levels, int *stages,
+                         int *latency, int *ii);
 /* Builds the plan, checking every layer (supported op, valid reuse). */
 int ff_rtl_plan_build(const ff_qmodel *q, const char *model_path, ff_rtl_plan *p, ff_err *e);
 void ff_rtl_plan_free(ff_rtl_plan *p);

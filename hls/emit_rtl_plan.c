@@ -164,6 +164,50 @@ int ff_rtl_tree_stages(int levels)
     return levels <= 0 ? 0 : (levels + FF_RTL_LEVELS_PER_STAGE - 1) / FF_RTL_LEVELS_PER_STAGE - 1;
 }
 
+ff_rtl_kind ff_rtl_kind_of(ff_op op)
+{
+    switch (op) {
+    case FF_OP_DENSE:
+    case FF_OP_CONV:
+    case FF_OP_SCALE: return FF_RTL_DOT;
+    case FF_OP_ACT: return FF_RTL_ACT;
+    case FF_OP_SOFTMAX: return FF_RTL_SOFTMAX;
+    case FF_OP_MAXPOOL:
+    case FF_OP_AVGPOOL:
+    case FF_OP_GMAXPOOL:
+    case FF_OP_GAVGPOOL: return FF_RTL_POOL;
+    default: return FF_RTL_WIRE;
+    }
+}
+
+void ff_rtl_layer_timing(ff_rtl_kind kind, int reuse, int64_t mac_in, int64_t max_terms, int *levels, int *stages,
+                         int *latency, int *ii)
+{
+    *levels = *stages = 0;
+    *ii = 1;
+    switch (kind) {
+    case FF_RTL_DOT:
+        if (reuse <= 1) {
+            /* products + bias per unit, summed in a tree */
+            *levels = ff_rtl_clog2(max_terms + 1);
+            *stages = ff_rtl_tree_stages(*levels);
+            *latency = 1 + *stages + 1; /* products, tree, requant */
+        } else {
+            int64_t per_cycle = mac_in % reuse == 0 ? mac_in / reuse : 1;
+            *levels = ff_rtl_clog2(per_cycle);
+            *stages = ff_rtl_tree_stages(*levels);
+            /* input register, R product cycles, tree, accumulate, requant */
+            *latency = 1 + reuse + *stages + 1 + 1;
+            *ii = reuse;
+        }
+        break;
+    case FF_RTL_ACT: *latency = 1; break;
+    case FF_RTL_SOFTMAX: *latency = 4; break; /* max, exp, sum/reciprocal, normalize */
+    case FF_RTL_POOL: *latency = 2; break;    /* reduce, requantize */
+    default: *latency = 0; break;
+    }
+}
+
 static int supported(const ff_node *n, ff_err *e)
 {
     switch (n->op) {
@@ -233,18 +277,16 @@ int ff_rtl_plan_build(const ff_qmodel *q, const char *model_path, ff_rtl_plan *p
                 snprintf(L->mod, sizeof L->mod, "%s_%s_%d", p->top, id, ni);
                 break;
             }
-        switch (n->op) {
-        case FF_OP_DENSE:
-        case FF_OP_CONV:
-        case FF_OP_SCALE: {
+        L->kind = ff_rtl_kind_of((ff_op)n->op);
+        int64_t maxterms = 0;
+        if (L->kind == FF_RTL_DOT) {
             if (!ff_reuse_check(g, n, L->reuse, e))
                 goto fail;
-            L->kind = FF_RTL_DOT;
             ff_layer_mac_shape(g, n, &L->mac_in, &L->mac_out);
             ff_rtl_dot d;
             ff_rtl_dot_build(q, ni, L->reuse, &d);
             L->units = d.nu;
-            int64_t maxterms = 0, nz = 0;
+            int64_t nz = 0;
             for (int64_t u = 0; u < d.nu; u++) {
                 int64_t c = 0;
                 for (int64_t j = 0; j < d.u[u].nt; j++)
@@ -254,44 +296,11 @@ int ff_rtl_plan_build(const ff_qmodel *q, const char *model_path, ff_rtl_plan *p
                     maxterms = c;
             }
             p->nonzero += nz;
-            if (L->reuse == 1) {
-                L->mults = nz;
-                /* products + bias per unit, summed in a tree */
-                L->tree_levels = ff_rtl_clog2(maxterms + 1);
-                L->tree_stages = ff_rtl_tree_stages(L->tree_levels);
-                L->latency = 1 + L->tree_stages + 1; /* products, tree, requant */
-            } else {
-                L->mults = d.nmult;
-                int64_t per_cycle = L->mac_in % L->reuse == 0 ? L->mac_in / L->reuse : 1;
-                L->tree_levels = ff_rtl_clog2(per_cycle);
-                L->tree_stages = ff_rtl_tree_stages(L->tree_levels);
-                /* input register, R product cycles, tree, accumulate, requant */
-                L->latency = 1 + L->reuse + L->tree_stages + 1 + 1;
-                L->ii = L->reuse;
-            }
+            L->mults = L->reuse == 1 ? nz : d.nmult;
             ff_rtl_dot_free(&d);
-            break;
         }
-        case FF_OP_ACT:
-            L->kind = FF_RTL_ACT;
-            L->latency = 1;
-            break;
-        case FF_OP_SOFTMAX:
-            L->kind = FF_RTL_SOFTMAX;
-            L->latency = 4; /* max, exp, sum/reciprocal, normalize */
-            break;
-        case FF_OP_MAXPOOL:
-        case FF_OP_AVGPOOL:
-        case FF_OP_GMAXPOOL:
-        case FF_OP_GAVGPOOL:
-            L->kind = FF_RTL_POOL;
-            L->latency = 2; /* reduce, requantize */
-            break;
-        default:
-            L->kind = FF_RTL_WIRE;
-            L->latency = 0;
-            break;
-        }
+        ff_rtl_layer_timing(L->kind, L->reuse, L->mac_in, maxterms, &L->tree_levels, &L->tree_stages, &L->latency,
+                            &L->ii);
         p->mults += L->mults;
         p->latency += L->latency;
         if (L->ii > p->ii)

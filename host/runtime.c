@@ -100,9 +100,10 @@ double ff_bundle_predicted_latency_us(const ff_bundle *b, const char *backend)
         if (backend)
             break;
     }
-    if (backend && strcmp(backend, "cpu")) { /* no figure for this device: the best one known */
+    /* no figure for this device: the best one known, except that an emulated
+     * FPGA (verilator) runs nowhere near the real device's speed */
+    if (backend && strcmp(backend, "cpu") && strcmp(backend, "verilator"))
         return ff_bundle_predicted_latency_us(b, NULL);
-    }
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(pl, "cpu");
     return cJSON_IsNumber(v) ? v->valuedouble : -1;
 }

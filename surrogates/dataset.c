@@ -13,10 +13,12 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -71,6 +73,7 @@ static cJSON *feat_json(const ff_layer_feat *f, const char *name)
     NUM(n_in), NUM(n_out), NUM(pixels), NUM(in_size), NUM(out_size), NUM(kernel), NUM(channels_in);
     NUM(channels_out), NUM(wbits), NUM(in_bits), NUM(out_bits), NUM(acc_bits), NUM(lut_bits), NUM(reuse);
     NUM(in_signed), NUM(weights), NUM(nonzero), NUM(pow2), NUM(csd_digits), NUM(mults), NUM(csd_per_nz);
+    NUM(max_terms), NUM(sum_bits), NUM(tree_levels), NUM(latency), NUM(ii);
 #undef NUM
     return o;
 }
@@ -91,6 +94,8 @@ static int design_worker(const ff_dataset_opts *o, const char *id, int64_t index
     cJSON_AddStringToObject(rec, "id", id);
     cJSON_AddNumberToObject(rec, "seed", (double)o->seed);
     cJSON_AddNumberToObject(rec, "index", (double)index);
+    cJSON_AddNumberToObject(rec, "max_mults", (double)o->max_mults);
+    cJSON_AddNumberToObject(rec, "max_cost", (double)o->max_cost);
     cJSON_AddStringToObject(rec, "kind", network ? "network" : "layer");
     cJSON *tools = cJSON_AddObjectToObject(rec, "tools");
     cJSON_AddStringToObject(tools, "fogforge", FF_VERSION);
@@ -99,7 +104,7 @@ static int design_worker(const ff_dataset_opts *o, const char *id, int64_t index
     ff_err e = {0};
     char desc[512];
     ff_qmodel *q = NULL;
-    int rc = ff_dsgen_design(&(ff_dsgen_opts){o->seed, o->max_mults}, index, network, &q, desc, sizeof desc, &e);
+    int rc = ff_dsgen_design(&(ff_dsgen_opts){o->seed, o->max_mults, o->max_cost}, index, network, &q, desc, sizeof desc, &e);
     const char *stage = "design";
     if (!rc) {
         cJSON_AddStringToObject(rec, "desc", desc);
@@ -272,16 +277,18 @@ static int dry_run(const ff_dataset_opts *o, ff_err *e)
         int64_t index = network ? k - o->layers : k;
         char desc[512];
         ff_qmodel *q;
-        int rc = ff_dsgen_design(&(ff_dsgen_opts){o->seed, o->max_mults}, index, network, &q, desc, sizeof desc, e);
+        int rc = ff_dsgen_design(&(ff_dsgen_opts){o->seed, o->max_mults, o->max_cost}, index, network, &q, desc, sizeof desc, e);
         if (rc)
             return rc;
-        int64_t mults = 0;
+        int64_t mults = 0, cost = 0;
         for (int i = 0; i < q->g->nn; i++) {
             ff_layer_feat f;
             ff_layer_features(q, i, &f);
             mults += f.mults;
+            cost += ff_dsgen_cost(&f);
         }
-        printf("%s%06lld  %-60s  %lld multipliers\n", network ? "N" : "L", (long long)index, desc, (long long)mults);
+        printf("%s%06lld  %-60s  %lld multipliers, cost %lld\n", network ? "N" : "L", (long long)index, desc,
+               (long long)mults, (long long)cost);
         ff_qmodel_free(q);
     }
     return FF_OK;
@@ -362,6 +369,22 @@ int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e)
                 setpgid(0, 0);
                 signal(SIGINT, SIG_DFL);
                 signal(SIGTERM, SIG_DFL);
+                /* one design must not take the machine's memory from the
+                 * others (Yosys has been seen above 13 GB on a deep ROM) */
+                if (o->mem_limit_gb > 0) {
+                    struct rlimit rl;
+                    rl.rlim_cur = rl.rlim_max = (rlim_t)o->mem_limit_gb << 30;
+                    setrlimit(RLIMIT_AS, &rl);
+                }
+                /* the worker's own messages go beside its project, not over
+                 * the progress bar (kept with --keep) */
+                char wlog[4400];
+                snprintf(wlog, sizeof wlog, "%s.log", dir);
+                int fd = open(wlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                if (fd >= 0) {
+                    dup2(fd, 2);
+                    close(fd);
+                }
                 _exit(design_worker(o, id, index, network, dir, rec));
             }
             setpgid(p, p);
@@ -412,7 +435,12 @@ int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e)
                 free(data);
             }
             unlink(rec);
-            rm_rf(dir);
+            if (!o->keep) {
+                char wlog[4400];
+                snprintf(wlog, sizeof wlog, "%s.log", dir);
+                unlink(wlog);
+                rm_rf(dir);
+            }
             slots[s].pid = 0;
             running--;
         }

@@ -15,8 +15,11 @@ typedef struct ff_dataset_opts {
     int sim_every;        /* co-simulate every k-th design (1 = all) */
     long vectors;         /* co-simulation vectors */
     int64_t max_mults;
+    int64_t max_cost;     /* ff_dsgen_cost cap per design; 0: none */
     int quiet;
     int dry_run;          /* print the designs, build nothing */
+    int keep;             /* keep each design's work directory (work/<id>) */
+    int mem_limit_gb;     /* address-space cap per design (Yosys, Verilator); 0: none */
 } ff_dataset_opts;
 
 int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e);

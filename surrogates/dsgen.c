@@ -1,5 +1,6 @@
 /* Random design sampler for the surrogate dataset. */
 #include "dsgen.h"
+#include "layerfeat.h"
 
 #include "emit.h"
 #include "passes.h"
@@ -181,10 +182,31 @@ static int pick_reuse(rng *r, const ff_graph *g, const ff_node *n, int64_t cap)
     return cand[irange(r, 0, nc - 1)];
 }
 
-int ff_dsgen_design(const ff_dsgen_opts *o, int64_t index, int network, ff_qmodel **out, char *desc, size_t dn,
-                    ff_err *e)
+static int64_t clog2i(int64_t v)
 {
-    rng r = {o->seed * 0x2545f4914f6cdd1dull ^ ((uint64_t)index * 0x9e3779b97f4a7c15ull) ^ (network ? 0xabcdef : 0)};
+    int64_t b = 0;
+    while (((int64_t)1 << b) < v)
+        b++;
+    return b;
+}
+
+int64_t ff_dsgen_cost(const ff_layer_feat *f)
+{
+    int64_t c = f->in_size * f->in_bits + f->out_size * f->out_bits;
+    if (f->reuse > 1) {
+        int64_t nd = f->n_in < f->reuse ? f->n_in : f->reuse;
+        c += f->mults * (f->reuse * (f->wbits + clog2i(f->n_in)) + nd * f->in_bits);
+    } else {
+        c += f->mults * 4 * (f->wbits + f->in_bits);
+    }
+    return c;
+}
+
+static int draw_design(const ff_dsgen_opts *o, int64_t index, int network, int attempt, ff_qmodel **out, char *desc,
+                       size_t dn, ff_err *e)
+{
+    rng r = {o->seed * 0x2545f4914f6cdd1dull ^ ((uint64_t)index * 0x9e3779b97f4a7c15ull) ^ (network ? 0xabcdef : 0) ^
+             ((uint64_t)attempt * 0xd1b54a32d192ed03ull)};
     for (int i = 0; i < 4; i++)
         nx(&r);
     builder b = {ff_graph_new(), -1, "", 0};
@@ -307,4 +329,24 @@ int ff_dsgen_design(const ff_dsgen_opts *o, int64_t index, int network, ff_qmode
     rc = ff_quantize(b.g, cfg, &co, out, e);
     ff_qconfig_free(cfg);
     return rc;
+}
+
+int ff_dsgen_design(const ff_dsgen_opts *o, int64_t index, int network, ff_qmodel **out, char *desc, size_t dn,
+                    ff_err *e)
+{
+    for (int attempt = 0;; attempt++) {
+        int rc = draw_design(o, index, network, attempt, out, desc, dn, e);
+        if (rc || o->max_cost <= 0 || attempt == 63)
+            return rc;
+        int64_t cost = 0;
+        for (int i = 0; i < (*out)->g->nn; i++) {
+            ff_layer_feat f;
+            ff_layer_features(*out, i, &f);
+            cost += ff_dsgen_cost(&f);
+        }
+        if (cost <= o->max_cost)
+            return FF_OK;
+        ff_qmodel_free(*out);
+        *out = NULL;
+    }
 }

@@ -11,9 +11,20 @@
 typedef struct ff_dsgen_opts {
     uint64_t seed;
     int64_t max_mults;   /* cap on multipliers per layer (n_in*n_out/reuse) */
+    int64_t max_cost;    /* cap on a design's synthesis cost (ff_dsgen_cost); 0: none */
 } ff_dsgen_opts;
 
-/* Builds and quantizes design `index` (network != 0: a 2-6 layer network).
+/* Synthesis cost of a layer in bits of logic Yosys has to build and optimize:
+ * R > 1: each multiplier's weight and input-index ROMs (R words) and its input
+ * mux; R = 1: the constant multipliers (4 x (weight + input bits) each); plus the layer's input and output
+ * registers. Yosys time grows with it (measured: 2k -> 10 s, 14k -> 19 s,
+ * 290k -> 420 s on one core); the dataset redraws designs above its cap. */
+struct ff_layer_feat;
+int64_t ff_dsgen_cost(const struct ff_layer_feat *f);
+
+/* Builds and quantizes design `index` (network != 0: a 2-6 layer network);
+ * draws again (up to 64 times, deterministically) while its cost exceeds
+ * max_cost.
  * desc receives a one-line description ("dense 64x32 w6a8 R4 relu sparse"). */
 int ff_dsgen_design(const ff_dsgen_opts *o, int64_t index, int network, ff_qmodel **out, char *desc, size_t n,
                     ff_err *e);

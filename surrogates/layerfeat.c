@@ -1,8 +1,10 @@
 /* Feature extraction for the surrogate models. */
 #include "layerfeat.h"
 
-#include "emit.h"
+#include "emit_rtl.h"
+#include "rtl_dot.h"
 
+#include <stdint.h>
 #include <string.h>
 
 int ff_csd_digits(int64_t v)
@@ -63,10 +65,52 @@ void ff_layer_features(const ff_qmodel *q, int ni, ff_layer_feat *f)
             if (is_pow2(w))
                 f->pow2++;
         }
-        /* as the RTL builds it: at R = 1 one constant multiplier per nonzero
-         * weight, at R > 1 ceil(n_in*n_out/R) shared ones; per output position */
-        int64_t per = f->reuse == 1 ? f->nonzero : (f->n_in * f->n_out + f->reuse - 1) / f->reuse;
-        f->mults = per * (f->pixels ? f->pixels : 1);
         f->csd_per_nz = f->nonzero ? (double)f->csd_digits / (double)f->nonzero : 0.0;
     }
+    if (ff_rtl_kind_of((ff_op)f->op) == FF_RTL_DOT && qn->qw) {
+        /* the plan's own units: padding and zero weights drop terms */
+        ff_rtl_dot d;
+        ff_rtl_dot_build(q, ni, 1, &d);
+        const ff_qtensor *qi = &q->qt[n->in[0]];
+        int64_t xmax = qi->is_signed ? (int64_t)1 << (qi->bits - 1) : ((int64_t)1 << qi->bits) - 1;
+        for (int64_t u = 0; u < d.nu; u++) {
+            int64_t c = 0, b = qn->qb[d.u[u].ch];
+            b = b < 0 ? -b : b;
+            for (int64_t j = 0; j < d.u[u].nt; j++) {
+                int64_t w = d.u[u].t[j].w;
+                c += w != 0;
+                if (b < ((int64_t)1 << 47))
+                    b += (w < 0 ? -w : w) * xmax;
+            }
+            if (c > f->max_terms)
+                f->max_terms = c;
+            /* signed width holding [-b, b], as the Verilog writer sizes sums */
+            int sw = 1;
+            while (sw < 63 && b > ((int64_t)1 << (sw - 1)) - 1)
+                sw++;
+            if (sw > f->acc_bits)
+                sw = f->acc_bits;
+            if (sw > f->sum_bits)
+                f->sum_bits = sw;
+        }
+        ff_rtl_dot_free(&d);
+    }
+    ff_layer_feat_set_reuse(f, f->reuse > 0 ? f->reuse : 1);
+}
+
+void ff_layer_feat_set_reuse(ff_layer_feat *f, int reuse)
+{
+    f->reuse = reuse;
+    if (f->weights) {
+        /* as the RTL builds it: at R = 1 one constant multiplier per nonzero
+         * weight, at R > 1 ceil(n_in*n_out/R) shared ones; per output position */
+        int64_t tot, per, m;
+        if (!ff_mul_ok(f->n_in, f->n_out, &tot))
+            tot = INT64_MAX - reuse;
+        per = reuse == 1 ? f->nonzero : (tot + reuse - 1) / reuse;
+        f->mults = ff_mul_ok(per, f->pixels ? f->pixels : 1, &m) ? m : INT64_MAX;
+    }
+    int stages;
+    ff_rtl_layer_timing(ff_rtl_kind_of((ff_op)f->op), reuse, f->n_in, f->max_terms, &f->tree_levels, &stages,
+                        &f->latency, &f->ii);
 }

@@ -20,9 +20,16 @@ typedef struct ff_layer_feat {
     int64_t mults;         /* multipliers the RTL instantiates: (R = 1: nonzero weights;
                             * R > 1: ceil(n_in*n_out/R)) x output positions */
     double csd_per_nz;     /* mean CSD nonzero digits per nonzero weight */
+    int64_t max_terms;     /* most nonzero products one output sums (sizes the adder tree at R = 1) */
+    int sum_bits;          /* widest output sum: bits of |bias| + sum |w| * max|x|, at most acc_bits */
+    int tree_levels;       /* adder-tree levels, and the pipeline depth and II of the layer, */
+    int latency, ii;       /* as the RTL plan computes them (ff_rtl_layer_timing) */
 } ff_layer_feat;
 
 /* Nonzero digits of v in canonical signed-digit form. */
 int ff_csd_digits(int64_t v);
 void ff_layer_features(const ff_qmodel *q, int ni, ff_layer_feat *f);
+/* Re-derives what depends on the reuse factor (mults, tree, latency, II)
+ * after f->reuse changed; the weight statistics stay. */
+void ff_layer_feat_set_reuse(ff_layer_feat *f, int reuse);
 #endif

@@ -1,0 +1,150 @@
+/* fogforge estimate: resources, latency and II of a model's RTL design in
+ * microseconds, from the learned surrogate or the analytical model. */
+#include "cli.h"
+
+#include "estimate.h"
+#include "model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int ff_cli_surrogate(const char *cmd, const char *opt, ff_surrogate **out)
+{
+    *out = NULL;
+    if (opt && !strcmp(opt, "analytical")) {
+        *out = ff_surrogate_analytic();
+        return 0;
+    }
+    char buf[4096];
+    const char *dir = opt ? opt : ff_surrogate_default_dir(buf, sizeof buf);
+    if (!dir) {
+        fprintf(stderr, "fogforge: %s: no learned surrogate found (FOGFORGE_SURROGATE, surrogates/models); "
+                        "using the analytical model\n", cmd);
+        *out = ff_surrogate_analytic();
+        return 0;
+    }
+    ff_err e = {0};
+    if (ff_surrogate_open(dir, out, &e))
+        return ff_cli_fail(2, "%s: %s", cmd, e.msg);
+    return 0;
+}
+
+static const char est_usage[] = "fogforge estimate MODEL [--config C.json|--reuse N] [--wbits N --abits N] "
+                                "[--calib IN] [--part PART] [--clock NS] [--surrogate DIR|analytical] [--json]";
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+int ff_cmd_estimate(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, 0, 'q'}, {"reuse", required_argument, 0, 'R'},
+        {"wbits", required_argument, 0, 'W'},  {"abits", required_argument, 0, 'A'},
+        {"calib", required_argument, 0, 'c'},  {"part", required_argument, 0, 'p'},
+        {"clock", required_argument, 0, 'k'},  {"surrogate", required_argument, 0, 's'},
+        {"json", no_argument, 0, 'j'},         {"help", no_argument, 0, 'h'},
+        {0}};
+    ff_quant_opts qo = {0};
+    const char *part = FF_DEFAULT_PART, *sdir = NULL;
+    double clock = FF_DEFAULT_CLOCK_NS;
+    int json = 0, c;
+    long v;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'q': qo.config = optarg; break;
+        case 'c': qo.calib = optarg; break;
+        case 'R':
+            if (!ff_cli_long("estimate", "--reuse", optarg, 1, 1 << 20, &v))
+                return 2;
+            qo.reuse = (int)v;
+            break;
+        case 'W':
+            if (!ff_cli_long("estimate", "--wbits", optarg, 2, 16, &v))
+                return 2;
+            qo.wbits = (int)v;
+            break;
+        case 'A':
+            if (!ff_cli_long("estimate", "--abits", optarg, 2, 16, &v))
+                return 2;
+            qo.abits = (int)v;
+            break;
+        case 'p': part = optarg; break;
+        case 'k':
+            if (!ff_cli_double("estimate", "--clock", optarg, 0.5, 1000, &clock))
+                return 2;
+            break;
+        case 's': sdir = optarg; break;
+        case 'j': json = 1; break;
+        case 'h':
+            printf("usage: %s\n\n"
+                   "Estimates the RTL design of MODEL (.onnx quantized as `gen` would, or .ffq) without\n"
+                   "synthesizing it: per-layer and total LUT, FF, DSP, BRAM18, latency (cycles and ns at\n"
+                   "--clock) and II, and utilization of --part (%s; default %s).\n"
+                   "Latency and II are exact (the RTL plan's); resources come from the learned surrogate\n"
+                   "(--surrogate DIR, default $FOGFORGE_SURROGATE or the committed surrogates/models) or,\n"
+                   "with --surrogate analytical or when none is installed, from the analytical model.\n"
+                   "--json prints the shape of `fogforge synth --json` and `fogforge report`.\n",
+                   est_usage, ff_part_names(), FF_DEFAULT_PART);
+            return 0;
+        default: return ff_cli_usage("estimate", est_usage);
+        }
+    }
+    if (optind != argc - 1)
+        return ff_cli_usage("estimate", est_usage);
+    const ff_part *pt = ff_part_find(part);
+    if (!pt)
+        return ff_cli_fail(2, "estimate: unknown part '%s' (known: %s)", part, ff_part_names());
+    double t0 = now_s();
+    ff_surrogate *s;
+    int rc = ff_cli_surrogate("estimate", sdir, &s);
+    if (rc)
+        return rc;
+    ff_err e = {0};
+    ff_qmodel *q;
+    if (ff_model_load_quant(argv[optind], &qo, &q, &e)) {
+        ff_surrogate_free(s);
+        return ff_cli_err(&e);
+    }
+    ff_estimate r;
+    rc = ff_estimate_model(q, argv[optind], s, pt, clock, &r, &e);
+    double secs = now_s() - t0;
+    if (rc) {
+        ff_qmodel_free(q);
+        ff_surrogate_free(s);
+        return ff_cli_err(&e);
+    }
+    if (json) {
+        char *js = ff_estimate_json(&r);
+        printf("%s\n", js);
+        free(js);
+    } else {
+        printf("design:    %s (estimate: %s model%s%s, %.3f ms)\n", r.design, r.estimator,
+               r.surrogate ? " " : "", r.surrogate ? r.surrogate : "", secs * 1e3);
+        printf("%-24s %-8s %7s %9s %9s %7s %7s %9s %7s\n", "layer", "op", "reuse", "LUT", "FF", "DSP", "BRAM18",
+               "latency", "II");
+        for (int i = 0; i < r.nl; i++) {
+            const ff_est_layer *L = &r.l[i];
+            printf("%-24.24s %-8.8s %7d %9.0f %9.0f %7.0f %7.0f %9.0f %7.0f\n", L->name, ff_op_name((ff_op)L->op),
+                   L->reuse, L->v[0], L->v[1], L->v[2], L->v[3], L->v[4], L->v[5]);
+        }
+        printf("%-24s %-8s %7s %9.0f %9.0f %7.0f %7.0f %9.0f %7.0f\n", "total (with glue)", "", "", r.total[0],
+               r.total[1], r.total[2], r.total[3], r.total[4], r.total[5]);
+        double u[4];
+        double m = ff_est_utilization(r.total, pt, u);
+        printf("latency:   %.0f cycles = %.1f ns at %g ns, II %.0f (exact: the RTL plan)\n", r.total[FF_T_LATENCY],
+               r.total[FF_T_LATENCY] * clock, clock, r.total[FF_T_II]);
+        printf("%s: LUT %.1f%%  FF %.1f%%  DSP %.1f%%  BRAM18 %.1f%%  -> %s\n", pt->name, 100 * u[0], 100 * u[1],
+               100 * u[2], 100 * u[3], m <= 1 ? "fits" : "does not fit");
+    }
+    ff_estimate_free(&r);
+    ff_qmodel_free(q);
+    ff_surrogate_free(s);
+    return 0;
+}

@@ -1,0 +1,48 @@
+# Surrogates: layer estimates/s on one core (target >= 100k/s), a whole
+# estimate of the jet tagger including loading the model and the surrogate
+# (target <= 1 ms), its ratio to the Yosys time of synthesized designs
+# (synth_seconds of the dataset), and explore of the jet for xc7z020
+# (target <= 2 s). The learned model is the committed one (surrogates/models)
+# or, without one, a model trained here on the committed fixture.
+set -eu
+make -s -C "$ROOT" "$BUILD/bench_surrogate" >/dev/null
+DS=${SURR_DATASET:-$ROOT/surrogates/fixture/designs.jsonl}
+JET="$ROOT/tests/models/three_layer_keras.onnx"
+T=$BENCH_TMP/surr
+mkdir -p "$T"
+MD=$ROOT/surrogates/models
+if [ ! -f "$MD/index.json" ]; then
+    "$FF" surrogate train "$ROOT/surrogates/fixture/designs.jsonl" -o "$T/m" -q 2>/dev/null
+    MD=$T/m
+    echo "(no committed learned model: trained one on the fixture for timing only)"
+fi
+"$FF" quantize "$JET" -o "$T/jet.ffq" 2>/dev/null
+taskset -c 0 "$ROOT/$BUILD/bench_surrogate" "$DS" "$JET" "$MD" | tee "$T/b.txt"
+taskset -c 0 "$ROOT/$BUILD/bench_surrogate" "$DS" "$T/jet.ffq" "$MD" | grep whole
+# Yosys time per design in the dataset, against the learned estimate of the jet
+ms=$(sed -n 's/.*incl. loading, learned: *\([0-9.]*\) ms.*/\1/p' "$T/b.txt")
+python3 - "$DS" "$ms" <<'PY'
+import json, sys
+s = []
+for l in open(sys.argv[1]):
+    try:
+        r = json.loads(l)
+    except ValueError:
+        continue
+    if r.get("ok") and r.get("synth_seconds"):
+        s.append(r["synth_seconds"])
+s.sort()
+ms = float(sys.argv[2])
+if s:
+    med = s[len(s) // 2]
+    print("Yosys synthesis per design (%d designs): median %.1f s, min %.1f s; estimate %.2f ms -> ratio %.0fx (median), %.0fx (min)"
+          % (len(s), med, s[0], ms, med / (ms / 1e3), s[0] / (ms / 1e3)))
+PY
+s=$(date +%s%N)
+"$FF" explore "$JET" --part xc7z020 --surrogate "$MD" -o "$T/cfg.json" >"$T/ex.txt"
+e=$(date +%s%N)
+echo "explore three_layer_keras on xc7z020 (learned): $(( (e - s) / 1000000 )) ms wall (target <= 2000 ms); chosen: $(grep '^\*' "$T/ex.txt")"
+s=$(date +%s%N)
+"$FF" explore "$JET" --part xc7z020 --surrogate analytical -o "$T/cfg2.json" >"$T/ex2.txt"
+e=$(date +%s%N)
+echo "explore three_layer_keras on xc7z020 (analytical): $(( (e - s) / 1000000 )) ms wall; chosen: $(grep '^\*' "$T/ex2.txt")"

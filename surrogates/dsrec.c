@@ -1,0 +1,310 @@
+/* Dataset records: parsing, loading, and completing older records. */
+#include "dsrec.h"
+
+#include "dsgen.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const ff_target_names[FF_T__COUNT] = {"lut", "ff", "dsp", "bram18", "latency", "ii"};
+
+void ff_dsrec_free(ff_dsrec *r)
+{
+    free(r->l);
+    memset(r, 0, sizeof *r);
+}
+
+int ff_dsrec_depth(const ff_dsrec *r)
+{
+    int d = 0;
+    for (int i = 0; i < r->nl; i++)
+        d += r->l[i].op == FF_OP_DENSE || r->l[i].op == FF_OP_CONV;
+    return d;
+}
+
+static int num(const cJSON *o, const char *k, double *v)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble))
+        return 0;
+    *v = x->valuedouble;
+    return 1;
+}
+
+/* integer feature within [lo, hi] */
+static int inum(const cJSON *o, const char *k, int64_t lo, int64_t hi, int64_t *v)
+{
+    double d;
+    if (!num(o, k, &d) || d < (double)lo || d > (double)hi || d != floor(d))
+        return 0;
+    *v = (int64_t)d;
+    return 1;
+}
+
+static int parse_layer(const cJSON *o, ff_layer_feat *f, int *timing, char *why, size_t wn)
+{
+    memset(f, 0, sizeof *f);
+    const cJSON *op = cJSON_GetObjectItemCaseSensitive(o, "op"), *act = cJSON_GetObjectItemCaseSensitive(o, "act");
+    if (!cJSON_IsString(op) || !cJSON_IsString(act)) {
+        snprintf(why, wn, "a layer without op/act");
+        return 0;
+    }
+    f->op = -1;
+    for (int i = 0; i < FF_OP__COUNT; i++)
+        if (!strcmp(ff_op_name((ff_op)i), op->valuestring))
+            f->op = i;
+    ff_act a;
+    if (f->op < 0 || !ff_act_from_name(act->valuestring, &a)) {
+        snprintf(why, wn, "unknown op or activation '%.40s'/'%.40s'", op->valuestring, act->valuestring);
+        return 0;
+    }
+    f->act = a;
+    const int64_t BIG = (int64_t)1 << 40;
+    struct {
+        const char *k;
+        int64_t lo, hi;
+        int64_t *p64;
+        int *p32;
+    } fs[] = {
+        {"n_in", 0, 1 << 30, &f->n_in, NULL},      {"n_out", 0, 1 << 30, &f->n_out, NULL},
+        {"pixels", 0, BIG, &f->pixels, NULL},      {"in_size", 0, BIG, &f->in_size, NULL},
+        {"out_size", 0, BIG, &f->out_size, NULL},  {"kernel", 0, 1 << 20, NULL, &f->kernel},
+        {"channels_in", 0, 1 << 30, NULL, &f->channels_in}, {"channels_out", 0, 1 << 30, NULL, &f->channels_out},
+        {"wbits", 0, 64, NULL, &f->wbits},         {"in_bits", 1, 64, NULL, &f->in_bits},
+        {"out_bits", 1, 64, NULL, &f->out_bits},   {"acc_bits", 0, 64, NULL, &f->acc_bits},
+        {"lut_bits", 0, 24, NULL, &f->lut_bits},   {"reuse", 1, 1 << 30, NULL, &f->reuse},
+        {"in_signed", 0, 1, NULL, &f->in_signed},  {"weights", 0, BIG, &f->weights, NULL},
+        {"nonzero", 0, BIG, &f->nonzero, NULL},    {"pow2", 0, BIG, &f->pow2, NULL},
+        {"csd_digits", 0, BIG, &f->csd_digits, NULL}, {"mults", 0, BIG, &f->mults, NULL},
+    };
+    for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++) {
+        int64_t v;
+        if (!inum(o, fs[i].k, fs[i].lo, fs[i].hi, &v)) {
+            snprintf(why, wn, "layer feature '%s' missing or out of range", fs[i].k);
+            return 0;
+        }
+        if (fs[i].p64)
+            *fs[i].p64 = v;
+        else
+            *fs[i].p32 = (int)v;
+    }
+    if (f->nonzero > f->weights || f->pow2 > f->nonzero) {
+        snprintf(why, wn, "layer with nonzero > weights or pow2 > nonzero");
+        return 0;
+    }
+    f->csd_per_nz = f->nonzero ? (double)f->csd_digits / (double)f->nonzero : 0.0;
+    int64_t mt, lv, lat, ii, sb;
+    if (inum(o, "max_terms", 0, BIG, &mt) && inum(o, "sum_bits", 0, 64, &sb) && inum(o, "tree_levels", 0, 64, &lv) &&
+        inum(o, "latency", 0, 1 << 30, &lat) && inum(o, "ii", 0, 1 << 30, &ii)) {
+        f->max_terms = mt;
+        f->sum_bits = (int)sb;
+        f->tree_levels = (int)lv;
+        f->latency = (int)lat;
+        f->ii = (int)ii;
+    } else {
+        /* older record: completed later (ff_dataset_load); meanwhile the
+         * largest possible fan-in */
+        f->max_terms = f->n_in < f->nonzero ? f->n_in : f->nonzero;
+        f->sum_bits = f->acc_bits;
+        ff_layer_feat_set_reuse(f, f->reuse);
+        *timing = 1;
+    }
+    return 1;
+}
+
+int ff_dsrec_parse(const char *line, size_t len, ff_dsrec *r, ff_err *e)
+{
+    memset(r, 0, sizeof *r);
+    r->seed = r->index = r->max_mults = r->max_cost = -1;
+    cJSON *j = cJSON_ParseWithLength(line, len);
+    char why[160] = "";
+    int ok = 0;
+    if (!j || !cJSON_IsObject(j)) {
+        snprintf(why, sizeof why, "not a JSON object");
+        goto out;
+    }
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(j, "id"), *kind = cJSON_GetObjectItemCaseSensitive(j, "kind");
+    const cJSON *okj = cJSON_GetObjectItemCaseSensitive(j, "ok");
+    if (!cJSON_IsString(id) || !cJSON_IsString(kind) || !cJSON_IsBool(okj) ||
+        (strcmp(kind->valuestring, "layer") && strcmp(kind->valuestring, "network"))) {
+        snprintf(why, sizeof why, "no id, kind (layer|network) or ok");
+        goto out;
+    }
+    snprintf(r->id, sizeof r->id, "%s", id->valuestring);
+    r->network = !strcmp(kind->valuestring, "network");
+    r->ok = cJSON_IsTrue(okj);
+    int64_t v;
+    if (inum(j, "seed", 0, INT64_MAX / 2, &v))
+        r->seed = v;
+    if (inum(j, "index", 0, INT64_MAX / 2, &v))
+        r->index = v;
+    if (inum(j, "max_mults", 1, INT64_MAX / 2, &v))
+        r->max_mults = v;
+    if (inum(j, "max_cost", 0, INT64_MAX / 2, &v))
+        r->max_cost = v;
+    num(j, "synth_seconds", &r->synth_seconds);
+    const cJSON *ls = cJSON_GetObjectItemCaseSensitive(j, "layers");
+    if (!r->ok && !cJSON_IsArray(ls)) {
+        ok = 1; /* a failure recorded before its design was described */
+        goto out;
+    }
+    if (!cJSON_IsArray(ls) || cJSON_GetArraySize(ls) < 1 || cJSON_GetArraySize(ls) > 4096) {
+        snprintf(why, sizeof why, "no layers");
+        goto out;
+    }
+    r->nl = cJSON_GetArraySize(ls);
+    r->l = ff_calloc((size_t)r->nl, sizeof *r->l);
+    int i = 0;
+    for (const cJSON *o = ls->child; o; o = o->next, i++)
+        if (!cJSON_IsObject(o) || !parse_layer(o, &r->l[i], &r->timing_missing, why, sizeof why)) {
+            if (!why[0])
+                snprintf(why, sizeof why, "layer %d is not an object", i);
+            goto out;
+        }
+    if (r->ok) {
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "targets");
+        for (int k = 0; k < FF_T__COUNT; k++)
+            if (!num(t, ff_target_names[k], &r->t[k]) || r->t[k] < 0) {
+                snprintf(why, sizeof why, "ok record without target '%s'", ff_target_names[k]);
+                goto out;
+            }
+        /* what Verilator measured, when the design was co-simulated */
+        const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "sim");
+        double lat, ii;
+        if (num(s, "latency", &lat) && num(s, "ii", &ii) && lat >= 0 && ii >= 0)
+            r->t[FF_T_LATENCY] = lat, r->t[FF_T_II] = ii;
+    }
+    ok = 1;
+out:
+    cJSON_Delete(j);
+    if (ok)
+        return FF_OK;
+    ff_dsrec_free(r);
+    return ff_errf(e, FF_EINPUT, "%s", why);
+}
+
+static int64_t opt_value(const char *data, const char *opt, int64_t dflt)
+{
+    const char *p = data ? strstr(data, opt) : NULL;
+    if (!p)
+        return dflt;
+    p += strlen(opt);
+    while (*p == ' ' || *p == '=')
+        p++;
+    long long v = strtoll(p, NULL, 10);
+    return v >= 0 ? v : dflt;
+}
+
+/* --max-mults and --max-cost of the run that wrote `path`, from command.txt
+ * beside it (runs before --max-cost existed had no cap: 0) */
+static void run_settings(const char *path, int64_t *max_mults, int64_t *max_cost)
+{
+    char dir[4096], *data = NULL;
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        slash[1] = 0;
+    else
+        dir[0] = 0;
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "%scommand.txt", dir);
+    size_t len;
+    ff_err e;
+    *max_mults = 256; /* surrogate gen's default */
+    *max_cost = 0;
+    if (ff_read_file(cmd, 1 << 16, &data, &len, &e) == FF_OK) {
+        *max_mults = opt_value(data, "--max-mults", 256);
+        *max_cost = opt_value(data, "--max-cost", 0);
+    }
+    free(data);
+}
+
+/* Recomputes the features of an older record from its regenerated design;
+ * 1 when the design is the same (every stored feature agrees). */
+static int complete(ff_dsrec *r, int64_t max_mults, int64_t max_cost)
+{
+    if (r->seed < 0 || r->index < 0)
+        return 0;
+    ff_qmodel *q;
+    char desc[512];
+    ff_err e = {0};
+    ff_dsgen_opts go = {(uint64_t)r->seed, r->max_mults > 0 ? r->max_mults : max_mults,
+                        r->max_cost >= 0 ? r->max_cost : max_cost};
+    if (ff_dsgen_design(&go, r->index, r->network, &q, desc, sizeof desc, &e))
+        return 0;
+    int same = q->g->nn == r->nl;
+    for (int i = 0; same && i < r->nl; i++) {
+        ff_layer_feat f;
+        ff_layer_features(q, i, &f);
+        const ff_layer_feat *o = &r->l[i];
+        same = f.op == o->op && f.n_in == o->n_in && f.n_out == o->n_out && f.reuse == o->reuse &&
+               f.nonzero == o->nonzero && f.csd_digits == o->csd_digits && f.wbits == o->wbits &&
+               f.in_bits == o->in_bits;
+        if (same)
+            r->l[i] = f;
+    }
+    ff_qmodel_free(q);
+    return same;
+}
+
+int ff_dataset_load(const char *path, ff_dataset *d, ff_err *e)
+{
+    memset(d, 0, sizeof *d);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return ff_errf(e, FF_EINPUT, "cannot open dataset %s: %s", path, strerror(errno));
+    char *line = NULL;
+    size_t cap = 0, rcap = 0;
+    ssize_t n;
+    int64_t lineno = 0, mm = -1, mc = -1;
+    while ((n = getline(&line, &cap, f)) > 0) {
+        lineno++;
+        if (n == 1 && line[0] == '\n')
+            continue;
+        ff_dsrec r;
+        ff_err le = {0};
+        /* a last line without its newline was cut short */
+        int rc = line[n - 1] != '\n' ? ff_errf(&le, FF_EINPUT, "truncated (no newline)")
+                                     : ff_dsrec_parse(line, (size_t)n, &r, &le);
+        if (rc) {
+            if (!d->bad++) {
+                d->first_bad_line = lineno;
+                snprintf(d->first_bad, sizeof d->first_bad, "%.150s", le.msg);
+            }
+            continue;
+        }
+        if (!r.ok || r.nl == 0) {
+            d->failed++;
+            ff_dsrec_free(&r);
+            continue;
+        }
+        if (r.timing_missing) {
+            if (mm < 0)
+                run_settings(path, &mm, &mc);
+            if (complete(&r, mm, mc)) {
+                r.timing_missing = 0;
+                d->regenerated++;
+            }
+        }
+        if ((size_t)d->n == rcap) {
+            rcap = rcap ? 2 * rcap : 256;
+            d->r = ff_realloc(d->r, rcap * sizeof *d->r);
+        }
+        d->r[d->n++] = r;
+    }
+    free(line);
+    fclose(f);
+    return FF_OK;
+}
+
+void ff_dataset_free(ff_dataset *d)
+{
+    for (int64_t i = 0; i < d->n; i++)
+        ff_dsrec_free(&d->r[i]);
+    free(d->r);
+    memset(d, 0, sizeof *d);
+}

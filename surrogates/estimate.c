@@ -1,0 +1,169 @@
+/* fogforge estimate's engine: features of a quantized model, one surrogate
+ * over its layers, utilization, JSON. */
+#include "estimate.h"
+
+#include "emit_rtl.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int ff_model_features(const ff_qmodel *q, ff_layer_feat **fs, ff_err *e)
+{
+    ff_rtl_plan p;
+    *fs = NULL;
+    int rc = ff_rtl_plan_build(q, NULL, &p, e);
+    if (rc)
+        return rc;
+    ff_layer_feat *f = ff_calloc((size_t)(q->g->nn ? q->g->nn : 1), sizeof *f);
+    for (int i = 0; i < q->g->nn; i++)
+        ff_layer_features(q, i, &f[i]);
+    /* the plan and the features compute timing with the same function */
+    for (int k = 0; k < p.nl; k++)
+        if (f[p.l[k].ni].latency != p.l[k].latency || f[p.l[k].ni].ii != p.l[k].ii)
+            rc = ff_errf(e, FF_EINTERNAL, "layer '%s': feature timing %d/%d differs from the RTL plan's %d/%d",
+                         q->g->n[p.l[k].ni].name, f[p.l[k].ni].latency, f[p.l[k].ni].ii, p.l[k].latency, p.l[k].ii);
+    ff_rtl_plan_free(&p);
+    if (rc) {
+        free(f);
+        return rc;
+    }
+    *fs = f;
+    return FF_OK;
+}
+
+int ff_estimate_model(const ff_qmodel *q, const char *model_path, const ff_surrogate *s, const ff_part *part,
+                      double clock_ns, ff_estimate *out, ff_err *e)
+{
+    memset(out, 0, sizeof *out);
+    ff_layer_feat *f;
+    int rc = ff_model_features(q, &f, e);
+    if (rc)
+        return rc;
+    const char *base = model_path ? strrchr(model_path, '/') : NULL;
+    base = base ? base + 1 : (model_path ? model_path : "model");
+    snprintf(out->design, sizeof out->design, "%s", base);
+    char *dot = strrchr(out->design, '.');
+    if (dot && dot != out->design)
+        *dot = 0;
+    out->part = part;
+    out->clock_ns = clock_ns;
+    out->nl = q->g->nn;
+    out->l = ff_calloc((size_t)(out->nl ? out->nl : 1), sizeof *out->l);
+    double (*per)[FF_T__COUNT] = ff_malloc(sizeof *per * (size_t)(out->nl ? out->nl : 1));
+    ff_surrogate_network(s, f, out->nl, per, out->total);
+    for (int i = 0; i < out->nl; i++) {
+        snprintf(out->l[i].name, sizeof out->l[i].name, "%s", q->g->n[i].name);
+        out->l[i].op = f[i].op;
+        out->l[i].reuse = f[i].reuse;
+        memcpy(out->l[i].v, per[i], sizeof per[i]);
+    }
+    free(per);
+    free(f);
+    out->estimator = ff_surrogate_kind(s);
+    out->surrogate = ff_surrogate_dir(s);
+    return FF_OK;
+}
+
+void ff_estimate_free(ff_estimate *r)
+{
+    free(r->l);
+    r->l = NULL;
+}
+
+double ff_est_utilization(const double t[FF_T__COUNT], const ff_part *p, double u[4])
+{
+    const double cap[4] = {(double)p->lut, (double)p->ff, (double)p->dsp, (double)p->bram18};
+    double m = 0;
+    for (int k = 0; k < 4; k++) {
+        u[k] = cap[k] > 0 ? t[k] / cap[k] : 0;
+        if (u[k] > m)
+            m = u[k];
+    }
+    return m;
+}
+
+static void add_res(cJSON *o, const char *k, const double *v)
+{
+    cJSON *r = cJSON_AddObjectToObject(o, k);
+    for (int i = 0; i < FF_T_RES; i++)
+        cJSON_AddNumberToObject(r, ff_target_names[i], (double)(int64_t)(v[i] + 0.5));
+}
+
+char *ff_estimate_json(const ff_estimate *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "design", r->design);
+    cJSON_AddStringToObject(o, "source", "estimate");
+    cJSON_AddStringToObject(o, "estimator", r->estimator);
+    if (r->surrogate)
+        cJSON_AddStringToObject(o, "surrogate", r->surrogate);
+    else
+        cJSON_AddNullToObject(o, "surrogate");
+    cJSON_AddStringToObject(o, "part", r->part->name);
+    cJSON_AddStringToObject(o, "family", r->part->family);
+    add_res(o, "total", r->total);
+    cJSON_AddNumberToObject(o, "latency_cycles", r->total[FF_T_LATENCY]);
+    cJSON_AddNumberToObject(o, "ii", r->total[FF_T_II]);
+    cJSON_AddNumberToObject(o, "clock_ns", r->clock_ns);
+    cJSON_AddNumberToObject(o, "latency_ns", r->total[FF_T_LATENCY] * r->clock_ns);
+    const double cap[FF_T_RES] = {(double)r->part->lut, (double)r->part->ff, (double)r->part->dsp,
+                                  (double)r->part->bram18};
+    add_res(o, "available", cap);
+    double u[4];
+    double m = ff_est_utilization(r->total, r->part, u);
+    cJSON *uj = cJSON_AddObjectToObject(o, "utilization");
+    for (int k = 0; k < 4; k++)
+        cJSON_AddNumberToObject(uj, ff_target_names[k], u[k]);
+    cJSON_AddBoolToObject(o, "fits", m <= 1.0);
+    cJSON *ls = cJSON_AddArrayToObject(o, "layers");
+    for (int i = 0; i < r->nl; i++) {
+        const ff_est_layer *L = &r->l[i];
+        cJSON *l = cJSON_CreateObject();
+        cJSON_AddStringToObject(l, "name", L->name);
+        cJSON_AddStringToObject(l, "op", ff_op_name((ff_op)L->op));
+        cJSON_AddNumberToObject(l, "reuse", L->reuse);
+        for (int k = 0; k < FF_T_RES; k++)
+            cJSON_AddNumberToObject(l, ff_target_names[k], (double)(int64_t)(L->v[k] + 0.5));
+        cJSON_AddNumberToObject(l, "latency_cycles", L->v[FF_T_LATENCY]);
+        cJSON_AddNumberToObject(l, "ii", L->v[FF_T_II]);
+        cJSON_AddItemToArray(ls, l);
+    }
+    char *s = cJSON_Print(o);
+    cJSON_Delete(o);
+    return s;
+}
+
+static int has_index(const char *dir)
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%s/index.json", dir);
+    return access(p, R_OK) == 0;
+}
+
+const char *ff_surrogate_default_dir(char *buf, size_t n)
+{
+    const char *env = getenv("FOGFORGE_SURROGATE");
+    if (env && *env) {
+        snprintf(buf, n, "%s", env);
+        return buf;
+    }
+    char exe[4096];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len <= 0)
+        return NULL;
+    exe[len] = 0;
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return NULL;
+    *slash = 0;
+    static const char *const rel[] = {"../surrogates/models", "../share/fogforge/surrogates"};
+    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+        snprintf(buf, n, "%s/%s", exe, rel[i]);
+        if (has_index(buf))
+            return buf;
+    }
+    return NULL;
+}

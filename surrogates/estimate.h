@@ -1,0 +1,41 @@
+/* Estimates of a quantized model with a surrogate: per layer and total
+ * resources, latency and II, utilization of a part; the JSON shape that
+ * `fogforge synth` and `fogforge report` print. */
+#ifndef FF_ESTIMATE_H
+#define FF_ESTIMATE_H
+#include "emit.h"
+#include "surrogate.h"
+
+typedef struct ff_est_layer {
+    char name[96];
+    int op, reuse;
+    double v[FF_T__COUNT];
+} ff_est_layer;
+
+typedef struct ff_estimate {
+    char design[96];
+    const ff_part *part;
+    double clock_ns;
+    int nl;
+    ff_est_layer *l;
+    double total[FF_T__COUNT];
+    const char *estimator;  /* "learned" or "analytical" */
+    const char *surrogate;  /* model directory, or NULL */
+} ff_estimate;
+
+/* Features of every layer of q (as the RTL back-end plans it: errors for
+ * what it cannot build). *fs has q->g->nn entries. */
+int ff_model_features(const ff_qmodel *q, ff_layer_feat **fs, ff_err *e);
+int ff_estimate_model(const ff_qmodel *q, const char *model_path, const ff_surrogate *s, const ff_part *part,
+                      double clock_ns, ff_estimate *out, ff_err *e);
+void ff_estimate_free(ff_estimate *r);
+/* Utilization of the part by total[]: max over LUT, FF, DSP, BRAM (fractions) */
+double ff_est_utilization(const double total[FF_T__COUNT], const ff_part *p, double u[4]);
+char *ff_estimate_json(const ff_estimate *r);
+
+/* The default learned model directory: $FOGFORGE_SURROGATE, else
+ * surrogates/models beside the build (../surrogates/models from the
+ * executable), else PREFIX/share/fogforge/surrogates; NULL when none has
+ * an index.json. buf receives the path. */
+const char *ff_surrogate_default_dir(char *buf, size_t n);
+#endif

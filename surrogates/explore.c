@@ -1,0 +1,455 @@
+/* Exploration: bit widths under the accuracy floor (uniform, then a greedy
+ * per-layer descent of weight bits), and for each, every valid reuse factor
+ * of every layer combined by a dynamic program over the layers that keeps
+ * the non-dominated partial designs (latency, II, LUT, FF, DSP, BRAM). */
+#include "explore.h"
+
+#include "exec.h"
+#include "model.h"
+#include "estimate.h"
+#include "strbuf.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_STATES 3000
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+typedef struct {
+    const ff_explore_opts *o;
+    ff_graph *fg;        /* float model */
+    float *xs;           /* calibration inputs */
+    int64_t n, in_size, out_size;
+    int64_t *ref;        /* float argmax per input */
+    int nn;
+    char **names;
+    int *dot;            /* node has multipliers */
+} ctx;
+
+/* {"Model": {...}, "LayerName": {...}} for bits (w, a, per-node wl) and reuse */
+static char *cfg_json_of(int nn, char *const *names, const int *dot, int w, int a, const int *wl, const int *reuse)
+{
+    ff_sb b = {0};
+    ff_sb_printf(&b, "{\n  \"Model\": {\"weight_bits\": %d, \"act_bits\": %d},\n  \"LayerName\": {", w, a);
+    int first = 1;
+    for (int i = 0; i < nn; i++) {
+        if (!dot[i])
+            continue;
+        int ow = wl && wl[i] != w, orr = reuse && reuse[i] != 1;
+        if (!ow && !orr)
+            continue;
+        ff_sb_printf(&b, "%s\n    \"%s\": {", first ? "" : ",", names[i]);
+        if (ow)
+            ff_sb_printf(&b, "\"weight_bits\": %d%s", wl[i], orr ? ", " : "");
+        if (orr)
+            ff_sb_printf(&b, "\"reuse\": %d", reuse[i]);
+        ff_sb_printf(&b, "}");
+        first = 0;
+    }
+    ff_sb_printf(&b, "%s}\n}\n", first ? "" : "\n  ");
+    return b.s;
+}
+
+static char *cfg_json(const ctx *c, int w, int a, const int *wl, const int *reuse)
+{
+    return cfg_json_of(c->nn, c->names, c->dot, w, a, wl, reuse);
+}
+
+static int quantize(const ctx *c, const char *json, ff_qmodel **q, ff_err *e)
+{
+    ff_qconfig *cfg;
+    int rc = ff_qconfig_parse(json, "explore", &cfg, e);
+    if (rc)
+        return rc;
+    ff_graph *g;
+    rc = ff_model_load_graph(c->o->model, &g, e);
+    if (!rc) {
+        ff_calib_opts co = {0};
+        co.samples = c->xs;
+        co.n = c->n;
+        rc = ff_quantize(g, cfg, &co, q, e);
+    }
+    ff_qconfig_free(cfg);
+    return rc;
+}
+
+static double agreement(const ctx *c, const ff_qmodel *q)
+{
+    ff_qplan *p = ff_qplan_new(q);
+    int32_t *qx = ff_malloc(sizeof(int32_t) * (size_t)c->in_size), *qy = ff_malloc(sizeof(int32_t) * (size_t)c->out_size);
+    float *y = ff_malloc(sizeof(float) * (size_t)c->out_size);
+    int64_t same = 0;
+    for (int64_t i = 0; i < c->n; i++) {
+        ff_quantize_input(q, c->xs + i * c->in_size, qx);
+        ff_qplan_run(p, qx, qy);
+        ff_dequantize_output(q, qy, y);
+        same += ff_argmax_f(y, c->out_size) == c->ref[i];
+    }
+    ff_qplan_free(p);
+    free(qx), free(qy), free(y);
+    return c->n ? (double)same / (double)c->n : 1.0;
+}
+
+/* agreement of bits (w, a, wl); -1 on a quantization error */
+static double try_bits(const ctx *c, int w, int a, const int *wl, ff_explore *x)
+{
+    char *js = cfg_json(c, w, a, wl, NULL);
+    ff_qmodel *q;
+    ff_err e = {0};
+    double ag = -1;
+    x->tried++;
+    if (!quantize(c, js, &q, &e)) {
+        ag = agreement(c, q);
+        ff_qmodel_free(q);
+    }
+    free(js);
+    return ag;
+}
+
+static void accept(ff_explore *x, const ctx *c, int w, int a, const int *wl, double ag)
+{
+    x->cfgs = ff_realloc(x->cfgs, sizeof(char *) * (size_t)(x->ncfg + 1));
+    x->cfg_agree = ff_realloc(x->cfg_agree, sizeof(double) * (size_t)(x->ncfg + 1));
+    x->cfg_w = ff_realloc(x->cfg_w, sizeof(int) * (size_t)(x->ncfg + 1));
+    x->cfg_a = ff_realloc(x->cfg_a, sizeof(int) * (size_t)(x->ncfg + 1));
+    x->cfg_wl = ff_realloc(x->cfg_wl, sizeof(int *) * (size_t)(x->ncfg + 1));
+    x->cfg_w[x->ncfg] = w;
+    x->cfg_a[x->ncfg] = a;
+    x->cfg_wl[x->ncfg] = NULL;
+    if (wl) {
+        x->cfg_wl[x->ncfg] = ff_malloc(sizeof(int) * (size_t)c->nn);
+        memcpy(x->cfg_wl[x->ncfg], wl, sizeof(int) * (size_t)c->nn);
+    }
+    x->cfgs[x->ncfg] = cfg_json(c, w, a, wl, NULL);
+    x->cfg_agree[x->ncfg++] = ag;
+}
+
+typedef struct {
+    double v[FF_T__COUNT];
+    int *ch;   /* reuse per node */
+} state;
+
+static int dominated(const state *a, const state *b) /* b dominates a */
+{
+    for (int k = 0; k < FF_T__COUNT; k++)
+        if (b->v[k] > a->v[k])
+            return 0;
+    return 1;
+}
+
+static double cost_of(const ff_explore_opts *o, const double *v)
+{
+    double m = 0;
+    for (int k = 0; k < FF_T_RES; k++) {
+        double u = o->budget[k] > 0 ? v[k] / o->budget[k] : (v[k] > 0 ? INFINITY : 0);
+        if (u > m)
+            m = u;
+    }
+    return m;
+}
+
+static int cmp_cost(const void *a, const void *b, void *o)
+{
+    double x = cost_of(o, ((const state *)a)->v) + ((const state *)a)->v[FF_T_LATENCY] * 1e-9;
+    double y = cost_of(o, ((const state *)b)->v) + ((const state *)b)->v[FF_T_LATENCY] * 1e-9;
+    return x < y ? -1 : x > y;
+}
+
+static void add_point(ff_explore *x, const ff_explore_opts *o, const state *s, int nl_model, int nn, int cfg,
+                      double ag, int feasible_only, ff_design_pt **pts, int *np)
+{
+    (void)nl_model;
+    ff_design_pt d = {{0}, 0, ag, cfg, NULL};
+    memcpy(d.v, s->v, sizeof d.v);
+    ff_surrogate_add_glue(o->s, nn, d.v);
+    d.v[FF_T_DSP] = round(d.v[FF_T_DSP]);
+    d.v[FF_T_BRAM] = round(d.v[FF_T_BRAM]);
+    if (d.v[FF_T_II] < 1)
+        d.v[FF_T_II] = 1;
+    d.cost = cost_of(o, d.v);
+    int fits = d.cost <= 1.0 && (o->max_latency <= 0 || d.v[FF_T_LATENCY] <= o->max_latency);
+    if (feasible_only && !fits)
+        return;
+    if (!feasible_only) {
+        /* how far from fitting: the worst ratio, latency included */
+        double miss = d.cost;
+        if (o->max_latency > 0 && d.v[FF_T_LATENCY] / o->max_latency > miss)
+            miss = d.v[FF_T_LATENCY] / o->max_latency;
+        double best = x->closest.reuse ? fmax(x->closest.cost, o->max_latency > 0 ? x->closest.v[FF_T_LATENCY] / o->max_latency : 0) : INFINITY;
+        if (miss < best) {
+            free(x->closest.reuse);
+            x->closest = d;
+            x->closest.reuse = ff_malloc(sizeof(int) * (size_t)nn);
+            memcpy(x->closest.reuse, s->ch, sizeof(int) * (size_t)nn);
+        }
+        return;
+    }
+    d.reuse = ff_malloc(sizeof(int) * (size_t)nn);
+    memcpy(d.reuse, s->ch, sizeof(int) * (size_t)nn);
+    *pts = ff_realloc(*pts, sizeof **pts * (size_t)(*np + 1));
+    (*pts)[(*np)++] = d;
+}
+
+/* all reuse combinations of one bits configuration */
+static int search(const ctx *c, ff_explore *x, int cfg, int feasible_only, ff_design_pt **pts, int *np, ff_err *e)
+{
+    const ff_explore_opts *o = c->o;
+    ff_qmodel *q;
+    int rc = quantize(c, x->cfgs[cfg], &q, e);
+    if (rc)
+        return rc;
+    ff_layer_feat *f;
+    rc = ff_model_features(q, &f, e);
+    if (rc) {
+        ff_qmodel_free(q);
+        return rc;
+    }
+    int nn = c->nn;
+    state *cur = ff_calloc(1, sizeof *cur);
+    int ncur = 1;
+    cur[0].ch = ff_calloc((size_t)nn, sizeof(int));
+    for (int i = 0; i < nn; i++) {
+        /* options for this node */
+        int nopt = 0, *ropt = NULL;
+        double (*vopt)[FF_T__COUNT] = NULL;
+        int64_t ni = f[i].n_in, total = f[i].n_in * f[i].n_out;
+        int dot = c->dot[i] && ni > 0;
+        for (int64_t r = 1; r <= (dot ? total : 1); r++) {
+            if (dot && !(ni % r == 0 || (r % ni == 0 && total % r == 0)))
+                continue;
+            ff_layer_feat g = f[i];
+            ff_layer_feat_set_reuse(&g, (int)r);
+            ropt = ff_realloc(ropt, sizeof(int) * (size_t)(nopt + 1));
+            vopt = ff_realloc(vopt, sizeof *vopt * (size_t)(nopt + 1));
+            ropt[nopt] = (int)r;
+            ff_surrogate_layer(o->s, &g, vopt[nopt]);
+            x->evaluated++;
+            nopt++;
+        }
+        state *nx = ff_malloc(sizeof *nx * (size_t)ncur * (size_t)nopt);
+        int nnx = 0;
+        for (int s = 0; s < ncur; s++)
+            for (int k = 0; k < nopt; k++) {
+                state t;
+                for (int m = 0; m < FF_T_RES; m++)
+                    t.v[m] = cur[s].v[m] + vopt[k][m];
+                t.v[FF_T_LATENCY] = cur[s].v[FF_T_LATENCY] + vopt[k][FF_T_LATENCY];
+                t.v[FF_T_II] = fmax(cur[s].v[FF_T_II], vopt[k][FF_T_II]);
+                if (feasible_only && (cost_of(o, t.v) > 1.0 ||
+                                      (o->max_latency > 0 && t.v[FF_T_LATENCY] > o->max_latency)))
+                    continue;
+                t.ch = ff_malloc(sizeof(int) * (size_t)nn);
+                memcpy(t.ch, cur[s].ch, sizeof(int) * (size_t)nn);
+                t.ch[i] = ropt[k];
+                nx[nnx++] = t;
+            }
+        for (int s = 0; s < ncur; s++)
+            free(cur[s].ch);
+        free(cur);
+        free(ropt);
+        free(vopt);
+        /* keep the non-dominated ones, at most MAX_STATES (cheapest first) */
+        qsort_r(nx, (size_t)nnx, sizeof *nx, cmp_cost, (void *)o);
+        int keep = 0;
+        for (int s = 0; s < nnx; s++) {
+            int dom = 0;
+            for (int k = 0; k < keep && !dom; k++)
+                dom = dominated(&nx[s], &nx[k]);
+            if (dom || keep >= MAX_STATES) {
+                free(nx[s].ch);
+                continue;
+            }
+            nx[keep++] = nx[s];
+        }
+        cur = nx;
+        ncur = keep;
+        if (!ncur)
+            break;
+    }
+    for (int s = 0; s < ncur; s++) {
+        add_point(x, o, &cur[s], q->g->nn, nn, cfg, x->cfg_agree[cfg], feasible_only, pts, np);
+        free(cur[s].ch);
+    }
+    free(cur);
+    free(f);
+    ff_qmodel_free(q);
+    return FF_OK;
+}
+
+static int cmp_pt(const void *a, const void *b)
+{
+    const ff_design_pt *x = a, *y = b;
+    if (x->v[FF_T_LATENCY] != y->v[FF_T_LATENCY])
+        return x->v[FF_T_LATENCY] < y->v[FF_T_LATENCY] ? -1 : 1;
+    return x->cost < y->cost ? -1 : x->cost > y->cost;
+}
+
+int ff_explore_run(const ff_explore_opts *o, ff_explore *x, ff_err *e)
+{
+    memset(x, 0, sizeof *x);
+    double t0 = now_s();
+    ctx c = {o, NULL, NULL, 0, 0, 0, NULL, 0, NULL, NULL};
+    int rc = ff_model_load_graph(o->model, &c.fg, e);
+    if (rc)
+        return rc;
+    c.in_size = ff_graph_in_size(c.fg);
+    c.out_size = ff_graph_out_size(c.fg);
+    c.nn = c.fg->nn;
+    c.names = ff_calloc((size_t)(c.nn ? c.nn : 1), sizeof(char *));
+    c.dot = ff_calloc((size_t)(c.nn ? c.nn : 1), sizeof(int));
+    for (int i = 0; i < c.nn; i++) {
+        c.names[i] = ff_strdup(c.fg->n[i].name);
+        ff_op op = c.fg->n[i].op;
+        c.dot[i] = op == FF_OP_DENSE || op == FF_OP_CONV || op == FF_OP_SCALE;
+    }
+    if (o->calib) {
+        ff_samples s;
+        rc = ff_samples_read(o->calib, c.in_size, &s, e);
+        if (rc)
+            goto out;
+        c.xs = s.data;
+        c.n = s.n;
+    } else {
+        c.n = 256;
+        c.xs = ff_malloc(sizeof(float) * (size_t)(c.n * c.in_size));
+        uint64_t st = 12345;
+        for (int64_t i = 0; i < c.n * c.in_size; i += 2) {
+            st = st * 6364136223846793005ull + 1442695040888963407ull;
+            double u1 = ((double)(st >> 11) + 1) / 9007199254740993.0;
+            st = st * 6364136223846793005ull + 1442695040888963407ull;
+            double u2 = (double)(st >> 11) / 9007199254740992.0;
+            double r = sqrt(-2 * log(u1));
+            c.xs[i] = (float)(r * cos(2 * M_PI * u2));
+            if (i + 1 < c.n * c.in_size)
+                c.xs[i + 1] = (float)(r * sin(2 * M_PI * u2));
+        }
+    }
+    c.ref = ff_malloc(sizeof(int64_t) * (size_t)(c.n ? c.n : 1));
+    {
+        ff_fplan *fp = ff_fplan_new(c.fg);
+        float *y = ff_malloc(sizeof(float) * (size_t)c.out_size);
+        for (int64_t i = 0; i < c.n; i++) {
+            ff_fplan_run(fp, c.xs + i * c.in_size, y, NULL, NULL);
+            c.ref[i] = ff_argmax_f(y, c.out_size);
+        }
+        free(y);
+        ff_fplan_free(fp);
+    }
+    x->nn = c.nn;
+    x->names = c.names;
+    x->dot = c.dot;
+    /* bit widths: uniform w = a, widest first, while the floor holds */
+    static const int bits[] = {16, 12, 10, 8, 7, 6, 5, 4, 3};
+    int bmin = 0;
+    for (size_t k = 0; k < sizeof bits / sizeof bits[0]; k++) {
+        double ag = try_bits(&c, bits[k], bits[k], NULL, x);
+        if (ag < o->min_agreement)
+            break;
+        bmin = bits[k];
+        accept(x, &c, bits[k], bits[k], NULL, ag);
+    }
+    if (!bmin) {
+        rc = ff_errf(e, FF_EINPUT, "%s: even 16-bit weights and activations agree with the float model on only %.1f%% "
+                     "of the calibration inputs, below --min-agreement %.1f%%",
+                     o->model, 100 * try_bits(&c, 16, 16, NULL, x), 100 * o->min_agreement);
+        goto out;
+    }
+    /* then per layer: lower each layer's weight bits while the floor holds */
+    {
+        int *wl = ff_malloc(sizeof(int) * (size_t)c.nn);
+        for (int i = 0; i < c.nn; i++)
+            wl[i] = bmin;
+        int lowered = 0;
+        double last = x->cfg_agree[x->ncfg - 1];
+        for (int i = 0; i < c.nn; i++) {
+            if (!c.dot[i])
+                continue;
+            while (wl[i] > 2) {
+                wl[i]--;
+                double ag = try_bits(&c, bmin, bmin, wl, x);
+                if (ag < o->min_agreement) {
+                    wl[i]++;
+                    break;
+                }
+                lowered = 1;
+                last = ag;
+            }
+        }
+        if (lowered)
+            accept(x, &c, bmin, bmin, wl, last);
+        free(wl);
+    }
+    /* reuse factors for every accepted bits configuration */
+    ff_design_pt *pts = NULL;
+    int np = 0;
+    for (int k = 0; k < x->ncfg && !rc; k++)
+        rc = search(&c, x, k, 1, &pts, &np, e);
+    if (!rc && np == 0)
+        for (int k = 0; k < x->ncfg && !rc; k++)
+            rc = search(&c, x, k, 0, &pts, &np, e);
+    if (!rc && np) {
+        /* Pareto front: latency ascending, each cheaper than all before it */
+        qsort(pts, (size_t)np, sizeof *pts, cmp_pt);
+        x->front = ff_malloc(sizeof *x->front * (size_t)np);
+        double best = INFINITY;
+        for (int i = 0; i < np; i++) {
+            if (pts[i].cost < best - 1e-12) {
+                best = pts[i].cost;
+                x->front[x->nfront++] = pts[i];
+            } else {
+                free(pts[i].reuse);
+            }
+        }
+        x->found = 1;
+        x->chosen = 0;
+    }
+    free(pts);
+out:
+    x->seconds = now_s() - t0;
+    if (c.names != x->names) {
+        for (int i = 0; i < c.nn; i++)
+            free(c.names[i]);
+        free(c.names);
+        free(c.dot);
+    }
+    free(c.xs);
+    free(c.ref);
+    ff_graph_free(c.fg);
+    return rc;
+}
+
+char *ff_explore_config(const ff_explore *x, const ff_design_pt *d)
+{
+    int k = d->bits;
+    return cfg_json_of(x->nn, x->names, x->dot, x->cfg_w[k], x->cfg_a[k], x->cfg_wl[k], d->reuse);
+}
+
+void ff_explore_free(ff_explore *x)
+{
+    for (int i = 0; i < x->nfront; i++)
+        free(x->front[i].reuse);
+    free(x->front);
+    free(x->closest.reuse);
+    for (int i = 0; i < x->ncfg; i++) {
+        free(x->cfgs[i]);
+        free(x->cfg_wl[i]);
+    }
+    free(x->cfgs);
+    free(x->cfg_w), free(x->cfg_a), free(x->cfg_wl);
+    free(x->dot);
+    free(x->cfg_agree);
+    if (x->names)
+        for (int i = 0; i < x->nn; i++)
+            free(x->names[i]);
+    free(x->names);
+    memset(x, 0, sizeof *x);
+}

@@ -1,0 +1,51 @@
+/* Design-space exploration with a surrogate: per-layer reuse factors and
+ * bit widths (kept where the integer reference's argmax agrees with the
+ * float model's on calibration inputs at least min_agreement of the time),
+ * the Pareto front of latency against resources under a budget, and the
+ * config `fogforge gen --config` reads for the chosen design. */
+#ifndef FF_EXPLORE_H
+#define FF_EXPLORE_H
+#include "emit.h"
+#include "surrogate.h"
+
+typedef struct ff_explore_opts {
+    const char *model;
+    const ff_part *part;
+    double budget[FF_T_RES];   /* LUT, FF, DSP, BRAM18 (the part's capacity when not given) */
+    double max_latency;        /* cycles; 0 = none */
+    const char *calib;         /* calibration samples; NULL = 256 synthetic N(0,1) */
+    double min_agreement;      /* fraction, e.g. 0.99 */
+    const ff_surrogate *s;
+    int quiet;
+} ff_explore_opts;
+
+typedef struct ff_design_pt {
+    double v[FF_T__COUNT];     /* totals with glue */
+    double cost;               /* max utilization of the budget */
+    double agreement;
+    int bits;                  /* index into ff_explore.cfgs */
+    int *reuse;                /* per node */
+} ff_design_pt;
+
+typedef struct ff_explore {
+    ff_design_pt *front;       /* fitting designs: latency ascending, cost descending */
+    int nfront;
+    ff_design_pt closest;      /* when nothing fits: the design that misses least */
+    int found;
+    int chosen;                /* index into front: the lowest latency */
+    char **cfgs;               /* the bits configurations accepted (config JSON, reuse 1) */
+    int *cfg_w, *cfg_a, **cfg_wl; /* their model-level and per-node weight bits */
+    double *cfg_agree;
+    int ncfg, tried;
+    int nn;                    /* nodes */
+    char **names;              /* node names */
+    int *dot;                  /* node has multipliers (takes a reuse factor) */
+    int64_t evaluated;         /* layer estimates made */
+    double seconds;
+} ff_explore;
+
+int ff_explore_run(const ff_explore_opts *o, ff_explore *out, ff_err *e);
+/* The config JSON of a design (caller frees). */
+char *ff_explore_config(const ff_explore *x, const ff_design_pt *d);
+void ff_explore_free(ff_explore *x);
+#endif

@@ -1,0 +1,530 @@
+/* The estimator interface, the learned model's files and its training. */
+#include "surrogate.h"
+
+#include "analytic.h"
+#include "emit.h"
+#include "gbt.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xgboost/c_api.h>
+
+enum { TR_LOG = 1, TR_RESID = 2 };
+static const char *const tr_names[] = {"auto", "log", "log-residual"};
+
+struct ff_surrogate {
+    int learned;
+    char dir[1024];
+    ff_gbt *m[FF_T_RES];
+    int tr[FF_T_RES];
+    double glue[FF_T_RES][2]; /* glue = a + b * (layers - 1) */
+};
+
+/* ---- features ---- */
+
+static const char *const feat_names[] = {
+    "op", "act", "n_in", "n_out", "pixels", "in_size", "out_size", "kernel", "channels_in", "channels_out",
+    "wbits", "in_bits", "out_bits", "acc_bits", "lut_bits", "reuse", "in_signed", "weights", "nonzero", "pow2",
+    "csd_digits", "mults", "csd_per_nz", "max_terms", "sum_bits", "tree_levels", "latency", "ii",
+    "an_lut", "an_ff", "an_dsp", "an_bram18",
+};
+#define NFEAT ((int)(sizeof feat_names / sizeof feat_names[0]))
+
+int ff_surrogate_nfeat(void)
+{
+    return NFEAT;
+}
+
+const char *ff_surrogate_feat_name(int i)
+{
+    return i >= 0 && i < NFEAT ? feat_names[i] : NULL;
+}
+
+void ff_surrogate_featvec(const ff_layer_feat *f, float *x)
+{
+    double a[FF_T__COUNT];
+    ff_analytic_layer(f, a);
+    const double v[] = {f->op, f->act, (double)f->n_in, (double)f->n_out, (double)f->pixels, (double)f->in_size,
+                        (double)f->out_size, f->kernel, f->channels_in, f->channels_out, f->wbits, f->in_bits,
+                        f->out_bits, f->acc_bits, f->lut_bits, f->reuse, f->in_signed, (double)f->weights,
+                        (double)f->nonzero, (double)f->pow2, (double)f->csd_digits, (double)f->mults, f->csd_per_nz,
+                        (double)f->max_terms, f->sum_bits, f->tree_levels, f->latency, f->ii,
+                        a[FF_T_LUT], a[FF_T_FF], a[FF_T_DSP], a[FF_T_BRAM]};
+    for (int i = 0; i < NFEAT; i++)
+        x[i] = (float)v[i];
+}
+
+/* ---- estimating ---- */
+
+ff_surrogate *ff_surrogate_analytic(void)
+{
+    return ff_calloc(1, sizeof(ff_surrogate));
+}
+
+void ff_surrogate_free(ff_surrogate *s)
+{
+    if (!s)
+        return;
+    for (int k = 0; k < FF_T_RES; k++)
+        ff_gbt_free(s->m[k]);
+    free(s);
+}
+
+const char *ff_surrogate_kind(const ff_surrogate *s)
+{
+    return s->learned ? "learned" : "analytical";
+}
+
+const char *ff_surrogate_dir(const ff_surrogate *s)
+{
+    return s->learned ? s->dir : NULL;
+}
+
+static double untransform(int tr, double p, double a)
+{
+    double y = tr == TR_RESID ? (a + 1) * exp(p) - 1 : expm1(p);
+    return y > 0 ? y : 0;
+}
+
+static void layer_with(const ff_gbt *const *m, const int *tr, const ff_layer_feat *f, double out[FF_T__COUNT])
+{
+    ff_analytic_layer(f, out);
+    if (!m)
+        return;
+    float x[NFEAT];
+    ff_surrogate_featvec(f, x);
+    for (int k = 0; k < FF_T_RES; k++)
+        if (m[k])
+            out[k] = untransform(tr[k], ff_gbt_predict(m[k], x), out[k]);
+    /* DSP slices and block RAMs come in whole units */
+    out[FF_T_DSP] = round(out[FF_T_DSP]);
+    out[FF_T_BRAM] = round(out[FF_T_BRAM]);
+}
+
+void ff_surrogate_layer(const ff_surrogate *s, const ff_layer_feat *f, double out[FF_T__COUNT])
+{
+    layer_with(s->learned ? (const ff_gbt *const *)s->m : NULL, s->tr, f, out);
+}
+
+static void compose(const double glue[FF_T_RES][2], const double (*per)[FF_T__COUNT], int nl,
+                    double total[FF_T__COUNT])
+{
+    for (int k = 0; k < FF_T__COUNT; k++)
+        total[k] = 0;
+    for (int i = 0; i < nl; i++) {
+        for (int k = 0; k < FF_T_RES; k++)
+            total[k] += per[i][k];
+        total[FF_T_LATENCY] += per[i][FF_T_LATENCY];
+        if (per[i][FF_T_II] > total[FF_T_II])
+            total[FF_T_II] = per[i][FF_T_II];
+    }
+    if (total[FF_T_II] < 1)
+        total[FF_T_II] = 1;
+    if (glue)
+        for (int k = 0; k < FF_T_RES; k++) {
+            total[k] += glue[k][0] + glue[k][1] * (nl - 1);
+            if (total[k] < 0)
+                total[k] = 0;
+        }
+    total[FF_T_DSP] = round(total[FF_T_DSP]);
+    total[FF_T_BRAM] = round(total[FF_T_BRAM]);
+}
+
+void ff_surrogate_network(const ff_surrogate *s, const ff_layer_feat *l, int nl, double (*per)[FF_T__COUNT],
+                          double total[FF_T__COUNT])
+{
+    double (*p)[FF_T__COUNT] = per ? per : ff_malloc(sizeof *p * (size_t)(nl ? nl : 1));
+    for (int i = 0; i < nl; i++)
+        ff_surrogate_layer(s, &l[i], p[i]);
+    compose(s->learned ? (const double(*)[2])s->glue : NULL, (const double(*)[FF_T__COUNT])p, nl, total);
+    if (!per)
+        free(p);
+}
+
+void ff_surrogate_add_glue(const ff_surrogate *s, int nl, double out[FF_T__COUNT])
+{
+    if (!s->learned)
+        return;
+    for (int k = 0; k < FF_T_RES; k++) {
+        out[k] += s->glue[k][0] + s->glue[k][1] * (nl - 1);
+        if (out[k] < 0)
+            out[k] = 0;
+    }
+}
+
+/* ---- model files ---- */
+
+int ff_surrogate_open(const char *dir, ff_surrogate **out, ff_err *e)
+{
+    *out = NULL;
+    char path[1200];
+    snprintf(path, sizeof path, "%s/index.json", dir);
+    char *data;
+    size_t len;
+    int rc = ff_read_file(path, 1 << 20, &data, &len, e);
+    if (rc)
+        return rc;
+    cJSON *j = cJSON_Parse(data);
+    free(data);
+    ff_surrogate *s = ff_calloc(1, sizeof *s);
+    s->learned = 1;
+    snprintf(s->dir, sizeof s->dir, "%s", dir);
+    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(j, "format"), *ver = cJSON_GetObjectItemCaseSensitive(j, "version");
+    const cJSON *feats = cJSON_GetObjectItemCaseSensitive(j, "features"), *tg = cJSON_GetObjectItemCaseSensitive(j, "targets");
+    if (!j || !cJSON_IsString(fmt) || strcmp(fmt->valuestring, FF_SURR_FORMAT)) {
+        rc = ff_errf(e, FF_EINPUT, "%s: not a fogforge surrogate index (no \"format\": \"%s\")", path, FF_SURR_FORMAT);
+    } else if (!cJSON_IsNumber(ver) || ver->valueint != FF_SURR_VERSION) {
+        rc = ff_errf(e, FF_EINPUT, "%s: surrogate format version %d; this fogforge reads version %d (retrain with fogforge surrogate train)",
+                     path, cJSON_IsNumber(ver) ? ver->valueint : -1, FF_SURR_VERSION);
+    } else if (!cJSON_IsArray(feats) || cJSON_GetArraySize(feats) != NFEAT) {
+        rc = ff_errf(e, FF_EINPUT, "%s: the model was trained on %d features, this fogforge computes %d (retrain)", path,
+                     cJSON_IsArray(feats) ? cJSON_GetArraySize(feats) : 0, NFEAT);
+    } else {
+        int i = 0;
+        for (const cJSON *f = feats->child; f && !rc; f = f->next, i++)
+            if (!cJSON_IsString(f) || strcmp(f->valuestring, feat_names[i]))
+                rc = ff_errf(e, FF_EINPUT, "%s: feature %d is '%s', this fogforge computes '%s' there (retrain)", path, i,
+                             cJSON_IsString(f) ? f->valuestring : "?", feat_names[i]);
+    }
+    for (int k = 0; k < FF_T_RES && !rc; k++) {
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(tg, ff_target_names[k]);
+        const cJSON *file = cJSON_GetObjectItemCaseSensitive(t, "model"), *tr = cJSON_GetObjectItemCaseSensitive(t, "transform");
+        const cJSON *gl = cJSON_GetObjectItemCaseSensitive(t, "glue");
+        if (!cJSON_IsString(file) || !cJSON_IsString(tr) || strchr(file->valuestring, '/')) {
+            rc = ff_errf(e, FF_EINPUT, "%s: target '%s' is missing (retrain with fogforge surrogate train)", path,
+                         ff_target_names[k]);
+            break;
+        }
+        s->tr[k] = !strcmp(tr->valuestring, tr_names[TR_LOG]) ? TR_LOG
+                   : !strcmp(tr->valuestring, tr_names[TR_RESID]) ? TR_RESID : 0;
+        if (!s->tr[k]) {
+            rc = ff_errf(e, FF_EINPUT, "%s: target '%s': unknown transform '%s'", path, ff_target_names[k], tr->valuestring);
+            break;
+        }
+        if (cJSON_IsArray(gl) && cJSON_GetArraySize(gl) == 2 && cJSON_IsNumber(gl->child) &&
+            cJSON_IsNumber(gl->child->next)) {
+            s->glue[k][0] = gl->child->valuedouble;
+            s->glue[k][1] = gl->child->next->valuedouble;
+        }
+        char mp[2400];
+        snprintf(mp, sizeof mp, "%s/%s", dir, file->valuestring);
+        rc = ff_gbt_load(mp, NFEAT, &s->m[k], e);
+    }
+    cJSON_Delete(j);
+    if (rc) {
+        ff_surrogate_free(s);
+        return rc;
+    }
+    *out = s;
+    return FF_OK;
+}
+
+/* ---- training ---- */
+
+void ff_train_opts_default(ff_train_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->rounds = 300;
+    o->max_depth = 6;
+    o->eta = 0.1;
+    o->seed = 1;
+    o->decompose = 1;
+    o->mode = 0;
+}
+
+typedef struct {
+    float *X;   /* n x NFEAT */
+    double *a;  /* analytical estimate per row and target: n x FF_T_RES */
+    double *y;  /* target per row: n x FF_T_RES */
+    int64_t n, cap;
+} rows;
+
+static void rows_add(rows *r, const ff_layer_feat *f, const double *y)
+{
+    if (r->n == r->cap) {
+        r->cap = r->cap ? 2 * r->cap : 256;
+        r->X = ff_realloc(r->X, sizeof(float) * NFEAT * (size_t)r->cap);
+        r->a = ff_realloc(r->a, sizeof(double) * FF_T_RES * (size_t)r->cap);
+        r->y = ff_realloc(r->y, sizeof(double) * FF_T_RES * (size_t)r->cap);
+    }
+    ff_surrogate_featvec(f, r->X + r->n * NFEAT);
+    double a[FF_T__COUNT];
+    ff_analytic_layer(f, a);
+    for (int k = 0; k < FF_T_RES; k++) {
+        r->a[r->n * FF_T_RES + k] = a[k];
+        r->y[r->n * FF_T_RES + k] = y[k];
+    }
+    r->n++;
+}
+
+static void rows_free(rows *r)
+{
+    free(r->X), free(r->a), free(r->y);
+    memset(r, 0, sizeof *r);
+}
+
+/* trains target k of rows [sel] with transform tr into path */
+static int fit(const rows *r, const uint8_t *sel, int k, int tr, const ff_train_opts *o, const char *path, ff_err *e)
+{
+    int64_t m = 0;
+    for (int64_t i = 0; i < r->n; i++)
+        m += !sel || sel[i];
+    float *X = ff_malloc(sizeof(float) * NFEAT * (size_t)(m ? m : 1)), *y = ff_malloc(sizeof(float) * (size_t)(m ? m : 1));
+    int64_t j = 0;
+    for (int64_t i = 0; i < r->n; i++) {
+        if (sel && !sel[i])
+            continue;
+        memcpy(X + j * NFEAT, r->X + i * NFEAT, sizeof(float) * NFEAT);
+        double t = log1p(r->y[i * FF_T_RES + k]);
+        if (tr == TR_RESID)
+            t -= log1p(r->a[i * FF_T_RES + k]);
+        y[j++] = (float)t;
+    }
+    ff_gbt_params p = {o->rounds, o->max_depth, o->eta, 1.0, o->seed};
+    int rc = m ? ff_gbt_train(X, m, NFEAT, y, &p, path, e) : ff_errf(e, FF_EINPUT, "no training rows");
+    free(X), free(y);
+    return rc;
+}
+
+static double smape1(double p, double a)
+{
+    double d = fabs(p) + fabs(a);
+    return d > 0 ? 2 * fabs(p - a) / d : 0;
+}
+
+static uint64_t id_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 1099511628211ull;
+    return h;
+}
+
+/* least squares of resid = a + b * x */
+static void line_fit(const double *x, const double *r, int64_t n, double out[2])
+{
+    out[0] = out[1] = 0;
+    if (n == 0)
+        return;
+    double sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (int64_t i = 0; i < n; i++)
+        sx += x[i], sy += r[i], sxx += x[i] * x[i], sxy += x[i] * r[i];
+    double den = n * sxx - sx * sx;
+    if (n < 3 || fabs(den) < 1e-9) {
+        out[0] = sy / n;
+        return;
+    }
+    out[1] = (n * sxy - sx * sy) / den;
+    out[0] = (sy - out[1] * sx) / n;
+}
+
+static int write_index(const char *outdir, const ff_train_opts *o, const int *tr, const double glue[FF_T_RES][2],
+                       const double *vsmape, int64_t nrec, int64_t nlayer_rows, int64_t nnet, int64_t npseudo,
+                       ff_err *e)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "format", FF_SURR_FORMAT);
+    cJSON_AddNumberToObject(j, "version", FF_SURR_VERSION);
+    int ma, mi, pa;
+    XGBoostVersion(&ma, &mi, &pa);
+    char xv[32];
+    snprintf(xv, sizeof xv, "%d.%d.%d", ma, mi, pa);
+    cJSON_AddStringToObject(j, "xgboost", xv);
+    cJSON_AddStringToObject(j, "fogforge", FF_VERSION);
+    cJSON *f = cJSON_AddArrayToObject(j, "features");
+    for (int i = 0; i < NFEAT; i++)
+        cJSON_AddItemToArray(f, cJSON_CreateString(feat_names[i]));
+    cJSON *t = cJSON_AddObjectToObject(j, "targets");
+    for (int k = 0; k < FF_T_RES; k++) {
+        cJSON *x = cJSON_AddObjectToObject(t, ff_target_names[k]);
+        char file[64];
+        snprintf(file, sizeof file, "%s.json", ff_target_names[k]);
+        cJSON_AddStringToObject(x, "model", file);
+        cJSON_AddStringToObject(x, "transform", tr_names[tr[k]]);
+        cJSON *g = cJSON_AddArrayToObject(x, "glue");
+        cJSON_AddItemToArray(g, cJSON_CreateNumber(glue[k][0]));
+        cJSON_AddItemToArray(g, cJSON_CreateNumber(glue[k][1]));
+        if (vsmape[k] >= 0)
+            cJSON_AddNumberToObject(x, "selection_smape", vsmape[k]);
+    }
+    cJSON *tj = cJSON_AddObjectToObject(j, "training");
+    cJSON_AddNumberToObject(tj, "records", (double)nrec);
+    cJSON_AddNumberToObject(tj, "layer_rows", (double)nlayer_rows);
+    cJSON_AddNumberToObject(tj, "network_records", (double)nnet);
+    cJSON_AddNumberToObject(tj, "network_layer_rows", (double)npseudo);
+    cJSON_AddNumberToObject(tj, "rounds", o->rounds);
+    cJSON_AddNumberToObject(tj, "max_depth", o->max_depth);
+    cJSON_AddNumberToObject(tj, "eta", o->eta);
+    cJSON_AddNumberToObject(tj, "seed", (double)o->seed);
+    cJSON_AddBoolToObject(tj, "decompose", o->decompose);
+    cJSON_AddStringToObject(j, "glue", "network total = sum of layer estimates + glue[0] + glue[1] * (layers - 1)");
+    char *s = cJSON_Print(j);
+    cJSON_Delete(j);
+    char path[1200];
+    snprintf(path, sizeof path, "%s/index.json", outdir);
+    size_t n = strlen(s);
+    s = ff_realloc(s, n + 2);
+    s[n] = '\n', s[n + 1] = 0;
+    int rc = ff_write_file_atomic(path, s, n + 1, e);
+    free(s);
+    return rc;
+}
+
+/* glue per target from network records, given the current layer models */
+static void fit_glue(const ff_dataset *d, const int64_t *idx, int64_t n, const ff_gbt *const *m, const int *tr,
+                     double glue[FF_T_RES][2], int64_t *nnet)
+{
+    double *x = ff_malloc(sizeof(double) * (size_t)(n ? n : 1)), *r = ff_malloc(sizeof(double) * (size_t)(n ? n : 1));
+    for (int k = 0; k < FF_T_RES; k++) {
+        int64_t c = 0;
+        for (int64_t i = 0; i < n; i++) {
+            const ff_dsrec *rec = &d->r[idx ? idx[i] : i];
+            if (!rec->network)
+                continue;
+            double sum = 0, o[FF_T__COUNT];
+            for (int l = 0; l < rec->nl; l++) {
+                layer_with(m, tr, &rec->l[l], o);
+                sum += o[k];
+            }
+            x[c] = rec->nl - 1;
+            r[c++] = rec->t[k] - sum;
+        }
+        line_fit(x, r, c, glue[k]);
+        if (k == 0)
+            *nnet = c;
+        /* DSP and BRAM are not created by wiring layers together */
+        if (k == FF_T_DSP || k == FF_T_BRAM)
+            glue[k][0] = glue[k][1] = 0;
+    }
+    free(x), free(r);
+}
+
+int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const ff_train_opts *o,
+                       const char *outdir, ff_err *e)
+{
+    int rc = ff_mkdirs(outdir, e);
+    if (rc)
+        return rc;
+    rows r = {0};
+    int64_t nrec = 0;
+    for (int64_t i = 0; i < n; i++) {
+        const ff_dsrec *rec = &d->r[idx ? idx[i] : i];
+        if (rec->network || rec->nl != 1)
+            continue;
+        rows_add(&r, &rec->l[0], rec->t);
+        nrec++;
+    }
+    if (r.n < 2) {
+        rows_free(&r);
+        return ff_errf(e, FF_EINPUT, "training needs at least 2 single-layer records with targets, got %lld",
+                       (long long)r.n);
+    }
+    /* transform per target: the better of the two on a held-out fifth (by id) */
+    int tr[FF_T_RES];
+    double vs[FF_T_RES];
+    uint8_t *sel = ff_malloc((size_t)r.n);
+    {
+        int64_t j = 0;
+        for (int64_t i = 0; i < n; i++) {
+            const ff_dsrec *rec = &d->r[idx ? idx[i] : i];
+            if (rec->network || rec->nl != 1)
+                continue;
+            sel[j++] = id_hash(rec->id) % 5 != 0;
+        }
+    }
+    char tmp[1200];
+    snprintf(tmp, sizeof tmp, "%s/.train-tmp.json", outdir);
+    for (int k = 0; k < FF_T_RES && !rc; k++) {
+        vs[k] = -1;
+        if (o->mode) {
+            tr[k] = o->mode;
+            continue;
+        }
+        double best = INFINITY;
+        tr[k] = TR_RESID;
+        for (int t = TR_LOG; t <= TR_RESID && !rc; t++) {
+            rc = fit(&r, sel, k, t, o, tmp, e);
+            ff_gbt *m = NULL;
+            if (!rc)
+                rc = ff_gbt_load(tmp, NFEAT, &m, e);
+            if (rc)
+                break;
+            double s = 0;
+            int64_t c = 0;
+            for (int64_t i = 0; i < r.n; i++)
+                if (!sel[i]) {
+                    double p = untransform(t, ff_gbt_predict(m, r.X + i * NFEAT), r.a[i * FF_T_RES + k]);
+                    if (k == FF_T_DSP || k == FF_T_BRAM)
+                        p = round(p);
+                    s += smape1(p, r.y[i * FF_T_RES + k]);
+                    c++;
+                }
+            ff_gbt_free(m);
+            s = c ? s / c : 0;
+            if (s < best - 1e-9) {
+                best = s;
+                tr[k] = t;
+            }
+        }
+        vs[k] = best;
+    }
+    free(sel);
+    unlink(tmp);
+    /* layer models on single-layer records */
+    ff_gbt *m[FF_T_RES] = {0};
+    char path[FF_T_RES][1200];
+    for (int k = 0; k < FF_T_RES && !rc; k++) {
+        snprintf(path[k], sizeof path[k], "%s/%s.json", outdir, ff_target_names[k]);
+        rc = fit(&r, NULL, k, tr[k], o, path[k], e);
+        if (!rc)
+            rc = ff_gbt_load(path[k], NFEAT, &m[k], e);
+    }
+    double glue[FF_T_RES][2] = {{0}};
+    int64_t nnet = 0, npseudo = 0, nsingle = r.n;
+    if (!rc)
+        fit_glue(d, idx, n, (const ff_gbt *const *)m, tr, glue, &nnet);
+    if (!rc && o->decompose && nnet > 0) {
+        /* each network's measured total, less the glue, shared among its
+         * layers in proportion to their estimates: more layer rows */
+        for (int64_t i = 0; i < n; i++) {
+            const ff_dsrec *rec = &d->r[idx ? idx[i] : i];
+            if (!rec->network)
+                continue;
+            double (*p)[FF_T__COUNT] = ff_malloc(sizeof *p * (size_t)rec->nl), sum[FF_T_RES] = {0};
+            for (int l = 0; l < rec->nl; l++) {
+                layer_with((const ff_gbt *const *)m, tr, &rec->l[l], p[l]);
+                for (int k = 0; k < FF_T_RES; k++)
+                    sum[k] += p[l][k];
+            }
+            for (int l = 0; l < rec->nl; l++) {
+                double y[FF_T_RES];
+                for (int k = 0; k < FF_T_RES; k++) {
+                    double tot = rec->t[k] - glue[k][0] - glue[k][1] * (rec->nl - 1);
+                    y[k] = sum[k] > 0 ? p[l][k] * (tot > 0 ? tot : 0) / sum[k] : 0;
+                }
+                rows_add(&r, &rec->l[l], y);
+                npseudo++;
+            }
+            free(p);
+        }
+        for (int k = 0; k < FF_T_RES && !rc; k++) {
+            ff_gbt_free(m[k]);
+            m[k] = NULL;
+            rc = fit(&r, NULL, k, tr[k], o, path[k], e);
+            if (!rc)
+                rc = ff_gbt_load(path[k], NFEAT, &m[k], e);
+        }
+        if (!rc)
+            fit_glue(d, idx, n, (const ff_gbt *const *)m, tr, glue, &nnet);
+    }
+    if (!rc)
+        rc = write_index(outdir, o, tr, glue, vs, nrec + nnet, nsingle, nnet, npseudo, e);
+    for (int k = 0; k < FF_T_RES; k++)
+        ff_gbt_free(m[k]);
+    rows_free(&r);
+    return rc;
+}

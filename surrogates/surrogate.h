@@ -1,0 +1,54 @@
+/* One interface for both estimators: the analytical model (analytic.c) and
+ * the learned one (XGBoost regressors per target over layer features and
+ * the analytical estimate, plus a top-level glue term). A network is the
+ * sum of its layers' resources plus the glue; its latency the sum of the
+ * layers', its II their maximum (as the RTL plan composes them). */
+#ifndef FF_SURROGATE_H
+#define FF_SURROGATE_H
+#include "dsrec.h"
+
+#define FF_SURR_FORMAT "fogforge-surrogate"
+#define FF_SURR_VERSION 1
+
+typedef struct ff_surrogate ff_surrogate;
+
+/* The analytical estimator (never fails). */
+ff_surrogate *ff_surrogate_analytic(void);
+/* A learned model directory (index.json + one XGBoost JSON per target):
+ * FF_EINPUT naming the file when its format version, feature list or a
+ * target is wrong or missing. */
+int ff_surrogate_open(const char *dir, ff_surrogate **out, ff_err *e);
+void ff_surrogate_free(ff_surrogate *s);
+const char *ff_surrogate_kind(const ff_surrogate *s); /* "analytical" or "learned" */
+const char *ff_surrogate_dir(const ff_surrogate *s);  /* NULL for the analytical one */
+
+/* out[FF_T_*] of one layer; latency and II always the RTL plan's. */
+void ff_surrogate_layer(const ff_surrogate *s, const ff_layer_feat *f, double out[FF_T__COUNT]);
+/* A network of nl layers: per-layer estimates (per may be NULL) and the
+ * total, glue included. */
+void ff_surrogate_network(const ff_surrogate *s, const ff_layer_feat *l, int nl, double (*per)[FF_T__COUNT],
+                          double total[FF_T__COUNT]);
+
+/* The top-level glue of a network of nl layers, added to out[0..FF_T_RES). */
+void ff_surrogate_add_glue(const ff_surrogate *s, int nl, double out[FF_T__COUNT]);
+
+/* Feature vector the trees see (ff_surrogate_nfeat() floats). */
+int ff_surrogate_nfeat(void);
+const char *ff_surrogate_feat_name(int i);
+void ff_surrogate_featvec(const ff_layer_feat *f, float *x);
+
+typedef struct ff_train_opts {
+    int rounds, max_depth;
+    double eta;
+    uint64_t seed;
+    int decompose;     /* 1: network layers join the training set (proportional attribution) */
+    int mode;          /* 0 auto (per target, by a held-out fifth), 1 log, 2 log-residual of the analytical model */
+    int quiet;
+} ff_train_opts;
+void ff_train_opts_default(ff_train_opts *o);
+
+/* Trains on records idx[0..n) of d (all when idx is NULL) and writes
+ * outdir/index.json and outdir/<target>.json. */
+int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const ff_train_opts *o,
+                       const char *outdir, ff_err *e);
+#endif

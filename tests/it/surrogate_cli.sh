@@ -1,0 +1,84 @@
+# Surrogates end to end on the committed fixture: training reproduces the
+# committed predictions, estimate/eval/explore work and agree with the RTL
+# plan, and bad input (corrupt dataset lines, wrong model version, missing
+# target, unknown part, a budget nothing fits) is one clear line, exit 2.
+. "$ROOT/tests/it/lib.sh"
+FX=$ROOT/surrogates/fixture
+JET=$MODELS/three_layer_keras.onnx
+T=$FF_TMP
+M=$T/model
+
+check surrogate_train_fixture "$FF" surrogate train "$FX/designs.jsonl" -o "$M" --predict "$T/pred.tsv" -q
+# deterministic training: the committed predictions, to 5 significant digits
+if awk -F '\t' 'NR == FNR { for (i = 2; i <= NF; i++) a[FNR, i] = $i; n = FNR; next }
+    FNR > 1 { for (i = 2; i <= NF; i++) { x = a[FNR, i]; y = $i; d = x - y; if (d < 0) d = -d;
+              m = (x < 0 ? -x : x); if (d > 1e-4 * (m > 1 ? m : 1)) { print "line " FNR " col " i ": " x " vs " y; bad = 1 } } }
+    END { if (FNR != n) { print "line counts differ"; bad = 1 } exit bad }' "$FX/predictions.tsv" "$T/pred.tsv" >"$T/cmp.txt" 2>&1
+then pass surrogate_train_reproduces_predictions
+else fail surrogate_train_reproduces_predictions "$(head -3 "$T/cmp.txt" | tr '\n' ' ')"
+fi
+if grep -q '"transform"' "$M/index.json" && [ -s "$M/lut.json" ] && [ -s "$M/bram18.json" ]; then
+    pass surrogate_train_writes_models
+else
+    fail surrogate_train_writes_models "index.json or a model missing"
+fi
+
+# estimate: latency and II exactly the RTL plan's (the manifest of gen)
+for R in 4 16; do
+    "$FF" gen "$JET" --backend rtl --reuse $R --part xcu250 -o "$T/jet$R" 2>/dev/null
+    "$FF" estimate "$JET" --reuse $R --part xcu250 --surrogate "$M" --json >"$T/est$R.json" 2>"$T/est$R.err"
+    want=$(python3 -c "import json; print(json.load(open('$T/jet$R/manifest.json'))['latency_cycles'])")
+    got=$(python3 -c "import json,sys; d=json.load(open('$T/est$R.json')); print(d['latency_cycles'], d['ii'], d['estimator'], d['part'], len(d['layers']), d['total']['dsp'] >= 0, 'utilization' in d)" 2>&1)
+    want_ii=$(python3 -c "import json; print(json.load(open('$T/jet$R/manifest.json'))['ii'])")
+    if [ "$got" = "$want $want_ii learned xcu250 5 True True" ]; then pass surrogate_estimate_r$R
+    else fail surrogate_estimate_r$R "got '$got', manifest latency $want II $want_ii"; fi
+done
+out=$("$FF" estimate "$JET" --surrogate analytical 2>&1)
+case "$out" in *"analytical model"*"17 cycles"*"II 1"*) pass surrogate_estimate_analytical ;;
+    *) fail surrogate_estimate_analytical "$(echo "$out" | head -3 | tr '\n' ' ')" ;; esac
+# no learned model installed: the analytical one, said on stderr
+mkdir -p "$T/empty"
+out=$(FOGFORGE_SURROGATE= "$FF" estimate "$JET" --reuse 16 2>&1 >/dev/null)
+if [ -d "$ROOT/surrogates/models" ] && [ ! -f "$ROOT/surrogates/models/index.json" ]; then
+    case "$out" in *"using the analytical model"*) pass surrogate_estimate_default_analytical ;;
+        *) fail surrogate_estimate_default_analytical "stderr: $out" ;; esac
+fi
+
+# eval: metrics for every target and split, a plot
+"$FF" surrogate eval "$FX/designs.jsonl" "$M" --plot "$T/eval.svg" -q >"$T/eval.txt" 2>"$T/eval.err"
+if grep -q '^random *learned *lut' "$T/eval.txt" && grep -q '^all *analytical *latency .* 100.0% *100.0%$' "$T/eval.txt" &&
+    grep -q '<svg' "$T/eval.svg"; then pass surrogate_eval
+else fail surrogate_eval "$(head -c 300 "$T/eval.err") $(head -3 "$T/eval.txt" | tr '\n' ' ')"; fi
+"$FF" surrogate eval "$FX/designs.jsonl" "$M" --json -q >"$T/eval.json" 2>/dev/null
+check surrogate_eval_json python3 -c "import json; d=json.load(open('$T/eval.json')); assert len(d['metrics']) >= 24"
+
+# explore: the jet tagger on xc7z020 within 2 s; gen accepts the config and builds the latency it promised
+s=$(date +%s%N)
+"$FF" explore "$JET" --part xc7z020 --surrogate "$M" -o "$T/cfg.json" >"$T/ex.txt" 2>"$T/ex.err"
+rc=$?
+ms=$(( ($(date +%s%N) - s) / 1000000 ))
+lat=$(sed -n 's/^\* *\([0-9][0-9]*\) .*/\1/p' "$T/ex.txt")
+if [ $rc -eq 0 ] && [ $ms -le 2000 ] && [ -n "$lat" ] && "$FF" gen "$JET" --backend rtl --config "$T/cfg.json" \
+    --part xc7z020 -o "$T/jetx" 2>/dev/null && [ "$(python3 -c "import json; print(json.load(open('$T/jetx/manifest.json'))['latency_cycles'])")" = "$lat" ]
+then pass "surrogate_explore_jet (${ms} ms)"
+else fail surrogate_explore_jet "rc $rc, ${ms} ms, chosen latency '$lat': $(head -c 300 "$T/ex.err")"; fi
+
+# bad input
+{ cat "$FX/designs.jsonl"; echo '{"id": "X", "kind": "layer", "ok": tru'; echo 'garbage'; printf '{"id":"cut"'; } >"$T/bad.jsonl"
+"$FF" surrogate train "$T/bad.jsonl" -o "$T/m2" -q 2>"$T/bad.err"
+if [ $? -eq 0 ] && grep -q '3 corrupt or truncated line(s) skipped' "$T/bad.err" && [ "$(wc -l <"$T/bad.err")" -eq 1 ]
+then pass surrogate_corrupt_lines_skipped_and_counted
+else fail surrogate_corrupt_lines_skipped_and_counted "$(cat "$T/bad.err")"; fi
+printf 'garbage\n{"id":1}\n' >"$T/allbad.jsonl"
+expect_exit surrogate_no_usable_records 2 'no usable records.*2 corrupt' "$FF" surrogate train "$T/allbad.jsonl" -o "$T/m3"
+cp -r "$M" "$T/mv"
+sed -i 's/"version":\[1,[0-9]*,[0-9]*\]/"version":[2,0,0]/' "$T/mv/lut.json"
+expect_exit surrogate_wrong_xgboost_version 2 'lut.json: XGBoost model format version 2' \
+    "$FF" estimate "$JET" --surrogate "$T/mv"
+cp -r "$M" "$T/mt"
+python3 -c "import json; p='$T/mt/index.json'; d=json.load(open(p)); del d['targets']['dsp']; json.dump(d, open(p, 'w'))"
+expect_exit surrogate_missing_target 2 "target 'dsp' is missing" "$FF" estimate "$JET" --surrogate "$T/mt"
+expect_exit surrogate_unknown_part 2 "unknown part 'xc9k'" "$FF" estimate "$JET" --part xc9k
+expect_exit surrogate_explore_unknown_part 2 "unknown part 'xc9k'" "$FF" explore "$JET" --part xc9k
+expect_exit surrogate_explore_nothing_fits 2 'no design .* fits the budget; the closest misses by DSP' \
+    "$FF" explore "$JET" --part xc7z020 --max-dsp 3 --surrogate analytical
