@@ -2,8 +2,6 @@
  * edge nodes (or robots directly), a larger worker pool runs them, and the
  * results go back to the sending peer. Same admission, de-duplication,
  * expiry and rejection rules as an edge node (fog/node.c). */
-#include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,65 +14,29 @@
 #include "fog_node.h"
 #include "fog_opts.h"
 #include "fog_zmq.h"
-
-struct outmsg {
-    struct outmsg *next;
-    ff_zmq_peer peer;
-    size_t len;
-    uint8_t data[];
-};
+#include "fog_zmq_serve.h"
 
 struct cloud {
-    char id[FF_MSG_MAX_ID + 1];
-    ff_zmq_server *srv;
-    int pipe_fd[2];
-    pthread_mutex_t mu;
-    struct outmsg *head, *tail;
-    uint64_t dropped_replies;
+    ff_zmq_serve *zs;
 };
 
 static void cloud_reply(void *user, const uint8_t *route, size_t rl, const uint8_t *buf, size_t len)
 {
     struct cloud *c = user;
-    if (rl == 0 || rl > sizeof ((ff_zmq_peer *)0)->id) return;
-    struct outmsg *m = malloc(sizeof *m + len);
-    if (!m) return;
-    m->next = NULL;
-    memcpy(m->peer.id, route, rl);
-    m->peer.len = rl;
-    m->len = len;
-    memcpy(m->data, buf, len);
-    pthread_mutex_lock(&c->mu);
-    if (c->tail) c->tail->next = m; else c->head = m;
-    c->tail = m;
-    pthread_mutex_unlock(&c->mu);
-    char b = 1;
-    if (write(c->pipe_fd[1], &b, 1) < 0) { /* pipe full: main loop is awake anyway */ }
+    if (c->zs) ff_zmq_serve_reply(c->zs, route, rl, buf, len);
 }
 
-static void flush_out(struct cloud *c)
+static int cloud_input_waiting(void *user)
 {
-    pthread_mutex_lock(&c->mu);
-    struct outmsg *m = c->head;
-    c->head = c->tail = NULL;
-    pthread_mutex_unlock(&c->mu);
-    while (m) {
-        struct outmsg *nx = m->next;
-        char err[FF_FOG_ERRLEN];
-        if (c->srv && ff_zmq_server_send(c->srv, &m->peer, m->data, m->len, err)) {
-            c->dropped_replies++;
-            ff_fog_log(FF_FOG_LOG_WARN, c->id, "reply_dropped", "error=\"%s\"", err);
-        }
-        free(m);
-        m = nx;
-    }
+    struct cloud *c = user;
+    return !c->zs || ff_zmq_serve_input_waiting(c->zs);
 }
 
 int ff_cmd_cloud(int argc, char **argv)
 {
     char bind[256] = "", bundle_dir[512] = "", bundles[512] = "", backend[32] = "auto";
     char id[FF_MSG_MAX_ID + 1] = "", loglevel[16] = "info";
-    int compute_us = 0;
+    int compute_us = 0, inline_us = 200;
     int workers = 4, queue = 1024, hwm = 1000;
     const ff_fog_opt opts[] = {
         {"bind", FF_FOG_OPT_STR, bind, sizeof bind, 0, 0, "tcp://HOST:PORT", "ZeroMQ endpoint to bind (required)"},
@@ -82,6 +44,7 @@ int ff_cmd_cloud(int argc, char **argv)
         {"bundle", FF_FOG_OPT_STR, bundles, sizeof bundles, 0, 0, "NAMES", "comma-separated bundles to serve (default: every bundle in DIR; jet-tagger without --bundles)"},
         {"backend", FF_FOG_OPT_STR, backend, sizeof backend, 0, 0, "B", "auto|cpu|opencl|verilator|xrt (default auto)"},
         {"compute-us", FF_FOG_OPT_INT, &compute_us, 0, 0, 60000000, "US", "emulated device speed: each inference takes at least US (default 0: as fast as it runs)"},
+        {"inline-us", FF_FOG_OPT_INT, &inline_us, 0, 0, 1000000, "US", "run a task on the thread that received it when a worker is idle and the measured service time is at most US (default 200; 0: always hand to a worker)"},
         {"workers", FF_FOG_OPT_INT, &workers, 0, 1, 1024, "N", "worker threads (default 4)"},
         {"queue", FF_FOG_OPT_INT, &queue, 0, 1, 1000000, "N", "queue capacity before rejecting (default 1024)"},
         {"hwm", FF_FOG_OPT_INT, &hwm, 0, 1, 1000000, "N", "ZeroMQ high-water mark per peer (default 1000)"},
@@ -104,10 +67,6 @@ int ff_cmd_cloud(int argc, char **argv)
 
     struct cloud c;
     memset(&c, 0, sizeof c);
-    snprintf(c.id, sizeof c.id, "%s", id);
-    pthread_mutex_init(&c.mu, NULL);
-    if (pipe(c.pipe_fd)) return ff_daemon_fail(FF_FOG_ESYS, "cannot create pipe");
-    for (int i = 0; i < 2; i++) fcntl(c.pipe_fd[i], F_SETFL, fcntl(c.pipe_fd[i], F_GETFL) | O_NONBLOCK);
     int exit_code = 0;
     ff_fog_node *node = NULL;
     void *zctx = zmq_ctx_new();
@@ -119,6 +78,8 @@ int ff_cmd_cloud(int argc, char **argv)
         exit_code = ff_daemon_fail(rc, err);
         goto out;
     }
+    nc.inline_max_us = inline_us;
+    nc.input_waiting = cloud_input_waiting;
     nc.reply = cloud_reply;
     nc.user = &c;
     if ((rc = ff_fog_node_open(&node, &nc, err))) {
@@ -128,40 +89,29 @@ int ff_cmd_cloud(int argc, char **argv)
     ff_zmq_cfg zc;
     ff_zmq_cfg_init(&zc);
     zc.hwm = hwm;
-    if ((rc = ff_zmq_server_open(&c.srv, zctx, bind, &zc, err))) {
+    if ((rc = ff_zmq_serve_open(&c.zs, zctx, bind, &zc, -1, id, err))) {
         exit_code = ff_daemon_fail(rc, err);
         goto out;
     }
     ff_daemon_signals_install();
     ff_fog_node_log_execs(node);
-    ff_fog_log(FF_FOG_LOG_INFO, id, "cloud_start", "bind=%s bundles=%s workers=%d queue=%d", ff_zmq_server_endpoint(c.srv),
+    ff_fog_log(FF_FOG_LOG_INFO, id, "cloud_start", "bind=%s bundles=%s workers=%d queue=%d", ff_zmq_serve_endpoint(c.zs),
            bundles, workers, queue);
-    while (!ff_daemon_stop) {
-        zmq_pollitem_t it[2] = {{ff_zmq_server_socket(c.srv), 0, ZMQ_POLLIN, 0}, {NULL, c.pipe_fd[0], ZMQ_POLLIN, 0}};
-        zmq_poll(it, 2, 100);
-        if (it[1].revents & ZMQ_POLLIN) {
-            char d[256];
-            while (read(c.pipe_fd[0], d, sizeof d) > 0) {}
-        }
-        for (int k = 0; k < 256; k++) {
-            ff_zmq_peer peer;
-            uint8_t *b;
-            size_t l;
-            if (ff_zmq_server_recv(c.srv, &peer, &b, &l, 0, NULL)) break;
-            ff_fog_node_submit(node, b, l, peer.id, peer.len);
-            free(b);
-        }
-        flush_out(&c);
-    }
+    while (!ff_daemon_stop) ff_zmq_serve_step(c.zs, node, 100);
     ff_fog_log(FF_FOG_LOG_INFO, id, "cloud_stopping", NULL);
+    ff_fog_node_stats st;
+    ff_fog_node_get_stats(node, &st);
+    ff_fog_log(FF_FOG_LOG_INFO, id, "cloud_stop", "received=%llu executed=%llu inlined=%llu expired=%llu malformed=%llu "
+               "duplicates=%llu rejected=%llu unknown_bundle=%llu bundle_mismatch=%llu errors=%llu",
+               (unsigned long long)st.received, (unsigned long long)st.executed, (unsigned long long)st.inlined,
+               (unsigned long long)st.expired, (unsigned long long)st.malformed, (unsigned long long)st.duplicates,
+               (unsigned long long)st.rejected, (unsigned long long)st.unknown_bundle, (unsigned long long)st.bundle_mismatch,
+               (unsigned long long)st.errors);
 out:
     if (node) ff_fog_node_close(node, 1000); /* replies of drained tasks land in the outbox */
-    flush_out(&c);
-    ff_zmq_server_close(c.srv);
+    if (c.zs) ff_zmq_serve_flush(c.zs);
+    ff_zmq_serve_close(c.zs);
     zmq_ctx_term(zctx);
-    close(c.pipe_fd[0]);
-    close(c.pipe_fd[1]);
-    pthread_mutex_destroy(&c.mu);
     ff_daemon_signals_restore();
     return exit_code;
 }

@@ -19,6 +19,7 @@
 #include "fog_node.h"
 #include "fog_opts.h"
 #include "fog_zmq.h"
+#include "fog_zmq_serve.h"
 
 #define FWD_CAP 4096
 
@@ -41,11 +42,24 @@ struct edge {
     int fq_head, fq_count;
     volatile int zstop;
     int cloud_up; /* written by the link thread, read by the forwarder (atomic) */
+    /* direct robot -> edge path: a ROUTER served on its own thread */
+    ff_zmq_serve *zs;
+    pthread_t zsthr;
+    int zsthr_started;
+    volatile int zsstop;
 };
+
+/* Routes of tasks that came over the direct ZeroMQ path start with this
+ * byte; MQTT routes start with the response topic, never empty. */
+#define ROUTE_ZMQ 0
 
 static void edge_reply(void *user, const uint8_t *route, size_t rl, const uint8_t *buf, size_t len)
 {
     struct edge *e = user;
+    if (rl && route[0] == ROUTE_ZMQ) {
+        if (e->zs) ff_zmq_serve_reply(e->zs, route, rl, buf, len);
+        return;
+    }
     const uint8_t *nul = memchr(route, 0, rl);
     if (!nul) return;
     ff_mqtt_props p;
@@ -55,6 +69,21 @@ static void edge_reply(void *user, const uint8_t *route, size_t rl, const uint8_
     char err[FF_FOG_ERRLEN];
     if (ff_mqtt_publish(e->mq, (const char *)route, buf, len, 1, 0, &p, err))
         ff_fog_log(FF_FOG_LOG_WARN, e->id, "reply_failed", "error=\"%s\"", err);
+}
+
+static int edge_input_waiting(void *user)
+{
+    struct edge *e = user;
+    if (e->zs && ff_zmq_serve_is_owner(e->zs)) return ff_zmq_serve_input_waiting(e->zs);
+    return !e->mq || ff_mqtt_input_pending(e->mq);
+}
+
+static void *zmq_serve_thread(void *arg)
+{
+    struct edge *e = arg;
+    ff_zmq_serve_own(e->zs);
+    while (!e->zsstop) ff_zmq_serve_step(e->zs, e->node, 100);
+    return NULL;
 }
 
 static int edge_forward(void *user, const uint8_t *task, size_t len)
@@ -71,12 +100,14 @@ static int edge_forward(void *user, const uint8_t *task, size_t len)
         return FF_FOG_EFULL;
     }
     int slot = (e->fq_head + e->fq_count) % FWD_CAP;
+    int was_empty = e->fq_count == 0;
     e->fq[slot] = copy;
     e->fq_len[slot] = len;
     e->fq_count++;
     pthread_mutex_unlock(&e->fmu);
     char b = 1;
-    if (write(e->pipe_fd[1], &b, 1) < 0) { /* pipe full: the thread is awake anyway */ }
+    /* one wake-up per batch: a non-empty queue already has one pending */
+    if (was_empty && write(e->pipe_fd[1], &b, 1) < 0) { /* pipe full: the thread is awake anyway */ }
     return FF_FOG_OK;
 }
 
@@ -179,9 +210,9 @@ static void publish_status(struct edge *e, const char *state)
 int ff_cmd_edge(int argc, char **argv)
 {
     char broker[256] = "", bundles[512] = "", bundle_dir[512] = "", backend[32] = "auto";
-    char cloud[256] = "", id[FF_MSG_MAX_ID + 1] = "", user[64] = "", pass[128] = "", ca[256] = "", cert[256] = "",
+    char cloud[256] = "", zbind[256] = "", id[FF_MSG_MAX_ID + 1] = "", user[64] = "", pass[128] = "", ca[256] = "", cert[256] = "",
          key[256] = "", loglevel[16] = "info";
-    int compute_us = 0;
+    int compute_us = 0, inline_us = 200;
     int workers = 2, queue = 256, status_ms = 500, insecure = 0, nodelay = 1, no_nodelay = 0;
     const ff_fog_opt opts[] = {
         {"broker", FF_FOG_OPT_STR, broker, sizeof broker, 0, 0, "URL", "MQTT broker, tcp://HOST:PORT or ssl://HOST:PORT (required)"},
@@ -189,9 +220,11 @@ int ff_cmd_edge(int argc, char **argv)
         {"bundle", FF_FOG_OPT_STR, bundles, sizeof bundles, 0, 0, "NAMES", "comma-separated bundles to serve (default: every bundle in DIR; jet-tagger without --bundles)"},
         {"backend", FF_FOG_OPT_STR, backend, sizeof backend, 0, 0, "B", "auto|cpu|opencl|verilator|xrt (default auto)"},
         {"compute-us", FF_FOG_OPT_INT, &compute_us, 0, 0, 60000000, "US", "emulated device speed: each inference takes at least US (default 0: as fast as it runs)"},
+        {"inline-us", FF_FOG_OPT_INT, &inline_us, 0, 0, 1000000, "US", "run a task on the thread that received it when a worker is idle and the measured service time is at most US (default 200; 0: always hand to a worker)"},
         {"workers", FF_FOG_OPT_INT, &workers, 0, 1, 256, "N", "worker threads (default 2)"},
         {"queue", FF_FOG_OPT_INT, &queue, 0, 1, 1000000, "N", "queue capacity before forwarding/rejecting (default 256)"},
         {"cloud", FF_FOG_OPT_STR, cloud, sizeof cloud, 0, 0, "tcp://HOST:PORT", "cloud tier to forward to over ZeroMQ"},
+        {"zmq-bind", FF_FOG_OPT_STR, zbind, sizeof zbind, 0, 0, "tcp://HOST:PORT", "also take tasks from robots directly over ZeroMQ (ROUTER) at this endpoint"},
         {"id", FF_FOG_OPT_STR, id, sizeof id, 0, 0, "NODE", "node id (default edge-<pid>)"},
         {"status-interval-ms", FF_FOG_OPT_INT, &status_ms, 0, 10, 600000, "MS", "status publish period (default 500)"},
         {"username", FF_FOG_OPT_STR, user, sizeof user, 0, 0, "USER", "MQTT username"},
@@ -205,7 +238,7 @@ int ff_cmd_edge(int argc, char **argv)
     };
     char err[FF_FOG_ERRLEN];
     int rc = ff_fog_opts_parse(opts, (int)(sizeof opts / sizeof opts[0]), argc, argv, "edge",
-                           "--broker URL [--bundles DIR] [--backend B] [--workers N] [--cloud tcp://HOST:PORT]", err);
+                           "--broker URL [--bundles DIR] [--backend B] [--workers N] [--cloud tcp://HOST:PORT] [--zmq-bind tcp://HOST:PORT]", err);
     if (rc == 1) return 0;
     if (rc) return ff_daemon_fail(rc, err);
     if (!broker[0]) return ff_daemon_fail(FF_FOG_EINPUT, "missing option: --broker URL");
@@ -235,6 +268,8 @@ int ff_cmd_edge(int argc, char **argv)
         exit_code = ff_daemon_fail(rc, err);
         goto out;
     }
+    nc.inline_max_us = inline_us;
+    nc.input_waiting = edge_input_waiting;
     nc.reply = edge_reply;
     nc.forward = cloud[0] ? edge_forward : NULL;
     nc.user = e;
@@ -242,11 +277,25 @@ int ff_cmd_edge(int argc, char **argv)
         exit_code = ff_daemon_fail(rc, err);
         goto out;
     }
+    if (cloud[0] || zbind[0]) e->zctx = zmq_ctx_new();
+    /* direct path: robots send tasks here over ZeroMQ */
+    if (zbind[0]) {
+        ff_zmq_cfg zc;
+        ff_zmq_cfg_init(&zc);
+        if ((rc = ff_zmq_serve_open(&e->zs, e->zctx, zbind, &zc, ROUTE_ZMQ, id, err))) {
+            exit_code = ff_daemon_fail(rc, err);
+            goto out;
+        }
+        if (pthread_create(&e->zsthr, NULL, zmq_serve_thread, e)) {
+            exit_code = ff_daemon_fail(FF_FOG_ESYS, "cannot start the ZeroMQ serving thread");
+            goto out;
+        }
+        e->zsthr_started = 1;
+    }
     /* cloud link */
     if (cloud[0]) {
         ff_zmq_cfg zc;
         ff_zmq_cfg_init(&zc);
-        e->zctx = zmq_ctx_new();
         if (pipe(e->pipe_fd)) {
             exit_code = ff_daemon_fail(FF_FOG_ESYS, "cannot create pipe");
             goto out;
@@ -294,8 +343,8 @@ int ff_cmd_edge(int argc, char **argv)
     }
     publish_status(e, "online");
     ff_fog_node_log_execs(e->node);
-    ff_fog_log(FF_FOG_LOG_INFO, id, "edge_start", "broker=%s bundles=%s workers=%d queue=%d cloud=%s", broker, bundles, workers,
-           queue, cloud[0] ? cloud : "none");
+    ff_fog_log(FF_FOG_LOG_INFO, id, "edge_start", "broker=%s bundles=%s workers=%d queue=%d cloud=%s zmq=%s", broker, bundles,
+           workers, queue, cloud[0] ? cloud : "none", e->zs ? ff_zmq_serve_endpoint(e->zs) : "none");
     started = 1;
     uint64_t next_status = ff_fog_mono_ns() + (uint64_t)status_ms * 1000000u;
     while (!ff_daemon_stop) {
@@ -316,6 +365,11 @@ out:
         e->zstop = 1;
         pthread_join(e->zthr, NULL);
     }
+    if (e->zsthr_started) {
+        e->zsstop = 1;
+        pthread_join(e->zsthr, NULL);
+        ff_zmq_serve_own(e->zs); /* replies of the drain below are sent from here */
+    }
     char final_js[1500] = "";
     if (e->node) {
         ff_fog_node_fail_forwarded(e->node, FF_STATUS_REJECTED_QUEUE_FULL, "rejected: edge shutting down");
@@ -328,10 +382,11 @@ out:
         ff_fog_node_status_json(e->node, "offline", final_js, sizeof final_js);
         if (started)
             ff_fog_log(FF_FOG_LOG_INFO, id, "edge_stop", "received=%llu executed=%llu expired=%llu malformed=%llu duplicates=%llu "
-               "rejected=%llu forwarded=%llu unknown_bundle=%llu errors=%llu",
+               "rejected=%llu forwarded=%llu unknown_bundle=%llu bundle_mismatch=%llu errors=%llu inlined=%llu",
                (unsigned long long)s.received, (unsigned long long)s.executed, (unsigned long long)s.expired,
                (unsigned long long)s.malformed, (unsigned long long)s.duplicates, (unsigned long long)s.rejected,
-               (unsigned long long)s.forwarded, (unsigned long long)s.unknown_bundle, (unsigned long long)s.errors);
+               (unsigned long long)s.forwarded, (unsigned long long)s.unknown_bundle, (unsigned long long)s.bundle_mismatch,
+               (unsigned long long)s.errors, (unsigned long long)s.inlined);
         ff_fog_node_close(e->node, 0);
     }
     if (e->mq) {
@@ -351,6 +406,8 @@ out:
     }
     pthread_mutex_unlock(&e->fmu);
     ff_zmq_client_close(e->zc);
+    if (e->zs) ff_zmq_serve_flush(e->zs);
+    ff_zmq_serve_close(e->zs);
     if (e->zctx) zmq_ctx_term(e->zctx);
     if (e->pipe_fd[0] >= 0) close(e->pipe_fd[0]);
     if (e->pipe_fd[1] >= 0) close(e->pipe_fd[1]);

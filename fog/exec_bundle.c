@@ -6,6 +6,10 @@
 
 #include "fogforge/fogforge.h"
 
+#include <cjson/cJSON.h>
+
+#include "bundle.h" /* the verified manifest, for its digest */
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +22,8 @@ typedef struct bundle_exec {
     size_t n_in, n_out;
     uint64_t predicted_us;
     char desc[512];
+    uint8_t sha256[32];
+    int has_sha256;
 } bundle_exec;
 
 static int bx_open(const char *dir, const char *name, const char *backend, void **ctx, char *err)
@@ -45,6 +51,17 @@ static int bx_open(const char *dir, const char *name, const char *backend, void 
     x->predicted_us = us > 0 ? (uint64_t)(us + 0.999) : 1;
     snprintf(x->desc, sizeof x->desc, "backend=%s device=\"%s\" bundle_path=%s", ff_session_backend(x->s),
              ff_session_device(x->s), ff_bundle_path(x->b));
+    /* identity: the manifest digest (verified on open), which covers the
+     * sha256 of every artifact */
+    const cJSON *dg = cJSON_GetObjectItemCaseSensitive(x->b->manifest, "digest");
+    if (cJSON_IsString(dg) && strlen(dg->valuestring) == 64) {
+        x->has_sha256 = 1;
+        for (int i = 0; i < 32 && x->has_sha256; i++) {
+            unsigned v;
+            if (sscanf(dg->valuestring + 2 * i, "%2x", &v) != 1) x->has_sha256 = 0;
+            x->sha256[i] = (uint8_t)v;
+        }
+    }
     *ctx = x;
     return FF_FOG_OK;
 }
@@ -82,8 +99,16 @@ static void bx_close(void *ctx)
 
 static const char *bx_describe(void *ctx) { return ((bundle_exec *)ctx)->desc; }
 
+static int bx_sha256(void *ctx, uint8_t out[32])
+{
+    bundle_exec *x = ctx;
+    if (!x->has_sha256) return FF_FOG_EINPUT;
+    memcpy(out, x->sha256, 32);
+    return FF_FOG_OK;
+}
+
 const ff_exec_ops ff_exec_bundle_ops = {
-    "libfogforge", bx_open, bx_n_in, bx_n_out, bx_infer, bx_predicted, bx_close, bx_describe,
+    "libfogforge", bx_open, bx_n_in, bx_n_out, bx_infer, bx_predicted, bx_close, bx_describe, bx_sha256,
 };
 
 static int cmp_name(const void *a, const void *b) { return strcmp((const char *)a, (const char *)b); }

@@ -4,6 +4,7 @@
  * cloud server with the built-in MLP. Process-wide: a daemon sets it once
  * from its command line before opening executors. */
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "fog_exec.h"
@@ -66,8 +67,16 @@ static const char *emul_describe(void *ctx)
     return e->inner.ops->describe ? e->inner.ops->describe(e->inner.ctx) : e->inner.ops->name;
 }
 
+static int emul_sha256(void *ctx, uint8_t out[32])
+{
+    struct emul *e = ctx;
+    if (!e->inner.has_sha256) return FF_FOG_EINPUT;
+    memcpy(out, e->inner.sha256, 32);
+    return FF_FOG_OK;
+}
+
 static const ff_exec_ops emul_ops = {
-    "emulated-speed", emul_open, emul_n_in, emul_n_out, emul_infer, emul_predicted, emul_close, emul_describe,
+    "emulated-speed", emul_open, emul_n_in, emul_n_out, emul_infer, emul_predicted, emul_close, emul_describe, emul_sha256,
 };
 
 const ff_exec_ops *ff_exec_emul_ops(const ff_exec_ops *inner, uint64_t compute_us)

@@ -121,7 +121,7 @@ static uint64_t mlp_predicted(void *ctx) { return ((struct mlp_ctx *)ctx)->predi
 static void mlp_close(void *ctx) { free(ctx); }
 
 const ff_exec_ops ff_exec_mlp_ops = {
-    "builtin-mlp", mlp_open, mlp_n_in, mlp_n_out, mlp_infer, mlp_predicted, mlp_close, NULL,
+    "builtin-mlp", mlp_open, mlp_n_in, mlp_n_out, mlp_infer, mlp_predicted, mlp_close, NULL, NULL,
 };
 
 int ff_exec_open(ff_exec *e, const ff_exec_ops *ops, const char *bundle_dir, const char *bundle, const char *backend,
@@ -138,6 +138,7 @@ int ff_exec_open(ff_exec *e, const ff_exec_ops *ops, const char *bundle_dir, con
     if (n >= sizeof e->bundle) n = sizeof e->bundle - 1;
     memcpy(e->bundle, bundle, n);
     e->bundle[n] = 0;
+    e->has_sha256 = e->ops->sha256 && e->ops->sha256(e->ctx, e->sha256) == FF_FOG_OK;
     return FF_FOG_OK;
 }
 

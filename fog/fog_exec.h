@@ -24,12 +24,19 @@ typedef struct ff_exec_ops {
     void (*close)(void *ctx);
     /* Optional (NULL): one line for logs, e.g. "backend=cpu device=...". */
     const char *(*describe)(void *ctx);
+    /* Optional (NULL: the model has no such identity, e.g. the built-in MLP):
+     * the bundle's sha256 as tasks carry it, FF_FOG_OK when known. For a
+     * libfogforge bundle it is the manifest digest, which covers the
+     * sha256 of every artifact. */
+    int (*sha256)(void *ctx, uint8_t out[32]);
 } ff_exec_ops;
 
 typedef struct ff_exec {
     const ff_exec_ops *ops;
     void *ctx;
     char bundle[64];
+    uint8_t sha256[32];    /* valid when has_sha256 (filled by ff_exec_open) */
+    int has_sha256;
 } ff_exec;
 
 /* The built-in integer MLP; serves the bundle name FF_EXEC_MLP_BUNDLE. */

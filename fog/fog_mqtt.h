@@ -29,6 +29,10 @@ typedef struct ff_mqtt_cfg {
     int nodelay;            /* default 1: set TCP_NODELAY on the client socket */
     int connect_timeout_ms; /* how long ff_mqtt_open keeps retrying the first connect (default 5000) */
     int max_buffered;       /* publishes buffered while disconnected (default 10000) */
+    int max_pending;        /* QoS>0 publishes awaiting their ack before ff_mqtt_publish waits (default 128,
+                             * 0 = unbounded): Paho scans every pending publish to pick a message id, so an
+                             * unbounded backlog makes each publish O(backlog) */
+    int pending_wait_ms;    /* longest such wait (default 100); never on Paho's own threads */
 } ff_mqtt_cfg;
 
 /* Fills defaults (keepalive, clean start, nodelay, timeouts). */
@@ -53,11 +57,18 @@ int ff_mqtt_open(ff_mqtt **out, const ff_mqtt_cfg *cfg, ff_mqtt_on_msg on_msg, f
                  char *err);
 /* Subscribes now (if connected) and again after every reconnect. */
 int ff_mqtt_subscribe(ff_mqtt *m, const char *topic, int qos, char *err);
+/* Hands one message to Paho. From a thread of the caller (not from inside
+ * an on_msg/on_conn callback), a QoS>0 publish first waits up to
+ * pending_wait_ms while max_pending publishes are unacknowledged. */
 int ff_mqtt_publish(ff_mqtt *m, const char *topic, const void *payload, size_t len, int qos, int retained,
                     const ff_mqtt_props *props, char *err);
 int ff_mqtt_is_connected(ff_mqtt *m);
 /* Sockets set to TCP_NODELAY at the last (re)connect. */
 int ff_mqtt_nodelay_sockets(ff_mqtt *m);
+/* 1 when bytes from the broker are already waiting on the connection (or
+ * the socket is unknown): a message callback that finds more input
+ * waiting should hand its work off rather than hold the receive thread. */
+int ff_mqtt_input_pending(ff_mqtt *m);
 /* Waits until every publish handed to Paho is acknowledged (or timeout). */
 int ff_mqtt_flush(ff_mqtt *m, int timeout_ms);
 /* Clean disconnect (no Last Will) and free. NULL is fine. */

@@ -24,6 +24,7 @@ enum ff_status {
     FF_STATUS_MALFORMED = 3,
     FF_STATUS_UNKNOWN_BUNDLE = 4,
     FF_STATUS_INTERNAL = 5,
+    FF_STATUS_BUNDLE_MISMATCH = 6, /* the node serves a bundle of that name with another sha256 */
 };
 
 enum ff_tier { FF_TIER_LOCAL = 0, FF_TIER_EDGE = 1, FF_TIER_CLOUD = 2, FF_TIER_COUNT = 3 };

@@ -18,7 +18,8 @@
 typedef struct ff_fog_node ff_fog_node;
 
 /* Sends an encoded Result back along route. Called from worker threads and
- * from the thread calling ff_fog_node_submit()/ff_fog_node_forward_done(). */
+ * from the thread calling ff_fog_node_submit()/ff_fog_node_forward_done()
+ * (which is where a task run inline is answered). */
 typedef void (*ff_fog_node_reply_fn)(void *user, const uint8_t *route, size_t route_len, const uint8_t *result,
                                  size_t len);
 /* Tries to hand the task (still encoded) to another tier; returns FF_FOG_OK
@@ -37,11 +38,20 @@ typedef struct ff_fog_node_cfg {
     const ff_exec_ops *exec_ops;  /* NULL: built-in MLP */
     ff_fog_node_reply_fn reply;
     ff_fog_node_forward_fn forward;   /* NULL: no forwarding */
+    int inline_max_us;            /* run a task on the submitting thread when a worker is idle, nothing is
+                                   * queued, the transport has no further input waiting (input_waiting)
+                                   * and the measured service time is at most this (0: never) */
+    /* 1 when more input already waits on the transport (so running inline
+     * would hide a backlog from admission); NULL: never inline. Called on
+     * the submitting thread. */
+    int (*input_waiting)(void *user);
     void *user;
 } ff_fog_node_cfg;
 
 typedef struct ff_fog_node_stats {
     uint64_t received, executed, expired, malformed, duplicates, rejected, forwarded, unknown_bundle, errors;
+    uint64_t inlined;             /* of executed: run on the submitting thread */
+    uint64_t bundle_mismatch;     /* tasks whose bundle sha256 is not the served bundle's */
     uint32_t queue_depth;         /* queued + running */
     uint32_t workers;
     double service_ewma_us;       /* measured compute per task */

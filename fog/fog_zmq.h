@@ -36,6 +36,12 @@ int ff_zmq_client_open(ff_zmq_client **out, void *zctx, const char *endpoint, co
 int ff_zmq_client_send(ff_zmq_client *c, const uint8_t *buf, size_t len, char *err);
 /* Receives one message (malloc'd) within timeout_ms (0: poll, -1: forever). */
 int ff_zmq_client_recv(ff_zmq_client *c, uint8_t **buf, size_t *len, int timeout_ms, char *err);
+/* Waits up to timeout_us (microseconds, not zmq_poll's milliseconds: a
+ * robot waiting for a reply until its next send time must not oversleep)
+ * until a message can be received: 1, 0 on timeout. */
+int ff_zmq_client_wait_us(ff_zmq_client *c, int64_t timeout_us);
+/* Same for any of n (at most 4) clients. */
+int ff_zmq_client_wait_any_us(ff_zmq_client *const *cs, int n, int64_t timeout_us);
 /* 1 while a connection to the server is up (from socket monitor events). */
 int ff_zmq_client_connected(ff_zmq_client *c);
 void *ff_zmq_client_socket(ff_zmq_client *c);

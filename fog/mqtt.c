@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -41,7 +42,15 @@ struct ff_mqtt {
     int nsubs;
     char subs[MAX_SUBS][256];
     int sub_qos[MAX_SUBS];
+    int pending;         /* QoS>0 publishes handed to Paho and not yet acknowledged */
+    int sock_fd;         /* the broker connection (-1: unknown), for ff_mqtt_input_pending */
+    uint64_t pending_waits;
+    int pending_waiting; /* publishers blocked in pending_enter */
 };
+
+/* Set while Paho's threads run our callbacks: those must never wait for an
+ * ack, since acks are read by the very thread that would be waiting. */
+static __thread int in_paho_cb;
 
 void ff_mqtt_cfg_init(ff_mqtt_cfg *c)
 {
@@ -52,6 +61,8 @@ void ff_mqtt_cfg_init(ff_mqtt_cfg *c)
     c->nodelay = 1;
     c->connect_timeout_ms = 5000;
     c->max_buffered = 10000;
+    c->max_pending = 128;
+    c->pending_wait_ms = 100;
 }
 
 int ff_mqtt_parse_uri(const char *uri, char *host, size_t hostlen, int *port, int *tls, char *err)
@@ -97,13 +108,17 @@ static int same_peer(const struct sockaddr_storage *a, const struct addrinfo *ai
     return 0;
 }
 
-int ff_mqtt_set_nodelay_to(const char *host, int port)
+/* Every stream socket of this process connected to host:port gets
+ * TCP_NODELAY when set_nodelay; *only_fd is the socket when exactly one
+ * matches (else -1). Returns how many matched (or were set). */
+static int scan_broker_sockets(const char *host, int port, int set_nodelay, int *only_fd)
 {
     struct addrinfo hints, *res = NULL;
     char ps[16];
     memset(&hints, 0, sizeof hints);
     hints.ai_socktype = SOCK_STREAM;
     snprintf(ps, sizeof ps, "%d", port);
+    *only_fd = -1;
     if (getaddrinfo(host, ps, &hints, &res) != 0) return 0;
     int count = 0;
     DIR *d = opendir("/proc/self/fd");
@@ -122,12 +137,27 @@ int ff_mqtt_set_nodelay_to(const char *host, int port)
             socklen_t sl = sizeof ss;
             if (getpeername((int)fd, (struct sockaddr *)&ss, &sl) || !same_peer(&ss, res)) continue;
             int one = 1;
-            if (setsockopt((int)fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0) count++;
+            if (set_nodelay && setsockopt((int)fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one)) continue;
+            count++;
+            *only_fd = count == 1 ? (int)fd : -1;
         }
         closedir(d);
     }
     freeaddrinfo(res);
     return count;
+}
+
+int ff_mqtt_set_nodelay_to(const char *host, int port)
+{
+    int fd;
+    return scan_broker_sockets(host, port, 1, &fd);
+}
+
+int ff_mqtt_input_pending(ff_mqtt *m)
+{
+    int fd = __atomic_load_n(&m->sock_fd, __ATOMIC_ACQUIRE), n = 0;
+    if (fd < 0 || ioctl(fd, FIONREAD, &n)) return 1;
+    return n > 0;
 }
 
 static void do_subscribe(ff_mqtt *m, const char *topic, int qos)
@@ -141,11 +171,15 @@ static void do_subscribe(ff_mqtt *m, const char *topic, int qos)
 static void on_connected(void *ctx, char *cause)
 {
     ff_mqtt *m = ctx;
-    int nd = 0;
-    if (m->cfg.nodelay) nd = ff_mqtt_set_nodelay_to(m->host, m->port);
+    in_paho_cb = 1;
+    int nd = 0, fd = -1;
+    int matched = scan_broker_sockets(m->host, m->port, m->cfg.nodelay, &fd);
+    if (m->cfg.nodelay) nd = matched;
+    __atomic_store_n(&m->sock_fd, fd, __ATOMIC_RELEASE);
     pthread_mutex_lock(&m->mu);
     m->connected = 1;
     m->nodelay_count = nd;
+    m->pending = 0; /* acks of the old connection will not come; late ones are clamped */
     pthread_cond_broadcast(&m->cv);
     int n = m->nsubs;
     pthread_mutex_unlock(&m->mu);
@@ -158,8 +192,11 @@ static void on_connected(void *ctx, char *cause)
 static void on_lost(void *ctx, char *cause)
 {
     ff_mqtt *m = ctx;
+    in_paho_cb = 1;
+    __atomic_store_n(&m->sock_fd, -1, __ATOMIC_RELEASE);
     pthread_mutex_lock(&m->mu);
     m->connected = 0;
+    pthread_cond_broadcast(&m->cv);
     pthread_mutex_unlock(&m->mu);
     ff_fog_log(FF_FOG_LOG_WARN, "mqtt", "connection_lost", "client=%s cause=\"%s\"", m->cfg.client_id, cause ? cause : "");
     if (m->on_conn) m->on_conn(m->user, 0);
@@ -168,8 +205,10 @@ static void on_lost(void *ctx, char *cause)
 static void on_disconnected(void *ctx, MQTTProperties *props, enum MQTTReasonCodes rc)
 {
     ff_mqtt *m = ctx;
+    in_paho_cb = 1;
     pthread_mutex_lock(&m->mu);
     m->connected = 0;
+    pthread_cond_broadcast(&m->cv);
     pthread_mutex_unlock(&m->mu);
     ff_fog_log(FF_FOG_LOG_WARN, "mqtt", "server_disconnect", "client=%s reason=%d", m->cfg.client_id, (int)rc);
     if (m->on_conn) m->on_conn(m->user, 0);
@@ -178,6 +217,7 @@ static void on_disconnected(void *ctx, MQTTProperties *props, enum MQTTReasonCod
 static int on_message(void *ctx, char *topic, int topic_len, MQTTAsync_message *msg)
 {
     ff_mqtt *m = ctx;
+    in_paho_cb = 1;
     ff_mqtt_props p;
     memset(&p, 0, sizeof p);
     char rt[256];
@@ -261,6 +301,7 @@ int ff_mqtt_open(ff_mqtt **out, const ff_mqtt_cfg *cfg, ff_mqtt_on_msg on_msg, f
                  (unsigned long long)ff_fog_mono_ns());
     char uri[300];
     snprintf(uri, sizeof uri, "%s://%s:%d", tls ? "ssl" : "tcp", m->host, m->port);
+    m->sock_fd = -1;
     m->on_msg = on_msg;
     m->on_conn = on_conn;
     m->user = user;
@@ -389,12 +430,53 @@ int ff_mqtt_subscribe(ff_mqtt *m, const char *topic, int qos, char *err)
     return FF_FOG_OK;
 }
 
+static void on_pub_done(void *ctx, MQTTAsync_successData5 *r)
+{
+    ff_mqtt *m = ctx;
+    in_paho_cb = 1;
+    pthread_mutex_lock(&m->mu);
+    if (m->pending > 0) m->pending--;
+    /* a publisher waiting for room wakes once half the window is free, not
+     * once per ack (each wake-up is a context switch) */
+    if (m->pending_waiting && m->pending <= m->cfg.max_pending / 2) pthread_cond_signal(&m->cv);
+    pthread_mutex_unlock(&m->mu);
+}
+
+static void on_pub_fail(void *ctx, MQTTAsync_failureData5 *r) { on_pub_done(ctx, NULL); }
+
+/* Waits (bounded) until fewer than max_pending QoS>0 publishes are pending,
+ * then counts this one in. */
+static void pending_enter(ff_mqtt *m)
+{
+    pthread_mutex_lock(&m->mu);
+    if (m->cfg.max_pending > 0 && m->pending >= m->cfg.max_pending && m->connected && !in_paho_cb) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        long ns = ts.tv_nsec + (long)(m->cfg.pending_wait_ms > 0 ? m->cfg.pending_wait_ms : 0) * 1000000L;
+        ts.tv_sec += ns / 1000000000L;
+        ts.tv_nsec = ns % 1000000000L;
+        m->pending_waits++;
+        m->pending_waiting++;
+        while (m->pending >= m->cfg.max_pending && m->connected)
+            if (pthread_cond_timedwait(&m->cv, &m->mu, &ts)) break;
+        m->pending_waiting--;
+    }
+    m->pending++;
+    pthread_mutex_unlock(&m->mu);
+}
+
 int ff_mqtt_publish(ff_mqtt *m, const char *topic, const void *payload, size_t len, int qos, int retained,
                     const ff_mqtt_props *props, char *err)
 {
     if (len > 256u * 1024u * 1024u) return ff_fog_fail(err, FF_FOG_EINPUT, "payload too large: %zu bytes", len);
     MQTTAsync_message msg = MQTTAsync_message_initializer;
     MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+    if (qos > 0) {
+        pending_enter(m);
+        ro.onSuccess5 = on_pub_done;
+        ro.onFailure5 = on_pub_fail;
+        ro.context = m;
+    }
     msg.payload = (void *)payload;
     msg.payloadlen = (int)len;
     msg.qos = qos;
@@ -421,6 +503,7 @@ int ff_mqtt_publish(ff_mqtt *m, const char *topic, const void *payload, size_t l
     }
     int rc = MQTTAsync_sendMessage(m->h, topic, &msg, &ro);
     MQTTProperties_free(&msg.properties);
+    if (rc != MQTTASYNC_SUCCESS && qos > 0) on_pub_done(m, NULL);
     if (rc != MQTTASYNC_SUCCESS)
         return ff_fog_fail(err, rc == MQTTASYNC_MAX_BUFFERED_MESSAGES ? FF_FOG_EFULL : FF_FOG_ESYS,
                            "publish failed: %s: %s", MQTTAsync_strerror(rc), topic);

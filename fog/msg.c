@@ -20,6 +20,7 @@ const char *ff_msg_status_name(int s)
     case FF_STATUS_MALFORMED: return "malformed";
     case FF_STATUS_UNKNOWN_BUNDLE: return "unknown bundle";
     case FF_STATUS_INTERNAL: return "internal error";
+    case FF_STATUS_BUNDLE_MISMATCH: return "bundle sha256 mismatch";
     default: return "unknown status";
     }
 }
@@ -472,7 +473,7 @@ int ff_msg_result_decode(const uint8_t *buf, size_t len, ff_msg_result *r, char 
         rc = ff_fog_fail(err, FF_FOG_EINPUT, "unsupported message version %u (want %u)", m->version, FF_MSG_VERSION);
         goto out;
     }
-    if ((unsigned)m->status > FF_STATUS_INTERNAL || (unsigned)m->tier >= FF_TIER_COUNT) {
+    if ((unsigned)m->status > FF_STATUS_BUNDLE_MISMATCH || (unsigned)m->tier >= FF_TIER_COUNT) {
         rc = ff_fog_fail(err, FF_FOG_EINPUT, "result has unknown status %d or tier %d", (int)m->status, (int)m->tier);
         goto out;
     }

@@ -291,6 +291,18 @@ fail:
     return rc;
 }
 
+/* Inline only while the pool is idle enough that queueing would not help:
+ * nothing queued here or on the transport, a worker free, and a short
+ * measured service time (a long task would stall the transport thread that
+ * receives the next one). Under a backlog tasks go through the queue, so
+ * admission sees the load and forwards or rejects. Caller holds mu. */
+static int run_inline(ff_fog_node *n, const ff_exec *ex)
+{
+    if (n->cfg.inline_max_us <= 0 || !n->cfg.input_waiting || n->count > 0 || n->running >= n->cfg.workers) return 0;
+    double svc = n->st.service_ewma_us > 0 ? n->st.service_ewma_us : (double)ex->ops->predicted_latency_us(ex->ctx);
+    return svc <= (double)n->cfg.inline_max_us && !n->cfg.input_waiting(n->cfg.user);
+}
+
 void ff_fog_node_submit(ff_fog_node *n, const uint8_t *wire, size_t len, const uint8_t *route, size_t route_len)
 {
     char err[FF_FOG_ERRLEN];
@@ -332,10 +344,14 @@ void ff_fog_node_submit(ff_fog_node *n, const uint8_t *wire, size_t len, const u
         e->route_len = route_len;
     }
     ff_exec *ex = find_exec(n, t->bundle);
-    int verdict; /* 0 enqueue, 1 expired, 2 unknown bundle, 3 forward, 4 reject */
+    int verdict; /* 0 enqueue, 1 expired, 2 unknown bundle, 3 forward, 4 reject, 5 bundle sha256 mismatch */
     if (!ex) {
         verdict = 2;
         n->st.unknown_bundle++;
+    } else if (t->has_sha256 && (!ex->has_sha256 || memcmp(t->bundle_sha256, ex->sha256, 32))) {
+        /* same name, other model: running it would answer with the wrong one */
+        verdict = 5;
+        n->st.bundle_mismatch++;
     } else if (ff_fog_wall_us() > t->deadline_us) {
         verdict = 1;
         n->st.expired++;
@@ -351,6 +367,21 @@ void ff_fog_node_submit(ff_fog_node *n, const uint8_t *wire, size_t len, const u
         memcpy(j->route, route, route_len);
         j->route_len = route_len;
         j->recv_ns = recv_ns;
+        if (run_inline(n, ex)) {
+            /* a worker would be woken only to do what this thread can do now:
+             * skipping the hand-off saves two thread wake-ups per task */
+            n->running++;
+            n->st.inlined++;
+            pthread_mutex_unlock(&n->mu);
+            run_job(n, j);
+            ff_msg_task_free(&j->task);
+            free(j);
+            pthread_mutex_lock(&n->mu);
+            n->running--;
+            if (n->count == 0 && n->running == 0) pthread_cond_broadcast(&n->cv_idle);
+            pthread_mutex_unlock(&n->mu);
+            return;
+        }
         n->ring[(n->head + n->count) % n->cap] = j;
         n->count++;
         pthread_cond_signal(&n->cv_work);
@@ -400,6 +431,16 @@ void ff_fog_node_submit(ff_fog_node *n, const uint8_t *wire, size_t len, const u
         ff_fog_log(FF_FOG_LOG_INFO, n->cfg.node_id, "task_expired", "robot=%s task=%llu late_us=%llu", t->robot_id,
                (unsigned long long)t->task_id, (unsigned long long)(ff_fog_wall_us() - t->deadline_us));
         reply_status(n, t->task_id, t->robot_id, FF_STATUS_EXPIRED, "expired before it could run", route, route_len, 1);
+    } else if (verdict == 5) {
+        char d[FF_MSG_MAX_DETAIL + 1], want[17], have[17] = "none";
+        for (int i = 0; i < 8; i++) snprintf(want + 2 * i, 3, "%02x", t->bundle_sha256[i]);
+        if (ex->has_sha256)
+            for (int i = 0; i < 8; i++) snprintf(have + 2 * i, 3, "%02x", ex->sha256[i]);
+        snprintf(d, sizeof d, "bundle sha256 mismatch: %s: task wants %s..., this node serves %s%s", t->bundle, want, have,
+                 ex->has_sha256 ? "..." : " (no sha256)");
+        ff_fog_log(FF_FOG_LOG_WARN, n->cfg.node_id, "bundle_mismatch", "robot=%s task=%llu detail=\"%s\"", t->robot_id,
+                   (unsigned long long)t->task_id, d);
+        reply_status(n, t->task_id, t->robot_id, FF_STATUS_BUNDLE_MISMATCH, d, route, route_len, 1);
     } else {
         char d[FF_MSG_MAX_DETAIL + 1];
         snprintf(d, sizeof d, "bundle not served here: %s", t->bundle);
@@ -516,14 +557,14 @@ int ff_fog_node_status_json(ff_fog_node *n, const char *state, char *buf, size_t
                      "{\"node\":\"%s\",\"tier\":\"%s\",\"state\":\"%s\",\"ts_us\":%llu,\"queue\":%u,\"workers\":%u,"
                      "\"service_ewma_us\":%.1f,\"bundles\":[%s],\"backends\":[\"%s\"],\"received\":%llu,"
                      "\"executed\":%llu,\"expired\":%llu,\"malformed\":%llu,\"duplicates\":%llu,\"rejected\":%llu,"
-                     "\"forwarded\":%llu,\"unknown_bundle\":%llu,\"errors\":%llu}",
+                     "\"forwarded\":%llu,\"unknown_bundle\":%llu,\"errors\":%llu,\"inlined\":%llu,\"bundle_mismatch\":%llu}",
                      n->cfg.node_id, ff_msg_tier_name(n->cfg.tier), state, (unsigned long long)ff_fog_wall_us(),
                      s.queue_depth, s.workers, s.service_ewma_us, bundles,
                      n->cfg.backend ? n->cfg.backend : "auto", (unsigned long long)s.received,
                      (unsigned long long)s.executed, (unsigned long long)s.expired, (unsigned long long)s.malformed,
                      (unsigned long long)s.duplicates, (unsigned long long)s.rejected,
                      (unsigned long long)s.forwarded, (unsigned long long)s.unknown_bundle,
-                     (unsigned long long)s.errors);
+                     (unsigned long long)s.errors, (unsigned long long)s.inlined, (unsigned long long)s.bundle_mismatch);
     return w > 0 && (size_t)w < cap ? FF_FOG_OK : FF_FOG_EINPUT;
 }
 

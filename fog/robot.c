@@ -75,6 +75,8 @@ struct ff_robot {
     ff_mqtt *mq;
     void *zctx;
     ff_zmq_client *zc;
+    ff_zmq_client *ze;       /* direct ZeroMQ path to an edge node (cfg.edge_zmq) */
+    int ze_up;
     ff_exec local;
     pthread_mutex_t mu;
     ff_sched_state sched;
@@ -145,7 +147,7 @@ static void update_edge_tier(ff_robot *r)
             w += r->nodes[i].workers ? r->nodes[i].workers : 1;
             svc += r->nodes[i].svc_us;
         }
-    ff_sched_set_available(&r->sched, FF_TIER_EDGE, r->mqtt_up && online > 0);
+    ff_sched_set_available(&r->sched, FF_TIER_EDGE, r->ze ? r->ze_up : r->mqtt_up && online > 0);
     ff_sched_observe_load(&r->sched, FF_TIER_EDGE, q, w);
     if (online && svc > 0) ff_sched_set_compute(&r->sched, FF_TIER_EDGE, svc / online);
 }
@@ -419,8 +421,10 @@ static void on_conn(void *user, int up)
 {
     ff_robot *r = user;
     pthread_mutex_lock(&r->mu);
+    /* anything in flight across an outage is resent; the first connect's
+     * callback (it may land after the first tasks went out) is no outage */
+    if (up && !r->mqtt_up) r->retry_all = 1;
     r->mqtt_up = up;
-    if (up) r->retry_all = 1; /* anything in flight across the outage is resent */
     update_edge_tier(r);
     pthread_mutex_unlock(&r->mu);
 }
@@ -467,6 +471,12 @@ int ff_robot_open(ff_robot **out, const ff_robot_cfg *cfg, char *err)
         r->zctx = zmq_ctx_new();
         if ((rc = ff_zmq_client_open(&r->zc, r->zctx, cfg->cloud, &zc, err))) goto fail;
     }
+    if (cfg->edge_zmq[0]) {
+        ff_zmq_cfg zc;
+        ff_zmq_cfg_init(&zc);
+        if (!r->zctx) r->zctx = zmq_ctx_new();
+        if ((rc = ff_zmq_client_open(&r->ze, r->zctx, cfg->edge_zmq, &zc, err))) goto fail;
+    }
     if (cfg->broker[0]) {
         ff_mqtt_cfg mc;
         ff_mqtt_cfg_init(&mc);
@@ -482,6 +492,7 @@ int ff_robot_open(ff_robot **out, const ff_robot_cfg *cfg, char *err)
         if ((rc = ff_mqtt_open(&r->mq, &mc, on_msg, on_conn, r, err))) goto fail;
         pthread_mutex_lock(&r->mu);
         r->mqtt_up = ff_mqtt_is_connected(r->mq);
+        r->retry_all = 0; /* set if the first connect's callback came first: nothing was in flight */
         pthread_mutex_unlock(&r->mu);
         if ((rc = ff_mqtt_subscribe(r->mq, r->result_topic, 1, err)) ||
             (rc = ff_mqtt_subscribe(r->mq, "fogforge/v1/node/+/status", 1, err)))
@@ -496,12 +507,24 @@ fail:
 
 static int cloud_ready(ff_robot *r) { return r->zc && ff_zmq_client_connected(r->zc); }
 
+/* Direct edge path: its connection state is the edge tier's availability. */
+static void refresh_edge_zmq(ff_robot *r)
+{
+    if (!r->ze) return;
+    int up = ff_zmq_client_connected(r->ze);
+    pthread_mutex_lock(&r->mu);
+    r->ze_up = up;
+    update_edge_tier(r);
+    pthread_mutex_unlock(&r->mu);
+}
+
 int ff_robot_wait_ready(ff_robot *r, int timeout_ms)
 {
     uint64_t end = ff_fog_mono_ns() + (uint64_t)timeout_ms * 1000000u;
-    int need_edge = r->mq && r->cfg.policy != FF_POLICY_LOCAL && r->cfg.policy != FF_POLICY_CLOUD;
+    int need_edge = (r->mq || r->ze) && r->cfg.policy != FF_POLICY_LOCAL && r->cfg.policy != FF_POLICY_CLOUD;
     int need_cloud = r->zc && r->cfg.policy != FF_POLICY_LOCAL && r->cfg.policy != FF_POLICY_EDGE;
     for (;;) {
+        refresh_edge_zmq(r);
         int c = cloud_ready(r);
         pthread_mutex_lock(&r->mu);
         ff_sched_set_available(&r->sched, FF_TIER_CLOUD, c);
@@ -529,12 +552,18 @@ static int send_remote(ff_robot *r, uint64_t id, const int32_t *in, size_t n, ui
     t.input.n = n;
     t.input.ndim = 1;
     t.input.shape[0] = (uint32_t)n;
+    if (r->local.has_sha256) { /* nodes refuse a different bundle of the same name */
+        memcpy(t.bundle_sha256, r->local.sha256, 32);
+        t.has_sha256 = 1;
+    }
     uint8_t *buf;
     size_t len;
     char err[FF_FOG_ERRLEN];
     int rc = ff_msg_task_encode(&t, &buf, &len, err);
     if (rc) return rc;
-    if (tier == FF_TIER_EDGE) {
+    if (tier == FF_TIER_EDGE && r->ze) {
+        rc = ff_zmq_client_send(r->ze, buf, len, err);
+    } else if (tier == FF_TIER_EDGE) {
         uint8_t corr[8];
         for (int i = 0; i < 8; i++) corr[i] = (uint8_t)(id >> (8 * i));
         uint64_t now = ff_fog_wall_us();
@@ -576,6 +605,7 @@ int ff_robot_submit(ff_robot *r, const int32_t *in, size_t n, uint64_t *task_id,
     int32_t *copy = malloc(n * sizeof *copy);
     if (!copy) return ff_fog_fail(err, FF_FOG_ENOMEM, "out of memory: task input");
     memcpy(copy, in, n * sizeof *copy);
+    refresh_edge_zmq(r);
     int cloud_up = cloud_ready(r);
     pthread_mutex_lock(&r->mu);
     uint64_t id = r->next_id;
@@ -721,13 +751,11 @@ static void housekeeping(ff_robot *r)
     struct resend *rs = NULL;
     size_t nrs = 0;
     uint64_t now = ff_fog_mono_ns(), wall = ff_fog_wall_us();
+    refresh_edge_zmq(r);
     int cloud_up = cloud_ready(r);
     pthread_mutex_lock(&r->mu);
     ff_sched_set_available(&r->sched, FF_TIER_CLOUD, cloud_up);
-    if (r->mq) {
-        check_silent_nodes(r, now);
-        ff_sched_set_available(&r->sched, FF_TIER_EDGE, r->sched.tier[FF_TIER_EDGE].available && r->mqtt_up);
-    }
+    if (r->mq) check_silent_nodes(r, now);
     int retry_all = r->retry_all;
     r->retry_all = 0;
     while (r->low_id < r->next_id) {
@@ -832,28 +860,40 @@ static void housekeeping(ff_robot *r)
     free(rs);
 }
 
-size_t ff_robot_poll(ff_robot *r, int timeout_ms)
+size_t ff_robot_poll(ff_robot *r, int timeout_ms) { return ff_robot_poll_us(r, (int64_t)timeout_ms * 1000); }
+
+/* Takes every result waiting on a ZeroMQ link. */
+static void drain_zmq(ff_robot *r, ff_zmq_client *c)
+{
+    uint8_t *b;
+    size_t l;
+    while (ff_zmq_client_recv(c, &b, &l, 0, NULL) == FF_FOG_OK) {
+        uint64_t now = ff_fog_mono_ns();
+        ff_msg_result res;
+        if (ff_msg_result_decode(b, l, &res, NULL) == FF_FOG_OK) {
+            pthread_mutex_lock(&r->mu);
+            complete(r, res.task_id, res.status, res.tier, res.node_id, res.output.data, res.output.n, res.queue_ns,
+                     res.compute_ns, res.queue_depth, now);
+            pthread_mutex_unlock(&r->mu);
+            ff_msg_result_free(&res);
+        }
+        free(b);
+    }
+}
+
+size_t ff_robot_poll_us(ff_robot *r, int64_t timeout_us)
 {
     housekeeping(r);
-    if (r->zc) {
-        uint8_t *b;
-        size_t l;
-        int first = 1;
-        while (ff_zmq_client_recv(r->zc, &b, &l, first ? timeout_ms : 0, NULL) == FF_FOG_OK) {
-            uint64_t now = ff_fog_mono_ns();
-            first = 0;
-            ff_msg_result res;
-            if (ff_msg_result_decode(b, l, &res, NULL) == FF_FOG_OK) {
-                pthread_mutex_lock(&r->mu);
-                complete(r, res.task_id, res.status, res.tier, res.node_id, res.output.data, res.output.n,
-                         res.queue_ns, res.compute_ns, res.queue_depth, now);
-                pthread_mutex_unlock(&r->mu);
-                ff_msg_result_free(&res);
-            }
-            free(b);
-        }
-    } else if (timeout_ms > 0) {
-        usleep((useconds_t)timeout_ms * 1000u);
+    ff_zmq_client *links[2];
+    int nl = 0;
+    if (r->zc) links[nl++] = r->zc;
+    if (r->ze) links[nl++] = r->ze;
+    if (nl) {
+        /* blocks on the sockets themselves: a reply is timed the moment it lands */
+        if (timeout_us > 0) ff_zmq_client_wait_any_us(links, nl, timeout_us);
+        for (int i = 0; i < nl; i++) drain_zmq(r, links[i]);
+    } else if (timeout_us > 0) {
+        usleep((useconds_t)timeout_us);
     }
     pthread_mutex_lock(&r->mu);
     size_t n = r->outstanding;
@@ -938,6 +978,7 @@ void ff_robot_close(ff_robot *r)
     }
     if (r->mq) ff_mqtt_close(r->mq); /* no callbacks after this */
     ff_zmq_client_close(r->zc);
+    ff_zmq_client_close(r->ze);
     if (r->zctx) zmq_ctx_term(r->zctx);
     ff_exec_close(&r->local);
     if (r->pend)

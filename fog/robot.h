@@ -29,6 +29,8 @@ typedef struct ff_robot ff_robot;
 typedef struct ff_robot_cfg {
     char broker[256];        /* MQTT broker URL; empty: no edge tier */
     char cloud[256];         /* ZeroMQ endpoint of a cloud node; empty: no cloud tier */
+    char edge_zmq[256];      /* ZeroMQ endpoint of an edge node (its --zmq-bind): the edge tier is
+                              * reached directly instead of through the broker; empty: MQTT */
     char robot_id[FF_MSG_MAX_ID + 1];
     char bundle[FF_MSG_MAX_ID + 1];
     char username[64], password[128], ca_file[256], cert_file[256], key_file[256];
@@ -71,6 +73,9 @@ int ff_robot_submit(ff_robot *r, const int32_t *in, size_t n, uint64_t *task_id,
  * accounting) for up to timeout_ms; returns the number of tasks still
  * outstanding. */
 size_t ff_robot_poll(ff_robot *r, int timeout_ms);
+/* Same with a microsecond timeout (a caller pacing a sensor stream waits
+ * exactly until its next sample). */
+size_t ff_robot_poll_us(ff_robot *r, int64_t timeout_us);
 /* Pops one completion (1) or returns 0 when none is waiting. */
 int ff_robot_next(ff_robot *r, ff_robot_completion *c);
 /* One JSON object: sent, completed, lost, deadline_misses, ..., per tier

@@ -227,11 +227,14 @@ int ff_cmd_robot(int argc, char **argv)
     char lat_path[512] = "";
     double burst_period = 0, burst_duty = 0.5, burst_factor = 1, duration_s = 0;
     int compute_us = 0;
-    int count = 100, synthetic = 0, stats_ms = 1000, no_nodelay = 0, seed = 1, imu = 0, publish_ms = 0, local_queue = 64;
+    int count = 100, synthetic = 0, stats_ms = 1000, no_nodelay = 0, seed = 1, closed_loop = 0, imu = 0, publish_ms = 0,
+        local_queue = 64;
     char tasks_path[512] = "";
     const ff_fog_opt opts[] = {
         {"broker", FF_FOG_OPT_STR, c.broker, sizeof c.broker, 0, 0, "URL", "MQTT broker of the edge pool (tcp://HOST:PORT)"},
         {"cloud", FF_FOG_OPT_STR, c.cloud, sizeof c.cloud, 0, 0, "tcp://HOST:PORT", "cloud node reached directly over ZeroMQ"},
+        {"edge-zmq", FF_FOG_OPT_STR, c.edge_zmq, sizeof c.edge_zmq, 0, 0, "tcp://HOST:PORT",
+         "reach the edge tier directly over ZeroMQ (an edge's --zmq-bind) instead of through the broker"},
         {"bundle", FF_FOG_OPT_STR, c.bundle, sizeof c.bundle, 0, 0, "NAME", "bundle to run (default jet-tagger)"},
         {"bundles", FF_FOG_OPT_STR, c.bundle_dir, sizeof c.bundle_dir, 0, 0, "DIR",
          "run locally through libfogforge from DIR/NAME[.tar] (default: the built-in MLP)"},
@@ -242,6 +245,7 @@ int ff_cmd_robot(int argc, char **argv)
         {"policy", FF_FOG_OPT_STR, policy, sizeof policy, 0, 0, "P",
          "local|edge|cloud|random|round-robin|greedy|fogforge (default fogforge)"},
         {"count", FF_FOG_OPT_INT, &count, 0, 1, 100000000, "N", "tasks to send (default 100)"},
+        {"closed-loop", FF_FOG_OPT_FLAG, &closed_loop, 0, 0, 0, NULL, "send each task when the previous one completed (ping-pong; --rate is ignored)"},
         {"duration-s", FF_FOG_OPT_DOUBLE, &duration_s, 0, 0, 86400, "S", "stop sending after S seconds even if --count is not reached (default 0: off)"},
         {"burst-period-s", FF_FOG_OPT_DOUBLE, &burst_period, 0, 0, 86400, "S", "bursty load: every S seconds (default 0: steady)"},
         {"burst-duty", FF_FOG_OPT_DOUBLE, &burst_duty, 0, 0, 1, "F", "share of each burst period at the burst rate (default 0.5)"},
@@ -294,8 +298,9 @@ int ff_cmd_robot(int argc, char **argv)
     }
     if ((input[0] != 0) + synthetic + imu > 1) return ff_daemon_fail(FF_FOG_EINPUT, "choose one of --input FILE, --synthetic and --imu");
     if (publish_ms && !c.broker[0]) return ff_daemon_fail(FF_FOG_EINPUT, "--publish-ms needs --broker URL");
-    if ((c.policy == FF_POLICY_EDGE && !c.broker[0]) || (c.policy == FF_POLICY_CLOUD && !c.cloud[0])) {
-        snprintf(err, sizeof err, "policy %s needs %s", policy, c.policy == FF_POLICY_EDGE ? "--broker URL" : "--cloud tcp://HOST:PORT");
+    if ((c.policy == FF_POLICY_EDGE && !c.broker[0] && !c.edge_zmq[0]) || (c.policy == FF_POLICY_CLOUD && !c.cloud[0])) {
+        snprintf(err, sizeof err, "policy %s needs %s", policy,
+                 c.policy == FF_POLICY_EDGE ? "--broker URL or --edge-zmq tcp://HOST:PORT" : "--cloud tcp://HOST:PORT");
         return ff_daemon_fail(FF_FOG_EINPUT, err);
     }
     ff_fog_log_set_level(lvl);
@@ -353,7 +358,9 @@ int ff_cmd_robot(int argc, char **argv)
     while (sent < count && !ff_daemon_stop) {
         uint64_t now = ff_fog_mono_ns();
         if (duration_s > 0 && now - start_ns >= (uint64_t)(duration_s * 1e9)) break;
-        if (now >= next) {
+        if (closed_loop && ff_robot_poll_us(r, 0) > 0) {
+            ff_robot_poll_us(r, 10000);
+        } else if (closed_loop || now >= next) {
             int label = -1;
             if (imu) {
                 label = imu_next(&msrc, in);
@@ -382,14 +389,11 @@ int ff_cmd_robot(int argc, char **argv)
             }
             if (now > next + 1000000000ull) next = now; /* fell far behind: do not burst */
         } else {
-            /* ZeroMQ replies are timed when this thread reads them, so near
-             * the next send it naps in 50 us steps rather than one long sleep */
+            /* ZeroMQ replies are timed when this thread reads them: it
+             * blocks on the socket until the next send (at most 5 ms, so
+             * retries and rescues are looked at often) */
             uint64_t wait = next - now;
-            if (wait >= 2000000u) ff_robot_poll(r, (int)(wait / 1000000u) - 1 > 5 ? 5 : (int)(wait / 1000000u) - 1);
-            else {
-                ff_robot_poll(r, 0);
-                sleep_ns(wait < 50000u ? wait : 50000u);
-            }
+            ff_robot_poll_us(r, wait > 5000000u ? 5000 : (int64_t)(wait / 1000u));
         }
         while (ff_robot_next(r, &done)) record(&u, &done, publish_ms > 0);
         if (stats_ms && ff_fog_mono_ns() >= next_stats) {

@@ -4,9 +4,11 @@
 #include "fog_zmq.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 #define MAX_MSG (2u << 20)
@@ -115,12 +117,21 @@ int ff_zmq_client_send(ff_zmq_client *c, const uint8_t *buf, size_t len, char *e
     return FF_FOG_OK;
 }
 
-static int recv_one(void *sock, uint8_t **buf, size_t *len, int timeout_ms, char *err)
+/* Waits up to timeout_ms for input; 0 does not wait (and costs no poll
+ * system call: the receive itself says EAGAIN). */
+static int wait_in(void *sock, int timeout_ms, char *err)
 {
+    if (timeout_ms == 0) return FF_FOG_OK;
     zmq_pollitem_t it = {sock, 0, ZMQ_POLLIN, 0};
     int n = zmq_poll(&it, 1, timeout_ms);
     if (n < 0) return ff_fog_fail(err, errno == EINTR ? FF_FOG_ETIMEOUT : FF_FOG_ESYS, "zmq poll: %s", zmq_strerror(errno));
-    if (n == 0) return FF_FOG_ETIMEOUT;
+    return n == 0 ? FF_FOG_ETIMEOUT : FF_FOG_OK;
+}
+
+static int recv_one(void *sock, uint8_t **buf, size_t *len, int timeout_ms, char *err)
+{
+    int rc = wait_in(sock, timeout_ms, err);
+    if (rc) return rc;
     zmq_msg_t m;
     zmq_msg_init(&m);
     if (zmq_msg_recv(&m, sock, ZMQ_DONTWAIT) < 0) {
@@ -150,6 +161,36 @@ int ff_zmq_client_recv(ff_zmq_client *c, uint8_t **buf, size_t *len, int timeout
 {
     return recv_one(c->sock, buf, len, timeout_ms, err);
 }
+
+int ff_zmq_client_wait_any_us(ff_zmq_client *const *cs, int n, int64_t timeout_us)
+{
+    /* ZMQ_FD only signals that ZMQ_EVENTS may have changed: read the events
+     * first (which also resets the fd), block only while nothing is there */
+    enum { MAXC = 4 };
+    if (n < 1 || n > MAXC) return 0;
+    uint64_t end = ff_fog_mono_ns() + (uint64_t)(timeout_us > 0 ? timeout_us : 0) * 1000u;
+    struct pollfd p[MAXC];
+    for (int i = 0; i < n; i++) {
+        size_t fl = sizeof p[i].fd;
+        if (zmq_getsockopt(cs[i]->sock, ZMQ_FD, &p[i].fd, &fl)) return 0;
+        p[i].events = POLLIN;
+    }
+    for (;;) {
+        for (int i = 0; i < n; i++) {
+            int ev = 0;
+            size_t el = sizeof ev;
+            if (zmq_getsockopt(cs[i]->sock, ZMQ_EVENTS, &ev, &el)) return 0;
+            if (ev & ZMQ_POLLIN) return 1;
+        }
+        uint64_t now = ff_fog_mono_ns();
+        if (now >= end) return 0;
+        uint64_t left = end - now;
+        struct timespec ts = {(time_t)(left / 1000000000u), (long)(left % 1000000000u)};
+        if (ppoll(p, (nfds_t)n, &ts, NULL) < 0 && errno != EINTR) return 0;
+    }
+}
+
+int ff_zmq_client_wait_us(ff_zmq_client *c, int64_t timeout_us) { return ff_zmq_client_wait_any_us(&c, 1, timeout_us); }
 
 void *ff_zmq_client_socket(ff_zmq_client *c) { return c->sock; }
 
@@ -188,10 +229,8 @@ int ff_zmq_server_open(ff_zmq_server **out, void *zctx, const char *endpoint, co
 
 int ff_zmq_server_recv(ff_zmq_server *s, ff_zmq_peer *peer, uint8_t **buf, size_t *len, int timeout_ms, char *err)
 {
-    zmq_pollitem_t it = {s->sock, 0, ZMQ_POLLIN, 0};
-    int n = zmq_poll(&it, 1, timeout_ms);
-    if (n < 0) return ff_fog_fail(err, errno == EINTR ? FF_FOG_ETIMEOUT : FF_FOG_ESYS, "zmq poll: %s", zmq_strerror(errno));
-    if (n == 0) return FF_FOG_ETIMEOUT;
+    int rc = wait_in(s->sock, timeout_ms, err);
+    if (rc) return rc;
     int r = zmq_recv(s->sock, peer->id, sizeof peer->id, ZMQ_DONTWAIT);
     if (r < 0) return errno == EAGAIN ? FF_FOG_ETIMEOUT : ff_fog_fail(err, FF_FOG_ESYS, "zmq recv: %s", zmq_strerror(errno));
     peer->len = (size_t)r > sizeof peer->id ? sizeof peer->id : (size_t)r;

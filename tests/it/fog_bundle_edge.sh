@@ -47,6 +47,11 @@ EOF
 
 start_broker || { fail fog_broker_starts "no broker"; exit 0; }
 start_edge edge-bx --bundles "$FOG_DIR/bundles" --backend cpu --workers 2 || fail fog_bundle_edge_online "no online status"
+# the log line may land a moment after the online status: wait up to 5 s
+i=0
+while [ $i -lt 50 ] && ! grep -q 'event=bundle_open .*bundle=jet executor=libfogforge .*backend=cpu' "$FOG_DIR/edge-bx.log"; do
+    sleep 0.1; i=$((i + 1))
+done
 if grep -q 'event=bundle_open .*bundle=jet executor=libfogforge .*backend=cpu' "$FOG_DIR/edge-bx.log"; then
     pass fog_bundle_edge_logs_libfogforge_cpu
 else

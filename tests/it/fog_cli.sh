@@ -10,7 +10,7 @@ expect_exit fog_edge_bad_broker_url 2 '^fogforge: bad broker URL .*: http://x$' 
 expect_exit fog_edge_unknown_bundle 2 '^fogforge: unknown bundle: resnet' "$FOGD" edge --broker tcp://127.0.0.1:1 --bundle resnet
 expect_exit fog_robot_unknown_policy 2 '^fogforge: unknown policy: fastest$' "$FOGD" robot --policy fastest
 expect_exit fog_robot_bad_rate 2 '^fogforge: rate must be a number' "$FOGD" robot --rate -3
-expect_exit fog_robot_edge_policy_needs_broker 2 '^fogforge: policy edge needs --broker URL$' "$FOGD" robot --policy edge
+expect_exit fog_robot_edge_policy_needs_broker 2 '^fogforge: policy edge needs --broker URL or --edge-zmq tcp://HOST:PORT$' "$FOGD" robot --policy edge
 printf '1 2 3\n' > "$FOG_DIR/short.txt"
 expect_exit fog_robot_bad_input_file 2 '^fogforge: input has 3 values, not a positive multiple of 16: ' \
     "$FOGD" robot --policy local --input "$FOG_DIR/short.txt"

@@ -85,7 +85,7 @@ static int g_infer(void *c, const int32_t *in, size_t ni, int32_t *out, size_t n
 }
 static uint64_t g_pred(void *c) { return 1; }
 static void g_close(void *c) {}
-static const ff_exec_ops gated_ops = {"gated", g_open, g_nin, g_nout, g_infer, g_pred, g_close, NULL};
+static const ff_exec_ops gated_ops = {"gated", g_open, g_nin, g_nout, g_infer, g_pred, g_close, NULL, NULL};
 
 static void wait_entered(int k)
 {
@@ -283,6 +283,134 @@ static void test_late_task_is_forwarded_and_result_relayed(void **st)
     ff_fog_node_close(n, 2000);
 }
 
+/* Inline execution: on an idle node whose transport has nothing else
+ * waiting, the task runs (and is answered) on the submitting thread; with
+ * input waiting it goes through the queue so admission sees the backlog. */
+static int waiting_flag;
+static int input_waiting(void *user)
+{
+    (void)user;
+    return waiting_flag;
+}
+
+static ff_fog_node *open_inline_node(void)
+{
+    ff_fog_node_cfg c;
+    memset(&c, 0, sizeof c);
+    snprintf(c.node_id, sizeof c.node_id, "edge-i");
+    c.tier = FF_TIER_EDGE;
+    c.workers = 1;
+    c.queue_cap = 16;
+    c.bundles[0] = FF_EXEC_MLP_BUNDLE;
+    c.n_bundles = 1;
+    c.reply = reply;
+    c.inline_max_us = 1000;
+    c.input_waiting = input_waiting;
+    ff_fog_node *n = NULL;
+    char err[FF_FOG_ERRLEN];
+    if (ff_fog_node_open(&n, &c, err)) fail_msg("%s", err);
+    return n;
+}
+
+static void test_idle_node_runs_task_inline(void **st)
+{
+    (void)st;
+    reset();
+    ff_fog_node *n = open_inline_node();
+    waiting_flag = 0;
+    submit(n, 21, FF_EXEC_MLP_BUNDLE, 1000000, "ri");
+    pthread_mutex_lock(&mu);
+    int answered = ngot; /* no wait: answered before submit returned */
+    pthread_mutex_unlock(&mu);
+    assert_int_equal(answered, 1);
+    assert_int_equal(got[0].status, FF_STATUS_OK);
+    waiting_flag = 1;
+    submit(n, 22, FF_EXEC_MLP_BUNDLE, 1000000, "rq");
+    assert_true(wait_got(2));
+    assert_int_equal(got[1].status, FF_STATUS_OK);
+    ff_fog_node_stats s;
+    ff_fog_node_get_stats(n, &s);
+    assert_int_equal(s.executed, 2);
+    assert_int_equal(s.inlined, 1);
+    ff_fog_node_close(n, 1000);
+    waiting_flag = 0;
+}
+
+/* An executor that knows its bundle's sha256 (as libfogforge bundles do). */
+static const uint8_t served_sha[32] = {0xab, 0xcd, 1, 2, 3};
+static int s_sha(void *c, uint8_t out[32])
+{
+    memcpy(out, served_sha, 32);
+    return FF_FOG_OK;
+}
+static const ff_exec_ops sha_ops = {"gated", g_open, g_nin, g_nout, g_infer, g_pred, g_close, NULL, s_sha};
+
+static void submit_sha(ff_fog_node *n, uint64_t id, const uint8_t *sha, const char *route)
+{
+    ff_msg_task t;
+    memset(&t, 0, sizeof t);
+    t.task_id = id;
+    snprintf(t.robot_id, sizeof t.robot_id, "robot-1");
+    snprintf(t.bundle, sizeof t.bundle, "gated");
+    t.deadline_us = ff_fog_wall_us() + 1000000;
+    if (sha) {
+        memcpy(t.bundle_sha256, sha, 32);
+        t.has_sha256 = 1;
+    }
+    assert_int_equal(ff_msg_tensor_alloc(&t.input, 16, NULL), 0);
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(ff_msg_task_encode(&t, &buf, &len, NULL), 0);
+    ff_fog_node_submit(n, buf, len, (const uint8_t *)route, strlen(route));
+    free(buf);
+    ff_msg_task_free(&t);
+}
+
+static void test_bundle_sha256_mismatch_is_refused_and_counted(void **st)
+{
+    (void)st;
+    reset();
+    set_gate(1);
+    ff_fog_node *n = open_node(&sha_ops, "gated", 1, 16, 0);
+    uint8_t other[32];
+    memcpy(other, served_sha, 32);
+    other[31] ^= 1;
+    submit_sha(n, 31, served_sha, "same");
+    submit_sha(n, 32, other, "other");
+    submit_sha(n, 33, NULL, "none");
+    assert_true(wait_got(3));
+    int ok = 0, mismatch = 0;
+    for (int i = 0; i < 3; i++) {
+        if (got[i].status == FF_STATUS_OK) ok++;
+        if (got[i].status == FF_STATUS_BUNDLE_MISMATCH) {
+            mismatch++;
+            assert_int_equal(got[i].task_id, 32);
+            assert_non_null(strstr(got[i].detail, "bundle sha256 mismatch: gated: task wants abcd010203000000..., this node serves abcd010203000000..."));
+        }
+    }
+    assert_int_equal(ok, 2);
+    assert_int_equal(mismatch, 1);
+    ff_fog_node_stats s;
+    ff_fog_node_get_stats(n, &s);
+    assert_int_equal(s.bundle_mismatch, 1);
+    assert_int_equal(s.executed, 2);
+    ff_fog_node_close(n, 1000);
+}
+
+/* An executor without a sha256 cannot vouch for a task that names one. */
+static void test_task_sha256_against_executor_without_one_is_refused(void **st)
+{
+    (void)st;
+    reset();
+    set_gate(1);
+    ff_fog_node *n = open_node(&gated_ops, "gated", 1, 16, 0);
+    submit_sha(n, 41, served_sha, "r");
+    assert_true(wait_got(1));
+    assert_int_equal(got[0].status, FF_STATUS_BUNDLE_MISMATCH);
+    assert_non_null(strstr(got[0].detail, "(no sha256)"));
+    ff_fog_node_close(n, 1000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -292,6 +420,9 @@ int main(void)
         cmocka_unit_test(test_malformed_and_unknown_bundle_answered),
         cmocka_unit_test(test_full_queue_rejects_explicitly),
         cmocka_unit_test(test_late_task_is_forwarded_and_result_relayed),
+        cmocka_unit_test(test_idle_node_runs_task_inline),
+        cmocka_unit_test(test_bundle_sha256_mismatch_is_refused_and_counted),
+        cmocka_unit_test(test_task_sha256_against_executor_without_one_is_refused),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     reset();

@@ -129,6 +129,47 @@ static void test_client_sees_disconnect_and_reconnects(void **st)
     zmq_ctx_term(z);
 }
 
+/* The microsecond wait: times out after (not long after) its timeout with
+ * nothing to read, returns at once for a waiting reply, across two links. */
+static void test_wait_us_times_out_and_wakes_for_a_reply(void **st)
+{
+    (void)st;
+    void *z = zmq_ctx_new();
+    ff_zmq_cfg cfg;
+    ff_zmq_cfg_init(&cfg);
+    ff_zmq_server *s;
+    ff_zmq_client *c, *idle;
+    char err[FF_FOG_ERRLEN];
+    assert_int_equal(ff_zmq_server_open(&s, z, "tcp://127.0.0.1:*", &cfg, err), 0);
+    assert_int_equal(ff_zmq_client_open(&c, z, ff_zmq_server_endpoint(s), &cfg, err), 0);
+    assert_int_equal(ff_zmq_client_open(&idle, z, ff_zmq_server_endpoint(s), &cfg, err), 0);
+    assert_true(wait_connected(c, 1, 2000));
+    uint64_t t0 = ff_fog_mono_ns();
+    assert_int_equal(ff_zmq_client_wait_us(c, 3000), 0);
+    uint64_t waited = ff_fog_mono_ns() - t0;
+    assert_true(waited >= 3000000u);
+    assert_true(waited < 500000000u);
+    assert_int_equal(ff_zmq_client_send(c, (const uint8_t *)"ping", 4, err), 0);
+    ff_zmq_peer p;
+    uint8_t *b;
+    size_t l;
+    assert_int_equal(ff_zmq_server_recv(s, &p, &b, &l, 2000, err), 0);
+    assert_int_equal(ff_zmq_server_send(s, &p, b, l, err), 0);
+    free(b);
+    ff_zmq_client *both[2] = {idle, c};
+    t0 = ff_fog_mono_ns();
+    assert_int_equal(ff_zmq_client_wait_any_us(both, 2, 2000000), 1);
+    assert_true(ff_fog_mono_ns() - t0 < 1000000000u);
+    assert_int_equal(ff_zmq_client_recv(c, &b, &l, 0, err), 0);
+    assert_memory_equal(b, "ping", 4);
+    free(b);
+    assert_int_equal(ff_zmq_client_wait_us(c, 0), 0); /* nothing left: a zero wait polls */
+    ff_zmq_client_close(idle);
+    ff_zmq_client_close(c);
+    ff_zmq_server_close(s);
+    zmq_ctx_term(z);
+}
+
 static void test_bad_endpoints_are_input_errors(void **st)
 {
     (void)st;
@@ -151,6 +192,7 @@ int main(void)
         cmocka_unit_test(test_send_without_peer_is_rejected_not_queued),
         cmocka_unit_test(test_high_water_mark_rejects_explicitly),
         cmocka_unit_test(test_client_sees_disconnect_and_reconnects),
+        cmocka_unit_test(test_wait_us_times_out_and_wakes_for_a_reply),
         cmocka_unit_test(test_bad_endpoints_are_input_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
