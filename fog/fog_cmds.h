@@ -2,6 +2,7 @@
  *   fogforge edge  ...  -> ff_cmd_edge(argc, argv)
  *   fogforge cloud ...  -> ff_cmd_cloud(argc, argv)
  *   fogforge robot ...  -> ff_cmd_robot(argc, argv)
+ *   fogforge monitor .. -> ff_cmd_monitor(argc, argv)
  * argv[0] is the subcommand name; each parses its own options (--help),
  * prints errors as "fogforge: <what>: <where>" and returns the process exit
  * code: 0 success, 1 internal failure, 2 bad input. */
@@ -11,4 +12,5 @@ int ff_cmd_edge(int argc, char **argv);
 int ff_cmd_cloud(int argc, char **argv);
 int ff_cmd_robot(int argc, char **argv);
 int ff_cmd_eval(int argc, char **argv);  /* fog/eval.c */
+int ff_cmd_monitor(int argc, char **argv);  /* fog/monitor.c */
 #endif

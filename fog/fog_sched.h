@@ -19,6 +19,9 @@ enum ff_policy {
     FF_POLICY_COUNT
 };
 
+/* Residuals kept per tier for the empirical miss probability. */
+#define FF_SCHED_RESID 128
+
 typedef struct ff_tier_state {
     int available;           /* connected and usable */
     double rtt_mean_us;      /* EWMA of network round trip (without compute) */
@@ -29,6 +32,15 @@ typedef struct ff_tier_state {
     uint32_t workers;        /* tasks it serves in parallel (>= 1) */
     uint32_t inflight;       /* our tasks outstanding there */
     uint32_t compute_samples;
+    uint32_t load_reports;   /* queue-depth reports seen (status or results) */
+    uint32_t since_report;   /* our tasks sent there since the last report */
+    double tail_rate;        /* EWMA of outcomes beyond the model (lost frames, stalls) */
+    uint32_t outcomes;
+    uint32_t overdue;        /* our tasks there far past their prediction right now */
+    double err_mean_us;      /* EWMA of (actual - predicted) finish: the model's bias */
+    uint32_t err_samples;
+    float resid_us[FF_SCHED_RESID]; /* the last answers' (actual - predicted), unbiased */
+    uint32_t n_resid, resid_next;
 } ff_tier_state;
 
 typedef struct ff_sched_state {
@@ -39,6 +51,8 @@ typedef struct ff_sched_state {
     double beta;             /* EWMA gain for the variance (default 1/4) */
     double hedge_threshold;  /* hedge when the primary's miss probability exceeds this */
     double admit_threshold;  /* refuse a task when every tier misses with at least this probability */
+    double tail_gain;        /* EWMA gain of tail_rate (default 1/32) */
+    double stall_miss;       /* miss probability of a tier with an overdue task (default 0.5) */
 } ff_sched_state;
 
 typedef struct ff_sched_decision {
@@ -64,7 +78,28 @@ void ff_sched_observe_rtt(ff_sched_state *s, int tier, double rtt_us);
 /* A remote tier's measured compute time of one task (EWMA with gain alpha;
  * the first sample replaces the prior, which is the local compute time). */
 void ff_sched_observe_compute(ff_sched_state *s, int tier, double compute_us);
+/* A fresh queue-depth report of the tier (queued + running, summed over
+ * its nodes): resets the count of our tasks sent since the last report. */
 void ff_sched_observe_load(ff_sched_state *s, int tier, uint32_t queue_depth, uint32_t workers);
+/* Outcome of a task sent to tier: beyond = 1 when it finished far later
+ * than its prediction at send time allowed (the robot uses twice the mean
+ * plus 3 sd) or never; 0 otherwise.
+ * The rate of such tails (lost frames, stalled nodes) adds to the tier's
+ * miss probability. */
+void ff_sched_observe_outcome(ff_sched_state *s, int tier, int beyond);
+/* A primary answer: actual vs predicted finish (µs) at send time (a task
+ * never answered counts with a very large actual). The tier's prediction
+ * learns its bias from these, and its miss probability becomes the share of
+ * recent answers that would have missed with the current prediction: an
+ * empirical distribution that keeps heavy tails (jitter, TCP stalls after a
+ * lost frame, queues growing unseen) which a normal model hides. */
+void ff_sched_observe_error(ff_sched_state *s, int tier, double actual_us, double predicted_us);
+/* How many of our tasks on tier are far past their prediction now. One
+ * overdue task means the tier is slower than its model (a TCP stream
+ * waiting for a retransmission holds everything sent after it; a queue
+ * grew faster than reported): its miss probability is at least stall_miss
+ * until they are answered. */
+void ff_sched_set_overdue(ff_sched_state *s, int tier, uint32_t n);
 void ff_sched_task_sent(ff_sched_state *s, int tier);
 void ff_sched_task_done(ff_sched_state *s, int tier);
 
@@ -76,4 +111,15 @@ double ff_sched_miss_prob(const ff_sched_state *s, int tier, double budget_us);
 /* Decides where a task with budget_us until its deadline runs under policy.
  * Always returns a usable tier (local when nothing else is available). */
 void ff_sched_decide(ff_sched_state *s, int policy, double budget_us, ff_sched_decision *d);
+/* Same, with the tiers in exclude_mask (bit 1 << tier) treated as
+ * unavailable (a tier that rejected the task); local is never excluded. */
+void ff_sched_decide_ex(ff_sched_state *s, int policy, double budget_us, unsigned exclude_mask, ff_sched_decision *d);
+/* Rescue of an overdue task (fogforge policy only): a task sent to primary
+ * with predicted finish pred_us ± pred_sd_us has had no answer for
+ * elapsed_us and has left_us until its deadline. Returns the tier to send a
+ * duplicate to when the primary is past its predicted tail (a lost frame or
+ * a stalled node) and another tier can still likely make the deadline, else
+ * -1. */
+int ff_sched_rescue(const ff_sched_state *s, int policy, int primary, double pred_us, double pred_sd_us,
+                    double elapsed_us, double left_us);
 #endif

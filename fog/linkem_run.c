@@ -1,7 +1,10 @@
 /* Packet I/O of the link emulator: one AF_PACKET socket per veth port (with
  * virtio-net headers, so GSO super-frames and partial checksums pass through
- * unchanged), MAC learning, per-port FIFO queues released at each frame's
- * emulated time. Single-threaded, ppoll() with nanosecond timeouts. */
+ * unchanged), MAC learning, and per egress port one FIFO per ingress port,
+ * released at each frame's emulated time. A FIFO per (ingress, egress) pair
+ * keeps each path in order without a slow link's frames holding up a fast
+ * one's at a shared port (a cloud frame due in 15 ms must not delay an edge
+ * frame due in 1 ms). Single-threaded, ppoll() with nanosecond timeouts. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_packet.h>
@@ -27,11 +30,16 @@ struct frame {
     uint8_t *buf;
 };
 
-struct port {
-    int fd;
+struct fifo {
     struct frame q[QCAP];
     unsigned head, count;
     uint64_t last_ns;
+};
+
+struct port {
+    int fd;
+    struct fifo in[FF_LINKEM_MAX_PORTS]; /* by ingress port */
+    unsigned count;                      /* frames queued here in all */
 };
 
 static int open_port(const char *ifname, int *fd_out, char *err)
@@ -94,19 +102,29 @@ int ff_linkem_run(const ff_linkem_port *ports, int n, uint64_t seed, volatile si
     struct pollfd pf[FF_LINKEM_MAX_PORTS];
     while (!rc && !*stop) {
         uint64_t now = now_ns(), next = now + 100000000ull;
-        /* release what is due */
+        /* release what is due, earliest first across the ingress FIFOs */
         for (int i = 0; i < n; i++) {
             struct port *p = &P[i];
-            while (p->count && p->q[p->head].at_ns <= now) {
-                struct frame *f = &p->q[p->head];
+            for (;;) {
+                struct fifo *best = NULL;
+                for (int k = 0; k < n; k++) {
+                    struct fifo *f = &p->in[k];
+                    if (f->count && (!best || f->q[f->head].at_ns < best->q[best->head].at_ns)) best = f;
+                }
+                if (!best) break;
+                struct frame *f = &best->q[best->head];
+                if (f->at_ns > now) {
+                    if (f->at_ns < next) next = f->at_ns;
+                    break;
+                }
                 if (send(p->fd, f->buf, f->len, MSG_DONTWAIT) < 0 && errno != EAGAIN && errno != ENOBUFS)
                     st->overflow++;
                 free(f->buf);
                 f->buf = NULL;
-                p->head = (p->head + 1) % QCAP;
+                best->head = (best->head + 1) % QCAP;
+                best->count--;
                 p->count--;
             }
-            if (p->count && p->q[p->head].at_ns < next) next = p->q[p->head].at_ns;
             pf[i].fd = p->fd;
             pf[i].events = POLLIN;
             pf[i].revents = 0;
@@ -147,12 +165,13 @@ int ff_linkem_run(const ff_linkem_port *ports, int n, uint64_t seed, volatile si
                         continue;
                     }
                     struct port *q = &P[j];
+                    struct fifo *fq = &q->in[i];
                     if (q->count == QCAP) {
                         st->overflow++;
                         continue;
                     }
                     double d = ff_linkem_oneway_us(&ports[i].link, ts, &rng) + ff_linkem_oneway_us(&ports[j].link, ts, &rng);
-                    struct frame *f = &q->q[(q->head + q->count) % QCAP];
+                    struct frame *f = &fq->q[(fq->head + fq->count) % QCAP];
                     f->buf = malloc((size_t)len);
                     if (!f->buf) {
                         st->overflow++;
@@ -160,17 +179,21 @@ int ff_linkem_run(const ff_linkem_port *ports, int n, uint64_t seed, volatile si
                     }
                     memcpy(f->buf, rx, (size_t)len);
                     f->len = (size_t)len;
-                    f->at_ns = ff_linkem_release_ns(t, d, &q->last_ns);
+                    f->at_ns = ff_linkem_release_ns(t, d, &fq->last_ns);
+                    fq->count++;
                     q->count++;
                 }
             }
         }
     }
     for (int i = 0; i < n; i++) {
-        while (P[i].count) {
-            free(P[i].q[P[i].head].buf);
-            P[i].head = (P[i].head + 1) % QCAP;
-            P[i].count--;
+        for (int k = 0; k < n; k++) {
+            struct fifo *f = &P[i].in[k];
+            while (f->count) {
+                free(f->q[f->head].buf);
+                f->head = (f->head + 1) % QCAP;
+                f->count--;
+            }
         }
         if (P[i].fd >= 0) close(P[i].fd);
     }

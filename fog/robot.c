@@ -1,8 +1,10 @@
 /* Device agent (fog/robot.h): schedules each task to local / edge (MQTT
  * shared subscription) / cloud (ZeroMQ), tracks it until a result arrives,
- * retries before the deadline, hedges, de-duplicates, falls back to local,
- * and keeps per-tier latency statistics. Paho's thread only records results;
- * all sending and retrying happens on the caller's thread. */
+ * retries, hedges, rescues overdue tasks on another tier, de-duplicates,
+ * re-routes rejected tasks through the policy, and keeps per-tier latency
+ * statistics. Paho's thread only records results and node reports; local
+ * inference runs on the agent's worker thread; all sending and retrying
+ * happens on the caller's thread (the ZeroMQ socket lives there). */
 #include "robot.h"
 
 #include <cjson/cJSON.h>
@@ -22,6 +24,11 @@
 #define PEND_CAP 65536u
 #define DONE_CAP 4096u
 #define MAX_NODES 32
+/* a node that published status is declared gone after this many of its
+ * status periods of silence (its Last Will is faster when the broker sees
+ * the connection drop; this catches a hung node) */
+#define SILENT_PERIODS 4.0
+#define SILENT_MIN_NS 1000000000ull
 
 enum { P_FREE = 0, P_PENDING = 1 };
 
@@ -31,11 +38,15 @@ struct pend {
     int32_t *in;
     size_t n;
     uint64_t deadline_us;
-    uint64_t submit_ns;
+    uint64_t submit_ns, submit_us;
     uint64_t last_send_ns;
+    uint64_t primary_ns;     /* when the primary tier got it */
+    double pred_us, pred_sd; /* the primary's predicted finish at that time */
     int tier, hedge;
     int attempts;
-    int need_local;
+    int reroute;             /* the primary rejected it or went away: decide again */
+    unsigned failed;         /* tiers that rejected it */
+    int local_queued;        /* a local run is queued or running */
 };
 
 struct nodeinfo {
@@ -43,12 +54,20 @@ struct nodeinfo {
     int online;
     uint32_t queue, workers;
     double svc_us;
+    uint64_t last_status_ns;
+    double status_gap_ns;    /* EWMA of the time between status reports */
 };
 
 struct lat {
     double *v;
     size_t n, cap;
     double max;
+};
+
+struct ljob {
+    uint64_t id;
+    int32_t *in;
+    size_t n;
 };
 
 struct ff_robot {
@@ -73,12 +92,20 @@ struct ff_robot {
     int retry_all;
     char result_topic[160];
     char task_topic[160];
+    /* local worker: bounded queue, one thread (the robot's CPU) */
+    pthread_t lthr;
+    int lthr_started, lstop;
+    pthread_cond_t lcv;
+    struct ljob *lq;
+    size_t lq_cap, lq_head, lq_count;
+    int l_running;
     /* counters */
-    uint64_t sent, completed, ok, errors, lost, missed, rejected, retries, hedged, duplicates, local_fallbacks,
-        refused, completions_dropped;
+    uint64_t sent, completed, ok, errors, lost, missed, rejected, retries, hedged, rescued, rerouted, duplicates,
+        local_fallbacks, local_rejected, refused, completions_dropped, silent_nodes;
     uint64_t node_count[MAX_NODES];
     uint64_t first_submit_ns, last_done_ns;
     uint64_t by_tier[FF_TIER_COUNT];
+    uint64_t last_answer_ns[FF_TIER_COUNT]; /* any answer from the tier */
 };
 
 void ff_robot_cfg_init(ff_robot_cfg *c)
@@ -90,6 +117,7 @@ void ff_robot_cfg_init(ff_robot_cfg *c)
     c->policy = FF_POLICY_FOGFORGE;
     c->deadline_ms = 50;
     c->grace_ms = 1000;
+    c->local_queue = 64;
     c->seed = 1;
 }
 
@@ -116,7 +144,7 @@ static void update_edge_tier(ff_robot *r)
         if (r->nodes[i].online) {
             online++;
             q += r->nodes[i].queue;
-            w += r->nodes[i].workers;
+            w += r->nodes[i].workers ? r->nodes[i].workers : 1;
             svc += r->nodes[i].svc_us;
         }
     ff_sched_set_available(&r->sched, FF_TIER_EDGE, r->ze ? r->ze_up : r->mqtt_up && online > 0);
@@ -129,6 +157,7 @@ static int node_index(ff_robot *r, const char *id)
     for (int i = 0; i < r->n_nodes; i++)
         if (strcmp(r->nodes[i].id, id) == 0) return i;
     if (r->n_nodes >= MAX_NODES) return -1;
+    memset(&r->nodes[r->n_nodes], 0, sizeof r->nodes[0]);
     snprintf(r->nodes[r->n_nodes].id, sizeof r->nodes[0].id, "%s", id);
     return r->n_nodes++;
 }
@@ -152,37 +181,33 @@ static void free_pend(ff_robot *r, struct pend *p)
     r->outstanding--;
 }
 
-/* Records a result for task id; caller holds mu. */
-static void complete(ff_robot *r, uint64_t id, int status, int tier, const char *node, const int32_t *out, size_t n_out,
-                     uint64_t queue_ns, uint64_t compute_ns, uint64_t now_ns)
+static void local_load(ff_robot *r)
 {
-    struct pend *p = &r->pend[id & (PEND_CAP - 1)];
-    if (p->state != P_PENDING || p->id != id) {
-        r->duplicates++;
-        return;
-    }
-    if (status == FF_STATUS_REJECTED_QUEUE_FULL || status == FF_STATUS_INTERNAL) {
-        if (status == FF_STATUS_REJECTED_QUEUE_FULL) r->rejected++;
-        p->need_local = 1; /* run it here instead */
-        return;
-    }
-    if (p->tier != FF_TIER_LOCAL && p->attempts == 1 && now_ns > p->last_send_ns) {
-        double rtt_us = (double)(now_ns - p->last_send_ns) / 1000.0 - (double)(queue_ns + compute_ns) / 1000.0;
-        /* a hedged task's first answer may come from the hedge tier */
-        ff_sched_observe_rtt(&r->sched, tier == p->hedge ? tier : p->tier, rtt_us > 0 ? rtt_us : 0);
-    }
-    /* the tier that answered learns its compute time (the cloud reports no status) */
-    if (tier > FF_TIER_LOCAL && tier < FF_TIER_COUNT && compute_ns) ff_sched_observe_compute(&r->sched, tier, (double)compute_ns / 1000.0);
+    ff_sched_observe_load(&r->sched, FF_TIER_LOCAL, (uint32_t)(r->lq_count + (size_t)r->l_running), 1);
+}
+
+/* A primary answer later than this is beyond what the tier's model
+ * explains (a lost frame waiting for a TCP retransmission, a stalled node),
+ * not just a queue that grew: twice the prediction plus three sigmas. */
+static double beyond_us(const struct pend *p) { return 2.0 * p->pred_us + 3.0 * p->pred_sd; }
+
+/* Records the outcome of task p and frees its slot; caller holds mu. */
+static void finish(ff_robot *r, struct pend *p, int status, int tier, const char *node, const int32_t *out,
+                   size_t n_out, uint64_t queue_ns, uint64_t compute_ns, uint64_t now_ns)
+{
     ff_sched_task_done(&r->sched, p->tier);
     if (p->hedge >= 0) ff_sched_task_done(&r->sched, p->hedge);
     ff_robot_completion c;
     memset(&c, 0, sizeof c);
-    c.task_id = id;
+    c.task_id = p->id;
     c.status = status;
     c.tier = tier;
     snprintf(c.node_id, sizeof c.node_id, "%s", node ? node : "");
     c.latency_ms = (double)(now_ns - p->submit_ns) / 1e6;
-    c.missed = ff_fog_wall_us() > p->deadline_us || status == FF_STATUS_EXPIRED;
+    c.submit_us = p->submit_us;
+    c.queue_ms = (double)queue_ns / 1e6;
+    c.compute_ms = (double)compute_ns / 1e6;
+    c.missed = ff_fog_wall_us() > p->deadline_us || status != FF_STATUS_OK;
     c.n_out = n_out < 16 ? n_out : 16;
     if (out && c.n_out) memcpy(c.out, out, c.n_out * sizeof(int32_t));
     r->completed++;
@@ -205,18 +230,129 @@ static void complete(ff_robot *r, uint64_t id, int status, int tier, const char 
     free_pend(r, p);
 }
 
-static void run_local(ff_robot *r, struct pend *p)
+/* Queues a local run of p on the robot's worker (the primary, a fallback
+ * or a hedge). A full queue rejects a primary run (the task completes as
+ * rejected: a miss, never a silent loss). Caller holds mu. */
+static void local_enqueue(ff_robot *r, struct pend *p, int as_hedge)
 {
-    int32_t out[64];
+    if (p->local_queued) return;
+    int32_t *copy = r->lq_count < r->lq_cap ? malloc(p->n * sizeof *copy) : NULL;
+    if (!copy) {
+        if (as_hedge) return;
+        r->local_rejected++;
+        finish(r, p, FF_STATUS_REJECTED_QUEUE_FULL, FF_TIER_LOCAL, "local", NULL, 0, 0, 0, ff_fog_mono_ns());
+        return;
+    }
+    memcpy(copy, p->in, p->n * sizeof *copy);
+    r->lq[(r->lq_head + r->lq_count) % r->lq_cap] = (struct ljob){p->id, copy, p->n};
+    r->lq_count++;
+    p->local_queued = 1;
+    local_load(r);
+    pthread_cond_signal(&r->lcv);
+}
+
+static void *local_main(void *arg)
+{
+    ff_robot *r = arg;
     size_t n_out = r->local.ops->n_out(r->local.ctx);
-    if (n_out > 64) n_out = 64;
-    uint64_t cns = 0;
-    char err[FF_FOG_ERRLEN];
-    int rc = ff_exec_infer(&r->local, p->in, p->n, out, n_out, &cns, err);
-    p->tier = FF_TIER_LOCAL;
-    p->hedge = -1;
-    complete(r, p->id, rc ? FF_STATUS_MALFORMED : FF_STATUS_OK, FF_TIER_LOCAL, "local", out, rc ? 0 : n_out, 0, cns,
-             ff_fog_mono_ns());
+    int32_t *out = calloc(n_out ? n_out : 1, sizeof *out);
+    pthread_mutex_lock(&r->mu);
+    for (;;) {
+        while (!r->lq_count && !r->lstop) pthread_cond_wait(&r->lcv, &r->mu);
+        if (r->lstop) break;
+        struct ljob j = r->lq[r->lq_head];
+        r->lq_head = (r->lq_head + 1) % r->lq_cap;
+        r->lq_count--;
+        r->l_running = 1;
+        struct pend *p = &r->pend[j.id & (PEND_CAP - 1)];
+        int live = p->state == P_PENDING && p->id == j.id;
+        if (live && ff_fog_wall_us() > p->deadline_us) {
+            /* as a node does: a task whose deadline passed in the queue is
+             * answered "expired" instead of holding the CPU */
+            finish(r, p, FF_STATUS_EXPIRED, FF_TIER_LOCAL, "local", NULL, 0, 0, 0, ff_fog_mono_ns());
+            live = 0;
+        }
+        if (live) {
+            pthread_mutex_unlock(&r->mu);
+            char err[FF_FOG_ERRLEN];
+            uint64_t cns = 0;
+            int rc = out ? ff_exec_infer(&r->local, j.in, j.n, out, n_out, &cns, err) : FF_FOG_ENOMEM;
+            uint64_t now = ff_fog_mono_ns();
+            pthread_mutex_lock(&r->mu);
+            p = &r->pend[j.id & (PEND_CAP - 1)];
+            if (p->state == P_PENDING && p->id == j.id) {
+                p->local_queued = 0;
+                finish(r, p, rc ? FF_STATUS_MALFORMED : FF_STATUS_OK, FF_TIER_LOCAL, "local", out, rc ? 0 : n_out, 0, cns, now);
+            } else {
+                r->duplicates++; /* a remote copy answered first */
+            }
+        }
+        free(j.in);
+        r->l_running = 0;
+        local_load(r);
+    }
+    pthread_mutex_unlock(&r->mu);
+    free(out);
+    return NULL;
+}
+
+/* A remote result for task id; caller holds mu. */
+static void complete(ff_robot *r, uint64_t id, int status, int tier, const char *node, const int32_t *out, size_t n_out,
+                     uint64_t queue_ns, uint64_t compute_ns, uint32_t queue_depth, uint64_t now_ns)
+{
+    /* the answering node's queue, as fresh as it gets (the depth counts
+     * this task, which has just left it) */
+    if (tier == FF_TIER_EDGE && node && node[0] && status == FF_STATUS_OK) {
+        int k = node_index(r, node);
+        if (k >= 0 && r->nodes[k].online) {
+            r->nodes[k].queue = queue_depth ? queue_depth - 1 : 0;
+            update_edge_tier(r);
+        }
+    }
+    if (tier > FF_TIER_LOCAL && tier < FF_TIER_COUNT) r->last_answer_ns[tier] = now_ns;
+    struct pend *p = &r->pend[id & (PEND_CAP - 1)];
+    if (p->state != P_PENDING || p->id != id) {
+        r->duplicates++;
+        return;
+    }
+    if (status == FF_STATUS_REJECTED_QUEUE_FULL || status == FF_STATUS_INTERNAL) {
+        if (status == FF_STATUS_REJECTED_QUEUE_FULL) r->rejected++;
+        int t = tier > FF_TIER_LOCAL && tier < FF_TIER_COUNT ? tier : p->tier;
+        /* a node forwards through its own tier's link: blame the tier we sent to */
+        if (t != p->tier && t != p->hedge) t = p->tier;
+        p->failed |= 1u << t;
+        if (t == p->hedge) {
+            ff_sched_task_done(&r->sched, p->hedge);
+            p->hedge = -1;
+        } else if (p->hedge > FF_TIER_LOCAL) { /* the hedge becomes the primary */
+            ff_sched_task_done(&r->sched, p->tier);
+            p->tier = p->hedge;
+            p->hedge = -1;
+        } else {
+            p->reroute = 1;
+        }
+        return;
+    }
+    if (tier == p->tier && p->attempts == 1 && now_ns > p->last_send_ns) {
+        double rtt_us = (double)(now_ns - p->last_send_ns) / 1000.0 - (double)(queue_ns + compute_ns) / 1000.0;
+        ff_sched_observe_rtt(&r->sched, p->tier, rtt_us > 0 ? rtt_us : 0);
+    }
+    /* the tier that answered learns its compute time (the cloud reports no status) */
+    if (tier > FF_TIER_LOCAL && tier < FF_TIER_COUNT && compute_ns)
+        ff_sched_observe_compute(&r->sched, tier, (double)compute_ns / 1000.0);
+    if (p->tier > FF_TIER_LOCAL && p->primary_ns) {
+        double took = (double)(now_ns - p->primary_ns) / 1000.0, bound = beyond_us(p);
+        /* an answer from the primary (or forwarded by it) is its outcome; a
+         * hedge answering first tells only that the primary was overdue */
+        if (tier != p->hedge) {
+            ff_sched_observe_outcome(&r->sched, p->tier, took > bound);
+            ff_sched_observe_error(&r->sched, p->tier, took, p->pred_us);
+        } else if (took > bound) { /* at least this late */
+            ff_sched_observe_outcome(&r->sched, p->tier, 1);
+            ff_sched_observe_error(&r->sched, p->tier, took, p->pred_us);
+        }
+    }
+    finish(r, p, status, tier, node, out, n_out, queue_ns, compute_ns, now_ns);
 }
 
 static void on_msg(void *user, const char *topic, const uint8_t *payload, size_t len, const ff_mqtt_props *props)
@@ -232,7 +368,7 @@ static void on_msg(void *user, const char *topic, const uint8_t *payload, size_t
         }
         pthread_mutex_lock(&r->mu);
         complete(r, res.task_id, res.status, res.tier, res.node_id, res.output.data, res.output.n, res.queue_ns,
-                 res.compute_ns, now);
+                 res.compute_ns, res.queue_depth, now);
         pthread_mutex_unlock(&r->mu);
         ff_msg_result_free(&res);
         return;
@@ -247,15 +383,29 @@ static void on_msg(void *user, const char *topic, const uint8_t *payload, size_t
         pthread_mutex_lock(&r->mu);
         int k = node_index(r, node->valuestring);
         if (k >= 0) {
-            int was = r->nodes[k].online;
-            r->nodes[k].online = strcmp(state->valuestring, "online") == 0;
+            struct nodeinfo *ni = &r->nodes[k];
+            int was = ni->online;
+            ni->online = strcmp(state->valuestring, "online") == 0;
             const cJSON *q = cJSON_GetObjectItemCaseSensitive(js, "queue");
             const cJSON *w = cJSON_GetObjectItemCaseSensitive(js, "workers");
             const cJSON *s = cJSON_GetObjectItemCaseSensitive(js, "service_ewma_us");
-            if (cJSON_IsNumber(q) && q->valuedouble >= 0) r->nodes[k].queue = (uint32_t)q->valuedouble;
-            if (cJSON_IsNumber(w) && w->valuedouble >= 1) r->nodes[k].workers = (uint32_t)w->valuedouble;
-            if (cJSON_IsNumber(s) && s->valuedouble >= 0) r->nodes[k].svc_us = s->valuedouble;
-            if (was && !r->nodes[k].online) {
+            if (cJSON_IsNumber(q) && q->valuedouble >= 0) ni->queue = (uint32_t)q->valuedouble;
+            if (cJSON_IsNumber(w) && w->valuedouble >= 1) ni->workers = (uint32_t)w->valuedouble;
+            if (cJSON_IsNumber(s) && s->valuedouble >= 0) ni->svc_us = s->valuedouble;
+            if (ni->online) {
+                /* learn the node's status period for the silence check: a
+                 * slowly decaying maximum of the gaps (a retained status and
+                 * the next live one can arrive back to back) */
+                if (was && ni->last_status_ns) {
+                    double gap = (double)(now - ni->last_status_ns), decayed = 0.95 * ni->status_gap_ns;
+                    ni->status_gap_ns = gap > decayed ? gap : decayed;
+                }
+                ni->last_status_ns = now;
+            } else {
+                ni->last_status_ns = 0;
+                ni->status_gap_ns = 0;
+            }
+            if (was && !ni->online) {
                 r->retry_all = 1; /* its unfinished tasks go elsewhere now */
                 ff_fog_log(FF_FOG_LOG_WARN, r->cfg.robot_id, "node_offline", "node=%s outstanding=%zu", node->valuestring,
                        r->outstanding);
@@ -299,11 +449,22 @@ int ff_robot_open(ff_robot **out, const ff_robot_cfg *cfg, char *err)
         return ff_fog_fail(err, FF_FOG_ENOMEM, "out of memory: robot tables");
     }
     pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->lcv, NULL);
+    r->lq_cap = cfg->local_queue > 0 ? (size_t)cfg->local_queue : 64;
     r->next_id = r->low_id = ff_fog_wall_us(); /* unique across restarts of the same robot id */
     snprintf(r->result_topic, sizeof r->result_topic, "fogforge/v1/result/%s", cfg->robot_id);
     snprintf(r->task_topic, sizeof r->task_topic, "fogforge/v1/task/%s", cfg->bundle);
     if ((rc = ff_exec_open(&r->local, cfg->local_ops, cfg->bundle_dir[0] ? cfg->bundle_dir : ".", cfg->bundle, "cpu", err))) goto fail;
     ff_sched_init(&r->sched, cfg->seed, (double)r->local.ops->predicted_latency_us(r->local.ctx));
+    if (!(r->lq = calloc(r->lq_cap, sizeof *r->lq))) {
+        rc = ff_fog_fail(err, FF_FOG_ENOMEM, "out of memory: local queue");
+        goto fail;
+    }
+    if (pthread_create(&r->lthr, NULL, local_main, r)) {
+        rc = ff_fog_fail(err, FF_FOG_ESYS, "cannot start the local worker thread");
+        goto fail;
+    }
+    r->lthr_started = 1;
     if (cfg->cloud[0]) {
         ff_zmq_cfg zc;
         ff_zmq_cfg_init(&zc);
@@ -428,6 +589,16 @@ void ff_robot_log_local(ff_robot *r)
 size_t ff_robot_n_in(const ff_robot *r) { return r->local.ops->n_in(r->local.ctx); }
 size_t ff_robot_n_out(const ff_robot *r) { return r->local.ops->n_out(r->local.ctx); }
 
+/* Makes tier the primary of p (sent now) and remembers its prediction;
+ * caller holds mu. */
+static void set_primary(ff_robot *r, struct pend *p, int tier, uint64_t now)
+{
+    p->tier = tier;
+    p->primary_ns = now;
+    p->pred_us = ff_sched_predict_us(&r->sched, tier, &p->pred_sd);
+    ff_sched_task_sent(&r->sched, tier);
+}
+
 int ff_robot_submit(ff_robot *r, const int32_t *in, size_t n, uint64_t *task_id, char *err)
 {
     if (n == 0 || n > FF_MSG_MAX_ELEMS) return ff_fog_fail(err, FF_FOG_EINPUT, "input has %zu elements", n);
@@ -452,8 +623,9 @@ int ff_robot_submit(ff_robot *r, const int32_t *in, size_t n, uint64_t *task_id,
     p->in = copy;
     p->n = n;
     p->submit_ns = ff_fog_mono_ns();
+    p->submit_us = ff_fog_wall_us();
     if (!r->first_submit_ns) r->first_submit_ns = p->submit_ns;
-    p->deadline_us = ff_fog_wall_us() + (uint64_t)(r->cfg.deadline_ms * 1000.0);
+    p->deadline_us = p->submit_us + (uint64_t)(r->cfg.deadline_ms * 1000.0);
     p->hedge = -1;
     r->outstanding++;
     r->sent++;
@@ -464,35 +636,45 @@ int ff_robot_submit(ff_robot *r, const int32_t *in, size_t n, uint64_t *task_id,
     if (!d.admit) {
         r->refused++;
         p->tier = FF_TIER_LOCAL;
-        complete(r, id, FF_STATUS_EXPIRED, FF_TIER_LOCAL, "refused", NULL, 0, 0, 0, ff_fog_mono_ns());
+        finish(r, p, FF_STATUS_EXPIRED, FF_TIER_LOCAL, "refused", NULL, 0, 0, 0, ff_fog_mono_ns());
         pthread_mutex_unlock(&r->mu);
         return FF_FOG_OK;
     }
-    p->tier = d.tier;
-    p->hedge = d.hedge_tier;
     if (d.tier == FF_TIER_LOCAL) {
-        run_local(r, p);
+        p->tier = FF_TIER_LOCAL;
+        local_enqueue(r, p, 0);
         pthread_mutex_unlock(&r->mu);
         return FF_FOG_OK;
     }
     p->attempts = 1;
     p->last_send_ns = ff_fog_mono_ns();
-    ff_sched_task_sent(&r->sched, d.tier);
-    if (d.hedge_tier >= 0) {
+    set_primary(r, p, d.tier, p->last_send_ns);
+    if (d.hedge_tier == FF_TIER_LOCAL) {
+        local_enqueue(r, p, 1);
+    } else if (d.hedge_tier > FF_TIER_LOCAL) {
         r->hedged++;
+        p->hedge = d.hedge_tier;
         ff_sched_task_sent(&r->sched, d.hedge_tier);
     }
     uint64_t deadline = p->deadline_us;
     pthread_mutex_unlock(&r->mu);
     /* copy stays valid: inputs are freed only when this thread reuses the slot */
     int rc = send_remote(r, id, copy, n, deadline, 0, d.tier);
-    if (d.hedge_tier > FF_TIER_LOCAL) send_remote(r, id, copy, n, deadline, 0, d.hedge_tier);
-    pthread_mutex_lock(&r->mu);
-    if (p->state == P_PENDING && p->id == id) {
-        if (rc) p->need_local = 1;
-        if (d.hedge_tier == FF_TIER_LOCAL) p->need_local = 1;
+    int hrc = d.hedge_tier > FF_TIER_LOCAL ? send_remote(r, id, copy, n, deadline, 0, d.hedge_tier) : 0;
+    if (rc || hrc) {
+        pthread_mutex_lock(&r->mu);
+        if (p->state == P_PENDING && p->id == id) {
+            if (hrc && p->hedge == d.hedge_tier) {
+                ff_sched_task_done(&r->sched, p->hedge);
+                p->hedge = -1;
+            }
+            if (rc) {
+                p->failed |= 1u << d.tier;
+                p->reroute = 1;
+            }
+        }
+        pthread_mutex_unlock(&r->mu);
     }
-    pthread_mutex_unlock(&r->mu);
     return FF_FOG_OK;
 }
 
@@ -503,6 +685,7 @@ struct resend {
     uint64_t deadline;
     uint32_t attempt;
     int tier;
+    int primary;            /* 1: the primary's send (a failure re-routes); 0: a duplicate */
 };
 
 static double retry_after_ns(ff_robot *r, int tier)
@@ -516,6 +699,52 @@ static double retry_after_ns(ff_robot *r, int tier)
     return us * 1000.0;
 }
 
+/* Decides again where p runs (its primary rejected it, went away, or a node
+ * died): through the robot's policy with the remaining budget, never on a
+ * tier that rejected it. Returns the remote tier to send to, or -1 when it
+ * went to the local worker (or completed). Caller holds mu. */
+static int reroute(ff_robot *r, struct pend *p, uint64_t now, uint64_t wall)
+{
+    ff_sched_task_done(&r->sched, p->tier);
+    p->reroute = 0;
+    double left = p->deadline_us > wall ? (double)(p->deadline_us - wall) : 0.0;
+    ff_sched_decision d;
+    ff_sched_decide_ex(&r->sched, r->cfg.policy, left, p->failed, &d);
+    if (d.tier == FF_TIER_LOCAL || !d.admit) {
+        r->local_fallbacks++;
+        p->tier = FF_TIER_LOCAL;
+        local_enqueue(r, p, 0);
+        return -1;
+    }
+    r->rerouted++;
+    p->attempts++;
+    p->last_send_ns = now;
+    set_primary(r, p, d.tier, now);
+    return d.tier;
+}
+
+/* Nodes that published status and then fell silent (hung, or cut off
+ * without the broker noticing) are treated as gone; caller holds mu. */
+static void check_silent_nodes(ff_robot *r, uint64_t now)
+{
+    int changed = 0;
+    for (int i = 0; i < r->n_nodes; i++) {
+        struct nodeinfo *ni = &r->nodes[i];
+        if (!ni->online || !ni->last_status_ns || !(ni->status_gap_ns > 0)) continue;
+        double limit = SILENT_PERIODS * ni->status_gap_ns;
+        if (limit < SILENT_MIN_NS) limit = SILENT_MIN_NS;
+        if ((double)(now - ni->last_status_ns) > limit) {
+            ni->online = 0;
+            r->silent_nodes++;
+            r->retry_all = 1;
+            changed = 1;
+            ff_fog_log(FF_FOG_LOG_WARN, r->cfg.robot_id, "node_silent", "node=%s silent_ms=%.0f", ni->id,
+                       (double)(now - ni->last_status_ns) / 1e6);
+        }
+    }
+    if (changed) update_edge_tier(r);
+}
+
 static void housekeeping(ff_robot *r)
 {
     static const size_t MAXRS = 4096;
@@ -526,6 +755,7 @@ static void housekeeping(ff_robot *r)
     int cloud_up = cloud_ready(r);
     pthread_mutex_lock(&r->mu);
     ff_sched_set_available(&r->sched, FF_TIER_CLOUD, cloud_up);
+    if (r->mq) check_silent_nodes(r, now);
     int retry_all = r->retry_all;
     r->retry_all = 0;
     while (r->low_id < r->next_id) {
@@ -534,6 +764,7 @@ static void housekeeping(ff_robot *r)
         r->low_id++;
     }
     double ra[FF_TIER_COUNT];
+    uint32_t overdue[FF_TIER_COUNT] = {0};
     for (int t = 0; t < FF_TIER_COUNT; t++) ra[t] = retry_after_ns(r, t);
     for (uint64_t id = r->low_id; id < r->next_id; id++) {
         struct pend *p = &r->pend[id & (PEND_CAP - 1)];
@@ -542,38 +773,89 @@ static void housekeeping(ff_robot *r)
             r->lost++;
             ff_fog_log(FF_FOG_LOG_WARN, r->cfg.robot_id, "task_lost", "task=%llu tier=%s attempts=%d", (unsigned long long)id,
                    ff_msg_tier_name(p->tier), p->attempts);
+            if (p->tier > FF_TIER_LOCAL) {
+                ff_sched_observe_outcome(&r->sched, p->tier, 1);
+                ff_sched_observe_error(&r->sched, p->tier, 1e9, p->pred_us);
+            }
             ff_sched_task_done(&r->sched, p->tier);
+            if (p->hedge >= 0) ff_sched_task_done(&r->sched, p->hedge);
             free_pend(r, p);
             continue;
         }
-        int tier_up = p->tier == FF_TIER_LOCAL || r->sched.tier[p->tier].available;
-        if (p->need_local || !tier_up) {
-            r->local_fallbacks++;
+        if (p->tier == FF_TIER_LOCAL) continue; /* the local worker answers it */
+        /* stalled, not just queued: far past its prediction and nothing
+         * at all came back from that tier since it should have (a TCP
+         * stream waiting for a retransmission; a hung node) */
+        if (p->primary_ns && (double)(now - p->primary_ns) / 1000.0 > beyond_us(p) &&
+            (double)r->last_answer_ns[p->tier] < (double)p->primary_ns + p->pred_us * 1000.0)
+            overdue[p->tier]++;
+        if (!rs) rs = malloc(MAXRS * sizeof *rs);
+        if (!rs || nrs + 2 > MAXRS) break;
+        int tier_up = r->sched.tier[p->tier].available;
+        if (p->hedge > FF_TIER_LOCAL && !r->sched.tier[p->hedge].available) {
+            ff_sched_task_done(&r->sched, p->hedge);
+            p->hedge = -1;
+        }
+        if (!tier_up && p->hedge > FF_TIER_LOCAL) { /* the hedge carries on as the primary */
             ff_sched_task_done(&r->sched, p->tier);
-            run_local(r, p);
+            p->tier = p->hedge;
+            p->hedge = -1;
             continue;
         }
-        /* exponential backoff per task, so an overloaded pool is not hit by a retry storm */
-        double backoff = ra[p->tier] * (double)(1u << (p->attempts > 6 ? 6 : p->attempts - 1));
-        if (wall < p->deadline_us && (retry_all || (double)(now - p->last_send_ns) > backoff)) {
-            if (!rs) rs = malloc(MAXRS * sizeof *rs);
-            if (rs && nrs < MAXRS) {
-                rs[nrs++] = (struct resend){id, p->in, p->n, p->deadline_us, (uint32_t)p->attempts, p->tier};
-                p->attempts++;
-                p->last_send_ns = now;
+        if (p->reroute || !tier_up || retry_all) {
+            /* after a node death every unfinished task is decided again:
+             * the same tier resends (the broker picks a live node) */
+            if (!p->reroute && tier_up) p->failed &= ~(1u << p->tier);
+            int t = reroute(r, p, now, wall);
+            if (t > FF_TIER_LOCAL) {
+                rs[nrs++] = (struct resend){id, p->in, p->n, p->deadline_us, (uint32_t)(p->attempts - 1), t, 1};
                 r->retries++;
             }
+            continue;
+        }
+        /* rescue: the primary is overdue past its predicted tail; a
+         * duplicate on another tier may still make the deadline */
+        if (p->hedge < 0 && !p->local_queued && p->primary_ns && wall < p->deadline_us) {
+            int h = ff_sched_rescue(&r->sched, r->cfg.policy, p->tier, p->pred_us, p->pred_sd,
+                                    (double)(now - p->primary_ns) / 1000.0, (double)(p->deadline_us - wall));
+            if (h == FF_TIER_LOCAL) {
+                r->rescued++;
+                local_enqueue(r, p, 1);
+            } else if (h > FF_TIER_LOCAL) {
+                r->rescued++;
+                p->hedge = h;
+                ff_sched_task_sent(&r->sched, h);
+                rs[nrs++] = (struct resend){id, p->in, p->n, p->deadline_us, (uint32_t)p->attempts, h, 0};
+            }
+        }
+        /* exponential backoff per task, so an overloaded pool is not hit by
+         * a retry storm; after the deadline a resend still gets an answer
+         * (the node replies "expired") instead of the task going silent */
+        double backoff = ra[p->tier] * (double)(1u << (p->attempts > 6 ? 6 : p->attempts - 1));
+        if ((double)(now - p->last_send_ns) > backoff) {
+            rs[nrs++] = (struct resend){id, p->in, p->n, p->deadline_us, (uint32_t)p->attempts, p->tier, 1};
+            p->attempts++;
+            p->last_send_ns = now;
+            r->retries++;
         }
     }
+    for (int t = FF_TIER_LOCAL + 1; t < FF_TIER_COUNT; t++) ff_sched_set_overdue(&r->sched, t, overdue[t]);
     pthread_mutex_unlock(&r->mu);
     for (size_t i = 0; i < nrs; i++) {
         int rc = send_remote(r, rs[i].id, rs[i].in, rs[i].n, rs[i].deadline, rs[i].attempt, rs[i].tier);
-        if (rc) {
-            pthread_mutex_lock(&r->mu);
-            struct pend *p = &r->pend[rs[i].id & (PEND_CAP - 1)];
-            if (p->state == P_PENDING && p->id == rs[i].id) p->need_local = 1;
-            pthread_mutex_unlock(&r->mu);
+        if (!rc) continue;
+        pthread_mutex_lock(&r->mu);
+        struct pend *p = &r->pend[rs[i].id & (PEND_CAP - 1)];
+        if (p->state == P_PENDING && p->id == rs[i].id) {
+            if (rs[i].primary && p->tier == rs[i].tier) {
+                p->failed |= 1u << rs[i].tier;
+                p->reroute = 1;
+            } else if (!rs[i].primary && p->hedge == rs[i].tier) {
+                ff_sched_task_done(&r->sched, p->hedge);
+                p->hedge = -1;
+            }
         }
+        pthread_mutex_unlock(&r->mu);
     }
     free(rs);
 }
@@ -591,7 +873,7 @@ static void drain_zmq(ff_robot *r, ff_zmq_client *c)
         if (ff_msg_result_decode(b, l, &res, NULL) == FF_FOG_OK) {
             pthread_mutex_lock(&r->mu);
             complete(r, res.task_id, res.status, res.tier, res.node_id, res.output.data, res.output.n, res.queue_ns,
-                     res.compute_ns, now);
+                     res.compute_ns, res.queue_depth, now);
             pthread_mutex_unlock(&r->mu);
             ff_msg_result_free(&res);
         }
@@ -643,13 +925,16 @@ int ff_robot_summary_json(ff_robot *r, char *buf, size_t cap)
     } while (0)
     OUT("{\"robot\":\"%s\",\"policy\":\"%s\",\"bundle\":\"%s\",\"deadline_ms\":%g,\"sent\":%llu,\"completed\":%llu,"
         "\"ok\":%llu,\"errors\":%llu,\"lost\":%llu,\"deadline_misses\":%llu,\"outstanding\":%zu,\"rejected\":%llu,"
-        "\"retries\":%llu,\"hedged\":%llu,\"duplicates\":%llu,\"local_fallbacks\":%llu,\"refused\":%llu,"
+        "\"retries\":%llu,\"hedged\":%llu,\"rescued\":%llu,\"rerouted\":%llu,\"duplicates\":%llu,"
+        "\"local_fallbacks\":%llu,\"local_rejected\":%llu,\"refused\":%llu,\"silent_nodes\":%llu,"
         "\"duration_s\":%.6f,\"tiers\":{",
         r->cfg.robot_id, ff_sched_policy_name(r->cfg.policy), r->cfg.bundle, r->cfg.deadline_ms,
         (unsigned long long)r->sent, (unsigned long long)r->completed, (unsigned long long)r->ok,
         (unsigned long long)r->errors, (unsigned long long)r->lost, (unsigned long long)r->missed, r->outstanding,
         (unsigned long long)r->rejected, (unsigned long long)r->retries, (unsigned long long)r->hedged,
-        (unsigned long long)r->duplicates, (unsigned long long)r->local_fallbacks, (unsigned long long)r->refused,
+        (unsigned long long)r->rescued, (unsigned long long)r->rerouted, (unsigned long long)r->duplicates,
+        (unsigned long long)r->local_fallbacks, (unsigned long long)r->local_rejected, (unsigned long long)r->refused,
+        (unsigned long long)r->silent_nodes,
         r->last_done_ns > r->first_submit_ns ? (double)(r->last_done_ns - r->first_submit_ns) / 1e9 : 0.0);
     for (int t = 0; t < FF_TIER_COUNT; t++) {
         struct lat *l = &r->lat[t];
@@ -675,9 +960,22 @@ int ff_robot_summary_json(ff_robot *r, char *buf, size_t cap)
     return o < cap ? FF_FOG_OK : FF_FOG_EINPUT;
 }
 
+int ff_robot_publish(ff_robot *r, const char *topic, const void *buf, size_t len, int retain, char *err)
+{
+    if (!r->mq) return ff_fog_fail(err, FF_FOG_EINPUT, "no broker: cannot publish %s", topic);
+    return ff_mqtt_publish(r->mq, topic, buf, len, 0, retain, NULL, err);
+}
+
 void ff_robot_close(ff_robot *r)
 {
     if (!r) return;
+    if (r->lthr_started) {
+        pthread_mutex_lock(&r->mu);
+        r->lstop = 1;
+        pthread_cond_broadcast(&r->lcv);
+        pthread_mutex_unlock(&r->mu);
+        pthread_join(r->lthr, NULL);
+    }
     if (r->mq) ff_mqtt_close(r->mq); /* no callbacks after this */
     ff_zmq_client_close(r->zc);
     ff_zmq_client_close(r->ze);
@@ -688,6 +986,10 @@ void ff_robot_close(ff_robot *r)
     free(r->pend);
     free(r->done);
     for (int t = 0; t < FF_TIER_COUNT; t++) free(r->lat[t].v);
+    if (r->lq)
+        for (size_t i = 0; i < r->lq_count; i++) free(r->lq[(r->lq_head + i) % r->lq_cap].in);
+    free(r->lq);
+    pthread_cond_destroy(&r->lcv);
     pthread_mutex_destroy(&r->mu);
     free(r);
 }

@@ -1,9 +1,12 @@
 /* Embeddable device agent of the fog runtime: a robot program submits
  * inference tasks with deadlines; the agent schedules each one (local CPU,
- * edge pool over MQTT, cloud over ZeroMQ), retries unanswered tasks before
- * their deadline (node Last Will, per-task timeout), hedges risky ones,
- * de-duplicates results, falls back to local execution when the network is
- * gone or a node rejects, and keeps latency statistics per tier.
+ * edge pool over MQTT, cloud over ZeroMQ), retries unanswered tasks (node
+ * Last Will or silence, per-task timeout), hedges risky ones, rescues
+ * overdue ones on another tier, de-duplicates results, re-routes a task
+ * through the policy when a node rejects it or its tier goes away, and
+ * keeps latency statistics per tier. Local inference runs on the agent's
+ * own worker thread (bounded queue), so it never blocks submitting or
+ * receiving.
  *
  *   ff_robot_cfg c; ff_robot_cfg_init(&c);
  *   snprintf(c.broker, sizeof c.broker, "tcp://127.0.0.1:1883");
@@ -37,6 +40,7 @@ typedef struct ff_robot_cfg {
     double deadline_ms;      /* relative deadline of each task (default 50) */
     double retry_ms;         /* resend an unanswered remote task after this; 0 = adaptive */
     double grace_ms;         /* after the deadline, a task with no result is lost (default 1000) */
+    int local_queue;         /* local tasks waiting for the robot's CPU (default 64); beyond: rejected */
     uint64_t seed;
     const ff_exec_ops *local_ops; /* local executor (NULL: built-in MLP) */
     char bundle_dir[512];    /* where local_ops finds the bundle (empty: ".") */
@@ -48,7 +52,9 @@ typedef struct ff_robot_completion {
     int tier;                /* where it ran */
     char node_id[FF_MSG_MAX_ID + 1];
     double latency_ms;       /* submit -> result */
-    int missed;              /* finished after its deadline */
+    uint64_t submit_us;      /* wall clock (CLOCK_REALTIME, µs) at submit */
+    double queue_ms, compute_ms; /* what the answering node reported (0 for local) */
+    int missed;              /* finished after its deadline, or without a result (status != OK) */
     int32_t out[16];
     size_t n_out;
 } ff_robot_completion;
@@ -75,5 +81,8 @@ int ff_robot_next(ff_robot *r, ff_robot_completion *c);
 /* One JSON object: sent, completed, lost, deadline_misses, ..., per tier
  * count/p50_ms/p99_ms/max_ms, per node counts. */
 int ff_robot_summary_json(ff_robot *r, char *buf, size_t cap);
+/* Publishes buf on topic through the agent's MQTT connection (QoS 0), e.g.
+ * live statistics for a fleet monitor. FF_FOG_EINPUT without a broker. */
+int ff_robot_publish(ff_robot *r, const char *topic, const void *buf, size_t len, int retain, char *err);
 void ff_robot_close(ff_robot *r);
 #endif

@@ -33,6 +33,8 @@ void ff_sched_init(ff_sched_state *s, uint64_t seed, double local_compute_us)
     s->beta = 0.25;
     s->hedge_threshold = 0.05;
     s->admit_threshold = 0.999;
+    s->tail_gain = 1.0 / 32;
+    s->stall_miss = 0.5;
     for (int t = 0; t < FF_TIER_COUNT; t++) {
         s->tier[t].workers = 1;
         s->tier[t].rtt_mean_us = t == FF_TIER_LOCAL ? 0.0 : FF_SCHED_PRIOR_RTT_US;
@@ -87,11 +89,44 @@ void ff_sched_observe_load(ff_sched_state *s, int t, uint32_t queue_depth, uint3
     if (!valid_tier(t)) return;
     s->tier[t].queue_depth = queue_depth;
     s->tier[t].workers = workers ? workers : 1;
+    s->tier[t].load_reports++;
+    s->tier[t].since_report = 0;
+}
+
+void ff_sched_observe_outcome(ff_sched_state *s, int t, int beyond)
+{
+    if (!valid_tier(t)) return;
+    ff_tier_state *ts = &s->tier[t];
+    ts->tail_rate += s->tail_gain * ((beyond ? 1.0 : 0.0) - ts->tail_rate);
+    ts->outcomes++;
+}
+
+void ff_sched_set_overdue(ff_sched_state *s, int t, uint32_t n)
+{
+    if (valid_tier(t)) s->tier[t].overdue = n;
+}
+
+void ff_sched_observe_error(ff_sched_state *s, int t, double actual_us, double predicted_us)
+{
+    if (!valid_tier(t) || !isfinite(actual_us) || !isfinite(predicted_us)) return;
+    ff_tier_state *ts = &s->tier[t];
+    double e = actual_us - predicted_us;
+    /* the bias learns from ordinary answers only (a stall is not a bias) */
+    if (e < 4.0 * (predicted_us > 1000 ? predicted_us : 1000)) {
+        ts->err_mean_us = ts->err_samples ? ts->err_mean_us + s->alpha * (e - ts->err_mean_us) : e;
+        ts->err_samples++;
+    }
+    /* residuals relative to the (bias-corrected) prediction of their time */
+    ts->resid_us[ts->resid_next] = (float)(e < 1e9 ? e : 1e9);
+    ts->resid_next = (ts->resid_next + 1) % FF_SCHED_RESID;
+    if (ts->n_resid < FF_SCHED_RESID) ts->n_resid++;
 }
 
 void ff_sched_task_sent(ff_sched_state *s, int t)
 {
-    if (valid_tier(t)) s->tier[t].inflight++;
+    if (!valid_tier(t)) return;
+    s->tier[t].inflight++;
+    s->tier[t].since_report++;
 }
 
 void ff_sched_task_done(ff_sched_state *s, int t)
@@ -106,11 +141,23 @@ double ff_sched_predict_us(const ff_sched_state *s, int t, double *stddev_us)
         return INFINITY;
     }
     const ff_tier_state *ts = &s->tier[t];
-    double waiting = (double)ts->queue_depth + (double)ts->inflight;
-    double mean = ts->rtt_mean_us + ts->compute_us * (1.0 + waiting / (double)(ts->workers ? ts->workers : 1));
-    /* compute jitter: 10% of the compute part */
-    double cj = 0.1 * (mean - ts->rtt_mean_us);
-    if (stddev_us) *stddev_us = sqrt(ts->rtt_var_us2 + cj * cj);
+    /* tasks ahead of ours: the last reported depth (it already counts the
+     * ones of ours that had arrived) plus ours sent since; a tier that never
+     * reports: our own outstanding tasks */
+    double waiting = ts->load_reports ? (double)ts->queue_depth + (double)ts->since_report : (double)ts->inflight;
+    double w = (double)(ts->workers ? ts->workers : 1);
+    double queue_us = ts->compute_us * waiting / w;
+    double mean = ts->rtt_mean_us + ts->compute_us + queue_us;
+    /* compute jitter (10% of a service time) and queue uncertainty: other
+     * robots' tasks arrive between the report and ours (10% of the wait) */
+    double cj = 0.1 * ts->compute_us, qj = 0.1 * queue_us;
+    double var = ts->rtt_var_us2 + cj * cj + qj * qj;
+    /* once enough answers came back, the model's own bias is added */
+    if (ts->err_samples >= 16) {
+        double m = mean + ts->err_mean_us;
+        mean = m > ts->rtt_mean_us ? m : ts->rtt_mean_us;
+    }
+    if (stddev_us) *stddev_us = sqrt(var);
     return mean;
 }
 
@@ -119,9 +166,64 @@ double ff_sched_miss_prob(const ff_sched_state *s, int t, double budget_us)
     double sd;
     double mean = ff_sched_predict_us(s, t, &sd);
     if (!isfinite(mean)) return 1.0;
-    if (sd < 1e-9) return mean > budget_us ? 1.0 : 0.0;
-    /* normal approximation: P(X > budget) */
-    return 0.5 * erfc((budget_us - mean) / (sd * M_SQRT2));
+    const ff_tier_state *ts = &s->tier[t];
+    /* normal approximation P(X > budget), plus the tier's observed rate of
+     * tails the model does not see (a lost frame waits for a TCP timeout) */
+    double p = sd < 1e-9 ? (mean > budget_us ? 1.0 : 0.0) : 0.5 * erfc((budget_us - mean) / (sd * M_SQRT2));
+    p = 1.0 - (1.0 - p) * (1.0 - ts->tail_rate);
+    /* with enough answers: the share of recent residuals that would miss
+     * from today's prediction (the normal model as one pseudo-sample) */
+    if (ts->n_resid >= 16) {
+        double over = 0;
+        for (uint32_t i = 0; i < ts->n_resid; i++)
+            if (mean + ts->resid_us[i] > budget_us) over += 1;
+        p = (over + p) / ((double)ts->n_resid + 1.0);
+    }
+    if (ts->overdue && p < s->stall_miss) p = s->stall_miss;
+    return p;
+}
+
+/* A tier has room for a duplicate when it is not stalled and our copy would
+ * wait less than one service time: a hedge must not take the capacity the
+ * primaries of the fleet need. */
+static int has_room(const ff_sched_state *s, int t)
+{
+    const ff_tier_state *ts = &s->tier[t];
+    if (ts->overdue) return 0;
+    double waiting = ts->load_reports ? (double)ts->queue_depth + (double)ts->since_report : (double)ts->inflight;
+    return waiting < (double)(ts->workers ? ts->workers : 1);
+}
+
+/* P(X > x) under the tier's model: normal around mean plus the tail rate. */
+static double survive(double mean, double sd, double tail, double x)
+{
+    double p = sd < 1e-9 ? (mean > x ? 1.0 : 0.0) : 0.5 * erfc((x - mean) / (sd * M_SQRT2));
+    return (1.0 - tail) * p + tail;
+}
+
+int ff_sched_rescue(const ff_sched_state *s, int policy, int primary, double pred_us, double pred_sd_us,
+                    double elapsed_us, double left_us)
+{
+    if (policy != FF_POLICY_FOGFORGE || !valid_tier(primary) || primary == FF_TIER_LOCAL || left_us <= 0) return -1;
+    /* every tier loses an answer now and then: at least 0.1% (so that far
+     * past its prediction the model says "lost", not "impossible") */
+    double tail = s->tier[primary].tail_rate > 1e-3 ? s->tier[primary].tail_rate : 1e-3;
+    /* miss probability of the primary given that it has not answered yet */
+    double alive = survive(pred_us, pred_sd_us, tail, elapsed_us);
+    double late = survive(pred_us, pred_sd_us, tail, elapsed_us + left_us);
+    double p_miss = alive > 0 ? late / alive : 1.0;
+    if (p_miss < 0.5) return -1;
+    int best = -1;
+    double pb = p_miss;
+    for (int t = 0; t < FF_TIER_COUNT; t++) {
+        if (t == primary || !s->tier[t].available || !has_room(s, t)) continue;
+        double p = ff_sched_miss_prob(s, t, left_us);
+        if (p < 0.5 && p < pb) {
+            best = t;
+            pb = p;
+        }
+    }
+    return best;
 }
 
 static uint64_t rng_next(ff_sched_state *s)
@@ -133,19 +235,24 @@ static uint64_t rng_next(ff_sched_state *s)
     return s->rng = x;
 }
 
-static int fixed_or_local(const ff_sched_state *s, int t)
+static int usable(const ff_sched_state *s, int t, unsigned mask)
 {
-    return s->tier[t].available ? t : FF_TIER_LOCAL;
+    return t == FF_TIER_LOCAL || (s->tier[t].available && !(mask & (1u << t)));
 }
 
 void ff_sched_decide(ff_sched_state *s, int policy, double budget_us, ff_sched_decision *d)
+{
+    ff_sched_decide_ex(s, policy, budget_us, 0, d);
+}
+
+void ff_sched_decide_ex(ff_sched_state *s, int policy, double budget_us, unsigned mask, ff_sched_decision *d)
 {
     int avail[FF_TIER_COUNT], n = 0;
     d->admit = 1;
     d->tier = FF_TIER_LOCAL;
     d->hedge_tier = -1;
     for (int t = 0; t < FF_TIER_COUNT; t++) {
-        if (s->tier[t].available) {
+        if (usable(s, t, mask)) {
             avail[n++] = t;
             d->finish_us[t] = ff_sched_predict_us(s, t, NULL);
             d->miss_prob[t] = ff_sched_miss_prob(s, t, budget_us);
@@ -156,8 +263,8 @@ void ff_sched_decide(ff_sched_state *s, int policy, double budget_us, ff_sched_d
     }
     switch (policy) {
     case FF_POLICY_LOCAL: d->tier = FF_TIER_LOCAL; return;
-    case FF_POLICY_EDGE: d->tier = fixed_or_local(s, FF_TIER_EDGE); return;
-    case FF_POLICY_CLOUD: d->tier = fixed_or_local(s, FF_TIER_CLOUD); return;
+    case FF_POLICY_EDGE: d->tier = usable(s, FF_TIER_EDGE, mask) ? FF_TIER_EDGE : FF_TIER_LOCAL; return;
+    case FF_POLICY_CLOUD: d->tier = usable(s, FF_TIER_CLOUD, mask) ? FF_TIER_CLOUD : FF_TIER_LOCAL; return;
     case FF_POLICY_RANDOM: d->tier = avail[rng_next(s) % (uint64_t)n]; return;
     case FF_POLICY_ROUND_ROBIN: d->tier = avail[s->rr_next++ % (uint32_t)n]; return;
     case FF_POLICY_GREEDY: {
@@ -170,35 +277,31 @@ void ff_sched_decide(ff_sched_state *s, int policy, double budget_us, ff_sched_d
     case FF_POLICY_FOGFORGE:
     default: break;
     }
-    /* fogforge: earliest predicted finish among tiers likely to meet the
-     * deadline; otherwise the tier least likely to miss. */
+    /* fogforge: the tier least likely to miss; among those within half a
+     * point of it, the earliest finish. */
+    double pmin = 1.0;
+    for (int i = 0; i < n; i++)
+        if (d->miss_prob[avail[i]] < pmin) pmin = d->miss_prob[avail[i]];
+    double ok = pmin + 0.005;
     int best = -1;
     for (int i = 0; i < n; i++) {
         int t = avail[i];
-        if (d->miss_prob[t] > s->hedge_threshold) continue;
+        if (d->miss_prob[t] > ok) continue;
         if (best < 0 || d->finish_us[t] < d->finish_us[best]) best = t;
-    }
-    if (best < 0) {
-        best = avail[0];
-        for (int i = 1; i < n; i++) {
-            int t = avail[i];
-            if (d->miss_prob[t] < d->miss_prob[best] ||
-                (d->miss_prob[t] == d->miss_prob[best] && d->finish_us[t] < d->finish_us[best]))
-                best = t;
-        }
     }
     d->tier = best;
     if (d->miss_prob[best] >= s->admit_threshold) {
         d->admit = 0;
         return;
     }
-    /* hedge: a duplicate on a second tier when the primary is risky and the
-     * pair (independent tiers) misses at most half as often. */
+    /* hedge: a duplicate on a second tier with room to spare when the
+     * primary is risky and the pair (independent tiers) misses at most half
+     * as often. */
     if (d->miss_prob[best] > s->hedge_threshold) {
         int h = -1;
         for (int i = 0; i < n; i++) {
             int t = avail[i];
-            if (t == best) continue;
+            if (t == best || !has_room(s, t)) continue;
             if (h < 0 || d->miss_prob[t] < d->miss_prob[h]) h = t;
         }
         if (h >= 0 && d->miss_prob[best] * d->miss_prob[h] <= 0.5 * d->miss_prob[best]) d->hedge_tier = h;

@@ -46,6 +46,20 @@ else
     fail eval_table_has_every_column "$(head -c 600 "$D/lo.txt")"
 fi
 
+# SIGINT in the middle of a run: eval stops every daemon it started (by
+# PID) and exits; nothing with its output dir in its arguments is left
+"$FF" eval "$ROOT/demo/scenarios/loopback-smoke.json" --policies fogforge --out "$D/int" > "$D/int.out" 2>&1 &
+EVAL_PID=$!
+sleep 4
+kill -INT $EVAL_PID
+i=0
+while kill -0 $EVAL_PID 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+wait $EVAL_PID
+rc=$?
+left_procs=$(ps -eo pid=,args= | grep -F "$D/int" | grep -v grep || true)
+if [ $i -lt 100 ] && [ "$rc" -ne 0 ] && [ -z "$left_procs" ]; then pass eval_sigint_stops_every_process
+else fail eval_sigint_stops_every_process "rc $rc after ${i}x0.1 s; left: $left_procs"; fi
+
 if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
     pass eval_namespaces_skipped_not_root
     exit 0
@@ -66,3 +80,18 @@ left_ns=$(ip netns list | grep "^ffev$EVAL_PID-" || true)
 left_procs=$(ps -eo pid=,args= | grep -F "$D/ns" | grep -v grep || true)
 if [ -z "$left_ns" ] && [ -z "$left_procs" ]; then pass eval_cleans_up_namespaces_and_processes
 else fail eval_cleans_up_namespaces_and_processes "ns: $left_ns procs: $left_procs"; fi
+
+# SIGINT during a namespaced run: namespaces (with their veths and the link
+# emulator) and every process are gone
+"$FF" eval "$ROOT/tests/eval/ns-smoke.json" --policies fogforge --out "$D/nsint" > "$D/nsint.out" 2>&1 &
+EVAL_PID=$!
+sleep 5
+had_ns=$(ip netns list | grep -c "^ffev$EVAL_PID-" || true)
+kill -INT $EVAL_PID
+i=0
+while kill -0 $EVAL_PID 2>/dev/null && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
+wait $EVAL_PID
+left_ns=$(ip netns list | grep "^ffev$EVAL_PID-" || true)
+left_procs=$(ps -eo pid=,args= | grep -F "$D/nsint" | grep -v grep || true)
+if [ "$had_ns" -eq 4 ] && [ -z "$left_ns" ] && [ -z "$left_procs" ]; then pass eval_sigint_removes_namespaces_and_processes
+else fail eval_sigint_removes_namespaces_and_processes "had $had_ns ns; left ns: $left_ns procs: $left_procs"; fi

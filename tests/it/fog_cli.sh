@@ -34,3 +34,26 @@ if "$FOGD" robot --policy local --rate 2000 --count 500 --deadline 10 --log-leve
 else
     fail fog_robot_local_policy_runs_offline "$(cat "$out") $(head -c 300 "$FOG_DIR/local.err")"
 fi
+
+# a slow robot CPU never blocks the stream: with 20 ms per local inference
+# at 100 tasks/s, submits stay 10 ms apart (inline execution would space them
+# 20 ms), the bounded local queue rejects the excess, and every task is
+# answered (completed, expired or rejected): none lost
+out=$FOG_DIR/slow.json
+"$FOGD" robot --policy local --rate 100 --count 100 --deadline 50 --compute-us 20000 --local-queue 4 \
+    --tasks "$FOG_DIR/slow.tasks" --log-level off > "$out" 2>"$FOG_DIR/slow.err"
+if $PY - "$out" "$FOG_DIR/slow.tasks" <<'PYEOF'
+import json, sys
+s = json.load(open(sys.argv[1]))
+rows = [l.split() for l in open(sys.argv[2])]
+assert s["sent"] == 100 and s["completed"] == 100 and s["lost"] == 0, s
+assert len(rows) == 100, len(rows)
+t = sorted(float(r[7]) for r in rows)
+assert t[-1] - t[0] < 1.5, "submits spread over %.2f s" % (t[-1] - t[0])
+st = {r[8] for r in rows}
+assert s["local_rejected"] > 0 and "rejected" in st and "ok" in st, (s, st)
+ok = [r for r in rows if r[8] == "ok"]
+assert all(r[3] == "local" and float(r[10]) >= 19.0 for r in ok), ok[:3]
+PYEOF
+then pass fog_robot_local_worker_never_blocks_the_stream
+else fail fog_robot_local_worker_never_blocks_the_stream "$(head -c 400 "$out") $(head -c 300 "$FOG_DIR/slow.err")"; fi

@@ -277,6 +277,97 @@ static void test_remote_compute_is_learned_from_results(void **st)
     assert_true(s.tier[FF_TIER_LOCAL].compute_us == 60000 && isfinite(s.tier[FF_TIER_CLOUD].compute_us));
 }
 
+
+/* A queue-depth report replaces our own in-flight count: our tasks that had
+ * arrived are in the report; the ones sent since are added on top. */
+static void test_load_report_counts_tasks_sent_since(void **st)
+{
+    (void)st;
+    ff_sched_state s;
+    all_up(&s, 100);
+    feed(&s, FF_TIER_EDGE, 200, 50);
+    ff_sched_observe_load(&s, FF_TIER_EDGE, 8, 2);
+    double a = ff_sched_predict_us(&s, FF_TIER_EDGE, NULL);
+    for (int i = 0; i < 4; i++) ff_sched_task_sent(&s, FF_TIER_EDGE);
+    double b = ff_sched_predict_us(&s, FF_TIER_EDGE, NULL);
+    assert_true(fabs((b - a) - 4.0 / 2 * 50) < 1e-6);
+    ff_sched_observe_load(&s, FF_TIER_EDGE, 8, 2); /* the four are in the new report */
+    assert_true(fabs(ff_sched_predict_us(&s, FF_TIER_EDGE, NULL) - a) < 1e-6);
+    assert_int_equal(s.tier[FF_TIER_EDGE].inflight, 4);
+}
+
+/* Lost frames make a tier miss in ways its RTT model cannot see: the
+ * observed tail rate enters the miss probability, and fogforge then keeps
+ * tasks on the tier without such tails while it can. */
+static void test_tail_rate_enters_miss_probability(void **st)
+{
+    (void)st;
+    ff_sched_state s;
+    ff_sched_decision d;
+    all_up(&s, 60000);
+    feed(&s, FF_TIER_EDGE, 2000, 40);
+    feed(&s, FF_TIER_CLOUD, 30000, 40);
+    ff_sched_set_compute(&s, FF_TIER_EDGE, 4000);
+    ff_sched_set_compute(&s, FF_TIER_CLOUD, 1000);
+    ff_sched_observe_load(&s, FF_TIER_EDGE, 6, 2); /* 12 ms of queue: ~18 ms */
+    double before = ff_sched_miss_prob(&s, FF_TIER_CLOUD, 50000);
+    for (int i = 0; i < 200; i++) ff_sched_observe_outcome(&s, FF_TIER_CLOUD, i % 20 == 0); /* 5% tails */
+    double after = ff_sched_miss_prob(&s, FF_TIER_CLOUD, 50000);
+    assert_true(after > before + 0.03 && after < 0.1);
+    ff_sched_decide(&s, FF_POLICY_FOGFORGE, 50000, &d);
+    assert_int_equal(d.tier, FF_TIER_EDGE);
+    /* a deep edge queue (~90 ms) is worse than the cloud's tails */
+    ff_sched_observe_load(&s, FF_TIER_EDGE, 44, 2);
+    ff_sched_decide(&s, FF_POLICY_FOGFORGE, 50000, &d);
+    assert_int_equal(d.tier, FF_TIER_CLOUD);
+    ff_sched_observe_outcome(&s, 9, 1); /* ignored */
+}
+
+static void test_excluded_tier_is_not_chosen(void **st)
+{
+    (void)st;
+    ff_sched_state s;
+    ff_sched_decision d;
+    all_up(&s, 5000);
+    feed(&s, FF_TIER_EDGE, 300, 30);
+    feed(&s, FF_TIER_CLOUD, 1500, 30);
+    for (int p = 0; p < FF_POLICY_COUNT; p++) {
+        for (int i = 0; i < 20; i++) {
+            ff_sched_decide_ex(&s, p, 1e6, 1u << FF_TIER_EDGE, &d);
+            assert_int_not_equal(d.tier, FF_TIER_EDGE);
+            assert_int_not_equal(d.hedge_tier, FF_TIER_EDGE);
+        }
+    }
+    ff_sched_decide_ex(&s, FF_POLICY_EDGE, 1e6, 1u << FF_TIER_EDGE, &d);
+    assert_int_equal(d.tier, FF_TIER_LOCAL);
+    ff_sched_decide_ex(&s, FF_POLICY_FOGFORGE, 1e6, 1u << FF_TIER_EDGE, &d);
+    assert_int_equal(d.tier, FF_TIER_CLOUD);
+    ff_sched_decide_ex(&s, FF_POLICY_LOCAL, 1e6, 1u << FF_TIER_LOCAL, &d); /* local cannot be excluded */
+    assert_int_equal(d.tier, FF_TIER_LOCAL);
+}
+
+/* An edge task that has not answered long after its predicted tail (its
+ * node hung) is duplicated to the cloud if the cloud can still make it; a
+ * task that is merely a little late, or that no tier can save, is not. */
+static void test_rescue_only_overdue_tasks_that_can_be_saved(void **st)
+{
+    (void)st;
+    ff_sched_state s;
+    all_up(&s, 60000);
+    feed(&s, FF_TIER_EDGE, 2000, 40);
+    feed(&s, FF_TIER_CLOUD, 20000, 40);
+    ff_sched_set_compute(&s, FF_TIER_CLOUD, 1000);
+    /* predicted 6 ms ± 0.5 ms on the edge, deadline 100 ms */
+    assert_int_equal(ff_sched_rescue(&s, FF_POLICY_FOGFORGE, FF_TIER_EDGE, 6000, 500, 5000, 95000), -1);
+    assert_int_equal(ff_sched_rescue(&s, FF_POLICY_FOGFORGE, FF_TIER_EDGE, 6000, 500, 7000, 93000), -1);
+    assert_int_equal(ff_sched_rescue(&s, FF_POLICY_FOGFORGE, FF_TIER_EDGE, 6000, 500, 20000, 80000), FF_TIER_CLOUD);
+    /* 10 ms left: the cloud (~21 ms) cannot make it, local (60 ms) neither */
+    assert_int_equal(ff_sched_rescue(&s, FF_POLICY_FOGFORGE, FF_TIER_EDGE, 6000, 500, 90000, 10000), -1);
+    /* only the fogforge policy rescues */
+    assert_int_equal(ff_sched_rescue(&s, FF_POLICY_EDGE, FF_TIER_EDGE, 6000, 500, 20000, 80000), -1);
+    assert_int_equal(ff_sched_rescue(&s, FF_POLICY_GREEDY, FF_TIER_EDGE, 6000, 500, 20000, 80000), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -294,6 +385,10 @@ int main(void)
         cmocka_unit_test(test_fogforge_uses_local_when_network_is_gone),
         cmocka_unit_test(test_unknown_tier_prior_is_pessimistic_but_finite),
         cmocka_unit_test(test_remote_compute_is_learned_from_results),
+        cmocka_unit_test(test_load_report_counts_tasks_sent_since),
+        cmocka_unit_test(test_tail_rate_enters_miss_probability),
+        cmocka_unit_test(test_excluded_tier_is_not_chosen),
+        cmocka_unit_test(test_rescue_only_overdue_tasks_that_can_be_saved),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
