@@ -36,7 +36,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all test unit deps demo bench install clean fuzz fuzz-build check-asan oracle
+.PHONY: all test test-slow unit deps demo bench install clean fuzz fuzz-build check-asan oracle
 .SECONDARY:
 
 all: $(BUILD)/fogforge $(BUILD)/libfogforge.a $(BUILD)/libfogforge.so $(BUILD)/fogforge.pc $(BUILD)/surrogate-cache.stamp
@@ -119,6 +119,11 @@ test: deps
 	@BUILD=$(BUILD) tests/run.sh
 
 check-asan: test
+
+# tests that take minutes each (tests/slow/): Ctrl-C during make demo, ...
+test-slow: deps
+	@$(MAKE) --no-print-directory all
+	@FF_SLOW=1 TESTS="$$(cd tests/slow && ls *.sh | sed 's/\.sh$$//' | tr '\n' ' ')" BUILD=$(BUILD) tests/run.sh
 
 # --- fuzzing (libFuzzer, Debian's clang) ---
 FUZZ_CFLAGS := -fsanitize=fuzzer-no-link,address,undefined -g -O1 $(CSTD) $(INCS) -DFF_VERSION=\"$(VERSION)\"

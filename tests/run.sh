@@ -64,6 +64,15 @@ for t in "$ROOT"/tests/it/*.sh; do
     case " $only " in "  ") ;; *" $n "*) ;; *) continue ;; esac
     run_one "$n" sh "$t"
 done
+# tests/slow/*.sh (minutes each) only with FF_SLOW=1: make test-slow
+if [ "${FF_SLOW:-0}" = 1 ]; then
+    for t in "$ROOT"/tests/slow/*.sh; do
+        [ -f "$t" ] || continue
+        n=$(basename "$t" .sh)
+        case " $only " in "  ") ;; *" $n "*) ;; *) continue ;; esac
+        run_one "$n" sh "$t"
+    done
+fi
 
 if [ -n "$failed_names" ]; then
     echo "failed:$failed_names (logs in $BASE_TMP)"

@@ -1,13 +1,9 @@
 #!/bin/sh
 # Ctrl-C during `make demo`'s fleet run stops every process the demo
 # started (mosquitto, edges, cloud, robots, monitor) and make exits 130-ish.
-# It runs the whole demo up to the fleet (~2 min), so it only runs with
-# FF_DEMO_SIGINT=1; otherwise it only says it was skipped.
-. "$(dirname "$0")/lib.sh"
-if [ "${FF_DEMO_SIGINT:-0}" != 1 ]; then
-    pass demo_sigint_skipped_set_FF_DEMO_SIGINT_1_to_run
-    exit 0
-fi
+# It runs the whole demo up to the fleet (~2-3 min), so it is in
+# `make test-slow`, not in `make test`.
+. "$ROOT/tests/it/lib.sh"
 if /usr/bin/python3 - "$ROOT" "$FF_TMP/demo.out" <<'PYEOF'
 import os, signal, subprocess, sys, time
 root, log = sys.argv[1], sys.argv[2]
