@@ -29,11 +29,6 @@ step() { printf '\n== %s\n' "$*"; }
 die() { echo "demo: $*" >&2; exit 1; }
 T0=$(date +%s)
 
-# ---- step 0 (surrogates): `fogforge explore` picks a configuration for
-# xc7z020 under a latency bound and `fogforge estimate` prints its estimate.
-# EXPLORE/ESTIMATE GO HERE (the lead wires them in when `fogforge explore`
-# lands); until then step 3 uses the hand-picked reuse factors below.
-# ---- end of step 0
 
 step "1. the model: an IMU collision classifier (calm / wave impact / collision)"
 "$FF" inspect "$MODEL" | sed -n '1,14p' || die "inspect failed"
@@ -41,37 +36,59 @@ step "1. the model: an IMU collision classifier (calm / wave impact / collision)
 step "2. quantize to w8a8 with 5000 generated IMU windows as calibration"
 "$FF" imu --count 5000 --seed 21 -o "$OUT/calib.npy" || die "imu failed"
 "$FF" quantize "$MODEL" --calib "$OUT/calib.npy" -o "$OUT/imu.ffq" || die "quantize failed"
+
+step "3. explore: per-layer reuse and bit widths for xc7z020 under a latency bound (the surrogate, no synthesis)"
+# at most 60 cycles and 160 of the part's 220 DSPs (the rest stays free for
+# a user's logic); the accuracy floor is argmax agreement with the float model
+"$FF" explore "$MODEL" --part xc7z020 --calib "$OUT/calib.npy" --max-latency 60 --max-dsp 160 \
+    -o "$OUT/config.json" | tee "$OUT/explore.txt" || die "explore found no design"
+cat "$OUT/config.json"
+"$FF" estimate "$MODEL" --calib "$OUT/calib.npy" --config "$OUT/config.json" --part xc7z020 || die "estimate failed"
+"$FF" estimate "$MODEL" --calib "$OUT/calib.npy" --config "$OUT/config.json" --part xc7z020 --json > "$OUT/estimate.json"
+"$FF" quantize "$MODEL" --calib "$OUT/calib.npy" --config "$OUT/config.json" -o "$OUT/imu_explore.ffq" || die "quantize failed"
 "$FF" run "$MODEL" --input "$ROOT/demo/imu_test.npy" -o "$OUT/float.txt"
 "$FF" run "$OUT/imu.ffq" --input "$ROOT/demo/imu_test.npy" -o "$OUT/w8a8.txt"
+"$FF" run "$OUT/imu_explore.ffq" --input "$ROOT/demo/imu_test.npy" -o "$OUT/explore.txt.out"
+mv "$OUT/explore.txt.out" "$OUT/explored.txt"
 "$PY" - "$OUT" "$ROOT/demo/imu_test_labels.txt" > "$OUT/accuracy.txt" <<'PYEOF'
 import sys, numpy as np
 out, lab = sys.argv[1], np.loadtxt(sys.argv[2])
-for name in ("float", "w8a8"):
+for name, key in (("float", "float"), ("w8a8", "w8a8"), ("explored", "explore")):
     p = np.loadtxt(out + "/" + name + ".txt").argmax(1)
-    print("%-6s accuracy on the 2000-window test set: %.2f%%" % (name, 100 * (p == lab).mean()))
+    print("%-8s accuracy on the 2000-window test set: %.2f%%%s" % (key, 100 * (p == lab).mean(),
+          "  (the configuration explore picked; the bundle's)" if key == "explore" else ""))
 PYEOF
 cat "$OUT/accuracy.txt"
 
-step "3. RTL for a small part (xc7z020, 220 DSP): generate, co-simulate, synthesize"
-# reuse 24 / 8 / 8 keeps ~100 multipliers (the requantizers take DSPs too)
-printf '{"Model": {"reuse": 8}, "LayerName": {"/0/0.0/Gemm": {"reuse": 24}}}\n' > "$OUT/config.json"
+step "4. RTL of explore's design: generate, co-simulate, synthesize; estimate beside measured"
 "$FF" gen "$MODEL" --calib "$OUT/calib.npy" --backend rtl --config "$OUT/config.json" --part xc7z020 -o "$OUT/rtl" || die "gen rtl failed"
 "$FF" sim "$OUT/rtl" --vectors 1000 --cache "$OUT/simcache" --json > "$OUT/sim.json" || die "co-simulation failed"
 "$FF" synth "$OUT/rtl" --json > "$OUT/synth.json" || die "synthesis failed"
-cat "$OUT/sim.json" "$OUT/synth.json"
+"$PY" - "$OUT" <<'PYEOF' | tee "$OUT/est_vs_measured.md"
+import json, sys
+out = sys.argv[1]
+est, sim, syn = (json.load(open(out + "/" + f)) for f in ("estimate.json", "sim.json", "synth.json"))
+print("| | LUT | FF | DSP | BRAM18 | latency (cycles) | II |\n|---|---|---|---|---|---|---|")
+t = est["total"]
+print("| estimate (%s) | %d | %d | %d | %d | %d | %d |" % (est.get("estimator"), t["lut"], t["ff"], t["dsp"], t["bram18"],
+                                                      est["latency_cycles"], est["ii"]))
+s = syn["total"]
+print("| measured (Yosys, Verilator) | %d | %d | %d | %d | %d | %d |" % (s["lut"], s["ff"], s["dsp"], s["bram18"],
+                                                                     sim["latency_cycles"], sim["ii"]))
+PYEOF
 
-step "4. HLS C++ project for Vitis, checked by C simulation"
+step "5. HLS C++ project for Vitis, checked by C simulation"
 "$FF" gen "$MODEL" --calib "$OUT/calib.npy" --backend hls --config "$OUT/config.json" -o "$OUT/hls" || die "gen hls failed"
 "$FF" csim "$OUT/hls" | tail -n 3 || die "csim failed"
 
-step "5. package a bundle (OpenCL, RTL + its Verilator library, HLS) and run it on cpu, OpenCL and Verilator"
+step "6. package a bundle (OpenCL, RTL + its Verilator library, HLS) and run it on cpu, OpenCL and Verilator"
 mkdir -p "$OUT/bundles"
 # the Verilator library comes from step 3's build (same RTL, --sim-cache)
 "$FF" bundle create "$MODEL" --calib "$OUT/calib.npy" --config "$OUT/config.json" --with opencl,rtl,hls \
     --sim-cache "$OUT/simcache" --name imu -o "$OUT/bundles/imu.tar" || die "bundle create failed"
 "$FF" bundle verify "$OUT/bundles/imu.tar" || die "bundle verify failed"
 "$FF" devices
-"$FF" run "$OUT/imu.ffq" --input "$ROOT/demo/imu_test.npy" --raw -o "$OUT/reference_raw.txt"
+"$FF" run "$OUT/imu_explore.ffq" --input "$ROOT/demo/imu_test.npy" --raw -o "$OUT/reference_raw.txt"
 for b in cpu opencl verilator; do
     "$FF" infer "$OUT/bundles/imu.tar" --backend $b --input "$ROOT/demo/imu_test.npy" --raw -o "$OUT/infer_$b.txt" ||
         die "infer on $b failed"
@@ -79,7 +96,7 @@ for b in cpu opencl verilator; do
         die "$b differs from the integer reference"
 done
 
-step "6. the fleet: mosquitto, edge-0 (Verilator: the emulated FPGA), edge-1 (OpenCL), cloud-0 (cpu), 8 robots streaming IMU windows at 100 Hz"
+step "7. the fleet: mosquitto, edge-0 (Verilator: the emulated FPGA), edge-1 (OpenCL), cloud-0 (cpu), 8 robots streaming IMU windows at 100 Hz"
 # Edges and cloud run the real bundle on their backends (no emulated speed).
 # The robots' own CPU is emulated as a microcontroller (--compute-us 15000:
 # 15 ms per window, the only speed that is modelled); each window has a
@@ -135,7 +152,7 @@ wait "$MON" 2>/dev/null
 echo "start $T_START" >> "$OUT/events.txt"
 cleanup
 
-step "7. report"
+step "8. report"
 "$PY" "$ROOT/scripts/demo_report.py" "$OUT" "$ROOT/demo" || die "report failed"
 cat "$OUT/report.md"
 echo

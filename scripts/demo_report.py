@@ -144,7 +144,13 @@ plot '%s/rate.dat' using 1:2 with steps lw 2 title 'local', '' using 1:3 with st
     try:
         sim = json.load(open(os.path.join(out, "sim.json")))
         syn = json.load(open(os.path.join(out, "synth.json")))["total"]
-        L.append("RTL for xc7z020 (reuse 24/8/8): co-simulated bit-exact: %s (%s vectors), latency %s cycles, II %s; "
+        cfg = open(os.path.join(out, "config.json")).read().strip()
+        L.append("`fogforge explore` picked this configuration for xc7z020 (at most 60 cycles and 160 DSPs):\n\n"
+                 "```\n" + cfg + "\n```\n")
+        evm = os.path.join(out, "est_vs_measured.md")
+        if os.path.exists(evm):
+            L.append("Its estimate beside what Yosys and Verilator measured:\n\n" + open(evm).read().strip() + "\n")
+        L.append("RTL for xc7z020: co-simulated bit-exact: %s (%s vectors), latency %s cycles, II %s; "
                  "Yosys: %s LUT, %s FF, %s DSP, %s BRAM18. The bundle ran bit-identical to the integer reference on "
                  "cpu, OpenCL and Verilator.\n" % (sim.get("bit_exact"), sim.get("vectors"), sim.get("latency_cycles"),
                                                     sim.get("ii"), syn.get("lut"), syn.get("ff"), syn.get("dsp"),
@@ -187,8 +193,10 @@ plot '%s/rate.dat' using 1:2 with steps lw 2 title 'local', '' using 1:3 with st
              "against the generator's ground truth." % (len(judged), acc))
     if "float" in test_acc:
         d = acc - test_acc["float"]
-        L.append(" Float model on the fixed test set: %.2f%%; w8a8 on it: %.2f%%. Streamed vs float: %+.2f points "
-                 "(target: within 1 point): **%s**." % (test_acc["float"], test_acc.get("w8a8", 0), d,
+        L.append(" Float model on the fixed test set: %.2f%%; w8a8 on it: %.2f%%; explore's configuration (the "
+                 "bundle's): %.2f%%. Streamed vs float: %+.2f points "
+                 "(target: within 1 point): **%s**." % (test_acc["float"], test_acc.get("w8a8", 0),
+                                                        test_acc.get("explore", 0), d,
                                                         "met" if abs(d) <= 1.0 else "not met"))
     L.append("\n\nConfusion matrix of the streamed windows (rows: true; columns: predicted %s):\n" % ", ".join(CLASSES))
     L.append("```")
