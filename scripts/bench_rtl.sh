@@ -32,7 +32,7 @@ for v in "w8a8_r1:--reuse 1" "w16a16_r1:--reuse 1 --wbits 16 --abits 16" "w8a8_r
     sim=$("$FF" sim "$d" --vectors 10000 --json -q)
     case "$name:${FF_BENCH_RTL_FULL:-0}" in
     *_r1:0 | *_r4:0) syn='{}' ;;
-    *) syn=$("$FF" synth "$d" --json -q) ;;
+    *) syn=$("$FF" synth "$d" --json 2>"$d.synth.log") ;;
     esac
     g() { printf '%s' "$1" | sed -n "s/.*\"$2\": \([0-9.]*\).*/\1/p"; }
     mult=$(sed -n 's/^\t\t"multipliers":\t\([0-9]*\).*/\1/p' "$d/manifest.json")
