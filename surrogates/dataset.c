@@ -173,6 +173,17 @@ static int design_worker(const ff_dataset_opts *o, const char *id, int64_t index
             snprintf(m + l, sizeof m - (size_t)l, " | %s", tail);
         }
         free(log);
+        /* paths in the record are relative to the dataset directory (a
+         * committed dataset names no machine's folders) */
+        char abs[4096];
+        if (realpath(o->out, abs)) {
+            size_t al = strlen(abs);
+            char *p;
+            while (al && (p = strstr(m, abs)) != NULL) {
+                p[0] = '.';
+                memmove(p + 1, p + al, strlen(p + al) + 1);
+            }
+        }
         cJSON_AddStringToObject(rec, "error", m);
     }
     write_record(recpath, rec);
