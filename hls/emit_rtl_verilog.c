@@ -124,6 +124,8 @@ static void valid_pipe(mctx *m, int depth, const char *first)
         ff_sb_printf(&m->d, "            vld <= {vld[%d:0], %s};\n    end\n\n", depth - 2, first);
 }
 
+static void rom_array(ff_sb *b, const char *name, int w, const int64_t *v, int64_t n);
+
 /* The requantize/activate/saturate tail (qexec's finish) of value `v`
  * (signed, width vw) with multiplier rq, writing `y` (out bits wide). */
 static void finish(mctx *m, const char *inst, const char *v, int vw, ff_rq rq, const char *y)
@@ -159,8 +161,21 @@ static void finish(mctx *m, const char *inst, const char *v, int vw, ff_rq rq, c
                  "        %s (.v(%s), .y(%s%s));\n",
                  m->p->top, vw, hc(b1, 17, rq.m), rq.s, act, hc(b2, 17, lk.m), lk.s, hc(b3, 32, lo), hc(b4, 32, hi),
                  ow, inst, v, lut ? inst : y, lut ? "_idx" : "");
-    if (lut)
-        ff_sb_printf(&m->d, "    assign %s = act_rom[%s_idx];\n", y, inst);
+    if (lut) {
+        /* each output its own copy of the table: Yosys maps a ROM array read
+         * from many places into a memory with that many read ports and runs
+         * out of memory on it (above 6 GB in 20 s for 27 outputs of 1,024
+         * entries; with copies: 0.4 GB, 54 s) */
+        int lb = qn->cfg.lut_bits;
+        int64_t *tv = ff_calloc((size_t)1 << lb, sizeof *tv);
+        for (int k = 0; k < (1 << lb); k++)
+            tv[k] = qn->lut[k];
+        char rn[80];
+        snprintf(rn, sizeof rn, "%s_rom", inst);
+        rom_array(&m->d, rn, qo->bits, tv, (int64_t)1 << lb);
+        free(tv);
+        ff_sb_printf(&m->d, "    assign %s = %s[%s_idx];\n", y, rn, inst);
+    }
 }
 
 /* A ROM as an array initialized in an initial block: the form Verilator
@@ -175,19 +190,13 @@ static void rom_array(ff_sb *b, const char *name, int w, const int64_t *v, int64
     ff_sb_printf(b, "    end\n");
 }
 
-/* LUT activation table as a ROM array (Sigmoid, Tanh, Selu, Elu). */
+/* LUT activations (Sigmoid, Tanh, Selu, Elu): one table per output, written
+ * beside each output's requantizer (finish). */
 static void lut_function(mctx *m)
 {
     const ff_qnode *qn = m->qn;
-    int lb = qn->cfg.lut_bits, ob = m->qo->bits;
-    ff_sb_printf(&m->d, "    // %s table: output value for index sat(t) + %d (qexec's LUT activation)\n",
-                 ff_act_name(m->n->act), 1 << (lb - 1));
-    int64_t *v = ff_calloc((size_t)1 << lb, sizeof *v);
-    for (int k = 0; k < (1 << lb); k++)
-        v[k] = qn->lut[k];
-    rom_array(&m->d, "act_rom", ob, v, (int64_t)1 << lb);
-    free(v);
-    ff_sb_printf(&m->d, "\n");
+    ff_sb_printf(&m->d, "    // %s tables (<output>_rom): output value for index sat(t) + %d (qexec's LUT activation)\n\n",
+                 ff_act_name(m->n->act), 1 << (qn->cfg.lut_bits - 1));
 }
 
 static int is_lut_act(ff_act a)
