@@ -218,6 +218,20 @@ static void run_job(ff_fog_node *n, struct job *j)
     free(buf);
 }
 
+/* Runs j outside the lock and frees it; called and returns with n->mu held,
+ * counted in n->running meanwhile (drain waits on cv_idle for it). */
+static void run_counted(ff_fog_node *n, struct job *j)
+{
+    n->running++;
+    pthread_mutex_unlock(&n->mu);
+    run_job(n, j);
+    ff_msg_task_free(&j->task);
+    free(j);
+    pthread_mutex_lock(&n->mu);
+    n->running--;
+    if (n->count == 0 && n->running == 0) pthread_cond_broadcast(&n->cv_idle);
+}
+
 static void *worker_main(void *arg)
 {
     ff_fog_node *n = arg;
@@ -228,14 +242,7 @@ static void *worker_main(void *arg)
         struct job *j = n->ring[n->head];
         n->head = (n->head + 1) % n->cap;
         n->count--;
-        n->running++;
-        pthread_mutex_unlock(&n->mu);
-        run_job(n, j);
-        ff_msg_task_free(&j->task);
-        free(j);
-        pthread_mutex_lock(&n->mu);
-        n->running--;
-        if (n->count == 0 && n->running == 0) pthread_cond_broadcast(&n->cv_idle);
+        run_counted(n, j);
     }
     pthread_mutex_unlock(&n->mu);
     return NULL;
@@ -370,15 +377,8 @@ void ff_fog_node_submit(ff_fog_node *n, const uint8_t *wire, size_t len, const u
         if (run_inline(n, ex)) {
             /* a worker would be woken only to do what this thread can do now:
              * skipping the hand-off saves two thread wake-ups per task */
-            n->running++;
             n->st.inlined++;
-            pthread_mutex_unlock(&n->mu);
-            run_job(n, j);
-            ff_msg_task_free(&j->task);
-            free(j);
-            pthread_mutex_lock(&n->mu);
-            n->running--;
-            if (n->count == 0 && n->running == 0) pthread_cond_broadcast(&n->cv_idle);
+            run_counted(n, j);
             pthread_mutex_unlock(&n->mu);
             return;
         }
