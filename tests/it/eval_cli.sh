@@ -61,7 +61,7 @@ if [ $i -lt 100 ] && [ "$rc" -ne 0 ] && [ -z "$left_procs" ]; then pass eval_sig
 else fail eval_sigint_stops_every_process "rc $rc after ${i}x0.1 s; left: $left_procs"; fi
 
 if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
-    pass eval_namespaces_skipped_not_root
+    echo "NOTE eval_namespaces: not run (needs root and ip netns); not counted as a pass"
     exit 0
 fi
 "$FF" eval "$ROOT/tests/eval/ns-smoke.json" --policies edge,fogforge --json --out "$D/ns" > "$D/ns.json" 2> "$D/ns.err" &
