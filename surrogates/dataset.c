@@ -360,8 +360,12 @@ int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e)
         /* launch */
         while (!stop_requested && running < jobs && next < total) {
             int64_t k = next++;
-            int network = k >= o->layers;
-            int64_t index = network ? k - o->layers : k;
+            /* networks are spread evenly among the layers (position k is a
+             * network when the count of network slots before it grows), so
+             * an interrupted run already has some of both */
+            int64_t nb = k * o->networks / total, nb1 = (k + 1) * o->networks / total;
+            int network = nb1 > nb;
+            int64_t index = network ? nb : k - nb;
             char id[32];
             snprintf(id, sizeof id, "%s%06lld", network ? "N" : "L", (long long)index);
             char *key = id;
