@@ -19,6 +19,9 @@ enum ff_policy {
     FF_POLICY_COUNT
 };
 
+/* Answers of a tier's first connection remembered for twinning. */
+#define FF_SCHED_PATH_HIST 128
+
 /* Residuals kept per tier for the empirical miss probability. */
 #define FF_SCHED_RESID 128
 
@@ -41,6 +44,11 @@ typedef struct ff_tier_state {
     uint32_t err_samples;
     float resid_us[FF_SCHED_RESID]; /* the last answers' (actual - predicted), unbiased */
     uint32_t n_resid, resid_next;
+    uint32_t paths;          /* independent connections to the tier (>= 1) */
+    uint8_t path_hist[FF_SCHED_PATH_HIST]; /* the last answers on the first connection: 1 = after the deadline */
+    uint32_t path_outcomes, path_misses;   /* answers counted; misses among the last FF_SCHED_PATH_HIST */
+    double wait_us;          /* EWMA of the time our tasks waited in the tier's queue (node-reported) */
+    uint32_t wait_samples;
 } ff_tier_state;
 
 typedef struct ff_sched_state {
@@ -53,12 +61,15 @@ typedef struct ff_sched_state {
     double admit_threshold;  /* refuse a task when every tier misses with at least this probability */
     double tail_gain;        /* EWMA gain of tail_rate (default 1/32) */
     double stall_miss;       /* miss probability of a tier with an overdue task (default 0.5) */
+    double twin_threshold;   /* twin a task when one connection alone missed at least this share of its
+                              * last FF_SCHED_PATH_HIST answers (default 0.005: any one of them) */
 } ff_sched_state;
 
 typedef struct ff_sched_decision {
     int admit;               /* 0: the deadline cannot be met anywhere; do not send */
     int tier;                /* primary tier */
     int hedge_tier;          /* second tier for a duplicate, or -1 */
+    int twin;                /* 1: a second copy to the primary tier over its second connection */
     double finish_us[FF_TIER_COUNT];   /* predicted finish (mean), -1 when unavailable */
     double miss_prob[FF_TIER_COUNT];   /* predicted deadline-miss probability */
 } ff_sched_decision;
@@ -100,6 +111,15 @@ void ff_sched_observe_error(ff_sched_state *s, int tier, double actual_us, doubl
  * grew faster than reported): its miss probability is at least stall_miss
  * until they are answered. */
 void ff_sched_set_overdue(ff_sched_state *s, int tier, uint32_t n);
+/* Number of independent connections the caller has to tier (separate TCP
+ * streams: a frame lost on one does not hold up the other). */
+void ff_sched_set_paths(ff_sched_state *s, int tier, uint32_t paths);
+/* Whether the answer that came over the tier's first connection arrived
+ * after the task's deadline (counted even when a twin on the second
+ * connection answered first): how often one connection alone misses. */
+void ff_sched_observe_path_miss(ff_sched_state *s, int tier, int missed);
+/* Time a task waited in the answering node's queue (its own report). */
+void ff_sched_observe_wait(ff_sched_state *s, int tier, double wait_us);
 void ff_sched_task_sent(ff_sched_state *s, int tier);
 void ff_sched_task_done(ff_sched_state *s, int tier);
 
@@ -109,6 +129,11 @@ double ff_sched_predict_us(const ff_sched_state *s, int tier, double *stddev_us)
 double ff_sched_miss_prob(const ff_sched_state *s, int tier, double budget_us);
 
 /* Decides where a task with budget_us until its deadline runs under policy.
+ * fogforge also twins a task (d->twin) sent to a tier reached over two
+ * independent connections when one connection alone missed at least
+ * twin_threshold of its deadlines (lost frames: TCP holds the stream until
+ * the retransmission) and the tier has room (its tasks waited less than one
+ * service time in its queue): the first answer of the two counts.
  * Always returns a usable tier (local when nothing else is available). */
 void ff_sched_decide(ff_sched_state *s, int policy, double budget_us, ff_sched_decision *d);
 /* Same, with the tiers in exclude_mask (bit 1 << tier) treated as

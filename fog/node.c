@@ -22,6 +22,8 @@ struct ent {
     int state;
     uint8_t route[FF_FOG_NODE_MAX_ROUTE];
     size_t route_len;
+    uint8_t route2[FF_FOG_NODE_MAX_ROUTE]; /* a second connection that sent the task while it ran (a twin) */
+    size_t route2_len;
     uint64_t fwd_ns;       /* when it was forwarded */
     uint8_t *result;
     size_t result_len;
@@ -205,6 +207,8 @@ static void run_job(ff_fog_node *n, struct job *j)
     double us = (double)compute_ns / 1000.0;
     n->st.service_ewma_us = n->st.service_ewma_us <= 0 ? us : 0.9 * n->st.service_ewma_us + 0.1 * us;
     struct ent *e = ent_find(n, j->task.robot_id, j->task.task_id);
+    uint8_t route2[FF_FOG_NODE_MAX_ROUTE];
+    size_t r2 = 0;
     if (e && e->state != ENT_DONE) {
         e->state = ENT_DONE;
         e->result = malloc(len);
@@ -212,9 +216,14 @@ static void run_job(ff_fog_node *n, struct job *j)
             memcpy(e->result, buf, len);
             e->result_len = len;
         }
+        r2 = e->route2_len;
+        memcpy(route2, e->route2, r2);
     }
     pthread_mutex_unlock(&n->mu);
     n->cfg.reply(n->cfg.user, j->route, j->route_len, buf, len);
+    /* the twin's connection gets the answer too: the first connection may
+     * be the one waiting for a retransmission */
+    if (r2) n->cfg.reply(n->cfg.user, route2, r2, buf, len);
     free(buf);
 }
 
@@ -335,6 +344,13 @@ void ff_fog_node_submit(ff_fog_node *n, const uint8_t *wire, size_t len, const u
         uint8_t *cached = NULL;
         size_t cl = e->result_len;
         if (e->state == ENT_DONE && e->result && (cached = malloc(cl))) memcpy(cached, e->result, cl);
+        /* still running: a copy from another connection of the same robot
+         * (a twin) is answered on that connection too when it finishes */
+        if (e->state == ENT_RUNNING && route_len && !e->route2_len &&
+            (route_len != e->route_len || memcmp(route, e->route, route_len))) {
+            memcpy(e->route2, route, route_len);
+            e->route2_len = route_len;
+        }
         pthread_mutex_unlock(&n->mu);
         if (cached) {
             if (route_len) n->cfg.reply(n->cfg.user, route, route_len, cached, cl);
@@ -349,6 +365,7 @@ void ff_fog_node_submit(ff_fog_node *n, const uint8_t *wire, size_t len, const u
         e->state = ENT_RUNNING;
         memcpy(e->route, route, route_len);
         e->route_len = route_len;
+        e->route2_len = 0;
     }
     ff_exec *ex = find_exec(n, t->bundle);
     int verdict; /* 0 enqueue, 1 expired, 2 unknown bundle, 3 forward, 4 reject, 5 bundle sha256 mismatch */

@@ -47,6 +47,8 @@ struct pend {
     int reroute;             /* the primary rejected it or went away: decide again */
     unsigned failed;         /* tiers that rejected it */
     int local_queued;        /* a local run is queued or running */
+    int twin;                /* a second copy went over the cloud's second connection */
+    int path0_seen;          /* the first connection's answer was counted */
 };
 
 struct nodeinfo {
@@ -75,6 +77,7 @@ struct ff_robot {
     ff_mqtt *mq;
     void *zctx;
     ff_zmq_client *zc;
+    ff_zmq_client *zc2;      /* second connection to the cloud (cfg.cloud_paths == 2) */
     ff_zmq_client *ze;       /* direct ZeroMQ path to an edge node (cfg.edge_zmq) */
     int ze_up;
     ff_exec local;
@@ -100,7 +103,7 @@ struct ff_robot {
     size_t lq_cap, lq_head, lq_count;
     int l_running;
     /* counters */
-    uint64_t sent, completed, ok, errors, lost, missed, rejected, retries, hedged, rescued, rerouted, duplicates,
+    uint64_t sent, completed, ok, errors, lost, missed, rejected, retries, hedged, twinned, rescued, rerouted, duplicates,
         local_fallbacks, local_rejected, refused, completions_dropped, silent_nodes;
     uint64_t node_count[MAX_NODES];
     uint64_t first_submit_ns, last_done_ns;
@@ -118,6 +121,7 @@ void ff_robot_cfg_init(ff_robot_cfg *c)
     c->deadline_ms = 50;
     c->grace_ms = 1000;
     c->local_queue = 64;
+    c->cloud_paths = 2;
     c->seed = 1;
 }
 
@@ -298,7 +302,7 @@ static void *local_main(void *arg)
 
 /* A remote result for task id; caller holds mu. */
 static void complete(ff_robot *r, uint64_t id, int status, int tier, const char *node, const int32_t *out, size_t n_out,
-                     uint64_t queue_ns, uint64_t compute_ns, uint32_t queue_depth, uint64_t now_ns)
+                     uint64_t queue_ns, uint64_t compute_ns, uint32_t queue_depth, uint64_t now_ns, int path)
 {
     /* the answering node's queue, as fresh as it gets (the depth counts
      * this task, which has just left it) */
@@ -311,6 +315,16 @@ static void complete(ff_robot *r, uint64_t id, int status, int tier, const char 
     }
     if (tier > FF_TIER_LOCAL && tier < FF_TIER_COUNT) r->last_answer_ns[tier] = now_ns;
     struct pend *p = &r->pend[id & (PEND_CAP - 1)];
+    /* how one cloud connection alone fares: its answer, whether or not a
+     * twin on the other connection came first (the slot keeps the task
+     * until it is reused) */
+    if (tier == FF_TIER_CLOUD && path == 0 && p->id == id && !p->path0_seen && status == FF_STATUS_OK &&
+        (p->state == P_PENDING || p->twin)) {
+        p->path0_seen = 1;
+        ff_sched_observe_path_miss(&r->sched, FF_TIER_CLOUD, ff_fog_wall_us() > p->deadline_us);
+    }
+    if (tier > FF_TIER_LOCAL && tier < FF_TIER_COUNT && status == FF_STATUS_OK)
+        ff_sched_observe_wait(&r->sched, tier, (double)queue_ns / 1000.0);
     if (p->state != P_PENDING || p->id != id) {
         r->duplicates++;
         return;
@@ -368,7 +382,7 @@ static void on_msg(void *user, const char *topic, const uint8_t *payload, size_t
         }
         pthread_mutex_lock(&r->mu);
         complete(r, res.task_id, res.status, res.tier, res.node_id, res.output.data, res.output.n, res.queue_ns,
-                 res.compute_ns, res.queue_depth, now);
+                 res.compute_ns, res.queue_depth, now, 0);
         pthread_mutex_unlock(&r->mu);
         ff_msg_result_free(&res);
         return;
@@ -470,6 +484,10 @@ int ff_robot_open(ff_robot **out, const ff_robot_cfg *cfg, char *err)
         ff_zmq_cfg_init(&zc);
         r->zctx = zmq_ctx_new();
         if ((rc = ff_zmq_client_open(&r->zc, r->zctx, cfg->cloud, &zc, err))) goto fail;
+        /* only the fogforge policy twins; the others keep one connection */
+        if (cfg->cloud_paths >= 2 && cfg->policy == FF_POLICY_FOGFORGE &&
+            (rc = ff_zmq_client_open(&r->zc2, r->zctx, cfg->cloud, &zc, err)))
+            goto fail;
     }
     if (cfg->edge_zmq[0]) {
         ff_zmq_cfg zc;
@@ -506,6 +524,7 @@ fail:
 }
 
 static int cloud_ready(ff_robot *r) { return r->zc && ff_zmq_client_connected(r->zc); }
+static uint32_t cloud_paths(ff_robot *r) { return r->zc2 && ff_zmq_client_connected(r->zc2) ? 2 : 1; }
 
 /* Direct edge path: its connection state is the edge tier's availability. */
 static void refresh_edge_zmq(ff_robot *r)
@@ -536,9 +555,10 @@ int ff_robot_wait_ready(ff_robot *r, int timeout_ms)
     }
 }
 
-/* Sends p to a remote tier; FF_FOG_OK or an error (caller falls back). */
-static int send_remote(ff_robot *r, uint64_t id, const int32_t *in, size_t n, uint64_t deadline_us, uint32_t attempt,
-                       int tier)
+/* Sends p to a remote tier (path 1: the cloud's second connection);
+ * FF_FOG_OK or an error (caller falls back). */
+static int send_remote_on(ff_robot *r, uint64_t id, const int32_t *in, size_t n, uint64_t deadline_us, uint32_t attempt,
+                          int tier, int path)
 {
     ff_msg_task t;
     memset(&t, 0, sizeof t);
@@ -570,6 +590,8 @@ static int send_remote(ff_robot *r, uint64_t id, const int32_t *in, size_t n, ui
         uint64_t left_s = deadline_us > now ? (deadline_us - now + 999999u) / 1000000u : 1;
         ff_mqtt_props p = {r->result_topic, corr, 8, (uint32_t)(left_s ? left_s : 1), 1};
         rc = ff_mqtt_publish(r->mq, r->task_topic, buf, len, 1, 0, &p, err);
+    } else if (tier == FF_TIER_CLOUD && path == 1 && r->zc2) {
+        rc = ff_zmq_client_send(r->zc2, buf, len, err);
     } else if (tier == FF_TIER_CLOUD && r->zc) {
         rc = ff_zmq_client_send(r->zc, buf, len, err);
     } else {
@@ -577,6 +599,12 @@ static int send_remote(ff_robot *r, uint64_t id, const int32_t *in, size_t n, ui
     }
     free(buf);
     return rc;
+}
+
+static int send_remote(ff_robot *r, uint64_t id, const int32_t *in, size_t n, uint64_t deadline_us, uint32_t attempt,
+                       int tier)
+{
+    return send_remote_on(r, id, in, n, deadline_us, attempt, tier, 0);
 }
 
 void ff_robot_log_local(ff_robot *r)
@@ -607,6 +635,7 @@ int ff_robot_submit(ff_robot *r, const int32_t *in, size_t n, uint64_t *task_id,
     memcpy(copy, in, n * sizeof *copy);
     refresh_edge_zmq(r);
     int cloud_up = cloud_ready(r);
+    uint32_t cpaths = cloud_paths(r);
     pthread_mutex_lock(&r->mu);
     uint64_t id = r->next_id;
     struct pend *p = &r->pend[id & (PEND_CAP - 1)];
@@ -631,6 +660,7 @@ int ff_robot_submit(ff_robot *r, const int32_t *in, size_t n, uint64_t *task_id,
     r->sent++;
     if (task_id) *task_id = id;
     ff_sched_set_available(&r->sched, FF_TIER_CLOUD, cloud_up);
+    ff_sched_set_paths(&r->sched, FF_TIER_CLOUD, cpaths);
     ff_sched_decision d;
     ff_sched_decide(&r->sched, r->cfg.policy, r->cfg.deadline_ms * 1000.0, &d);
     if (!d.admit) {
@@ -656,11 +686,19 @@ int ff_robot_submit(ff_robot *r, const int32_t *in, size_t n, uint64_t *task_id,
         p->hedge = d.hedge_tier;
         ff_sched_task_sent(&r->sched, d.hedge_tier);
     }
+    int twin = d.twin && d.tier == FF_TIER_CLOUD && d.hedge_tier < 0;
+    if (twin) {
+        p->twin = 1;
+        r->twinned++;
+    }
     uint64_t deadline = p->deadline_us;
     pthread_mutex_unlock(&r->mu);
     /* copy stays valid: inputs are freed only when this thread reuses the slot */
     int rc = send_remote(r, id, copy, n, deadline, 0, d.tier);
     int hrc = d.hedge_tier > FF_TIER_LOCAL ? send_remote(r, id, copy, n, deadline, 0, d.hedge_tier) : 0;
+    /* the twin's answer is a duplicate like any other; its failure to send
+     * changes nothing (the primary carries the task) */
+    if (twin) send_remote_on(r, id, copy, n, deadline, 0, d.tier, 1);
     if (rc || hrc) {
         pthread_mutex_lock(&r->mu);
         if (p->state == P_PENDING && p->id == id) {
@@ -863,7 +901,7 @@ static void housekeeping(ff_robot *r)
 size_t ff_robot_poll(ff_robot *r, int timeout_ms) { return ff_robot_poll_us(r, (int64_t)timeout_ms * 1000); }
 
 /* Takes every result waiting on a ZeroMQ link. */
-static void drain_zmq(ff_robot *r, ff_zmq_client *c)
+static void drain_zmq(ff_robot *r, ff_zmq_client *c, int path)
 {
     uint8_t *b;
     size_t l;
@@ -873,7 +911,7 @@ static void drain_zmq(ff_robot *r, ff_zmq_client *c)
         if (ff_msg_result_decode(b, l, &res, NULL) == FF_FOG_OK) {
             pthread_mutex_lock(&r->mu);
             complete(r, res.task_id, res.status, res.tier, res.node_id, res.output.data, res.output.n, res.queue_ns,
-                     res.compute_ns, res.queue_depth, now);
+                     res.compute_ns, res.queue_depth, now, path);
             pthread_mutex_unlock(&r->mu);
             ff_msg_result_free(&res);
         }
@@ -884,14 +922,15 @@ static void drain_zmq(ff_robot *r, ff_zmq_client *c)
 size_t ff_robot_poll_us(ff_robot *r, int64_t timeout_us)
 {
     housekeeping(r);
-    ff_zmq_client *links[2];
-    int nl = 0;
-    if (r->zc) links[nl++] = r->zc;
-    if (r->ze) links[nl++] = r->ze;
+    ff_zmq_client *links[3];
+    int paths[3], nl = 0;
+    if (r->zc) paths[nl] = 0, links[nl++] = r->zc;
+    if (r->zc2) paths[nl] = 1, links[nl++] = r->zc2;
+    if (r->ze) paths[nl] = 0, links[nl++] = r->ze;
     if (nl) {
         /* blocks on the sockets themselves: a reply is timed the moment it lands */
         if (timeout_us > 0) ff_zmq_client_wait_any_us(links, nl, timeout_us);
-        for (int i = 0; i < nl; i++) drain_zmq(r, links[i]);
+        for (int i = 0; i < nl; i++) drain_zmq(r, links[i], paths[i]);
     } else if (timeout_us > 0) {
         usleep((useconds_t)timeout_us);
     }
@@ -925,13 +964,13 @@ int ff_robot_summary_json(ff_robot *r, char *buf, size_t cap)
     } while (0)
     OUT("{\"robot\":\"%s\",\"policy\":\"%s\",\"bundle\":\"%s\",\"deadline_ms\":%g,\"sent\":%llu,\"completed\":%llu,"
         "\"ok\":%llu,\"errors\":%llu,\"lost\":%llu,\"deadline_misses\":%llu,\"outstanding\":%zu,\"rejected\":%llu,"
-        "\"retries\":%llu,\"hedged\":%llu,\"rescued\":%llu,\"rerouted\":%llu,\"duplicates\":%llu,"
+        "\"retries\":%llu,\"hedged\":%llu,\"twinned\":%llu,\"rescued\":%llu,\"rerouted\":%llu,\"duplicates\":%llu,"
         "\"local_fallbacks\":%llu,\"local_rejected\":%llu,\"refused\":%llu,\"silent_nodes\":%llu,"
         "\"duration_s\":%.6f,\"tiers\":{",
         r->cfg.robot_id, ff_sched_policy_name(r->cfg.policy), r->cfg.bundle, r->cfg.deadline_ms,
         (unsigned long long)r->sent, (unsigned long long)r->completed, (unsigned long long)r->ok,
         (unsigned long long)r->errors, (unsigned long long)r->lost, (unsigned long long)r->missed, r->outstanding,
-        (unsigned long long)r->rejected, (unsigned long long)r->retries, (unsigned long long)r->hedged,
+        (unsigned long long)r->rejected, (unsigned long long)r->retries, (unsigned long long)r->hedged, (unsigned long long)r->twinned,
         (unsigned long long)r->rescued, (unsigned long long)r->rerouted, (unsigned long long)r->duplicates,
         (unsigned long long)r->local_fallbacks, (unsigned long long)r->local_rejected, (unsigned long long)r->refused,
         (unsigned long long)r->silent_nodes,
@@ -978,6 +1017,7 @@ void ff_robot_close(ff_robot *r)
     }
     if (r->mq) ff_mqtt_close(r->mq); /* no callbacks after this */
     ff_zmq_client_close(r->zc);
+    ff_zmq_client_close(r->zc2);
     ff_zmq_client_close(r->ze);
     if (r->zctx) zmq_ctx_term(r->zctx);
     ff_exec_close(&r->local);

@@ -29,6 +29,8 @@ typedef struct ff_robot ff_robot;
 typedef struct ff_robot_cfg {
     char broker[256];        /* MQTT broker URL; empty: no edge tier */
     char cloud[256];         /* ZeroMQ endpoint of a cloud node; empty: no cloud tier */
+    int cloud_paths;         /* ZeroMQ connections to the cloud node (1 or 2, default 2): with two,
+                              * the fogforge policy twins tasks when one connection loses frames */
     char edge_zmq[256];      /* ZeroMQ endpoint of an edge node (its --zmq-bind): the edge tier is
                               * reached directly instead of through the broker; empty: MQTT */
     char robot_id[FF_MSG_MAX_ID + 1];

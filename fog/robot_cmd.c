@@ -233,6 +233,8 @@ int ff_cmd_robot(int argc, char **argv)
     const ff_fog_opt opts[] = {
         {"broker", FF_FOG_OPT_STR, c.broker, sizeof c.broker, 0, 0, "URL", "MQTT broker of the edge pool (tcp://HOST:PORT)"},
         {"cloud", FF_FOG_OPT_STR, c.cloud, sizeof c.cloud, 0, 0, "tcp://HOST:PORT", "cloud node reached directly over ZeroMQ"},
+        {"cloud-paths", FF_FOG_OPT_INT, &c.cloud_paths, 0, 1, 2, "N",
+         "connections to the cloud (default 2: the fogforge policy sends a twin over the second when the first loses frames)"},
         {"edge-zmq", FF_FOG_OPT_STR, c.edge_zmq, sizeof c.edge_zmq, 0, 0, "tcp://HOST:PORT",
          "reach the edge tier directly over ZeroMQ (an edge's --zmq-bind) instead of through the broker"},
         {"bundle", FF_FOG_OPT_STR, c.bundle, sizeof c.bundle, 0, 0, "NAME", "bundle to run (default jet-tagger)"},

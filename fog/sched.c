@@ -35,8 +35,10 @@ void ff_sched_init(ff_sched_state *s, uint64_t seed, double local_compute_us)
     s->admit_threshold = 0.999;
     s->tail_gain = 1.0 / 32;
     s->stall_miss = 0.5;
+    s->twin_threshold = 0.005;
     for (int t = 0; t < FF_TIER_COUNT; t++) {
         s->tier[t].workers = 1;
+        s->tier[t].paths = 1;
         s->tier[t].rtt_mean_us = t == FF_TIER_LOCAL ? 0.0 : FF_SCHED_PRIOR_RTT_US;
         s->tier[t].rtt_var_us2 = t == FF_TIER_LOCAL ? 0.0 : FF_SCHED_PRIOR_RTT_US * FF_SCHED_PRIOR_RTT_US;
         /* a remote tier's compute time is unknown until it answers: assume it
@@ -120,6 +122,30 @@ void ff_sched_observe_error(ff_sched_state *s, int t, double actual_us, double p
     ts->resid_us[ts->resid_next] = (float)(e < 1e9 ? e : 1e9);
     ts->resid_next = (ts->resid_next + 1) % FF_SCHED_RESID;
     if (ts->n_resid < FF_SCHED_RESID) ts->n_resid++;
+}
+
+void ff_sched_set_paths(ff_sched_state *s, int t, uint32_t paths)
+{
+    if (valid_tier(t)) s->tier[t].paths = paths ? paths : 1;
+}
+
+void ff_sched_observe_path_miss(ff_sched_state *s, int t, int missed)
+{
+    if (!valid_tier(t)) return;
+    ff_tier_state *ts = &s->tier[t];
+    uint32_t k = ts->path_outcomes % FF_SCHED_PATH_HIST;
+    if (ts->path_outcomes >= FF_SCHED_PATH_HIST) ts->path_misses -= ts->path_hist[k];
+    ts->path_hist[k] = missed ? 1 : 0;
+    ts->path_misses += ts->path_hist[k];
+    ts->path_outcomes++;
+}
+
+void ff_sched_observe_wait(ff_sched_state *s, int t, double wait_us)
+{
+    if (!valid_tier(t) || !(wait_us >= 0) || !isfinite(wait_us)) return;
+    ff_tier_state *ts = &s->tier[t];
+    ts->wait_us = ts->wait_samples ? ts->wait_us + s->alpha * (wait_us - ts->wait_us) : wait_us;
+    ts->wait_samples++;
 }
 
 void ff_sched_task_sent(ff_sched_state *s, int t)
@@ -251,6 +277,7 @@ void ff_sched_decide_ex(ff_sched_state *s, int policy, double budget_us, unsigne
     d->admit = 1;
     d->tier = FF_TIER_LOCAL;
     d->hedge_tier = -1;
+    d->twin = 0;
     for (int t = 0; t < FF_TIER_COUNT; t++) {
         if (usable(s, t, mask)) {
             avail[n++] = t;
@@ -306,4 +333,17 @@ void ff_sched_decide_ex(ff_sched_state *s, int policy, double budget_us, unsigne
         }
         if (h >= 0 && d->miss_prob[best] * d->miss_prob[h] <= 0.5 * d->miss_prob[best]) d->hedge_tier = h;
     }
+    /* twin: the same tier over its second connection, when one connection
+     * alone misses often enough (a lost frame holds its TCP stream for a
+     * retransmission; two streams rarely lose at once) and the tier's
+     * queue is short (its tasks waited less than a service time), so the
+     * copy costs its spare capacity, not the fleet's deadlines; until the
+     * first connection has shown how it fares, twin */
+    const ff_tier_state *bs = &s->tier[best];
+    if (d->hedge_tier < 0 && best != FF_TIER_LOCAL && bs->paths >= 2 &&
+        (bs->path_outcomes < 16 ||
+         (double)bs->path_misses >=
+             s->twin_threshold * (bs->path_outcomes < FF_SCHED_PATH_HIST ? bs->path_outcomes : FF_SCHED_PATH_HIST)) &&
+        (!bs->wait_samples || bs->wait_us <= bs->compute_us))
+        d->twin = 1;
 }

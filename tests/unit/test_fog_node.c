@@ -183,6 +183,37 @@ static void test_duplicate_gets_cached_result_and_runs_once(void **st)
     ff_fog_node_close(n, 1000);
 }
 
+/* A twin (same task from a second connection) arriving while the first copy
+ * runs is not run again, and its connection gets the answer too; a retry on
+ * the first connection is not answered twice. */
+static void test_twin_while_running_is_answered_on_both_routes(void **st)
+{
+    (void)st;
+    reset();
+    set_gate(0);
+    ff_fog_node *n = open_node(&gated_ops, "gated", 1, 16, 0);
+    submit(n, 11, "gated", 1000000, "path0");
+    wait_entered(1);
+    submit(n, 11, "gated", 1000000, "path0");
+    submit(n, 11, "gated", 1000000, "path1");
+    set_gate(1);
+    assert_true(wait_got(2));
+    usleep(20000);
+    pthread_mutex_lock(&mu);
+    int k = ngot;
+    pthread_mutex_unlock(&mu);
+    assert_int_equal(k, 2);
+    assert_string_equal(routes[0], "path0");
+    assert_string_equal(routes[1], "path1");
+    assert_int_equal(got[1].status, FF_STATUS_OK);
+    assert_memory_equal(got[1].output.data, got[0].output.data, 5 * sizeof(int32_t));
+    ff_fog_node_stats s;
+    ff_fog_node_get_stats(n, &s);
+    assert_int_equal(s.executed, 1);
+    assert_int_equal(s.duplicates, 2);
+    ff_fog_node_close(n, 1000);
+}
+
 static void test_expired_task_is_not_run(void **st)
 {
     (void)st;
@@ -416,6 +447,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid_task_runs_and_replies_on_its_route),
         cmocka_unit_test(test_duplicate_gets_cached_result_and_runs_once),
+        cmocka_unit_test(test_twin_while_running_is_answered_on_both_routes),
         cmocka_unit_test(test_expired_task_is_not_run),
         cmocka_unit_test(test_malformed_and_unknown_bundle_answered),
         cmocka_unit_test(test_full_queue_rejects_explicitly),

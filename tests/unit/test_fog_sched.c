@@ -368,6 +368,54 @@ static void test_rescue_only_overdue_tasks_that_can_be_saved(void **st)
     assert_int_equal(ff_sched_rescue(&s, FF_POLICY_GREEDY, FF_TIER_EDGE, 6000, 500, 20000, 80000), -1);
 }
 
+/* Twinning: only the fogforge policy, only over a second connection, while
+ * the first one is unproven or missed recently, and never into a queue. */
+static void test_twin_follows_first_connection_misses_and_queue(void **st)
+{
+    (void)st;
+    ff_sched_state s;
+    ff_sched_decision d;
+    all_up(&s, 1e6);
+    ff_sched_set_available(&s, FF_TIER_EDGE, 0);
+    feed(&s, FF_TIER_CLOUD, 20000, 32);
+    /* one connection: never */
+    ff_sched_decide(&s, FF_POLICY_FOGFORGE, 50000, &d);
+    assert_int_equal(d.tier, FF_TIER_CLOUD);
+    assert_int_equal(d.twin, 0);
+    /* two, nothing known yet: twin until the first connection has a record */
+    ff_sched_set_paths(&s, FF_TIER_CLOUD, 2);
+    ff_sched_decide(&s, FF_POLICY_FOGFORGE, 50000, &d);
+    assert_int_equal(d.twin, 1);
+    ff_sched_decide(&s, FF_POLICY_GREEDY, 50000, &d);
+    assert_int_equal(d.tier, FF_TIER_CLOUD);
+    assert_int_equal(d.twin, 0);
+    /* a clean record: no twin */
+    for (int i = 0; i < FF_SCHED_PATH_HIST; i++) ff_sched_observe_path_miss(&s, FF_TIER_CLOUD, 0);
+    ff_sched_decide(&s, FF_POLICY_FOGFORGE, 50000, &d);
+    assert_int_equal(d.twin, 0);
+    /* one miss among the last answers: twin, until it leaves the window */
+    ff_sched_observe_path_miss(&s, FF_TIER_CLOUD, 1);
+    ff_sched_decide(&s, FF_POLICY_FOGFORGE, 50000, &d);
+    assert_int_equal(d.twin, 1);
+    for (int i = 0; i < FF_SCHED_PATH_HIST - 1; i++) ff_sched_observe_path_miss(&s, FF_TIER_CLOUD, 0);
+    ff_sched_decide(&s, FF_POLICY_FOGFORGE, 50000, &d);
+    assert_int_equal(d.twin, 1);
+    ff_sched_observe_path_miss(&s, FF_TIER_CLOUD, 0);
+    ff_sched_decide(&s, FF_POLICY_FOGFORGE, 50000, &d);
+    assert_int_equal(d.twin, 0);
+    /* missing again, but the tier's tasks queue longer than a service time:
+     * a copy would take capacity the fleet needs */
+    ff_sched_observe_path_miss(&s, FF_TIER_CLOUD, 1);
+    ff_sched_set_compute(&s, FF_TIER_CLOUD, 1000);
+    for (int i = 0; i < 40; i++) ff_sched_observe_wait(&s, FF_TIER_CLOUD, 200);
+    ff_sched_decide(&s, FF_POLICY_FOGFORGE, 50000, &d);
+    assert_int_equal(d.twin, 1);
+    for (int i = 0; i < 40; i++) ff_sched_observe_wait(&s, FF_TIER_CLOUD, 3000);
+    ff_sched_decide(&s, FF_POLICY_FOGFORGE, 50000, &d);
+    assert_int_equal(d.tier, FF_TIER_CLOUD);
+    assert_int_equal(d.twin, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -389,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_tail_rate_enters_miss_probability),
         cmocka_unit_test(test_excluded_tier_is_not_chosen),
         cmocka_unit_test(test_rescue_only_overdue_tasks_that_can_be_saved),
+        cmocka_unit_test(test_twin_follows_first_connection_misses_and_queue),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
