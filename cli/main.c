@@ -31,6 +31,7 @@ static const command commands[] = {
     {"estimate", ff_cmd_estimate, "estimate LUT/FF/DSP/BRAM, latency and II of the RTL design in microseconds"},
     {"explore", ff_cmd_explore, "search reuse factors and bit widths for the latency/resource front under a budget"},
     {"eval", ff_cmd_eval, "compare offloading policies on one fleet scenario (load, failures, emulated links)"},
+    {"net", ff_cmd_net, "hold up the emulated network of eval (namespaces, shaped links) for processes you start (root)"},
     {"monitor", ff_cmd_monitor, "live one-screen status of a fleet: per tier tasks/s, p50/p99, misses; nodes up/down"},
     {"imu", ff_cmd_imu, "write windows of the demo's IMU workload (features or raw) with labels"},
 };

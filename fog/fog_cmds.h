@@ -13,4 +13,5 @@ int ff_cmd_cloud(int argc, char **argv);
 int ff_cmd_robot(int argc, char **argv);
 int ff_cmd_eval(int argc, char **argv);  /* fog/eval.c */
 int ff_cmd_monitor(int argc, char **argv);  /* fog/monitor.c */
+int ff_cmd_net(int argc, char **argv);      /* fog/net_cmd.c */
 #endif

@@ -18,8 +18,13 @@ cleanup() {
     for p in $PIDS; do kill "$p" 2>/dev/null; done
     sleep 0.3
     for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
-    wait 2>/dev/null
+    for p in $PIDS; do wait "$p" 2>/dev/null; done
     PIDS=""
+    if [ -n "${NETPID:-}" ]; then
+        kill "$NETPID" 2>/dev/null
+        wait "$NETPID" 2>/dev/null
+        NETPID=""
+    fi
 }
 # on SIGINT/SIGTERM: stop everything started (by PID), then exit 130/143
 trap cleanup EXIT
@@ -99,26 +104,52 @@ done
 step "7. the fleet: mosquitto, edge-0 (Verilator: the emulated FPGA), edge-1 (OpenCL), cloud-0 (cpu), 8 robots streaming IMU windows at 100 Hz"
 # Edges and cloud run the real bundle on their backends (no emulated speed).
 # The robots' own CPU is emulated as a microcontroller (--compute-us 15000:
-# 15 ms per window, the only speed that is modelled); each window has a
-# 20 ms deadline. edge-0 is killed (kill -9) at 6 s and restarted at 12 s.
-# Everything runs on loopback: to compare policies over emulated WAN links
-# use `fogforge eval` (docs/eval.md).
+# 15 ms per window, the only speed that is modelled). edge-0 is killed
+# (kill -9) at 6 s and restarted at 12 s.
+# As root, the fleet runs on an emulated network (`fogforge net`, the
+# namespaces and link emulator of `fogforge eval`): broker and robots in one
+# namespace, the edges 2 ms (±0.5) away, the cloud 30 ms (±10, 1% frame
+# loss) away, and each window has a 50 ms deadline. Without root (or with
+# FF_DEMO_NET=loopback) everything runs on 127.0.0.1 with a 20 ms deadline.
+NETPID=""
+IN_DEV="" IN_EDGE="" IN_CLOUD=""
+if [ "$(id -u)" = 0 ] && [ "${FF_DEMO_NET:-wan}" != loopback ]; then
+    "$FF" net --edge-rtt 2 --edge-jitter 0.5 --cloud-rtt 30 --cloud-jitter 10 --cloud-loss 0.01 > "$OUT/net.txt" 2> "$OUT/net.log" &
+    NETPID=$!
+    for i in $(seq 50); do grep -q '^ready' "$OUT/net.txt" 2>/dev/null && break; sleep 0.1; done
+    grep -q '^ready' "$OUT/net.txt" || die "fogforge net did not come up: $(cat "$OUT/net.log")"
+    ns() { awk -v r="$1" '$1 == "ns" && $2 == r { print $3 }' "$OUT/net.txt"; }
+    IN_DEV="ip netns exec $(ns dev)"
+    IN_EDGE="ip netns exec $(ns edge)"
+    IN_CLOUD="ip netns exec $(ns cloud)"
+    BROKER_IP=10.203.0.1
+    CLOUD_IP=10.203.0.3
+    DEADLINE=50
+    echo "network: namespaces; edge link 2 ms ±0.5, cloud link 30 ms ±10 with 1% frame loss ($(sed -n 's/^shaper //p' "$OUT/net.txt"))" |
+        tee "$OUT/network.txt"
+else
+    BROKER_IP=127.0.0.1
+    CLOUD_IP=127.0.0.1
+    DEADLINE=20
+    echo "network: loopback (not root, or FF_DEMO_NET=loopback): no link emulation; the cloud is as close as the edges" |
+        tee "$OUT/network.txt"
+fi
 PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 ZPORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-printf 'listener %s 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\npersistence false\nmax_inflight_messages 0\nmax_queued_messages 100000\n' \
-    "$PORT" > "$OUT/mosquitto.conf"
-mosquitto -c "$OUT/mosquitto.conf" > "$OUT/mosquitto.log" 2>&1 &
+printf 'listener %s %s\nallow_anonymous true\nset_tcp_nodelay true\npersistence false\nmax_inflight_messages 0\nmax_queued_messages 100000\n' \
+    "$PORT" "$BROKER_IP" > "$OUT/mosquitto.conf"
+$IN_DEV mosquitto -c "$OUT/mosquitto.conf" > "$OUT/mosquitto.log" 2>&1 &
 PIDS="$PIDS $!"
-BROKER=tcp://127.0.0.1:$PORT
-CLOUD=tcp://127.0.0.1:$ZPORT
+BROKER=tcp://$BROKER_IP:$PORT
+CLOUD=tcp://$CLOUD_IP:$ZPORT
 DUR=18
 KILL_AT=6
 BACK_AT=12
 sleep 0.5
-"$FF" cloud --bind "$CLOUD" --id cloud-0 --workers 2 --bundles "$OUT/bundles" --backend cpu --log-level info 2> "$OUT/cloud.log" &
+$IN_CLOUD "$FF" cloud --bind "$CLOUD" --id cloud-0 --workers 2 --bundles "$OUT/bundles" --backend cpu --log-level info 2> "$OUT/cloud.log" &
 PIDS="$PIDS $!"
 edge() { # edge ID BACKEND
-    "$FF" edge --broker "$BROKER" --cloud "$CLOUD" --id "$1" --workers 1 --bundles "$OUT/bundles" --backend "$2" \
+    $IN_EDGE "$FF" edge --broker "$BROKER" --cloud "$CLOUD" --id "$1" --workers 1 --bundles "$OUT/bundles" --backend "$2" \
         --status-interval-ms 250 --log-level info 2>> "$OUT/$1.log" &
     PIDS="$PIDS $!"
     LAST=$!
@@ -128,15 +159,15 @@ E0=$LAST
 edge edge-1 opencl
 sleep 1.5
 : > "$OUT/events.txt"
-"$FF" monitor --broker "$BROKER" --cloud "$CLOUD" --cloud-id cloud-0 --duration-s $((DUR + 3)) --refresh-ms 500 \
+$IN_DEV "$FF" monitor --broker "$BROKER" --cloud "$CLOUD" --cloud-id cloud-0 --duration-s $((DUR + 3)) --refresh-ms 500 \
     --log "$OUT/monitor.log" &
 MON=$!
 PIDS="$PIDS $MON"
 T_START=$(date +%s.%N)
 RP=""
 for r in 0 1 2 3 4 5 6 7; do
-    "$FF" robot --broker "$BROKER" --cloud "$CLOUD" --id "robot-$r" --bundle imu --bundles "$OUT/bundles" --imu \
-        --rate 100 --deadline 20 --duration-s $DUR --count 100000 --compute-us 15000 --seed "$((r + 1))" \
+    $IN_DEV "$FF" robot --broker "$BROKER" --cloud "$CLOUD" --id "robot-$r" --bundle imu --bundles "$OUT/bundles" --imu \
+        --rate 100 --deadline $DEADLINE --duration-s $DUR --count 100000 --compute-us 15000 --seed "$((r + 1))" \
         --stats-interval-ms 0 --publish-ms 500 --log-level warn --tasks "$OUT/tasks-$r.txt" \
         > "$OUT/robot-$r.json" 2> "$OUT/robot-$r.log" &
     RP="$RP $!"
@@ -151,6 +182,12 @@ for p in $RP; do wait "$p"; done
 wait "$MON" 2>/dev/null
 echo "start $T_START" >> "$OUT/events.txt"
 cleanup
+# the network last: stopping it removes the namespaces (and anything left in them)
+if [ -n "$NETPID" ]; then
+    kill "$NETPID" 2>/dev/null
+    wait "$NETPID" 2>/dev/null
+    NETPID=""
+fi
 
 step "8. report"
 "$PY" "$ROOT/scripts/demo_report.py" "$OUT" "$ROOT/demo" || die "report failed"

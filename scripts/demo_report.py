@@ -162,7 +162,11 @@ plot '%s/rate.dat' using 1:2 with steps lw 2 title 'local', '' using 1:3 with st
     L.append("%d robots streamed IMU windows at 100 Hz each for %.0f s (deadline %g ms per window) to edge-0 "
              "(Verilator backend: the emulated FPGA), edge-1 (OpenCL) and cloud-0 (cpu), all running the bundle; "
              "the robots' own CPU is emulated as a 15 ms-per-window microcontroller. Policy: fogforge. "
-             "edge-0 was killed (kill -9) and restarted:\n" % (len(summaries), dur, deadline))
+             "edge-0 was killed (kill -9) and restarted." % (len(summaries), dur, deadline))
+    netf = os.path.join(out, "network.txt")
+    if os.path.exists(netf):
+        L.append(" " + open(netf).read().strip().replace("network: ", "Network: ", 1) + ".")
+    L.append("\n")
     for name, ts in sorted(events.items(), key=lambda x: x[1]):
         if name != "start":
             L.append("- t = %.2f s: %s" % (ts - t0, name))
