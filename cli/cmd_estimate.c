@@ -53,7 +53,7 @@ int ff_cmd_estimate(int argc, char **argv)
     ff_quant_opts qo = {0};
     const char *part = FF_DEFAULT_PART, *sdir = NULL;
     double clock = FF_DEFAULT_CLOCK_NS;
-    int json = 0, c;
+    int json = 0, c, clock_set = 0;
     long v;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -79,6 +79,7 @@ int ff_cmd_estimate(int argc, char **argv)
         case 'k':
             if (!ff_cli_double("estimate", "--clock", optarg, 0.5, 1000, &clock))
                 return 2;
+            clock_set = 1;
             break;
         case 's': sdir = optarg; break;
         case 'j': json = 1; break;
@@ -87,7 +88,8 @@ int ff_cmd_estimate(int argc, char **argv)
                    "Estimates the RTL design of MODEL (.onnx quantized as `gen` would, or .ffq) without\n"
                    "synthesizing it: per-layer and total LUT, FF, DSP, BRAM18, latency (cycles and ns at\n"
                    "--clock) and II, and utilization of --part (%s; default %s).\n"
-                   "Latency and II are exact (the RTL plan's); resources come from the learned surrogate\n"
+                   "Latency and II are exact (the RTL plan's: with --clock, the RTL `gen --clock` pipelines for\n"
+                   "that period; without, its fixed plan); resources come from the learned surrogate\n"
                    "(--surrogate DIR, default $FOGFORGE_SURROGATE or the committed surrogates/models) or,\n"
                    "with --surrogate analytical or when none is installed, from the analytical model.\n"
                    "--json prints the shape of `fogforge synth --json` and `fogforge report`.\n",
@@ -113,7 +115,8 @@ int ff_cmd_estimate(int argc, char **argv)
         return ff_cli_err(&e);
     }
     ff_estimate r;
-    rc = ff_estimate_model(q, argv[optind], s, pt, clock, &r, &e);
+    /* with --clock the RTL (gen --clock) is pipelined for it: latency as that RTL's */
+    rc = ff_estimate_model_pipe(q, argv[optind], s, pt, clock, clock_set ? clock : 0, &r, &e);
     double secs = now_s() - t0;
     if (rc) {
         ff_qmodel_free(q);

@@ -50,6 +50,7 @@ int ff_cmd_gen(int argc, char **argv)
         case 'k':
             if (!ff_cli_double("gen", "--clock", optarg, 0.5, 1000, &go.clock_ns))
                 return 2;
+            go.clock_set = 1;
             break;
         case 'I':
             if (strcmp(optarg, "parallel") && strcmp(optarg, "stream"))
@@ -63,7 +64,8 @@ int ff_cmd_gen(int argc, char **argv)
                 printf("  %-8s %s\n", ff_emitters[i]->name, ff_emitters[i]->summary);
             printf("\nMODEL is an .onnx (quantized on the fly with --config/--wbits/--abits/--calib)\n"
                    "or an .ffq. --reuse sets the reuse factor of every layer (overrides the config).\n"
-                   "Parts: %s (default %s). Clock in ns (default %g).\n",
+                   "Parts: %s (default %s). Clock in ns (default %g); with --clock the rtl back-end\n"
+                   "chooses its pipeline stages for that period (without it: its fixed plan).\n",
                    ff_part_names(), FF_DEFAULT_PART, FF_DEFAULT_CLOCK_NS);
             return 0;
         default:

@@ -11,6 +11,8 @@ typedef struct ff_gen_opts {
     const char *part;       /* resolved part name */
     double clock_ns;
     int io_stream;          /* --io stream (HLS) */
+    int clock_set;          /* clock_ns was asked for (--clock): the RTL plan pipelines for it;
+                             * otherwise the RTL keeps its fixed plan (3 adder levels a stage) */
 } ff_gen_opts;
 
 typedef struct ff_emitter {

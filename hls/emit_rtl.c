@@ -17,6 +17,13 @@
     "R=1)); activation 1; pooling 2; Softmax 4; Reshape/Transpose 0. II = max over layers (R for a layer "  \
     "with reuse R > 1, else 1)"
 
+#define FF_RTL_FORMULA_CLK                                                                                  \
+    "latency = sum over layers; Dense/Conv/Scale at R=1: P + T + S + 1, at R>1: R + 3 + T + S, where P = 1 "  \
+    "when the products are registered, T = the adder-tree registers and S = 0, 1 or 2 extra requantization " \
+    "stages, each chosen per layer for clock_ns (layers[].pipeline); activation 1; pooling 2; Softmax 4, or " \
+    "7 when its 4-stage form is slower than clock_ns; Reshape/Transpose 0. II = max over layers (R for a "     \
+    "layer with reuse R > 1, else 1)"
+
 /* First-order size check: multipliers beyond the part's DSP slices are
  * built from LUTs at about wbits*abits/2 LUTs each. */
 static int check_part(const ff_rtl_plan *p, const ff_gen_opts *o, ff_err *e)
@@ -104,6 +111,21 @@ static int write_manifest(const ff_rtl_plan *p, const ff_gen_opts *o, const char
             cJSON_AddNumberToObject(l, "parallelism", (double)L->mults);
             cJSON_AddNumberToObject(l, "adder_tree_levels", L->tree_levels);
             cJSON_AddNumberToObject(l, "adder_tree_registers", L->tree_stages);
+            if (p->clock_ns > 0) {
+                cJSON *pl = cJSON_AddObjectToObject(l, "pipeline");
+                cJSON_AddBoolToObject(pl, "product_register", L->reuse > 1 || L->pipe.preg);
+                cJSON *cu = cJSON_AddArrayToObject(pl, "register_after_levels");
+                for (int lv = 1; lv <= L->tree_levels && lv <= 64; lv++)
+                    if ((L->pipe.cuts >> (lv - 1)) & 1)
+                        cJSON_AddItemToArray(cu, cJSON_CreateNumber(lv));
+                cJSON_AddNumberToObject(pl, "requant_stages", 1 + L->pipe.rq_split);
+                cJSON_AddNumberToObject(pl, "model_stage_ns", L->pipe.est_ns);
+            }
+        }
+        if (L->kind == FF_RTL_SOFTMAX && p->clock_ns > 0) {
+            cJSON *pl = cJSON_AddObjectToObject(l, "pipeline");
+            cJSON_AddNumberToObject(pl, "stages", L->pipe.sm_deep ? 7 : 4);
+            cJSON_AddNumberToObject(pl, "model_stage_ns", L->pipe.est_ns);
         }
         cJSON_AddNumberToObject(l, "multipliers", (double)L->mults);
         cJSON_AddNumberToObject(l, "latency_cycles", L->latency);
@@ -117,11 +139,30 @@ static int write_manifest(const ff_rtl_plan *p, const ff_gen_opts *o, const char
     cJSON_AddNumberToObject(t, "ii", p->ii);
     cJSON_AddNumberToObject(m, "latency_cycles", p->latency);
     cJSON_AddNumberToObject(m, "ii", p->ii);
-    cJSON_AddStringToObject(m, "formula", FF_RTL_FORMULA);
+    if (p->clock_ns > 0) {
+        cJSON_AddStringToObject(m, "formula", FF_RTL_FORMULA_CLK);
+        cJSON *pl = cJSON_AddObjectToObject(m, "pipeline");
+        cJSON_AddNumberToObject(pl, "clock_ns", p->clock_ns);
+        cJSON_AddNumberToObject(pl, "model_stage_ns", p->est_ns);
+        cJSON_AddStringToObject(pl, "note", "stages chosen for clock_ns by the xc7 delay model of docs/rtl.md; "
+                                            "model_stage_ns is its longest stage, not a timing result");
+    } else {
+        cJSON_AddStringToObject(m, "formula", FF_RTL_FORMULA);
+    }
     cJSON *files = cJSON_AddArrayToObject(m, "rtl");
     char buf[256];
     snprintf(buf, sizeof buf, "rtl/%s_requant.v", p->top);
     cJSON_AddItemToArray(files, cJSON_CreateString(buf));
+    if (ff_rtl_plan_splits(p)) {
+        snprintf(buf, sizeof buf, "rtl/%s_rqmul.v", p->top);
+        cJSON_AddItemToArray(files, cJSON_CreateString(buf));
+        snprintf(buf, sizeof buf, "rtl/%s_rqact.v", p->top);
+        cJSON_AddItemToArray(files, cJSON_CreateString(buf));
+    }
+    if (ff_rtl_plan_splits(p) > 1) {
+        snprintf(buf, sizeof buf, "rtl/%s_rqrnd.v", p->top);
+        cJSON_AddItemToArray(files, cJSON_CreateString(buf));
+    }
     for (int k = 0; k < p->nl; k++)
         if (p->l[k].kind != FF_RTL_WIRE) {
             snprintf(buf, sizeof buf, "rtl/%s.v", p->l[k].mod);
@@ -143,7 +184,7 @@ static int write_manifest(const ff_rtl_plan *p, const ff_gen_opts *o, const char
 static int emit_rtl(const ff_qmodel *q, const ff_gen_opts *o, ff_err *e)
 {
     ff_rtl_plan p;
-    int rc = ff_rtl_plan_build(q, o->model_path, &p, e);
+    int rc = ff_rtl_plan_build_clk(q, o->model_path, o->clock_set ? o->clock_ns : 0, &p, e);
     if (rc)
         return rc;
     rc = check_part(&p, o, e);
@@ -165,6 +206,9 @@ static int emit_rtl(const ff_qmodel *q, const ff_gen_opts *o, ff_err *e)
     if (!rc)
         fprintf(stderr, "fogforge: rtl: %d layers, %lld multipliers, latency %d cycles, II %d\n", p.nl,
                 (long long)p.mults, p.latency, p.ii);
+    if (!rc && p.clock_ns > 0)
+        fprintf(stderr, "fogforge: rtl: pipelined for %g ns (delay model: longest stage ~%.1f ns%s)\n", p.clock_ns,
+                p.est_ns, p.est_ns > p.clock_ns ? ", one operation alone is slower than the clock" : "");
     ff_rtl_plan_free(&p);
     return rc;
 }

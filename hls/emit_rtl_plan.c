@@ -184,9 +184,143 @@ ff_rtl_kind ff_rtl_kind_of(ff_op op)
     }
 }
 
-void ff_rtl_layer_timing(ff_rtl_kind kind, int reuse, int64_t mac_in, int64_t max_terms, int *levels, int *stages,
-                         int *latency, int *ii)
+/* Delay model for clock-driven pipelining (xc7, ns, as Yosys `sta` counts
+ * them: the cells' specify delays and DSP input setup, no placement or
+ * routing). Calibrated on critical paths of designs synthesized here
+ * (docs/rtl.md, "Clock-driven pipelining"). What Yosys does to the RTL
+ * shapes it: a registered constant product becomes a DSP48 with its M
+ * register, and the first adder level that DSP's post-adder (C->P); the
+ * adder levels between two registers become one multi-operand adder (LUT
+ * compressor and one carry chain); the requantization product takes the
+ * tree's last adder into its pre-adder and, when split, its register as the
+ * DSP's M register, so a register right before it is folded away: the
+ * stage ends at the DSP's A input (its setup counted). */
+#define D_REG 0.45   /* clock buffer and fabric register clock-to-out: where a stage starts */
+#define D_MREG 1.67  /* a DSP48 M register's clock-to-out (registered products, split requantization) */
+#define D_MUL 2.8    /* constant product, DSP48 A->P */
+#define D_POST 1.3   /* the first adder level: the product DSP's post-adder, C->P */
+#define D_TREE 1.0   /* the carry chain of an adder group */
+#define D_LEVEL 0.7  /* per adder level in a group (compressor LUTs) */
+#define D_ACC 0.3    /* R > 1: the accumulator's first-cycle bias mux */
+#define D_RQMUL 3.8  /* requantization product v*M through the DSP (pre-adder, A->P) */
+#define D_RQSET 2.4  /* ... or up to its A input when its product is registered (setup) */
+#define D_TAIL 2.4   /* rounding add, shift, saturating compares and select */
+#define D_RND 1.5    /* ... plus the rounding add's carry chain in fabric after a split (the DSP keeps it otherwise);
+                      * a second split registers (p + rnd) >>> S before the compares */
+#define D_TABLE 1.6  /* activation table read (Sigmoid, Tanh, Selu, Elu) */
+#define D_LEAKY 3.0  /* LeakyReLU's second multiply */
+#define D_SM4 9.2    /* the longest stage of the 4-stage Softmax (normalize: product, 64-bit shift, compare) */
+#define D_SM7 4.6    /* the longest stage of the 7-stage one */
+
+static double tail_delay(int act)
 {
+    double d = D_TAIL;
+    if (act == FF_ACT_LEAKY)
+        d += D_LEAKY;
+    if (act == FF_ACT_SIGMOID || act == FF_ACT_TANH || act == FF_ACT_SELU || act == FF_ACT_ELU)
+        d += D_TABLE;
+    return d;
+}
+
+/* legacy register placement: after every FF_RTL_LEVELS_PER_STAGE levels but the last group */
+static uint64_t fixed_cuts(int levels)
+{
+    uint64_t c = 0;
+    for (int lv = FF_RTL_LEVELS_PER_STAGE; lv < levels && lv <= 64; lv += FF_RTL_LEVELS_PER_STAGE)
+        c |= (uint64_t)1 << (lv - 1);
+    return c;
+}
+
+void ff_rtl_pipe_choose(ff_rtl_kind kind, int reuse, int levels, int act, double clock_ns, ff_rtl_pipe *pp)
+{
+    memset(pp, 0, sizeof *pp);
+    if (levels > 64)
+        levels = 64;
+    if (clock_ns <= 0) {
+        pp->preg = 1;
+        pp->cuts = fixed_cuts(levels);
+        return;
+    }
+    if (kind == FF_RTL_SOFTMAX) {
+        pp->sm_deep = D_SM4 > clock_ns;
+        pp->est_ns = pp->sm_deep ? D_SM7 : D_SM4;
+        return;
+    }
+    if (kind != FF_RTL_DOT)
+        return;
+    double P = clock_ns, est = 0, tail = tail_delay(act);
+    /* R = 1: the products; R > 1: the stage after the product register */
+    double cur = reuse <= 1 ? D_REG + D_MUL : D_REG;
+    int grp = 0; /* an adder group is open in this stage (its carry chain paid) */
+    for (int lv = 1; lv <= levels; lv++) {
+        int post = reuse <= 1 && lv == 1; /* the product DSP's post-adder */
+        double here = post ? D_POST : D_LEVEL + (grp ? 0 : D_TREE);
+        /* the last level leaves room for the requantization DSP's setup */
+        double need = here + (lv == levels ? D_RQSET : 0) + (reuse > 1 && lv == levels ? D_ACC : 0);
+        if (cur + need > P && cur > D_REG) {
+            if (lv == 1)
+                pp->preg = 1;
+            else
+                pp->cuts |= (uint64_t)1 << (lv - 2);
+            if (cur > est)
+                est = cur;
+            cur = post ? D_MREG : D_REG;
+            grp = 0;
+            here = post ? D_POST : D_LEVEL + D_TREE;
+        }
+        cur += here;
+        grp = !post;
+    }
+    if (reuse > 1) {
+        /* the accumulator's adder (with the root when there is no level) and its register */
+        cur += D_ACC + (levels ? 0 : D_TREE + D_LEVEL);
+        if (cur > est)
+            est = cur;
+        cur = D_REG;
+    } else if (levels == 0 && cur + D_RQSET > P) {
+        pp->preg = 1; /* products straight into requantization */
+        if (cur > est)
+            est = cur;
+        cur = D_MREG;
+    }
+    /* requantization in one stage, or split at the DSP's product register */
+    if (cur + D_RQMUL + tail <= P) {
+        cur += D_RQMUL + tail;
+    } else {
+        /* the product registered; then rounding and saturation in one stage,
+         * or the rounded, shifted value registered too */
+        pp->rq_split = D_MREG + D_RND + tail <= P ? 1 : 2;
+        cur += D_RQSET;
+        if (cur > est)
+            est = cur;
+        if (pp->rq_split == 2) {
+            cur = D_MREG + D_RND;
+            if (cur > est)
+                est = cur;
+            cur = D_REG + tail;
+        } else {
+            cur = D_MREG + D_RND + tail;
+        }
+    }
+    if (cur > est)
+        est = cur;
+    pp->est_ns = est;
+}
+
+static int popcount64(uint64_t v)
+{
+    int c = 0;
+    for (; v; v &= v - 1)
+        c++;
+    return c;
+}
+
+void ff_rtl_layer_timing_clk(ff_rtl_kind kind, int reuse, int64_t mac_in, int64_t max_terms, int act,
+                             double clock_ns, int *levels, int *stages, int *latency, int *ii, ff_rtl_pipe *pp)
+{
+    ff_rtl_pipe local;
+    if (!pp)
+        pp = &local;
     *levels = *stages = 0;
     *ii = 1;
     switch (kind) {
@@ -194,22 +328,33 @@ void ff_rtl_layer_timing(ff_rtl_kind kind, int reuse, int64_t mac_in, int64_t ma
         if (reuse <= 1) {
             /* products + bias per unit, summed in a tree */
             *levels = ff_rtl_clog2(max_terms + 1);
-            *stages = ff_rtl_tree_stages(*levels);
-            *latency = 1 + *stages + 1; /* products, tree, requant */
+            ff_rtl_pipe_choose(kind, reuse, *levels, act, clock_ns, pp);
+            *stages = popcount64(pp->cuts);
+            *latency = pp->preg + *stages + pp->rq_split + 1; /* products, tree, requant */
         } else {
             int64_t per_cycle = mac_in % reuse == 0 ? mac_in / reuse : 1;
             *levels = ff_rtl_clog2(per_cycle);
-            *stages = ff_rtl_tree_stages(*levels);
+            ff_rtl_pipe_choose(kind, reuse, *levels, act, clock_ns, pp);
+            *stages = popcount64(pp->cuts);
             /* input register, R product cycles, tree, accumulate, requant */
-            *latency = 1 + reuse + *stages + 1 + 1;
+            *latency = 1 + reuse + *stages + 1 + pp->rq_split + 1;
             *ii = reuse;
         }
         break;
-    case FF_RTL_ACT: *latency = 1; break;
-    case FF_RTL_SOFTMAX: *latency = 4; break; /* max, exp, sum/reciprocal, normalize */
-    case FF_RTL_POOL: *latency = 2; break;    /* reduce, requantize */
-    default: *latency = 0; break;
+    case FF_RTL_ACT: ff_rtl_pipe_choose(kind, reuse, 0, act, clock_ns, pp); *latency = 1; break;
+    case FF_RTL_SOFTMAX: /* max, exp, sum/reciprocal, normalize (deep: exp, sum and normalize in two each) */
+        ff_rtl_pipe_choose(kind, reuse, 0, act, clock_ns, pp);
+        *latency = pp->sm_deep ? 7 : 4;
+        break;
+    case FF_RTL_POOL: ff_rtl_pipe_choose(kind, reuse, 0, act, clock_ns, pp); *latency = 2; break; /* reduce, requantize */
+    default: ff_rtl_pipe_choose(kind, reuse, 0, act, clock_ns, pp); *latency = 0; break;
     }
+}
+
+void ff_rtl_layer_timing(ff_rtl_kind kind, int reuse, int64_t mac_in, int64_t max_terms, int *levels, int *stages,
+                         int *latency, int *ii)
+{
+    ff_rtl_layer_timing_clk(kind, reuse, mac_in, max_terms, FF_ACT_NONE, 0, levels, stages, latency, ii, NULL);
 }
 
 static int supported(const ff_node *n, ff_err *e)
@@ -240,9 +385,15 @@ static int supported(const ff_node *n, ff_err *e)
 
 int ff_rtl_plan_build(const ff_qmodel *q, const char *model_path, ff_rtl_plan *p, ff_err *e)
 {
+    return ff_rtl_plan_build_clk(q, model_path, 0, p, e);
+}
+
+int ff_rtl_plan_build_clk(const ff_qmodel *q, const char *model_path, double clock_ns, ff_rtl_plan *p, ff_err *e)
+{
     const ff_graph *g = q->g;
     memset(p, 0, sizeof *p);
     p->q = q;
+    p->clock_ns = clock_ns > 0 ? clock_ns : 0;
     /* top module name: the model file's base name */
     const char *base = model_path ? strrchr(model_path, '/') : NULL;
     base = base ? base + 1 : (model_path ? model_path : "model");
@@ -303,8 +454,10 @@ int ff_rtl_plan_build(const ff_qmodel *q, const char *model_path, ff_rtl_plan *p
             L->mults = L->reuse == 1 ? nz : d.nmult;
             ff_rtl_dot_free(&d);
         }
-        ff_rtl_layer_timing(L->kind, L->reuse, L->mac_in, maxterms, &L->tree_levels, &L->tree_stages, &L->latency,
-                            &L->ii);
+        ff_rtl_layer_timing_clk(L->kind, L->reuse, L->mac_in, maxterms, n->act, p->clock_ns, &L->tree_levels,
+                                &L->tree_stages, &L->latency, &L->ii, &L->pipe);
+        if (L->pipe.est_ns > p->est_ns)
+            p->est_ns = L->pipe.est_ns;
         p->mults += L->mults;
         p->latency += L->latency;
         if (L->ii > p->ii)

@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LPS FF_RTL_LEVELS_PER_STAGE
-
 /* "W'hXX": v as a W-bit two's complement constant */
 static const char *hc(char *buf, int w, int64_t v)
 {
@@ -61,6 +59,7 @@ typedef struct {
     const ff_qtensor *qi, *qo;
     ff_sb d;   /* declarations and combinational logic */
     ff_sb s;   /* statements of the pipeline's clocked block (under adv) */
+    int split; /* requantization's extra stages (the plan's rq_split) */
 } mctx;
 
 static void header(ff_sb *b, const ff_rtl_plan *p, const ff_gen_opts *o, const char *what)
@@ -156,11 +155,40 @@ static void finish(mctx *m, const char *inst, const char *v, int vw, ff_rq rq, c
     char b1[40], b2[40], b3[40], b4[40];
     if (lut)
         ff_sb_printf(&m->d, "    wire [%d:0] %s_idx;\n", ow - 1, inst);
-    ff_sb_printf(&m->d,
-                 "    %s_requant #(.IW(%d), .M(%s), .S(%d), .ACT(%d), .LM(%s), .LS(%d), .LO(%s), .HI(%s), .OW(%d))\n"
-                 "        %s (.v(%s), .y(%s%s));\n",
-                 m->p->top, vw, hc(b1, 17, rq.m), rq.s, act, hc(b2, 17, lk.m), lk.s, hc(b3, 32, lo), hc(b4, 32, hi),
-                 ow, inst, v, lut ? inst : y, lut ? "_idx" : "");
+    if (m->split == 2) {
+        /* v*M registered (|v*M| <= 2^(vw+15)), then t = (p + rnd) >>> S
+         * registered (|t| <= 2^max(vw+16-S, 0)), then activate/saturate t */
+        int pw = vw + 17, tw = vw + 19 - rq.s > 3 ? vw + 19 - rq.s : 3;
+        ff_sb_printf(&m->d,
+                     "    wire [%d:0] %s_pn;\n    reg [%d:0] %s_p;\n    wire [%d:0] %s_tn;\n    reg [%d:0] %s_t;\n"
+                     "    %s_rqmul #(.IW(%d), .M(%s), .PW(%d)) %s_m (.v(%s), .p(%s_pn));\n"
+                     "    %s_rqrnd #(.PW(%d), .S(%d), .TW(%d)) %s_r (.p(%s_p), .t(%s_tn));\n"
+                     "    %s_rqact #(.PW(%d), .S(0), .ACT(%d), .LM(%s), .LS(%d), .LO(%s), .HI(%s), .OW(%d))\n"
+                     "        %s (.p(%s_t), .y(%s%s));\n",
+                     pw - 1, inst, pw - 1, inst, tw - 1, inst, tw - 1, inst, m->p->top, vw, hc(b1, 17, rq.m), pw,
+                     inst, v, inst, m->p->top, pw, rq.s, tw, inst, inst, inst, m->p->top, tw, act, hc(b2, 17, lk.m),
+                     lk.s, hc(b3, 32, lo), hc(b4, 32, hi), ow, inst, inst, lut ? inst : y, lut ? "_idx" : "");
+        ff_sb_printf(&m->s, "            %s_p <= %s_pn;\n            %s_t <= %s_tn;\n", inst, inst, inst, inst);
+    } else if (m->split) {
+        /* the product v*M registered between the two halves (in the DSP
+         * slice), at the width it needs: |v*M| <= 2^(vw+15) */
+        int tw = vw + 17;
+        ff_sb_printf(&m->d,
+                     "    wire [%d:0] %s_pn;\n    reg [%d:0] %s_p;\n"
+                     "    %s_rqmul #(.IW(%d), .M(%s), .PW(%d)) %s_m (.v(%s), .p(%s_pn));\n"
+                     "    %s_rqact #(.PW(%d), .S(%d), .ACT(%d), .LM(%s), .LS(%d), .LO(%s), .HI(%s), .OW(%d))\n"
+                     "        %s (.p(%s_p), .y(%s%s));\n",
+                     tw - 1, inst, tw - 1, inst, m->p->top, vw, hc(b1, 17, rq.m), tw, inst, v, inst, m->p->top, tw,
+                     rq.s, act, hc(b2, 17, lk.m), lk.s, hc(b3, 32, lo), hc(b4, 32, hi), ow, inst, inst,
+                     lut ? inst : y, lut ? "_idx" : "");
+        ff_sb_printf(&m->s, "            %s_p <= %s_pn;\n", inst, inst);
+    } else {
+        ff_sb_printf(&m->d,
+                     "    %s_requant #(.IW(%d), .M(%s), .S(%d), .ACT(%d), .LM(%s), .LS(%d), .LO(%s), .HI(%s), .OW(%d))\n"
+                     "        %s (.v(%s), .y(%s%s));\n",
+                     m->p->top, vw, hc(b1, 17, rq.m), rq.s, act, hc(b2, 17, lk.m), lk.s, hc(b3, 32, lo),
+                     hc(b4, 32, hi), ow, inst, v, lut ? inst : y, lut ? "_idx" : "");
+    }
     if (lut) {
         /* each output its own copy of the table: Yosys maps a ROM array read
          * from many places into a memory with that many read ports and runs
@@ -205,10 +233,11 @@ static int is_lut_act(ff_act a)
 }
 
 /* Adder tree over `n` leaves (each already `w` bits), `levels` levels with a
- * register after every LPS levels except the last group. Returns the root
- * expression (caller frees). */
-static char *tree(mctx *m, const char *pfx, char **leaf, int n, int w, int levels)
+ * register after level lv when bit lv-1 of `cuts` is set (the plan's
+ * placement). Returns the root expression (caller frees). */
+static char *tree(mctx *m, const char *pfx, char **leaf, int n, int w, int levels, uint64_t cuts)
 {
+    int nreg = 0;
     char **cur = ff_malloc(sizeof(char *) * (size_t)(n ? n : 1));
     int nc = n;
     for (int i = 0; i < n; i++)
@@ -233,10 +262,11 @@ static char *tree(mctx *m, const char *pfx, char **leaf, int n, int w, int level
             }
         }
         nc = nn;
-        if (lv % LPS == 0 && lv < levels) {
+        if (lv <= 64 && (cuts >> (lv - 1)) & 1) {
+            nreg++;
             for (int i = 0; i < nc; i++) {
                 char name[96];
-                snprintf(name, sizeof name, "%s_r%d_%d", pfx, lv / LPS, i);
+                snprintf(name, sizeof name, "%s_r%d_%d", pfx, nreg, i);
                 ff_sb_printf(&m->d, "    reg [%d:0] %s;\n", w - 1, name);
                 ff_sb_printf(&m->s, "            %s <= %s;\n", name, cur[i]);
                 free(cur[i]);
@@ -286,7 +316,8 @@ static void write_dot(mctx *m)
                  wb, m->qi->is_signed ? "signed" : "unsigned", xb, aw, m->qo->is_signed ? "signed" : "unsigned", ob);
     if (R > 1)
         ff_sb_printf(&m->d, "    reg adone; // the last product cycle's sum is in the accumulators\n");
-    valid_pipe(m, R == 1 ? L->latency : 1, R == 1 ? "in_valid" : "adone");
+    m->split = L->pipe.rq_split;
+    valid_pipe(m, R == 1 ? L->latency : 1 + m->split, R == 1 ? "in_valid" : "adone");
     if (is_lut_act(m->n->act))
         lut_function(m);
     const char *xsrc = "in_data";
@@ -349,12 +380,18 @@ static void write_dot(mctx *m)
                 int pj = swidth(a < c ? a : c, a < c ? c : a);
                 if (pj > uw)
                     pj = uw;
-                ff_sb_printf(&m->d, "    reg [%d:0] %s;\n", pj - 1, name);
                 char xn[32];
                 snprintf(xn, sizeof xn, "x%lld", (long long)un->t[j].x);
-                ff_sb_printf(&m->s, "            %s <= ", name);
-                rs(&m->s, xn, xw, pj);
-                ff_sb_printf(&m->s, " * %s;\n", hc(b1, pj, un->t[j].w));
+                if (L->pipe.preg) {
+                    ff_sb_printf(&m->d, "    reg [%d:0] %s;\n", pj - 1, name);
+                    ff_sb_printf(&m->s, "            %s <= ", name);
+                    rs(&m->s, xn, xw, pj);
+                    ff_sb_printf(&m->s, " * %s;\n", hc(b1, pj, un->t[j].w));
+                } else { /* the products feed the tree in the same cycle */
+                    ff_sb_printf(&m->d, "    wire [%d:0] %s = ", pj - 1, name);
+                    rs(&m->d, xn, xw, pj);
+                    ff_sb_printf(&m->d, " * %s;\n", hc(b1, pj, un->t[j].w));
+                }
                 if (nl + 2 > cap) {
                     cap = cap * 2 + 16;
                     leaf = ff_realloc(leaf, sizeof(char *) * (size_t)cap);
@@ -368,7 +405,7 @@ static void write_dot(mctx *m)
             if (bias || nl == 0)
                 leaf[nl++] = ff_strdup(hc(b1, uw, bias));
             snprintf(name, sizeof name, "s%lld", (long long)u);
-            char *root = tree(m, name, leaf, nl, uw, L->tree_levels);
+            char *root = tree(m, name, leaf, nl, uw, L->tree_levels, L->pipe.cuts);
             for (int i = 0; i < nl; i++)
                 free(leaf[i]);
             char acc[64], y[64], inst[64];
@@ -521,7 +558,7 @@ static void write_dot(mctx *m)
                 leaf[nl++] = rs_str(pn, pw, uw);
             }
             snprintf(name, sizeof name, "s%lld", (long long)u);
-            char *root = tree(m, name, leaf, nl, uw, L->tree_levels);
+            char *root = tree(m, name, leaf, nl, uw, L->tree_levels, L->pipe.cuts);
             for (int i = 0; i < nl; i++)
                 free(leaf[i]);
             ff_sb_printf(&m->d, "    reg [%d:0] acc%lld;\n", uw - 1, (long long)u);
@@ -589,12 +626,15 @@ static void write_softmax(mctx *m)
     int64_t len = t->dims[t->rank - 1], rows = ff_tensor_size(t) / len;
     int sw = 16 + ff_rtl_clog2(len + 1); /* sum width */
     char b1[40], b2[40];
+    int deep = L->pipe.sm_deep;
     ports(m, L->n_in, xb, L->n_out, ob);
     ff_sb_printf(&m->d,
                  "    // Softmax over %lld rows of %lld: max, exp table (%d+1 entries, step 2^%d, interpolated),\n"
-                 "    // sum, reciprocal table by leading-one position, normalize. Latency 4, II 1.\n\n",
-                 (long long)rows, (long long)len, 1 << lb, es);
-    valid_pipe(m, 4, "in_valid");
+                 "    // sum, reciprocal table by leading-one position, normalize. Latency %d, II 1.\n%s\n",
+                 (long long)rows, (long long)len, 1 << lb, es, L->latency,
+                 deep ? "    // (pipelined for the clock: table reads | interpolation, sum | reciprocal, product |\n"
+                        "    // rounding shift each take a stage of their own)\n" : "");
+    valid_pipe(m, L->latency, "in_valid");
     ff_sb_printf(&m->d, "    assign in_ready = adv;\n\n");
     /* tables */
     {
@@ -661,11 +701,23 @@ static void write_softmax(mctx *m)
                 ff_sb_printf(&m->d, "{1'b0, j%lld[%d:0]};\n", e, lb - 1);
             else
                 ff_sb_printf(&m->d, "{%d'd0, j%lld};\n", lb + 1 - jw, e);
-            ff_sb_printf(&m->d, "    wire [15:0] e0_%lld = exp_rom[ji%lld];\n", e, e);
-            ff_sb_printf(&m->d, "    wire [15:0] e1_%lld = exp_rom[ji%lld + %d'd1];\n", e, e, lb + 1);
+            if (deep) { /* the table reads registered, interpolation the next stage */
+                ff_sb_printf(&m->d, "    reg [15:0] e0_%lld;\n    reg [15:0] e1_%lld;\n    reg ir%lld;\n", e, e, e);
+                ff_sb_printf(&m->s, "            e0_%lld <= exp_rom[ji%lld];\n", e, e);
+                ff_sb_printf(&m->s, "            e1_%lld <= exp_rom[ji%lld + %d'd1];\n", e, e, lb + 1);
+                ff_sb_printf(&m->s, "            ir%lld <= in%lld;\n", e, e);
+                if (es > 0) {
+                    ff_sb_printf(&m->d, "    reg [%d:0] dl%lld;\n", es - 1, e);
+                    ff_sb_printf(&m->s, "            dl%lld <= d%lld[%d:0];\n", e, e, es - 1);
+                }
+            } else {
+                ff_sb_printf(&m->d, "    wire [15:0] e0_%lld = exp_rom[ji%lld];\n", e, e);
+                ff_sb_printf(&m->d, "    wire [15:0] e1_%lld = exp_rom[ji%lld + %d'd1];\n", e, e, lb + 1);
+            }
             if (es > 0) {
                 int fw = 16 + es + 1;
-                ff_sb_printf(&m->d, "    wire [%d:0] f%lld = {%d'd0, d%lld[%d:0]};\n", fw - 1, e, fw - es, e, es - 1);
+                ff_sb_printf(&m->d, "    wire [%d:0] f%lld = {%d'd0, %s%lld[%d:0]};\n", fw - 1, e, fw - es,
+                             deep ? "dl" : "d", e, es - 1);
                 ff_sb_printf(&m->d, "    wire [%d:0] df%lld = {%d'd0, e0_%lld - e1_%lld} * f%lld + %s;\n", fw - 1, e,
                              fw - 16, e, e, e, hc(b1, fw, (int64_t)1 << (es - 1)));
                 ff_sb_printf(&m->d, "    wire [15:0] ex%lld = e0_%lld - df%lld[%d:%d];\n", e, e, e, es + 15, es);
@@ -673,15 +725,26 @@ static void write_softmax(mctx *m)
                 ff_sb_printf(&m->d, "    wire [15:0] ex%lld = e0_%lld;\n", e, e);
             }
             ff_sb_printf(&m->d, "    reg [15:0] q%lld;\n", e);
-            ff_sb_printf(&m->s, "            q%lld <= in%lld ? ex%lld : 16'd0;\n", e, e, e);
+            ff_sb_printf(&m->s, "            q%lld <= %s%lld ? ex%lld : 16'd0;\n", e, deep ? "ir" : "in", e, e);
         }
         /* stage 3: sum, leading one, reciprocal */
         ff_sb_printf(&m->d, "    wire [%d:0] sum%lld = ", sw - 1, (long long)r);
         for (int64_t i = 0; i < len; i++)
             ff_sb_printf(&m->d, "%s{%d'd0, q%lld}", i ? " + " : "", sw - 16, (long long)(r * len + i));
         ff_sb_printf(&m->d, ";\n");
-        ff_sb_printf(&m->d, "    wire [5:0] pos%lld = lead_one(sum%lld);\n", (long long)r, (long long)r);
-        ff_sb_printf(&m->d, "    wire [%d:0] nrm%lld = sum%lld >> (pos%lld - 6'd10);\n", sw - 1, (long long)r,
+        const char *sumn = "sum";
+        if (deep) { /* the sum registered; the exp values travel beside it */
+            ff_sb_printf(&m->d, "    reg [%d:0] sr%lld;\n", sw - 1, (long long)r);
+            ff_sb_printf(&m->s, "            sr%lld <= sum%lld;\n", (long long)r, (long long)r);
+            for (int64_t i = 0; i < len; i++) {
+                long long e = (long long)(r * len + i);
+                ff_sb_printf(&m->d, "    reg [15:0] qs%lld;\n", e);
+                ff_sb_printf(&m->s, "            qs%lld <= q%lld;\n", e, e);
+            }
+            sumn = "sr";
+        }
+        ff_sb_printf(&m->d, "    wire [5:0] pos%lld = lead_one(%s%lld);\n", (long long)r, sumn, (long long)r);
+        ff_sb_printf(&m->d, "    wire [%d:0] nrm%lld = %s%lld >> (pos%lld - 6'd10);\n", sw - 1, (long long)r, sumn,
                      (long long)r, (long long)r);
         ff_sb_printf(&m->d, "    reg [11:0] inv%lld;\n    reg [5:0] sh%lld;\n", (long long)r, (long long)r);
         ff_sb_printf(&m->s, "            inv%lld <= inv_rom[nrm%lld[9:0]];\n", (long long)r, (long long)r);
@@ -689,15 +752,32 @@ static void write_softmax(mctx *m)
         for (int64_t i = 0; i < len; i++) {
             long long e = (long long)(r * len + i);
             ff_sb_printf(&m->d, "    reg [15:0] c%lld;\n", e);
-            ff_sb_printf(&m->s, "            c%lld <= q%lld;\n", e, e);
+            ff_sb_printf(&m->s, "            c%lld <= %s%lld;\n", e, deep ? "qs" : "q", e);
+        }
+        if (deep) { /* stage 4a: the product registered, the shift beside it */
+            ff_sb_printf(&m->d, "    reg [5:0] sh2_%lld;\n", (long long)r);
+            ff_sb_printf(&m->s, "            sh2_%lld <= sh%lld;\n", (long long)r, (long long)r);
+            for (int64_t i = 0; i < len; i++) {
+                long long e = (long long)(r * len + i);
+                ff_sb_printf(&m->d, "    reg [27:0] mp%lld;\n", e);
+                ff_sb_printf(&m->s, "            mp%lld <= {12'd0, c%lld} * {16'd0, inv%lld};\n", e, e, (long long)r);
+            }
         }
         /* stage 4: y = sat((c * inv + 2^(sh-1)) >> sh) */
         for (int64_t i = 0; i < len; i++) {
             long long e = (long long)(r * len + i);
-            ff_sb_printf(&m->d,
-                         "    wire [63:0] pr%lld = ({48'd0, c%lld} * {52'd0, inv%lld} + (64'd1 << (sh%lld - 6'd1))) >> "
-                         "sh%lld;\n",
-                         e, e, (long long)r, (long long)r, (long long)r);
+            if (deep) /* (x + 2^(sh-1)) >> sh = ((x >> (sh-1)) + 1) >> 1 for sh >= 1 (sh >= 10 here):
+                       * a 28-bit shift and add instead of 64-bit ones */
+                ff_sb_printf(&m->d,
+                             "    wire [27:0] ps%lld = mp%lld >> (sh2_%lld - 6'd1);\n"
+                             "    wire [28:0] pa%lld = {1'b0, ps%lld} + 29'd1;\n"
+                             "    wire [63:0] pr%lld = {36'd0, pa%lld[28:1]};\n",
+                             e, e, (long long)r, e, e, e, e);
+            else
+                ff_sb_printf(&m->d,
+                             "    wire [63:0] pr%lld = ({48'd0, c%lld} * {52'd0, inv%lld} + (64'd1 << (sh%lld - 6'd1))) "
+                             ">> sh%lld;\n",
+                             e, e, (long long)r, (long long)r, (long long)r);
             ff_sb_printf(&m->s, "            od[%lld:%lld] <= pr%lld > 64'd%d ? %s : pr%lld[%d:0];\n", e * ob + ob - 1,
                          e * ob, e, m->qo->qmax, hc(b2, ob, m->qo->qmax), e, ob - 1);
         }
@@ -841,6 +921,109 @@ static void lib_requant(ff_sb *b, const char *top)
                  top);
 }
 
+/* The requantization tail in two halves, for layers the plan pipelines
+ * through it: the product v*M (the caller registers it: the DSP's own
+ * register), then rounding, shift, activation and saturation exactly as
+ * <top>_requant does them. */
+static void lib_rqmul(ff_sb *b, const char *top)
+{
+    ff_sb_printf(b,
+                 "// p = v * M as PW bits (PW = IW + 17 holds every product): the first half of\n"
+                 "// %s_requant; its caller registers p.\n"
+                 "module %s_rqmul #(\n"
+                 "    parameter IW = 32,\n"
+                 "    parameter [16:0] M = 17'h1,\n"
+                 "    parameter PW = 49\n"
+                 ") (\n"
+                 "    input  wire [IW-1:0] v,\n"
+                 "    output wire [PW-1:0] p\n"
+                 ");\n"
+                 "    wire signed [PW-1:0] ve = {{(PW-IW){v[IW-1]}}, v};\n"
+                 "    wire signed [PW-1:0] me = {{(PW-17){M[16]}}, M};\n"
+                 "    assign p = ve * me;\n"
+                 "endmodule\n\n`default_nettype wire\n",
+                 top, top);
+}
+
+static void lib_rqact(ff_sb *b, const char *top)
+{
+    ff_sb_printf(b,
+                 "// y = act(sat((p + 2^(S-1)) >>> S)) for a registered product p = v * M from %s_rqmul:\n"
+                 "// the second half of %s_requant (same S, ACT, LM, LS, LO, HI, OW).\n"
+                 "module %s_rqact #(\n"
+                 "    parameter PW = 49,\n"
+                 "    parameter S = 0,\n"
+                 "    parameter ACT = 0,\n"
+                 "    parameter [16:0] LM = 17'h0,\n"
+                 "    parameter LS = 0,\n"
+                 "    parameter [31:0] LO = 32'hffffff80,\n"
+                 "    parameter [31:0] HI = 32'h7f,\n"
+                 "    parameter OW = 8\n"
+                 ") (\n"
+                 "    input  wire [PW-1:0] p,\n"
+                 "    output wire [OW-1:0] y\n"
+                 ");\n"
+                 "    localparam QW0 = PW + 18 > S + 2 ? PW + 18 : S + 2;\n"
+                 "    localparam QW1 = QW0 > LS + 2 ? QW0 : LS + 2;\n"
+                 "    localparam QW = QW1 > 52 ? QW1 : 52;\n"
+                 "    /* verilator lint_off UNUSEDSIGNAL */\n"
+                 "    wire signed [QW-1:0] pe = {{(QW-PW){p[PW-1]}}, p};\n"
+                 "    wire signed [QW-1:0] one = {{(QW-1){1'b0}}, 1'b1};\n"
+                 "    wire signed [QW-1:0] rnd = S > 0 ? one <<< (S > 0 ? S - 1 : 0) : {QW{1'b0}};\n"
+                 "    wire signed [QW-1:0] t = (pe + rnd) >>> S;\n"
+                 "    // LeakyReLU on the negative side\n"
+                 "    wire signed [QW-1:0] i32min = {{(QW-31){1'b1}}, 31'd0};\n"
+                 "    wire signed [QW-1:0] tc = t < i32min ? i32min : t;\n"
+                 "    wire signed [QW-1:0] lme = {{(QW-17){LM[16]}}, LM};\n"
+                 "    wire signed [QW-1:0] lrnd = LS > 0 ? one <<< (LS > 0 ? LS - 1 : 0) : {QW{1'b0}};\n"
+                 "    wire signed [QW-1:0] tl = (tc * lme + lrnd) >>> LS;\n"
+                 "    wire signed [QW-1:0] a = ACT == 1 ? (t < 0 ? {QW{1'b0}} : t) : (ACT == 2 ? (t < 0 ? tl : t) : t);\n"
+                 "    wire signed [QW-1:0] lo = {{(QW-32){LO[31]}}, LO};\n"
+                 "    wire signed [QW-1:0] hi = {{(QW-32){HI[31]}}, HI};\n"
+                 "    wire signed [QW-1:0] r = a < lo ? lo : (a > hi ? hi : a);\n"
+                 "    wire signed [QW-1:0] ri = ACT == 3 ? r - lo : r;\n"
+                 "    /* verilator lint_on UNUSEDSIGNAL */\n"
+                 "    assign y = ri[OW-1:0];\n"
+                 "endmodule\n\n`default_nettype wire\n",
+                 top, top, top);
+}
+
+static void lib_rqrnd(ff_sb *b, const char *top)
+{
+    ff_sb_printf(b,
+                 "// t = (p + 2^(S-1)) >>> S as TW bits, for a registered product p = v * M from %s_rqmul\n"
+                 "// (its caller registers t and saturates it with %s_rqact at S = 0).\n"
+                 "module %s_rqrnd #(\n"
+                 "    parameter PW = 49,\n"
+                 "    parameter S = 0,\n"
+                 "    parameter TW = 32\n"
+                 ") (\n"
+                 "    input  wire [PW-1:0] p,\n"
+                 "    output wire [TW-1:0] t\n"
+                 ");\n"
+                 "    localparam QW0 = PW + 2 > S + 2 ? PW + 2 : S + 2;\n"
+                 "    localparam QW = QW0 > TW ? QW0 : TW;\n"
+                 "    /* verilator lint_off UNUSEDSIGNAL */\n"
+                 "    wire signed [QW-1:0] pe = {{(QW-PW){p[PW-1]}}, p};\n"
+                 "    wire signed [QW-1:0] one = {{(QW-1){1'b0}}, 1'b1};\n"
+                 "    wire signed [QW-1:0] rnd = S > 0 ? one <<< (S > 0 ? S - 1 : 0) : {QW{1'b0}};\n"
+                 "    wire signed [QW-1:0] tf = (pe + rnd) >>> S;\n"
+                 "    /* verilator lint_on UNUSEDSIGNAL */\n"
+                 "    assign t = tf[TW-1:0];\n"
+                 "endmodule\n\n`default_nettype wire\n",
+                 top, top, top);
+}
+
+/* The largest requantization split of the plan's layers. */
+int ff_rtl_plan_splits(const ff_rtl_plan *p)
+{
+    int m = 0;
+    for (int k = 0; k < p->nl; k++)
+        if (p->l[k].kind == FF_RTL_DOT && p->l[k].pipe.rq_split > m)
+            m = p->l[k].pipe.rq_split;
+    return m;
+}
+
 static int write_module(const ff_rtl_plan *p, const ff_gen_opts *o, const char *name, ff_sb *b, ff_err *e)
 {
     char rel[256];
@@ -955,12 +1138,40 @@ int ff_rtl_write_verilog(const ff_rtl_plan *p, const ff_gen_opts *o, ff_err *e)
     ff_sb_free(&b);
     if (rc)
         return rc;
+    if (ff_rtl_plan_splits(p)) {
+        snprintf(title, sizeof title, "%s_rqmul: requantization, first half", p->top);
+        header(&b, p, o, title);
+        lib_rqmul(&b, p->top);
+        snprintf(name, sizeof name, "%s_rqmul", p->top);
+        rc = write_module(p, o, name, &b, e);
+        ff_sb_free(&b);
+        if (rc)
+            return rc;
+        snprintf(title, sizeof title, "%s_rqact: requantization, second half", p->top);
+        header(&b, p, o, title);
+        lib_rqact(&b, p->top);
+        snprintf(name, sizeof name, "%s_rqact", p->top);
+        rc = write_module(p, o, name, &b, e);
+        ff_sb_free(&b);
+        if (rc)
+            return rc;
+    }
+    if (ff_rtl_plan_splits(p) > 1) {
+        snprintf(title, sizeof title, "%s_rqrnd: requantization, rounding shift", p->top);
+        header(&b, p, o, title);
+        lib_rqrnd(&b, p->top);
+        snprintf(name, sizeof name, "%s_rqrnd", p->top);
+        rc = write_module(p, o, name, &b, e);
+        ff_sb_free(&b);
+        if (rc)
+            return rc;
+    }
     for (int k = 0; k < p->nl; k++) {
         const ff_rtl_layer *L = &p->l[k];
         if (L->kind == FF_RTL_WIRE)
             continue;
         const ff_node *n = &g->n[L->ni];
-        mctx m = {p, o, L, n, &q->qn[L->ni], &q->qt[n->in[0]], &q->qt[n->out], {0}, {0}};
+        mctx m = {p, o, L, n, &q->qn[L->ni], &q->qt[n->in[0]], &q->qt[n->out], {0}, {0}, 0};
         switch (L->kind) {
         case FF_RTL_DOT: write_dot(&m); break;
         case FF_RTL_ACT: write_act(&m); break;

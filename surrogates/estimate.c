@@ -102,11 +102,22 @@ int ff_estimate_load(const char *path, const ff_quant_opts *o, ff_qmodel **out, 
 int ff_estimate_model(const ff_qmodel *q, const char *model_path, const ff_surrogate *s, const ff_part *part,
                       double clock_ns, ff_estimate *out, ff_err *e)
 {
+    return ff_estimate_model_pipe(q, model_path, s, part, clock_ns, 0, out, e);
+}
+
+int ff_estimate_model_pipe(const ff_qmodel *q, const char *model_path, const ff_surrogate *s, const ff_part *part,
+                           double clock_ns, double pipe_clock_ns, ff_estimate *out, ff_err *e)
+{
     memset(out, 0, sizeof *out);
     ff_layer_feat *f;
     int rc = ff_model_features(q, &f, e);
     if (rc)
         return rc;
+    if (pipe_clock_ns > 0)
+        for (int i = 0; i < q->g->nn; i++) {
+            f[i].clock_ns = pipe_clock_ns;
+            ff_layer_feat_set_reuse(&f[i], f[i].reuse > 0 ? f[i].reuse : 1);
+        }
     const char *base = model_path ? strrchr(model_path, '/') : NULL;
     base = base ? base + 1 : (model_path ? model_path : "model");
     snprintf(out->design, sizeof out->design, "%s", base);

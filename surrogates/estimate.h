@@ -41,6 +41,10 @@ int ff_estimate_load(const char *path, const ff_quant_opts *o, ff_qmodel **out, 
 int ff_model_features(const ff_qmodel *q, ff_layer_feat **fs, ff_err *e);
 int ff_estimate_model(const ff_qmodel *q, const char *model_path, const ff_surrogate *s, const ff_part *part,
                       double clock_ns, ff_estimate *out, ff_err *e);
+/* The same for an RTL pipelined for pipe_clock_ns (gen --clock; 0: the
+ * fixed plan, as ff_estimate_model): latency and II as that RTL's. */
+int ff_estimate_model_pipe(const ff_qmodel *q, const char *model_path, const ff_surrogate *s, const ff_part *part,
+                           double clock_ns, double pipe_clock_ns, ff_estimate *out, ff_err *e);
 void ff_estimate_free(ff_estimate *r);
 /* Utilization of the part by total[]: max over LUT, FF, DSP, BRAM (fractions) */
 double ff_est_utilization(const double total[FF_T__COUNT], const ff_part *p, double u[4]);

@@ -135,6 +135,6 @@ void ff_layer_feat_set_reuse(ff_layer_feat *f, int reuse)
         f->mults = ff_mul_ok(per, f->pixels ? f->pixels : 1, &m) ? m : INT64_MAX;
     }
     int stages;
-    ff_rtl_layer_timing(ff_rtl_kind_of((ff_op)f->op), reuse, f->n_in, f->max_terms, &f->tree_levels, &stages,
-                        &f->latency, &f->ii);
+    ff_rtl_layer_timing_clk(ff_rtl_kind_of((ff_op)f->op), reuse, f->n_in, f->max_terms, f->act, f->clock_ns,
+                            &f->tree_levels, &stages, &f->latency, &f->ii, NULL);
 }

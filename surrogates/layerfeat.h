@@ -24,6 +24,8 @@ typedef struct ff_layer_feat {
     int sum_bits;          /* widest output sum: bits of |bias| + sum |w| * max|x|, at most acc_bits */
     int tree_levels;       /* adder-tree levels, and the pipeline depth and II of the layer, */
     int latency, ii;       /* as the RTL plan computes them (ff_rtl_layer_timing) */
+    double clock_ns;       /* the RTL's pipelining clock (gen --clock); 0: its fixed plan. Not a
+                            * feature: it reaches the models through latency */
 } ff_layer_feat;
 
 /* Nonzero digits of v in canonical signed-digit form. */
@@ -33,6 +35,6 @@ void ff_layer_features(const ff_qmodel *q, int ni, ff_layer_feat *f);
  * zero: the range sum_bits can take over biases of smaller magnitude. */
 void ff_layer_sum_bits_range(const ff_qmodel *q, int ni, int *with_bias, int *without);
 /* Re-derives what depends on the reuse factor (mults, tree, latency, II)
- * after f->reuse changed; the weight statistics stay. */
+ * after f->reuse (or f->clock_ns) changed; the weight statistics stay. */
 void ff_layer_feat_set_reuse(ff_layer_feat *f, int reuse);
 #endif

@@ -8,6 +8,7 @@
 #include "testutil.h"
 
 #include "emit_hls.h"
+#include "emit_rtl.h"
 #include "exec.h"
 #include "quant.h"
 
@@ -160,7 +161,7 @@ static int gen(const ff_qmodel *q, const char *name, int stream, ff_err *e)
 {
     char path[256];
     snprintf(path, sizeof path, "%s.ffq", name);
-    ff_gen_opts o = {name, path, "xc7z020", 5.0, stream};
+    ff_gen_opts o = {name, path, "xc7z020", 5.0, stream, 0};
     return ff_emitter_hls.emit(q, &o, e);
 }
 
@@ -247,6 +248,65 @@ static void test_branching_graph_is_refused(void **st)
     ff_qmodel_free(q);
 }
 
+/* RTL plan, clock-driven pipelining: without a clock the fixed plan (the
+ * surrogate dataset's designs); a relaxed clock merges every stage, a tight
+ * one registers the products, cuts the tree and splits requantization, and
+ * the latency never falls as the clock tightens. */
+static void test_rtl_pipe_follows_clock(void **state)
+{
+    (void)state;
+    ff_rtl_pipe pp;
+    int lv, st, lat, ii, lat0, ii0;
+    /* no clock: a register after every 3 levels but the last group */
+    ff_rtl_layer_timing_clk(FF_RTL_DOT, 1, 64, 64, FF_ACT_RELU, 0, &lv, &st, &lat, &ii, &pp);
+    ff_rtl_layer_timing(FF_RTL_DOT, 1, 64, 64, &lv, &st, &lat0, &ii0);
+    assert_int_equal(lv, 7);
+    assert_int_equal(pp.preg, 1);
+    assert_true(pp.cuts == ((1u << 2) | (1u << 5)));
+    assert_int_equal(pp.rq_split, 0);
+    assert_int_equal(lat, 4);
+    assert_int_equal(lat, lat0);
+    assert_int_equal(ii, ii0);
+    ff_rtl_layer_timing_clk(FF_RTL_DOT, 16, 64, 64, FF_ACT_RELU, 0, &lv, &st, &lat, &ii, &pp);
+    ff_rtl_layer_timing(FF_RTL_DOT, 16, 64, 64, &lv, &st, &lat0, &ii0);
+    assert_int_equal(lat, lat0);
+    assert_int_equal(ii, 16);
+    /* relaxed: one stage */
+    ff_rtl_layer_timing_clk(FF_RTL_DOT, 1, 64, 64, FF_ACT_RELU, 100, &lv, &st, &lat, &ii, &pp);
+    assert_int_equal(lat, 1);
+    assert_true(pp.cuts == 0 && !pp.preg && !pp.rq_split);
+    assert_true(pp.est_ns <= 100);
+    /* tight: tree cut, requantization in three stages, every stage within the period; at
+     * 5 ns the first level (the product DSP's post-adder) still fits beside
+     * the product, at 4 ns the products take a register of their own */
+    ff_rtl_layer_timing_clk(FF_RTL_DOT, 1, 64, 64, FF_ACT_RELU, 4, &lv, &st, &lat, &ii, &pp);
+    assert_int_equal(pp.preg, 1);
+    /* (the last level with the requantization DSP's setup, 0.45 + 1.7 + 2.4 ns, is the floor) */
+    assert_true(pp.est_ns > 4 && pp.est_ns < 4.6);
+    ff_rtl_layer_timing_clk(FF_RTL_DOT, 1, 64, 64, FF_ACT_RELU, 5, &lv, &st, &lat, &ii, &pp);
+    assert_int_equal(pp.preg, 0);
+    assert_int_equal(pp.rq_split, 2); /* v*M | rounding shift | saturate */
+    assert_true(pp.cuts != 0);
+    assert_true(pp.est_ns <= 5);
+    assert_int_equal(lat, pp.preg + st + pp.rq_split + 1);
+    /* latency never falls as the clock tightens (R = 1 and R = 4, each activation kind) */
+    int acts[] = {FF_ACT_NONE, FF_ACT_RELU, FF_ACT_LEAKY, FF_ACT_SIGMOID};
+    for (int a = 0; a < 4; a++)
+        for (int R = 1; R <= 4; R *= 4) {
+            int prev = 0;
+            for (double c = 40; c >= 2; c -= 0.5) {
+                ff_rtl_layer_timing_clk(FF_RTL_DOT, R, 64, 64, acts[a], c, &lv, &st, &lat, &ii, &pp);
+                assert_true(lat >= prev);
+                prev = lat;
+            }
+        }
+    /* Softmax: 7 stages below its 4-stage form's delay */
+    ff_rtl_layer_timing_clk(FF_RTL_SOFTMAX, 1, 0, 0, FF_ACT_NONE, 5, &lv, &st, &lat, &ii, &pp);
+    assert_int_equal(lat, 7);
+    ff_rtl_layer_timing_clk(FF_RTL_SOFTMAX, 1, 0, 0, FF_ACT_NONE, 10, &lv, &st, &lat, &ii, &pp);
+    assert_int_equal(lat, 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -255,6 +315,7 @@ int main(void)
         cmocka_unit_test(test_cnn1d_parallel_w4a4_with_reuse),
         cmocka_unit_test(test_invalid_reuse_is_refused),
         cmocka_unit_test(test_branching_graph_is_refused),
+        cmocka_unit_test(test_rtl_pipe_follows_clock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
