@@ -176,6 +176,23 @@ save("stream_conv1d", [
 ], [vi("x", [1, 12, 3])], [vi("y", [1, 3])],
     [numpy_helper.from_array(Wt1, "Wt1"), numpy_helper.from_array(Wt2, "Wt2"), numpy_helper.from_array(Wd1, "Wd1")])
 
+# A 32x32x3 image (io stream only: io parallel would need a multiplier per
+# output position): two 'same' 3x3 convs with ReLU and 2x2 max pools; the
+# output is an 8x8x8 feature map streamed out one pixel per beat.
+Wb1 = arr([8, 3, 3, 3], -0.5, 0.0047)
+Wb2 = arr([8, 8, 3, 3], 0.4, -0.0013)
+save("stream_conv32", [
+    helper.make_node("Transpose", ["x"], ["xt"], name="to_nchw", perm=[0, 3, 1, 2]),
+    helper.make_node("Conv", ["xt", "Wb1"], ["c1"], name="conv1", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+    helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
+    helper.make_node("MaxPool", ["r1"], ["p1"], name="pool1", kernel_shape=[2, 2], strides=[2, 2]),   # 16x16x8
+    helper.make_node("Conv", ["p1", "Wb2"], ["c2"], name="conv2", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+    helper.make_node("Relu", ["c2"], ["r2"], name="relu2"),
+    helper.make_node("MaxPool", ["r2"], ["p2"], name="pool2", kernel_shape=[2, 2], strides=[2, 2]),   # 8x8x8
+    helper.make_node("Transpose", ["p2"], ["y"], name="to_nhwc", perm=[0, 2, 3, 1]),
+], [vi("x", [1, 32, 32, 3])], [vi("y", [1, 8, 8, 8])],
+    [numpy_helper.from_array(Wb1, "Wb1"), numpy_helper.from_array(Wb2, "Wb2")])
+
 # --- bad models ---------------------------------------------------------------
 
 save("bad_missing_init", [
