@@ -21,6 +21,7 @@ int ff_cmd_gen(int argc, char **argv)
         {"help", no_argument, 0, 'h'},          {0}};
     ff_quant_opts qo = {0};
     ff_gen_opts go = {0};
+    int io_set = 0;
     const char *backend = NULL, *part = FF_DEFAULT_PART;
     go.clock_ns = FF_DEFAULT_CLOCK_NS;
     long v;
@@ -56,6 +57,7 @@ int ff_cmd_gen(int argc, char **argv)
             if (strcmp(optarg, "parallel") && strcmp(optarg, "stream"))
                 return ff_cli_fail(2, "gen: --io wants parallel or stream, got '%s'", optarg);
             go.io_stream = !strcmp(optarg, "stream");
+            io_set = 1;
             break;
         case 'o': go.outdir = optarg; break;
         case 'h':
@@ -64,8 +66,10 @@ int ff_cmd_gen(int argc, char **argv)
                 printf("  %-8s %s\n", ff_emitters[i]->name, ff_emitters[i]->summary);
             printf("\nMODEL is an .onnx (quantized on the fly with --config/--wbits/--abits/--calib)\n"
                    "or an .ffq. --reuse sets the reuse factor of every layer (overrides the config).\n"
-                   "Parts: %s (default %s). Clock in ns (default %g); with --clock the rtl back-end\n"
-                   "chooses its pipeline stages for that period (without it: its fixed plan).\n",
+                   "--io stream (or \"io\": \"stream\" in the config's Model section) streams one pixel per\n"
+                   "beat (rtl: line-buffer Conv/pooling, docs/rtl.md); --io overrides the config.\n"
+                   "Parts: %s (default %s). Clock in ns (default %g); with --clock the rtl back-end (io\n"
+                   "parallel) chooses its pipeline stages for that period (without it: its fixed plan).\n",
                    ff_part_names(), FF_DEFAULT_PART, FF_DEFAULT_CLOCK_NS);
             return 0;
         default:
@@ -88,6 +92,14 @@ int ff_cmd_gen(int argc, char **argv)
     go.part = part;
     go.model_path = argv[optind];
     ff_err e = {0};
+    if (!io_set && qo.config) {
+        /* the configuration's Model.io, unless --io says otherwise */
+        ff_qconfig *cf;
+        if (ff_qconfig_load(qo.config, &cf, &e))
+            return ff_cli_err(&e);
+        go.io_stream = ff_qconfig_io(cf) == 2;
+        ff_qconfig_free(cf);
+    }
     ff_qmodel *q;
     if (ff_model_load_quant(argv[optind], &qo, &q, &e))
         return ff_cli_err(&e);

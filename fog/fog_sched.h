@@ -86,6 +86,10 @@ void ff_sched_init(ff_sched_state *s, uint64_t seed, double local_compute_us);
 void ff_sched_set_available(ff_sched_state *s, int tier, int available);
 void ff_sched_set_compute(ff_sched_state *s, int tier, double compute_us);
 void ff_sched_observe_rtt(ff_sched_state *s, int tier, double rtt_us);
+/* A measured round trip from before any answer (a connection's handshake):
+ * replaces the prior of a tier that has no sample yet, without counting as
+ * one (its first answer replaces it in turn). */
+void ff_sched_set_prior_rtt(ff_sched_state *s, int tier, double rtt_us);
 /* A remote tier's measured compute time of one task (EWMA with gain alpha;
  * the first sample replaces the prior, which is the local compute time). */
 void ff_sched_observe_compute(ff_sched_state *s, int tier, double compute_us);

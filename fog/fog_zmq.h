@@ -44,6 +44,10 @@ int ff_zmq_client_wait_us(ff_zmq_client *c, int64_t timeout_us);
 int ff_zmq_client_wait_any_us(ff_zmq_client *const *cs, int n, int64_t timeout_us);
 /* 1 while a connection to the server is up (from socket monitor events). */
 int ff_zmq_client_connected(ff_zmq_client *c);
+/* Time from zmq_connect() until the first ZMTP handshake was seen (TCP's
+ * handshake, then the greetings and READY commands: about two round trips,
+ * plus however long the caller took to look), µs; -1 before it. */
+double ff_zmq_client_handshake_us(ff_zmq_client *c);
 void *ff_zmq_client_socket(ff_zmq_client *c);
 void ff_zmq_client_close(ff_zmq_client *c);
 

@@ -315,11 +315,11 @@ static void complete(ff_robot *r, uint64_t id, int status, int tier, const char 
     }
     if (tier > FF_TIER_LOCAL && tier < FF_TIER_COUNT) r->last_answer_ns[tier] = now_ns;
     struct pend *p = &r->pend[id & (PEND_CAP - 1)];
-    /* how one cloud connection alone fares: its answer, whether or not a
-     * twin on the other connection came first (the slot keeps the task
-     * until it is reused) */
+    /* how one cloud connection alone fares: its answer to a task the cloud
+     * was primary for, whether or not a twin, hedge or rescue answered
+     * first (the slot keeps the task until it is reused) */
     if (tier == FF_TIER_CLOUD && path == 0 && p->id == id && !p->path0_seen && status == FF_STATUS_OK &&
-        (p->state == P_PENDING || p->twin)) {
+        p->tier == FF_TIER_CLOUD) {
         p->path0_seen = 1;
         ff_sched_observe_path_miss(&r->sched, FF_TIER_CLOUD, ff_fog_wall_us() > p->deadline_us);
     }
@@ -479,22 +479,6 @@ int ff_robot_open(ff_robot **out, const ff_robot_cfg *cfg, char *err)
         goto fail;
     }
     r->lthr_started = 1;
-    if (cfg->cloud[0]) {
-        ff_zmq_cfg zc;
-        ff_zmq_cfg_init(&zc);
-        r->zctx = zmq_ctx_new();
-        if ((rc = ff_zmq_client_open(&r->zc, r->zctx, cfg->cloud, &zc, err))) goto fail;
-        /* only the fogforge policy twins; the others keep one connection */
-        if (cfg->cloud_paths >= 2 && cfg->policy == FF_POLICY_FOGFORGE &&
-            (rc = ff_zmq_client_open(&r->zc2, r->zctx, cfg->cloud, &zc, err)))
-            goto fail;
-    }
-    if (cfg->edge_zmq[0]) {
-        ff_zmq_cfg zc;
-        ff_zmq_cfg_init(&zc);
-        if (!r->zctx) r->zctx = zmq_ctx_new();
-        if ((rc = ff_zmq_client_open(&r->ze, r->zctx, cfg->edge_zmq, &zc, err))) goto fail;
-    }
     if (cfg->broker[0]) {
         ff_mqtt_cfg mc;
         ff_mqtt_cfg_init(&mc);
@@ -515,6 +499,24 @@ int ff_robot_open(ff_robot **out, const ff_robot_cfg *cfg, char *err)
         if ((rc = ff_mqtt_subscribe(r->mq, r->result_topic, 1, err)) ||
             (rc = ff_mqtt_subscribe(r->mq, "fogforge/v1/node/+/status", 1, err)))
             goto fail;
+    }
+    /* ZeroMQ last: its handshake is timed from here (a prior for the
+     * cloud's round trip; see ff_robot_wait_ready) */
+    if (cfg->cloud[0]) {
+        ff_zmq_cfg zc;
+        ff_zmq_cfg_init(&zc);
+        r->zctx = zmq_ctx_new();
+        if ((rc = ff_zmq_client_open(&r->zc, r->zctx, cfg->cloud, &zc, err))) goto fail;
+        /* only the fogforge policy twins; the others keep one connection */
+        if (cfg->cloud_paths >= 2 && cfg->policy == FF_POLICY_FOGFORGE &&
+            (rc = ff_zmq_client_open(&r->zc2, r->zctx, cfg->cloud, &zc, err)))
+            goto fail;
+    }
+    if (cfg->edge_zmq[0]) {
+        ff_zmq_cfg zc;
+        ff_zmq_cfg_init(&zc);
+        if (!r->zctx) r->zctx = zmq_ctx_new();
+        if ((rc = ff_zmq_client_open(&r->ze, r->zctx, cfg->edge_zmq, &zc, err))) goto fail;
     }
     *out = r;
     return FF_FOG_OK;
@@ -545,8 +547,12 @@ int ff_robot_wait_ready(ff_robot *r, int timeout_ms)
     for (;;) {
         refresh_edge_zmq(r);
         int c = cloud_ready(r);
+        /* the cloud's handshake took about two round trips: a measured
+         * prior, so the first tasks do not take a far cloud for a near one */
+        double hs = c ? ff_zmq_client_handshake_us(r->zc) : -1;
         pthread_mutex_lock(&r->mu);
         ff_sched_set_available(&r->sched, FF_TIER_CLOUD, c);
+        if (hs >= 0) ff_sched_set_prior_rtt(&r->sched, FF_TIER_CLOUD, hs / 2);
         int e = r->sched.tier[FF_TIER_EDGE].available;
         pthread_mutex_unlock(&r->mu);
         if ((!need_edge || e) && (!need_cloud || c)) return 1;

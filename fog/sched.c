@@ -77,6 +77,13 @@ void ff_sched_observe_rtt(ff_sched_state *s, int t, double rtt_us)
     ts->samples++;
 }
 
+void ff_sched_set_prior_rtt(ff_sched_state *s, int t, double rtt_us)
+{
+    if (!valid_tier(t) || t == FF_TIER_LOCAL || s->tier[t].samples || !(rtt_us >= 0) || !isfinite(rtt_us)) return;
+    s->tier[t].rtt_mean_us = rtt_us;
+    s->tier[t].rtt_var_us2 = (rtt_us / 2) * (rtt_us / 2);
+}
+
 void ff_sched_observe_compute(ff_sched_state *s, int t, double us)
 {
     if (!valid_tier(t) || t == FF_TIER_LOCAL || !(us >= 0) || !isfinite(us)) return;

@@ -17,6 +17,7 @@ struct ff_zmq_client {
     void *sock;
     void *mon;
     int connected;
+    uint64_t open_ns, hs_ns; /* zmq_connect() and the first handshake seen */
 };
 
 struct ff_zmq_server {
@@ -63,6 +64,7 @@ int ff_zmq_client_open(ff_zmq_client **out, void *zctx, const char *endpoint, co
     if (zmq_socket_monitor(c->sock, mon_ep, ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED)) goto syserr;
     c->mon = zmq_socket(zctx, ZMQ_PAIR);
     if (!c->mon || set_int(c->mon, ZMQ_LINGER, 0) || zmq_connect(c->mon, mon_ep)) goto syserr;
+    c->open_ns = ff_fog_mono_ns();
     if (zmq_connect(c->sock, endpoint)) {
         int rc = ff_fog_fail(err, FF_FOG_EINPUT, "cannot connect: %s: %s", zmq_strerror(errno), endpoint);
         ff_zmq_client_close(c);
@@ -89,7 +91,10 @@ static void drain_monitor(ff_zmq_client *c)
         if (zmq_msg_size(&m) >= 2) {
             uint16_t ev;
             memcpy(&ev, zmq_msg_data(&m), 2);
-            if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) c->connected++; /* ready for messages, not just TCP */
+            if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) { /* ready for messages, not just TCP */
+                c->connected++;
+                if (!c->hs_ns) c->hs_ns = ff_fog_mono_ns();
+            }
             if (ev == ZMQ_EVENT_DISCONNECTED && c->connected > 0) c->connected--;
         }
         int more = zmq_msg_more(&m);
@@ -106,6 +111,12 @@ int ff_zmq_client_connected(ff_zmq_client *c)
 {
     drain_monitor(c);
     return c->connected > 0;
+}
+
+double ff_zmq_client_handshake_us(ff_zmq_client *c)
+{
+    drain_monitor(c);
+    return c->hs_ns ? (double)(c->hs_ns - c->open_ns) / 1000.0 : -1.0;
 }
 
 int ff_zmq_client_send(ff_zmq_client *c, const uint8_t *buf, size_t len, char *err)

@@ -25,6 +25,7 @@ typedef struct {
 
 struct ff_qconfig {
     partial model;
+    int io; /* Model.io: 0 unset, 1 parallel, 2 stream */
     entry *types, *names;
     int ntypes, nnames;
 };
@@ -61,6 +62,11 @@ void ff_qconfig_free(ff_qconfig *c)
     free(c);
 }
 
+int ff_qconfig_io(const ff_qconfig *c)
+{
+    return c ? c->io : 0;
+}
+
 void ff_qconfig_set_reuse(ff_qconfig *c, int reuse)
 {
     c->model.reuse = reuse;
@@ -76,8 +82,8 @@ static int parse_partial(const cJSON *obj, const char *where, const char *path, 
             f++;
         if (f == sizeof fields / sizeof fields[0])
             return ff_errf(e, FF_EINPUT,
-                           "%s: %s: unknown key '%s' (known: weight_bits, act_bits, acc_bits, lut_bits, reuse)",
-                           where, path, it->string);
+                           "%s: %s: unknown key '%s' (known: weight_bits, act_bits, acc_bits, lut_bits, reuse%s)",
+                           where, path, it->string, strcmp(path, "Model") ? "" : ", io");
         double v = it->valuedouble;
         if (!cJSON_IsNumber(it) || !(v >= fields[f].lo && v <= fields[f].hi) || v != floor(v))
             return ff_errf(e, FF_EINPUT, "%s: %s.%s must be an integer in %d..%d", where, path,
@@ -135,6 +141,19 @@ int ff_qconfig_parse(const char *json, const char *where, ff_qconfig **out, ff_e
                          where, k);
     }
     const cJSON *m = get2(root, "Model", "model");
+    if (!rc && m && cJSON_IsObject(m)) {
+        /* "io": "parallel" | "stream" (hls4ml's IOType), global: the RTL and HLS back-ends read it */
+        cJSON *io = cJSON_DetachItemFromObjectCaseSensitive((cJSON *)m, "io");
+        if (io) {
+            if (cJSON_IsString(io) && !strcmp(io->valuestring, "parallel"))
+                c->io = 1;
+            else if (cJSON_IsString(io) && !strcmp(io->valuestring, "stream"))
+                c->io = 2;
+            else
+                rc = ff_errf(e, FF_EINPUT, "%s: Model.io must be \"parallel\" or \"stream\"", where);
+            cJSON_Delete(io);
+        }
+    }
     if (!rc && m) {
         partial p = {0};
         rc = parse_partial(m, where, "Model", &p, e);

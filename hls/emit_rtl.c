@@ -23,6 +23,12 @@
     "stages, each chosen per layer for clock_ns (layers[].pipeline); activation 1; pooling 2; Softmax 4, or " \
     "7 when its 4-stage form is slower than clock_ns; Reshape/Transpose 0. II = max over layers (R for a "     \
     "layer with reuse R > 1, else 1)"
+#define FF_RTL_STREAM_FORMULA                                                                              \
+    "io stream: one pixel per beat. Per layer: padding 0 cycles (combinational), line buffers 1, the PE the "  \
+    "Dense formula on one window (R=1: 2 + T, R>1: R + 3 + T, one window per R cycles), pooling 2, "          \
+    "activation 1, Softmax 4, collector 1. latency (first input beat to last output beat) and II (cycles "     \
+    "between samples' first beats at full rate) follow from the blocks' handshakes: "                          \
+    "ff_rtl_stream_timing models them cycle by cycle; docs/rtl.md gives the closed forms"
 
 /* First-order size check: multipliers beyond the part's DSP slices are
  * built from LUTs at about wbits*abits/2 LUTs each. */
@@ -87,9 +93,24 @@ static int write_manifest(const ff_rtl_plan *p, const ff_gen_opts *o, const char
     cJSON_AddStringToObject(m, "family", pt ? pt->family : "xc7");
     cJSON_AddNumberToObject(m, "clock_ns", o->clock_ns > 0 ? o->clock_ns : FF_DEFAULT_CLOCK_NS);
     cJSON *io = cJSON_AddObjectToObject(m, "io");
-    cJSON_AddStringToObject(io, "protocol", "axi4-stream, one beat per sample, TLAST set on every output beat");
-    cJSON_AddItemToObject(io, "input", tensor_json(q, g->input, p->in_lane));
-    cJSON_AddItemToObject(io, "output", tensor_json(q, g->output, p->out_lane));
+    if (p->io_stream) {
+        cJSON_AddStringToObject(io, "protocol", "axi4-stream, one pixel (all channels) per beat in raster order, "
+                                                "TLAST on the last output beat of a sample");
+        cJSON_AddStringToObject(io, "mode", "stream");
+        cJSON *in = tensor_json(q, g->input, p->in_lane), *out = tensor_json(q, g->output, p->out_lane);
+        cJSON_ReplaceItemInObject(in, "tdata_bits", cJSON_CreateNumber((double)(p->in_beat * p->in_lane)));
+        cJSON_ReplaceItemInObject(out, "tdata_bits", cJSON_CreateNumber((double)(p->out_beat * p->out_lane)));
+        cJSON_AddNumberToObject(in, "beat_elements", (double)p->in_beat);
+        cJSON_AddNumberToObject(in, "beats", (double)p->in_beats);
+        cJSON_AddNumberToObject(out, "beat_elements", (double)p->out_beat);
+        cJSON_AddNumberToObject(out, "beats", (double)p->out_beats);
+        cJSON_AddItemToObject(io, "input", in);
+        cJSON_AddItemToObject(io, "output", out);
+    } else {
+        cJSON_AddStringToObject(io, "protocol", "axi4-stream, one beat per sample, TLAST set on every output beat");
+        cJSON_AddItemToObject(io, "input", tensor_json(q, g->input, p->in_lane));
+        cJSON_AddItemToObject(io, "output", tensor_json(q, g->output, p->out_lane));
+    }
     cJSON *ls = cJSON_AddArrayToObject(m, "layers");
     for (int k = 0; k < p->nl; k++) {
         const ff_rtl_layer *L = &p->l[k];
@@ -130,6 +151,28 @@ static int write_manifest(const ff_rtl_plan *p, const ff_gen_opts *o, const char
         cJSON_AddNumberToObject(l, "multipliers", (double)L->mults);
         cJSON_AddNumberToObject(l, "latency_cycles", L->latency);
         cJSON_AddNumberToObject(l, "ii", L->ii);
+        if (p->io_stream) {
+            /* per pixel / per window: latency and II above are of one window (or pixel) */
+            cJSON_AddStringToObject(l, "io", L->stream ? (L->w.has_win ? "stream, per window" : "stream, per pixel")
+                                                       : "parallel, after the collector");
+            if (L->stream && L->w.has_win) {
+                cJSON *a = cJSON_AddArrayToObject(l, "kernel");
+                cJSON_AddItemToArray(a, cJSON_CreateNumber(L->w.kh));
+                cJSON_AddItemToArray(a, cJSON_CreateNumber(L->w.kw));
+                a = cJSON_AddArrayToObject(l, "stride");
+                cJSON_AddItemToArray(a, cJSON_CreateNumber(L->w.sh));
+                cJSON_AddItemToArray(a, cJSON_CreateNumber(L->w.sw));
+                a = cJSON_AddArrayToObject(l, "padded_image");
+                cJSON_AddItemToArray(a, cJSON_CreateNumber((double)L->w.PH));
+                cJSON_AddItemToArray(a, cJSON_CreateNumber((double)L->w.PW));
+                a = cJSON_AddArrayToObject(l, "windows");
+                cJSON_AddItemToArray(a, cJSON_CreateNumber((double)L->w.OH));
+                cJSON_AddItemToArray(a, cJSON_CreateNumber((double)L->w.OW));
+                cJSON_AddNumberToObject(l, "line_buffers", L->w.kh - 1);
+                cJSON_AddNumberToObject(l, "line_buffer_bits",
+                                        (double)((L->w.kh - 1) * L->w.PW * L->w.C * q->qt[n->in[0]].bits));
+            }
+        }
         cJSON_AddItemToArray(ls, l);
     }
     cJSON *t = cJSON_AddObjectToObject(m, "total");
@@ -139,7 +182,9 @@ static int write_manifest(const ff_rtl_plan *p, const ff_gen_opts *o, const char
     cJSON_AddNumberToObject(t, "ii", p->ii);
     cJSON_AddNumberToObject(m, "latency_cycles", p->latency);
     cJSON_AddNumberToObject(m, "ii", p->ii);
-    if (p->clock_ns > 0) {
+    if (p->io_stream) {
+        cJSON_AddStringToObject(m, "formula", FF_RTL_STREAM_FORMULA);
+    } else if (p->clock_ns > 0) {
         cJSON_AddStringToObject(m, "formula", FF_RTL_FORMULA_CLK);
         cJSON *pl = cJSON_AddObjectToObject(m, "pipeline");
         cJSON_AddNumberToObject(pl, "clock_ns", p->clock_ns);
@@ -150,7 +195,7 @@ static int write_manifest(const ff_rtl_plan *p, const ff_gen_opts *o, const char
         cJSON_AddStringToObject(m, "formula", FF_RTL_FORMULA);
     }
     cJSON *files = cJSON_AddArrayToObject(m, "rtl");
-    char buf[256];
+    char buf[512];
     snprintf(buf, sizeof buf, "rtl/%s_requant.v", p->top);
     cJSON_AddItemToArray(files, cJSON_CreateString(buf));
     if (ff_rtl_plan_splits(p)) {
@@ -163,11 +208,24 @@ static int write_manifest(const ff_rtl_plan *p, const ff_gen_opts *o, const char
         snprintf(buf, sizeof buf, "rtl/%s_rqrnd.v", p->top);
         cJSON_AddItemToArray(files, cJSON_CreateString(buf));
     }
-    for (int k = 0; k < p->nl; k++)
+    for (int k = 0; k < p->nl; k++) {
+        if (p->io_stream && k == p->nseg) {
+            snprintf(buf, sizeof buf, "rtl/%s_collect.v", p->top);
+            cJSON_AddItemToArray(files, cJSON_CreateString(buf));
+        }
+        if (p->l[k].stream && p->l[k].w.has_pad) {
+            snprintf(buf, sizeof buf, "rtl/%s_pad.v", p->l[k].mod);
+            cJSON_AddItemToArray(files, cJSON_CreateString(buf));
+        }
+        if (p->l[k].stream && p->l[k].w.has_win) {
+            snprintf(buf, sizeof buf, "rtl/%s_win.v", p->l[k].mod);
+            cJSON_AddItemToArray(files, cJSON_CreateString(buf));
+        }
         if (p->l[k].kind != FF_RTL_WIRE) {
             snprintf(buf, sizeof buf, "rtl/%s.v", p->l[k].mod);
             cJSON_AddItemToArray(files, cJSON_CreateString(buf));
         }
+    }
     snprintf(buf, sizeof buf, "rtl/%s.v", p->top);
     cJSON_AddItemToArray(files, cJSON_CreateString(buf));
     char *txt = cJSON_Print(m);
@@ -184,7 +242,7 @@ static int write_manifest(const ff_rtl_plan *p, const ff_gen_opts *o, const char
 static int emit_rtl(const ff_qmodel *q, const ff_gen_opts *o, ff_err *e)
 {
     ff_rtl_plan p;
-    int rc = ff_rtl_plan_build_clk(q, o->model_path, o->clock_set ? o->clock_ns : 0, &p, e);
+    int rc = ff_rtl_plan_build_opts(q, o->model_path, o->io_stream, o->clock_set ? o->clock_ns : 0, &p, e);
     if (rc)
         return rc;
     rc = check_part(&p, o, e);
@@ -204,8 +262,8 @@ static int emit_rtl(const ff_qmodel *q, const ff_gen_opts *o, ff_err *e)
     if (!rc)
         rc = write_manifest(&p, o, sha, e);
     if (!rc)
-        fprintf(stderr, "fogforge: rtl: %d layers, %lld multipliers, latency %d cycles, II %d\n", p.nl,
-                (long long)p.mults, p.latency, p.ii);
+        fprintf(stderr, "fogforge: rtl%s: %d layers, %lld multipliers, latency %d cycles, II %d\n",
+                p.io_stream ? " (io stream)" : "", p.nl, (long long)p.mults, p.latency, p.ii);
     if (!rc && p.clock_ns > 0)
         fprintf(stderr, "fogforge: rtl: pipelined for %g ns (delay model: longest stage ~%.1f ns%s)\n", p.clock_ns,
                 p.est_ns, p.est_ns > p.clock_ns ? ", one operation alone is slower than the clock" : "");

@@ -48,7 +48,39 @@ typedef struct ff_rtl_layer {
     int tree_levels, tree_stages;
     int latency, ii;      /* cycles */
     ff_rtl_pipe pipe;
+    /* io stream: the layer runs once per pixel (per-pixel layers) or per
+     * window (Conv, pooling: zero padding, line buffers, then the PE) */
+    int stream;
+    struct {
+        int has_pad, has_win;
+        int64_t H, W, C;      /* input image */
+        int64_t PH, PW;       /* padded image streamed into the line buffers */
+        int64_t pt, pl;       /* top and left padding */
+        int64_t OH, OW;       /* windows (outputs) */
+        int kh, kw, sh, sw;
+        int32_t pad_value;    /* 0, or the input's minimum for MaxPool */
+    } w;
 } ff_rtl_layer;
+
+/* io stream: the hardware blocks of the design in stream order (a layer
+ * becomes up to three: padding, line buffers, compute). The top level wires
+ * them and ff_rtl_stream_timing models their handshakes. */
+typedef enum {
+    FF_RTL_ST_WIRE,    /* no logic */
+    FF_RTL_ST_PAD,     /* zero padding around the image, combinational */
+    FF_RTL_ST_WIN,     /* line buffers + window, 1 register stage */
+    FF_RTL_ST_PIPE,    /* stall-all pipeline of `depth` stages, II 1 */
+    FF_RTL_ST_DOTR,    /* shared-multiplier dot, reuse > 1 */
+    FF_RTL_ST_COLLECT, /* gathers the pixels of a sample into one vector */
+} ff_rtl_st_kind;
+
+typedef struct ff_rtl_stage {
+    ff_rtl_st_kind kind;
+    int layer;         /* index into plan.l (-1: the collector) */
+    int depth;         /* PIPE */
+    int reuse, tree;   /* DOTR: reuse factor, adder-tree registers */
+    int64_t pixels;    /* COLLECT: pixels per sample */
+} ff_rtl_stage;
 
 typedef struct ff_rtl_plan {
     const ff_qmodel *q;
@@ -60,6 +92,13 @@ typedef struct ff_rtl_plan {
     int in_lane, out_lane; /* AXI-Stream lane bits per element (8 or 16) */
     double clock_ns;       /* target period that chose the stages; 0: the fixed plan */
     double est_ns;         /* the delay model's longest stage over layers (clock_ns > 0) */
+    /* io stream (0: io parallel, one beat per sample) */
+    int io_stream;
+    int nseg;                 /* layers 0..nseg-1 stream per pixel; the collector sits before layer nseg */
+    int64_t in_beat, out_beat;   /* elements per AXI-Stream beat */
+    int64_t in_beats, out_beats; /* beats per sample */
+    ff_rtl_stage *st;
+    int nst;
 } ff_rtl_plan;
 
 /* The hardware kind of an op (FF_RTL_WIRE for ops without logic). */
@@ -80,10 +119,28 @@ void ff_rtl_layer_timing_clk(ff_rtl_kind kind, int reuse, int64_t mac_in, int64_
  * "Clock-driven pipelining"): greedy, a register only where the next
  * operation would overrun the period. clock_ns <= 0: the fixed plan. */
 void ff_rtl_pipe_choose(ff_rtl_kind kind, int reuse, int levels, int act, double clock_ns, ff_rtl_pipe *pp);
-/* Builds the plan, checking every layer (supported op, valid reuse);
- * clock_ns > 0 chooses the pipeline stages for that period. */
+/* Builds the plan, checking every layer (supported op, valid reuse). */
 int ff_rtl_plan_build(const ff_qmodel *q, const char *model_path, ff_rtl_plan *p, ff_err *e);
-int ff_rtl_plan_build_clk(const ff_qmodel *q, const char *model_path, double clock_ns, ff_rtl_plan *p, ff_err *e);
+/* The same with the I/O mode: io_stream 1 streams pixels (docs/rtl.md,
+ * "io stream"); a layer that cannot stream is an FF_EINPUT error naming it. */
+int ff_rtl_plan_build_io(const ff_qmodel *q, const char *model_path, int io_stream, ff_rtl_plan *p, ff_err *e);
+/* ... and the clock period the io parallel stages are chosen for (0: the
+ * fixed plan; io stream designs always keep it). */
+int ff_rtl_plan_build_opts(const ff_qmodel *q, const char *model_path, int io_stream, double clock_ns,
+                           ff_rtl_plan *p, ff_err *e);
+
+/* io stream planning (emit_rtl_stream.c): how many leading layers stream
+ * (-1 and e filled when a layer cannot), each streaming layer's geometry and
+ * PE, the block list, and the timing. */
+int ff_rtl_stream_segment(const ff_qmodel *q, ff_err *e);
+void ff_rtl_stream_layer(const ff_qmodel *q, ff_rtl_layer *L);
+void ff_rtl_stream_finish(ff_rtl_plan *p);
+/* The streaming twin of ff_rtl_layer_timing: latency (first input beat to
+ * the last output beat of one sample through the empty design, output
+ * always ready) and II (cycles between the first beats of samples in a
+ * full-rate burst, as `fogforge sim` measures them) of a planned io stream
+ * design, from a cycle-level model of its blocks' handshakes (no data). */
+void ff_rtl_stream_timing(const ff_rtl_plan *p, int *latency, int *ii);
 void ff_rtl_plan_free(ff_rtl_plan *p);
 /* The largest rq_split of the plan's layers (1: the <top>_rqmul and
  * <top>_rqact modules are written too; 2: and <top>_rqrnd). */

@@ -46,6 +46,8 @@ static void slot(int64_t o, int64_t k, int64_t nin, int64_t nout, int R, int64_t
     }
 }
 
+static void schedule(ff_rtl_dot *d, int R);
+
 int64_t ff_rtl_mults_per_pos(int64_t nin, int64_t nout, int R)
 {
     return (nin * nout + R - 1) / R;
@@ -116,7 +118,12 @@ void ff_rtl_dot_build(const ff_qmodel *q, int ni, int R, ff_rtl_dot *d)
         }
         free(seen);
     }
-    /* schedule */
+    schedule(d, R);
+}
+
+/* Assigns every term its cycle and shared multiplier under reuse R. */
+static void schedule(ff_rtl_dot *d, int R)
+{
     int64_t per_pos = ff_rtl_mults_per_pos(d->nin, d->nout, R), npos = 0;
     for (int64_t u = 0; u < d->nu; u++)
         if (d->u[u].pos + 1 > npos)
@@ -149,6 +156,49 @@ void ff_rtl_dot_build(const ff_qmodel *q, int ni, int R, ff_rtl_dot *d)
             un->last = R - 1;
         }
     }
+}
+
+void ff_rtl_dot_build_pe(const ff_qmodel *q, const ff_rtl_layer *L, int R, ff_rtl_dot *d)
+{
+    const ff_graph *g = q->g;
+    const ff_node *n = &g->n[L->ni];
+    const ff_qnode *qn = &q->qn[L->ni];
+    memset(d, 0, sizeof *d);
+    ff_layer_mac_shape(g, n, &d->nin, &d->nout);
+    d->R = R;
+    if (n->op == FF_OP_CONV) {
+        int64_t C = L->w.C, OC = L->n_out, cin_g = C / n->group, cout_g = OC / n->group;
+        int kh = L->w.kh, kw = L->w.kw;
+        d->nu = OC;
+        d->u = ff_calloc((size_t)d->nu, sizeof *d->u);
+        for (int64_t oc = 0; oc < OC; oc++) {
+            ff_rtl_unit *u = &d->u[oc];
+            u->ch = oc;
+            u->cap = (int64_t)kh * kw * cin_g;
+            u->t = ff_malloc((size_t)(u->cap ? u->cap : 1) * sizeof *u->t);
+            int64_t gi = oc / cout_g;
+            const int32_t *w = qn->qw + oc * kh * kw * cin_g;
+            for (int i = 0; i < kh; i++)
+                for (int j = 0; j < kw; j++)
+                    for (int64_t c = 0; c < cin_g; c++) {
+                        int64_t k = ((int64_t)i * kw + j) * cin_g + c;
+                        add_term(u, k, w[k], ((int64_t)i * kw + j) * C + gi * cin_g + c);
+                    }
+        }
+    } else { /* SCALE on the channel axis (or by a scalar), one pixel */
+        int64_t C = L->n_in;
+        d->nu = C;
+        d->u = ff_calloc((size_t)d->nu, sizeof *d->u);
+        int64_t *seen = ff_calloc((size_t)n->n_out_f, sizeof *seen);
+        for (int64_t i = 0; i < C; i++) {
+            int64_t c = n->n_out_f == 1 ? 0 : i;
+            d->u[i].ch = c;
+            d->u[i].pos = seen[c]++;
+            add_term(&d->u[i], 0, qn->qw[c], i);
+        }
+        free(seen);
+    }
+    schedule(d, R);
 }
 
 /* ceil(log2(n)) for n >= 1 */
@@ -385,15 +435,28 @@ static int supported(const ff_node *n, ff_err *e)
 
 int ff_rtl_plan_build(const ff_qmodel *q, const char *model_path, ff_rtl_plan *p, ff_err *e)
 {
-    return ff_rtl_plan_build_clk(q, model_path, 0, p, e);
+    return ff_rtl_plan_build_io(q, model_path, 0, p, e);
 }
 
-int ff_rtl_plan_build_clk(const ff_qmodel *q, const char *model_path, double clock_ns, ff_rtl_plan *p, ff_err *e)
+int ff_rtl_plan_build_io(const ff_qmodel *q, const char *model_path, int io_stream, ff_rtl_plan *p, ff_err *e)
+{
+    return ff_rtl_plan_build_opts(q, model_path, io_stream, 0, p, e);
+}
+
+int ff_rtl_plan_build_opts(const ff_qmodel *q, const char *model_path, int io_stream, double clock_ns,
+                           ff_rtl_plan *p, ff_err *e)
 {
     const ff_graph *g = q->g;
     memset(p, 0, sizeof *p);
     p->q = q;
-    p->clock_ns = clock_ns > 0 ? clock_ns : 0;
+    /* clock-driven pipelining: io parallel designs (io stream keeps the fixed plan) */
+    p->clock_ns = clock_ns > 0 && !io_stream ? clock_ns : 0;
+    int nseg = 0;
+    if (io_stream) {
+        nseg = ff_rtl_stream_segment(q, e);
+        if (nseg < 0)
+            return e->code ? e->code : FF_EINPUT;
+    }
     /* top module name: the model file's base name */
     const char *base = model_path ? strrchr(model_path, '/') : NULL;
     base = base ? base + 1 : (model_path ? model_path : "model");
@@ -433,13 +496,20 @@ int ff_rtl_plan_build_clk(const ff_qmodel *q, const char *model_path, double clo
                 break;
             }
         L->kind = ff_rtl_kind_of((ff_op)n->op);
+        if (io_stream && p->nl - 1 < nseg) {
+            L->stream = 1;
+            ff_rtl_stream_layer(q, L);
+        }
         int64_t maxterms = 0;
         if (L->kind == FF_RTL_DOT) {
             if (!ff_reuse_check(g, n, L->reuse, e))
                 goto fail;
             ff_layer_mac_shape(g, n, &L->mac_in, &L->mac_out);
             ff_rtl_dot d;
-            ff_rtl_dot_build(q, ni, L->reuse, &d);
+            if (L->stream)
+                ff_rtl_dot_build_pe(q, L, L->reuse, &d);
+            else
+                ff_rtl_dot_build(q, ni, L->reuse, &d);
             L->units = d.nu;
             int64_t nz = 0;
             for (int64_t u = 0; u < d.nu; u++) {
@@ -467,6 +537,11 @@ int ff_rtl_plan_build_clk(const ff_qmodel *q, const char *model_path, double clo
         p->ii = 1;
     p->in_lane = q->qt[g->input].bits > 8 ? 16 : 8;
     p->out_lane = q->qt[g->output].bits > 8 ? 16 : 8;
+    if (io_stream) {
+        p->io_stream = 1;
+        p->nseg = nseg;
+        ff_rtl_stream_finish(p);
+    }
     return FF_OK;
 fail:
     ff_rtl_plan_free(p);
@@ -476,6 +551,9 @@ fail:
 void ff_rtl_plan_free(ff_rtl_plan *p)
 {
     free(p->l);
+    free(p->st);
+    p->st = NULL;
+    p->nst = 0;
     p->l = NULL;
     p->nl = 0;
 }

@@ -59,6 +59,7 @@ typedef struct {
     const ff_qtensor *qi, *qo;
     ff_sb d;   /* declarations and combinational logic */
     ff_sb s;   /* statements of the pipeline's clocked block (under adv) */
+    const char *name; /* module name when not the layer's (io stream blocks) */
     int split; /* requantization's extra stages (the plan's rq_split) */
 } mctx;
 
@@ -88,7 +89,7 @@ static void ports(mctx *m, int64_t nin, int bin, int64_t nout, int bout)
                  "    input  wire out_ready,\n"
                  "    output wire [%lld:0] out_data\n"
                  ");\n",
-                 m->L->mod, (long long)(nin * bin - 1), (long long)(nout * bout - 1));
+                 m->name ? m->name : m->L->mod, (long long)(nin * bin - 1), (long long)(nout * bout - 1));
 }
 
 /* x<i>: input element i as a signed value of width bits+1 from vector `vec` */
@@ -304,7 +305,10 @@ static void write_dot(mctx *m)
     int64_t xmax = m->qi->is_signed ? (int64_t)1 << (xb - 1) : ((int64_t)1 << xb) - 1;
     int64_t xmin = m->qi->is_signed ? -((int64_t)1 << (xb - 1)) : 0;
     ff_rtl_dot d;
-    ff_rtl_dot_build(m->p->q, L->ni, R, &d);
+    if (L->stream)
+        ff_rtl_dot_build_pe(m->p->q, L, R, &d);
+    else
+        ff_rtl_dot_build(m->p->q, L->ni, R, &d);
     char b1[40], b2[40];
 
     ports(m, L->n_in, xb, L->n_out, ob);
@@ -623,7 +627,7 @@ static void write_softmax(mctx *m)
     const ff_graph *g = m->p->q->g;
     const ff_tensor *t = &g->t[m->n->out];
     int xb = m->qi->bits, xw = xb + 1, ob = m->qo->bits, lb = qn->cfg.lut_bits, es = qn->exp_shift;
-    int64_t len = t->dims[t->rank - 1], rows = ff_tensor_size(t) / len;
+    int64_t len = t->dims[t->rank - 1], rows = L->n_out / len;
     int sw = 16 + ff_rtl_clog2(len + 1); /* sum width */
     char b1[40], b2[40];
     int deep = L->pipe.sm_deep;
@@ -874,6 +878,249 @@ static void write_pool(mctx *m)
     /* the two stages share one clocked block; `red` is stage 1 and `od` stage 2 */
 }
 
+/* ---- io stream blocks (docs/rtl.md, "io stream") ---- */
+
+/* "cond" for a counter against the image bounds; empty when always true */
+static void bound(ff_sb *b, const char *ctr, int w, int64_t lo, int64_t hi, int64_t n)
+{
+    char b1[40];
+    if (lo > 0)
+        ff_sb_printf(b, "%s%s >= %s", b->n ? " && " : "", ctr, hc(b1, w, lo));
+    if (hi < n)
+        ff_sb_printf(b, "%s%s < %s", b->n ? " && " : "", ctr, hc(b1, w, hi));
+}
+
+/* Counter `ctr` (w bits) stepping 0..n-1 and wrapping, as statements at `ind`. */
+static void step_ctr(ff_sb *b, const char *ind, const char *ctr, int w, int64_t n)
+{
+    char b1[40], b2[40], b3[40];
+    ff_sb_printf(b, "%s%s <= %s == %s ? %s : %s + %s;\n", ind, ctr, ctr, hc(b1, w, n - 1), hc(b2, w, 0), ctr,
+                 hc(b3, w, 1));
+}
+
+/* Zero padding: streams the padded image (PH x PW pixels), inserting the
+ * pad value around the input pixels; combinational, no latency. */
+static void write_pad(mctx *m)
+{
+    const ff_rtl_layer *L = m->L;
+    int xb = m->qi->bits;
+    int64_t C = L->w.C, PH = L->w.PH, PW = L->w.PW;
+    char b1[40];
+    ports(m, C, xb, C, xb);
+    ff_sb_printf(&m->d,
+                 "    // padding of layer '%s': a %lldx%lld image of %lld channels streamed as %lldx%lld, input at\n"
+                 "    // row %lld, column %lld; the other pixels are %lld. Combinational: no latency.\n",
+                 m->n->name, (long long)L->w.H, (long long)L->w.W, (long long)C, (long long)PH, (long long)PW,
+                 (long long)L->w.pt, (long long)L->w.pl, (long long)L->w.pad_value);
+    int rw = ff_rtl_clog2(PH) > 0 ? ff_rtl_clog2(PH) : 1, cw = ff_rtl_clog2(PW) > 0 ? ff_rtl_clog2(PW) : 1;
+    ff_sb rc = {0}, cc = {0};
+    bound(&rc, "pr", rw, L->w.pt, L->w.pt + L->w.H, PH);
+    bound(&cc, "pc", cw, L->w.pl, L->w.pl + L->w.W, PW);
+    if (rc.n)
+        ff_sb_printf(&m->d, "    reg [%d:0] pr;\n", rw - 1);
+    ff_sb_printf(&m->d, "    reg [%d:0] pc;\n", cw - 1);
+    ff_sb_printf(&m->d, "    wire in_img = %s%s%s;\n", rc.n ? rc.s : "", rc.n && cc.n ? " && " : "",
+                 cc.n ? cc.s : (rc.n ? "" : "1'b1"));
+    ff_sb_printf(&m->d,
+                 "    assign out_valid = in_img ? in_valid : 1'b1;\n"
+                 "    assign in_ready = in_img && out_ready;\n"
+                 "    assign out_data = in_img ? in_data : {%lld{%s}};\n",
+                 (long long)C, hc(b1, xb, L->w.pad_value));
+    ff_sb_printf(&m->d, "    always @(posedge clk) begin\n        if (rst) begin\n");
+    if (rc.n)
+        ff_sb_printf(&m->d, "            pr <= %d'd0;\n", rw);
+    ff_sb_printf(&m->d, "            pc <= %d'd0;\n        end else if (out_valid && out_ready) begin\n", cw);
+    step_ctr(&m->d, "            ", "pc", cw, PW);
+    if (rc.n) {
+        ff_sb_printf(&m->d, "            if (pc == %s)\n", hc(b1, cw, PW - 1));
+        step_ctr(&m->d, "                ", "pr", rw, PH);
+    }
+    ff_sb_printf(&m->d, "        end\n    end\n");
+    ff_sb_free(&rc);
+    ff_sb_free(&cc);
+}
+
+/* Line buffers and window: KH-1 buffers of PW pixels (one per row above the
+ * current one) give each new pixel its column; a KHxKW register window
+ * shifts the columns in. A window is valid after the pixel that completes
+ * it at an output position (stride); 1 register stage. */
+static void write_win(mctx *m)
+{
+    const ff_rtl_layer *L = m->L;
+    int xb = m->qi->bits, kh = L->w.kh, kw = L->w.kw;
+    int64_t C = L->w.C, PH = L->w.PH, PW = L->w.PW, px = C * xb;
+    char b1[40];
+    ports(m, C, xb, (int64_t)kh * kw * C, xb);
+    ff_sb_printf(&m->d,
+                 "    // line buffers of layer '%s': %d buffer(s) of %lld pixels x %lld channels, a %dx%d window,\n"
+                 "    // stride %dx%d over the %lldx%lld (padded) image: %lldx%lld windows. Window element\n"
+                 "    // (i*%d + j)*%lld + c is row i, column j, channel c. 1 register stage.\n",
+                 m->n->name, kh - 1, (long long)PW, (long long)C, kh, kw, L->w.sh, L->w.sw, (long long)PH,
+                 (long long)PW, (long long)L->w.OH, (long long)L->w.OW, kw, (long long)C);
+    int rw = ff_rtl_clog2(PH) > 0 ? ff_rtl_clog2(PH) : 1, cw = ff_rtl_clog2(PW) > 0 ? ff_rtl_clog2(PW) : 1;
+    ff_sb_printf(&m->d, "    reg wv;\n    assign out_valid = wv;\n    assign in_ready = !wv || out_ready;\n"
+                        "    wire in_fire = in_valid && in_ready;\n");
+    /* rows and columns where a window ends */
+    const char *rok = "1'b1", *cok = "1'b1";
+    if (PH > 1) {
+        ff_sb_printf(&m->d, "    reg [%d:0] r;\n    localparam [%lld:0] ROWOK = %lld'b", rw - 1, (long long)PH - 1,
+                     (long long)PH);
+        for (int64_t r = PH - 1; r >= 0; r--) {
+            int64_t d = r - (kh - 1);
+            ff_sb_printf(&m->d, "%d", d >= 0 && d % L->w.sh == 0 && d / L->w.sh < L->w.OH);
+        }
+        ff_sb_printf(&m->d, ";\n");
+        rok = "ROWOK[r]";
+    }
+    if (PW > 1) {
+        ff_sb_printf(&m->d, "    reg [%d:0] c;\n    localparam [%lld:0] COLOK = %lld'b", cw - 1, (long long)PW - 1,
+                     (long long)PW);
+        for (int64_t c = PW - 1; c >= 0; c--) {
+            int64_t d = c - (kw - 1);
+            ff_sb_printf(&m->d, "%d", d >= 0 && d % L->w.sw == 0 && d / L->w.sw < L->w.OW);
+        }
+        ff_sb_printf(&m->d, ";\n");
+        cok = "COLOK[c]";
+    }
+    const char *ci = PW > 1 ? "c" : "1'b0";
+    for (int k = 0; k < kh - 1; k++)
+        ff_sb_printf(&m->d, "    reg [%lld:0] lb%d [0:%lld];\n    wire [%lld:0] col%d = lb%d[%s];\n",
+                     (long long)px - 1, k, (long long)PW - 1, (long long)px - 1, k, k, ci);
+    for (int i = 0; i < kh; i++)
+        for (int j = 0; j < kw; j++)
+            ff_sb_printf(&m->d, "    reg [%lld:0] w%d_%d;\n", (long long)px - 1, i, j);
+    ff_sb_printf(&m->d, "    assign out_data = {");
+    for (int k = kh * kw - 1; k >= 0; k--)
+        ff_sb_printf(&m->d, "w%d_%d%s", k / kw, k % kw, k ? ", " : "};\n");
+    ff_sb_printf(&m->d, "    always @(posedge clk) begin\n        if (rst) begin\n            wv <= 1'b0;\n");
+    if (PH > 1)
+        ff_sb_printf(&m->d, "            r <= %d'd0;\n", rw);
+    if (PW > 1)
+        ff_sb_printf(&m->d, "            c <= %d'd0;\n", cw);
+    ff_sb_printf(&m->d, "        end else if (in_fire) begin\n            wv <= %s && %s;\n", rok, cok);
+    if (PW > 1)
+        step_ctr(&m->d, "            ", "c", cw, PW);
+    if (PH > 1) {
+        if (PW > 1)
+            ff_sb_printf(&m->d, "            if (c == %s)\n", hc(b1, cw, PW - 1));
+        step_ctr(&m->d, PW > 1 ? "                " : "            ", "r", rw, PH);
+    }
+    ff_sb_printf(&m->d, "        end else if (out_ready) begin\n            wv <= 1'b0;\n        end\n    end\n");
+    ff_sb_printf(&m->d, "    always @(posedge clk)\n        if (in_fire) begin\n");
+    for (int k = 0; k < kh - 1; k++) {
+        if (k == 0)
+            ff_sb_printf(&m->d, "            lb0[%s] <= in_data;\n", ci);
+        else
+            ff_sb_printf(&m->d, "            lb%d[%s] <= col%d;\n", k, ci, k - 1);
+    }
+    for (int i = 0; i < kh; i++)
+        for (int j = 0; j < kw; j++) {
+            if (j < kw - 1)
+                ff_sb_printf(&m->d, "            w%d_%d <= w%d_%d;\n", i, j, i, j + 1);
+            else if (i == kh - 1)
+                ff_sb_printf(&m->d, "            w%d_%d <= in_data;\n", i, j);
+            else
+                ff_sb_printf(&m->d, "            w%d_%d <= col%d;\n", i, j, kh - 2 - i);
+        }
+    ff_sb_printf(&m->d, "        end\n");
+}
+
+/* Pooling of one window (MaxPool, AveragePool): per channel, reduce the
+ * KHxKW window, then (average) requantize by 1/(KH*KW). Latency 2, II 1. */
+static void write_wpool(mctx *m)
+{
+    const ff_rtl_layer *L = m->L;
+    const ff_node *n = m->n;
+    const ff_qnode *qn = m->qn;
+    int xb = m->qi->bits, xw = xb + 1, ob = m->qo->bits;
+    int is_max = n->op == FF_OP_MAXPOOL, kk = L->w.kh * L->w.kw;
+    int64_t C = L->w.C;
+    int sw = is_max ? xw : xw + ff_rtl_clog2(kk + 1);
+    ports(m, L->n_in, xb, L->n_out, ob);
+    ff_sb_printf(&m->d, "    // %s of one %dx%d window per channel, then %s. Latency 2, II 1.\n\n", ff_op_name(n->op),
+                 L->w.kh, L->w.kw, is_max ? "pass" : "requantize by 1/count");
+    valid_pipe(m, 2, "in_valid");
+    ff_sb_printf(&m->d, "    assign in_ready = adv;\n");
+    unpack_inputs(m, "in_data", L->n_in, xb, m->qi->is_signed, "x");
+    ff_sb_printf(&m->d, "    reg [%lld:0] od;\n    assign out_data = od;\n", (long long)(L->n_out * ob - 1));
+    for (int64_t c = 0; c < C; c++) {
+        long long o = (long long)c;
+        char prev[48] = "";
+        for (int k = 0; k < kk; k++) {
+            char xn[32];
+            snprintf(xn, sizeof xn, "x%lld", (long long)(k * C + c));
+            if (!k) {
+                ff_sb_printf(&m->d, "    wire [%d:0] r%lld_0 = ", sw - 1, o);
+                rs(&m->d, xn, xw, sw);
+                ff_sb_printf(&m->d, ";\n");
+            } else if (is_max) {
+                ff_sb_printf(&m->d, "    wire [%d:0] r%lld_%d = $signed(%s) > $signed(%s) ? %s : %s;\n", sw - 1, o, k,
+                             xn, prev, xn, prev);
+            } else {
+                ff_sb_printf(&m->d, "    wire [%d:0] r%lld_%d = %s + ", sw - 1, o, k, prev);
+                rs(&m->d, xn, xw, sw);
+                ff_sb_printf(&m->d, ";\n");
+            }
+            snprintf(prev, sizeof prev, "r%lld_%d", o, k);
+        }
+        if (is_max)
+            ff_sb_printf(&m->d, "    /* verilator lint_off UNUSEDSIGNAL */\n    reg [%d:0] red%lld;\n"
+                                "    /* verilator lint_on UNUSEDSIGNAL */\n", sw - 1, o);
+        else
+            ff_sb_printf(&m->d, "    reg [%d:0] red%lld;\n", sw - 1, o);
+        ff_sb_printf(&m->s, "            red%lld <= %s;\n", o, prev);
+        if (is_max) {
+            ff_sb_printf(&m->s, "            od[%lld:%lld] <= red%lld[%d:0];\n", o * ob + ob - 1, o * ob, o, ob - 1);
+        } else {
+            ff_rq rq = qn->avg_rq[kk];
+            char rn[32], yn[32], inst[32], b1[40], b2[40], b3[40], b4[40];
+            snprintf(rn, sizeof rn, "red%lld", o);
+            snprintf(yn, sizeof yn, "y%lld", o);
+            snprintf(inst, sizeof inst, "rq%lld", o);
+            ff_sb_printf(&m->d, "    wire [%d:0] %s;\n", ob - 1, yn);
+            ff_sb_printf(&m->d,
+                         "    %s_requant #(.IW(%d), .M(%s), .S(%d), .ACT(0), .LM(%s), .LS(0), .LO(%s), .HI(%s), "
+                         ".OW(%d))\n        %s (.v(%s), .y(%s));\n",
+                         m->p->top, sw, hc(b1, 17, rq.m), rq.s, hc(b2, 17, 0), hc(b3, 32, m->qo->qmin),
+                         hc(b4, 32, m->qo->qmax), ob, inst, rn, yn);
+            ff_sb_printf(&m->s, "            od[%lld:%lld] <= %s;\n", o * ob + ob - 1, o * ob, yn);
+        }
+    }
+}
+
+/* Collector: gathers the `pixels` beats of a sample into one vector for the
+ * io parallel layers that follow (Flatten, Dense, global pooling). */
+static void write_collect(mctx *m, int64_t pixels, int64_t px_elems)
+{
+    int xb = m->qi->bits;
+    int64_t pw = px_elems * xb;
+    char b1[40], b2[40], b3[40];
+    ports(m, px_elems, xb, pixels * px_elems, xb);
+    int kw = ff_rtl_clog2(pixels) > 0 ? ff_rtl_clog2(pixels) : 1;
+    ff_sb_printf(&m->d,
+                 "    // gathers the %lld pixels (%lld elements each) of a sample into one vector; the vector\n"
+                 "    // is valid after the last pixel and the next sample's pixels flow in as it is taken\n",
+                 (long long)pixels, (long long)px_elems);
+    ff_sb_printf(&m->d,
+                 "    reg full;\n    reg [%d:0] k;\n    reg [%lld:0] vec;\n    assign out_valid = full;\n"
+                 "    assign out_data = vec;\n    assign in_ready = !full || out_ready;\n"
+                 "    wire in_fire = in_valid && in_ready;\n"
+                 "    wire lastpx = k == %s;\n"
+                 "    always @(posedge clk) begin\n        if (rst) begin\n            full <= 1'b0;\n"
+                 "            k <= %s;\n        end else begin\n            if (in_fire)\n"
+                 "                k <= lastpx ? %s : k + %s;\n",
+                 kw - 1, (long long)(pixels * pw - 1), hc(b1, kw, pixels - 1), hc(b2, kw, 0), hc(b2, kw, 0),
+                 hc(b3, kw, 1));
+    ff_sb_printf(&m->d,
+                 "            if (in_fire && lastpx)\n                full <= 1'b1;\n"
+                 "            else if (out_ready)\n                full <= 1'b0;\n        end\n    end\n");
+    ff_sb_printf(&m->d, "    always @(posedge clk)\n        if (in_fire)\n            case (k)\n");
+    for (int64_t i = 0; i < pixels; i++)
+        ff_sb_printf(&m->d, "            %s: vec[%lld:%lld] <= in_data;\n", hc(b1, kw, i),
+                     (long long)(i * pw + pw - 1), (long long)(i * pw));
+    ff_sb_printf(&m->d, "            default: ;\n            endcase\n");
+}
+
 static void lib_requant(ff_sb *b, const char *top)
 {
     ff_sb_printf(b,
@@ -1026,7 +1273,7 @@ int ff_rtl_plan_splits(const ff_rtl_plan *p)
 
 static int write_module(const ff_rtl_plan *p, const ff_gen_opts *o, const char *name, ff_sb *b, ff_err *e)
 {
-    char rel[256];
+    char rel[512];
     snprintf(rel, sizeof rel, "rtl/%s.v", name);
     return ff_emit_file(o->outdir, rel, b->s, e);
 }
@@ -1122,6 +1369,173 @@ static void write_top(const ff_rtl_plan *p, ff_sb *b)
     ff_sb_printf(b, "endmodule\n\n`default_nettype wire\n");
 }
 
+/* io stream top: the blocks of p->st between AXI4-Stream ports carrying one
+ * pixel (all channels) per beat; TLAST on the last output beat of a sample. */
+static void write_top_stream(const ff_rtl_plan *p, ff_sb *b)
+{
+    const ff_qmodel *q = p->q;
+    const ff_graph *g = q->g;
+    const ff_qtensor *qi = &q->qt[g->input], *qo = &q->qt[g->output];
+    int64_t nin = p->in_beat, nout = p->out_beat;
+    char b1[40];
+    ff_sb_printf(b,
+                 "// AXI4-Stream top (io stream): one input beat per pixel, %lld elements of %d bits (the low %d\n"
+                 "// bits are the %s input integer), %lld beats per sample in raster order. Output: %lld beat(s)\n"
+                 "// per sample of %lld elements, %d-bit lanes, the %s %d-bit result %s-extended; TLAST on a\n"
+                 "// sample's last output beat. TLAST is ignored on input (the design counts pixels).\n"
+                 "// Latency %d cycles from the first input beat to the last output beat, II %d.\n"
+                 "module %s (\n"
+                 "    input  wire clk,\n"
+                 "    input  wire rst,\n"
+                 "    input  wire s_axis_tvalid,\n"
+                 "    output wire s_axis_tready,\n"
+                 "    input  wire [%lld:0] s_axis_tdata,\n"
+                 "    /* verilator lint_off UNUSEDSIGNAL */\n"
+                 "    input  wire s_axis_tlast,\n"
+                 "    /* verilator lint_on UNUSEDSIGNAL */\n"
+                 "    output wire m_axis_tvalid,\n"
+                 "    input  wire m_axis_tready,\n"
+                 "    output wire [%lld:0] m_axis_tdata,\n"
+                 "    output wire m_axis_tlast\n"
+                 ");\n",
+                 (long long)nin, p->in_lane, qi->bits, qi->is_signed ? "signed" : "unsigned", (long long)p->in_beats,
+                 (long long)p->out_beats, (long long)nout, p->out_lane, qo->is_signed ? "signed" : "unsigned",
+                 qo->bits, qo->is_signed ? "sign" : "zero", p->latency, p->ii, p->top,
+                 (long long)(nin * p->in_lane - 1), (long long)(nout * p->out_lane - 1));
+    ff_sb_printf(b, "    wire v0;\n    wire r0;\n    wire [%lld:0] d0;\n", (long long)(nin * qi->bits - 1));
+    ff_sb_printf(b, "    assign v0 = s_axis_tvalid;\n    assign s_axis_tready = r0;\n");
+    if (p->in_lane > qi->bits)
+        ff_sb_printf(b, "    /* verilator lint_off UNUSEDSIGNAL */\n    wire [%lld:0] in_lanes = s_axis_tdata;\n"
+                        "    /* verilator lint_on UNUSEDSIGNAL */\n",
+                     (long long)(nin * p->in_lane - 1));
+    else
+        ff_sb_printf(b, "    wire [%lld:0] in_lanes = s_axis_tdata;\n", (long long)(nin * p->in_lane - 1));
+    for (int64_t i = 0; i < nin; i++)
+        ff_sb_printf(b, "    assign d0[%lld:%lld] = in_lanes[%lld:%lld];\n", (long long)(i * qi->bits + qi->bits - 1),
+                     (long long)(i * qi->bits), (long long)(i * p->in_lane + qi->bits - 1),
+                     (long long)(i * p->in_lane));
+    int64_t w = nin * qi->bits; /* width of the current link */
+    for (int i = 0; i < p->nst; i++) {
+        const ff_rtl_stage *st = &p->st[i];
+        const ff_rtl_layer *L = st->layer >= 0 ? &p->l[st->layer] : NULL;
+        const ff_node *n = L ? &g->n[L->ni] : NULL;
+        char mod[256];
+        int64_t ow = w;
+        if (st->kind == FF_RTL_ST_COLLECT) {
+            snprintf(mod, sizeof mod, "%s_collect", p->top);
+            ow = w * st->pixels;
+            ff_sb_printf(b, "\n    // collector: %lld pixels into one vector\n", (long long)st->pixels);
+        } else {
+            int ib = q->qt[n->in[0]].bits, ob = q->qt[n->out].bits;
+            if (st->kind == FF_RTL_ST_PAD) {
+                snprintf(mod, sizeof mod, "%s_pad", L->mod);
+                ow = L->w.C * ib;
+            } else if (st->kind == FF_RTL_ST_WIN) {
+                snprintf(mod, sizeof mod, "%s_win", L->mod);
+                ow = (int64_t)L->w.kh * L->w.kw * L->w.C * ib;
+            } else {
+                snprintf(mod, sizeof mod, "%s", L->mod);
+                ow = L->n_out * ob;
+            }
+            ff_sb_printf(b, "\n    // layer %d: %s '%s'%s%s\n", st->layer, ff_op_name(n->op), n->name,
+                         st->kind == FF_RTL_ST_PAD ? ", padding" : st->kind == FF_RTL_ST_WIN ? ", line buffers" : "",
+                         L->stream ? "" : " (io parallel)");
+        }
+        ff_sb_printf(b, "    wire v%d;\n    wire r%d;\n    wire [%lld:0] d%d;\n", i + 1, i + 1, (long long)(ow - 1),
+                     i + 1);
+        if (st->kind == FF_RTL_ST_WIRE) {
+            ff_sb_printf(b, "    assign v%d = v%d;\n    assign r%d = r%d;\n", i + 1, i, i, i + 1);
+            int ib = q->qt[n->in[0]].bits, ob = q->qt[n->out].bits;
+            int64_t ne = L->stream ? L->n_out : L->n_out;
+            int32_t *src = ff_malloc((size_t)L->n_in * sizeof(int32_t)), *dst = ff_malloc((size_t)ne * sizeof(int32_t));
+            for (int64_t k = 0; k < L->n_in; k++)
+                src[k] = (int32_t)k;
+            if (!L->stream && n->op == FF_OP_TRANSPOSE)
+                ff_move_transpose(&g->t[n->in[0]], &g->t[n->out], n->perm, src, dst, sizeof(int32_t));
+            else
+                memcpy(dst, src, (size_t)ne * sizeof(int32_t));
+            for (int64_t k = 0; k < ne; k++)
+                ff_sb_printf(b, "    assign d%d[%lld:%lld] = d%d[%lld:%lld];\n", i + 1, (long long)(k * ob + ob - 1),
+                             (long long)(k * ob), i, (long long)(dst[k] * ib + ib - 1), (long long)(dst[k] * ib));
+            free(src);
+            free(dst);
+        } else {
+            ff_sb_printf(b,
+                         "    %s u_%d (\n        .clk(clk), .rst(rst),\n        .in_valid(v%d), .in_ready(r%d), "
+                         ".in_data(d%d),\n        .out_valid(v%d), .out_ready(r%d), .out_data(d%d));\n",
+                         mod, i, i, i, i, i + 1, i + 1, i + 1);
+        }
+        w = ow;
+    }
+    int nl = p->nst;
+    ff_sb_printf(b, "\n    assign m_axis_tvalid = v%d;\n    assign r%d = m_axis_tready;\n", nl, nl);
+    if (p->out_beats > 1) {
+        int cw = ff_rtl_clog2(p->out_beats);
+        char b2[40], b3[40];
+        ff_sb_printf(b,
+                     "    // output beat count within a sample, for TLAST\n    reg [%d:0] obeat;\n"
+                     "    assign m_axis_tlast = obeat == %s;\n"
+                     "    always @(posedge clk)\n        if (rst)\n            obeat <= %s;\n"
+                     "        else if (m_axis_tvalid && m_axis_tready)\n",
+                     cw - 1, hc(b1, cw, p->out_beats - 1), hc(b2, cw, 0));
+        ff_sb_printf(b, "            obeat <= m_axis_tlast ? %s : obeat + %s;\n", hc(b2, cw, 0), hc(b3, cw, 1));
+    } else {
+        ff_sb_printf(b, "    assign m_axis_tlast = 1'b1;\n");
+    }
+    for (int64_t i = 0; i < nout; i++) {
+        int ob = qo->bits, ln = p->out_lane;
+        if (ln > ob) {
+            if (qo->is_signed)
+                ff_sb_printf(b, "    assign m_axis_tdata[%lld:%lld] = {{%d{d%d[%lld]}}, d%d[%lld:%lld]};\n",
+                             (long long)(i * ln + ln - 1), (long long)(i * ln), ln - ob, nl,
+                             (long long)(i * ob + ob - 1), nl, (long long)(i * ob + ob - 1), (long long)(i * ob));
+            else
+                ff_sb_printf(b, "    assign m_axis_tdata[%lld:%lld] = {%d'd0, d%d[%lld:%lld]};\n",
+                             (long long)(i * ln + ln - 1), (long long)(i * ln), ln - ob, nl,
+                             (long long)(i * ob + ob - 1), (long long)(i * ob));
+        } else {
+            ff_sb_printf(b, "    assign m_axis_tdata[%lld:%lld] = d%d[%lld:%lld];\n", (long long)(i * ln + ln - 1),
+                         (long long)(i * ln), nl, (long long)(i * ob + ob - 1), (long long)(i * ob));
+        }
+    }
+    ff_sb_printf(b, "endmodule\n\n`default_nettype wire\n");
+}
+
+/* Writes one io stream block of layer L: 'p' padding, 'w' line buffers,
+ * 'c' the collector in front of L. */
+static int stream_block(const ff_rtl_plan *p, const ff_gen_opts *o, const ff_rtl_layer *L, int what, ff_err *e)
+{
+    const ff_qmodel *q = p->q;
+    const ff_node *n = &q->g->n[L->ni];
+    mctx m = {p, o, L, n, &q->qn[L->ni], &q->qt[n->in[0]], &q->qt[n->out], {0}, {0}, NULL, 0};
+    char title[600], name[300];
+    if (what == 'c')
+        snprintf(name, sizeof name, "%s_collect", p->top);
+    else
+        snprintf(name, sizeof name, "%s_%s", L->mod, what == 'p' ? "pad" : "win");
+    m.name = name;
+    if (what == 'p') {
+        write_pad(&m);
+        snprintf(title, sizeof title, "%s: padding of layer '%s' (io stream)", m.name, n->name);
+    } else if (what == 'w') {
+        write_win(&m);
+        snprintf(title, sizeof title, "%s: line buffers of layer '%s' (io stream)", m.name, n->name);
+    } else {
+        const ff_tensor *t = &q->g->t[n->in[0]];
+        int64_t px = t->rank >= 3 ? t->dims[t->rank - 1] : ff_tensor_size(t);
+        write_collect(&m, ff_tensor_size(t) / px, px);
+        snprintf(title, sizeof title, "%s: collector in front of layer '%s' (io stream)", m.name, n->name);
+    }
+    ff_sb b = {0};
+    header(&b, p, o, title);
+    ff_sb_printf(&b, "%sendmodule\n\n`default_nettype wire\n", m.d.s);
+    ff_sb_free(&m.d);
+    ff_sb_free(&m.s);
+    int rc = write_module(p, o, name, &b, e);
+    ff_sb_free(&b);
+    return rc;
+}
+
 int ff_rtl_write_verilog(const ff_rtl_plan *p, const ff_gen_opts *o, ff_err *e)
 {
     const ff_qmodel *q = p->q;
@@ -1168,15 +1582,31 @@ int ff_rtl_write_verilog(const ff_rtl_plan *p, const ff_gen_opts *o, ff_err *e)
     }
     for (int k = 0; k < p->nl; k++) {
         const ff_rtl_layer *L = &p->l[k];
+        if (p->io_stream && k == p->nseg && L->kind == FF_RTL_WIRE && (rc = stream_block(p, o, L, 'c', e)))
+            return rc;
         if (L->kind == FF_RTL_WIRE)
             continue;
         const ff_node *n = &g->n[L->ni];
-        mctx m = {p, o, L, n, &q->qn[L->ni], &q->qt[n->in[0]], &q->qt[n->out], {0}, {0}, 0};
+        if (p->io_stream && k == p->nseg) {
+            rc = stream_block(p, o, L, 'c', e);
+            if (rc)
+                return rc;
+        }
+        if (L->stream && L->w.has_pad && (rc = stream_block(p, o, L, 'p', e)))
+            return rc;
+        if (L->stream && L->w.has_win && (rc = stream_block(p, o, L, 'w', e)))
+            return rc;
+        mctx m = {p, o, L, n, &q->qn[L->ni], &q->qt[n->in[0]], &q->qt[n->out], {0}, {0}, NULL, 0};
         switch (L->kind) {
         case FF_RTL_DOT: write_dot(&m); break;
         case FF_RTL_ACT: write_act(&m); break;
         case FF_RTL_SOFTMAX: write_softmax(&m); break;
-        case FF_RTL_POOL: write_pool(&m); break;
+        case FF_RTL_POOL:
+            if (L->stream)
+                write_wpool(&m);
+            else
+                write_pool(&m);
+            break;
         default: break;
         }
         snprintf(title, sizeof title, "%s: layer '%s' (%s)", L->mod, n->name, ff_op_name(n->op));
@@ -1196,7 +1626,10 @@ int ff_rtl_write_verilog(const ff_rtl_plan *p, const ff_gen_opts *o, ff_err *e)
     }
     snprintf(title, sizeof title, "%s: top level (AXI4-Stream)", p->top);
     header(&b, p, o, title);
-    write_top(p, &b);
+    if (p->io_stream)
+        write_top_stream(p, &b);
+    else
+        write_top(p, &b);
     rc = write_module(p, o, p->top, &b, e);
     ff_sb_free(&b);
     return rc;

@@ -29,6 +29,8 @@ ff_qconfig *ff_qconfig_default(int wbits, int abits);
 int ff_qconfig_load(const char *path, ff_qconfig **out, ff_err *e);
 int ff_qconfig_parse(const char *json, const char *where, ff_qconfig **out, ff_err *e);
 void ff_qconfig_free(ff_qconfig *c);
+/* Model.io of the file: 0 not set, 1 "parallel", 2 "stream". */
+int ff_qconfig_io(const ff_qconfig *c);
 /* Overrides the reuse factor at model level (CLI --reuse). */
 void ff_qconfig_set_reuse(ff_qconfig *c, int reuse);
 /* Resolves the configuration of one node: Model, then LayerType (op name,

@@ -2,6 +2,7 @@
  * their schedule over the reuse factor (emit_rtl_plan.c). */
 #ifndef FF_RTL_DOT_H
 #define FF_RTL_DOT_H
+#include "emit_rtl.h"
 #include "quant.h"
 
 typedef struct ff_rtl_term {
@@ -29,6 +30,10 @@ typedef struct ff_rtl_dot {
 } ff_rtl_dot;
 
 void ff_rtl_dot_build(const ff_qmodel *q, int ni, int R, ff_rtl_dot *d);
+/* io stream: the PE of a streaming layer, one window (Conv: kh*kw*C
+ * inputs, element (i*kw + j)*C + c) or one pixel (Scale) in, its
+ * channels out. */
+void ff_rtl_dot_build_pe(const ff_qmodel *q, const ff_rtl_layer *L, int R, ff_rtl_dot *d);
 void ff_rtl_dot_free(ff_rtl_dot *d);
 int64_t ff_rtl_mults_per_pos(int64_t nin, int64_t nout, int R);
 int ff_rtl_clog2(int64_t n);

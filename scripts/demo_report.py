@@ -165,8 +165,9 @@ plot '%s/rate.dat' using 1:2 with steps lw 2 title 'local', '' using 1:3 with st
              "edge-0 was killed (kill -9) and restarted." % (len(summaries), dur, deadline))
     netf = os.path.join(out, "network.txt")
     if os.path.exists(netf):
-        L.append(" " + open(netf).read().strip().replace("network: ", "Network: ", 1) + ".")
-    L.append("\n")
+        L[-1] += " " + open(netf).read().strip().replace("network: ", "Network: ", 1) + "."
+    L[-1] += "\n"
+
     for name, ts in sorted(events.items(), key=lambda x: x[1]):
         if name != "start":
             L.append("- t = %.2f s: %s" % (ts - t0, name))

@@ -31,6 +31,14 @@ typedef struct ffsim_info {
     int in_signed, out_signed;
     int latency, ii;       /* expected (from the emitter) */
     int trace;             /* built with FST tracing */
+    /* The fields below exist only in io stream libraries (manifest "io":
+     * {"mode": "stream"}); read them only when io_stream is known to be there.
+     * There ffsim_step moves one beat (in: in_beat integers, out: out_beat)
+     * and a sample is in_beats input beats (out_beats output beats);
+     * push/pull still take whole samples. */
+    int io_stream;
+    int in_beat, out_beat;
+    int in_beats, out_beats;
 } ffsim_info;
 
 const ffsim_info *ffsim_get_info(void);

@@ -347,6 +347,8 @@ int ff_sim_run(const ff_sim_opts *o, ff_sim_result *r, ff_err *e)
     snprintf(r->design, sizeof r->design, "%s", man.top);
     r->exp_latency = man.latency;
     r->exp_ii = man.ii;
+    int stream = man.stream;
+    long mbi = man.in_beat, mbis = man.in_beats, mbo = man.out_beat, mbos = man.out_beats;
     ff_manifest_free(&man);
     char path[4096];
     snprintf(path, sizeof path, "%s/model.ffq", o->dir);
@@ -397,7 +399,11 @@ int ff_sim_run(const ff_sim_opts *o, ff_sim_result *r, ff_err *e)
         return rc;
     }
     const ffsim_info *info = L.info();
-    if (info->api_version != FFSIM_API_VERSION || info->n_in != nin || info->n_out != nout) {
+    /* beats: io parallel moves a whole sample per beat */
+    long ei = stream ? mbi : (long)nin, bi = stream ? mbis : 1, eo = stream ? mbo : (long)nout, bo = stream ? mbos : 1;
+    if (info->api_version != FFSIM_API_VERSION || info->n_in != nin || info->n_out != nout ||
+        (stream && (ei * bi != nin || eo * bo != nout || !info->io_stream || info->in_beat != ei ||
+                    info->in_beats != bi || info->out_beat != eo || info->out_beats != bo))) {
         dlclose(L.h);
         free(in);
         free(want);
@@ -411,36 +417,45 @@ int ff_sim_run(const ff_sim_opts *o, ff_sim_result *r, ff_err *e)
         return ff_errf(e, FF_EINTERNAL, "cannot create the simulation (trace %s)", o->trace ? o->trace : "off");
     }
     int32_t *got = ff_malloc((size_t)nout * sizeof *got);
-    /* 1. latency: one sample through an empty pipeline */
+    /* 1. latency: one sample through an empty pipeline, from its first input
+     * beat to its last output beat */
     {
         int taken = 0, given = 0;
+        long nbi = 0, nbo = 0;
         uint64_t t0 = 0, guard = 0;
-        while (!taken && guard++ < 1000000) {
-            L.step(s, 1, in, 1, &taken, &given, got);
-            t0 = L.cycles(s);
+        while (nbo < bo && guard++ < 10000000) {
+            int iv = nbi < bi;
+            L.step(s, iv, in + (iv ? nbi : 0) * ei, 1, &taken, &given, got + nbo * eo);
+            if (taken && nbi++ == 0)
+                t0 = L.cycles(s);
+            if (given)
+                nbo++;
         }
-        while (!given && guard++ < 10000000)
-            L.step(s, 0, NULL, 1, &taken, &given, got);
-        r->latency = given ? (int)(L.cycles(s) - t0) : -1;
-        if (given && memcmp(got, want, (size_t)nout * sizeof *got))
+        r->latency = nbo == bo ? (int)(L.cycles(s) - t0) : -1;
+        if (nbo == bo && memcmp(got, want, (size_t)nout * sizeof *got))
             note_mismatch(r, 0, want, got, (int)nout);
     }
-    /* 2. II: a burst at full rate; interval between accepted inputs in steady state */
+    /* 2. II: a burst at full rate; interval between the samples' first
+     * accepted beats in steady state */
     {
         L.reset(s);
         long burst = 8 + 4L * (r->exp_latency > 0 ? 1 : 0), n_in = 0, n_out = 0;
         if (burst > nv)
             burst = nv;
         uint64_t *tk = ff_calloc((size_t)burst, sizeof *tk), guard = 0;
-        while (n_out < burst && guard++ < 10000000) {
+        while (n_out < burst * bo && guard++ < 100000000) {
             int taken = 0, given = 0;
-            L.step(s, n_in < burst, in + (n_in < burst ? n_in : 0) * nin, 1, &taken, &given, got);
-            if (taken)
-                tk[n_in++] = L.cycles(s);
-            if (given) {
-                if (memcmp(got, want + n_out * nout, (size_t)nout * sizeof *got))
-                    note_mismatch(r, n_out, want + n_out * nout, got, (int)nout);
-                n_out++;
+            L.step(s, n_in < burst * bi, in + (n_in < burst * bi ? n_in : 0) * ei, 1, &taken, &given,
+                   got + (n_out % bo) * eo);
+            if (taken) {
+                if (n_in % bi == 0)
+                    tk[n_in / bi] = L.cycles(s);
+                n_in++;
+            }
+            if (given && ++n_out % bo == 0) {
+                long v = n_out / bo - 1;
+                if (memcmp(got, want + v * nout, (size_t)nout * sizeof *got))
+                    note_mismatch(r, v, want + v * nout, got, (int)nout);
             }
         }
         r->ii = burst >= 3 ? (int)((tk[burst - 1] - tk[burst / 2]) / (uint64_t)(burst - 1 - burst / 2)) : 1;
@@ -455,26 +470,27 @@ int ff_sim_run(const ff_sim_opts *o, ff_sim_result *r, ff_err *e)
         uint64_t c0 = L.cycles(s), limit = (uint64_t)nv * (uint64_t)(r->exp_ii + 4) * 20 + 100000 +
                                                (uint64_t)r->exp_latency * 20;
         double t0 = ff_now();
-        while (n_out < nv && L.cycles(s) - c0 < limit) {
-            int iv = n_in < nv && (int)(xs(&seed) % 100) >= pct;
+        while (n_out < nv * bo && L.cycles(s) - c0 < limit) {
+            int iv = n_in < nv * bi && (int)(xs(&seed) % 100) >= pct;
             int ordy = (int)(xs(&seed) % 100) >= pct;
             int taken = 0, given = 0;
-            L.step(s, iv, in + (iv ? n_in : 0) * nin, ordy, &taken, &given, got);
+            L.step(s, iv, in + (iv ? n_in : 0) * ei, ordy, &taken, &given, got + (n_out % bo) * eo);
             if (taken)
                 n_in++;
-            if (given) {
-                if (memcmp(got, want + n_out * nout, (size_t)nout * sizeof *got))
-                    note_mismatch(r, n_out, want + n_out * nout, got, (int)nout);
-                n_out++;
+            if (given && ++n_out % bo == 0) {
+                long v = n_out / bo - 1;
+                if (memcmp(got, want + v * nout, (size_t)nout * sizeof *got))
+                    note_mismatch(r, v, want + v * nout, got, (int)nout);
             }
         }
         double dt = ff_now() - t0;
         r->cycles = L.cycles(s) - c0;
-        if (n_out < nv) {
-            r->mismatches += nv - n_out;
+        if (n_out < nv * bo) {
+            r->mismatches += nv - n_out / bo;
             if (!r->first_mismatch[0])
                 snprintf(r->first_mismatch, sizeof r->first_mismatch,
-                         "only %ld of %ld results came out in %llu cycles", n_out, nv, (unsigned long long)r->cycles);
+                         "only %ld of %ld results came out in %llu cycles", n_out / bo, nv,
+                         (unsigned long long)r->cycles);
         }
         (void)dt;
     }

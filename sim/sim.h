@@ -71,6 +71,10 @@ struct ff_manifest {
     double clock_ns;
     char **files; /* rtl files, relative to dir */
     int nfiles;
+    /* io stream: elements per beat and beats per sample (io parallel: one
+     * beat of the whole tensor) */
+    int stream;
+    long in_beat, in_beats, out_beat, out_beats;
 };
 int ff_manifest_read(const char *dir, ff_manifest *m, ff_err *e);
 void ff_manifest_free(ff_manifest *m);

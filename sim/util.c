@@ -44,6 +44,26 @@ int ff_manifest_read(const char *dir, ff_manifest *m, ff_err *e)
         return ff_errf(e, FF_EINPUT, "%s: not an rtl manifest (backend, top, latency_cycles, ii, rtl expected)", path);
     }
     snprintf(m->top, sizeof m->top, "%s", top->valuestring);
+    const cJSON *io = cJSON_GetObjectItemCaseSensitive(j, "io");
+    const cJSON *mode = io ? cJSON_GetObjectItemCaseSensitive(io, "mode") : NULL;
+    if (cJSON_IsString(mode) && !strcmp(mode->valuestring, "stream")) {
+        const cJSON *in = cJSON_GetObjectItemCaseSensitive(io, "input"), *out = cJSON_GetObjectItemCaseSensitive(io, "output");
+        const cJSON *ib = in ? cJSON_GetObjectItemCaseSensitive(in, "beat_elements") : NULL;
+        const cJSON *ibs = in ? cJSON_GetObjectItemCaseSensitive(in, "beats") : NULL;
+        const cJSON *ob = out ? cJSON_GetObjectItemCaseSensitive(out, "beat_elements") : NULL;
+        const cJSON *obs = out ? cJSON_GetObjectItemCaseSensitive(out, "beats") : NULL;
+        if (!cJSON_IsNumber(ib) || !cJSON_IsNumber(ibs) || !cJSON_IsNumber(ob) || !cJSON_IsNumber(obs) ||
+            ib->valuedouble < 1 || ibs->valuedouble < 1 || ob->valuedouble < 1 || obs->valuedouble < 1) {
+            cJSON_Delete(j);
+            return ff_errf(e, FF_EINPUT, "%s: io stream manifest without beat_elements/beats of input and output",
+                           path);
+        }
+        m->stream = 1;
+        m->in_beat = (long)ib->valuedouble;
+        m->in_beats = (long)ibs->valuedouble;
+        m->out_beat = (long)ob->valuedouble;
+        m->out_beats = (long)obs->valuedouble;
+    }
     m->latency = lat->valueint;
     m->ii = ii->valueint;
     m->clock_ns = cJSON_IsNumber(clk) ? clk->valuedouble : 5.0;

@@ -35,6 +35,14 @@ expect_exit rtl_bad_too_large 2 "design too large for xc7z020" \
     "$FF" gen "$MODELS/three_layer_keras.onnx" --backend rtl --reuse 1 --part xc7z020 -o "$FF_TMP/x"
 expect_exit rtl_bad_unsupported 2 "not supported by the rtl back-end|single chain" \
     "$FF" gen "$GEN/conv2d_mix.onnx" --backend rtl -o "$FF_TMP/x"
+expect_exit rtl_bad_stream_transpose 2 "\(Transpose\): cannot stream with --io stream" \
+    "$FF" gen "$GEN/conv1d_bn.onnx" --backend rtl --io stream -o "$FF_TMP/x"
+printf '{"Model": {"io": "pixels"}}' > "$FF_TMP/io_bad.json"
+expect_exit rtl_bad_io_config 2 "Model.io must be" \
+    "$FF" gen "$GEN/stream_conv1d.onnx" --backend rtl --config "$FF_TMP/io_bad.json" -o "$FF_TMP/x"
+# io stream lints clean too (padding, line buffers, collector)
+"$FF" gen "$GEN/stream_conv2d.onnx" --backend rtl --io stream -o "$FF_TMP/rtl_s2" 2>/dev/null
+check rtl_lint_wall_stream sh -c "cd '$FF_TMP/rtl_s2' && verilator --lint-only -Wall rtl/*.v --top-module stream_conv2d"
 expect_exit rtl_bad_sim_dir 2 "not an rtl project" "$FF" sim "$FF_TMP/nonexistent"
 expect_exit rtl_bad_synth_family 2 "unknown family" "$FF" synth "$D" --family nope
 

@@ -55,7 +55,19 @@ cosim two_layer_r10_32 "$MODELS/two_layer_keras.onnx" --config "$(cfg tl '{"Laye
 cosim conv1d_r4 "$MODELS/conv1d_small_keras.onnx" --config "$(cfg c1a '{"Model": {"reuse": 4}, "LayerName": {"Gemm_9": {"reuse": 5}, "Gemm_11": {"reuse": 5}}}')"
 cosim conv2d_r1 "$MODELS/conv2d_small_keras.onnx" --reuse 1
 cosim bn_r8 "$MODELS/three_layer_bn_keras.onnx" --reuse 8
+# io stream (one pixel per beat, line-buffer Conv and pooling): the shared
+# conv models at two reuse settings each, and generated models covering each
+# streaming layer type (same/strided/asymmetric-padded Conv2D and Conv1D, Max
+# and Average pooling, a standalone Sigmoid, BatchNorm, the collector before
+# Dense/Softmax, an image output)
+cosim stream_conv2d_r1 "$MODELS/conv2d_small_keras.onnx" --io stream --reuse 1
+cosim stream_conv2d_r3 "$MODELS/conv2d_small_keras.onnx" --io stream --config "$(cfg s2a '{"LayerName": {"Conv2D__": {"reuse": 3}, "Gemm_6": {"reuse": 8}}}')"
+cosim stream_conv1d_r1 "$MODELS/conv1d_small_keras.onnx" --io stream --reuse 1
+cosim stream_conv1d_r4 "$MODELS/conv1d_small_keras.onnx" --config "$(cfg s1a '{"Model": {"reuse": 4, "io": "stream"}, "LayerName": {"Gemm_9": {"reuse": 5}, "Gemm_11": {"reuse": 5}}}')"
+cosim stream_gen2d "$GEN/stream_conv2d.onnx" --io stream
+cosim stream_gen1d "$GEN/stream_conv1d.onnx" --io stream
 if [ -n "${FF_RTL_FULL:-}" ]; then
+    cosim stream_gen2d_r "$GEN/stream_conv2d.onnx" --config "$(cfg s2r '{"Model": {"io": "stream"}, "LayerName": {"conv_same": {"reuse": 6}, "conv_s2": {"reuse": 12}, "bn": {"reuse": 2}}}')"
     cosim jet_r4 "$MODELS/three_layer_keras.onnx" --reuse 4
     cosim jet_w16a16_r1 "$MODELS/three_layer_keras.onnx" --reuse 1 --wbits 16 --abits 16
     cosim pytorch_r1 "$MODELS/three_layer_pytorch.onnx" --reuse 1

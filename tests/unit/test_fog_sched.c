@@ -416,6 +416,28 @@ static void test_twin_follows_first_connection_misses_and_queue(void **st)
     assert_int_equal(d.twin, 0);
 }
 
+/* A handshake-measured prior replaces the default only until the first
+ * answer, and never counts as a sample. */
+static void test_prior_rtt_until_first_answer(void **st)
+{
+    (void)st;
+    ff_sched_state s;
+    all_up(&s, 1e6);
+    ff_sched_set_prior_rtt(&s, FF_TIER_CLOUD, 30000);
+    assert_int_equal(s.tier[FF_TIER_CLOUD].samples, 0);
+    double sd, p = ff_sched_predict_us(&s, FF_TIER_CLOUD, &sd);
+    assert_true(p >= 30000 && p < 31000);
+    ff_sched_decision d;
+    ff_sched_decide(&s, FF_POLICY_FOGFORGE, 20000, &d);
+    assert_int_equal(d.tier, FF_TIER_EDGE);
+    ff_sched_observe_rtt(&s, FF_TIER_CLOUD, 500);
+    assert_true(fabs(s.tier[FF_TIER_CLOUD].rtt_mean_us - 500) < 1e-9);
+    ff_sched_set_prior_rtt(&s, FF_TIER_CLOUD, 30000); /* ignored once answered */
+    assert_true(fabs(s.tier[FF_TIER_CLOUD].rtt_mean_us - 500) < 1e-9);
+    ff_sched_set_prior_rtt(&s, FF_TIER_LOCAL, 30000);
+    assert_true(s.tier[FF_TIER_LOCAL].rtt_mean_us == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -438,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_excluded_tier_is_not_chosen),
         cmocka_unit_test(test_rescue_only_overdue_tasks_that_can_be_saved),
         cmocka_unit_test(test_twin_follows_first_connection_misses_and_queue),
+        cmocka_unit_test(test_prior_rtt_until_first_answer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

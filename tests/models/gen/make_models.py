@@ -129,6 +129,70 @@ nodes = [
 save("unordered_op11", list(reversed(nodes)), [vi("x", ["batch", 2, 3, 3])], [vi("y", ["batch", 2])],
      [numpy_helper.from_array(sc, "sc")], opset=11, check=False)
 
+# io stream (RTL line buffers): channel-last inputs whose Transposes cancel,
+# so every layer streams pixels. 2D: 'same' 3x3 conv, 2x2/2 max pool, a
+# strided conv with asymmetric padding, an average pool counting its padding,
+# a standalone Sigmoid and a BatchNormalization (Scale); the output stays an
+# image (one output beat per pixel).
+Ws1 = arr([3, 2, 3, 3], -0.4, 0.017)
+Bs1 = np.array([0.1, -0.2, 0.05], np.float32)
+Ws2 = arr([4, 3, 2, 2], 0.3, -0.013)
+save("stream_conv2d", [
+    helper.make_node("Transpose", ["x"], ["xt"], name="to_nchw", perm=[0, 3, 1, 2]),
+    helper.make_node("Conv", ["xt", "Ws1", "Bs1"], ["c1"], name="conv_same", kernel_shape=[3, 3],
+                     pads=[1, 1, 1, 1]),                                           # [1,3,6,7]
+    helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
+    helper.make_node("MaxPool", ["r1"], ["p1"], name="maxpool", kernel_shape=[2, 2], strides=[2, 2]),  # [1,3,3,3]
+    helper.make_node("Conv", ["p1", "Ws2"], ["c2"], name="conv_s2", kernel_shape=[2, 2], strides=[2, 2],
+                     pads=[0, 0, 1, 1]),                                           # [1,4,2,2]
+    helper.make_node("AveragePool", ["c2"], ["p2"], name="avgpool", kernel_shape=[2, 2], strides=[1, 1],
+                     pads=[0, 0, 1, 1], count_include_pad=1),                      # [1,4,2,2]
+    helper.make_node("Sigmoid", ["p2"], ["s"], name="sigmoid"),
+    helper.make_node("BatchNormalization", ["s", "sc", "bi", "mu", "va"], ["bn"], name="bn", epsilon=1e-3),
+    helper.make_node("Transpose", ["bn"], ["y"], name="to_nhwc", perm=[0, 2, 3, 1]),
+], [vi("x", [1, 6, 7, 2])], [vi("y", [1, 2, 2, 4])],
+    [numpy_helper.from_array(Ws1, "Ws1"), numpy_helper.from_array(Bs1, "Bs1"), numpy_helper.from_array(Ws2, "Ws2"),
+     numpy_helper.from_array(np.array([1.0, 2.0, -1.0, 0.5], np.float32), "sc"),
+     numpy_helper.from_array(np.array([0.5, -0.5, 0.1, 0.0], np.float32), "bi"),
+     numpy_helper.from_array(np.array([0.5, 0.4, 0.6, 0.5], np.float32), "mu"),
+     numpy_helper.from_array(np.array([0.1, 0.2, 0.3, 0.4], np.float32), "va")])
+
+# 1D: a strided 'same' Conv1D, LeakyRelu, a 2/2 average pool, a 1x1 conv,
+# then Flatten, Dense and Softmax after the collector.
+Wt1 = arr([4, 3, 3], -0.5, 0.03)
+Wt2 = arr([2, 4, 1], 0.6, -0.15)
+Wd1 = arr([6, 3], -0.3, 0.04)
+save("stream_conv1d", [
+    helper.make_node("Transpose", ["x"], ["xt"], name="to_ncw", perm=[0, 2, 1]),
+    helper.make_node("Conv", ["xt", "Wt1"], ["c1"], name="conv1d_s2", kernel_shape=[3], strides=[2],
+                     pads=[1, 1]),                                                 # [1,4,6]
+    helper.make_node("LeakyRelu", ["c1"], ["l1"], name="leaky", alpha=0.1),
+    helper.make_node("AveragePool", ["l1"], ["p1"], name="avgpool1d", kernel_shape=[2], strides=[2]),  # [1,4,3]
+    helper.make_node("Conv", ["p1", "Wt2"], ["c2"], name="conv1x1", kernel_shape=[1]),  # [1,2,3]
+    helper.make_node("Transpose", ["c2"], ["c2t"], name="to_nwc", perm=[0, 2, 1]),     # [1,3,2]
+    helper.make_node("Flatten", ["c2t"], ["f"], name="flatten", axis=1),               # [1,6]
+    helper.make_node("MatMul", ["f", "Wd1"], ["d"], name="dense"),                      # [1,3]
+    helper.make_node("Softmax", ["d"], ["y"], name="softmax", axis=-1),
+], [vi("x", [1, 12, 3])], [vi("y", [1, 3])],
+    [numpy_helper.from_array(Wt1, "Wt1"), numpy_helper.from_array(Wt2, "Wt2"), numpy_helper.from_array(Wd1, "Wd1")])
+
+# A 32x32x3 image (io stream only: io parallel would need a multiplier per
+# output position): two 'same' 3x3 convs with ReLU and 2x2 max pools; the
+# output is an 8x8x8 feature map streamed out one pixel per beat.
+Wb1 = arr([8, 3, 3, 3], -0.5, 0.0047)
+Wb2 = arr([8, 8, 3, 3], 0.4, -0.0013)
+save("stream_conv32", [
+    helper.make_node("Transpose", ["x"], ["xt"], name="to_nchw", perm=[0, 3, 1, 2]),
+    helper.make_node("Conv", ["xt", "Wb1"], ["c1"], name="conv1", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+    helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
+    helper.make_node("MaxPool", ["r1"], ["p1"], name="pool1", kernel_shape=[2, 2], strides=[2, 2]),   # 16x16x8
+    helper.make_node("Conv", ["p1", "Wb2"], ["c2"], name="conv2", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+    helper.make_node("Relu", ["c2"], ["r2"], name="relu2"),
+    helper.make_node("MaxPool", ["r2"], ["p2"], name="pool2", kernel_shape=[2, 2], strides=[2, 2]),   # 8x8x8
+    helper.make_node("Transpose", ["p2"], ["y"], name="to_nhwc", perm=[0, 2, 3, 1]),
+], [vi("x", [1, 32, 32, 3])], [vi("y", [1, 8, 8, 8])],
+    [numpy_helper.from_array(Wb1, "Wb1"), numpy_helper.from_array(Wb2, "Wb2")])
+
 # --- bad models ---------------------------------------------------------------
 
 save("bad_missing_init", [
