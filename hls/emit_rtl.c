@@ -21,7 +21,7 @@
     "latency = sum over layers; Dense/Conv/Scale at R=1: P + T + S + 1, at R>1: R + 3 + T + S, where P = 1 "  \
     "when the products are registered, T = the adder-tree registers and S = 0, 1 or 2 extra requantization " \
     "stages, each chosen per layer for clock_ns (layers[].pipeline); activation 1; pooling 2; Softmax 4, or " \
-    "7 when its 4-stage form is slower than clock_ns; Reshape/Transpose 0. II = max over layers (R for a "     \
+    "8 when its 4-stage form is slower than clock_ns; Reshape/Transpose 0. II = max over layers (R for a "     \
     "layer with reuse R > 1, else 1)"
 #define FF_RTL_STREAM_FORMULA                                                                              \
     "io stream: one pixel per beat. Per layer: padding 0 cycles (combinational), line buffers 1, the PE the "  \
@@ -145,7 +145,7 @@ static int write_manifest(const ff_rtl_plan *p, const ff_gen_opts *o, const char
         }
         if (L->kind == FF_RTL_SOFTMAX && p->clock_ns > 0) {
             cJSON *pl = cJSON_AddObjectToObject(l, "pipeline");
-            cJSON_AddNumberToObject(pl, "stages", L->pipe.sm_deep ? 7 : 4);
+            cJSON_AddNumberToObject(pl, "stages", L->pipe.sm_deep ? 8 : 4);
             cJSON_AddNumberToObject(pl, "model_stage_ns", L->pipe.est_ns);
         }
         cJSON_AddNumberToObject(l, "multipliers", (double)L->mults);

@@ -32,7 +32,7 @@ typedef struct ff_rtl_pipe {
     uint64_t cuts;     /* bit lv-1: a register after adder-tree level lv (lv = levels: the root) */
     int rq_split;      /* requantization's extra stages: 0; 1: v*M | round, shift, activate, saturate;
                         * 2: v*M | round, shift | activate, saturate */
-    int sm_deep;       /* Softmax in 7 stages (table reads, sum and product registered) instead of 4 */
+    int sm_deep;       /* Softmax in 8 stages (table reads, sum, product and shift registered) instead of 4 */
     double est_ns;     /* the delay model's longest stage (0 for the fixed plan) */
 } ff_rtl_pipe;
 

@@ -637,7 +637,7 @@ static void write_softmax(mctx *m)
                  "    // sum, reciprocal table by leading-one position, normalize. Latency %d, II 1.\n%s\n",
                  (long long)rows, (long long)len, 1 << lb, es, L->latency,
                  deep ? "    // (pipelined for the clock: table reads | interpolation, sum | reciprocal, product |\n"
-                        "    // rounding shift each take a stage of their own)\n" : "");
+                        "    // shift | round and saturate each take a stage of their own)\n" : "");
     valid_pipe(m, L->latency, "in_valid");
     ff_sb_printf(&m->d, "    assign in_ready = adv;\n\n");
     /* tables */
@@ -770,18 +770,20 @@ static void write_softmax(mctx *m)
         /* stage 4: y = sat((c * inv + 2^(sh-1)) >> sh) */
         for (int64_t i = 0; i < len; i++) {
             long long e = (long long)(r * len + i);
-            if (deep) /* (x + 2^(sh-1)) >> sh = ((x >> (sh-1)) + 1) >> 1 for sh >= 1 (sh >= 10 here):
-                       * a 28-bit shift and add instead of 64-bit ones */
+            if (deep) { /* (x + 2^(sh-1)) >> sh = ((x >> (sh-1)) + 1) >> 1 for sh >= 1 (sh >= 10
+                         * here): a registered 28-bit shift, then a 29-bit add, instead of 64-bit ones */
+                ff_sb_printf(&m->d, "    reg [27:0] ps%lld;\n", e);
+                ff_sb_printf(&m->s, "            ps%lld <= mp%lld >> (sh2_%lld - 6'd1);\n", e, e, (long long)r);
                 ff_sb_printf(&m->d,
-                             "    wire [27:0] ps%lld = mp%lld >> (sh2_%lld - 6'd1);\n"
                              "    wire [28:0] pa%lld = {1'b0, ps%lld} + 29'd1;\n"
                              "    wire [63:0] pr%lld = {36'd0, pa%lld[28:1]};\n",
-                             e, e, (long long)r, e, e, e, e);
-            else
+                             e, e, e, e);
+            } else {
                 ff_sb_printf(&m->d,
                              "    wire [63:0] pr%lld = ({48'd0, c%lld} * {52'd0, inv%lld} + (64'd1 << (sh%lld - 6'd1))) "
                              ">> sh%lld;\n",
                              e, e, (long long)r, (long long)r, (long long)r);
+            }
             ff_sb_printf(&m->s, "            od[%lld:%lld] <= pr%lld > 64'd%d ? %s : pr%lld[%d:0];\n", e * ob + ob - 1,
                          e * ob, e, m->qo->qmax, hc(b2, ob, m->qo->qmax), e, ob - 1);
         }
