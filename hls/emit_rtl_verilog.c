@@ -666,14 +666,41 @@ static void write_softmax(mctx *m)
     for (int64_t r = 0; r < rows; r++) {
         ff_sb_printf(&m->d, "\n    // row %lld\n", (long long)r);
         /* stage 1: max */
-        char prev[48];
+        char prev[96];
         snprintf(prev, sizeof prev, "x%lld", (long long)(r * len));
-        for (int64_t i = 1; i < len; i++) {
-            char xn[32];
-            snprintf(xn, sizeof xn, "x%lld", (long long)(r * len + i));
-            ff_sb_printf(&m->d, "    wire [%d:0] mx%lld_%lld = $signed(%s) > $signed(%s) ? %s : %s;\n", xw - 1,
-                         (long long)r, (long long)i, xn, prev, xn, prev);
-            snprintf(prev, sizeof prev, "mx%lld_%lld", (long long)r, (long long)i);
+        if (deep && len > 2) {
+            /* a balanced tree of comparators (ceil(log2 len) deep) instead of
+             * the chain: the same maximum */
+            char (*cur)[96] = ff_malloc((size_t)len * sizeof *cur);
+            int64_t nc = len, lv = 0;
+            for (int64_t i = 0; i < len; i++)
+                snprintf(cur[i], sizeof cur[i], "x%lld", (long long)(r * len + i));
+            while (nc > 1) {
+                int64_t nn = 0;
+                lv++;
+                for (int64_t i = 0; i < nc; i += 2) {
+                    if (i + 1 < nc) {
+                        char nm[96];
+                        snprintf(nm, sizeof nm, "mx%lld_t%lld_%lld", (long long)r, (long long)lv, (long long)(i / 2));
+                        ff_sb_printf(&m->d, "    wire [%d:0] %s = $signed(%s) > $signed(%s) ? %s : %s;\n", xw - 1, nm,
+                                     cur[i + 1], cur[i], cur[i + 1], cur[i]);
+                        memcpy(cur[nn++], nm, sizeof nm);
+                    } else {
+                        memmove(cur[nn++], cur[i], sizeof cur[0]);
+                    }
+                }
+                nc = nn;
+            }
+            snprintf(prev, sizeof prev, "%s", cur[0]);
+            free(cur);
+        } else {
+            for (int64_t i = 1; i < len; i++) {
+                char xn[32];
+                snprintf(xn, sizeof xn, "x%lld", (long long)(r * len + i));
+                ff_sb_printf(&m->d, "    wire [%d:0] mx%lld_%lld = $signed(%s) > $signed(%s) ? %s : %s;\n", xw - 1,
+                             (long long)r, (long long)i, xn, prev, xn, prev);
+                snprintf(prev, sizeof prev, "mx%lld_%lld", (long long)r, (long long)i);
+            }
         }
         ff_sb_printf(&m->d, "    reg [%d:0] m%lld;\n", xw - 1, (long long)r);
         ff_sb_printf(&m->s, "            m%lld <= %s;\n", (long long)r, prev);

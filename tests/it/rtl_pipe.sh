@@ -69,12 +69,12 @@ onnx.save(m, sys.argv[1])
 EOF
     cosim softmax_5ns "$FF_TMP/dense_softmax.onnx" --clock 5
     cosim softmax_r4_5ns "$FF_TMP/dense_softmax.onnx" --clock 5 --reuse 4
-    cosim softmax_10ns "$FF_TMP/dense_softmax.onnx" --clock 10
+    cosim softmax_15ns "$FF_TMP/dense_softmax.onnx" --clock 15
     if grep -q '"stages":[ 	]*8' "$FF_TMP/pipe_softmax_5ns/manifest.json" &&
-        grep -q '"stages":[ 	]*4' "$FF_TMP/pipe_softmax_10ns/manifest.json"; then
-        pass "pipe_softmax_stages (8 at 5 ns, 4 at 10 ns)"
+        grep -q '"stages":[ 	]*4' "$FF_TMP/pipe_softmax_15ns/manifest.json"; then
+        pass "pipe_softmax_stages (8 at 5 ns, 4 at 15 ns)"
     else
-        fail "pipe_softmax_stages" "manifest pipeline stages not 8 at 5 ns and 4 at 10 ns"
+        fail "pipe_softmax_stages" "manifest pipeline stages not 8 at 5 ns and 4 at 15 ns"
     fi
 else
     fail "pipe_softmax_model" "could not write the Dense+Softmax model: $(tail -n 2 "$FF_TMP/py.err" | tr '\n' ' ')"

@@ -303,7 +303,7 @@ static void test_rtl_pipe_follows_clock(void **state)
     /* Softmax: 8 stages below its 4-stage form's delay */
     ff_rtl_layer_timing_clk(FF_RTL_SOFTMAX, 1, 0, 0, FF_ACT_NONE, 5, &lv, &st, &lat, &ii, &pp);
     assert_int_equal(lat, 8);
-    ff_rtl_layer_timing_clk(FF_RTL_SOFTMAX, 1, 0, 0, FF_ACT_NONE, 10, &lv, &st, &lat, &ii, &pp);
+    ff_rtl_layer_timing_clk(FF_RTL_SOFTMAX, 1, 0, 0, FF_ACT_NONE, 15, &lv, &st, &lat, &ii, &pp);
     assert_int_equal(lat, 4);
 }
 
