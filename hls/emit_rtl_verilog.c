@@ -732,10 +732,10 @@ static void write_softmax(mctx *m)
                 ff_sb_printf(&m->d, "{1'b0, j%lld[%d:0]};\n", e, lb - 1);
             else
                 ff_sb_printf(&m->d, "{%d'd0, j%lld};\n", lb + 1 - jw, e);
-            if (deep) { /* the table reads registered, interpolation the next stage */
-                ff_sb_printf(&m->d, "    reg [15:0] e0_%lld;\n    reg [15:0] e1_%lld;\n    reg ir%lld;\n", e, e, e);
+            if (deep) { /* the table reads and their difference registered, interpolation the next stage */
+                ff_sb_printf(&m->d, "    reg [15:0] e0_%lld;\n    reg [15:0] ed%lld;\n    reg ir%lld;\n", e, e, e);
                 ff_sb_printf(&m->s, "            e0_%lld <= exp_rom[ji%lld];\n", e, e);
-                ff_sb_printf(&m->s, "            e1_%lld <= exp_rom[ji%lld + %d'd1];\n", e, e, lb + 1);
+                ff_sb_printf(&m->s, "            ed%lld <= exp_rom[ji%lld] - exp_rom[ji%lld + %d'd1];\n", e, e, e, lb + 1);
                 ff_sb_printf(&m->s, "            ir%lld <= in%lld;\n", e, e);
                 if (es > 0) {
                     ff_sb_printf(&m->d, "    reg [%d:0] dl%lld;\n", es - 1, e);
@@ -749,8 +749,12 @@ static void write_softmax(mctx *m)
                 int fw = 16 + es + 1;
                 ff_sb_printf(&m->d, "    wire [%d:0] f%lld = {%d'd0, %s%lld[%d:0]};\n", fw - 1, e, fw - es,
                              deep ? "dl" : "d", e, es - 1);
-                ff_sb_printf(&m->d, "    wire [%d:0] df%lld = {%d'd0, e0_%lld - e1_%lld} * f%lld + %s;\n", fw - 1, e,
-                             fw - 16, e, e, e, hc(b1, fw, (int64_t)1 << (es - 1)));
+                if (deep)
+                    ff_sb_printf(&m->d, "    wire [%d:0] df%lld = {%d'd0, ed%lld} * f%lld + %s;\n", fw - 1, e, fw - 16, e,
+                                 e, hc(b1, fw, (int64_t)1 << (es - 1)));
+                else
+                    ff_sb_printf(&m->d, "    wire [%d:0] df%lld = {%d'd0, e0_%lld - e1_%lld} * f%lld + %s;\n", fw - 1,
+                                 e, fw - 16, e, e, e, hc(b1, fw, (int64_t)1 << (es - 1)));
                 ff_sb_printf(&m->d, "    wire [15:0] ex%lld = e0_%lld - df%lld[%d:%d];\n", e, e, e, es + 15, es);
             } else {
                 ff_sb_printf(&m->d, "    wire [15:0] ex%lld = e0_%lld;\n", e, e);
