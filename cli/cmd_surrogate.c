@@ -92,7 +92,7 @@ static int cmd_gen(int argc, char **argv)
         case 'K': o.keep = 1; break;
         case 'h':
             printf("usage: %s\n\n"
-                   "Generates random designs (single layers, then 2-6 layer networks), writes each as RTL,\n"
+                   "Generates random designs (single layers, 2-6 layer networks spread evenly among them), writes each as RTL,\n"
                    "synthesizes it with Yosys (xc7) and co-simulates every K-th with Verilator (0: none),\n"
                    "appending one JSON line per design to DIR/designs.jsonl. Designs already recorded are\n"
                    "skipped: stop with Ctrl-C and run again to resume. Defaults: 1500 layers, 150 networks,\n"
