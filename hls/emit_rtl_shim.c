@@ -13,6 +13,37 @@ static const char *ctype(int64_t w)
     return w <= 8 ? "CData" : w <= 16 ? "SData" : w <= 32 ? "IData" : "QData";
 }
 
+/* put_in/get_out of the shim: pack in_n input integers into the input
+ * TDATA and unpack out_n output integers (sign-extended) from TDATA. */
+static void write_packing(ff_sb *b, const ff_rtl_plan *p, const ff_qtensor *qo, int64_t win, int64_t wout,
+                          const char *in_n, const char *out_n)
+{
+    ff_sb_printf(b, "static void put_in(V%s *m, const int32_t *x)\n{\n    uint32_t w[NW_IN + 1];\n"
+                     "    std::memset(w, 0, sizeof w);\n    for (int i = 0; i < %s; i++) {\n"
+                     "        uint32_t v = (uint32_t)x[i] & 0x%xu;\n        int bit = i * IN_LANE;\n"
+                     "        w[bit / 32] |= v << (bit %% 32);\n    }\n",
+                 p->top, in_n, (1u << p->in_lane) - 1);
+    if (win <= 64)
+        ff_sb_printf(b, "    m->s_axis_tdata = (%s)(w[0] | ((uint64_t)w[1] << 32));\n}\n\n", ctype(win));
+    else
+        ff_sb_printf(b, "    for (int k = 0; k < NW_IN; k++)\n        m->s_axis_tdata[k] = w[k];\n}\n\n");
+    ff_sb_printf(b, "static void get_out(V%s *m, int32_t *y)\n{\n    uint32_t w[NW_OUT + 1];\n    w[NW_OUT] = 0;\n",
+                 p->top);
+    if (wout <= 64)
+        ff_sb_printf(b, "    uint64_t v = m->m_axis_tdata;\n    w[0] = (uint32_t)v;\n    if (NW_OUT > 1)\n"
+                         "        w[1] = (uint32_t)(v >> 32);\n");
+    else
+        ff_sb_printf(b, "    for (int k = 0; k < NW_OUT; k++)\n        w[k] = m->m_axis_tdata[k];\n");
+    ff_sb_printf(b,
+                 "    for (int i = 0; i < %s; i++) {\n        int bit = i * OUT_LANE;\n"
+                 "        uint32_t v = (w[bit / 32] >> (bit %% 32)) & 0x%xu;\n",
+                 out_n, qo->bits >= 32 ? 0xffffffffu : (1u << qo->bits) - 1);
+    if (qo->is_signed)
+        ff_sb_printf(b, "        if (v & 0x%xu)\n            v |= ~0x%xu;\n", 1u << (qo->bits - 1),
+                     (1u << qo->bits) - 1);
+    ff_sb_printf(b, "        y[i] = (int32_t)v;\n    }\n}\n\n");
+}
+
 static int write_shim_stream(const ff_rtl_plan *p, const ff_gen_opts *o, ff_err *e);
 
 int ff_rtl_write_shim(const ff_rtl_plan *p, const ff_gen_opts *o, ff_err *e)
@@ -46,30 +77,7 @@ int ff_rtl_write_shim(const ff_rtl_plan *p, const ff_gen_opts *o, ff_err *e)
                  "#ifdef FFSIM_TRACE\n    1\n#else\n    0\n#endif\n};\n\n",
                  p->top, g->source_sha256, qi->bits, qo->bits, qi->is_signed, qo->is_signed, p->latency, p->ii);
     /* input packing */
-    ff_sb_printf(&b, "static void put_in(V%s *m, const int32_t *x)\n{\n    uint32_t w[NW_IN + 1];\n"
-                     "    std::memset(w, 0, sizeof w);\n    for (int i = 0; i < N_IN; i++) {\n"
-                     "        uint32_t v = (uint32_t)x[i] & 0x%xu;\n        int bit = i * IN_LANE;\n"
-                     "        w[bit / 32] |= v << (bit %% 32);\n    }\n",
-                 p->top, (1u << p->in_lane) - 1);
-    if (win <= 64)
-        ff_sb_printf(&b, "    m->s_axis_tdata = (%s)(w[0] | ((uint64_t)w[1] << 32));\n}\n\n", ctype(win));
-    else
-        ff_sb_printf(&b, "    for (int k = 0; k < NW_IN; k++)\n        m->s_axis_tdata[k] = w[k];\n}\n\n");
-    ff_sb_printf(&b, "static void get_out(V%s *m, int32_t *y)\n{\n    uint32_t w[NW_OUT + 1];\n    w[NW_OUT] = 0;\n",
-                 p->top);
-    if (wout <= 64)
-        ff_sb_printf(&b, "    uint64_t v = m->m_axis_tdata;\n    w[0] = (uint32_t)v;\n    if (NW_OUT > 1)\n"
-                         "        w[1] = (uint32_t)(v >> 32);\n");
-    else
-        ff_sb_printf(&b, "    for (int k = 0; k < NW_OUT; k++)\n        w[k] = m->m_axis_tdata[k];\n");
-    ff_sb_printf(&b,
-                 "    for (int i = 0; i < N_OUT; i++) {\n        int bit = i * OUT_LANE;\n"
-                 "        uint32_t v = (w[bit / 32] >> (bit %% 32)) & 0x%xu;\n",
-                 qo->bits >= 32 ? 0xffffffffu : (1u << qo->bits) - 1);
-    if (qo->is_signed)
-        ff_sb_printf(&b, "        if (v & 0x%xu)\n            v |= ~0x%xu;\n", 1u << (qo->bits - 1),
-                     (1u << qo->bits) - 1);
-    ff_sb_printf(&b, "        y[i] = (int32_t)v;\n    }\n}\n\n");
+    write_packing(&b, p, qo, win, wout, "N_IN", "N_OUT");
     ff_sb_printf(&b,
                  "extern \"C\" {\n"
                  "const ffsim_info *ffsim_get_info(void)\n{\n    return &info;\n}\n\n"
@@ -159,30 +167,7 @@ static int write_shim_stream(const ff_rtl_plan *p, const ff_gen_opts *o, ff_err 
                  "static const ffsim_info info = {1, \"%s\", \"%s\", N_IN, N_OUT, %d, %d, %d, %d, %d, %d,\n"
                  "#ifdef FFSIM_TRACE\n    1,\n#else\n    0,\n#endif\n    1, IN_BEAT, OUT_BEAT, IN_BEATS, OUT_BEATS};\n\n",
                  p->top, g->source_sha256, qi->bits, qo->bits, qi->is_signed, qo->is_signed, p->latency, p->ii);
-    ff_sb_printf(&b, "static void put_in(V%s *m, const int32_t *x)\n{\n    uint32_t w[NW_IN + 1];\n"
-                     "    std::memset(w, 0, sizeof w);\n    for (int i = 0; i < IN_BEAT; i++) {\n"
-                     "        uint32_t v = (uint32_t)x[i] & 0x%xu;\n        int bit = i * IN_LANE;\n"
-                     "        w[bit / 32] |= v << (bit %% 32);\n    }\n",
-                 p->top, (1u << p->in_lane) - 1);
-    if (win <= 64)
-        ff_sb_printf(&b, "    m->s_axis_tdata = (%s)(w[0] | ((uint64_t)w[1] << 32));\n}\n\n", ctype(win));
-    else
-        ff_sb_printf(&b, "    for (int k = 0; k < NW_IN; k++)\n        m->s_axis_tdata[k] = w[k];\n}\n\n");
-    ff_sb_printf(&b, "static void get_out(V%s *m, int32_t *y)\n{\n    uint32_t w[NW_OUT + 1];\n    w[NW_OUT] = 0;\n",
-                 p->top);
-    if (wout <= 64)
-        ff_sb_printf(&b, "    uint64_t v = m->m_axis_tdata;\n    w[0] = (uint32_t)v;\n    if (NW_OUT > 1)\n"
-                         "        w[1] = (uint32_t)(v >> 32);\n");
-    else
-        ff_sb_printf(&b, "    for (int k = 0; k < NW_OUT; k++)\n        w[k] = m->m_axis_tdata[k];\n");
-    ff_sb_printf(&b,
-                 "    for (int i = 0; i < OUT_BEAT; i++) {\n        int bit = i * OUT_LANE;\n"
-                 "        uint32_t v = (w[bit / 32] >> (bit %% 32)) & 0x%xu;\n",
-                 qo->bits >= 32 ? 0xffffffffu : (1u << qo->bits) - 1);
-    if (qo->is_signed)
-        ff_sb_printf(&b, "        if (v & 0x%xu)\n            v |= ~0x%xu;\n", 1u << (qo->bits - 1),
-                     (1u << qo->bits) - 1);
-    ff_sb_printf(&b, "        y[i] = (int32_t)v;\n    }\n}\n\n");
+    write_packing(&b, p, qo, win, wout, "IN_BEAT", "OUT_BEAT");
     ff_sb_printf(&b,
                  "extern \"C\" {\n"
                  "const ffsim_info *ffsim_get_info(void)\n{\n    return &info;\n}\n\n"

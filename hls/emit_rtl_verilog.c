@@ -1311,6 +1311,29 @@ static int write_module(const ff_rtl_plan *p, const ff_gen_opts *o, const char *
     return ff_emit_file(o->outdir, rel, b->s, e);
 }
 
+/* The top's output: nout values of the last block's bus d<nl>, each
+ * widened (sign- or zero-extended) to its AXI lane; ends the module. */
+static void write_out_lanes(const ff_rtl_plan *p, const ff_qtensor *qo, int64_t nout, int nl, ff_sb *b)
+{
+    for (int64_t i = 0; i < nout; i++) {
+        int ob = qo->bits, ln = p->out_lane;
+        if (ln > ob) {
+            if (qo->is_signed)
+                ff_sb_printf(b, "    assign m_axis_tdata[%lld:%lld] = {{%d{d%d[%lld]}}, d%d[%lld:%lld]};\n",
+                             (long long)(i * ln + ln - 1), (long long)(i * ln), ln - ob, nl,
+                             (long long)(i * ob + ob - 1), nl, (long long)(i * ob + ob - 1), (long long)(i * ob));
+            else
+                ff_sb_printf(b, "    assign m_axis_tdata[%lld:%lld] = {%d'd0, d%d[%lld:%lld]};\n",
+                             (long long)(i * ln + ln - 1), (long long)(i * ln), ln - ob, nl,
+                             (long long)(i * ob + ob - 1), (long long)(i * ob));
+        } else {
+            ff_sb_printf(b, "    assign m_axis_tdata[%lld:%lld] = d%d[%lld:%lld];\n", (long long)(i * ln + ln - 1),
+                         (long long)(i * ln), nl, (long long)(i * ob + ob - 1), (long long)(i * ob));
+        }
+    }
+    ff_sb_printf(b, "endmodule\n\n`default_nettype wire\n");
+}
+
 static void write_top(const ff_rtl_plan *p, ff_sb *b)
 {
     const ff_qmodel *q = p->q;
@@ -1383,23 +1406,7 @@ static void write_top(const ff_rtl_plan *p, ff_sb *b)
     int nl = p->nl;
     ff_sb_printf(b, "\n    assign m_axis_tvalid = v%d;\n    assign r%d = m_axis_tready;\n    assign m_axis_tlast = 1'b1;\n",
                  nl, nl);
-    for (int64_t i = 0; i < nout; i++) {
-        int ob = qo->bits, ln = p->out_lane;
-        if (ln > ob) {
-            if (qo->is_signed)
-                ff_sb_printf(b, "    assign m_axis_tdata[%lld:%lld] = {{%d{d%d[%lld]}}, d%d[%lld:%lld]};\n",
-                             (long long)(i * ln + ln - 1), (long long)(i * ln), ln - ob, nl,
-                             (long long)(i * ob + ob - 1), nl, (long long)(i * ob + ob - 1), (long long)(i * ob));
-            else
-                ff_sb_printf(b, "    assign m_axis_tdata[%lld:%lld] = {%d'd0, d%d[%lld:%lld]};\n",
-                             (long long)(i * ln + ln - 1), (long long)(i * ln), ln - ob, nl,
-                             (long long)(i * ob + ob - 1), (long long)(i * ob));
-        } else {
-            ff_sb_printf(b, "    assign m_axis_tdata[%lld:%lld] = d%d[%lld:%lld];\n", (long long)(i * ln + ln - 1),
-                         (long long)(i * ln), nl, (long long)(i * ob + ob - 1), (long long)(i * ob));
-        }
-    }
-    ff_sb_printf(b, "endmodule\n\n`default_nettype wire\n");
+    write_out_lanes(p, qo, nout, nl, b);
 }
 
 /* io stream top: the blocks of p->st between AXI4-Stream ports carrying one
@@ -1515,23 +1522,7 @@ static void write_top_stream(const ff_rtl_plan *p, ff_sb *b)
     } else {
         ff_sb_printf(b, "    assign m_axis_tlast = 1'b1;\n");
     }
-    for (int64_t i = 0; i < nout; i++) {
-        int ob = qo->bits, ln = p->out_lane;
-        if (ln > ob) {
-            if (qo->is_signed)
-                ff_sb_printf(b, "    assign m_axis_tdata[%lld:%lld] = {{%d{d%d[%lld]}}, d%d[%lld:%lld]};\n",
-                             (long long)(i * ln + ln - 1), (long long)(i * ln), ln - ob, nl,
-                             (long long)(i * ob + ob - 1), nl, (long long)(i * ob + ob - 1), (long long)(i * ob));
-            else
-                ff_sb_printf(b, "    assign m_axis_tdata[%lld:%lld] = {%d'd0, d%d[%lld:%lld]};\n",
-                             (long long)(i * ln + ln - 1), (long long)(i * ln), ln - ob, nl,
-                             (long long)(i * ob + ob - 1), (long long)(i * ob));
-        } else {
-            ff_sb_printf(b, "    assign m_axis_tdata[%lld:%lld] = d%d[%lld:%lld];\n", (long long)(i * ln + ln - 1),
-                         (long long)(i * ln), nl, (long long)(i * ob + ob - 1), (long long)(i * ob));
-        }
-    }
-    ff_sb_printf(b, "endmodule\n\n`default_nettype wire\n");
+    write_out_lanes(p, qo, nout, nl, b);
 }
 
 /* Writes one io stream block of layer L: 'p' padding, 'w' line buffers,
