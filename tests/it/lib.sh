@@ -29,3 +29,41 @@ expect_exit() {
         pass "$name"
     fi
 }
+
+# RTL co-simulation (rtl_sim.sh, rtl_pipe.sh). Verilator builds are cached by
+# content hash under $FF_RTL_CACHE (default $BUILD/rtl-cache).
+RTL_CACHE=${FF_RTL_CACHE:-$ROOT/${BUILD:-build}/rtl-cache}
+
+# rtl_mlat DIR: the manifest's latency_cycles
+rtl_mlat() {
+    tab=$(printf '\t')
+    sed -n "s/^${tab}\"latency_cycles\":[ $tab]*\([0-9]*\).*/\1/p" "$1/manifest.json"
+}
+
+# rtl_cosim PREFIX NAME MODEL GEN-OPTIONS...: gen --backend rtl, then sim on
+# 1000 vectors with 30% stalls: bit-exact, and latency/II equal to the
+# manifest's (check PREFIX_NAME)
+rtl_cosim() {
+    pre=$1; name=$2; model=$3; shift 3
+    mkdir -p "$RTL_CACHE"
+    dir=$FF_TMP/${pre}_$name
+    if ! out=$("$FF" gen "$model" --backend rtl --part xcu250 "$@" -o "$dir" 2>&1); then
+        fail "${pre}_$name" "gen: $(printf '%s' "$out" | tail -n 2 | tr '\n' ' ')"; return
+    fi
+    js=$("$FF" sim "$dir" --vectors 1000 --stall 30 --cache "$RTL_CACHE" --json 2>"$FF_TMP/sim.err")
+    rc=$?
+    if [ $rc -ne 0 ]; then
+        fail "${pre}_$name" "sim exit $rc: $(head -c 400 "$FF_TMP/sim.err") $js"; return
+    fi
+    lat=$(printf '%s' "$js" | sed -n 's/.*"latency_cycles": \([0-9]*\).*/\1/p')
+    elat=$(printf '%s' "$js" | sed -n 's/.*"expected_latency_cycles": \([0-9]*\).*/\1/p')
+    ii=$(printf '%s' "$js" | sed -n 's/.*"ii": \([0-9]*\).*/\1/p')
+    eii=$(printf '%s' "$js" | sed -n 's/.*"expected_ii": \([0-9]*\).*/\1/p')
+    mlat=$(rtl_mlat "$dir")
+    if printf '%s' "$js" | grep -q '"bit_exact": true' && [ -n "$lat" ] && [ "$lat" = "$elat" ] && [ "$lat" = "$mlat" ] &&
+        [ "$ii" = "$eii" ]; then
+        pass "${pre}_$name (latency $lat, II $ii)"
+    else
+        fail "${pre}_$name" "$js (manifest latency $mlat)"
+    fi
+}

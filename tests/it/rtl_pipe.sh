@@ -5,36 +5,10 @@
 # without --clock the plan stays the fixed one. Small models only (Verilator
 # builds of a few seconds each, cached in $FF_RTL_CACHE like rtl_sim's).
 . "$ROOT/tests/it/lib.sh"
-CACHE=${FF_RTL_CACHE:-$ROOT/${BUILD:-build}/rtl-cache}
-mkdir -p "$CACHE"
 GEN=$MODELS/gen
 TAB=$(printf '\t')
 
-mlat() { sed -n "s/^${TAB}\"latency_cycles\":[ $TAB]*\([0-9]*\).*/\1/p" "$1/manifest.json"; }
-
-# cosim NAME MODEL GEN-OPTIONS...: bit-exact, and latency/II as the manifest's
-cosim() {
-    name=$1; model=$2; shift 2
-    dir=$FF_TMP/pipe_$name
-    if ! out=$("$FF" gen "$model" --backend rtl --part xcu250 "$@" -o "$dir" 2>&1); then
-        fail "pipe_$name" "gen: $(printf '%s' "$out" | tail -n 2 | tr '\n' ' ')"; return
-    fi
-    js=$("$FF" sim "$dir" --vectors 1000 --stall 30 --cache "$CACHE" --json 2>"$FF_TMP/sim.err")
-    rc=$?
-    if [ $rc -ne 0 ]; then
-        fail "pipe_$name" "sim exit $rc: $(head -c 400 "$FF_TMP/sim.err") $js"; return
-    fi
-    lat=$(printf '%s' "$js" | sed -n 's/.*"latency_cycles": \([0-9]*\).*/\1/p')
-    elat=$(printf '%s' "$js" | sed -n 's/.*"expected_latency_cycles": \([0-9]*\).*/\1/p')
-    ii=$(printf '%s' "$js" | sed -n 's/.*"ii": \([0-9]*\).*/\1/p')
-    eii=$(printf '%s' "$js" | sed -n 's/.*"expected_ii": \([0-9]*\).*/\1/p')
-    if printf '%s' "$js" | grep -q '"bit_exact": true' && [ -n "$lat" ] && [ "$lat" = "$elat" ] &&
-        [ "$lat" = "$(mlat "$dir")" ] && [ "$ii" = "$eii" ]; then
-        pass "pipe_$name (latency $lat, II $ii)"
-    else
-        fail "pipe_$name" "$js (manifest latency $(mlat "$dir"))"
-    fi
-}
+cosim() { rtl_cosim pipe "$@"; }
 
 cfg() { printf '%s\n' "$2" > "$FF_TMP/$1.json"; echo "$FF_TMP/$1.json"; }
 
@@ -85,13 +59,13 @@ J=$MODELS/three_layer_keras.onnx
 ok=1; prev=0; lats=""
 for c in 20 10 5 3; do
     "$FF" gen "$J" --backend rtl --part xcu250 --clock $c -o "$FF_TMP/jet_$c" 2>/dev/null || ok=0
-    l=$(mlat "$FF_TMP/jet_$c"); lats="$lats $c:$l"
+    l=$(rtl_mlat "$FF_TMP/jet_$c"); lats="$lats $c:$l"
     [ -n "$l" ] && [ "$l" -ge "$prev" ] || ok=0
     prev=${l:-0}
 done
 "$FF" gen "$J" --backend rtl --part xcu250 -o "$FF_TMP/jet_fixed" 2>/dev/null || ok=0
-fixed=$(mlat "$FF_TMP/jet_fixed")
-if [ $ok = 1 ] && [ "$(mlat "$FF_TMP/jet_10")" -lt "$fixed" ] && [ "$(mlat "$FF_TMP/jet_3")" -gt "$fixed" ]; then
+fixed=$(rtl_mlat "$FF_TMP/jet_fixed")
+if [ $ok = 1 ] && [ "$(rtl_mlat "$FF_TMP/jet_10")" -lt "$fixed" ] && [ "$(rtl_mlat "$FF_TMP/jet_3")" -gt "$fixed" ]; then
     pass "pipe_latency_follows_clock (ns:cycles$lats; fixed plan $fixed)"
 else
     fail "pipe_latency_follows_clock" "ns:cycles$lats; fixed plan $fixed"
@@ -111,8 +85,8 @@ ok=1; msg=""
 for c in 5 10; do
     e=$("$FF" estimate "$J" --clock $c --surrogate analytical --json 2>/dev/null |
         sed -n "s/^${TAB}\"latency_cycles\":[ $TAB]*\([0-9]*\).*/\1/p")
-    msg="$msg $c ns: estimate $e, gen $(mlat "$FF_TMP/jet_$c");"
-    [ -n "$e" ] && [ "$e" = "$(mlat "$FF_TMP/jet_$c")" ] || ok=0
+    msg="$msg $c ns: estimate $e, gen $(rtl_mlat "$FF_TMP/jet_$c");"
+    [ -n "$e" ] && [ "$e" = "$(rtl_mlat "$FF_TMP/jet_$c")" ] || ok=0
 done
 e=$("$FF" estimate "$J" --surrogate analytical --json 2>/dev/null | sed -n "s/^${TAB}\"latency_cycles\":[ $TAB]*\([0-9]*\).*/\1/p")
 [ "$e" = "$fixed" ] || ok=0

@@ -5,35 +5,9 @@
 # hash under $FF_RTL_CACHE (default $BUILD/rtl-cache), so only the first run
 # pays for them.
 . "$ROOT/tests/it/lib.sh"
-CACHE=${FF_RTL_CACHE:-$ROOT/${BUILD:-build}/rtl-cache}
-mkdir -p "$CACHE"
 GEN=$MODELS/gen
-TAB=$(printf '\t')
 
-# cosim NAME MODEL GEN-OPTIONS...
-cosim() {
-    name=$1; model=$2; shift 2
-    dir=$FF_TMP/rtl_$name
-    if ! out=$("$FF" gen "$model" --backend rtl --part xcu250 "$@" -o "$dir" 2>&1); then
-        fail "rtl_$name" "gen: $(printf '%s' "$out" | tail -n 2 | tr '\n' ' ')"; return
-    fi
-    js=$("$FF" sim "$dir" --vectors 1000 --stall 30 --cache "$CACHE" --json 2>"$FF_TMP/sim.err")
-    rc=$?
-    if [ $rc -ne 0 ]; then
-        fail "rtl_$name" "sim exit $rc: $(head -c 400 "$FF_TMP/sim.err") $js"; return
-    fi
-    lat=$(printf '%s' "$js" | sed -n 's/.*"latency_cycles": \([0-9]*\).*/\1/p')
-    elat=$(printf '%s' "$js" | sed -n 's/.*"expected_latency_cycles": \([0-9]*\).*/\1/p')
-    ii=$(printf '%s' "$js" | sed -n 's/.*"ii": \([0-9]*\).*/\1/p')
-    eii=$(printf '%s' "$js" | sed -n 's/.*"expected_ii": \([0-9]*\).*/\1/p')
-    mlat=$(sed -n "s/^${TAB}\"latency_cycles\":[ $TAB]*\([0-9]*\).*/\1/p" "$dir/manifest.json")
-    if printf '%s' "$js" | grep -q '"bit_exact": true' && [ -n "$lat" ] && [ "$lat" = "$elat" ] && [ "$lat" = "$mlat" ] &&
-        [ "$ii" = "$eii" ]; then
-        pass "rtl_$name (latency $lat, II $ii)"
-    else
-        fail "rtl_$name" "$js (manifest latency $mlat)"
-    fi
-}
+cosim() { rtl_cosim rtl "$@"; }
 
 cfg() { printf '%s\n' "$2" > "$FF_TMP/$1.json"; echo "$FF_TMP/$1.json"; }
 
