@@ -373,22 +373,49 @@ static int plot(const char *svg, const pairs *pp, const char *title)
     return rc;
 }
 
-static const char eval_usage[] = "fogforge surrogate eval DATASET MODELDIR [--plot FILE.svg] [--json] [--rounds N] "
+/* Per record: actual and both estimates (eval --records) */
+static int write_records(const char *path, const ff_dataset *d, const ff_surrogate *an, const ff_surrogate *learned)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return ff_cli_fail(2, "surrogate eval: cannot write %s", path);
+    fprintf(f, "id\tkind\tlayers\tsplit");
+    for (int k = 0; k < FF_T__COUNT; k++)
+        fprintf(f, "\t%s\t%s_analytical\t%s_learned", ff_target_names[k], ff_target_names[k], ff_target_names[k]);
+    fprintf(f, "\n");
+    for (int64_t i = 0; i < d->n; i++) {
+        const ff_dsrec *r = &d->r[i];
+        double ta[FF_T__COUNT], tl[FF_T__COUNT];
+        ff_surrogate_network(an, r->l, r->nl, NULL, ta);
+        ff_surrogate_network(learned, r->l, r->nl, NULL, tl);
+        fprintf(f, "%s\t%s\t%d\t%s", r->id, r->network ? "network" : "layer", r->nl,
+                hash_id(r->id, 0x5eed) % 5 == 0 ? "test" : "train");
+        for (int k = 0; k < FF_T__COUNT; k++)
+            fprintf(f, "\t%.6g\t%.6g\t%.6g", r->t[k], ta[k], tl[k]);
+        fprintf(f, "\n");
+    }
+    return fclose(f) ? ff_cli_fail(2, "surrogate eval: cannot write %s", path) : 0;
+}
+
+static const char eval_usage[] = "fogforge surrogate eval DATASET MODELDIR [--plot FILE.svg] [--records FILE.tsv] [--json] [--rounds N] "
                                  "[--depth D] [--eta X] [--seed S] [--decompose 0|1] [--mode auto|log|residual] [-q]";
 
 static int cmd_eval(int argc, char **argv)
 {
     static const struct option opts[] = {{"plot", required_argument, 0, 'p'}, {"json", no_argument, 0, 'j'},
-                                         TRAIN_LONGOPTS, {"quiet", no_argument, 0, 'q'},
+                                         {"records", required_argument, 0, 'R'}, TRAIN_LONGOPTS,
+                                         {"quiet", no_argument, 0, 'q'},
                                          {"help", no_argument, 0, 'h'}, {0}};
     ff_train_opts t;
     ff_train_opts_default(&t);
-    const char *svg = NULL;
+    const char *svg = NULL, *records = NULL;
     int c, json = 0, quiet = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
         if (c == 'p')
             svg = optarg;
+        else if (c == 'R')
+            records = optarg;
         else if (c == 'j')
             json = 1;
         else if (c == 'q')
@@ -403,7 +430,10 @@ static int cmd_eval(int argc, char **argv)
                    "           on the other four fifths with the training options given here\n"
                    "  depth    networks of 4-6 multiply-accumulate layers, retrained on single layers and\n"
                    "           networks of at most 3\n"
-                   "--plot writes predicted-vs-actual scatter plots (gnuplot SVG) of the random split.\n",
+                   "--plot writes predicted-vs-actual scatter plots (gnuplot SVG) of the random split.\n"
+                   "--records writes one line per record (tab-separated): id, kind, layers, the random\n"
+                   "split it falls in, then per target the actual value and the analytical and learned\n"
+                   "(MODELDIR) estimates: which designs an estimator gets wrong.\n",
                    eval_usage);
             return 0;
         } else {
@@ -439,6 +469,8 @@ static int cmd_eval(int argc, char **argv)
     else
         printf("%-8s %-10s %-8s %5s %8s %8s %7s %8s %8s %7s %7s\n", "split", "estimator", "target", "n", "SMAPE",
                "MAPE", "R2", "median", "p90", "<=10%", "exact");
+    if (records && (rc = write_records(records, &d, an, learned)))
+        goto out;
     pairs pp;
     pairs_eval(&pp, &d, all, d.n, an);
     print_metrics("all", "analytical", &pp, json, &first);

