@@ -170,7 +170,11 @@ static void dot(const ff_layer_feat *f, double *o)
         int grouped = f->n_in % R != 0;       /* R a multiple of n_in: a multiplier serves outputs in turn */
         int cw = ff_rtl_clog2(R) > 0 ? ff_rtl_clog2(R) : 1;
         double tiles = dsp_tiles(xw + wb), ppos = M / P; /* multipliers per position */
-        dsp += M * tiles;
+        double rho = f->weights ? (double)f->nonzero / (double)f->weights : 1.0;
+        /* a multiplier whose weights are all zero is not built: expected
+         * share (1 - rho)^R at weight density rho */
+        double built = 1 - pow(1 - rho, R);
+        dsp += M * built * tiles;
         /* the tiles' partial products: most are summed in the DSPs' cascade */
         lut += FF_AN_TILE_SHARE * M * (tiles - 1) * (xw + wb);
         /* each multiplier's weight ROM (R words read by the cycle count; the
@@ -180,7 +184,6 @@ static void dot(const ff_layer_feat *f, double *o)
          * of its own. Only one with no zero weight (probability rho^R) reads
          * its inputs in cycle order: the mux selects by the count and is the
          * same for every multiplier taking the same inputs, so it is shared. */
-        double rho = f->weights ? (double)f->nonzero / (double)f->weights : 1.0;
         double nsh, nown, nidx, nd;
         if (!grouped) {
             double pid = pow(rho, R);
@@ -251,7 +254,11 @@ static void pool(const ff_layer_feat *f, double *o)
         g.act = FF_ACT_NONE;
         requant(&g, sw, &l, &d, &b);
         lut += U * l;
-        dsp += U * d;
+        /* dividing by a power-of-two window is a shift: no DSP (measured on
+         * the dataset's 2 and 2x2 windows) */
+        double kk = round(k);
+        if (!(kk >= 1 && fmod(kk, 1) == 0 && ((int64_t)kk & ((int64_t)kk - 1)) == 0))
+            dsp += U * d;
     }
     ff += U * f->out_bits + 2;
     o[FF_T_LUT] = lut, o[FF_T_FF] = ff, o[FF_T_DSP] = dsp, o[FF_T_BRAM] = 0;
