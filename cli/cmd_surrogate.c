@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 static const char gen_usage[] = "fogforge surrogate gen --out DIR [--layers N] [--networks N] [-j JOBS] [--seed S] "
-                                "[--timeout SEC] [--sim-every K] [--vectors N] [--max-mults M] [--max-cost C] [--mem-limit GB] [-q] [--dry-run] [--keep]";
+                                "[--timeout SEC] [--sim-every K] [--vectors N] [--max-mults M] [--max-cost C] [--reuse R] [--mem-limit GB] [-q] [--dry-run] [--keep]";
 
 static int cmd_gen(int argc, char **argv)
 {
@@ -28,9 +28,10 @@ static int cmd_gen(int argc, char **argv)
         {"max-mults", required_argument, 0, 'm'}, {"quiet", no_argument, 0, 'q'},
         {"dry-run", no_argument, 0, 'n'},
         {"keep", no_argument, 0, 'K'},          {"max-cost", required_argument, 0, 'C'},
-        {"mem-limit", required_argument, 0, 'M'},
+        {"mem-limit", required_argument, 0, 'M'}, {"reuse", required_argument, 0, 'R'},
         {"help", no_argument, 0, 'h'},           {0}};
-    ff_dataset_opts o = {NULL, 1500, 150, 2, 1, 600, 1, 50, 256, 40000, 0, 0, 0, 8};
+    ff_dataset_opts o = {.layers = 1500, .networks = 150, .jobs = 2, .seed = 1, .timeout_s = 600, .sim_every = 1,
+                         .vectors = 50, .max_mults = 256, .max_cost = 40000, .mem_limit_gb = 8};
     long v;
     int c;
     opterr = 0;
@@ -82,6 +83,11 @@ static int cmd_gen(int argc, char **argv)
                 return 2;
             o.max_cost = v;
             break;
+        case 'R':
+            if (!ff_cli_long("surrogate gen", "--reuse", optarg, 1, 1 << 20, &v))
+                return 2;
+            o.reuse = (int)v;
+            break;
         case 'M':
             if (!ff_cli_long("surrogate gen", "--mem-limit", optarg, 0, 1 << 20, &v))
                 return 2;
@@ -101,7 +107,11 @@ static int cmd_gen(int argc, char **argv)
                    "muxes, multipliers and I/O registers; see docs/surrogates.md) exceeds C (default\n"
                    "40000, about a minute of Yosys; 0: no cap). --mem-limit GB caps each design's\n"
                    "address space (default 8; 0: none): a design over it is recorded as failed.\n"
-                   "--keep leaves each design's project (RTL, Yosys log) in DIR/work/<id>.\n",
+                   "--keep leaves each design's project (RTL, Yosys log) in DIR/work/<id>.\n"
+                   "--reuse R builds every multiply-accumulate layer at reuse factor R where R is valid for\n"
+                   "it and n_in*n_out*positions/R <= --max-mults (else its reuse is drawn as usual): e.g.\n"
+                   "--reuse 1 for fully parallel layers, which the drawn factors rarely give. Its designs\n"
+                   "are named apart (L000042-s2-r1: seed, reuse) so the two runs' records can be merged.\n",
                    gen_usage);
             return 0;
         default:
@@ -117,9 +127,9 @@ static int cmd_gen(int argc, char **argv)
     /* and every setting in effect, so the dataset can be regenerated exactly */
     snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd),
              "\n# effective: --layers %lld --networks %lld --seed %llu --timeout %d --sim-every %d --vectors %ld "
-             "--max-mults %lld --max-cost %lld (fogforge %s)\n",
+             "--max-mults %lld --max-cost %lld --reuse %d (fogforge %s)\n",
              (long long)o.layers, (long long)o.networks, (unsigned long long)o.seed, o.timeout_s, o.sim_every,
-             o.vectors, (long long)o.max_mults, (long long)o.max_cost, FF_VERSION);
+             o.vectors, (long long)o.max_mults, (long long)o.max_cost, o.reuse, FF_VERSION);
     char path[4096];
     snprintf(path, sizeof path, "%s/command.txt", o.out);
     if (ff_mkdirs(o.out, &e) || ff_write_file_atomic(path, cmd, strlen(cmd), &e))

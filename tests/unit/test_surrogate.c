@@ -43,7 +43,7 @@ static void test_feature_timing_is_the_plans(void **st)
         ff_qmodel *q;
         char desc[512];
         ff_err e = {0};
-        if (ff_dsgen_design(&(ff_dsgen_opts){3, 64, 0}, k, k % 3 == 0, &q, desc, sizeof desc, &e))
+        if (ff_dsgen_design(&(ff_dsgen_opts){3, 64, 0, 0}, k, k % 3 == 0, &q, desc, sizeof desc, &e))
             fail_msg("%s", e.msg);
         ff_rtl_plan p;
         if (ff_rtl_plan_build(q, NULL, &p, &e))
@@ -84,7 +84,7 @@ static void test_dsgen_respects_max_cost(void **st)
             ff_qmodel *q;
             char desc[512];
             ff_err e = {0};
-            int rc = ff_dsgen_design(&(ff_dsgen_opts){1, 256, caps[c]}, network ? k - 24 : k, network, &q, desc,
+            int rc = ff_dsgen_design(&(ff_dsgen_opts){1, 256, caps[c], 0}, network ? k - 24 : k, network, &q, desc,
                                      sizeof desc, &e);
             tried++;
             if (rc) {
@@ -109,9 +109,39 @@ static void test_dsgen_respects_max_cost(void **st)
     ff_qmodel *q = NULL;
     char desc[512];
     ff_err e = {0};
-    assert_int_equal(ff_dsgen_design(&(ff_dsgen_opts){1, 256, 1}, 3, 0, &q, desc, sizeof desc, &e), FF_EINPUT);
+    assert_int_equal(ff_dsgen_design(&(ff_dsgen_opts){1, 256, 1, 0}, 3, 0, &q, desc, sizeof desc, &e), FF_EINPUT);
     assert_null(q);
     assert_non_null(strstr(e.msg, "design L3: none of 64 draws fits --max-cost 1"));
+}
+
+/* surrogate gen --reuse R: every multiply-accumulate layer at R where R is
+ * valid and n_in*n_out*positions/R fits max_mults; the others drawn */
+static void test_dsgen_forced_reuse(void **st)
+{
+    (void)st;
+    int forced = 0, mac = 0;
+    for (int64_t k = 0; k < 40; k++) {
+        ff_qmodel *q;
+        char desc[512];
+        ff_err e = {0};
+        if (ff_dsgen_design(&(ff_dsgen_opts){2, 512, 40000, 1}, k, k >= 34, &q, desc, sizeof desc, &e))
+            continue;
+        for (int i = 0; i < q->g->nn; i++) {
+            ff_layer_feat f;
+            ff_layer_features(q, i, &f);
+            if (!f.weights)
+                continue;
+            mac++;
+            int64_t P = f.pixels ? f.pixels : 1;
+            if (f.n_in * f.n_out * P <= 512)
+                assert_int_equal(f.reuse, 1); /* R = 1 is always valid: it fits, so it is taken */
+            else
+                assert_true(f.reuse > 1);
+            forced += f.reuse == 1;
+        }
+        ff_qmodel_free(q);
+    }
+    assert_true(forced >= mac / 4); /* the drawn factors give R = 1 to almost none */
 }
 
 static char *model_path(const char *f)
@@ -376,6 +406,7 @@ int main(void)
         cmocka_unit_test(test_csd_digits_are_canonical),
         cmocka_unit_test(test_feature_timing_is_the_plans),
         cmocka_unit_test(test_dsgen_respects_max_cost),
+        cmocka_unit_test(test_dsgen_forced_reuse),
         cmocka_unit_test(test_estimate_prefix_calibration_is_exact),
         cmocka_unit_test(test_dataset_line_parser),
         cmocka_unit_test(test_analytic_dsp_counts_multipliers),
