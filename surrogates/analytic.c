@@ -280,6 +280,20 @@ static void softmax(const ff_layer_feat *f, double *o)
     o[FF_T_LUT] = lut, o[FF_T_FF] = ff, o[FF_T_DSP] = dsp, o[FF_T_BRAM] = bram;
 }
 
+/* Add/Sub and Concat joins (branching graphs): per output element the
+ * inputs' rescaling products (Add/Sub: a*M0 + b*M1, a DSP each with the sum
+ * as the second one's post-adder; Concat: one), the requantization tail's
+ * saturation LUTs and the output register. The FIFOs in front of early
+ * inputs are not counted (their depths are the plan's, not features).
+ * Unchecked against Yosys except the one residual design in docs/rtl.md. */
+static void join(const ff_layer_feat *f, double *o)
+{
+    double U = (double)f->out_size, l = 1.5 * f->out_bits + 3 + (f->act == FF_ACT_RELU ? 3 : 0);
+    o[FF_T_DSP] = U * (ff_rtl_kind_of((ff_op)f->op) == FF_RTL_ADD ? 2 : 1);
+    o[FF_T_LUT] = U * l;
+    o[FF_T_FF] = U * f->out_bits + 1;
+}
+
 void ff_analytic_layer(const ff_layer_feat *f, double out[FF_T__COUNT])
 {
     for (int k = 0; k < FF_T__COUNT; k++)
@@ -288,6 +302,8 @@ void ff_analytic_layer(const ff_layer_feat *f, double out[FF_T__COUNT])
     case FF_RTL_DOT: dot(f, out); break;
     case FF_RTL_POOL: pool(f, out); break;
     case FF_RTL_SOFTMAX: softmax(f, out); break;
+    case FF_RTL_ADD:
+    case FF_RTL_CONCAT: join(f, out); break;
     case FF_RTL_ACT: {
         double l = 0, d = 0, b = 0;
         requant(f, f->in_bits + 1, &l, &d, &b);
