@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 static const char gen_usage[] = "fogforge surrogate gen --out DIR [--layers N] [--networks N] [-j JOBS] [--seed S] "
-                                "[--timeout SEC] [--sim-every K] [--vectors N] [--max-mults M] [--max-cost C] [--reuse R] [--mem-limit GB] [-q] [--dry-run] [--keep]";
+                                "[--timeout SEC] [--sim-every K] [--vectors N] [--max-mults M] [--max-cost C] [--reuse R] [--retry-timeouts] [--mem-limit GB] [-q] [--dry-run] [--keep]";
 
 static int cmd_gen(int argc, char **argv)
 {
@@ -29,6 +29,7 @@ static int cmd_gen(int argc, char **argv)
         {"dry-run", no_argument, 0, 'n'},
         {"keep", no_argument, 0, 'K'},          {"max-cost", required_argument, 0, 'C'},
         {"mem-limit", required_argument, 0, 'M'}, {"reuse", required_argument, 0, 'R'},
+        {"retry-timeouts", no_argument, 0, 'T'},
         {"help", no_argument, 0, 'h'},           {0}};
     ff_dataset_opts o = {.layers = 1500, .networks = 150, .jobs = 2, .seed = 1, .timeout_s = 600, .sim_every = 1,
                          .vectors = 50, .max_mults = 256, .max_cost = 40000, .mem_limit_gb = 8};
@@ -94,6 +95,7 @@ static int cmd_gen(int argc, char **argv)
             o.mem_limit_gb = (int)v;
             break;
         case 'q': o.quiet = 1; break;
+        case 'T': o.retry_timeouts = 1; break;
         case 'n': o.dry_run = 1; break;
         case 'K': o.keep = 1; break;
         case 'h':
@@ -111,7 +113,9 @@ static int cmd_gen(int argc, char **argv)
                    "--reuse R builds every multiply-accumulate layer at reuse factor R where R is valid for\n"
                    "it and n_in*n_out*positions/R <= --max-mults (else its reuse is drawn as usual): e.g.\n"
                    "--reuse 1 for fully parallel layers, which the drawn factors rarely give. Its designs\n"
-                   "are named apart (L000042-s2-r1: seed, reuse) so the two runs' records can be merged.\n",
+                   "are named apart (L000042-s2-r1: seed, reuse) so the two runs' records can be merged.\n"
+                   "--retry-timeouts generates again the designs recorded as timed out (a loaded machine);\n"
+                   "a success is appended after the failure, and loaders count the design as synthesized.\n",
                    gen_usage);
             return 0;
         default:

@@ -215,12 +215,20 @@ typedef struct {
 typedef struct {
     char **ids;
     int64_t n, cap;
+    int retry_timeouts;  /* a design recorded as timed out is not done */
+    int64_t retried;
 } idset;
 
 static void collect_id(void *ctx, const void *rec)
 {
     idset *s = ctx;
     const cJSON *id = cJSON_GetObjectItemCaseSensitive((const cJSON *)rec, "id");
+    const cJSON *err = cJSON_GetObjectItemCaseSensitive((const cJSON *)rec, "error");
+    if (s->retry_timeouts && cJSON_IsString(err) && !strncmp(err->valuestring, "timeout", 7) &&
+        !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive((const cJSON *)rec, "ok"))) {
+        s->retried++;
+        return;
+    }
     if (s->n == s->cap) {
         s->cap = s->cap ? 2 * s->cap : 256;
         s->ids = ff_realloc(s->ids, sizeof *s->ids * (size_t)s->cap);
@@ -334,11 +342,14 @@ int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e)
     snprintf(path, sizeof path, "%s/designs.jsonl", o->out);
     snprintf(work, sizeof work, "%s/work", o->out);
     idset done = {0};
+    done.retry_timeouts = o->retry_timeouts;
     int64_t okn, badn;
     rc = ff_dataset_read(path, collect_id, &done, &okn, &badn, e);
     if (rc)
         return rc;
     qsort(done.ids, (size_t)done.n, sizeof *done.ids, cmp_str);
+    if (done.retried && !o->quiet)
+        fprintf(stderr, "fogforge: %s: %lld timed-out design(s) will be tried again\n", path, (long long)done.retried);
     if (badn && !o->quiet)
         fprintf(stderr, "fogforge: %s: %lld corrupt line(s) skipped; those designs are redone\n", path, (long long)badn);
     rc = ff_mkdirs(work, e);

@@ -253,6 +253,11 @@ static int complete(ff_dsrec *r, int64_t max_mults, int64_t max_cost)
     return same;
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
 int ff_dataset_load(const char *path, ff_dataset *d, ff_err *e)
 {
     memset(d, 0, sizeof *d);
@@ -263,6 +268,8 @@ int ff_dataset_load(const char *path, ff_dataset *d, ff_err *e)
     size_t cap = 0, rcap = 0;
     ssize_t n;
     int64_t lineno = 0, mm = -1, mc = -1;
+    char (*fid)[32] = NULL; /* ids of the failure records */
+    size_t nfid = 0, fcap = 0;
     while ((n = getline(&line, &cap, f)) > 0) {
         lineno++;
         if (n == 1 && line[0] == '\n')
@@ -281,6 +288,11 @@ int ff_dataset_load(const char *path, ff_dataset *d, ff_err *e)
         }
         if (!r.ok || r.nl == 0) {
             d->failed++;
+            if (nfid == fcap) {
+                fcap = fcap ? 2 * fcap : 64;
+                fid = ff_realloc(fid, fcap * sizeof *fid);
+            }
+            memcpy(fid[nfid++], r.id, sizeof r.id);
             ff_dsrec_free(&r);
             continue;
         }
@@ -300,6 +312,15 @@ int ff_dataset_load(const char *path, ff_dataset *d, ff_err *e)
     }
     free(line);
     fclose(f);
+    /* a design that failed (a timeout) and was tried again with success
+     * (surrogate gen --retry-timeouts) is not a failure */
+    if (nfid) {
+        qsort(fid, nfid, sizeof *fid, cmp_id);
+        for (int64_t i = 0; i < d->n; i++)
+            if (bsearch(d->r[i].id, fid, nfid, sizeof *fid, cmp_id))
+                d->failed--;
+    }
+    free(fid);
     return FF_OK;
 }
 

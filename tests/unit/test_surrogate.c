@@ -261,6 +261,28 @@ static void test_dataset_line_parser(void **st)
     ff_dsrec_free(&r);
 }
 
+/* surrogate gen --retry-timeouts appends a success after a timed-out
+ * record of the same design: the loader counts it synthesized, not failed */
+static void test_dataset_retried_timeout_is_not_a_failure(void **st)
+{
+    (void)st;
+    char path[] = "/tmp/fogforge-test-ds-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("{\"id\":\"L000002\",\"kind\":\"layer\",\"ok\":false,\"error\":\"timeout after 300 s\"}\n", f);
+    fputs("{\"id\":\"L000009\",\"kind\":\"layer\",\"ok\":false,\"error\":\"timeout after 300 s\"}\n", f);
+    fputs(good, f);
+    fclose(f);
+    ff_dataset d;
+    ff_err e = {0};
+    assert_int_equal(ff_dataset_load(path, &d, &e), FF_OK);
+    remove(path);
+    assert_int_equal(d.n, 1);
+    assert_int_equal(d.failed, 1); /* L000009 only */
+    ff_dataset_free(&d);
+}
+
 /* the record above: 1 shared multiplier + 11 requantization multipliers */
 static void test_analytic_dsp_counts_multipliers(void **st)
 {
@@ -409,6 +431,7 @@ int main(void)
         cmocka_unit_test(test_dsgen_forced_reuse),
         cmocka_unit_test(test_estimate_prefix_calibration_is_exact),
         cmocka_unit_test(test_dataset_line_parser),
+        cmocka_unit_test(test_dataset_retried_timeout_is_not_a_failure),
         cmocka_unit_test(test_analytic_dsp_counts_multipliers),
         cmocka_unit_test(test_analytic_places_roms_by_cost),
         cmocka_unit_test(test_analytic_sparse_muxes_are_not_shared),
