@@ -26,6 +26,9 @@ typedef struct ff_layer_feat {
     int latency, ii;       /* as the RTL plan computes them (ff_rtl_layer_timing) */
     double clock_ns;       /* the RTL's pipelining clock (gen --clock); 0: its fixed plan. Not a
                             * feature: it reaches the models through latency */
+    double rq_t_bits;      /* mean bits per output of the rounded, shifted requantization value
+                            * (max(sum width + 19 - S, 3)): the register a twice-split requantization
+                            * (--clock) adds. Not a feature (0 in dataset records) */
 } ff_layer_feat;
 
 /* Nonzero digits of v in canonical signed-digit form. */
