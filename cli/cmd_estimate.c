@@ -93,10 +93,13 @@ int ff_cmd_estimate(int argc, char **argv)
                    "synthesizing it: per-layer and total LUT, FF, DSP, BRAM18, latency (cycles and ns at\n"
                    "--clock) and II, and utilization of --part (%s; default %s).\n"
                    "Latency and II are exact (the RTL plan's: with --clock, the RTL `gen --clock` pipelines for\n"
-                   "that period; without, its fixed plan; with --io stream, the streaming design's, from its\n"
-                   "handshake model: --io and the config's Model.io as in gen); resources come from the learned surrogate\n"
+                   "that period; without, its fixed plan); resources come from the learned surrogate\n"
                    "(--surrogate DIR, default $FOGFORGE_SURROGATE or the committed surrogates/models) or,\n"
                    "with --surrogate analytical or when none is installed, from the analytical model.\n"
+                   "--io stream (or the config's Model.io, as in gen) estimates the streaming design: each\n"
+                   "streaming layer as its PE on one window plus its padding, line buffers and window, the\n"
+                   "collector with the layer it feeds; total latency and II from the stream plan's handshake\n"
+                   "model (exact), per-layer ones per window. As in gen, --clock does not pipeline io stream.\n"
                    "--json prints the shape of `fogforge synth --json` and `fogforge report`.\n",
                    est_usage, ff_part_names(), FF_DEFAULT_PART);
             return 0;

@@ -311,12 +311,22 @@ void ff_analytic_layer(const ff_layer_feat *f, double out[FF_T__COUNT])
  * write_collect) and Yosys maps them: counters of ceil(log2 n) bits with
  * their compare and increment; the pad value selected per input bit; the
  * kh x kw window registers shift with a clock enable (no LUT); the kh - 1
- * line buffers (arrays of PW pixels, read asynchronously by the column)
- * become distributed RAM (FF_AN_LB_LUTS LUT6 per FF_AN_LB_BITS bits of a
- * 64-deep slice; docs/surrogates.md, "io stream"); the collector's vector
+ * line buffers, arrays of PW pixels written and read (asynchronously) at the
+ * same column, are merged by Yosys into one memory (kh - 1) C in_bits wide
+ * and mapped to distributed RAM: 4 LUT6 sites per RAM32M (32 deep, 6 bits),
+ * RAM64M (64 deep, 3 bits) or, deeper, RAM128X1D (128 x 1) with a read mux
+ * per bit beyond 128 (measured: conv2d_small_keras's 2 x 10 x 8 bits: 3
+ * RAM32M; the deeper kinds not measured here). The collector's vector
  * register is written one pixel slot at a time by a decoder of its count. */
-#define FF_AN_LB_BITS 3.0 /* RAM64M: 64 x 3 bits, simple dual port ... */
-#define FF_AN_LB_LUTS 4.0 /* ... in 4 LUT6 sites */
+static double lutram_luts(double depth, double width)
+{
+    if (depth <= 32)
+        return 4 * ceil(width / 6);
+    if (depth <= 64)
+        return 4 * ceil(width / 3);
+    double n = ceil(depth / 128);
+    return width * (4 * n + mux_luts(n));
+}
 
 void ff_analytic_stream(const ff_stream_feat *s, double out[FF_T__COUNT])
 {
@@ -335,7 +345,7 @@ void ff_analytic_stream(const ff_stream_feat *s, double out[FF_T__COUNT])
         ff += (double)s->kh * s->kw * px + (s->PH > 1 ? rw : 0) + (s->PW > 1 ? cw : 0) + 1;
         lut += (s->PH > 1 ? rw + 1 : 0) + (s->PW > 1 ? cw + 1 : 0) + 2;
         if (s->kh > 1)
-            lut += (s->kh - 1) * ceil((double)s->PW / 64.0) * ceil(px / FF_AN_LB_BITS) * FF_AN_LB_LUTS;
+            lut += lutram_luts((double)s->PW, (s->kh - 1) * px);
     }
     if (s->collect_pixels > 0) {
         double kw = clog2d((double)s->collect_pixels);

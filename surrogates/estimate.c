@@ -186,6 +186,7 @@ int ff_estimate_model_io(const ff_qmodel *q, const char *model_path, const ff_su
     if (pipe_clock_ns > 0)
         for (int i = 0; i < q->g->nn; i++) {
             f[i].clock_ns = pipe_clock_ns;
+            f[i].rq_t_bits = ff_layer_rq_t_bits(q, i);
             ff_layer_feat_set_reuse(&f[i], f[i].reuse > 0 ? f[i].reuse : 1);
         }
     const char *base = model_path ? strrchr(model_path, '/') : NULL;

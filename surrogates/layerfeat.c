@@ -123,8 +123,18 @@ void ff_layer_features(const ff_qmodel *q, int ni, ff_layer_feat *f)
     }
     int sum_nobias;
     if (ff_rtl_kind_of((ff_op)f->op) == FF_RTL_DOT && qn->qw)
-        dot_stats(q, ni, &f->max_terms, &f->sum_bits, &sum_nobias, &f->rq_t_bits);
+        dot_stats(q, ni, &f->max_terms, &f->sum_bits, &sum_nobias, NULL);
     ff_layer_feat_set_reuse(f, f->reuse > 0 ? f->reuse : 1);
+}
+
+double ff_layer_rq_t_bits(const ff_qmodel *q, int ni)
+{
+    double t = 0;
+    int64_t mt;
+    int sb, s0;
+    if (ff_rtl_kind_of((ff_op)q->g->n[ni].op) == FF_RTL_DOT && q->qn[ni].qw)
+        dot_stats(q, ni, &mt, &sb, &s0, &t);
+    return t;
 }
 
 void ff_layer_feat_set_reuse(ff_layer_feat *f, int reuse)
