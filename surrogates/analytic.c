@@ -98,8 +98,9 @@ static void requant(const ff_layer_feat *f, int vw, double *lut, double *dsp)
 
 /* ---- --clock: the registers of the clock-driven plan (ff_rtl_pipe_choose) ----
  * Counted from the layer's own placement (the same function gen calls), as
- * Yosys maps them: a register after the first adder level with unregistered
- * products is the product DSPs' P register for the pairs they add; the last
+ * Yosys maps them: a register after the first adder level is the P register
+ * of the product DSPs whose post-adder adds a pair (registered products or
+ * not); the last
  * register of the tree, when it holds at most 2 sums per output and one
  * level remains, becomes the requantization DSP's A/D registers; the split
  * product v*M is the DSP's own register; a second split registers the
@@ -121,7 +122,7 @@ static void pipe_of(const ff_layer_feat *f, ff_rtl_pipe *pp)
 
 /* FFs of the tree registers and the requantization split of a pipelined
  * multiply-accumulate layer: terms = sums entering the tree per output,
- * dsp_pairs = first-level pairs per output adding a DSP product (R = 1). */
+ * dsp_pairs = first-level pairs per output adding a DSP product. */
 static double pipe_tree_ff(const ff_layer_feat *f, const ff_rtl_pipe *pp, double terms, double dsp_pairs, int sb,
                            int pre)
 {
@@ -134,8 +135,8 @@ static double pipe_tree_ff(const ff_layer_feat *f, const ff_rtl_pipe *pp, double
         if (!((pp->cuts >> (lv - 1)) & 1))
             continue;
         double nodes = ceil(terms / pow(2.0, lv));
-        if (lv == 1 && f->reuse <= 1 && !pp->preg)
-            nodes -= dsp_pairs;             /* the product DSPs' P registers */
+        if (lv == 1)
+            nodes -= dsp_pairs;             /* the P registers of the DSPs whose post-adder is level 1 */
         if (lv == last && pre && nodes <= 2 && f->tree_levels - lv <= 1)
             continue;                       /* the requantization DSP's A/D registers */
         ff += U * (nodes > 0 ? nodes : 0) * sb;
@@ -224,7 +225,7 @@ static void dot(const ff_layer_feat *f, double *o)
             ff_rtl_pipe pp;
             pipe_of(f, &pp);
             stages = popcount_u64(pp.cuts);
-            ff += pipe_tree_ff(f, &pp, per, 0, sb, 0);
+            ff += pipe_tree_ff(f, &pp, per, floor(per / 2.0), sb, 0);
         }
         ff += (double)f->in_size * xb + 1 + cw + 1 + cw + stages * (1.0 + cw) + 1 + 1;
         if (sb > 25)
