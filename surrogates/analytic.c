@@ -313,18 +313,22 @@ void ff_analytic_layer(const ff_layer_feat *f, double out[FF_T__COUNT])
  * their compare and increment; the pad value selected per input bit; the
  * kh x kw window registers shift with a clock enable (no LUT); the kh - 1
  * line buffers, arrays of PW pixels written and read (asynchronously) at the
- * same column, are merged by Yosys into one memory (kh - 1) C in_bits wide
- * and mapped to distributed RAM: 4 LUT6 sites per RAM32M (32 deep, 6 bits),
- * RAM64M (64 deep, 3 bits) or, deeper, RAM128X1D (128 x 1) with a read mux
- * per bit beyond 128 (measured: conv2d_small_keras's 2 x 10 x 8 bits: 3
- * RAM32M; the deeper kinds not measured here). The collector's vector
- * register is written one pixel slot at a time by a decoder of its count. */
-static double lutram_luts(double depth, double width)
+ * same column, become distributed RAM (Yosys merges them into one memory
+ * (kh - 1) C in_bits wide): 4 LUT6 sites per RAM32M, 32 deep, 8 bits when
+ * there is one buffer (read and write at one address: single port), 6 with
+ * two or more (the second written with the first's read: simple dual port);
+ * per RAM64M, 64 deep, 4 or 3 bits; deeper, one RAM128X1D (4 LUT6) per bit
+ * and 128 words and a read mux. Measured (blocks synthesized alone, docs/
+ * surrogates.md): 1 x 32 x 64 bits 8 RAM32M; 2 x 10 x 8 bits 3 RAM32M;
+ * 2 x 18 x 64 bits 19 RAM32M (6.7 bits each); 2 x 34 x 24 bits 8 RAM64M +
+ * 24 RAM64X1S (56 LUT6 sites; 64 counted). The collector's vector register
+ * is written one pixel slot at a time by a decoder of its count. */
+static double lutram_luts(double depth, double width, int single)
 {
     if (depth <= 32)
-        return 4 * ceil(width / 6);
+        return 4 * ceil(width / (single ? 8 : 6));
     if (depth <= 64)
-        return 4 * ceil(width / 3);
+        return 4 * ceil(width / (single ? 4 : 3));
     double n = ceil(depth / 128);
     return width * (4 * n + mux_luts(n));
 }
@@ -344,16 +348,16 @@ void ff_analytic_stream(const ff_stream_feat *s, double out[FF_T__COUNT])
     }
     if (s->has_win) {
         ff += (double)s->kh * s->kw * px + (s->PH > 1 ? rw : 0) + (s->PW > 1 ? cw : 0) + 1;
-        lut += (s->PH > 1 ? rw + 1 : 0) + (s->PW > 1 ? cw + 1 : 0) + 2;
+        lut += 2 * ((s->PH > 1 ? rw : 0) + (s->PW > 1 ? cw : 0)) + 2;
         if (s->kh > 1)
-            lut += lutram_luts((double)s->PW, (s->kh - 1) * px);
+            lut += lutram_luts((double)s->PW, (s->kh - 1) * px, s->kh == 2);
     }
     if (s->collect_pixels > 0) {
         double kw = clog2d((double)s->collect_pixels);
         if (kw < 1)
             kw = 1;
         ff += (double)s->collect_pixels * (double)s->collect_elems * xb + kw + 1;
-        lut += (double)s->collect_pixels + kw + 2;
+        lut += (double)s->collect_pixels + 4 * kw + 5;
     }
     out[FF_T_LUT] += lut;
     out[FF_T_FF] += ff;
