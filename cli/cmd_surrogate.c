@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 static const char gen_usage[] = "fogforge surrogate gen --out DIR [--layers N] [--networks N] [-j JOBS] [--seed S] "
-                                "[--timeout SEC] [--sim-every K] [--vectors N] [--max-mults M] [--max-cost C] [--mem-limit GB] [-q] [--dry-run] [--keep]";
+                                "[--timeout SEC] [--sim-every K] [--vectors N] [--max-mults M] [--max-cost C] [--reuse R] [--mem-limit GB] [-q] [--dry-run] [--keep]";
 
 static int cmd_gen(int argc, char **argv)
 {
@@ -28,9 +28,10 @@ static int cmd_gen(int argc, char **argv)
         {"max-mults", required_argument, 0, 'm'}, {"quiet", no_argument, 0, 'q'},
         {"dry-run", no_argument, 0, 'n'},
         {"keep", no_argument, 0, 'K'},          {"max-cost", required_argument, 0, 'C'},
-        {"mem-limit", required_argument, 0, 'M'},
+        {"mem-limit", required_argument, 0, 'M'}, {"reuse", required_argument, 0, 'R'},
         {"help", no_argument, 0, 'h'},           {0}};
-    ff_dataset_opts o = {NULL, 1500, 150, 2, 1, 600, 1, 50, 256, 40000, 0, 0, 0, 8};
+    ff_dataset_opts o = {.layers = 1500, .networks = 150, .jobs = 2, .seed = 1, .timeout_s = 600, .sim_every = 1,
+                         .vectors = 50, .max_mults = 256, .max_cost = 40000, .mem_limit_gb = 8};
     long v;
     int c;
     opterr = 0;
@@ -82,6 +83,11 @@ static int cmd_gen(int argc, char **argv)
                 return 2;
             o.max_cost = v;
             break;
+        case 'R':
+            if (!ff_cli_long("surrogate gen", "--reuse", optarg, 1, 1 << 20, &v))
+                return 2;
+            o.reuse = (int)v;
+            break;
         case 'M':
             if (!ff_cli_long("surrogate gen", "--mem-limit", optarg, 0, 1 << 20, &v))
                 return 2;
@@ -101,7 +107,11 @@ static int cmd_gen(int argc, char **argv)
                    "muxes, multipliers and I/O registers; see docs/surrogates.md) exceeds C (default\n"
                    "40000, about a minute of Yosys; 0: no cap). --mem-limit GB caps each design's\n"
                    "address space (default 8; 0: none): a design over it is recorded as failed.\n"
-                   "--keep leaves each design's project (RTL, Yosys log) in DIR/work/<id>.\n",
+                   "--keep leaves each design's project (RTL, Yosys log) in DIR/work/<id>.\n"
+                   "--reuse R builds every multiply-accumulate layer at reuse factor R where R is valid for\n"
+                   "it and n_in*n_out*positions/R <= --max-mults (else its reuse is drawn as usual): e.g.\n"
+                   "--reuse 1 for fully parallel layers, which the drawn factors rarely give. Its designs\n"
+                   "are named apart (L000042-s2-r1: seed, reuse) so the two runs' records can be merged.\n",
                    gen_usage);
             return 0;
         default:
@@ -117,9 +127,9 @@ static int cmd_gen(int argc, char **argv)
     /* and every setting in effect, so the dataset can be regenerated exactly */
     snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd),
              "\n# effective: --layers %lld --networks %lld --seed %llu --timeout %d --sim-every %d --vectors %ld "
-             "--max-mults %lld --max-cost %lld (fogforge %s)\n",
+             "--max-mults %lld --max-cost %lld --reuse %d (fogforge %s)\n",
              (long long)o.layers, (long long)o.networks, (unsigned long long)o.seed, o.timeout_s, o.sim_every,
-             o.vectors, (long long)o.max_mults, (long long)o.max_cost, FF_VERSION);
+             o.vectors, (long long)o.max_mults, (long long)o.max_cost, o.reuse, FF_VERSION);
     char path[4096];
     snprintf(path, sizeof path, "%s/command.txt", o.out);
     if (ff_mkdirs(o.out, &e) || ff_write_file_atomic(path, cmd, strlen(cmd), &e))
@@ -243,8 +253,10 @@ static int cmd_train(int argc, char **argv)
             printf("usage: %s\n\n"
                    "Trains the learned per-layer surrogate: one XGBoost regressor per resource (LUT, FF, DSP,\n"
                    "BRAM18) over the layer features and the analytical estimate, on the single-layer records;\n"
-                   "the target is log(1+y) or (auto: whichever predicts a held-out fifth better) its residual\n"
-                   "against the analytical model. Network records fit the glue (total - sum of layers =\n"
+                   "the target is log(1+y) or its residual against the analytical model; --mode auto\n"
+                   "picks per target whichever predicts a held-out fifth best, or no tree at all (transform\n"
+                   "\"analytical\") when neither beats the analytical estimate there. Network records fit\n"
+                   "the glue (total - sum of layers =\n"
                    "a + b (layers-1)); with --decompose 1 (default) their totals are also shared among their\n"
                    "layers in proportion to the estimates and trained on. Deterministic: one thread, fixed\n"
                    "seed (default 1), no subsampling. Writes MODELDIR/index.json, <target>.json (XGBoost JSON)\n"
@@ -373,22 +385,49 @@ static int plot(const char *svg, const pairs *pp, const char *title)
     return rc;
 }
 
-static const char eval_usage[] = "fogforge surrogate eval DATASET MODELDIR [--plot FILE.svg] [--json] [--rounds N] "
+/* Per record: actual and both estimates (eval --records) */
+static int write_records(const char *path, const ff_dataset *d, const ff_surrogate *an, const ff_surrogate *learned)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return ff_cli_fail(2, "surrogate eval: cannot write %s", path);
+    fprintf(f, "id\tkind\tlayers\tsplit");
+    for (int k = 0; k < FF_T__COUNT; k++)
+        fprintf(f, "\t%s\t%s_analytical\t%s_learned", ff_target_names[k], ff_target_names[k], ff_target_names[k]);
+    fprintf(f, "\n");
+    for (int64_t i = 0; i < d->n; i++) {
+        const ff_dsrec *r = &d->r[i];
+        double ta[FF_T__COUNT], tl[FF_T__COUNT];
+        ff_surrogate_network(an, r->l, r->nl, NULL, ta);
+        ff_surrogate_network(learned, r->l, r->nl, NULL, tl);
+        fprintf(f, "%s\t%s\t%d\t%s", r->id, r->network ? "network" : "layer", r->nl,
+                hash_id(r->id, 0x5eed) % 5 == 0 ? "test" : "train");
+        for (int k = 0; k < FF_T__COUNT; k++)
+            fprintf(f, "\t%.6g\t%.6g\t%.6g", r->t[k], ta[k], tl[k]);
+        fprintf(f, "\n");
+    }
+    return fclose(f) ? ff_cli_fail(2, "surrogate eval: cannot write %s", path) : 0;
+}
+
+static const char eval_usage[] = "fogforge surrogate eval DATASET MODELDIR [--plot FILE.svg] [--records FILE.tsv] [--json] [--rounds N] "
                                  "[--depth D] [--eta X] [--seed S] [--decompose 0|1] [--mode auto|log|residual] [-q]";
 
 static int cmd_eval(int argc, char **argv)
 {
     static const struct option opts[] = {{"plot", required_argument, 0, 'p'}, {"json", no_argument, 0, 'j'},
-                                         TRAIN_LONGOPTS, {"quiet", no_argument, 0, 'q'},
+                                         {"records", required_argument, 0, 'R'}, TRAIN_LONGOPTS,
+                                         {"quiet", no_argument, 0, 'q'},
                                          {"help", no_argument, 0, 'h'}, {0}};
     ff_train_opts t;
     ff_train_opts_default(&t);
-    const char *svg = NULL;
+    const char *svg = NULL, *records = NULL;
     int c, json = 0, quiet = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
         if (c == 'p')
             svg = optarg;
+        else if (c == 'R')
+            records = optarg;
         else if (c == 'j')
             json = 1;
         else if (c == 'q')
@@ -403,7 +442,10 @@ static int cmd_eval(int argc, char **argv)
                    "           on the other four fifths with the training options given here\n"
                    "  depth    networks of 4-6 multiply-accumulate layers, retrained on single layers and\n"
                    "           networks of at most 3\n"
-                   "--plot writes predicted-vs-actual scatter plots (gnuplot SVG) of the random split.\n",
+                   "--plot writes predicted-vs-actual scatter plots (gnuplot SVG) of the random split.\n"
+                   "--records writes one line per record (tab-separated): id, kind, layers, the random\n"
+                   "split it falls in, then per target the actual value and the analytical and learned\n"
+                   "(MODELDIR) estimates: which designs an estimator gets wrong.\n",
                    eval_usage);
             return 0;
         } else {
@@ -439,6 +481,8 @@ static int cmd_eval(int argc, char **argv)
     else
         printf("%-8s %-10s %-8s %5s %8s %8s %7s %8s %8s %7s %7s\n", "split", "estimator", "target", "n", "SMAPE",
                "MAPE", "R2", "median", "p90", "<=10%", "exact");
+    if (records && (rc = write_records(records, &d, an, learned)))
+        goto out;
     pairs pp;
     pairs_eval(&pp, &d, all, d.n, an);
     print_metrics("all", "analytical", &pp, json, &first);

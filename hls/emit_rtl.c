@@ -30,6 +30,19 @@
     "between samples' first beats at full rate) follow from the blocks' handshakes: "                          \
     "ff_rtl_stream_timing models them cycle by cycle; docs/rtl.md gives the closed forms"
 
+#define FF_RTL_DAG_FORMULA                                                                                 \
+    "branching graph: each layer's output arrives at max over its inputs' arrivals + its latency (the "      \
+    "input at 0); latency = the output's arrival (graph.critical_path). Layer latencies: Dense/Conv/Scale "   \
+    "at R=1: 2 + T, at R>1: R + 3 + T; activation 1; pooling 2; Softmax 4; Add/Sub/Concat 1; "                 \
+    "Reshape/Transpose 0. A join input whose branch arrives earlier waits in a FIFO (latency 1) of "          \
+    "layers[].sources[].fifo_depth entries. II = max over layers (R for a layer with reuse R > 1, else 1). "   \
+    "Both as the handshake model (ff_rtl_dag_timing) computes them"
+#define FF_RTL_DAG_FORMULA_CLK                                                                             \
+    "branching graph: each layer's output arrives at max over its inputs' arrivals + its latency (the "      \
+    "input at 0); latency = the output's arrival. Layer latencies as chosen for clock_ns "                    \
+    "(layers[].pipeline; Add/Sub/Concat 1). FIFOs on short join inputs (layers[].sources[].fifo_depth). "    \
+    "II = max over layers. Both as the handshake model (ff_rtl_dag_timing) computes them"
+
 /* First-order size check: multipliers beyond the part's DSP slices are
  * built from LUTs at about wbits*abits/2 LUTs each. */
 static int check_part(const ff_rtl_plan *p, const ff_gen_opts *o, ff_err *e)
@@ -151,6 +164,20 @@ static int write_manifest(const ff_rtl_plan *p, const ff_gen_opts *o, const char
         cJSON_AddNumberToObject(l, "multipliers", (double)L->mults);
         cJSON_AddNumberToObject(l, "latency_cycles", L->latency);
         cJSON_AddNumberToObject(l, "ii", L->ii);
+        if (p->dag) {
+            /* where each input comes from; the FIFO in front of it; when its output is ready */
+            cJSON *srcs = cJSON_AddArrayToObject(l, "sources");
+            for (int j = 0; j < L->nsrc; j++) {
+                cJSON *sj = cJSON_CreateObject();
+                int sb = L->src[j];
+                cJSON_AddStringToObject(sj, "tensor", g->t[n->in[j]].name);
+                cJSON_AddStringToObject(sj, "from", sb ? g->n[p->l[sb - 1].ni].name : "input");
+                cJSON_AddNumberToObject(sj, "arrives_cycle", sb ? p->l[sb - 1].arrive : 0);
+                cJSON_AddNumberToObject(sj, "fifo_depth", L->fifo[j]);
+                cJSON_AddItemToArray(srcs, sj);
+            }
+            cJSON_AddNumberToObject(l, "output_cycle", L->arrive);
+        }
         if (p->io_stream) {
             /* per pixel / per window: latency and II above are of one window (or pixel) */
             cJSON_AddStringToObject(l, "io", L->stream ? (L->w.has_win ? "stream, per window" : "stream, per pixel")
@@ -182,7 +209,40 @@ static int write_manifest(const ff_rtl_plan *p, const ff_gen_opts *o, const char
     cJSON_AddNumberToObject(t, "ii", p->ii);
     cJSON_AddNumberToObject(m, "latency_cycles", p->latency);
     cJSON_AddNumberToObject(m, "ii", p->ii);
-    if (p->io_stream) {
+    if (p->dag) {
+        cJSON_AddStringToObject(m, "formula", p->clock_ns > 0 ? FF_RTL_DAG_FORMULA_CLK : FF_RTL_DAG_FORMULA);
+        cJSON *gr = cJSON_AddObjectToObject(m, "graph");
+        cJSON_AddStringToObject(gr, "shape", "branching: forks and joins (layers[].sources)");
+        cJSON_AddNumberToObject(gr, "critical_path_latency_cycles", p->critical);
+        cJSON *cp = cJSON_AddArrayToObject(gr, "critical_path");
+        /* from the output back along the latest-arriving inputs */
+        int path[4096], np = 0;
+        for (int bsel = p->out_bus; bsel > 0 && np < 4096;) {
+            const ff_rtl_layer *L = &p->l[bsel - 1];
+            path[np++] = bsel - 1;
+            int nb = 0, best = -1;
+            for (int j = 0; j < L->nsrc; j++) {
+                int a = L->src[j] ? p->l[L->src[j] - 1].arrive : 0;
+                if (a > best)
+                    best = a, nb = L->src[j];
+            }
+            bsel = nb;
+        }
+        for (int i = np - 1; i >= 0; i--)
+            cJSON_AddItemToArray(cp, cJSON_CreateString(g->n[p->l[path[i]].ni].name));
+        int nfifo = 0;
+        for (int k = 0; k < p->nl; k++)
+            for (int j = 0; j < p->l[k].nsrc; j++)
+                nfifo += p->l[k].fifo[j] > 0;
+        cJSON_AddNumberToObject(gr, "fifos", nfifo);
+        if (p->clock_ns > 0) {
+            cJSON *pl = cJSON_AddObjectToObject(m, "pipeline");
+            cJSON_AddNumberToObject(pl, "clock_ns", p->clock_ns);
+            cJSON_AddNumberToObject(pl, "model_stage_ns", p->est_ns);
+            cJSON_AddStringToObject(pl, "note", "stages chosen for clock_ns by the xc7 delay model of docs/rtl.md; "
+                                                "model_stage_ns is its longest stage, not a timing result");
+        }
+    } else if (p->io_stream) {
         cJSON_AddStringToObject(m, "formula", FF_RTL_STREAM_FORMULA);
     } else if (p->clock_ns > 0) {
         cJSON_AddStringToObject(m, "formula", FF_RTL_FORMULA_CLK);
@@ -198,6 +258,12 @@ static int write_manifest(const ff_rtl_plan *p, const ff_gen_opts *o, const char
     char buf[512];
     snprintf(buf, sizeof buf, "rtl/%s_requant.v", p->top);
     cJSON_AddItemToArray(files, cJSON_CreateString(buf));
+    int nfd = 0, *fd = ff_rtl_fifo_depths(p, &nfd);
+    for (int i = 0; i < nfd; i++) {
+        snprintf(buf, sizeof buf, "rtl/%s_fifo%d.v", p->top, fd[i]);
+        cJSON_AddItemToArray(files, cJSON_CreateString(buf));
+    }
+    free(fd);
     if (ff_rtl_plan_splits(p)) {
         snprintf(buf, sizeof buf, "rtl/%s_rqmul.v", p->top);
         cJSON_AddItemToArray(files, cJSON_CreateString(buf));

@@ -21,6 +21,8 @@ typedef enum {
     FF_RTL_SOFTMAX,
     FF_RTL_POOL,    /* Max/Avg pooling and the global ones */
     FF_RTL_WIRE,    /* Reshape, Transpose, Identity: wiring only */
+    FF_RTL_ADD,     /* Add/Sub of two activation tensors (a join; branching graphs) */
+    FF_RTL_CONCAT,  /* Concat of activation tensors (a join; branching graphs) */
 } ff_rtl_kind;
 
 /* Where the pipeline registers of a multiply-accumulate layer sit (and how
@@ -60,6 +62,12 @@ typedef struct ff_rtl_layer {
         int kh, kw, sh, sw;
         int32_t pad_value;    /* 0, or the input's minimum for MaxPool */
     } w;
+    /* branching graphs (plan.dag): where each input comes from and the FIFO
+     * in front of it (emit_rtl_dag.c) */
+    int nsrc;
+    int src[FF_MAX_IN];   /* bus of input j: 0 the design's input, k+1 layer k's output */
+    int fifo[FF_MAX_IN];  /* entries of the FIFO on input j (0: none) */
+    int arrive;           /* cycle its output is valid for one sample into the empty design */
 } ff_rtl_layer;
 
 /* io stream: the hardware blocks of the design in stream order (a layer
@@ -99,6 +107,11 @@ typedef struct ff_rtl_plan {
     int64_t in_beats, out_beats; /* beats per sample */
     ff_rtl_stage *st;
     int nst;
+    /* a branching graph (a tensor feeds several layers, or a layer has
+     * several inputs): the top forks and joins, FIFOs on short branches */
+    int dag;
+    int out_bus;           /* bus of the design's output (chain: nl) */
+    int critical;          /* the longest path's latency (ff_rtl_dag_critical) */
 } ff_rtl_plan;
 
 /* The hardware kind of an op (FF_RTL_WIRE for ops without logic). */
@@ -142,6 +155,31 @@ void ff_rtl_stream_finish(ff_rtl_plan *p);
  * design, from a cycle-level model of its blocks' handshakes (no data). */
 void ff_rtl_stream_timing(const ff_rtl_plan *p, int *latency, int *ii);
 void ff_rtl_plan_free(ff_rtl_plan *p);
+
+/* Branching graphs (emit_rtl_dag.c). ff_rtl_dag_build wires a planned
+ * io parallel design whose graph is not a single chain: each layer's input
+ * buses, the output bus, a FIFO on every input whose branch arrives earlier
+ * than the layer's latest input (sized from the handshake model so that the
+ * full-rate II is the layers' max), then the exact latency and II. An
+ * unusable shape (an unused layer output, the output feeding a layer) is
+ * an FF_EINPUT error naming the layer. */
+int ff_rtl_dag_build(ff_rtl_plan *p, ff_err *e);
+/* The longest path: each layer's output arrives at max over its inputs'
+ * arrivals + its latency (the design input at 0); fills L->arrive and
+ * returns the output's arrival. */
+int ff_rtl_dag_critical(ff_rtl_plan *p);
+/* The handshake model of the io parallel DAG design (every layer's, fork's,
+ * FIFO's and join's valid/ready logic as in its Verilog, no data): latency
+ * of one sample into the empty design and the II of a 12-sample full-rate
+ * burst, as `fogforge sim` measures them. ii_steady (NULL or) receives the
+ * II over the second half of a long burst (rounded up), occ (NULL or per
+ * layer x FF_MAX_IN) the largest FIFO occupancy in it; unbounded ignores
+ * the planned depths (a FIFO on every input with fifo[j] != 0 that never
+ * fills). */
+void ff_rtl_dag_timing(const ff_rtl_plan *p, int unbounded, int *latency, int *ii, int *ii_steady, int *occ);
+/* The distinct FIFO depths of the plan (one <top>_fifo<D> module each),
+ * allocated (caller frees); *n of them. */
+int *ff_rtl_fifo_depths(const ff_rtl_plan *p, int *n);
 /* The largest rq_split of the plan's layers (1: the <top>_rqmul and
  * <top>_rqact modules are written too; 2: and <top>_rqrnd). */
 int ff_rtl_plan_splits(const ff_rtl_plan *p);

@@ -230,6 +230,9 @@ ff_rtl_kind ff_rtl_kind_of(ff_op op)
     case FF_OP_AVGPOOL:
     case FF_OP_GMAXPOOL:
     case FF_OP_GAVGPOOL: return FF_RTL_POOL;
+    case FF_OP_ADD:
+    case FF_OP_SUB: return FF_RTL_ADD;
+    case FF_OP_CONCAT: return FF_RTL_CONCAT;
     default: return FF_RTL_WIRE;
     }
 }
@@ -397,6 +400,11 @@ void ff_rtl_layer_timing_clk(ff_rtl_kind kind, int reuse, int64_t mac_in, int64_
         *latency = pp->sm_deep ? 8 : 4;
         break;
     case FF_RTL_POOL: ff_rtl_pipe_choose(kind, reuse, 0, act, clock_ns, pp); *latency = 2; break; /* reduce, requantize */
+    case FF_RTL_ADD:    /* x0*M0 + x1*M1, requantize (one stage; --clock does not split it) */
+    case FF_RTL_CONCAT: /* requantize each input to the output scale */
+        ff_rtl_pipe_choose(kind, reuse, 0, act, clock_ns, pp);
+        *latency = 1;
+        break;
     default: ff_rtl_pipe_choose(kind, reuse, 0, act, clock_ns, pp); *latency = 0; break;
     }
 }
@@ -422,12 +430,15 @@ static int supported(const ff_node *n, ff_err *e)
     case FF_OP_RESHAPE:
     case FF_OP_TRANSPOSE:
     case FF_OP_IDENTITY:
+    case FF_OP_ADD:
+    case FF_OP_SUB:
+    case FF_OP_CONCAT:
         return 1;
     default:
         ff_errf(e, FF_EINPUT,
                 "layer '%s' (%s): not supported by the rtl back-end yet "
-                "(supported: Dense, Conv, Scale/BatchNorm, activations, Softmax, pooling, Reshape, Transpose "
-                "in a single chain)",
+                "(supported: Dense, Conv, Scale/BatchNorm, activations, Softmax, pooling, Reshape, Transpose, "
+                "Add/Sub/Concat of activations)",
                 n->name, ff_op_name(n->op));
         return 0;
     }
@@ -467,19 +478,31 @@ int ff_rtl_plan_build_opts(const ff_qmodel *q, const char *model_path, int io_st
         *dot = 0;
     ff_ident(stem, p->top, sizeof p->top);
     p->l = ff_calloc((size_t)(g->nn ? g->nn : 1), sizeof *p->l);
+    /* a single chain, or a branching graph (forks, joins: io parallel only) */
     int cur = g->input;
+    for (int ni = 0; ni < g->nn; ni++) {
+        const ff_node *n = &g->n[ni];
+        if (n->n_in != 1 || n->in[0] != cur) {
+            if (io_stream) {
+                ff_errf(e, FF_EINPUT,
+                        "layer '%s' (%s): io stream supports a single chain of layers and this graph branches; "
+                        "use io parallel (without --io stream)",
+                        n->name, ff_op_name(n->op));
+                goto fail;
+            }
+            p->dag = 1;
+        }
+        cur = n->out;
+    }
+    if (!p->dag && g->nn && cur != g->output) {
+        ff_errf(e, FF_EINPUT, "the graph output '%s' is not the last layer's output", g->t[g->output].name);
+        goto fail;
+    }
     for (int ni = 0; ni < g->nn; ni++) {
         const ff_node *n = &g->n[ni];
         const ff_qnode *qn = &q->qn[ni];
         if (!supported(n, e))
             goto fail;
-        if (n->n_in != 1 || n->in[0] != cur) {
-            ff_errf(e, FF_EINPUT,
-                    "layer '%s' (%s): the rtl back-end supports a single chain of layers; this graph branches",
-                    n->name, ff_op_name(n->op));
-            goto fail;
-        }
-        cur = n->out;
         ff_rtl_layer *L = &p->l[p->nl++];
         L->ni = ni;
         L->reuse = qn->cfg.reuse > 0 ? qn->cfg.reuse : 1;
@@ -535,6 +558,9 @@ int ff_rtl_plan_build_opts(const ff_qmodel *q, const char *model_path, int io_st
     }
     if (p->ii == 0)
         p->ii = 1;
+    p->out_bus = p->nl;
+    if (p->dag && ff_rtl_dag_build(p, e))
+        goto fail;
     p->in_lane = q->qt[g->input].bits > 8 ? 16 : 8;
     p->out_lane = q->qt[g->output].bits > 8 ? 16 : 8;
     if (io_stream) {

@@ -620,6 +620,119 @@ static void write_act(mctx *m)
     }
 }
 
+/* Ports of a join layer (Add/Sub, Concat): one valid/ready/data input per
+ * operand, in<j>_*, and the usual output. */
+static void ports_join(mctx *m)
+{
+    const ff_graph *g = m->p->q->g;
+    ff_sb_printf(&m->d, "module %s (\n    input  wire clk,\n    input  wire rst,\n", m->L->mod);
+    for (int j = 0; j < m->n->n_in; j++)
+        ff_sb_printf(&m->d,
+                     "    input  wire in%d_valid,\n    output wire in%d_ready,\n    input  wire [%lld:0] in%d_data,\n", j,
+                     j, (long long)(ff_tensor_size(&g->t[m->n->in[j]]) * m->p->q->qt[m->n->in[j]].bits - 1), j);
+    ff_sb_printf(&m->d, "    output wire out_valid,\n    input  wire out_ready,\n    output wire [%lld:0] out_data\n);\n",
+                 (long long)(m->L->n_out * m->qo->bits - 1));
+    /* one register stage that takes all operands together */
+    ff_sb_printf(&m->d, "    wire all_valid = ");
+    for (int j = 0; j < m->n->n_in; j++)
+        ff_sb_printf(&m->d, "%sin%d_valid", j ? " && " : "", j);
+    ff_sb_printf(&m->d, ";\n");
+    valid_pipe(m, 1, "all_valid");
+    for (int j = 0; j < m->n->n_in; j++)
+        ff_sb_printf(&m->d, "    assign in%d_ready = adv && all_valid;\n", j);
+    ff_sb_printf(&m->d, "\n");
+}
+
+/* Add/Sub of two activation tensors: y = finish(x0*M0 + x1*M1) with the
+ * shared shift of rq[0] (qexec.c; Sub has M1 < 0), latency 1, II 1. */
+static void write_add(mctx *m)
+{
+    const ff_rtl_layer *L = m->L;
+    const ff_qmodel *q = m->p->q;
+    const ff_qnode *qn = m->qn;
+    const ff_qtensor *qa = &q->qt[m->n->in[0]], *qb = &q->qt[m->n->in[1]];
+    int ob = m->qo->bits, pa = qa->bits + 1 + 17, pb = qb->bits + 1 + 17, vw = (pa > pb ? pa : pb) + 1;
+    char b1[40];
+    ports_join(m);
+    ff_sb_printf(&m->d,
+                 "    // %s '%s' over %lld elements: y = %s(sat((a*%d + b*%d + 2^(%d-1)) >>> %d)), latency 1, II 1\n"
+                 "    // (each operand rescaled to the output scale by its multiplier, one shared shift)\n\n",
+                 ff_op_name(m->n->op), m->n->name, (long long)L->n_out,
+                 m->n->act != FF_ACT_NONE ? ff_act_name(m->n->act) : "", qn->in_rq[0].m, qn->in_rq[1].m, qn->rq[0].s,
+                 qn->rq[0].s);
+    if (is_lut_act(m->n->act))
+        lut_function(m);
+    unpack_inputs(m, "in0_data", L->n_out, qa->bits, qa->is_signed, "a");
+    unpack_inputs(m, "in1_data", L->n_out, qb->bits, qb->is_signed, "b");
+    ff_sb_printf(&m->d, "    reg [%lld:0] od;\n    assign out_data = od;\n", (long long)(L->n_out * ob - 1));
+    for (int64_t i = 0; i < L->n_out; i++) {
+        char an[32], bn[32], pan[32], pbn[32], v[32], y[32], inst[32];
+        snprintf(an, sizeof an, "a%lld", (long long)i);
+        snprintf(bn, sizeof bn, "b%lld", (long long)i);
+        snprintf(pan, sizeof pan, "pa%lld", (long long)i);
+        snprintf(pbn, sizeof pbn, "pb%lld", (long long)i);
+        snprintf(v, sizeof v, "v%lld", (long long)i);
+        snprintf(y, sizeof y, "y%lld", (long long)i);
+        snprintf(inst, sizeof inst, "rq%lld", (long long)i);
+        ff_sb_printf(&m->d, "    wire [%d:0] %s = ", pa - 1, pan);
+        rs(&m->d, an, qa->bits + 1, pa);
+        ff_sb_printf(&m->d, " * %s;\n    wire [%d:0] %s = ", hc(b1, pa, qn->in_rq[0].m), pb - 1, pbn);
+        rs(&m->d, bn, qb->bits + 1, pb);
+        ff_sb_printf(&m->d, " * %s;\n    wire [%d:0] %s = ", hc(b1, pb, qn->in_rq[1].m), vw - 1, v);
+        rs(&m->d, pan, pa, vw);
+        ff_sb_printf(&m->d, " + ");
+        rs(&m->d, pbn, pb, vw);
+        ff_sb_printf(&m->d, ";\n    wire [%d:0] %s;\n", ob - 1, y);
+        finish(m, inst, v, vw, qn->rq[0], y);
+        ff_sb_printf(&m->s, "            od[%lld:%lld] <= %s;\n", (long long)(i * ob + ob - 1), (long long)(i * ob), y);
+    }
+}
+
+/* Concat: each operand requantized to the output scale and saturated
+ * (qexec.c: sat(requant(x, M_k, S_k))), placed along the axis; latency 1. */
+static void write_concat(mctx *m)
+{
+    const ff_rtl_layer *L = m->L;
+    const ff_qmodel *q = m->p->q;
+    const ff_graph *g = q->g;
+    const ff_node *n = m->n;
+    const ff_tensor *o = &g->t[n->out];
+    int ob = m->qo->bits;
+    ports_join(m);
+    ff_sb_printf(&m->d, "    // Concat '%s' on axis %d of %d operands, %lld elements: each operand requantized to the "
+                        "output scale, latency 1, II 1\n\n",
+                 n->name, n->axis, n->n_in, (long long)L->n_out);
+    int64_t outer = 1, inner = 1;
+    for (int d = 0; d < n->axis; d++)
+        outer *= o->dims[d];
+    for (int d = n->axis + 1; d < o->rank; d++)
+        inner *= o->dims[d];
+    int64_t off = 0, orow = o->dims[n->axis] * inner;
+    ff_sb_printf(&m->d, "    reg [%lld:0] od;\n    assign out_data = od;\n", (long long)(L->n_out * ob - 1));
+    for (int k = 0; k < n->n_in; k++) {
+        const ff_qtensor *qk = &q->qt[n->in[k]];
+        int64_t len = g->t[n->in[k]].dims[n->axis] * inner;
+        char vec[32], pfx[32];
+        snprintf(vec, sizeof vec, "in%d_data", k);
+        snprintf(pfx, sizeof pfx, "x%d_", k);
+        ff_sb_printf(&m->d, "    // operand %d: M = %d, S = %d\n", k, m->qn->in_rq[k].m, m->qn->in_rq[k].s);
+        unpack_inputs(m, vec, outer * len, qk->bits, qk->is_signed, pfx);
+        for (int64_t a = 0; a < outer; a++)
+            for (int64_t i = 0; i < len; i++) {
+                int64_t src = a * len + i, dst = a * orow + off + i;
+                char x[48], y[48], inst[48];
+                snprintf(x, sizeof x, "x%d_%lld", k, (long long)src);
+                snprintf(y, sizeof y, "y%lld", (long long)dst);
+                snprintf(inst, sizeof inst, "rq%lld", (long long)dst);
+                ff_sb_printf(&m->d, "    wire [%d:0] %s;\n", ob - 1, y);
+                finish(m, inst, x, qk->bits + 1, m->qn->in_rq[k], y);
+                ff_sb_printf(&m->s, "            od[%lld:%lld] <= %s;\n", (long long)(dst * ob + ob - 1),
+                             (long long)(dst * ob), y);
+            }
+        off += len;
+    }
+}
+
 static void write_softmax(mctx *m)
 {
     const ff_rtl_layer *L = m->L;
@@ -1294,6 +1407,62 @@ static void lib_rqrnd(ff_sb *b, const char *top)
                  top, top, top);
 }
 
+/* A FIFO of `depth` entries (>= 2) of W bits in front of a join input
+ * (branching graphs): out_data is the oldest entry, in_ready = not full
+ * (no combinational path from out_ready), a written entry is readable the
+ * next cycle. One module per depth, so every width is a literal. */
+static void lib_fifo(ff_sb *b, const char *top, int depth)
+{
+    char b1[40], b2[40], b3[40];
+    int aw = ff_rtl_clog2(depth), cw = ff_rtl_clog2(depth + 1);
+    ff_sb_printf(b,
+                 "// First-in first-out buffer of %d entries: a short branch waits here for the long one at a join.\n"
+                 "// out_data is the oldest entry; in_ready = not full; an entry is readable the cycle after its write.\n"
+                 "module %s_fifo%d #(\n"
+                 "    parameter W = 8\n"
+                 ") (\n"
+                 "    input  wire clk,\n"
+                 "    input  wire rst,\n"
+                 "    input  wire in_valid,\n"
+                 "    output wire in_ready,\n"
+                 "    input  wire [W-1:0] in_data,\n"
+                 "    output wire out_valid,\n"
+                 "    input  wire out_ready,\n"
+                 "    output wire [W-1:0] out_data\n"
+                 ");\n"
+                 "    reg [W-1:0] mem [0:%d];\n"
+                 "    reg [%d:0] wp;\n"
+                 "    reg [%d:0] rp;\n"
+                 "    reg [%d:0] cnt;\n"
+                 "    wire push = in_valid && in_ready;\n"
+                 "    wire pop = out_valid && out_ready;\n"
+                 "    assign in_ready = cnt != %s;\n"
+                 "    assign out_valid = cnt != %d'd0;\n"
+                 "    assign out_data = mem[rp];\n"
+                 "    always @(posedge clk) begin\n"
+                 "        if (rst) begin\n"
+                 "            wp <= %d'd0;\n"
+                 "            rp <= %d'd0;\n"
+                 "            cnt <= %d'd0;\n"
+                 "        end else begin\n"
+                 "            if (push)\n"
+                 "                wp <= wp == %s ? %d'd0 : wp + %d'd1;\n"
+                 "            if (pop)\n"
+                 "                rp <= rp == %s ? %d'd0 : rp + %d'd1;\n"
+                 "            if (push && !pop)\n"
+                 "                cnt <= cnt + %d'd1;\n"
+                 "            else if (pop && !push)\n"
+                 "                cnt <= cnt - %d'd1;\n"
+                 "        end\n"
+                 "    end\n"
+                 "    always @(posedge clk)\n"
+                 "        if (push)\n"
+                 "            mem[wp] <= in_data;\n"
+                 "endmodule\n\n`default_nettype wire\n",
+                 depth, top, depth, depth - 1, aw - 1, aw - 1, cw - 1, hc(b1, cw, depth), cw, aw, aw, cw,
+                 hc(b2, aw, depth - 1), aw, aw, hc(b3, aw, depth - 1), aw, aw, cw, cw);
+}
+
 /* The largest requantization split of the plan's layers. */
 int ff_rtl_plan_splits(const ff_rtl_plan *p)
 {
@@ -1334,7 +1503,9 @@ static void write_out_lanes(const ff_rtl_plan *p, const ff_qtensor *qo, int64_t 
     ff_sb_printf(b, "endmodule\n\n`default_nettype wire\n");
 }
 
-static void write_top(const ff_rtl_plan *p, ff_sb *b)
+/* The io parallel top's ports and its input bus v0/r0/d0 (the AXI input's
+ * lanes unpacked). */
+static void top_begin(const ff_rtl_plan *p, ff_sb *b)
 {
     const ff_qmodel *q = p->q;
     const ff_graph *g = q->g;
@@ -1375,6 +1546,15 @@ static void write_top(const ff_rtl_plan *p, ff_sb *b)
         ff_sb_printf(b, "    assign d0[%lld:%lld] = in_lanes[%lld:%lld];\n", (long long)(i * qi->bits + qi->bits - 1),
                      (long long)(i * qi->bits), (long long)(i * p->in_lane + qi->bits - 1),
                      (long long)(i * p->in_lane));
+}
+
+static void write_top(const ff_rtl_plan *p, ff_sb *b)
+{
+    const ff_qmodel *q = p->q;
+    const ff_graph *g = q->g;
+    const ff_qtensor *qo = &q->qt[g->output];
+    int64_t nout = ff_graph_out_size(g);
+    top_begin(p, b);
     for (int k = 0; k < p->nl; k++) {
         const ff_rtl_layer *L = &p->l[k];
         const ff_node *n = &g->n[L->ni];
@@ -1407,6 +1587,139 @@ static void write_top(const ff_rtl_plan *p, ff_sb *b)
     ff_sb_printf(b, "\n    assign m_axis_tvalid = v%d;\n    assign r%d = m_axis_tready;\n    assign m_axis_tlast = 1'b1;\n",
                  nl, nl);
     write_out_lanes(p, qo, nout, nl, b);
+}
+
+/* Consumers of bus s (layer inputs fed by it), in layer order. */
+static int bus_users(const ff_rtl_plan *p, int s)
+{
+    int c = 0;
+    for (int k = 0; k < p->nl; k++)
+        for (int j = 0; j < p->l[k].nsrc; j++)
+            c += p->l[k].src[j] == s;
+    return c;
+}
+
+/* io parallel top of a branching graph (plan.dag): bus s (v<s>/r<s>/d<s>,
+ * 0 the input, k+1 layer k's output) feeds the inputs of its consumers
+ * (input j of layer k: fork side fv<k>_<j>/fr<k>_<j>, layer side
+ * iv<k>_<j>/ir<k>_<j>/id<k>_<j>); a bus with several consumers goes
+ * through an eager fork (each consumer takes the tensor once, the producer
+ * moves on when all have), an input whose branch is shorter through a
+ * FIFO; a join layer takes all its inputs together. */
+static void write_top_dag(const ff_rtl_plan *p, ff_sb *b)
+{
+    const ff_qmodel *q = p->q;
+    const ff_graph *g = q->g;
+    const ff_qtensor *qo = &q->qt[g->output];
+    int64_t nout = ff_graph_out_size(g);
+    top_begin(p, b);
+    /* declarations first: buses, then the layer inputs */
+    for (int k = 0; k < p->nl; k++) {
+        const ff_rtl_layer *L = &p->l[k];
+        const ff_node *n = &g->n[L->ni];
+        ff_sb_printf(b, "    // bus %d: layer %d, %s '%s'\n    wire v%d;\n    wire r%d;\n    wire [%lld:0] d%d;\n", k + 1,
+                     k, ff_op_name(n->op), n->name, k + 1, k + 1, (long long)(L->n_out * q->qt[n->out].bits - 1),
+                     k + 1);
+    }
+    for (int k = 0; k < p->nl; k++) {
+        const ff_rtl_layer *L = &p->l[k];
+        const ff_node *n = &g->n[L->ni];
+        for (int j = 0; j < L->nsrc; j++) {
+            ff_sb_printf(b, "    wire fv%d_%d;\n    wire fr%d_%d;\n    wire iv%d_%d;\n    wire ir%d_%d;\n", k, j, k, j, k,
+                         j, k, j);
+            if (L->fifo[j])
+                ff_sb_printf(b, "    wire [%lld:0] id%d_%d;\n",
+                             (long long)(ff_tensor_size(&g->t[n->in[j]]) * q->qt[n->in[j]].bits - 1), k, j);
+        }
+    }
+    /* forks */
+    for (int s = 0; s <= p->nl; s++) {
+        int c = bus_users(p, s), i = 0;
+        const char *tn = g->t[s ? g->n[p->l[s - 1].ni].out : g->input].name;
+        if (c == 1) {
+            for (int k = 0; k < p->nl; k++)
+                for (int j = 0; j < p->l[k].nsrc; j++)
+                    if (p->l[k].src[j] == s)
+                        ff_sb_printf(b, "\n    // '%s' feeds one layer input\n    assign fv%d_%d = v%d;\n"
+                                        "    assign r%d = fr%d_%d;\n",
+                                     tn, k, j, s, s, k, j);
+            continue;
+        }
+        if (c < 2)
+            continue;
+        ff_sb_printf(b, "\n    // '%s' forks to %d layer inputs: each takes it once; bus %d moves on when all have\n"
+                        "    reg [%d:0] fk%d;\n    wire [%d:0] fk%d_take;\n",
+                     tn, c, s, c - 1, s, c - 1, s);
+        ff_sb_printf(b, "    wire [%d:0] fk%d_fire;\n", c - 1, s);
+        for (int k = 0; k < p->nl; k++)
+            for (int j = 0; j < p->l[k].nsrc; j++)
+                if (p->l[k].src[j] == s) {
+                    ff_sb_printf(b, "    assign fv%d_%d = v%d && !fk%d[%d];\n    assign fk%d_take[%d] = fr%d_%d;\n"
+                                    "    assign fk%d_fire[%d] = fv%d_%d && fr%d_%d;\n",
+                                 k, j, s, s, i, s, i, k, j, s, i, k, j, k, j);
+                    i++;
+                }
+        ff_sb_printf(b,
+                     "    assign r%d = &(fk%d | fk%d_take);\n"
+                     "    always @(posedge clk)\n"
+                     "        if (rst || (v%d && r%d))\n"
+                     "            fk%d <= %d'd0;\n"
+                     "        else\n"
+                     "            fk%d <= fk%d | fk%d_fire;\n",
+                     s, s, s, s, s, s, c, s, s, s);
+    }
+    /* layer inputs: FIFOs, then the layers */
+    for (int k = 0; k < p->nl; k++) {
+        const ff_rtl_layer *L = &p->l[k];
+        const ff_node *n = &g->n[L->ni];
+        ff_sb_printf(b, "\n    // layer %d: %s '%s'\n", k, ff_op_name(n->op), n->name);
+        char dn[FF_MAX_IN][40];
+        for (int j = 0; j < L->nsrc; j++) {
+            if (L->fifo[j]) {
+                snprintf(dn[j], sizeof dn[j], "id%d_%d", k, j);
+                ff_sb_printf(b,
+                             "    %s_fifo%d #(.W(%lld)) q%d_%d (\n        .clk(clk), .rst(rst),\n"
+                             "        .in_valid(fv%d_%d), .in_ready(fr%d_%d), .in_data(d%d),\n"
+                             "        .out_valid(iv%d_%d), .out_ready(ir%d_%d), .out_data(id%d_%d));\n",
+                             p->top, L->fifo[j], (long long)(ff_tensor_size(&g->t[n->in[j]]) * q->qt[n->in[j]].bits),
+                             k, j, k, j, k, j, L->src[j], k, j, k, j, k, j);
+            } else {
+                snprintf(dn[j], sizeof dn[j], "d%d", L->src[j]);
+                ff_sb_printf(b, "    assign iv%d_%d = fv%d_%d;\n    assign fr%d_%d = ir%d_%d;\n", k, j, k, j, k, j, k, j);
+            }
+        }
+        if (L->kind == FF_RTL_WIRE) {
+            int ob = q->qt[n->out].bits, ib = q->qt[n->in[0]].bits;
+            ff_sb_printf(b, "    assign v%d = iv%d_0;\n    assign ir%d_0 = r%d;\n", k + 1, k, k, k + 1);
+            int32_t *src = ff_malloc((size_t)L->n_in * sizeof(int32_t)), *dst = ff_malloc((size_t)L->n_out * sizeof(int32_t));
+            for (int64_t i = 0; i < L->n_in; i++)
+                src[i] = (int32_t)i;
+            if (n->op == FF_OP_TRANSPOSE)
+                ff_move_transpose(&g->t[n->in[0]], &g->t[n->out], n->perm, src, dst, sizeof(int32_t));
+            else
+                memcpy(dst, src, (size_t)L->n_out * sizeof(int32_t));
+            for (int64_t i = 0; i < L->n_out; i++)
+                ff_sb_printf(b, "    assign d%d[%lld:%lld] = %s[%lld:%lld];\n", k + 1, (long long)(i * ob + ob - 1),
+                             (long long)(i * ob), dn[0], (long long)(dst[i] * ib + ib - 1), (long long)(dst[i] * ib));
+            free(src);
+            free(dst);
+        } else if (L->nsrc == 1) {
+            ff_sb_printf(b,
+                         "    %s u_%d (\n        .clk(clk), .rst(rst),\n        .in_valid(iv%d_0), .in_ready(ir%d_0), "
+                         ".in_data(%s),\n        .out_valid(v%d), .out_ready(r%d), .out_data(d%d));\n",
+                         L->mod, k, k, k, dn[0], k + 1, k + 1, k + 1);
+        } else {
+            ff_sb_printf(b, "    %s u_%d (\n        .clk(clk), .rst(rst),\n", L->mod, k);
+            for (int j = 0; j < L->nsrc; j++)
+                ff_sb_printf(b, "        .in%d_valid(iv%d_%d), .in%d_ready(ir%d_%d), .in%d_data(%s),\n", j, k, j, j, k, j,
+                             j, dn[j]);
+            ff_sb_printf(b, "        .out_valid(v%d), .out_ready(r%d), .out_data(d%d));\n", k + 1, k + 1, k + 1);
+        }
+    }
+    int ob = p->out_bus;
+    ff_sb_printf(b, "\n    assign m_axis_tvalid = v%d;\n    assign r%d = m_axis_tready;\n    assign m_axis_tlast = 1'b1;\n",
+                 ob, ob);
+    write_out_lanes(p, qo, nout, ob, b);
 }
 
 /* io stream top: the blocks of p->st between AXI4-Stream ports carrying one
@@ -1604,6 +1917,19 @@ int ff_rtl_write_verilog(const ff_rtl_plan *p, const ff_gen_opts *o, ff_err *e)
         if (rc)
             return rc;
     }
+    int nfd = 0;
+    int *fd = ff_rtl_fifo_depths(p, &nfd);
+    for (int i = 0; i < nfd && !rc; i++) {
+        snprintf(title, sizeof title, "%s_fifo%d: FIFO of a join input", p->top, fd[i]);
+        header(&b, p, o, title);
+        lib_fifo(&b, p->top, fd[i]);
+        snprintf(name, sizeof name, "%s_fifo%d", p->top, fd[i]);
+        rc = write_module(p, o, name, &b, e);
+        ff_sb_free(&b);
+    }
+    free(fd);
+    if (rc)
+        return rc;
     for (int k = 0; k < p->nl; k++) {
         const ff_rtl_layer *L = &p->l[k];
         if (p->io_stream && k == p->nseg && L->kind == FF_RTL_WIRE && (rc = stream_block(p, o, L, 'c', e)))
@@ -1625,6 +1951,8 @@ int ff_rtl_write_verilog(const ff_rtl_plan *p, const ff_gen_opts *o, ff_err *e)
         case FF_RTL_DOT: write_dot(&m); break;
         case FF_RTL_ACT: write_act(&m); break;
         case FF_RTL_SOFTMAX: write_softmax(&m); break;
+        case FF_RTL_ADD: write_add(&m); break;
+        case FF_RTL_CONCAT: write_concat(&m); break;
         case FF_RTL_POOL:
             if (L->stream)
                 write_wpool(&m);
@@ -1652,6 +1980,8 @@ int ff_rtl_write_verilog(const ff_rtl_plan *p, const ff_gen_opts *o, ff_err *e)
     header(&b, p, o, title);
     if (p->io_stream)
         write_top_stream(p, &b);
+    else if (p->dag)
+        write_top_dag(p, &b);
     else
         write_top(p, &b);
     rc = write_module(p, o, p->top, &b, e);

@@ -16,9 +16,14 @@
 
 #include <math.h>
 
-#define FF_AN_BRAM_DEPTH 1024   /* deeper registered-address ROMs go to BRAM */
-#define FF_AN_BRAM_BITS 18432.0 /* bits per RAMB18 */
 #define FF_AN_RQ_M_BITS 17      /* requantization multiplier M */
+#define FF_AN_ROM_BIT_COST (1.0 / 64) /* synth_xilinx's memory_libmap -logic-cost-rom */
+#define FF_AN_RAMB18_COST 129.0       /* a RAMB18's cost in Yosys's xc7 block RAM library */
+#define FF_AN_TABLE_LUTS 10.0         /* LUT6s per output bit of an activation table in logic */
+#define FF_AN_TILE_SHARE 0.3          /* share of a wide product's partial sums left in fabric */
+#define FF_AN_ACC_LUTS 1.5            /* LUTs per bit of a fabric accumulator: adder + first-cycle mux */
+#define FF_AN_ACC_DSP_MIN 16          /* accumulators of 16-25 bits are absorbed with the */
+#define FF_AN_ACC_DSP_MAX 25          /* requantization DSP (its 25-bit A port) */
 
 static double clog2d(double n)
 {
@@ -71,6 +76,35 @@ static double rom_luts(double d)
     return d <= 64 ? 1 : ceil(d / 64.0) + mux_luts(ceil(d / 64.0));
 }
 
+/* RAMB18s for a depth x width ROM: the cheapest of the aspect ratios
+ * (16K x 1 ... 1K x 18 true dual port, 512 x 36 simple dual port) */
+static double ramb18_for(double depth, double width)
+{
+    static const int w[] = {1, 2, 4, 9, 18, 36}, data[] = {1, 2, 4, 8, 16, 32};
+    double best = 0;
+    for (int i = 0; i < 6; i++) {
+        double n = ceil(width / w[i]) * ceil(depth / (16384.0 / data[i]));
+        if (i == 0 || n < best)
+            best = n;
+    }
+    return best;
+}
+
+/* A ROM read through a register (a registered address or output): Yosys's
+ * memory_libmap puts it in block RAM when that is cheaper than logic at
+ * 1/64 per bit (what synth_xilinx passes), else it becomes LUTs. Adds its
+ * LUTs or RAMB18s; lut_per_bit is its logic cost per output bit. */
+static void rom_place(double depth, double width, double lut_per_bit, double copies, double *lut, double *bram)
+{
+    if (depth <= 1 || width <= 0 || copies <= 0)
+        return;
+    double nb = ramb18_for(depth, width);
+    if (depth * width * FF_AN_ROM_BIT_COST > nb * FF_AN_RAMB18_COST)
+        *bram += copies * nb;
+    else
+        *lut += copies * width * lut_per_bit;
+}
+
 /* one requantize/activate/saturate tail (the <top>_requant module) on a
  * vw-bit value. DSP: v*M (the accumulator or tree register feeding it
  * becomes the DSP's A/D input register, and the rounding constant its
@@ -80,7 +114,7 @@ static double rom_luts(double d)
  * on the shifted product and the output mux, 1.5 ob + 3; ReLU's zero clamp
  * 3 more; LeakyReLU's clamp, product and select 37 + vw more; a table
  * activation's ROM (2^lut_bits entries of ob bits). */
-static void requant(const ff_layer_feat *f, int vw, double *lut, double *dsp)
+static void requant(const ff_layer_feat *f, int vw, double *lut, double *dsp, double *bram)
 {
     int ob = f->out_bits;
     *dsp += dsp_for(vw, FF_AN_RQ_M_BITS);
@@ -92,8 +126,11 @@ static void requant(const ff_layer_feat *f, int vw, double *lut, double *dsp)
         *dsp += dsp_for(pw, FF_AN_RQ_M_BITS);
         *lut += 37 + vw;
     }
+    /* the table is read into the output register: block RAM or logic by
+     * memory_libmap's costs; in logic a monotone table costs about
+     * FF_AN_TABLE_LUTS LUT6s per bit (mean over the dataset's layers) */
     if (is_lut_act(f->act))
-        *lut += rom_luts(pow(2.0, f->lut_bits)) * ob;
+        rom_place(pow(2.0, f->lut_bits), ob, FF_AN_TABLE_LUTS, 1, lut, bram);
 }
 
 /* ---- --clock: the registers of the clock-driven plan (ff_rtl_pipe_choose) ----
@@ -188,38 +225,54 @@ static void dot(const ff_layer_feat *f, double *o)
     } else {
         double M = (double)f->mults, per = f->n_in % R == 0 ? (double)f->n_in / R : 1.0;
         int grouped = f->n_in % R != 0;       /* R a multiple of n_in: a multiplier serves outputs in turn */
-        double nd = grouped ? (double)f->n_in : (double)R; /* inputs one multiplier sees */
         int cw = ff_rtl_clog2(R) > 0 ? ff_rtl_clog2(R) : 1;
-        double tiles = dsp_tiles(xw + wb);
-        dsp += M * tiles;
-        lut += M * (tiles - 1) * (xw + wb);   /* the tiles' partial products summed in fabric */
-        /* weight ROM per multiplier, read through the registered cycle count;
-         * the input mux (and index ROM) depend only on the count and the
-         * position, so multipliers that take the same inputs share one */
-        double muxes = grouped ? P : per * P, iw = clog2d(nd);
-        if (R > FF_AN_BRAM_DEPTH) {
-            bram += M * ceil(R * (double)wb / FF_AN_BRAM_BITS);
-            if (grouped && nd > 1)
-                bram += muxes * ceil(R * iw / FF_AN_BRAM_BITS);
+        double tiles = dsp_tiles(xw + wb), ppos = M / P; /* multipliers per position */
+        double rho = f->weights ? (double)f->nonzero / (double)f->weights : 1.0;
+        /* a multiplier whose weights are all zero is not built: expected
+         * share (1 - rho)^R at weight density rho */
+        double built = 1 - pow(1 - rho, R);
+        dsp += M * built * tiles;
+        /* the tiles' partial products: most are summed in the DSPs' cascade */
+        lut += FF_AN_TILE_SHARE * M * (tiles - 1) * (xw + wb);
+        /* each multiplier's weight ROM (R words read by the cycle count; the
+         * same at every position, so shared) and its input select. A
+         * multiplier skips its zero weights: its distinct inputs nd (rho R
+         * expected at density rho) come through an index ROM and an nd:1 mux
+         * of its own. Only one with no zero weight (probability rho^R) reads
+         * its inputs in cycle order: the mux selects by the count and is the
+         * same for every multiplier taking the same inputs, so it is shared. */
+        double nsh, nown, nidx, nd;
+        if (!grouped) {
+            double pid = pow(rho, R);
+            nd = rho * R > 1 ? rho * R : 1;
+            nsh = per * P * (1 - pow(1 - pid, (double)f->n_out));
+            nown = M * (1 - pid);
+            nidx = (double)f->n_out * per * (1 - pid);
+            lut += xw * (nsh * mux_luts(R) + nown * mux_luts(round(nd)));
         } else {
-            lut += M * wb * rom_luts(R);
-            if (grouped && nd > 1)
-                lut += muxes * iw * rom_luts(R);
+            nd = (double)f->n_in * (1 - pow(1 - rho, (double)R / (double)f->n_in));
+            nsh = rho >= 1 ? P : 0;
+            nown = rho >= 1 ? 0 : M;
+            nidx = rho >= 1 ? 1 : ppos;
+            lut += xw * (nsh * mux_luts((double)f->n_in) + nown * mux_luts(round(nd)));
         }
-        lut += muxes * xw * mux_luts(nd);
+        rom_place(R, wb, rom_luts(R), ppos, &lut, &bram);
+        if (nd > 1)
+            rom_place(R, clog2d(nd), rom_luts(R), nidx, &lut, &bram);
         /* per output: the cycle's tree (its first level in the multipliers'
-         * post-adders) and the accumulator with its first-cycle bias mux; with
-         * one product per cycle and a multiplier of its own the accumulator
-         * is the multiplier DSP's post-adder and P register */
+         * post-adders) and the accumulator with its first-cycle bias mux.
+         * Measured over the dataset: accumulators of 16-25 bits cost nothing
+         * in fabric (absorbed with the requantization DSP, whose A port is 25
+         * bits); narrower and wider ones stay in LUTs and FFs. */
         double tree = per - 1 - floor(per / 2.0);
+        int acc_fabric = sb < FF_AN_ACC_DSP_MIN || sb > FF_AN_ACC_DSP_MAX;
         lut += U * (tree > 0 ? tree : 0) * sb;
-        if (!(per == 1 && !grouped))
-            lut += U * sb;
+        if (acc_fabric)
+            lut += FF_AN_ACC_LUTS * U * sb;
         /* registers: the input vector, the output vector, the counter and
-         * cycle tags (busy, cnt, pv, pc, a tag per tree stage, adone, valid);
-         * the accumulators become the requantization DSPs' A registers
-         * (measured: none is left in fabric at 1, 2 or 4 products a cycle)
-         * unless wider than the DSP's 25-bit A port */
+         * cycle tags (busy, cnt, pv, pc, a tag per tree stage, adone, valid),
+         * the fabric accumulators, and the product register of a multiplier
+         * spread over several DSP tiles (its partial sums meet in fabric) */
         if (f->clock_ns > 0) {
             /* the pipelined plan's tree registers (and their cycle tags), its split */
             ff_rtl_pipe pp;
@@ -228,16 +281,19 @@ static void dot(const ff_layer_feat *f, double *o)
             ff += pipe_tree_ff(f, &pp, per, floor(per / 2.0), sb, 0);
         }
         ff += (double)f->in_size * xb + 1 + cw + 1 + cw + stages * (1.0 + cw) + 1 + 1;
-        if (sb > 25)
+        if (acc_fabric)
             ff += U * sb;
+        if (tiles > 1)
+            ff += M * (xw + wb);
         if (f->clock_ns <= 0)
             for (int s = 1; s <= stages; s++)
                 ff += U * ceil(per / pow(8.0, s)) * sb;
     }
-    double l = 0, d = 0;
-    requant(f, sb, &l, &d);
+    double l = 0, d = 0, b = 0;
+    requant(f, sb, &l, &d, &b);
     lut += U * l;
     dsp += U * d;
+    bram += U * b;
     ff += U * f->out_bits;                    /* output register */
     o[FF_T_LUT] = lut, o[FF_T_FF] = ff, o[FF_T_DSP] = dsp, o[FF_T_BRAM] = bram;
 }
@@ -258,12 +314,16 @@ static void pool(const ff_layer_feat *f, double *o)
         int sw = xw + (int)clog2d(k + 1);
         lut += U * (k - 1) * sw;
         ff += U * sw;
-        double l = 0, d = 0;
+        double l = 0, d = 0, b = 0;
         ff_layer_feat g = *f;
         g.act = FF_ACT_NONE;
-        requant(&g, sw, &l, &d);
+        requant(&g, sw, &l, &d, &b);
         lut += U * l;
-        dsp += U * d;
+        /* dividing by a power-of-two window is a shift: no DSP (measured on
+         * the dataset's 2 and 2x2 windows) */
+        double kk = round(k);
+        if (!(kk >= 1 && fmod(kk, 1) == 0 && ((int64_t)kk & ((int64_t)kk - 1)) == 0))
+            dsp += U * d;
     }
     ff += U * f->out_bits + 2;
     o[FF_T_LUT] = lut, o[FF_T_FF] = ff, o[FF_T_DSP] = dsp, o[FF_T_BRAM] = 0;
@@ -285,6 +345,20 @@ static void softmax(const ff_layer_feat *f, double *o)
     o[FF_T_LUT] = lut, o[FF_T_FF] = ff, o[FF_T_DSP] = dsp, o[FF_T_BRAM] = bram;
 }
 
+/* Add/Sub and Concat joins (branching graphs): per output element the
+ * inputs' rescaling products (Add/Sub: a*M0 + b*M1, a DSP each with the sum
+ * as the second one's post-adder; Concat: one), the requantization tail's
+ * saturation LUTs and the output register. The FIFOs in front of early
+ * inputs are not counted (their depths are the plan's, not features).
+ * Unchecked against Yosys except the one residual design in docs/rtl.md. */
+static void join(const ff_layer_feat *f, double *o)
+{
+    double U = (double)f->out_size, l = 1.5 * f->out_bits + 3 + (f->act == FF_ACT_RELU ? 3 : 0);
+    o[FF_T_DSP] = U * (ff_rtl_kind_of((ff_op)f->op) == FF_RTL_ADD ? 2 : 1);
+    o[FF_T_LUT] = U * l;
+    o[FF_T_FF] = U * f->out_bits + 1;
+}
+
 void ff_analytic_layer(const ff_layer_feat *f, double out[FF_T__COUNT])
 {
     for (int k = 0; k < FF_T__COUNT; k++)
@@ -293,11 +367,14 @@ void ff_analytic_layer(const ff_layer_feat *f, double out[FF_T__COUNT])
     case FF_RTL_DOT: dot(f, out); break;
     case FF_RTL_POOL: pool(f, out); break;
     case FF_RTL_SOFTMAX: softmax(f, out); break;
+    case FF_RTL_ADD:
+    case FF_RTL_CONCAT: join(f, out); break;
     case FF_RTL_ACT: {
-        double l = 0, d = 0;
-        requant(f, f->in_bits + 1, &l, &d);
+        double l = 0, d = 0, b = 0;
+        requant(f, f->in_bits + 1, &l, &d, &b);
         out[FF_T_LUT] = (double)f->out_size * l;
         out[FF_T_DSP] = (double)f->out_size * d;
+        out[FF_T_BRAM] = (double)f->out_size * b;
         out[FF_T_FF] = (double)f->out_size * f->out_bits + 1;
         break;
     }

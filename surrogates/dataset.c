@@ -87,6 +87,16 @@ static void write_record(const char *path, cJSON *rec)
     cJSON_free(s);
 }
 
+/* L000042 / N000007; a run with a forced reuse factor names its designs
+ * apart (L000042-s2-r1: seed and reuse), so its records can share one file
+ * with the main run's */
+static void design_id(const ff_dataset_opts *o, int network, int64_t index, char *id, size_t n)
+{
+    int l = snprintf(id, n, "%s%06lld", network ? "N" : "L", (long long)index);
+    if (o->reuse > 0)
+        snprintf(id + l, n - (size_t)l, "-s%llu-r%d", (unsigned long long)o->seed, o->reuse);
+}
+
 static int design_worker(const ff_dataset_opts *o, const char *id, int64_t index, int network, const char *dir,
                          const char *recpath)
 {
@@ -96,6 +106,8 @@ static int design_worker(const ff_dataset_opts *o, const char *id, int64_t index
     cJSON_AddNumberToObject(rec, "index", (double)index);
     cJSON_AddNumberToObject(rec, "max_mults", (double)o->max_mults);
     cJSON_AddNumberToObject(rec, "max_cost", (double)o->max_cost);
+    if (o->reuse > 0)
+        cJSON_AddNumberToObject(rec, "gen_reuse", o->reuse);
     cJSON_AddStringToObject(rec, "kind", network ? "network" : "layer");
     cJSON *tools = cJSON_AddObjectToObject(rec, "tools");
     cJSON_AddStringToObject(tools, "fogforge", FF_VERSION);
@@ -104,7 +116,7 @@ static int design_worker(const ff_dataset_opts *o, const char *id, int64_t index
     ff_err e = {0};
     char desc[512];
     ff_qmodel *q = NULL;
-    int rc = ff_dsgen_design(&(ff_dsgen_opts){o->seed, o->max_mults, o->max_cost}, index, network, &q, desc, sizeof desc, &e);
+    int rc = ff_dsgen_design(&(ff_dsgen_opts){o->seed, o->max_mults, o->max_cost, o->reuse}, index, network, &q, desc, sizeof desc, &e);
     const char *stage = "design";
     if (!rc) {
         cJSON_AddStringToObject(rec, "desc", desc);
@@ -286,12 +298,14 @@ static int dry_run(const ff_dataset_opts *o, ff_err *e)
     for (int64_t k = 0; k < o->layers + o->networks; k++) {
         int network = k >= o->layers;
         int64_t index = network ? k - o->layers : k;
-        char desc[512];
+        char desc[512], id[32];
         ff_qmodel *q;
-        int rc = ff_dsgen_design(&(ff_dsgen_opts){o->seed, o->max_mults, o->max_cost}, index, network, &q, desc, sizeof desc, e);
+        design_id(o, network, index, id, sizeof id);
+        int rc = ff_dsgen_design(&(ff_dsgen_opts){o->seed, o->max_mults, o->max_cost, o->reuse}, index, network, &q,
+                                 desc, sizeof desc, e);
         if (rc == FF_EINPUT && o->max_cost > 0) {
             /* recorded as a failure by a real run; listed as one here */
-            printf("%s%06lld  (%s)\n", network ? "N" : "L", (long long)index, e->msg);
+            printf("%s  (%s)\n", id, e->msg);
             continue;
         }
         if (rc)
@@ -303,8 +317,7 @@ static int dry_run(const ff_dataset_opts *o, ff_err *e)
             mults += f.mults;
             cost += ff_dsgen_cost(&f);
         }
-        printf("%s%06lld  %-60s  %lld multipliers, cost %lld\n", network ? "N" : "L", (long long)index, desc,
-               (long long)mults, (long long)cost);
+        printf("%-12s  %-60s  %lld multipliers, cost %lld\n", id, desc, (long long)mults, (long long)cost);
         ff_qmodel_free(q);
     }
     return FF_OK;
@@ -348,7 +361,7 @@ int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e)
     int64_t next = 0;
     for (int64_t k = 0; k < total; k++) {
         char id[32];
-        snprintf(id, sizeof id, "%s%06lld", k < o->layers ? "L" : "N", (long long)(k < o->layers ? k : k - o->layers));
+        design_id(o, k >= o->layers, k < o->layers ? k : k - o->layers, id, sizeof id);
         char *key = id;
         if (bsearch(&key, done.ids, (size_t)done.n, sizeof *done.ids, cmp_str))
             count++;
@@ -367,7 +380,7 @@ int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e)
             int network = nb1 > nb;
             int64_t index = network ? nb : k - nb;
             char id[32];
-            snprintf(id, sizeof id, "%s%06lld", network ? "N" : "L", (long long)index);
+            design_id(o, network, index, id, sizeof id);
             char *key = id;
             if (bsearch(&key, done.ids, (size_t)done.n, sizeof *done.ids, cmp_str))
                 continue;

@@ -16,6 +16,7 @@ typedef struct ff_dataset_opts {
     long vectors;         /* co-simulation vectors */
     int64_t max_mults;
     int64_t max_cost;     /* ff_dsgen_cost cap per design; 0: none */
+    int reuse;            /* > 0: every layer at this reuse factor where valid (ff_dsgen_opts) */
     int quiet;
     int dry_run;          /* print the designs, build nothing */
     int keep;             /* keep each design's work directory (work/<id>) */

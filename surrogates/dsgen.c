@@ -156,7 +156,7 @@ static int flatten(builder *b)
 
 /* Largest valid reuse factor keeping multipliers <= cap, chosen at random
  * among the valid ones that fit. */
-static int pick_reuse(rng *r, const ff_graph *g, const ff_node *n, int64_t cap)
+static int pick_reuse(rng *r, const ff_graph *g, const ff_node *n, int64_t cap, int forced, int64_t forced_cap)
 {
     int64_t ni, no;
     ff_layer_mac_shape(g, n, &ni, &no);
@@ -165,6 +165,9 @@ static int pick_reuse(rng *r, const ff_graph *g, const ff_node *n, int64_t cap)
     int64_t total = ni * no;
     /* the RTL gives every output position its own units */
     int64_t pixels = ff_tensor_size(&g->t[n->out]) / no;
+    if (forced > 0 && (ni % forced == 0 || (forced % ni == 0 && total % forced == 0)) &&
+        total / forced * (pixels ? pixels : 1) <= forced_cap)
+        return forced;
     cap = cap / (pixels ? pixels : 1);
     if (cap < 1)
         cap = 1;
@@ -310,7 +313,7 @@ static int draw_design(const ff_dsgen_opts *o, int64_t index, int network, int a
                                  wbits, abits);
     int first = 1;
     for (int i = 0; i < b.g->nn && jl < sizeof js - 128; i++) {
-        int rf = pick_reuse(&r, b.g, &b.g->n[i], cap);
+        int rf = pick_reuse(&r, b.g, &b.g->n[i], cap, o->reuse, o->max_mults);
         jl += (size_t)snprintf(js + jl, sizeof js - jl, "%s\"%s\":{\"reuse\":%d}", first ? "" : ",", b.g->n[i].name, rf);
         first = 0;
         if (!network)

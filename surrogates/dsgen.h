@@ -12,6 +12,8 @@ typedef struct ff_dsgen_opts {
     uint64_t seed;
     int64_t max_mults;   /* cap on multipliers per layer (n_in*n_out/reuse) */
     int64_t max_cost;    /* cap on a design's synthesis cost (ff_dsgen_cost); 0: none */
+    int reuse;           /* > 0: every multiply-accumulate layer at this reuse factor where it is
+                          * valid and keeps n_in*n_out*positions/reuse <= max_mults (else drawn) */
 } ff_dsgen_opts;
 
 /* Synthesis cost of a layer in bits of logic Yosys has to build and optimize:

@@ -146,6 +146,8 @@ int ff_dsrec_parse(const char *line, size_t len, ff_dsrec *r, ff_err *e)
         r->max_mults = v;
     if (inum(j, "max_cost", 0, INT64_MAX / 2, &v))
         r->max_cost = v;
+    if (inum(j, "gen_reuse", 1, 1 << 24, &v))
+        r->gen_reuse = (int)v;
     num(j, "synth_seconds", &r->synth_seconds);
     const cJSON *ls = cJSON_GetObjectItemCaseSensitive(j, "layers");
     if (!r->ok && !cJSON_IsArray(ls)) {
@@ -233,7 +235,7 @@ static int complete(ff_dsrec *r, int64_t max_mults, int64_t max_cost)
     char desc[512];
     ff_err e = {0};
     ff_dsgen_opts go = {(uint64_t)r->seed, r->max_mults > 0 ? r->max_mults : max_mults,
-                        r->max_cost >= 0 ? r->max_cost : max_cost};
+                        r->max_cost >= 0 ? r->max_cost : max_cost, r->gen_reuse};
     if (ff_dsgen_design(&go, r->index, r->network, &q, desc, sizeof desc, &e))
         return 0;
     int same = q->g->nn == r->nl;

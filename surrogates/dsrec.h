@@ -19,6 +19,7 @@ typedef struct ff_dsrec {
     double t[FF_T__COUNT];
     double synth_seconds;
     int64_t seed, index, max_mults, max_cost; /* -1 when the record does not say */
+    int gen_reuse;        /* surrogate gen --reuse of its run (0: drawn) */
     int timing_missing;   /* older records: max_terms/latency/ii not stored */
 } ff_dsrec;
 

@@ -158,6 +158,20 @@ static int stream_features(const ff_qmodel *q, const ff_rtl_plan *p, ff_layer_fe
     return FF_OK;
 }
 
+/* A single chain of layers: its latency is the sum of the layers', its II
+ * their maximum. A branching graph's are the plan's (the longest path and
+ * the FIFOs that balance the branches). */
+static int is_chain(const ff_graph *g)
+{
+    int cur = g->input;
+    for (int i = 0; i < g->nn; i++) {
+        if (g->n[i].n_in != 1 || g->n[i].in[0] != cur)
+            return 0;
+        cur = g->n[i].out;
+    }
+    return 1;
+}
+
 int ff_estimate_model_io(const ff_qmodel *q, const char *model_path, const ff_surrogate *s, const ff_part *part,
                          double clock_ns, double pipe_clock_ns, int io_stream, ff_estimate *out, ff_err *e)
 {
@@ -201,6 +215,19 @@ int ff_estimate_model_io(const ff_qmodel *q, const char *model_path, const ff_su
     out->l = ff_calloc((size_t)(out->nl ? out->nl : 1), sizeof *out->l);
     double (*per)[FF_T__COUNT] = ff_malloc(sizeof *per * (size_t)(out->nl ? out->nl : 1));
     ff_surrogate_network(s, f, out->nl, per, out->total);
+    if (!io_stream && !is_chain(q->g)) {
+        ff_rtl_plan bp;
+        rc = ff_rtl_plan_build_opts(q, model_path, 0, pipe_clock_ns, &bp, e);
+        if (rc) {
+            free(per);
+            free(f);
+            ff_estimate_free(out);
+            return rc;
+        }
+        out->total[FF_T_LATENCY] = bp.latency;
+        out->total[FF_T_II] = bp.ii;
+        ff_rtl_plan_free(&bp);
+    }
     if (io_stream) {
         for (int i = 0; i < out->nl; i++) {
             double x[FF_T__COUNT] = {0};

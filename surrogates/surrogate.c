@@ -13,8 +13,11 @@
 #include <unistd.h>
 #include <xgboost/c_api.h>
 
-enum { TR_LOG = 1, TR_RESID = 2 };
-static const char *const tr_names[] = {"auto", "log", "log-residual"};
+/* TR_NONE: no tree; the target is the analytical model's (what auto picks
+ * when neither tree beats it on the held-out fifth) */
+enum { TR_LOG = 1, TR_RESID = 2, TR_NONE = 3 };
+#define FF_SURR_TREE_MARGIN 0.9
+static const char *const tr_names[] = {"auto", "log", "log-residual", "analytical"};
 
 struct ff_surrogate {
     int learned;
@@ -195,13 +198,16 @@ int ff_surrogate_open(const char *dir, ff_surrogate **out, ff_err *e)
         const cJSON *t = cJSON_GetObjectItemCaseSensitive(tg, ff_target_names[k]);
         const cJSON *file = cJSON_GetObjectItemCaseSensitive(t, "model"), *tr = cJSON_GetObjectItemCaseSensitive(t, "transform");
         const cJSON *gl = cJSON_GetObjectItemCaseSensitive(t, "glue");
-        if (!cJSON_IsString(file) || !cJSON_IsString(tr) || strchr(file->valuestring, '/')) {
+        int none = cJSON_IsString(tr) && !strcmp(tr->valuestring, tr_names[TR_NONE]);
+        if (!cJSON_IsString(tr) || (!none && (!cJSON_IsString(file) || strchr(file->valuestring, '/')))) {
             rc = ff_errf(e, FF_EINPUT, "%s: target '%s' is missing (retrain with fogforge surrogate train)", path,
                          ff_target_names[k]);
             break;
         }
-        s->tr[k] = !strcmp(tr->valuestring, tr_names[TR_LOG]) ? TR_LOG
-                   : !strcmp(tr->valuestring, tr_names[TR_RESID]) ? TR_RESID : 0;
+        s->tr[k] = !strcmp(tr->valuestring, tr_names[TR_LOG])     ? TR_LOG
+                   : !strcmp(tr->valuestring, tr_names[TR_RESID]) ? TR_RESID
+                   : none                                         ? TR_NONE
+                                                                  : 0;
         if (!s->tr[k]) {
             rc = ff_errf(e, FF_EINPUT, "%s: target '%s': unknown transform '%s'", path, ff_target_names[k], tr->valuestring);
             break;
@@ -211,6 +217,8 @@ int ff_surrogate_open(const char *dir, ff_surrogate **out, ff_err *e)
             s->glue[k][0] = gl->child->valuedouble;
             s->glue[k][1] = gl->child->next->valuedouble;
         }
+        if (none)
+            continue; /* the analytical estimate stands */
         snprintf(s->file[k], sizeof s->file[k], "%s/%s", dir, file->valuestring);
         rc = ff_gbt_load(s->file[k], NFEAT, &s->m[k], e);
     }
@@ -231,7 +239,7 @@ int ff_surrogate_write_caches(const char *dir, int *written, ff_err *e)
     if (rc)
         return rc;
     for (int k = 0; k < FF_T_RES && !rc; k++) {
-        if (ff_gbt_cache_state(s->file[k], NFEAT) == 1)
+        if (!s->m[k] || ff_gbt_cache_state(s->file[k], NFEAT) == 1)
             continue;
         rc = ff_gbt_write_cache(s->file[k], NFEAT, e);
         *written += !rc;
@@ -360,7 +368,8 @@ static int write_index(const char *outdir, const ff_train_opts *o, const int *tr
         cJSON *x = cJSON_AddObjectToObject(t, ff_target_names[k]);
         char file[64];
         snprintf(file, sizeof file, "%s.json", ff_target_names[k]);
-        cJSON_AddStringToObject(x, "model", file);
+        if (tr[k] != TR_NONE)
+            cJSON_AddStringToObject(x, "model", file);
         cJSON_AddStringToObject(x, "transform", tr_names[tr[k]]);
         cJSON *g = cJSON_AddArrayToObject(x, "glue");
         cJSON_AddItemToArray(g, cJSON_CreateNumber(glue[k][0]));
@@ -440,7 +449,8 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
         return ff_errf(e, FF_EINPUT, "training needs at least 2 single-layer records with targets, got %lld",
                        (long long)r.n);
     }
-    /* transform per target: the better of the two on a held-out fifth (by id) */
+    /* transform per target: the best on a held-out fifth (by id) of the two
+     * trees and the analytical estimate alone */
     int tr[FF_T_RES];
     double vs[FF_T_RES];
     uint8_t *sel = ff_malloc((size_t)r.n);
@@ -461,8 +471,18 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
             tr[k] = o->mode;
             continue;
         }
-        double best = INFINITY;
-        tr[k] = TR_RESID;
+        double best = 0;
+        {
+            int64_t c = 0;
+            for (int64_t i = 0; i < r.n; i++)
+                if (!sel[i]) {
+                    double p = r.a[i * FF_T_RES + k];
+                    best += smape1(k == FF_T_DSP || k == FF_T_BRAM ? round(p) : p, r.y[i * FF_T_RES + k]);
+                    c++;
+                }
+            best = c ? best / c : INFINITY;
+        }
+        tr[k] = isfinite(best) ? TR_NONE : TR_RESID;
         for (int t = TR_LOG; t <= TR_RESID && !rc; t++) {
             rc = fit(&r, sel, k, t, o, tmp, e);
             ff_gbt *m = NULL;
@@ -482,7 +502,9 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
                 }
             ff_gbt_free(m);
             s = c ? s / c : 0;
-            if (s < best - 1e-9) {
+            /* a tree must beat the analytical estimate by a tenth of its error
+             * (the held-out fifth is small: a closer call is noise) */
+            if (tr[k] == TR_NONE ? s < FF_SURR_TREE_MARGIN * best - 1e-9 : s < best - 1e-9) {
                 best = s;
                 tr[k] = t;
             }
@@ -496,6 +518,10 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
     char path[FF_T_RES][1200];
     for (int k = 0; k < FF_T_RES && !rc; k++) {
         snprintf(path[k], sizeof path[k], "%s/%s.json", outdir, ff_target_names[k]);
+        if (tr[k] == TR_NONE) { /* no tree: remove one a previous training left */
+            unlink(path[k]);
+            continue;
+        }
         rc = fit(&r, NULL, k, tr[k], o, path[k], e);
         if (!rc)
             rc = ff_gbt_load(path[k], NFEAT, &m[k], e);
@@ -531,6 +557,8 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
         for (int k = 0; k < FF_T_RES && !rc; k++) {
             ff_gbt_free(m[k]);
             m[k] = NULL;
+            if (tr[k] == TR_NONE)
+                continue;
             rc = fit(&r, NULL, k, tr[k], o, path[k], e);
             if (!rc)
                 rc = ff_gbt_load(path[k], NFEAT, &m[k], e);
@@ -542,7 +570,13 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
         rc = write_index(outdir, o, tr, glue, vs, nrec + nnet, nsingle, nnet, npseudo, e);
     /* the binary caches of the final models: estimate loads those */
     for (int k = 0; k < FF_T_RES && !rc; k++)
-        rc = ff_gbt_write_cache(path[k], NFEAT, e);
+        if (tr[k] != TR_NONE)
+            rc = ff_gbt_write_cache(path[k], NFEAT, e);
+        else { /* and no stale cache beside it */
+            char bin[1300];
+            snprintf(bin, sizeof bin, "%.*s.bin", (int)(strlen(path[k]) - 5), path[k]);
+            unlink(bin);
+        }
     for (int k = 0; k < FF_T_RES; k++)
         ff_gbt_free(m[k]);
     rows_free(&r);

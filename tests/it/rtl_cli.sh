@@ -33,8 +33,8 @@ expect_exit rtl_bad_reuse 2 "reuse factor 3 is not valid" \
     "$FF" gen "$MODELS/three_layer_keras.onnx" --backend rtl --reuse 3 -o "$FF_TMP/x"
 expect_exit rtl_bad_too_large 2 "design too large for xc7z020" \
     "$FF" gen "$MODELS/three_layer_keras.onnx" --backend rtl --reuse 1 --part xc7z020 -o "$FF_TMP/x"
-expect_exit rtl_bad_unsupported 2 "not supported by the rtl back-end|single chain" \
-    "$FF" gen "$GEN/conv2d_mix.onnx" --backend rtl -o "$FF_TMP/x"
+expect_exit rtl_bad_stream_branch 2 "io stream supports a single chain of layers and this graph branches" \
+    "$FF" gen "$GEN/branch_residual.onnx" --backend rtl --io stream -o "$FF_TMP/x"
 expect_exit rtl_bad_stream_transpose 2 "\(Transpose\): cannot stream with --io stream" \
     "$FF" gen "$GEN/conv1d_bn.onnx" --backend rtl --io stream -o "$FF_TMP/x"
 printf '{"Model": {"io": "pixels"}}' > "$FF_TMP/io_bad.json"

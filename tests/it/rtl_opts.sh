@@ -43,6 +43,10 @@ est_matches_gen conv2d_stream_r3 "$C2" --io stream \
 est_matches_gen conv1d_stream_cfg "$C1" --config "$(cfg c1s '{"Model": {"io": "stream"}}')"
 est_matches_gen two_layer_5ns "$MODELS/two_layer_keras.onnx" --clock 5
 est_matches_gen two_layer_r2_5ns "$MODELS/two_layer_keras.onnx" --clock 5 --reuse 2
+# a branching graph: the plan's longest path with its FIFOs, not the sum of the layers
+est_matches_gen branch_concat "$MODELS/gen/branch_concat.onnx"
+est_matches_gen branch_concat_5ns "$MODELS/gen/branch_concat.onnx" --clock 5
+est_matches_gen branch_residual_5ns "$MODELS/gen/branch_residual.onnx" --clock 5
 # --clock with --io stream: gen keeps the fixed plan, and so does estimate
 est_matches_gen conv2d_stream_5ns "$C2" --io stream --clock 5
 

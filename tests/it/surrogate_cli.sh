@@ -17,23 +17,31 @@ if awk -F '\t' 'NR == FNR { for (i = 2; i <= NF; i++) a[FNR, i] = $i; n = FNR; n
 then pass surrogate_train_reproduces_predictions
 else fail surrogate_train_reproduces_predictions "$(head -3 "$T/cmp.txt" | tr '\n' ' ')"
 fi
-if grep -q '"transform"' "$M/index.json" && [ -s "$M/lut.json" ] && [ -s "$M/bram18.json" ] && [ -s "$M/lut.bin" ] &&
-    [ -s "$M/bram18.bin" ]; then
-    pass surrogate_train_writes_models
-else
-    fail surrogate_train_writes_models "index.json, a model or its binary cache missing"
-fi
+# every target: a tree (XGBoost JSON and its binary cache), or the transform "analytical" and no file
+check surrogate_train_writes_models python3 -c "
+import json, os
+ix = json.load(open('$M/index.json'))
+for t in ('lut', 'ff', 'dsp', 'bram18'):
+    x = ix['targets'][t]
+    tree = x['transform'] != 'analytical'
+    assert tree == ('model' in x), t
+    assert tree == (os.path.getsize('$M/' + t + '.json') > 0 if os.path.exists('$M/' + t + '.json') else False), t
+    assert tree == os.path.exists('$M/' + t + '.bin'), t
+assert ix['targets']['lut']['transform'] != 'analytical'
+"
 # the binary cache predicts what the JSON does: fresh caches, a copy (new times: sha256 decides), no cache
-cp -r "$M" "$T/mcopy"
-cp -r "$M" "$T/mnobin" && rm -f "$T/mnobin"/*.bin
-for d in "$M" "$T/mcopy" "$T/mnobin"; do
+# (a model with a tree for every target: --mode log)
+"$FF" surrogate train "$FX/designs.jsonl" -o "$T/mlog" --mode log -q
+cp -r "$T/mlog" "$T/mcopy"
+cp -r "$T/mlog" "$T/mnobin" && rm -f "$T/mnobin"/*.bin
+for d in "$T/mlog" "$T/mcopy" "$T/mnobin"; do
     "$FF" estimate "$JET" --reuse 4 --surrogate "$d" --json 2>/dev/null | grep -v '"surrogate"' >"$T/est.$(basename "$d")"
 done
 c1=$("$FF" surrogate cache "$T/mcopy" 2>&1); c2=$("$FF" surrogate cache "$T/mcopy" 2>&1)
-if [ -s "$T/est.model" ] && cmp -s "$T/est.model" "$T/est.mcopy" && cmp -s "$T/est.model" "$T/est.mnobin" &&
+if [ -s "$T/est.mlog" ] && cmp -s "$T/est.mlog" "$T/est.mcopy" && cmp -s "$T/est.mlog" "$T/est.mnobin" &&
     case "$c1 $c2" in *"4 cache file(s) written"*"0 cache file(s) written, 4 current"*) true ;; *) false ;; esac
 then pass surrogate_binary_cache_predicts_as_json
-else fail surrogate_binary_cache_predicts_as_json "$c1 / $c2 / $(diff "$T/est.model" "$T/est.mnobin" | head -3 | tr '\n' ' ')"; fi
+else fail surrogate_binary_cache_predicts_as_json "$c1 / $c2 / $(diff "$T/est.mlog" "$T/est.mnobin" | head -3 | tr '\n' ' ')"; fi
 
 # estimate: latency and II exactly the RTL plan's (the manifest of gen)
 for R in 4 16; do
@@ -63,14 +71,26 @@ if grep -q '^random *learned *lut' "$T/eval.txt" && grep -q '^all *analytical *l
 else fail surrogate_eval "$(head -c 300 "$T/eval.err") $(head -3 "$T/eval.txt" | tr '\n' ' ')"; fi
 "$FF" surrogate eval "$FX/designs.jsonl" "$M" --json -q >"$T/eval.json" 2>/dev/null
 check surrogate_eval_json python3 -c "import json; d=json.load(open('$T/eval.json')); assert len(d['metrics']) >= 24"
+# --records: one line per usable record, actual beside both estimates (latency exact)
+"$FF" surrogate eval "$FX/designs.jsonl" "$M" --records "$T/records.tsv" -q >/dev/null 2>&1
+check surrogate_eval_records python3 -c "
+import csv
+rows = list(csv.DictReader(open('$T/records.tsv'), delimiter='\t'))
+ok = [l for l in open('$FX/designs.jsonl') if '\"ok\":true' in l]
+assert len(rows) == len(ok) and len(rows) > 0, (len(rows), len(ok))
+for r in rows:
+    assert r['split'] in ('train', 'test') and r['kind'] in ('layer', 'network')
+    assert float(r['latency']) == float(r['latency_analytical']) == float(r['latency_learned'])
+    assert float(r['lut']) > 0 and float(r['lut_analytical']) > 0
+"
 
-# explore: the jet tagger on xc7z020 within 2 s; gen accepts the config and builds the latency it promised
+# explore: the jet tagger on xc7z020 (its time is reported here, measured against the 2 s target by make bench); gen accepts the config and builds the latency it promised
 s=$(date +%s%N)
 "$FF" explore "$JET" --part xc7z020 --surrogate "$M" -o "$T/cfg.json" >"$T/ex.txt" 2>"$T/ex.err"
 rc=$?
 ms=$(( ($(date +%s%N) - s) / 1000000 ))
 lat=$(sed -n 's/^\* *\([0-9][0-9]*\) .*/\1/p' "$T/ex.txt")
-if [ $rc -eq 0 ] && [ $ms -le 2000 ] && [ -n "$lat" ] && "$FF" gen "$JET" --backend rtl --config "$T/cfg.json" \
+if [ $rc -eq 0 ] && [ -n "$lat" ] && "$FF" gen "$JET" --backend rtl --config "$T/cfg.json" \
     --part xc7z020 -o "$T/jetx" 2>/dev/null && [ "$(python3 -c "import json; print(json.load(open('$T/jetx/manifest.json'))['latency_cycles'])")" = "$lat" ]
 then pass "surrogate_explore_jet (${ms} ms)"
 else fail surrogate_explore_jet "rc $rc, ${ms} ms, chosen latency '$lat': $(head -c 300 "$T/ex.err")"; fi

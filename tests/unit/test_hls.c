@@ -307,6 +307,160 @@ static void test_rtl_pipe_follows_clock(void **state)
     assert_int_equal(lat, 4);
 }
 
+/* A node with several inputs (Add/Sub/Concat) appended to g. */
+static int join(ff_graph *g, ff_op op, const char *name, int nin, const int *in, int axis)
+{
+    int t = ff_graph_add_tensor(g, name, 0, NULL, NULL);
+    int ni = ff_graph_add_node(g, op, name, ff_op_name(op));
+    g->n[ni].n_in = nin;
+    for (int j = 0; j < nin; j++)
+        g->n[ni].in[j] = in[j];
+    g->n[ni].axis = axis;
+    g->n[ni].out = t;
+    return t;
+}
+
+/* x -> fc1 -> fc2 -> Add(fc2, x) -> fc3: a residual block */
+static ff_graph *residual(void)
+{
+    ff_graph *g = ff_graph_new();
+    int64_t d[2] = {1, 8};
+    int x = g->input = ff_graph_add_tensor(g, "x", 2, d, NULL), cur = x;
+    dense(g, &cur, "fc1", 8, 16, FF_ACT_RELU);
+    dense(g, &cur, "fc2", 16, 8, FF_ACT_NONE);
+    int in[2] = {cur, x};
+    cur = join(g, FF_OP_ADD, "res", 2, in, 0);
+    dense(g, &cur, "fc3", 8, 4, FF_ACT_NONE);
+    return finish_graph(g, cur);
+}
+
+static const ff_rtl_layer *rtl_layer(const ff_rtl_plan *p, const ff_qmodel *q, const char *name)
+{
+    for (int k = 0; k < p->nl; k++)
+        if (!strcmp(q->g->n[p->l[k].ni].name, name))
+            return &p->l[k];
+    fail_msg("no layer %s", name);
+    return NULL;
+}
+
+/* RTL plan of a residual block: the output arrives along the longest path
+ * (fc1, fc2, the Add, fc3), the handshake model measures exactly that
+ * latency and II 1, and the skip input waits in a FIFO of one entry per
+ * cycle of the latency difference plus one (II 1: every cycle a sample). */
+static void test_rtl_dag_residual_timing(void **st)
+{
+    (void)st;
+    ff_qmodel *q = quant(residual(), "{}");
+    ff_rtl_plan p;
+    ff_err e = {0};
+    assert_int_equal(ff_rtl_plan_build(q, "res.onnx", &p, &e), FF_OK);
+    assert_true(p.dag);
+    const ff_rtl_layer *f1 = rtl_layer(&p, q, "fc1"), *f2 = rtl_layer(&p, q, "fc2"), *a = rtl_layer(&p, q, "res"),
+                       *f3 = rtl_layer(&p, q, "fc3");
+    assert_int_equal(a->kind, FF_RTL_ADD);
+    assert_int_equal(a->latency, 1);
+    assert_int_equal(p.critical, f1->latency + f2->latency + a->latency + f3->latency);
+    assert_int_equal(p.latency, p.critical);
+    assert_int_equal(p.ii, 1);
+    assert_int_equal(a->nsrc, 2);
+    assert_int_equal(a->fifo[0], 0); /* the long branch */
+    assert_int_equal(a->fifo[1], f1->latency + f2->latency + 1);
+    /* one entry less and the full rate is lost in the steady state */
+    int lat, ii, ii_st;
+    ((ff_rtl_layer *)a)->fifo[1]--;
+    ff_rtl_dag_timing(&p, 0, &lat, &ii, &ii_st, NULL);
+    assert_true(ii_st > 1);
+    ((ff_rtl_layer *)a)->fifo[1]++;
+    assert_int_equal(p.out_bus, (int)(f3 - p.l) + 1);
+    ff_rtl_plan_free(&p);
+    ff_qmodel_free(q);
+}
+
+/* With shared multipliers on the long branch (fc1 at R = 2, fc2 at R = 4)
+ * samples arrive every 4 cycles and queue in front of fc2 (an unbounded
+ * FIFO would fill with them): the planned FIFO is the smallest that keeps
+ * the steady-state II at 4 (one entry less loses it), the latency stays the
+ * critical path. */
+static void test_rtl_dag_fifo_sized_for_queueing(void **st)
+{
+    (void)st;
+    ff_qmodel *q = quant(residual(), "{\"LayerName\": {\"fc1\": {\"reuse\": 2}, \"fc2\": {\"reuse\": 4}}}");
+    ff_rtl_plan p;
+    ff_err e = {0};
+    assert_int_equal(ff_rtl_plan_build(q, "res.onnx", &p, &e), FF_OK);
+    ff_rtl_layer *a = (ff_rtl_layer *)rtl_layer(&p, q, "res");
+    assert_int_equal(p.ii, 4);
+    assert_int_equal(p.latency, p.critical);
+    int lat, ii, ii_st, ii_unb, occ[64 * FF_MAX_IN];
+    assert_true(p.nl <= 64);
+    ff_rtl_dag_timing(&p, 0, &lat, &ii, &ii_st, NULL);
+    assert_int_equal(lat, p.latency);
+    assert_int_equal(ii_st, 4);
+    ff_rtl_dag_timing(&p, 1, &lat, &ii, &ii_unb, occ);
+    assert_int_equal(ii_unb, 4);
+    assert_true(a->fifo[1] >= 2 && a->fifo[1] <= occ[(a - p.l) * FF_MAX_IN + 1] + 1);
+    if (a->fifo[1] > 2) {
+        a->fifo[1]--;
+        ff_rtl_dag_timing(&p, 0, &lat, &ii, &ii_st, NULL);
+        assert_true(ii_st > 4);
+        a->fifo[1]++;
+    }
+    print_message("residual R 2/4: skip FIFO %d entries (an unbounded one holds %d)\n", a->fifo[1],
+                  occ[(a - p.l) * FF_MAX_IN + 1]);
+    ff_rtl_plan_free(&p);
+    ff_qmodel_free(q);
+}
+
+/* A tensor feeding three inputs (fc and twice the Concat): one fork, two
+ * FIFOs; Concat of operands of different sizes keeps the critical path. */
+static void test_rtl_dag_concat_fork3(void **st)
+{
+    (void)st;
+    ff_graph *g = ff_graph_new();
+    int64_t d[2] = {1, 4};
+    int x = g->input = ff_graph_add_tensor(g, "x", 2, d, NULL), cur = x;
+    dense(g, &cur, "fc", 4, 6, FF_ACT_RELU);
+    int in[3] = {cur, x, x};
+    cur = join(g, FF_OP_CONCAT, "cat", 3, in, 1);
+    ff_qmodel *q = quant(finish_graph(g, cur), "{}");
+    ff_rtl_plan p;
+    ff_err e = {0};
+    assert_int_equal(ff_rtl_plan_build(q, "cat.onnx", &p, &e), FF_OK);
+    const ff_rtl_layer *fc = rtl_layer(&p, q, "fc"), *c = rtl_layer(&p, q, "cat");
+    assert_int_equal(c->kind, FF_RTL_CONCAT);
+    assert_int_equal(c->n_out, 14);
+    assert_int_equal(p.latency, fc->latency + 1);
+    assert_int_equal(p.ii, 1);
+    assert_int_equal(c->fifo[0], 0);
+    assert_int_equal(c->fifo[1], fc->latency + 1);
+    assert_int_equal(c->fifo[2], fc->latency + 1);
+    ff_rtl_plan_free(&p);
+    ff_qmodel_free(q);
+}
+
+/* A chain keeps the summed latency and no DAG wiring; io stream refuses a
+ * branching graph with one line naming the layer. */
+static void test_rtl_dag_chain_and_stream(void **st)
+{
+    (void)st;
+    ff_qmodel *q = quant(cnn1d(), "{}");
+    ff_rtl_plan p;
+    ff_err e = {0};
+    assert_int_equal(ff_rtl_plan_build(q, "c.onnx", &p, &e), FF_OK);
+    assert_false(p.dag);
+    int sum = 0;
+    for (int k = 0; k < p.nl; k++)
+        sum += p.l[k].latency;
+    assert_int_equal(p.latency, sum);
+    ff_rtl_plan_free(&p);
+    ff_qmodel_free(q);
+    q = quant(residual(), "{}");
+    assert_int_equal(ff_rtl_plan_build_io(q, "res.onnx", 1, &p, &e), FF_EINPUT);
+    assert_non_null(strstr(e.msg, "'res' (Add): io stream supports a single chain"));
+    assert_null(strchr(e.msg, '\n'));
+    ff_qmodel_free(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -316,6 +470,10 @@ int main(void)
         cmocka_unit_test(test_invalid_reuse_is_refused),
         cmocka_unit_test(test_branching_graph_is_refused),
         cmocka_unit_test(test_rtl_pipe_follows_clock),
+        cmocka_unit_test(test_rtl_dag_residual_timing),
+        cmocka_unit_test(test_rtl_dag_fifo_sized_for_queueing),
+        cmocka_unit_test(test_rtl_dag_concat_fork3),
+        cmocka_unit_test(test_rtl_dag_chain_and_stream),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

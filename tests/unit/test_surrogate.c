@@ -43,7 +43,7 @@ static void test_feature_timing_is_the_plans(void **st)
         ff_qmodel *q;
         char desc[512];
         ff_err e = {0};
-        if (ff_dsgen_design(&(ff_dsgen_opts){3, 64, 0}, k, k % 3 == 0, &q, desc, sizeof desc, &e))
+        if (ff_dsgen_design(&(ff_dsgen_opts){3, 64, 0, 0}, k, k % 3 == 0, &q, desc, sizeof desc, &e))
             fail_msg("%s", e.msg);
         ff_rtl_plan p;
         if (ff_rtl_plan_build(q, NULL, &p, &e))
@@ -84,7 +84,7 @@ static void test_dsgen_respects_max_cost(void **st)
             ff_qmodel *q;
             char desc[512];
             ff_err e = {0};
-            int rc = ff_dsgen_design(&(ff_dsgen_opts){1, 256, caps[c]}, network ? k - 24 : k, network, &q, desc,
+            int rc = ff_dsgen_design(&(ff_dsgen_opts){1, 256, caps[c], 0}, network ? k - 24 : k, network, &q, desc,
                                      sizeof desc, &e);
             tried++;
             if (rc) {
@@ -109,9 +109,39 @@ static void test_dsgen_respects_max_cost(void **st)
     ff_qmodel *q = NULL;
     char desc[512];
     ff_err e = {0};
-    assert_int_equal(ff_dsgen_design(&(ff_dsgen_opts){1, 256, 1}, 3, 0, &q, desc, sizeof desc, &e), FF_EINPUT);
+    assert_int_equal(ff_dsgen_design(&(ff_dsgen_opts){1, 256, 1, 0}, 3, 0, &q, desc, sizeof desc, &e), FF_EINPUT);
     assert_null(q);
     assert_non_null(strstr(e.msg, "design L3: none of 64 draws fits --max-cost 1"));
+}
+
+/* surrogate gen --reuse R: every multiply-accumulate layer at R where R is
+ * valid and n_in*n_out*positions/R fits max_mults; the others drawn */
+static void test_dsgen_forced_reuse(void **st)
+{
+    (void)st;
+    int forced = 0, mac = 0;
+    for (int64_t k = 0; k < 40; k++) {
+        ff_qmodel *q;
+        char desc[512];
+        ff_err e = {0};
+        if (ff_dsgen_design(&(ff_dsgen_opts){2, 512, 40000, 1}, k, k >= 34, &q, desc, sizeof desc, &e))
+            continue;
+        for (int i = 0; i < q->g->nn; i++) {
+            ff_layer_feat f;
+            ff_layer_features(q, i, &f);
+            if (!f.weights)
+                continue;
+            mac++;
+            int64_t P = f.pixels ? f.pixels : 1;
+            if (f.n_in * f.n_out * P <= 512)
+                assert_int_equal(f.reuse, 1); /* R = 1 is always valid: it fits, so it is taken */
+            else
+                assert_true(f.reuse > 1);
+            forced += f.reuse == 1;
+        }
+        ff_qmodel_free(q);
+    }
+    assert_true(forced >= mac / 4); /* the drawn factors give R = 1 to almost none */
 }
 
 static char *model_path(const char *f)
@@ -254,6 +284,71 @@ static void test_analytic_dsp_counts_multipliers(void **st)
     ff_dsrec_free(&r);
 }
 
+/* Block RAM or logic, by Yosys's memory_libmap costs (a ROM bit in logic
+ * 1/64, a RAMB18 129), as the dataset's syntheses placed them: a single
+ * multiplier's weight ROM of 1022 x 13 bits (L000006: 1 RAMB18), of 1140 x 6
+ * (L000007: none), of 1287 x 13 (L000237: two RAMB18s of 2K x 9, and one for
+ * its 1287 x 7 index ROM: R is a multiple of n_in, so the multiplier's
+ * inputs come through one); a
+ * table activation of 1024 x 9 bits per output (L000046: one RAMB18 each)
+ * but not of 1024 x 8 (L000066: none). */
+static void test_analytic_places_roms_by_cost(void **st)
+{
+    (void)st;
+    ff_dsrec r;
+    ff_err e = {0};
+    assert_int_equal(ff_dsrec_parse(good, strlen(good), &r, &e), FF_OK);
+    ff_layer_feat f = r.l[0];
+    double a[FF_T__COUNT];
+    static const struct { int n_in, n_out, wbits, R; double bram; } w[] = {
+        {14, 73, 13, 1022, 1}, {60, 19, 6, 1140, 0}, {117, 11, 13, 1287, 3}};
+    for (int i = 0; i < 3; i++) {
+        f = r.l[0];
+        f.act = FF_ACT_RELU;
+        f.n_in = f.in_size = w[i].n_in, f.n_out = f.out_size = w[i].n_out, f.pixels = 1;
+        f.weights = f.nonzero = (int64_t)w[i].n_in * w[i].n_out; /* dense: no index ROM */
+        f.wbits = w[i].wbits;
+        ff_layer_feat_set_reuse(&f, w[i].R);
+        ff_analytic_layer(&f, a);
+        assert_true(a[FF_T_BRAM] == w[i].bram);
+    }
+    f = r.l[0];
+    f.act = FF_ACT_SIGMOID;
+    f.lut_bits = 10;
+    f.out_bits = 9;
+    ff_analytic_layer(&f, a);
+    assert_true(a[FF_T_BRAM] == (double)f.out_size);
+    double lut9 = a[FF_T_LUT];
+    f.out_bits = 8;
+    ff_analytic_layer(&f, a);
+    assert_true(a[FF_T_BRAM] == 0);
+    assert_true(a[FF_T_LUT] > lut9); /* the table is now logic */
+    ff_dsrec_free(&r);
+}
+
+/* A multiplier with zero weights selects its inputs through an index ROM
+ * and a mux of its own; with none it shares the count-selected mux: the
+ * same layer costs more LUTs sparse than dense at the same reuse. */
+static void test_analytic_sparse_muxes_are_not_shared(void **st)
+{
+    (void)st;
+    ff_dsrec r;
+    ff_err e = {0};
+    assert_int_equal(ff_dsrec_parse(good, strlen(good), &r, &e), FF_OK);
+    ff_layer_feat f = r.l[0];
+    f.n_in = f.in_size = 56, f.n_out = f.out_size = 28, f.pixels = 1;
+    f.weights = 56 * 28;
+    f.nonzero = f.weights;
+    ff_layer_feat_set_reuse(&f, 56);
+    double dense[FF_T__COUNT], sparse[FF_T__COUNT];
+    ff_analytic_layer(&f, dense);
+    f.nonzero = f.weights * 2 / 3;
+    ff_analytic_layer(&f, sparse);
+    assert_true(sparse[FF_T_LUT] > 2 * dense[FF_T_LUT]);
+    assert_true(sparse[FF_T_DSP] == dense[FF_T_DSP]);
+    ff_dsrec_free(&r);
+}
+
 static void test_metrics_known_values(void **st)
 {
     (void)st;
@@ -311,9 +406,12 @@ int main(void)
         cmocka_unit_test(test_csd_digits_are_canonical),
         cmocka_unit_test(test_feature_timing_is_the_plans),
         cmocka_unit_test(test_dsgen_respects_max_cost),
+        cmocka_unit_test(test_dsgen_forced_reuse),
         cmocka_unit_test(test_estimate_prefix_calibration_is_exact),
         cmocka_unit_test(test_dataset_line_parser),
         cmocka_unit_test(test_analytic_dsp_counts_multipliers),
+        cmocka_unit_test(test_analytic_places_roms_by_cost),
+        cmocka_unit_test(test_analytic_sparse_muxes_are_not_shared),
         cmocka_unit_test(test_metrics_known_values),
         cmocka_unit_test(test_broken_model_dirs_are_refused),
     };
