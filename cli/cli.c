@@ -1,11 +1,14 @@
 /* Option parsing and error printing shared by every subcommand. */
 #include "cli.h"
 
+#include "quant.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int ff_cli_fail(int code, const char *fmt, ...)
 {
@@ -52,4 +55,27 @@ int ff_cli_double(const char *cmd, const char *opt, const char *s, double lo, do
 int ff_cli_usage(const char *cmd, const char *usage)
 {
     return ff_cli_fail(FF_EINPUT, "%s: bad arguments; usage: %s (see fogforge %s --help)", cmd, usage, cmd);
+}
+
+int ff_cli_io(const char *cmd, const char *s)
+{
+    if (!strcmp(s, "parallel") || !strcmp(s, "stream"))
+        return !strcmp(s, "stream");
+    ff_cli_fail(2, "%s: --io wants parallel or stream, got '%s'", cmd, s);
+    return -1;
+}
+
+int ff_cli_io_mode(const char *config, int io, int *io_stream)
+{
+    *io_stream = io > 0;
+    if (io >= 0 || !config)
+        return 0;
+    /* the configuration's Model.io, unless --io says otherwise */
+    ff_err e = {0};
+    ff_qconfig *cf;
+    if (ff_qconfig_load(config, &cf, &e))
+        return ff_cli_err(&e);
+    *io_stream = ff_qconfig_io(cf) == 2;
+    ff_qconfig_free(cf);
+    return 0;
 }

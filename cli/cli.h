@@ -16,6 +16,14 @@ int ff_cli_double(const char *cmd, const char *opt, const char *s, double lo, do
  * options / missing values and returns 2 via ff_cli_usage. */
 int ff_cli_usage(const char *cmd, const char *usage);
 
+/* --io parallel|stream: 1 for stream, 0 for parallel; -1 after printing
+ * the error (exit 2). */
+int ff_cli_io(const char *cmd, const char *s);
+/* The I/O mode gen, estimate and bundle create use: --io when given
+ * (io >= 0), else the configuration's Model.io, else parallel. Returns 0 or
+ * the error code after printing it. */
+int ff_cli_io_mode(const char *config, int io, int *io_stream);
+
 /* Command entry points (argv[0] is the command name). */
 int ff_cmd_inspect(int argc, char **argv);
 int ff_cmd_run(int argc, char **argv);

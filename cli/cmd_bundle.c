@@ -17,7 +17,7 @@
 static const char bundle_usage[] = "fogforge bundle create|verify|list|add ... (fogforge bundle --help)";
 static const char create_usage[] =
     "fogforge bundle create MODEL [--config CONFIG.json | --wbits N --abits N] [--calib FILE] "
-    "[--reuse N] [--with opencl,rtl,hls] [--sim-cache DIR] [--name NAME] [--version V] [--part PART] [--clock NS] [--estimate FILE.json] "
+    "[--reuse N] [--with opencl,rtl,hls] [--sim-cache DIR] [--name NAME] [--version V] [--part PART] [--clock NS] [--io parallel|stream] [--estimate FILE.json] "
     "[--measured FILE.json] -o BUNDLE";
 
 static int read_opt_file(const char *path, char **out, ff_err *e)
@@ -39,18 +39,23 @@ static int cmd_create(int argc, char **argv)
         {"clock", required_argument, 0, 'k'},  {"estimate", required_argument, 0, 'E'},
         {"measured", required_argument, 0, 'M'}, {"output", required_argument, 0, 'o'},
         {"reuse", required_argument, 0, 'R'},  {"sim-cache", required_argument, 0, 'S'},
-        {"help", no_argument, 0, 'h'},         {0}};
+        {"io", required_argument, 0, 'I'},     {"help", no_argument, 0, 'h'},
+        {0}};
     ff_quant_opts qo = {0};
     ff_bundle_spec sp = {0};
     const char *out = NULL, *with = "opencl", *est = NULL, *meas = NULL;
     sp.part = FF_DEFAULT_PART;
     sp.clock_ns = FF_DEFAULT_CLOCK_NS;
     long v;
-    int c;
+    int c, io = -1;
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'q': qo.config = optarg; break;
         case 'c': qo.calib = optarg; break;
+        case 'I':
+            if ((io = ff_cli_io("bundle create", optarg)) < 0)
+                return 2;
+            break;
         case 'W':
             if (!ff_cli_long("bundle create", "--wbits", optarg, 2, 16, &v))
                 return 2;
@@ -74,6 +79,7 @@ static int cmd_create(int argc, char **argv)
         case 'k':
             if (!ff_cli_double("bundle create", "--clock", optarg, 0.5, 1000, &sp.clock_ns))
                 return 2;
+            sp.clock_set = 1;
             break;
         case 'E': est = optarg; break;
         case 'M': meas = optarg; break;
@@ -91,6 +97,8 @@ static int cmd_create(int argc, char **argv)
                    "                   built quietly, 20-40 s; --sim-cache DIR keeps the build for reuse)\n"
                    "--reuse N sets every layer's reuse factor (overrides the config); the RTL must fit\n"
                    "--part (default " FF_DEFAULT_PART ").\n"
+                   "--clock NS and --io parallel|stream (or the config's Model.io) shape the RTL and HLS\n"
+                   "projects as they do for fogforge gen, and the estimate states that design's latency.\n"
                    "An xclbin built elsewhere is added with fogforge bundle add.\n",
                    create_usage);
             return 0;
@@ -116,6 +124,9 @@ static int cmd_create(int argc, char **argv)
             return ff_cli_fail(2, "bundle create: --with wants a list of opencl, rtl, hls; got '%s'", tok);
     }
     sp.model_path = argv[optind];
+    int rc0 = ff_cli_io_mode(qo.config, io, &sp.io_stream);
+    if (rc0)
+        return rc0;
     ff_err e = {0};
     char *estj = NULL, *measj = NULL;
     if (read_opt_file(est, &estj, &e) || read_opt_file(meas, &measj, &e)) {
@@ -136,7 +147,9 @@ static int cmd_create(int argc, char **argv)
         const char *sdir = ff_surrogate_default_dir(sbuf, sizeof sbuf);
         if (!sdir || ff_surrogate_open(sdir, &s, &ee))
             s = ff_surrogate_analytic();
-        if (!ff_estimate_model(q, sp.model_path, s, ff_part_find(sp.part), sp.clock_ns, &r, &ee)) {
+        /* the design gen builds with the same --clock and --io */
+        if (!ff_estimate_model_io(q, sp.model_path, s, ff_part_find(sp.part), sp.clock_ns,
+                                  sp.clock_set ? sp.clock_ns : 0, sp.io_stream, &r, &ee)) {
             estj = ff_estimate_json(&r);
             ff_estimate_free(&r);
         } else if (ee.msg[0]) {

@@ -32,7 +32,7 @@ int ff_cli_surrogate(const char *cmd, const char *opt, ff_surrogate **out)
 }
 
 static const char est_usage[] = "fogforge estimate MODEL [--config C.json|--reuse N] [--wbits N --abits N] "
-                                "[--calib IN] [--part PART] [--clock NS] [--surrogate DIR|analytical] [--json]";
+                                "[--calib IN] [--part PART] [--clock NS] [--io parallel|stream] [--surrogate DIR|analytical] [--json]";
 
 static double now_s(void)
 {
@@ -48,12 +48,12 @@ int ff_cmd_estimate(int argc, char **argv)
         {"wbits", required_argument, 0, 'W'},  {"abits", required_argument, 0, 'A'},
         {"calib", required_argument, 0, 'c'},  {"part", required_argument, 0, 'p'},
         {"clock", required_argument, 0, 'k'},  {"surrogate", required_argument, 0, 's'},
-        {"json", no_argument, 0, 'j'},         {"help", no_argument, 0, 'h'},
-        {0}};
+        {"json", no_argument, 0, 'j'},         {"io", required_argument, 0, 'I'},
+        {"help", no_argument, 0, 'h'},         {0}};
     ff_quant_opts qo = {0};
     const char *part = FF_DEFAULT_PART, *sdir = NULL;
     double clock = FF_DEFAULT_CLOCK_NS;
-    int json = 0, c, clock_set = 0;
+    int json = 0, c, clock_set = 0, io = -1, io_stream = 0;
     long v;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -82,6 +82,10 @@ int ff_cmd_estimate(int argc, char **argv)
             clock_set = 1;
             break;
         case 's': sdir = optarg; break;
+        case 'I':
+            if ((io = ff_cli_io("estimate", optarg)) < 0)
+                return 2;
+            break;
         case 'j': json = 1; break;
         case 'h':
             printf("usage: %s\n\n"
@@ -92,6 +96,10 @@ int ff_cmd_estimate(int argc, char **argv)
                    "that period; without, its fixed plan); resources come from the learned surrogate\n"
                    "(--surrogate DIR, default $FOGFORGE_SURROGATE or the committed surrogates/models) or,\n"
                    "with --surrogate analytical or when none is installed, from the analytical model.\n"
+                   "--io stream (or the config's Model.io, as in gen) estimates the streaming design: each\n"
+                   "streaming layer as its PE on one window plus its padding, line buffers and window, the\n"
+                   "collector with the layer it feeds; total latency and II from the stream plan's handshake\n"
+                   "model (exact), per-layer ones per window. As in gen, --clock does not pipeline io stream.\n"
                    "--json prints the shape of `fogforge synth --json` and `fogforge report`.\n",
                    est_usage, ff_part_names(), FF_DEFAULT_PART);
             return 0;
@@ -100,9 +108,12 @@ int ff_cmd_estimate(int argc, char **argv)
     }
     if (optind != argc - 1)
         return ff_cli_usage("estimate", est_usage);
+    int rc0;
     const ff_part *pt = ff_part_find(part);
     if (!pt)
         return ff_cli_fail(2, "estimate: unknown part '%s' (known: %s)", part, ff_part_names());
+    if ((rc0 = ff_cli_io_mode(qo.config, io, &io_stream)))
+        return rc0;
     double t0 = now_s();
     ff_surrogate *s;
     int rc = ff_cli_surrogate("estimate", sdir, &s);
@@ -116,7 +127,7 @@ int ff_cmd_estimate(int argc, char **argv)
     }
     ff_estimate r;
     /* with --clock the RTL (gen --clock) is pipelined for it: latency as that RTL's */
-    rc = ff_estimate_model_pipe(q, argv[optind], s, pt, clock, clock_set ? clock : 0, &r, &e);
+    rc = ff_estimate_model_io(q, argv[optind], s, pt, clock, clock_set ? clock : 0, io_stream, &r, &e);
     double secs = now_s() - t0;
     if (rc) {
         ff_qmodel_free(q);
@@ -128,8 +139,8 @@ int ff_cmd_estimate(int argc, char **argv)
         printf("%s\n", js);
         free(js);
     } else {
-        printf("design:    %s (estimate: %s model%s%s, %.3f ms)\n", r.design, r.estimator,
-               r.surrogate ? " " : "", r.surrogate ? r.surrogate : "", secs * 1e3);
+        printf("design:    %s%s (estimate: %s model%s%s, %.3f ms)\n", r.design, io_stream ? ", io stream" : "",
+               r.estimator, r.surrogate ? " " : "", r.surrogate ? r.surrogate : "", secs * 1e3);
         printf("%-24s %-8s %7s %9s %9s %7s %7s %9s %7s\n", "layer", "op", "reuse", "LUT", "FF", "DSP", "BRAM18",
                "latency", "II");
         for (int i = 0; i < r.nl; i++) {

@@ -21,7 +21,7 @@ int ff_cmd_gen(int argc, char **argv)
         {"help", no_argument, 0, 'h'},          {0}};
     ff_quant_opts qo = {0};
     ff_gen_opts go = {0};
-    int io_set = 0;
+    int io = -1;
     const char *backend = NULL, *part = FF_DEFAULT_PART;
     go.clock_ns = FF_DEFAULT_CLOCK_NS;
     long v;
@@ -54,10 +54,8 @@ int ff_cmd_gen(int argc, char **argv)
             go.clock_set = 1;
             break;
         case 'I':
-            if (strcmp(optarg, "parallel") && strcmp(optarg, "stream"))
-                return ff_cli_fail(2, "gen: --io wants parallel or stream, got '%s'", optarg);
-            go.io_stream = !strcmp(optarg, "stream");
-            io_set = 1;
+            if ((io = ff_cli_io("gen", optarg)) < 0)
+                return 2;
             break;
         case 'o': go.outdir = optarg; break;
         case 'h':
@@ -92,14 +90,9 @@ int ff_cmd_gen(int argc, char **argv)
     go.part = part;
     go.model_path = argv[optind];
     ff_err e = {0};
-    if (!io_set && qo.config) {
-        /* the configuration's Model.io, unless --io says otherwise */
-        ff_qconfig *cf;
-        if (ff_qconfig_load(qo.config, &cf, &e))
-            return ff_cli_err(&e);
-        go.io_stream = ff_qconfig_io(cf) == 2;
-        ff_qconfig_free(cf);
-    }
+    int rc0 = ff_cli_io_mode(qo.config, io, &go.io_stream);
+    if (rc0)
+        return rc0;
     ff_qmodel *q;
     if (ff_model_load_quant(argv[optind], &qo, &q, &e))
         return ff_cli_err(&e);

@@ -133,6 +133,56 @@ static void requant(const ff_layer_feat *f, int vw, double *lut, double *dsp, do
         rom_place(pow(2.0, f->lut_bits), ob, FF_AN_TABLE_LUTS, 1, lut, bram);
 }
 
+/* ---- --clock: the registers of the clock-driven plan (ff_rtl_pipe_choose) ----
+ * Counted from the layer's own placement (the same function gen calls), as
+ * Yosys maps them: a register after the first adder level is the P register
+ * of the product DSPs whose post-adder adds a pair (registered products or
+ * not); the last
+ * register of the tree, when it holds at most 2 sums per output and one
+ * level remains, becomes the requantization DSP's A/D registers; the split
+ * product v*M is the DSP's own register; a second split registers the
+ * rounded, shifted value in fabric (f->rq_t_bits per output). */
+static int popcount_u64(uint64_t v)
+{
+    int c = 0;
+    for (; v; v &= v - 1)
+        c++;
+    return c;
+}
+
+static void pipe_of(const ff_layer_feat *f, ff_rtl_pipe *pp)
+{
+    int levels, stages, lat, ii;
+    ff_rtl_layer_timing_clk(ff_rtl_kind_of((ff_op)f->op), f->reuse > 0 ? f->reuse : 1, f->n_in, f->max_terms, f->act,
+                            f->clock_ns, &levels, &stages, &lat, &ii, pp);
+}
+
+/* FFs of the tree registers and the requantization split of a pipelined
+ * multiply-accumulate layer: terms = sums entering the tree per output,
+ * dsp_pairs = first-level pairs per output adding a DSP product. */
+static double pipe_tree_ff(const ff_layer_feat *f, const ff_rtl_pipe *pp, double terms, double dsp_pairs, int sb,
+                           int pre)
+{
+    double U = (double)f->out_size, ff = 0;
+    int last = 0;
+    for (int lv = 1; lv <= f->tree_levels && lv <= 64; lv++)
+        if ((pp->cuts >> (lv - 1)) & 1)
+            last = lv;
+    for (int lv = 1; lv <= last; lv++) {
+        if (!((pp->cuts >> (lv - 1)) & 1))
+            continue;
+        double nodes = ceil(terms / pow(2.0, lv));
+        if (lv == 1)
+            nodes -= dsp_pairs;             /* the P registers of the DSPs whose post-adder is level 1 */
+        if (lv == last && pre && nodes <= 2 && f->tree_levels - lv <= 1)
+            continue;                       /* the requantization DSP's A/D registers */
+        ff += U * (nodes > 0 ? nodes : 0) * sb;
+    }
+    if (pp->rq_split == 2)
+        ff += U * f->rq_t_bits;             /* rounded, shifted value */
+    return ff;
+}
+
 static void dot(const ff_layer_feat *f, double *o)
 {
     double U = (double)f->out_size, P = f->pixels ? (double)f->pixels : 1.0;
@@ -146,8 +196,12 @@ static void dot(const ff_layer_feat *f, double *o)
         /* one constant multiplier per nonzero weight and output position:
          * a DSP (its product register the MREG), or wiring for a power of two */
         double nz = (double)f->nonzero * P, p2 = (double)f->pow2 * P;
+        ff_rtl_pipe pp;
+        if (f->clock_ns > 0)
+            pipe_of(f, &pp);
         dsp += nz - p2;
-        ff += p2 * xw;                        /* shifted products keep their register */
+        if (f->clock_ns <= 0 || pp.preg)
+            ff += p2 * xw;                    /* shifted products keep their register */
         /* adder tree: nz adders per layer (products + bias - 1 per output);
          * a first-level pair with a DSP product becomes that DSP's post-adder
          * (C port or PCIN cascade), the last adder the requantization DSP's
@@ -159,11 +213,14 @@ static void dot(const ff_layer_feat *f, double *o)
         /* tree registers, a stage after every 3 levels; the last stage is the
          * requantization DSP's A/D registers when it holds at most 2 sums */
         double terms = (double)f->max_terms + 1;
-        for (int s = 1; s <= stages; s++) {
-            double nodes = ceil(terms / pow(8.0, s));
-            if (!(s == stages && pre && nodes <= 2 && stages * 3 + 1 >= f->tree_levels))
-                ff += U * nodes * sb;
-        }
+        if (f->clock_ns > 0)
+            ff += pipe_tree_ff(f, &pp, terms, U > 0 ? dsp_pairs / U : 0, sb, pre);
+        else
+            for (int s = 1; s <= stages; s++) {
+                double nodes = ceil(terms / pow(8.0, s));
+                if (!(s == stages && pre && nodes <= 2 && stages * 3 + 1 >= f->tree_levels))
+                    ff += U * nodes * sb;
+            }
         ff += f->latency;                     /* valid bits */
     } else {
         double M = (double)f->mults, per = f->n_in % R == 0 ? (double)f->n_in / R : 1.0;
@@ -216,13 +273,21 @@ static void dot(const ff_layer_feat *f, double *o)
          * cycle tags (busy, cnt, pv, pc, a tag per tree stage, adone, valid),
          * the fabric accumulators, and the product register of a multiplier
          * spread over several DSP tiles (its partial sums meet in fabric) */
+        if (f->clock_ns > 0) {
+            /* the pipelined plan's tree registers (and their cycle tags), its split */
+            ff_rtl_pipe pp;
+            pipe_of(f, &pp);
+            stages = popcount_u64(pp.cuts);
+            ff += pipe_tree_ff(f, &pp, per, floor(per / 2.0), sb, 0);
+        }
         ff += (double)f->in_size * xb + 1 + cw + 1 + cw + stages * (1.0 + cw) + 1 + 1;
         if (acc_fabric)
             ff += U * sb;
         if (tiles > 1)
             ff += M * (xw + wb);
-        for (int s = 1; s <= stages; s++)
-            ff += U * ceil(per / pow(8.0, s)) * sb;
+        if (f->clock_ns <= 0)
+            for (int s = 1; s <= stages; s++)
+                ff += U * ceil(per / pow(8.0, s)) * sb;
     }
     double l = 0, d = 0, b = 0;
     requant(f, sb, &l, &d, &b);
@@ -317,4 +382,60 @@ void ff_analytic_layer(const ff_layer_feat *f, double out[FF_T__COUNT])
     }
     out[FF_T_LATENCY] = f->latency;
     out[FF_T_II] = f->ii;
+}
+
+/* ---- io stream: padding, line buffers, window, collector ----
+ * As hls/emit_rtl_verilog.c writes them (write_pad, write_win,
+ * write_collect) and Yosys maps them: counters of ceil(log2 n) bits with
+ * their compare and increment; the pad value selected per input bit; the
+ * kh x kw window registers shift with a clock enable (no LUT); the kh - 1
+ * line buffers, arrays of PW pixels written and read (asynchronously) at the
+ * same column, become distributed RAM (Yosys merges them into one memory
+ * (kh - 1) C in_bits wide): 4 LUT6 sites per RAM32M, 32 deep, 8 bits when
+ * there is one buffer (read and write at one address: single port), 6 with
+ * two or more (the second written with the first's read: simple dual port);
+ * per RAM64M, 64 deep, 4 or 3 bits; deeper, one RAM128X1D (4 LUT6) per bit
+ * and 128 words and a read mux. Measured (blocks synthesized alone, docs/
+ * surrogates.md): 1 x 32 x 64 bits 8 RAM32M; 2 x 10 x 8 bits 3 RAM32M;
+ * 2 x 18 x 64 bits 19 RAM32M (6.7 bits each); 2 x 34 x 24 bits 8 RAM64M +
+ * 24 RAM64X1S (56 LUT6 sites; 64 counted). The collector's vector register
+ * is written one pixel slot at a time by a decoder of its count. */
+static double lutram_luts(double depth, double width, int single)
+{
+    if (depth <= 32)
+        return 4 * ceil(width / (single ? 8 : 6));
+    if (depth <= 64)
+        return 4 * ceil(width / (single ? 4 : 3));
+    double n = ceil(depth / 128);
+    return width * (4 * n + mux_luts(n));
+}
+
+void ff_analytic_stream(const ff_stream_feat *s, double out[FF_T__COUNT])
+{
+    double lut = 0, ff = 0;
+    double xb = s->in_bits, px = (double)s->C * xb;
+    double rw = clog2d((double)s->PH), cw = clog2d((double)s->PW);
+    if (rw < 1)
+        rw = 1;
+    if (cw < 1)
+        cw = 1;
+    if (s->has_pad) {
+        ff += rw + cw;
+        lut += px + 2 * (rw + cw);
+    }
+    if (s->has_win) {
+        ff += (double)s->kh * s->kw * px + (s->PH > 1 ? rw : 0) + (s->PW > 1 ? cw : 0) + 1;
+        lut += 2 * ((s->PH > 1 ? rw : 0) + (s->PW > 1 ? cw : 0)) + 2;
+        if (s->kh > 1)
+            lut += lutram_luts((double)s->PW, (s->kh - 1) * px, s->kh == 2);
+    }
+    if (s->collect_pixels > 0) {
+        double kw = clog2d((double)s->collect_pixels);
+        if (kw < 1)
+            kw = 1;
+        ff += (double)s->collect_pixels * (double)s->collect_elems * xb + kw + 1;
+        lut += (double)s->collect_pixels + 4 * kw + 5;
+    }
+    out[FF_T_LUT] += lut;
+    out[FF_T_FF] += ff;
 }

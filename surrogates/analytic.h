@@ -7,4 +7,21 @@
 
 /* out[FF_T_*]: LUT, FF, DSP, BRAM18, latency (cycles), II */
 void ff_analytic_layer(const ff_layer_feat *f, double out[FF_T__COUNT]);
+
+/* io stream (gen --io stream): the blocks a streaming layer adds around its
+ * PE (whose features, one window in and its channels out, go through
+ * ff_analytic_layer or the learned model like any layer): zero padding,
+ * line buffers and the window registers; and the collector in front of the
+ * first io parallel layer. Geometry as the RTL plan's (ff_rtl_layer.w). */
+typedef struct ff_stream_feat {
+    int has_pad, has_win;
+    int64_t PH, PW, C;     /* padded image streamed into the line buffers, channels */
+    int kh, kw, in_bits;
+    int64_t collect_pixels; /* > 0: a collector of that many pixels sits in front of this layer */
+    int64_t collect_elems;  /* ... of that many elements (of in_bits) each */
+} ff_stream_feat;
+
+/* Adds the stream blocks' LUT, FF and BRAM18 to out[] (latency and II are
+ * the plan's: ff_rtl_stream_timing). */
+void ff_analytic_stream(const ff_stream_feat *s, double out[FF_T__COUNT]);
 #endif

@@ -2,6 +2,7 @@
  * over its layers, utilization, JSON. */
 #include "estimate.h"
 
+#include "analytic.h"
 #include "emit_rtl.h"
 
 #include <cjson/cJSON.h>
@@ -108,14 +109,98 @@ int ff_estimate_model(const ff_qmodel *q, const char *model_path, const ff_surro
 int ff_estimate_model_pipe(const ff_qmodel *q, const char *model_path, const ff_surrogate *s, const ff_part *part,
                            double clock_ns, double pipe_clock_ns, ff_estimate *out, ff_err *e)
 {
+    return ff_estimate_model_io(q, model_path, s, part, clock_ns, pipe_clock_ns, 0, out, e);
+}
+
+/* io stream: the streaming layers' features become their PE's (one window
+ * or pixel in, pixels 1), checked against the stream plan's timing; st[ni]
+ * receives each layer's stream blocks (the collector at the layer it feeds). */
+static int stream_features(const ff_qmodel *q, const ff_rtl_plan *p, ff_layer_feat *f, ff_stream_feat *st, ff_err *e)
+{
+    const ff_graph *g = q->g;
+    for (int k = 0; k < p->nl; k++) {
+        const ff_rtl_layer *L = &p->l[k];
+        ff_layer_feat *fl = &f[L->ni];
+        ff_stream_feat *sl = &st[L->ni];
+        if (k == p->nseg && p->nseg < p->nl) {
+            const ff_tensor *t = &g->t[g->n[L->ni].in[0]];
+            int64_t px = t->rank >= 3 ? t->dims[t->rank - 1] : ff_tensor_size(t);
+            sl->collect_pixels = ff_tensor_size(t) / px;
+            sl->collect_elems = px;
+            sl->in_bits = q->qt[g->n[L->ni].in[0]].bits;
+        }
+        if (!L->stream)
+            continue;
+        sl->has_pad = L->w.has_pad;
+        sl->has_win = L->w.has_win;
+        sl->PH = L->w.PH;
+        sl->PW = L->w.PW;
+        sl->C = L->w.C;
+        sl->kh = L->w.kh;
+        sl->kw = L->w.kw;
+        sl->in_bits = q->qt[g->n[L->ni].in[0]].bits;
+        if (L->kind == FF_RTL_WIRE)
+            continue;
+        /* the PE: one window (or pixel) in, its channels out */
+        fl->in_size = L->n_in;
+        fl->out_size = L->n_out;
+        fl->pixels = L->kind == FF_RTL_DOT && fl->n_out ? L->n_out / fl->n_out : 1;
+        if (fl->pixels < 1)
+            fl->pixels = 1;
+        ff_layer_feat_set_reuse(fl, L->reuse);
+        if (fl->latency != L->latency || fl->ii != L->ii || (L->kind == FF_RTL_DOT && fl->mults != L->mults))
+            return ff_errf(e, FF_EINTERNAL,
+                           "layer '%s': io stream PE features (latency %d, II %d, %lld multipliers) differ from the "
+                           "RTL plan's (%d, %d, %lld)",
+                           g->n[L->ni].name, fl->latency, fl->ii, (long long)fl->mults, L->latency, L->ii,
+                           (long long)L->mults);
+    }
+    return FF_OK;
+}
+
+/* A single chain of layers: its latency is the sum of the layers', its II
+ * their maximum. A branching graph's are the plan's (the longest path and
+ * the FIFOs that balance the branches). */
+static int is_chain(const ff_graph *g)
+{
+    int cur = g->input;
+    for (int i = 0; i < g->nn; i++) {
+        if (g->n[i].n_in != 1 || g->n[i].in[0] != cur)
+            return 0;
+        cur = g->n[i].out;
+    }
+    return 1;
+}
+
+int ff_estimate_model_io(const ff_qmodel *q, const char *model_path, const ff_surrogate *s, const ff_part *part,
+                         double clock_ns, double pipe_clock_ns, int io_stream, ff_estimate *out, ff_err *e)
+{
     memset(out, 0, sizeof *out);
     ff_layer_feat *f;
     int rc = ff_model_features(q, &f, e);
     if (rc)
         return rc;
+    ff_rtl_plan sp = {0};
+    ff_stream_feat *st = NULL;
+    if (io_stream) {
+        /* as gen builds it: the fixed plan (--clock does not pipeline io stream) */
+        pipe_clock_ns = 0;
+        rc = ff_rtl_plan_build_opts(q, model_path, 1, 0, &sp, e);
+        if (!rc) {
+            st = ff_calloc((size_t)(q->g->nn ? q->g->nn : 1), sizeof *st);
+            rc = stream_features(q, &sp, f, st, e);
+        }
+        if (rc) {
+            ff_rtl_plan_free(&sp);
+            free(st);
+            free(f);
+            return rc;
+        }
+    }
     if (pipe_clock_ns > 0)
         for (int i = 0; i < q->g->nn; i++) {
             f[i].clock_ns = pipe_clock_ns;
+            f[i].rq_t_bits = ff_layer_rq_t_bits(q, i);
             ff_layer_feat_set_reuse(&f[i], f[i].reuse > 0 ? f[i].reuse : 1);
         }
     const char *base = model_path ? strrchr(model_path, '/') : NULL;
@@ -130,6 +215,33 @@ int ff_estimate_model_pipe(const ff_qmodel *q, const char *model_path, const ff_
     out->l = ff_calloc((size_t)(out->nl ? out->nl : 1), sizeof *out->l);
     double (*per)[FF_T__COUNT] = ff_malloc(sizeof *per * (size_t)(out->nl ? out->nl : 1));
     ff_surrogate_network(s, f, out->nl, per, out->total);
+    if (!io_stream && !is_chain(q->g)) {
+        ff_rtl_plan bp;
+        rc = ff_rtl_plan_build_opts(q, model_path, 0, pipe_clock_ns, &bp, e);
+        if (rc) {
+            free(per);
+            free(f);
+            ff_estimate_free(out);
+            return rc;
+        }
+        out->total[FF_T_LATENCY] = bp.latency;
+        out->total[FF_T_II] = bp.ii;
+        ff_rtl_plan_free(&bp);
+    }
+    if (io_stream) {
+        for (int i = 0; i < out->nl; i++) {
+            double x[FF_T__COUNT] = {0};
+            ff_analytic_stream(&st[i], x);
+            for (int k = 0; k < FF_T_RES; k++) {
+                per[i][k] += x[k];
+                out->total[k] += x[k];
+            }
+        }
+        out->total[FF_T_LATENCY] = sp.latency;
+        out->total[FF_T_II] = sp.ii;
+        ff_rtl_plan_free(&sp);
+        free(st);
+    }
     for (int i = 0; i < out->nl; i++) {
         snprintf(out->l[i].name, sizeof out->l[i].name, "%s", q->g->n[i].name);
         out->l[i].op = f[i].op;

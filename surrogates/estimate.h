@@ -45,6 +45,16 @@ int ff_estimate_model(const ff_qmodel *q, const char *model_path, const ff_surro
  * fixed plan, as ff_estimate_model): latency and II as that RTL's. */
 int ff_estimate_model_pipe(const ff_qmodel *q, const char *model_path, const ff_surrogate *s, const ff_part *part,
                            double clock_ns, double pipe_clock_ns, ff_estimate *out, ff_err *e);
+/* ... and the I/O mode (gen --io): io_stream 1 estimates the streaming
+ * design: each streaming layer as its PE (one window in) plus its padding,
+ * line buffers and window (ff_analytic_stream), the collector with the
+ * first io parallel layer, latency and II of the whole design from the
+ * plan's handshake model (ff_rtl_stream_timing, exact). io stream designs
+ * keep the fixed plan (gen ignores --clock for them), so pipe_clock_ns is
+ * ignored there. Per-layer latency and II are then per window (or pixel),
+ * as the manifest states them. */
+int ff_estimate_model_io(const ff_qmodel *q, const char *model_path, const ff_surrogate *s, const ff_part *part,
+                         double clock_ns, double pipe_clock_ns, int io_stream, ff_estimate *out, ff_err *e);
 void ff_estimate_free(ff_estimate *r);
 /* Utilization of the part by total[]: max over LUT, FF, DSP, BRAM (fractions) */
 double ff_est_utilization(const double total[FF_T__COUNT], const ff_part *p, double u[4]);

@@ -44,7 +44,8 @@ static int sum_width(int64_t b, int acc)
  * most nonzero products one output sums, and the widest output sum, the
  * signed width of |bias| + sum |w| max|x| at most acc_bits, as the Verilog
  * writer sizes sums; *sum_nobias: the same with every bias zero. */
-static void dot_stats(const ff_qmodel *q, int ni, int64_t *max_terms, int *sum_bits, int *sum_nobias)
+static void dot_stats(const ff_qmodel *q, int ni, int64_t *max_terms, int *sum_bits, int *sum_nobias,
+                      double *rq_t_bits)
 {
     const ff_node *n = &q->g->n[ni];
     const ff_qnode *qn = &q->qn[ni];
@@ -70,6 +71,10 @@ static void dot_stats(const ff_qmodel *q, int ni, int64_t *max_terms, int *sum_b
             *sum_bits = wb;
         if (w0 > *sum_nobias)
             *sum_nobias = w0;
+        if (rq_t_bits && d.u[u].ch < qn->n_rq) {
+            int tw = wb + 19 - qn->rq[d.u[u].ch].s;
+            *rq_t_bits += (tw > 3 ? tw : 3) / (double)d.nu;
+        }
     }
     ff_rtl_dot_free(&d);
 }
@@ -77,7 +82,7 @@ static void dot_stats(const ff_qmodel *q, int ni, int64_t *max_terms, int *sum_b
 void ff_layer_sum_bits_range(const ff_qmodel *q, int ni, int *with_bias, int *without)
 {
     int64_t mt;
-    dot_stats(q, ni, &mt, with_bias, without);
+    dot_stats(q, ni, &mt, with_bias, without, NULL);
 }
 
 void ff_layer_features(const ff_qmodel *q, int ni, ff_layer_feat *f)
@@ -118,8 +123,18 @@ void ff_layer_features(const ff_qmodel *q, int ni, ff_layer_feat *f)
     }
     int sum_nobias;
     if (ff_rtl_kind_of((ff_op)f->op) == FF_RTL_DOT && qn->qw)
-        dot_stats(q, ni, &f->max_terms, &f->sum_bits, &sum_nobias);
+        dot_stats(q, ni, &f->max_terms, &f->sum_bits, &sum_nobias, NULL);
     ff_layer_feat_set_reuse(f, f->reuse > 0 ? f->reuse : 1);
+}
+
+double ff_layer_rq_t_bits(const ff_qmodel *q, int ni)
+{
+    double t = 0;
+    int64_t mt;
+    int sb, s0;
+    if (ff_rtl_kind_of((ff_op)q->g->n[ni].op) == FF_RTL_DOT && q->qn[ni].qw)
+        dot_stats(q, ni, &mt, &sb, &s0, &t);
+    return t;
 }
 
 void ff_layer_feat_set_reuse(ff_layer_feat *f, int reuse)

@@ -26,6 +26,9 @@ typedef struct ff_layer_feat {
     int latency, ii;       /* as the RTL plan computes them (ff_rtl_layer_timing) */
     double clock_ns;       /* the RTL's pipelining clock (gen --clock); 0: its fixed plan. Not a
                             * feature: it reaches the models through latency */
+    double rq_t_bits;      /* mean bits per output of the rounded, shifted requantization value
+                            * (max(sum width + 19 - S, 3)): the register a twice-split requantization
+                            * (--clock) adds. Not a feature: 0 unless set with ff_layer_rq_t_bits */
 } ff_layer_feat;
 
 /* Nonzero digits of v in canonical signed-digit form. */
@@ -37,4 +40,8 @@ void ff_layer_sum_bits_range(const ff_qmodel *q, int ni, int *with_bias, int *wi
 /* Re-derives what depends on the reuse factor (mults, tree, latency, II)
  * after f->reuse (or f->clock_ns) changed; the weight statistics stay. */
 void ff_layer_feat_set_reuse(ff_layer_feat *f, int reuse);
+/* rq_t_bits of a Dense/Conv/Scale layer (0 for others): depends on the
+ * requantization shifts, so on the activation scales (hence not among the
+ * features the estimate's prefix calibration keeps exact). */
+double ff_layer_rq_t_bits(const ff_qmodel *q, int ni);
 #endif
