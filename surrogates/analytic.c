@@ -21,6 +21,7 @@
 #define FF_AN_RAMB18_COST 129.0       /* a RAMB18's cost in Yosys's xc7 block RAM library */
 #define FF_AN_TABLE_LUTS 10.0         /* LUT6s per output bit of an activation table in logic */
 #define FF_AN_TILE_SHARE 0.3          /* share of a wide product's partial sums left in fabric */
+#define FF_AN_ROMREG_DEPTH 16         /* ROMs this deep keep their read register in fabric */
 #define FF_AN_ACC_LUTS 1.5            /* LUTs per bit of a fabric accumulator: adder + first-cycle mux */
 #define FF_AN_ACC_DSP_MIN 16          /* accumulators of 16-25 bits are absorbed with the */
 #define FF_AN_ACC_DSP_MAX 25          /* requantization DSP (its 25-bit A port) */
@@ -93,16 +94,20 @@ static double ramb18_for(double depth, double width)
 /* A ROM read through a register (a registered address or output): Yosys's
  * memory_libmap puts it in block RAM when that is cheaper than logic at
  * 1/64 per bit (what synth_xilinx passes), else it becomes LUTs. Adds its
- * LUTs or RAMB18s; lut_per_bit is its logic cost per output bit. */
-static void rom_place(double depth, double width, double lut_per_bit, double copies, double *lut, double *bram)
+ * LUTs or RAMB18s; lut_per_bit is its logic cost per output bit. Returns 1
+ * when it is logic (its read register is then fabric FFs, one per output
+ * bit when the address was the registered one: memory_dff moved it there). */
+static int rom_place(double depth, double width, double lut_per_bit, double copies, double *lut, double *bram)
 {
     if (depth <= 1 || width <= 0 || copies <= 0)
-        return;
+        return 0;
     double nb = ramb18_for(depth, width);
-    if (depth * width * FF_AN_ROM_BIT_COST > nb * FF_AN_RAMB18_COST)
+    if (depth * width * FF_AN_ROM_BIT_COST > nb * FF_AN_RAMB18_COST) {
         *bram += copies * nb;
-    else
-        *lut += copies * width * lut_per_bit;
+        return 0;
+    }
+    *lut += copies * width * lut_per_bit;
+    return 1;
 }
 
 /* one requantize/activate/saturate tail (the <top>_requant module) on a
@@ -256,9 +261,16 @@ static void dot(const ff_layer_feat *f, double *o)
             nidx = rho >= 1 ? 1 : ppos;
             lut += xw * (nsh * mux_luts((double)f->n_in) + nown * mux_luts(round(nd)));
         }
-        rom_place(R, wb, rom_luts(R), ppos, &lut, &bram);
-        if (nd > 1)
-            rom_place(R, clog2d(nd), rom_luts(R), nidx, &lut, &bram);
+        /* a ROM in logic of FF_AN_ROMREG_DEPTH words or more keeps its read
+         * register (the address register moved behind the ROM) in fabric:
+         * measured on the jet's 32 x 32 layer at R = 32, 253 of its 256
+         * weight-ROM output bits; the dataset's layers at R < 16 show none
+         * (and are neutral to the term above 16) */
+        double romff = 0;
+        if (rom_place(R, wb, rom_luts(R), ppos, &lut, &bram) && R >= FF_AN_ROMREG_DEPTH)
+            romff += ppos * wb;
+        if (nd > 1 && rom_place(R, clog2d(nd), rom_luts(R), nidx, &lut, &bram) && R >= FF_AN_ROMREG_DEPTH)
+            romff += nidx * clog2d(nd);
         /* per output: the cycle's tree (its first level in the multipliers'
          * post-adders) and the accumulator with its first-cycle bias mux.
          * Measured over the dataset: accumulators of 16-25 bits cost nothing
@@ -280,7 +292,7 @@ static void dot(const ff_layer_feat *f, double *o)
             stages = popcount_u64(pp.cuts);
             ff += pipe_tree_ff(f, &pp, per, floor(per / 2.0), sb, 0);
         }
-        ff += (double)f->in_size * xb + 1 + cw + 1 + cw + stages * (1.0 + cw) + 1 + 1;
+        ff += (double)f->in_size * xb + 1 + cw + 1 + cw + stages * (1.0 + cw) + 1 + 1 + romff;
         if (acc_fabric)
             ff += U * sb;
         if (tiles > 1)
