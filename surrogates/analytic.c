@@ -21,6 +21,7 @@
 #define FF_AN_RAMB18_COST 129.0       /* a RAMB18's cost in Yosys's xc7 block RAM library */
 #define FF_AN_TABLE_LUTS 10.0         /* LUT6s per output bit of an activation table in logic */
 #define FF_AN_TILE_SHARE 0.3          /* share of a wide product's partial sums left in fabric */
+#define FF_AN_BINOM_MAX 64            /* reuse up to which mux sizes are summed over Binomial(R, rho) */
 #define FF_AN_ROMREG_DEPTH 16         /* ROMs this deep keep their read register in fabric */
 #define FF_AN_ACC_LUTS 1.5            /* LUTs per bit of a fabric accumulator: adder + first-cycle mux */
 #define FF_AN_ACC_DSP_MIN 16          /* accumulators of 16-25 bits are absorbed with the */
@@ -253,7 +254,24 @@ static void dot(const ff_layer_feat *f, double *o)
             nsh = per * P * (1 - pow(1 - pid, (double)f->n_out));
             nown = M * (1 - pid);
             nidx = (double)f->n_out * per * (1 - pid);
-            lut += xw * (nsh * mux_luts(R) + nown * mux_luts(round(nd)));
+            if (R <= FF_AN_BINOM_MAX && rho < 1) {
+                /* few slots: the number k of nonzero weights a multiplier
+                 * has is Binomial(R, rho); k <= 1 needs no mux or index ROM
+                 * (a wire), k = R is the shared count-selected mux */
+                double emux = 0, eidx = 0, eiw = 0, pk = pow(1 - rho, R); /* P(k = 0) */
+                for (int k = 1; k < R; k++) {
+                    pk *= (double)(R - k + 1) / k * rho / (1 - rho);
+                    if (k >= 2) {
+                        emux += pk * mux_luts(k);
+                        eidx += pk;
+                        eiw += pk * clog2d(k);
+                    }
+                }
+                nd = eidx > 0 ? pow(2.0, eiw / eidx) : 1; /* index width clog2(nd) = the mean width */
+                nidx = (double)f->n_out * per * eidx;
+                lut += xw * (nsh * mux_luts(R) + M * emux);
+            } else
+                lut += xw * (nsh * mux_luts(R) + nown * mux_luts(round(nd)));
         } else {
             nd = (double)f->n_in * (1 - pow(1 - rho, (double)R / (double)f->n_in));
             nsh = rho >= 1 ? P : 0;
