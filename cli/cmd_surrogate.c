@@ -265,7 +265,8 @@ static int cmd_train(int argc, char **argv)
                    "layers in proportion to the estimates and trained on. Deterministic: one thread, fixed\n"
                    "seed (default 1), no subsampling. Writes MODELDIR/index.json, <target>.json (XGBoost JSON)\n"
                    "and <target>.bin (their binary cache, what estimate loads); --predict writes every record's\n"
-                   "estimate. Defaults: 300 rounds, depth 6, eta 0.1.\n",
+                   "estimate. Defaults: 100 rounds, depth 3, eta 0.05 (deeper trees overfit a few hundred\n"
+                   "designs: on 259 records depth 6 x 300 rounds held out 23%% LUT SMAPE, depth 3 x 100 15%%).\n",
                    train_usage);
             return 0;
         } else {

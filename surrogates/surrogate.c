@@ -253,9 +253,9 @@ int ff_surrogate_write_caches(const char *dir, int *written, ff_err *e)
 void ff_train_opts_default(ff_train_opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->rounds = 300;
-    o->max_depth = 6;
-    o->eta = 0.1;
+    o->rounds = 100;
+    o->max_depth = 3;
+    o->eta = 0.05;
     o->seed = 1;
     o->decompose = 1;
     o->mode = 0;
