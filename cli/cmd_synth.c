@@ -46,15 +46,17 @@ int ff_cmd_synth(int argc, char **argv)
     long bram18 = r.bram18 + 2 * r.bram36;
     if (json) {
         printf("{\"design\": \"%s\", \"source\": \"yosys\", \"family\": \"%s\", \"total\": {\"lut\": %ld, \"ff\": %ld, "
-               "\"dsp\": %ld, \"bram18\": %ld, \"bram36\": %ld, \"carry\": %ld}, \"latency_cycles\": %d, \"ii\": %d, "
+               "\"dsp\": %ld, \"bram18\": %ld, \"bram36\": %ld, \"carry\": %ld, \"lutram\": %ld}, \"latency_cycles\": %d, "
+               "\"ii\": %d, "
                "\"clock_ns\": %g, \"critical_path_ns_estimate\": %.3f, \"seconds\": %.2f}\n",
-               r.design, r.family, r.lut, r.ff, r.dsp, bram18, r.bram36, r.carry, r.latency, r.ii, r.clock_ns,
+               r.design, r.family, r.lut, r.ff, r.dsp, bram18, r.bram36, r.carry, r.lutram, r.latency, r.ii, r.clock_ns,
                r.critical_path_ns, r.seconds);
         return 0;
     }
     printf("design:   %s (Yosys synth_xilinx -family %s, %.1f s)\n", r.design, r.family, r.seconds);
-    printf("LUT:      %ld\nFF:       %ld\nDSP48:    %ld\nBRAM18:   %ld (RAMB36: %ld, counted as 2 each)\nCARRY:    %ld\n",
-           r.lut, r.ff, r.dsp, bram18, r.bram36, r.carry);
+    printf("LUT:      %ld (of which %ld as distributed RAM / shift registers)\nFF:       %ld\nDSP48:    %ld\n"
+           "BRAM18:   %ld (RAMB36: %ld, counted as 2 each)\nCARRY:    %ld\n",
+           r.lut, r.lutram, r.ff, r.dsp, bram18, r.bram36, r.carry);
     printf("latency:  %d cycles, II %d (manifest)\n", r.latency, r.ii);
     printf("critical path: %.2f ns (estimate: Yosys sta cell delays, no routing; clock target %g ns)\n",
            r.critical_path_ns, r.clock_ns);

@@ -55,11 +55,17 @@ typedef struct ff_synth_result {
     char design[128];
     char family[16];
     long lut, ff, dsp, bram18, bram36, carry, cells;
+    long lutram;               /* of lut: LUT sites used as distributed RAM or shift registers */
     int logic_levels;          /* ltp -noff */
     double critical_path_ns;   /* estimate, no routing */
     int latency, ii;
     double clock_ns, seconds;
 } ff_synth_result;
+
+/* LUT sites of a Yosys `stat -json` num_cells_by_type object (a cJSON *):
+ * LUT1-6 plus the sites distributed RAM and shift registers take (RAM32M:
+ * 4, RAM64X1D: 2, SRL16E: 1, ...); *lutram receives the latter. */
+long ff_synth_lut_sites(const void *cells_json, long *lutram);
 
 int ff_synth_run(const ff_synth_opts *o, ff_synth_result *r, ff_err *e);
 

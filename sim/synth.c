@@ -24,6 +24,26 @@ static long count(const cJSON *cells, const char *prefix, int exact)
     return n;
 }
 
+long ff_synth_lut_sites(const void *cells_json, long *lutram)
+{
+    /* LUT sites: logic LUTs, and those distributed RAM and shift registers
+     * occupy (as Vivado's "CLB LUTs" total counts them; io stream's line
+     * buffers are RAM32M/RAM64M) */
+    static const struct {
+        const char *cell;
+        int sites;
+    } mem[] = {{"RAM32M", 4},    {"RAM32M16", 8},  {"RAM64M", 4},    {"RAM64M8", 8},    {"RAM32X1D", 2},
+               {"RAM64X1D", 2},  {"RAM128X1D", 4}, {"RAM32X1S", 1},  {"RAM64X1S", 1},   {"RAM128X1S", 2},
+               {"RAM256X1S", 4}, {"RAM512X1S", 8}, {"SRL16E", 1},    {"SRLC16E", 1},    {"SRLC32E", 1}};
+    const cJSON *cells = cells_json;
+    long m = 0;
+    for (size_t i = 0; i < sizeof mem / sizeof mem[0]; i++)
+        m += mem[i].sites * count(cells, mem[i].cell, 1);
+    if (lutram)
+        *lutram = m;
+    return count(cells, "LUT", 0) + m;
+}
+
 int ff_synth_run(const ff_synth_opts *o, ff_synth_result *r, ff_err *e)
 {
     memset(r, 0, sizeof *r);
@@ -96,7 +116,7 @@ int ff_synth_run(const ff_synth_opts *o, ff_synth_result *r, ff_err *e)
         cJSON_Delete(j);
         return ff_errf(e, FF_EINTERNAL, "%s: no cell counts for %s", path, r->design);
     }
-    r->lut = count(cells, "LUT", 0);
+    r->lut = ff_synth_lut_sites(cells, &r->lutram);
     r->ff = count(cells, "FD", 0);
     r->dsp = count(cells, "DSP48", 0);
     r->bram18 = count(cells, "RAMB18", 0);

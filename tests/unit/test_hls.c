@@ -11,6 +11,9 @@
 #include "emit_rtl.h"
 #include "exec.h"
 #include "quant.h"
+#include "sim.h"
+
+#include <cjson/cJSON.h>
 
 #include <math.h>
 #include <stdio.h>
@@ -461,6 +464,20 @@ static void test_rtl_dag_chain_and_stream(void **st)
     ff_qmodel_free(q);
 }
 
+/* fogforge synth's LUT column counts the LUT sites distributed RAM and
+ * shift registers take (an io stream line buffer is RAM32M: 4 sites) */
+static void test_synth_counts_lutram_sites(void **st)
+{
+    (void)st;
+    cJSON *c = cJSON_Parse("{\"LUT2\": 10, \"LUT6\": 5, \"RAM32M\": 3, \"RAM64X1D\": 2, \"SRLC32E\": 1,"
+                           " \"FDRE\": 40, \"RAMB18E1\": 1, \"DSP48E1\": 2}");
+    assert_non_null(c);
+    long lr = -1;
+    assert_int_equal(ff_synth_lut_sites(c, &lr), 15 + 12 + 4 + 1);
+    assert_int_equal(lr, 12 + 4 + 1);
+    cJSON_Delete(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -474,6 +491,7 @@ int main(void)
         cmocka_unit_test(test_rtl_dag_fifo_sized_for_queueing),
         cmocka_unit_test(test_rtl_dag_concat_fork3),
         cmocka_unit_test(test_rtl_dag_chain_and_stream),
+        cmocka_unit_test(test_synth_counts_lutram_sites),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
