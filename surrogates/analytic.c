@@ -21,6 +21,7 @@
 #define FF_AN_RAMB18_COST 129.0       /* a RAMB18's cost in Yosys's xc7 block RAM library */
 #define FF_AN_TABLE_LUTS 10.0         /* LUT6s per output bit of an activation table in logic */
 #define FF_AN_TILE_SHARE 0.3          /* share of a wide product's partial sums left in fabric */
+#define FF_AN_R1_PAIR_SHARE 0.5       /* first-level R = 1 adder pairs packed into DSP post-adders */
 #define FF_AN_BINOM_MAX 64            /* reuse up to which mux sizes are summed over Binomial(R, rho) */
 #define FF_AN_ROMREG_DEPTH 16         /* ROMs this deep keep their read register in fabric */
 #define FF_AN_ACC_LUTS 1.5            /* LUTs per bit of a fabric accumulator: adder + first-cycle mux */
@@ -215,10 +216,15 @@ static void dot(const ff_layer_feat *f, double *o)
         /* adder tree: nz adders per layer (products + bias - 1 per output);
          * a first-level pair with a DSP product becomes that DSP's post-adder
          * (C port or PCIN cascade), the last adder the requantization DSP's
-         * pre-adder; the rest are fabric adders of (leaf + root width)/2 bits */
+         * pre-adder; the rest are fabric adders of (leaf + root width)/2 bits.
+         * In the fixed plan's LUTs Yosys packs about half of the candidate
+         * pairs (FF_AN_R1_PAIR_SHARE, read off the jet's four R = 1 layers
+         * and two_layer_keras's: with it their LUTs are -12..+22% per layer,
+         * the jet's sum within 0.1%); the pipelined plan's level-1 registers
+         * (pipe_tree_ff) count all candidates, as measured for --clock */
         double pairs = floor(((double)f->max_terms + 1) / 2.0) * U;
         double dsp_pairs = pairs * (nz > 0 ? 1 - (p2 / nz) * (p2 / nz) : 0);
-        double fabric = nz - dsp_pairs - (pre ? U : 0);
+        double fabric = nz - FF_AN_R1_PAIR_SHARE * dsp_pairs - (pre ? U : 0);
         lut += (fabric > 0 ? fabric : 0) * (sb + xw + wb) / 2.0;
         /* tree registers, a stage after every 3 levels; the last stage is the
          * requantization DSP's A/D registers when it holds at most 2 sums */
