@@ -22,8 +22,8 @@
 #define FF_AN_TABLE_LUTS 10.0         /* LUT6s per output bit of an activation table in logic */
 #define FF_AN_TILE_SHARE 0.3          /* share of a wide product's partial sums left in fabric */
 #define FF_AN_R1_PAIR_SHARE 0.5       /* first-level R = 1 adder pairs packed into DSP post-adders */
+#define FF_AN_ROMREG_DEPTH 8          /* ROMs this deep keep their (distinct) read registers in fabric */
 #define FF_AN_BINOM_MAX 64            /* reuse up to which mux sizes are summed over Binomial(R, rho) */
-#define FF_AN_ROMREG_DEPTH 16         /* ROMs this deep keep their read register in fabric */
 #define FF_AN_ACC_LUTS 1.5            /* LUTs per bit of a fabric accumulator: adder + first-cycle mux */
 #define FF_AN_ACC_DSP_MIN 16          /* accumulators of 16-25 bits are absorbed with the */
 #define FF_AN_ACC_DSP_MAX 25          /* requantization DSP (its 25-bit A port) */
@@ -110,6 +110,22 @@ static int rom_place(double depth, double width, double lut_per_bit, double copi
     }
     *lut += copies * width * lut_per_bit;
     return 1;
+}
+
+/* All the ROMs a layer reads with the same cycle count share the address,
+ * so identical output columns are one LUT (and one read register) after
+ * Yosys merges them: of n columns of a depth-D ROM, as random patterns of
+ * 2^D, about 2^D (1 - e^(-n / 2^D)) are distinct. Measured on the jet at R = 8
+ * (depth 8): 261 and 270 weight-ROM read registers for 1,024 and 2,048
+ * columns (the formula: 251 and 256); at R >= 16 nearly every column is
+ * distinct (253 of 256 at R = 32), and the dataset's R < 16 layers showed
+ * no such registers to speak of. */
+static double distinct_cols(double depth, double n)
+{
+    if (depth >= 24 || n <= 0)
+        return n;
+    double pat = pow(2.0, depth), d = pat * -expm1(-n / pat);
+    return d < n ? d : n;
 }
 
 /* one requantize/activate/saturate tail (the <top>_requant module) on a
@@ -290,15 +306,21 @@ static void dot(const ff_layer_feat *f, double *o)
             lut += xw * (nsh * mux_luts((double)f->n_in) + nown * mux_luts(round(nd)));
         }
         /* a ROM in logic of FF_AN_ROMREG_DEPTH words or more keeps its read
-         * register (the address register moved behind the ROM) in fabric:
-         * measured on the jet's 32 x 32 layer at R = 32, 253 of its 256
-         * weight-ROM output bits; the dataset's layers at R < 16 show none
-         * (and are neutral to the term above 16) */
-        double romff = 0;
-        if (rom_place(R, wb, rom_luts(R), ppos, &lut, &bram) && R >= FF_AN_ROMREG_DEPTH)
-            romff += ppos * wb;
-        if (nd > 1 && rom_place(R, clog2d(nd), rom_luts(R), nidx, &lut, &bram) && R >= FF_AN_ROMREG_DEPTH)
-            romff += nidx * clog2d(nd);
+         * register (the address register moved behind the ROM) in fabric,
+         * one per distinct column (distinct_cols): the jet's netlists at R = 8
+         * and 32; the dataset's layers below 8 words show none. Its LUTs are
+         * per distinct column too. */
+        double romff = 0, wl = 0, il = 0;
+        if (rom_place(R, wb, rom_luts(R), ppos, &wl, &bram)) {
+            double d = distinct_cols(R, ppos * wb);
+            lut += wl * d / (ppos * wb);
+            romff += R >= FF_AN_ROMREG_DEPTH ? d : 0;
+        }
+        if (nd > 1 && rom_place(R, clog2d(nd), rom_luts(R), nidx, &il, &bram)) {
+            double d = distinct_cols(R, nidx * clog2d(nd));
+            lut += il * d / (nidx * clog2d(nd));
+            romff += R >= FF_AN_ROMREG_DEPTH ? d : 0;
+        }
         /* per output: the cycle's tree (its first level in the multipliers'
          * post-adders) and the accumulator with its first-cycle bias mux.
          * Measured over the dataset: accumulators of 16-25 bits cost nothing
