@@ -1548,6 +1548,46 @@ static void top_begin(const ff_rtl_plan *p, ff_sb *b)
                      (long long)(i * p->in_lane));
 }
 
+/* A wiring layer (Reshape, Flatten, Transpose) k of the top: valid/ready
+ * passed through, output bus k+1 the input's elements moved. */
+static void write_wire_layer(const ff_rtl_plan *p, int k, const char *vin, const char *rin, const char *din, ff_sb *b)
+{
+    const ff_graph *g = p->q->g;
+    const ff_rtl_layer *L = &p->l[k];
+    const ff_node *n = &g->n[L->ni];
+    int ob = p->q->qt[n->out].bits, ib = p->q->qt[n->in[0]].bits;
+    ff_sb_printf(b, "    assign v%d = %s;\n    assign %s = r%d;\n", k + 1, vin, rin, k + 1);
+    int32_t *src = ff_malloc((size_t)L->n_in * sizeof(int32_t)), *dst = ff_malloc((size_t)L->n_out * sizeof(int32_t));
+    for (int64_t i = 0; i < L->n_in; i++)
+        src[i] = (int32_t)i;
+    if (n->op == FF_OP_TRANSPOSE)
+        ff_move_transpose(&g->t[n->in[0]], &g->t[n->out], n->perm, src, dst, sizeof(int32_t));
+    else
+        memcpy(dst, src, (size_t)L->n_out * sizeof(int32_t));
+    for (int64_t i = 0; i < L->n_out; i++)
+        ff_sb_printf(b, "    assign d%d[%lld:%lld] = %s[%lld:%lld];\n", k + 1, (long long)(i * ob + ob - 1),
+                     (long long)(i * ob), din, (long long)(dst[i] * ib + ib - 1), (long long)(dst[i] * ib));
+    free(src);
+    free(dst);
+}
+
+/* The instance of one-input layer module k, its output on bus k+1. */
+static void write_layer_inst(const ff_rtl_layer *L, int k, const char *vin, const char *rin, const char *din, ff_sb *b)
+{
+    ff_sb_printf(b,
+                 "    %s u_%d (\n        .clk(clk), .rst(rst),\n        .in_valid(%s), .in_ready(%s), "
+                 ".in_data(%s),\n        .out_valid(v%d), .out_ready(r%d), .out_data(d%d));\n",
+                 L->mod, k, vin, rin, din, k + 1, k + 1, k + 1);
+}
+
+/* The top's output port from bus `bus`. */
+static void write_top_end(const ff_rtl_plan *p, const ff_qtensor *qo, int64_t nout, int bus, ff_sb *b)
+{
+    ff_sb_printf(b, "\n    assign m_axis_tvalid = v%d;\n    assign r%d = m_axis_tready;\n    assign m_axis_tlast = 1'b1;\n",
+                 bus, bus);
+    write_out_lanes(p, qo, nout, bus, b);
+}
+
 static void write_top(const ff_rtl_plan *p, ff_sb *b)
 {
     const ff_qmodel *q = p->q;
@@ -1558,35 +1598,17 @@ static void write_top(const ff_rtl_plan *p, ff_sb *b)
     for (int k = 0; k < p->nl; k++) {
         const ff_rtl_layer *L = &p->l[k];
         const ff_node *n = &g->n[L->ni];
-        int ob = q->qt[n->out].bits, ib = q->qt[n->in[0]].bits;
         ff_sb_printf(b, "\n    // layer %d: %s '%s'\n", k, ff_op_name(n->op), n->name);
         ff_sb_printf(b, "    wire v%d;\n    wire r%d;\n    wire [%lld:0] d%d;\n", k + 1, k + 1,
-                     (long long)(L->n_out * ob - 1), k + 1);
-        if (L->kind == FF_RTL_WIRE) {
-            ff_sb_printf(b, "    assign v%d = v%d;\n    assign r%d = r%d;\n", k + 1, k, k, k + 1);
-            int32_t *src = ff_malloc((size_t)L->n_in * sizeof(int32_t)), *dst = ff_malloc((size_t)L->n_out * sizeof(int32_t));
-            for (int64_t i = 0; i < L->n_in; i++)
-                src[i] = (int32_t)i;
-            if (n->op == FF_OP_TRANSPOSE)
-                ff_move_transpose(&g->t[n->in[0]], &g->t[n->out], n->perm, src, dst, sizeof(int32_t));
-            else
-                memcpy(dst, src, (size_t)L->n_out * sizeof(int32_t));
-            for (int64_t i = 0; i < L->n_out; i++)
-                ff_sb_printf(b, "    assign d%d[%lld:%lld] = d%d[%lld:%lld];\n", k + 1, (long long)(i * ob + ob - 1),
-                             (long long)(i * ob), k, (long long)(dst[i] * ib + ib - 1), (long long)(dst[i] * ib));
-            free(src);
-            free(dst);
-        } else {
-            ff_sb_printf(b,
-                         "    %s u_%d (\n        .clk(clk), .rst(rst),\n        .in_valid(v%d), .in_ready(r%d), "
-                         ".in_data(d%d),\n        .out_valid(v%d), .out_ready(r%d), .out_data(d%d));\n",
-                         L->mod, k, k, k, k, k + 1, k + 1, k + 1);
-        }
+                     (long long)(L->n_out * q->qt[n->out].bits - 1), k + 1);
+        char vin[16], rin[16], din[16];
+        snprintf(vin, sizeof vin, "v%d", k), snprintf(rin, sizeof rin, "r%d", k), snprintf(din, sizeof din, "d%d", k);
+        if (L->kind == FF_RTL_WIRE)
+            write_wire_layer(p, k, vin, rin, din, b);
+        else
+            write_layer_inst(L, k, vin, rin, din, b);
     }
-    int nl = p->nl;
-    ff_sb_printf(b, "\n    assign m_axis_tvalid = v%d;\n    assign r%d = m_axis_tready;\n    assign m_axis_tlast = 1'b1;\n",
-                 nl, nl);
-    write_out_lanes(p, qo, nout, nl, b);
+    write_top_end(p, qo, nout, p->nl, b);
 }
 
 /* Consumers of bus s (layer inputs fed by it), in layer order. */
@@ -1688,26 +1710,12 @@ static void write_top_dag(const ff_rtl_plan *p, ff_sb *b)
                 ff_sb_printf(b, "    assign iv%d_%d = fv%d_%d;\n    assign fr%d_%d = ir%d_%d;\n", k, j, k, j, k, j, k, j);
             }
         }
+        char vin[16], rin[16];
+        snprintf(vin, sizeof vin, "iv%d_0", k), snprintf(rin, sizeof rin, "ir%d_0", k);
         if (L->kind == FF_RTL_WIRE) {
-            int ob = q->qt[n->out].bits, ib = q->qt[n->in[0]].bits;
-            ff_sb_printf(b, "    assign v%d = iv%d_0;\n    assign ir%d_0 = r%d;\n", k + 1, k, k, k + 1);
-            int32_t *src = ff_malloc((size_t)L->n_in * sizeof(int32_t)), *dst = ff_malloc((size_t)L->n_out * sizeof(int32_t));
-            for (int64_t i = 0; i < L->n_in; i++)
-                src[i] = (int32_t)i;
-            if (n->op == FF_OP_TRANSPOSE)
-                ff_move_transpose(&g->t[n->in[0]], &g->t[n->out], n->perm, src, dst, sizeof(int32_t));
-            else
-                memcpy(dst, src, (size_t)L->n_out * sizeof(int32_t));
-            for (int64_t i = 0; i < L->n_out; i++)
-                ff_sb_printf(b, "    assign d%d[%lld:%lld] = %s[%lld:%lld];\n", k + 1, (long long)(i * ob + ob - 1),
-                             (long long)(i * ob), dn[0], (long long)(dst[i] * ib + ib - 1), (long long)(dst[i] * ib));
-            free(src);
-            free(dst);
+            write_wire_layer(p, k, vin, rin, dn[0], b);
         } else if (L->nsrc == 1) {
-            ff_sb_printf(b,
-                         "    %s u_%d (\n        .clk(clk), .rst(rst),\n        .in_valid(iv%d_0), .in_ready(ir%d_0), "
-                         ".in_data(%s),\n        .out_valid(v%d), .out_ready(r%d), .out_data(d%d));\n",
-                         L->mod, k, k, k, dn[0], k + 1, k + 1, k + 1);
+            write_layer_inst(L, k, vin, rin, dn[0], b);
         } else {
             ff_sb_printf(b, "    %s u_%d (\n        .clk(clk), .rst(rst),\n", L->mod, k);
             for (int j = 0; j < L->nsrc; j++)
@@ -1716,10 +1724,7 @@ static void write_top_dag(const ff_rtl_plan *p, ff_sb *b)
             ff_sb_printf(b, "        .out_valid(v%d), .out_ready(r%d), .out_data(d%d));\n", k + 1, k + 1, k + 1);
         }
     }
-    int ob = p->out_bus;
-    ff_sb_printf(b, "\n    assign m_axis_tvalid = v%d;\n    assign r%d = m_axis_tready;\n    assign m_axis_tlast = 1'b1;\n",
-                 ob, ob);
-    write_out_lanes(p, qo, nout, ob, b);
+    write_top_end(p, qo, nout, p->out_bus, b);
 }
 
 /* io stream top: the blocks of p->st between AXI4-Stream ports carrying one
