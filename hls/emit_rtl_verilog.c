@@ -696,41 +696,47 @@ static void write_concat(mctx *m)
     const ff_qmodel *q = m->p->q;
     const ff_graph *g = q->g;
     const ff_node *n = m->n;
-    const ff_tensor *o = &g->t[n->out];
     int ob = m->qo->bits;
     ports_join(m);
     ff_sb_printf(&m->d, "    // Concat '%s' on axis %d of %d operands, %lld elements: each operand requantized to the "
                         "output scale, latency 1, II 1\n\n",
                  n->name, n->axis, n->n_in, (long long)L->n_out);
-    int64_t outer = 1, inner = 1;
-    for (int d = 0; d < n->axis; d++)
-        outer *= o->dims[d];
-    for (int d = n->axis + 1; d < o->rank; d++)
-        inner *= o->dims[d];
-    int64_t off = 0, orow = o->dims[n->axis] * inner;
+    /* where each output element comes from: the reference's own Concat
+     * placement (ff_move_concat) moving operand k's element i, coded as
+     * k * n_out + i */
+    int64_t *code = ff_malloc(sizeof(int64_t) * (size_t)L->n_out);
+    int64_t **ids = ff_calloc((size_t)n->n_in, sizeof *ids);
+    for (int k = 0; k < n->n_in; k++) {
+        int64_t len = ff_tensor_size(&g->t[n->in[k]]);
+        ids[k] = ff_malloc(sizeof(int64_t) * (size_t)(len ? len : 1));
+        for (int64_t i = 0; i < len; i++)
+            ids[k][i] = k * L->n_out + i;
+    }
+    ff_move_concat(g, n, (const void *const *)ids, code, sizeof(int64_t));
     ff_sb_printf(&m->d, "    reg [%lld:0] od;\n    assign out_data = od;\n", (long long)(L->n_out * ob - 1));
     for (int k = 0; k < n->n_in; k++) {
         const ff_qtensor *qk = &q->qt[n->in[k]];
-        int64_t len = g->t[n->in[k]].dims[n->axis] * inner;
         char vec[32], pfx[32];
         snprintf(vec, sizeof vec, "in%d_data", k);
         snprintf(pfx, sizeof pfx, "x%d_", k);
         ff_sb_printf(&m->d, "    // operand %d: M = %d, S = %d\n", k, m->qn->in_rq[k].m, m->qn->in_rq[k].s);
-        unpack_inputs(m, vec, outer * len, qk->bits, qk->is_signed, pfx);
-        for (int64_t a = 0; a < outer; a++)
-            for (int64_t i = 0; i < len; i++) {
-                int64_t src = a * len + i, dst = a * orow + off + i;
-                char x[48], y[48], inst[48];
-                snprintf(x, sizeof x, "x%d_%lld", k, (long long)src);
-                snprintf(y, sizeof y, "y%lld", (long long)dst);
-                snprintf(inst, sizeof inst, "rq%lld", (long long)dst);
-                ff_sb_printf(&m->d, "    wire [%d:0] %s;\n", ob - 1, y);
-                finish(m, inst, x, qk->bits + 1, m->qn->in_rq[k], y);
-                ff_sb_printf(&m->s, "            od[%lld:%lld] <= %s;\n", (long long)(dst * ob + ob - 1),
-                             (long long)(dst * ob), y);
-            }
-        off += len;
+        unpack_inputs(m, vec, ff_tensor_size(&g->t[n->in[k]]), qk->bits, qk->is_signed, pfx);
+        free(ids[k]);
     }
+    free(ids);
+    for (int64_t dst = 0; dst < L->n_out; dst++) {
+        int k = (int)(code[dst] / L->n_out);
+        int64_t src = code[dst] % L->n_out;
+        char x[48], y[48], inst[48];
+        snprintf(x, sizeof x, "x%d_%lld", k, (long long)src);
+        snprintf(y, sizeof y, "y%lld", (long long)dst);
+        snprintf(inst, sizeof inst, "rq%lld", (long long)dst);
+        ff_sb_printf(&m->d, "    wire [%d:0] %s;\n", ob - 1, y);
+        finish(m, inst, x, q->qt[n->in[k]].bits + 1, m->qn->in_rq[k], y);
+        ff_sb_printf(&m->s, "            od[%lld:%lld] <= %s;\n", (long long)(dst * ob + ob - 1), (long long)(dst * ob),
+                     y);
+    }
+    free(code);
 }
 
 static void write_softmax(mctx *m)
