@@ -154,6 +154,24 @@ void ff_rtl_stream_finish(ff_rtl_plan *p);
  * full-rate burst, as `fogforge sim` measures them) of a planned io stream
  * design, from a cycle-level model of its blocks' handshakes (no data). */
 void ff_rtl_stream_timing(const ff_rtl_plan *p, int *latency, int *ii);
+
+/* The control of a reuse > 1 dot (shared multipliers) as its Verilog has
+ * it, for the handshake models of io stream and of branching graphs: busy
+ * and the product-cycle count, the cycle tags through the product and T
+ * tree stages, adone (the last product cycle's sum is in the accumulators). */
+typedef struct ff_rtl_dotr_sim {
+    int T, reuse;
+    int busy, cnt, adone;
+    int *tv, *tc; /* tags of the product (0) and tree stages (1..T) */
+} ff_rtl_dotr_sim;
+void ff_rtl_dotr_sim_init(ff_rtl_dotr_sim *s, int tree_stages, int reuse);
+void ff_rtl_dotr_sim_reset(ff_rtl_dotr_sim *s);
+void ff_rtl_dotr_sim_free(ff_rtl_dotr_sim *s);
+/* in_ready, given that the block advances */
+int ff_rtl_dotr_sim_ready(const ff_rtl_dotr_sim *s);
+/* one advancing clock edge; returns adone before it (the block's new
+ * output valid) */
+int ff_rtl_dotr_sim_step(ff_rtl_dotr_sim *s, int in_fire);
 void ff_rtl_plan_free(ff_rtl_plan *p);
 
 /* Branching graphs (emit_rtl_dag.c). ff_rtl_dag_build wires a planned

@@ -30,8 +30,7 @@ int ff_rtl_dag_critical(ff_rtl_plan *p)
 typedef struct {
     char *vld;      /* output valid pipeline (PIPE: latency stages; DOTR: 1 + requantization split) */
     int depth;
-    int busy, cnt, adone; /* DOTR */
-    int *tv, *tc;   /* DOTR: tags of the product (0) and tree stages (1..T) */
+    ff_rtl_dotr_sim d; /* DOTR */
     int64_t fcnt[FF_MAX_IN]; /* FIFO entries per input */
     int ev[FF_MAX_IN], er[FF_MAX_IN]; /* consumer side of input j: valid, ready */
     int fv[FF_MAX_IN], fr[FF_MAX_IN]; /* fork side (before the FIFO): valid, ready */
@@ -60,12 +59,8 @@ static void dm_reset(dmodel *m)
     for (int k = 0; k < p->nl; k++) {
         blk *b = &m->b[k];
         memset(b->vld, 0, (size_t)b->depth + 1);
-        b->busy = b->cnt = b->adone = 0;
         memset(b->fcnt, 0, sizeof b->fcnt);
-        if (b->tv) {
-            memset(b->tv, 0, (size_t)(p->l[k].tree_stages + 1) * sizeof *b->tv);
-            memset(b->tc, 0, (size_t)(p->l[k].tree_stages + 1) * sizeof *b->tc);
-        }
+        ff_rtl_dotr_sim_reset(&b->d);
     }
     memset(m->done, 0, (size_t)(p->nl + 1) * (size_t)m->maxc);
 }
@@ -118,7 +113,7 @@ static void dm_step(dmodel *m, int in_valid, int *taken, int *given)
             if (L->kind == FF_RTL_WIRE)
                 b->er[j] = r;
             else if (dotr(L))
-                b->er[j] = adv && (!b->busy || b->cnt == L->reuse - 1);
+                b->er[j] = adv && ff_rtl_dotr_sim_ready(&b->d);
             else if (L->nsrc > 1)
                 b->er[j] = adv && all;
             else
@@ -160,24 +155,7 @@ static void dm_step(dmodel *m, int in_valid, int *taken, int *given)
             continue;
         int first;
         if (dotr(L)) {
-            int T = L->tree_stages, last = b->cnt == L->reuse - 1, ob = b->busy, oc = b->cnt;
-            int in_fire = b->ev[0] && b->er[0];
-            int nadone = b->tv[T] && b->tc[T] == L->reuse - 1;
-            for (int t = T; t > 0; t--) {
-                b->tv[t] = b->tv[t - 1];
-                b->tc[t] = b->tc[t - 1];
-            }
-            b->tv[0] = ob;
-            b->tc[0] = oc;
-            if (in_fire) {
-                b->busy = 1;
-                b->cnt = 0;
-            } else if (ob) {
-                b->busy = !last;
-                b->cnt = last ? 0 : oc + 1;
-            }
-            first = b->adone;
-            b->adone = nadone;
+            first = ff_rtl_dotr_sim_step(&b->d, b->ev[0] && b->er[0]);
         } else {
             first = 1;
             for (int j = 0; j < L->nsrc; j++)
@@ -205,10 +183,8 @@ void ff_rtl_dag_timing(const ff_rtl_plan *p, int unbounded, int *latency, int *i
         blk *b = &m.b[k];
         b->depth = L->kind == FF_RTL_WIRE ? 1 : dotr(L) ? 1 + L->pipe.rq_split : L->latency;
         b->vld = ff_calloc((size_t)b->depth + 1, 1);
-        if (dotr(L)) {
-            b->tv = ff_calloc((size_t)L->tree_stages + 1, sizeof(int));
-            b->tc = ff_calloc((size_t)L->tree_stages + 1, sizeof(int));
-        }
+        if (dotr(L))
+            ff_rtl_dotr_sim_init(&b->d, L->tree_stages, L->reuse);
         for (int j = 0; j < L->nsrc; j++)
             b->fslot[j] = m.nc[L->src[j]] > 1 ? slot[L->src[j]]++ : -1;
     }
@@ -254,8 +230,7 @@ void ff_rtl_dag_timing(const ff_rtl_plan *p, int unbounded, int *latency, int *i
     free(tk);
     for (int k = 0; k < p->nl; k++) {
         free(m.b[k].vld);
-        free(m.b[k].tv);
-        free(m.b[k].tc);
+        ff_rtl_dotr_sim_free(&m.b[k].d);
     }
     free(m.b);
     free(m.bv);

@@ -151,10 +151,59 @@ typedef struct {
     int64_t a, b;     /* PAD: row, column; WIN: row, column; COLLECT: count */
     int v;            /* WIN: window valid; COLLECT: full; DOTR: output valid */
     char *vld;        /* PIPE: valid bits */
-    int busy, cnt;    /* DOTR */
-    int *tv, *tc;     /* DOTR: tags of the product (0) and tree stages (1..T) */
-    int adone;        /* DOTR */
+    ff_rtl_dotr_sim d; /* DOTR */
 } stg;
+
+void ff_rtl_dotr_sim_init(ff_rtl_dotr_sim *s, int tree_stages, int reuse)
+{
+    s->T = tree_stages;
+    s->reuse = reuse;
+    s->tv = ff_calloc((size_t)tree_stages + 1, sizeof(int));
+    s->tc = ff_calloc((size_t)tree_stages + 1, sizeof(int));
+    ff_rtl_dotr_sim_reset(s);
+}
+
+void ff_rtl_dotr_sim_reset(ff_rtl_dotr_sim *s)
+{
+    s->busy = s->cnt = s->adone = 0;
+    if (s->tv) {
+        memset(s->tv, 0, (size_t)(s->T + 1) * sizeof *s->tv);
+        memset(s->tc, 0, (size_t)(s->T + 1) * sizeof *s->tc);
+    }
+}
+
+void ff_rtl_dotr_sim_free(ff_rtl_dotr_sim *s)
+{
+    free(s->tv);
+    free(s->tc);
+    s->tv = s->tc = NULL;
+}
+
+int ff_rtl_dotr_sim_ready(const ff_rtl_dotr_sim *s)
+{
+    return !s->busy || s->cnt == s->reuse - 1;
+}
+
+int ff_rtl_dotr_sim_step(ff_rtl_dotr_sim *s, int in_fire)
+{
+    int T = s->T, last = s->cnt == s->reuse - 1, ob = s->busy, oc = s->cnt;
+    int was = s->adone, nadone = s->tv[T] && s->tc[T] == s->reuse - 1;
+    for (int k = T; k > 0; k--) {
+        s->tv[k] = s->tv[k - 1];
+        s->tc[k] = s->tc[k - 1];
+    }
+    s->tv[0] = ob;
+    s->tc[0] = oc;
+    if (in_fire) {
+        s->busy = 1;
+        s->cnt = 0;
+    } else if (ob) {
+        s->busy = !last;
+        s->cnt = last ? 0 : oc + 1;
+    }
+    s->adone = nadone;
+    return was;
+}
 
 static int pad_inside(const ff_rtl_layer *L, int64_t r, int64_t c)
 {
@@ -180,13 +229,11 @@ static void model_reset(model *m)
         const ff_rtl_stage *st = &m->p->st[i];
         stg *s = &m->s[i];
         s->a = s->b = 0;
-        s->v = s->busy = s->cnt = s->adone = 0;
+        s->v = 0;
         if (st->kind == FF_RTL_ST_PIPE)
             memset(s->vld, 0, (size_t)st->depth);
-        if (st->kind == FF_RTL_ST_DOTR) {
-            memset(s->tv, 0, (size_t)(st->tree + 1) * sizeof *s->tv);
-            memset(s->tc, 0, (size_t)(st->tree + 1) * sizeof *s->tc);
-        }
+        if (st->kind == FF_RTL_ST_DOTR)
+            ff_rtl_dotr_sim_reset(&s->d);
     }
 }
 
@@ -224,7 +271,7 @@ static void model_step(model *m, int in_valid, int *taken, int *given)
         case FF_RTL_ST_WIN:
         case FF_RTL_ST_COLLECT: r = !s->v || r; break;
         case FF_RTL_ST_PIPE: r = !s->vld[st->depth - 1] || r; break;
-        case FF_RTL_ST_DOTR: r = (!s->v || r) && (!s->busy || s->cnt == st->reuse - 1); break;
+        case FF_RTL_ST_DOTR: r = (!s->v || r) && ff_rtl_dotr_sim_ready(&s->d); break;
         }
         m->ir[i] = r;
     }
@@ -273,26 +320,8 @@ static void model_step(model *m, int in_valid, int *taken, int *given)
             }
             break;
         case FF_RTL_ST_DOTR:
-            if (!s->v || m->or_[i]) {
-                int T = st->tree, last = s->cnt == st->reuse - 1;
-                int ob = s->busy, oc = s->cnt;
-                int nv = s->adone, nadone = s->tv[T] && s->tc[T] == st->reuse - 1;
-                for (int k = T; k > 0; k--) {
-                    s->tv[k] = s->tv[k - 1];
-                    s->tc[k] = s->tc[k - 1];
-                }
-                s->tv[0] = ob;
-                s->tc[0] = oc;
-                if (in_fire) {
-                    s->busy = 1;
-                    s->cnt = 0;
-                } else if (ob) {
-                    s->busy = !last;
-                    s->cnt = last ? 0 : oc + 1;
-                }
-                s->adone = nadone;
-                s->v = nv;
-            }
+            if (!s->v || m->or_[i])
+                s->v = ff_rtl_dotr_sim_step(&s->d, in_fire);
             break;
         }
     }
@@ -306,10 +335,8 @@ void ff_rtl_stream_timing(const ff_rtl_plan *p, int *latency, int *ii)
     for (int i = 0; i < p->nst; i++) {
         if (p->st[i].kind == FF_RTL_ST_PIPE)
             m.s[i].vld = ff_calloc((size_t)p->st[i].depth, 1);
-        if (p->st[i].kind == FF_RTL_ST_DOTR) {
-            m.s[i].tv = ff_calloc((size_t)p->st[i].tree + 1, sizeof(int));
-            m.s[i].tc = ff_calloc((size_t)p->st[i].tree + 1, sizeof(int));
-        }
+        if (p->st[i].kind == FF_RTL_ST_DOTR)
+            ff_rtl_dotr_sim_init(&m.s[i].d, p->st[i].tree, p->st[i].reuse);
     }
     /* 1. latency: one sample into the empty design */
     model_reset(&m);
@@ -344,8 +371,7 @@ void ff_rtl_stream_timing(const ff_rtl_plan *p, int *latency, int *ii)
     *ii = (int)((tk[burst - 1] - tk[burst / 2]) / (burst - 1 - burst / 2));
     for (int i = 0; i < p->nst; i++) {
         free(m.s[i].vld);
-        free(m.s[i].tv);
-        free(m.s[i].tc);
+        ff_rtl_dotr_sim_free(&m.s[i].d);
     }
     free(m.s);
     free(m.iv);
