@@ -114,6 +114,9 @@ typedef struct ff_rtl_plan {
     int critical;          /* the longest path's latency (ff_rtl_dag_critical) */
 } ff_rtl_plan;
 
+/* The first node that does not take the previous node's output as its
+ * only input (the graph branches there), or -1 for a single chain. */
+int ff_rtl_graph_branch(const ff_graph *g);
 /* The hardware kind of an op (FF_RTL_WIRE for ops without logic). */
 ff_rtl_kind ff_rtl_kind_of(ff_op op);
 /* Adder-tree levels and registers, pipeline depth and II of one layer: the

@@ -218,6 +218,17 @@ int ff_rtl_tree_stages(int levels)
     return levels <= 0 ? 0 : (levels + FF_RTL_LEVELS_PER_STAGE - 1) / FF_RTL_LEVELS_PER_STAGE - 1;
 }
 
+int ff_rtl_graph_branch(const ff_graph *g)
+{
+    int cur = g->input;
+    for (int ni = 0; ni < g->nn; ni++) {
+        if (g->n[ni].n_in != 1 || g->n[ni].in[0] != cur)
+            return ni;
+        cur = g->n[ni].out;
+    }
+    return -1;
+}
+
 ff_rtl_kind ff_rtl_kind_of(ff_op op)
 {
     switch (op) {
@@ -479,22 +490,16 @@ int ff_rtl_plan_build_opts(const ff_qmodel *q, const char *model_path, int io_st
     ff_ident(stem, p->top, sizeof p->top);
     p->l = ff_calloc((size_t)(g->nn ? g->nn : 1), sizeof *p->l);
     /* a single chain, or a branching graph (forks, joins: io parallel only) */
-    int cur = g->input;
-    for (int ni = 0; ni < g->nn; ni++) {
-        const ff_node *n = &g->n[ni];
-        if (n->n_in != 1 || n->in[0] != cur) {
-            if (io_stream) {
-                ff_errf(e, FF_EINPUT,
-                        "layer '%s' (%s): io stream supports a single chain of layers and this graph branches; "
-                        "use io parallel (without --io stream)",
-                        n->name, ff_op_name(n->op));
-                goto fail;
-            }
-            p->dag = 1;
-        }
-        cur = n->out;
+    int br = ff_rtl_graph_branch(g);
+    if (br >= 0 && io_stream) {
+        ff_errf(e, FF_EINPUT,
+                "layer '%s' (%s): io stream supports a single chain of layers and this graph branches; "
+                "use io parallel (without --io stream)",
+                g->n[br].name, ff_op_name(g->n[br].op));
+        goto fail;
     }
-    if (!p->dag && g->nn && cur != g->output) {
+    p->dag = br >= 0;
+    if (!p->dag && g->nn && g->n[g->nn - 1].out != g->output) {
         ff_errf(e, FF_EINPUT, "the graph output '%s' is not the last layer's output", g->t[g->output].name);
         goto fail;
     }

@@ -158,20 +158,6 @@ static int stream_features(const ff_qmodel *q, const ff_rtl_plan *p, ff_layer_fe
     return FF_OK;
 }
 
-/* A single chain of layers: its latency is the sum of the layers', its II
- * their maximum. A branching graph's are the plan's (the longest path and
- * the FIFOs that balance the branches). */
-static int is_chain(const ff_graph *g)
-{
-    int cur = g->input;
-    for (int i = 0; i < g->nn; i++) {
-        if (g->n[i].n_in != 1 || g->n[i].in[0] != cur)
-            return 0;
-        cur = g->n[i].out;
-    }
-    return 1;
-}
-
 int ff_estimate_model_io(const ff_qmodel *q, const char *model_path, const ff_surrogate *s, const ff_part *part,
                          double clock_ns, double pipe_clock_ns, int io_stream, ff_estimate *out, ff_err *e)
 {
@@ -215,7 +201,10 @@ int ff_estimate_model_io(const ff_qmodel *q, const char *model_path, const ff_su
     out->l = ff_calloc((size_t)(out->nl ? out->nl : 1), sizeof *out->l);
     double (*per)[FF_T__COUNT] = ff_malloc(sizeof *per * (size_t)(out->nl ? out->nl : 1));
     ff_surrogate_network(s, f, out->nl, per, out->total);
-    if (!io_stream && !is_chain(q->g)) {
+    /* a single chain's latency is the sum of the layers', its II their
+     * maximum; a branching graph's are the plan's (the longest path and the
+     * FIFOs that balance the branches) */
+    if (!io_stream && ff_rtl_graph_branch(q->g) >= 0) {
         ff_rtl_plan bp;
         rc = ff_rtl_plan_build_opts(q, model_path, 0, pipe_clock_ns, &bp, e);
         if (rc) {
