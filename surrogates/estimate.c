@@ -103,13 +103,7 @@ int ff_estimate_load(const char *path, const ff_quant_opts *o, ff_qmodel **out, 
 int ff_estimate_model(const ff_qmodel *q, const char *model_path, const ff_surrogate *s, const ff_part *part,
                       double clock_ns, ff_estimate *out, ff_err *e)
 {
-    return ff_estimate_model_pipe(q, model_path, s, part, clock_ns, 0, out, e);
-}
-
-int ff_estimate_model_pipe(const ff_qmodel *q, const char *model_path, const ff_surrogate *s, const ff_part *part,
-                           double clock_ns, double pipe_clock_ns, ff_estimate *out, ff_err *e)
-{
-    return ff_estimate_model_io(q, model_path, s, part, clock_ns, pipe_clock_ns, 0, out, e);
+    return ff_estimate_model_io(q, model_path, s, part, clock_ns, 0, 0, out, e);
 }
 
 /* io stream: the streaming layers' features become their PE's (one window

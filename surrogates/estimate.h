@@ -42,10 +42,8 @@ int ff_model_features(const ff_qmodel *q, ff_layer_feat **fs, ff_err *e);
 int ff_estimate_model(const ff_qmodel *q, const char *model_path, const ff_surrogate *s, const ff_part *part,
                       double clock_ns, ff_estimate *out, ff_err *e);
 /* The same for an RTL pipelined for pipe_clock_ns (gen --clock; 0: the
- * fixed plan, as ff_estimate_model): latency and II as that RTL's. */
-int ff_estimate_model_pipe(const ff_qmodel *q, const char *model_path, const ff_surrogate *s, const ff_part *part,
-                           double clock_ns, double pipe_clock_ns, ff_estimate *out, ff_err *e);
-/* ... and the I/O mode (gen --io): io_stream 1 estimates the streaming
+ * fixed plan, as ff_estimate_model): latency and II as that RTL's; and the
+ * I/O mode (gen --io): io_stream 1 estimates the streaming
  * design: each streaming layer as its PE (one window in) plus its padding,
  * line buffers and window (ff_analytic_stream), the collector with the
  * first io parallel layer, latency and II of the whole design from the
