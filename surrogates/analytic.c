@@ -95,11 +95,10 @@ static double ramb18_for(double depth, double width)
 
 /* A ROM read through a register (a registered address or output): Yosys's
  * memory_libmap puts it in block RAM when that is cheaper than logic at
- * 1/64 per bit (what synth_xilinx passes), else it becomes LUTs. Adds its
- * LUTs or RAMB18s; lut_per_bit is its logic cost per output bit. Returns 1
- * when it is logic (its read register is then fabric FFs, one per output
- * bit when the address was the registered one: memory_dff moved it there). */
-static int rom_place(double depth, double width, double lut_per_bit, double copies, double *lut, double *bram)
+ * 1/64 per bit (what synth_xilinx passes), else it becomes LUTs. Adds the
+ * RAMB18s of `copies` such ROMs; returns 1 when they are logic (the caller
+ * counts their LUTs and read registers). */
+static int rom_place(double depth, double width, double copies, double *bram)
 {
     if (depth <= 1 || width <= 0 || copies <= 0)
         return 0;
@@ -108,7 +107,6 @@ static int rom_place(double depth, double width, double lut_per_bit, double copi
         *bram += copies * nb;
         return 0;
     }
-    *lut += copies * width * lut_per_bit;
     return 1;
 }
 
@@ -153,7 +151,8 @@ static void requant(const ff_layer_feat *f, int vw, double *lut, double *dsp, do
      * memory_libmap's costs; in logic a monotone table costs about
      * FF_AN_TABLE_LUTS LUT6s per bit (mean over the dataset's layers) */
     if (is_lut_act(f->act))
-        rom_place(pow(2.0, f->lut_bits), ob, FF_AN_TABLE_LUTS, 1, lut, bram);
+        if (rom_place(pow(2.0, f->lut_bits), ob, 1, bram))
+            *lut += ob * FF_AN_TABLE_LUTS;
 }
 
 /* ---- --clock: the registers of the clock-driven plan (ff_rtl_pipe_choose) ----
@@ -310,17 +309,13 @@ static void dot(const ff_layer_feat *f, double *o)
          * one per distinct column (distinct_cols): the jet's netlists at R = 8
          * and 32; the dataset's layers below 8 words show none. Its LUTs are
          * per distinct column too. */
-        double romff = 0, wl = 0, il = 0;
-        if (rom_place(R, wb, rom_luts(R), ppos, &wl, &bram)) {
-            double d = distinct_cols(R, ppos * wb);
-            lut += wl * d / (ppos * wb);
-            romff += R >= FF_AN_ROMREG_DEPTH ? d : 0;
-        }
-        if (nd > 1 && rom_place(R, clog2d(nd), rom_luts(R), nidx, &il, &bram)) {
-            double d = distinct_cols(R, nidx * clog2d(nd));
-            lut += il * d / (nidx * clog2d(nd));
-            romff += R >= FF_AN_ROMREG_DEPTH ? d : 0;
-        }
+        double cols = 0; /* distinct weight- and index-ROM columns in logic */
+        if (rom_place(R, wb, ppos, &bram))
+            cols += distinct_cols(R, ppos * wb);
+        if (nd > 1 && rom_place(R, clog2d(nd), nidx, &bram))
+            cols += distinct_cols(R, nidx * clog2d(nd));
+        lut += cols * rom_luts(R);
+        double romff = R >= FF_AN_ROMREG_DEPTH ? cols : 0;
         /* per output: the cycle's tree (its first level in the multipliers'
          * post-adders) and the accumulator with its first-cycle bias mux.
          * Measured over the dataset: accumulators of 16-25 bits cost nothing
