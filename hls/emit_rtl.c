@@ -153,6 +153,7 @@ static int write_manifest(const ff_rtl_plan *p, const ff_gen_opts *o, const char
                     if ((L->pipe.cuts >> (lv - 1)) & 1)
                         cJSON_AddItemToArray(cu, cJSON_CreateNumber(lv));
                 cJSON_AddNumberToObject(pl, "requant_stages", 1 + L->pipe.rq_split);
+                cJSON_AddStringToObject(pl, "requant_saturation", L->pipe.rq_cmp ? "compare" : "round first");
                 cJSON_AddNumberToObject(pl, "model_stage_ns", L->pipe.est_ns);
             }
         }
@@ -264,12 +265,14 @@ static int write_manifest(const ff_rtl_plan *p, const ff_gen_opts *o, const char
         cJSON_AddItemToArray(files, cJSON_CreateString(buf));
     }
     free(fd);
-    if (ff_rtl_plan_splits(p)) {
-        snprintf(buf, sizeof buf, "rtl/%s_rqmul.v", p->top);
-        cJSON_AddItemToArray(files, cJSON_CreateString(buf));
-        snprintf(buf, sizeof buf, "rtl/%s_rqact.v", p->top);
-        cJSON_AddItemToArray(files, cJSON_CreateString(buf));
-    }
+    int rqmul, rqact, rqsat;
+    ff_rtl_plan_halves(p, &rqmul, &rqact, &rqsat);
+    const char *halves[3] = {rqmul ? "rqmul" : NULL, rqact ? "rqact" : NULL, rqsat ? "rqsat" : NULL};
+    for (int i = 0; i < 3; i++)
+        if (halves[i]) {
+            snprintf(buf, sizeof buf, "rtl/%s_%s.v", p->top, halves[i]);
+            cJSON_AddItemToArray(files, cJSON_CreateString(buf));
+        }
     if (ff_rtl_plan_splits(p) > 1) {
         snprintf(buf, sizeof buf, "rtl/%s_rqrnd.v", p->top);
         cJSON_AddItemToArray(files, cJSON_CreateString(buf));

@@ -34,6 +34,8 @@ typedef struct ff_rtl_pipe {
     uint64_t cuts;     /* bit lv-1: a register after adder-tree level lv (lv = levels: the root) */
     int rq_split;      /* requantization's extra stages: 0; 1: v*M | round, shift, activate, saturate;
                         * 2: v*M | round, shift | activate, saturate */
+    int rq_cmp;        /* saturation by comparing v*M with constants (<top>_rqmul and <top>_rqsat,
+                        * no wide rounding add; no activation, ReLU, Clip; only with a clock) */
     int sm_deep;       /* Softmax in 8 stages (table reads, sum, product and shift registered) instead of 4 */
     double est_ns;     /* the delay model's longest stage (0 for the fixed plan) */
 } ff_rtl_pipe;
@@ -201,9 +203,10 @@ void ff_rtl_dag_timing(const ff_rtl_plan *p, int unbounded, int *latency, int *i
 /* The distinct FIFO depths of the plan (one <top>_fifo<D> module each),
  * allocated (caller frees); *n of them. */
 int *ff_rtl_fifo_depths(const ff_rtl_plan *p, int *n);
-/* The largest rq_split of the plan's layers (1: the <top>_rqmul and
- * <top>_rqact modules are written too; 2: and <top>_rqrnd). */
+/* The largest rq_split of the plan's layers (2: <top>_rqrnd is written). */
 int ff_rtl_plan_splits(const ff_rtl_plan *p);
+/* Whether the plan's layers use <top>_rqmul, <top>_rqact and <top>_rqsat. */
+void ff_rtl_plan_halves(const ff_rtl_plan *p, int *rqmul, int *rqact, int *rqsat);
 /* Writes one DIR/rtl/NAME.v per module. */
 int ff_rtl_write_verilog(const ff_rtl_plan *p, const ff_gen_opts *o, ff_err *e);
 /* Writes the Verilator shim (DIR/verilator/). */

@@ -264,13 +264,16 @@ ff_rtl_kind ff_rtl_kind_of(ff_op op)
 #define D_MUL 2.8    /* constant product, DSP48 A->P */
 #define D_POST 1.3   /* the first adder level: the product DSP's post-adder, C->P */
 #define D_TREE 1.0   /* the carry chain of an adder group */
-#define D_LEVEL 0.7  /* per adder level in a group (compressor LUTs) */
+#define D_LEVEL 0.85 /* per adder level in a group (compressor LUTs) */
 #define D_ACC 0.3    /* R > 1: the accumulator's first-cycle bias mux */
 #define D_RQMUL 3.8  /* requantization product v*M through the DSP (pre-adder, A->P) */
 #define D_RQSET 2.4  /* ... or up to its A input when its product is registered (setup) */
+#define D_AREG 0.25  /* setup of a DSP48's A (or D) register */
+#define D_ADQ 4.0    /* from the DSP's A/AD registers through the multiplier to P, unregistered */
 #define D_TAIL 2.4   /* rounding add, shift, saturating compares and select */
 #define D_RND 1.5    /* ... plus the rounding add's carry chain in fabric after a split (the DSP keeps it otherwise);
                       * a second split registers (p + rnd) >>> S before the compares */
+#define D_CMP 1.8    /* after the product: v*M against two constants, the rounded bits, select (<top>_rqsat) */
 #define D_TABLE 1.6  /* activation table read (Sigmoid, Tanh, Selu, Elu) */
 #define D_LEAKY 3.0  /* LeakyReLU's second multiply */
 #define D_SM4 11.7   /* the longest stage of the 4-stage Softmax (normalize: product, 64-bit shift, compare) */
@@ -295,6 +298,49 @@ static uint64_t fixed_cuts(int levels)
     return c;
 }
 
+static int popcount64(uint64_t v)
+{
+    int c = 0;
+    for (; v; v &= v - 1)
+        c++;
+    return c;
+}
+
+/* Walks adder-tree levels 1..upto of a tree of `levels` levels, placing a
+ * register where the next operation would overrun the period P: R = 1
+ * (pp->preg not yet set by the caller's reuse) starts at the products, the
+ * first level being the product DSP's post-adder. before_last: the room the
+ * level before the last leaves (R = 1). Returns the delay of the open stage;
+ * *est the longest closed stage. */
+static double walk_levels_r(int reuse, int upto, int levels, double P, double before_last, ff_rtl_pipe *pp, double *est)
+{
+    int r1 = reuse <= 1;
+    double cur = r1 ? D_REG + D_MUL : D_REG;
+    int grp = 0; /* an adder group is open in this stage (its carry chain paid) */
+    for (int lv = 1; lv <= upto; lv++) {
+        int post = r1 && lv == 1; /* the product DSP's post-adder */
+        double here = post ? D_POST : D_LEVEL + (grp ? 0 : D_TREE);
+        /* the last level leaves room for the requantization DSP's setup (R > 1:
+         * and the accumulator) */
+        double need = here + (lv == levels ? D_RQSET + (r1 ? 0 : D_ACC) : 0) +
+                      (r1 && lv >= 2 && lv == levels - 1 ? before_last : 0);
+        if (cur + need > P && cur > D_REG) {
+            if (lv == 1)
+                pp->preg = 1;
+            else
+                pp->cuts |= (uint64_t)1 << (lv - 2);
+            if (cur > *est)
+                *est = cur;
+            cur = post ? D_MREG : D_REG;
+            grp = 0;
+            here = post ? D_POST : D_LEVEL + D_TREE;
+        }
+        cur += here;
+        grp = !post;
+    }
+    return cur;
+}
+
 void ff_rtl_pipe_choose(ff_rtl_kind kind, int reuse, int levels, int act, double clock_ns, ff_rtl_pipe *pp)
 {
     memset(pp, 0, sizeof *pp);
@@ -313,29 +359,65 @@ void ff_rtl_pipe_choose(ff_rtl_kind kind, int reuse, int levels, int act, double
     if (kind != FF_RTL_DOT)
         return;
     double P = clock_ns, est = 0, tail = tail_delay(act);
-    /* R = 1: the products; R > 1: the stage after the product register */
-    double cur = reuse <= 1 ? D_REG + D_MUL : D_REG;
-    int grp = 0; /* an adder group is open in this stage (its carry chain paid) */
-    for (int lv = 1; lv <= levels; lv++) {
-        int post = reuse <= 1 && lv == 1; /* the product DSP's post-adder */
-        double here = post ? D_POST : D_LEVEL + (grp ? 0 : D_TREE);
-        /* the last level leaves room for the requantization DSP's setup */
-        double need = here + (lv == levels ? D_RQSET : 0) + (reuse > 1 && lv == levels ? D_ACC : 0);
-        if (cur + need > P && cur > D_REG) {
-            if (lv == 1)
-                pp->preg = 1;
-            else
-                pp->cuts |= (uint64_t)1 << (lv - 2);
-            if (cur > est)
-                est = cur;
-            cur = post ? D_MREG : D_REG;
-            grp = 0;
-            here = post ? D_POST : D_LEVEL + D_TREE;
+    /* requantization: without the activations that need the rounded value
+     * (LeakyReLU, tables) the saturation compares v*M with constants
+     * (<top>_rqsat), else the rounding add comes first (D_TAIL) */
+    pp->rq_cmp = act == FF_ACT_NONE || act == FF_ACT_RELU || act == FF_ACT_CLIP;
+    double tail_u = pp->rq_cmp ? D_CMP : tail;        /* after the product, unregistered */
+    double after = pp->rq_cmp ? D_CMP : D_RND + tail; /* after the product register */
+    int r1 = reuse <= 1;
+    double cur = 0;
+    int start = 0; /* the requantization product starts: 0 in this stage, 1 at the DSP's input registers */
+    if (r1 && levels >= 2) {
+        /* The last level: Yosys packs it into the requantization DSP's
+         * pre-adder whatever the registers around it. A register in front of
+         * it becomes the DSP's A/D register or, moved past the pre-adder, its
+         * AD register (the stage before then pays the pre-adder's setup,
+         * D_RQSET); a register after it (the root) the AD register. So the
+         * last level is the pre-adder in its stage (0), or a register goes
+         * in front of it (1), or it sits alone between two registers (2, the
+         * stage before paying the A register's setup). Walk the levels
+         * before it leaving room for the one or the other and keep the
+         * fewest registers. */
+        ff_rtl_pipe best = *pp;
+        double bcur = 0, best_est = 0;
+        int bregs = 1 << 30, bstart = 0;
+        for (int lookahead = 0; lookahead < 2; lookahead++) {
+            ff_rtl_pipe t = *pp;
+            double e = 0, c = walk_levels_r(reuse, levels - 1, levels, P, lookahead ? D_RQSET : D_AREG, &t, &e);
+            /* the walk ends in an open adder group unless level 1, the product DSP's post-adder, was its last */
+            double here = D_LEVEL + (levels - 1 == 1 ? D_TREE : 0);
+            int st = 0;
+            if (c + here + D_RQSET <= P) {
+                c += here;
+            } else if (c + D_RQSET <= P || c <= D_REG) {
+                t.cuts |= (uint64_t)1 << (levels - 2);
+                if (c + D_RQSET > e)
+                    e = c + D_RQSET;
+                st = 1;
+            } else {
+                t.cuts |= (uint64_t)1 << (levels - 2) | (uint64_t)1 << (levels - 1);
+                if (c + D_AREG > e)
+                    e = c + D_AREG;
+                st = 1;
+            }
+            int regs = t.preg + popcount64(t.cuts);
+            if (regs < bregs) {
+                bregs = regs;
+                best = t;
+                bcur = c;
+                best_est = e;
+                bstart = st;
+            }
         }
-        cur += here;
-        grp = !post;
+        *pp = best;
+        cur = bcur;
+        est = best_est;
+        start = bstart;
+    } else {
+        cur = walk_levels_r(reuse, levels, levels, P, 0, pp, &est);
     }
-    if (reuse > 1) {
+    if (!r1) {
         /* the accumulator's adder (with the root when there is no level) and its register */
         cur += D_ACC + (levels ? 0 : D_TREE + D_LEVEL);
         if (cur > est)
@@ -347,36 +429,29 @@ void ff_rtl_pipe_choose(ff_rtl_kind kind, int reuse, int levels, int act, double
             est = cur;
         cur = D_MREG;
     }
-    /* requantization in one stage, or split at the DSP's product register */
-    if (cur + D_RQMUL + tail <= P) {
-        cur += D_RQMUL + tail;
+    /* in one stage, or split at the DSP's product register, or (round
+     * first) with the rounded, shifted value registered too */
+    if (start ? D_ADQ + tail_u <= P : cur + D_RQMUL + tail_u <= P) {
+        cur = start ? D_ADQ + tail_u : cur + D_RQMUL + tail_u;
     } else {
-        /* the product registered; then rounding and saturation in one stage,
-         * or the rounded, shifted value registered too */
-        pp->rq_split = D_MREG + D_RND + tail <= P ? 1 : 2;
-        cur += D_RQSET;
-        if (cur > est)
-            est = cur;
+        pp->rq_split = pp->rq_cmp || D_MREG + after <= P ? 1 : 2;
+        if (!start) {
+            cur += D_RQSET;
+            if (cur > est)
+                est = cur;
+        }
         if (pp->rq_split == 2) {
             cur = D_MREG + D_RND;
             if (cur > est)
                 est = cur;
             cur = D_REG + tail;
         } else {
-            cur = D_MREG + D_RND + tail;
+            cur = D_MREG + after;
         }
     }
     if (cur > est)
         est = cur;
     pp->est_ns = est;
-}
-
-static int popcount64(uint64_t v)
-{
-    int c = 0;
-    for (; v; v &= v - 1)
-        c++;
-    return c;
 }
 
 void ff_rtl_layer_timing_clk(ff_rtl_kind kind, int reuse, int64_t mac_in, int64_t max_terms, int act,

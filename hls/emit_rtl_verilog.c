@@ -170,6 +170,20 @@ static void finish(mctx *m, const char *inst, const char *v, int vw, ff_rq rq, c
                      inst, v, inst, m->p->top, pw, rq.s, tw, inst, inst, inst, m->p->top, tw, act, hc(b2, 17, lk.m),
                      lk.s, hc(b3, 32, lo), hc(b4, 32, hi), ow, inst, inst, lut ? inst : y, lut ? "_idx" : "");
         ff_sb_printf(&m->s, "            %s_p <= %s_pn;\n            %s_t <= %s_tn;\n", inst, inst, inst, inst);
+    } else if (m->L->pipe.rq_cmp) {
+        /* the product (registered as below when split); the second half
+         * compares it with the saturation thresholds instead of rounding it */
+        int tw = vw + 17;
+        ff_sb_printf(&m->d, m->split ? "    wire [%d:0] %s_pn;\n    reg [%d:0] %s_p;\n" : "    wire [%d:0] %s_pn;\n",
+                     tw - 1, inst, tw - 1, inst);
+        ff_sb_printf(&m->d,
+                     "    %s_rqmul #(.IW(%d), .M(%s), .PW(%d)) %s_m (.v(%s), .p(%s_pn));\n"
+                     "    %s_rqsat #(.PW(%d), .S(%d), .ACT(%d), .LO(%s), .HI(%s), .OW(%d))\n"
+                     "        %s (.p(%s_p%s), .y(%s));\n",
+                     m->p->top, vw, hc(b1, 17, rq.m), tw, inst, v, inst, m->p->top, tw,
+                     rq.s, act, hc(b3, 32, lo), hc(b4, 32, hi), ow, inst, inst, m->split ? "" : "n", y);
+        if (m->split)
+            ff_sb_printf(&m->s, "            %s_p <= %s_pn;\n", inst, inst);
     } else if (m->split) {
         /* the product v*M registered between the two halves (in the DSP
          * slice), at the width it needs: |v*M| <= 2^(vw+15) */
@@ -766,6 +780,12 @@ static void write_softmax(mctx *m)
         for (int j = 0; j <= (1 << lb); j++)
             v[j] = qn->exp_lut[j];
         rom_array(&m->d, "exp_rom", 16, v, ((int64_t)1 << lb) + 1);
+        if (deep) { /* the interpolation's table difference as a table: one read, no subtraction */
+            ff_sb_printf(&m->d, "    // exp_rom[j] - exp_rom[j + 1]\n");
+            for (int j = 0; j < (1 << lb); j++)
+                v[j] = (qn->exp_lut[j] - qn->exp_lut[j + 1]) & 0xffff;
+            rom_array(&m->d, "expd_rom", 16, v, (int64_t)1 << lb);
+        }
         ff_sb_printf(&m->d, "    // round(2^21 / (1024 + i))\n");
         for (int i = 0; i < 1024; i++)
             v[i] = ff_softmax_inv(i);
@@ -854,7 +874,7 @@ static void write_softmax(mctx *m)
             if (deep) { /* the table reads and their difference registered, interpolation the next stage */
                 ff_sb_printf(&m->d, "    reg [15:0] e0_%lld;\n    reg [15:0] ed%lld;\n    reg ir%lld;\n", e, e, e);
                 ff_sb_printf(&m->s, "            e0_%lld <= exp_rom[ji%lld];\n", e, e);
-                ff_sb_printf(&m->s, "            ed%lld <= exp_rom[ji%lld] - exp_rom[ji%lld + %d'd1];\n", e, e, e, lb + 1);
+                ff_sb_printf(&m->s, "            ed%lld <= expd_rom[ji%lld[%d:0]];\n", e, e, lb - 1);
                 ff_sb_printf(&m->s, "            ir%lld <= in%lld;\n", e, e);
                 if (es > 0) {
                     ff_sb_printf(&m->d, "    reg [%d:0] dl%lld;\n", es - 1, e);
@@ -1387,6 +1407,46 @@ static void lib_rqact(ff_sb *b, const char *top)
                  top, top, top);
 }
 
+static void lib_rqsat(ff_sb *b, const char *top)
+{
+    ff_sb_printf(b,
+                 "// y = act(sat((p + 2^(S-1)) >>> S)) for a registered product p = v * M from %s_rqmul, ACT 0\n"
+                 "// (saturate to [LO, HI]: no activation, or Clip) or 1 (ReLU), as %s_requant computes it but\n"
+                 "// without the wide rounding add: with t = (p + 2^(S-1)) >>> S,\n"
+                 "//   t <  L  <=>  p <  L * 2^S - 2^(S-1)          (L: the lower bound after the activation)\n"
+                 "//   t >  HI <=>  p >= (HI + 1) * 2^S - 2^(S-1)\n"
+                 "// and in range t's low OW bits are p[S+OW-1:S] + p[S-1]. ReLU then saturation is saturation\n"
+                 "// to [L, HI] with L = LO when LO > 0, else 0 (HI when HI < 0).\n"
+                 "module %s_rqsat #(\n"
+                 "    parameter PW = 49,\n"
+                 "    parameter S = 0,\n"
+                 "    parameter ACT = 0,\n"
+                 "    parameter [31:0] LO = 32'hffffff80,\n"
+                 "    parameter [31:0] HI = 32'h7f,\n"
+                 "    parameter OW = 8\n"
+                 ") (\n"
+                 "    input  wire [PW-1:0] p,\n"
+                 "    output wire [OW-1:0] y\n"
+                 ");\n"
+                 "    localparam QW0 = PW + 2 > S + OW + 2 ? PW + 2 : S + OW + 2;\n"
+                 "    localparam QW = QW0 > S + 36 ? QW0 : S + 36;\n"
+                 "    localparam signed [QW-1:0] ONE = {{(QW-1){1'b0}}, 1'b1};\n"
+                 "    localparam signed [QW-1:0] RND = S > 0 ? ONE <<< (S > 0 ? S - 1 : 0) : {QW{1'b0}};\n"
+                 "    localparam signed [QW-1:0] LOE = {{(QW-32){LO[31]}}, LO};\n"
+                 "    localparam signed [QW-1:0] HIE = {{(QW-32){HI[31]}}, HI};\n"
+                 "    localparam signed [QW-1:0] L = ACT != 1 || LOE > 0 ? LOE : (HIE < 0 ? HIE : {QW{1'b0}});\n"
+                 "    localparam signed [QW-1:0] LT = (L <<< S) - RND;\n"
+                 "    localparam signed [QW-1:0] HT = ((HIE + ONE) <<< S) - RND;\n"
+                 "    /* verilator lint_off UNUSEDSIGNAL */\n"
+                 "    wire signed [QW-1:0] pe = {{(QW-PW){p[PW-1]}}, p};\n"
+                 "    /* verilator lint_on UNUSEDSIGNAL */\n"
+                 "    wire rb = S > 0 ? pe[S > 0 ? S - 1 : 0] : 1'b0;\n"
+                 "    wire [OW-1:0] mid = pe[S+OW-1:S] + {{(OW-1){1'b0}}, rb};\n"
+                 "    assign y = pe < LT ? L[OW-1:0] : (pe >= HT ? HIE[OW-1:0] : mid);\n"
+                 "endmodule\n\n`default_nettype wire\n",
+                 top, top, top);
+}
+
 static void lib_rqrnd(ff_sb *b, const char *top)
 {
     ff_sb_printf(b,
@@ -1477,6 +1537,19 @@ int ff_rtl_plan_splits(const ff_rtl_plan *p)
         if (p->l[k].kind == FF_RTL_DOT && p->l[k].pipe.rq_split > m)
             m = p->l[k].pipe.rq_split;
     return m;
+}
+
+void ff_rtl_plan_halves(const ff_rtl_plan *p, int *rqmul, int *rqact, int *rqsat)
+{
+    *rqmul = *rqact = *rqsat = 0;
+    for (int k = 0; k < p->nl; k++) {
+        const ff_rtl_layer *L = &p->l[k];
+        if (L->kind != FF_RTL_DOT)
+            continue;
+        *rqmul |= L->pipe.rq_split || L->pipe.rq_cmp;
+        *rqsat |= L->pipe.rq_cmp;
+        *rqact |= L->pipe.rq_split && !L->pipe.rq_cmp;
+    }
 }
 
 static int write_module(const ff_rtl_plan *p, const ff_gen_opts *o, const char *name, ff_sb *b, ff_err *e)
@@ -1900,7 +1973,9 @@ int ff_rtl_write_verilog(const ff_rtl_plan *p, const ff_gen_opts *o, ff_err *e)
     ff_sb_free(&b);
     if (rc)
         return rc;
-    if (ff_rtl_plan_splits(p)) {
+    int rqmul, rqact, rqsat;
+    ff_rtl_plan_halves(p, &rqmul, &rqact, &rqsat);
+    if (rqmul) {
         snprintf(title, sizeof title, "%s_rqmul: requantization, first half", p->top);
         header(&b, p, o, title);
         lib_rqmul(&b, p->top);
@@ -1909,10 +1984,22 @@ int ff_rtl_write_verilog(const ff_rtl_plan *p, const ff_gen_opts *o, ff_err *e)
         ff_sb_free(&b);
         if (rc)
             return rc;
+    }
+    if (rqact) {
         snprintf(title, sizeof title, "%s_rqact: requantization, second half", p->top);
         header(&b, p, o, title);
         lib_rqact(&b, p->top);
         snprintf(name, sizeof name, "%s_rqact", p->top);
+        rc = write_module(p, o, name, &b, e);
+        ff_sb_free(&b);
+        if (rc)
+            return rc;
+    }
+    if (rqsat) {
+        snprintf(title, sizeof title, "%s_rqsat: requantization, second half by compares", p->top);
+        header(&b, p, o, title);
+        lib_rqsat(&b, p->top);
+        snprintf(name, sizeof name, "%s_rqsat", p->top);
         rc = write_module(p, o, name, &b, e);
         ff_sb_free(&b);
         if (rc)
