@@ -263,7 +263,7 @@ ff_rtl_kind ff_rtl_kind_of(ff_op op)
 #define D_MREG 1.67  /* a DSP48 M register's clock-to-out (registered products, split requantization) */
 #define D_MUL 2.8    /* constant product, DSP48 A->P */
 #define D_POST 1.3   /* the first adder level: the product DSP's post-adder, C->P */
-#define D_TREE 1.0   /* the carry chain of an adder group */
+#define D_TREE 1.2   /* the carry chain of an adder group */
 #define D_LEVEL 0.85 /* per adder level in a group (compressor LUTs) */
 #define D_ACC 0.3    /* R > 1: the accumulator's first-cycle bias mux */
 #define D_RQMUL 3.8  /* requantization product v*M through the DSP (pre-adder, A->P) */

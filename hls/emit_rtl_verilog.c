@@ -249,9 +249,17 @@ static int is_lut_act(ff_act a)
 
 /* Adder tree over `n` leaves (each already `w` bits), `levels` levels with a
  * register after level lv when bit lv-1 of `cuts` is set (the plan's
- * placement). Returns the root expression (caller frees). */
-static char *tree(mctx *m, const char *pfx, char **leaf, int n, int w, int levels, uint64_t cuts)
+ * placement). A tree of fewer leaves than the levels hold passes its values
+ * through the levels it does not need: the top ones (the fixed plan), or,
+ * with `late`, the ones after level 1, so that level 1 stays the product
+ * DSPs' post-adders and the root an adder at the last level, as the plan
+ * placed them (with a clock: the requantization DSP's pre-adder, see
+ * ff_rtl_pipe_choose). Returns the root expression (caller frees). */
+static char *tree(mctx *m, const char *pfx, char **leaf, int n, int w, int levels, uint64_t cuts, int late)
 {
+    /* levels s0..s1 pass their values through */
+    int need = ff_rtl_clog2(n > 1 ? n : 1), skip = late && n > 1 ? levels - need : 0;
+    int s0 = need >= 2 ? 2 : 1, s1 = s0 + skip - 1;
     int nreg = 0;
     char **cur = ff_malloc(sizeof(char *) * (size_t)(n ? n : 1));
     int nc = n;
@@ -265,7 +273,11 @@ static char *tree(mctx *m, const char *pfx, char **leaf, int n, int w, int level
     for (int lv = 1; lv <= levels; lv++) {
         int nn = 0;
         for (int i = 0; i < nc; i += 2) {
-            if (i + 1 < nc) {
+            if (lv >= s0 && lv <= s1) {
+                cur[nn++] = cur[i];
+                if (i + 1 < nc)
+                    cur[nn++] = cur[i + 1];
+            } else if (i + 1 < nc) {
                 char name[96];
                 snprintf(name, sizeof name, "%s_l%d_%d", pfx, lv, i / 2);
                 ff_sb_printf(&m->d, "    wire [%d:0] %s = %s + %s;\n", w - 1, name, cur[i], cur[i + 1]);
@@ -423,7 +435,7 @@ static void write_dot(mctx *m)
             if (bias || nl == 0)
                 leaf[nl++] = ff_strdup(hc(b1, uw, bias));
             snprintf(name, sizeof name, "s%lld", (long long)u);
-            char *root = tree(m, name, leaf, nl, uw, L->tree_levels, L->pipe.cuts);
+            char *root = tree(m, name, leaf, nl, uw, L->tree_levels, L->pipe.cuts, m->p->clock_ns > 0);
             for (int i = 0; i < nl; i++)
                 free(leaf[i]);
             char acc[64], y[64], inst[64];
@@ -576,7 +588,7 @@ static void write_dot(mctx *m)
                 leaf[nl++] = rs_str(pn, pw, uw);
             }
             snprintf(name, sizeof name, "s%lld", (long long)u);
-            char *root = tree(m, name, leaf, nl, uw, L->tree_levels, L->pipe.cuts);
+            char *root = tree(m, name, leaf, nl, uw, L->tree_levels, L->pipe.cuts, 0);
             for (int i = 0; i < nl; i++)
                 free(leaf[i]);
             ff_sb_printf(&m->d, "    reg [%d:0] acc%lld;\n", uw - 1, (long long)u);
