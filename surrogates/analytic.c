@@ -198,6 +198,8 @@ static double pipe_tree_ff(const ff_layer_feat *f, const ff_rtl_pipe *pp, double
             nodes -= dsp_pairs;             /* the P registers of the DSPs whose post-adder is level 1 */
         if (lv == last && pre && nodes <= 2 && f->tree_levels - lv <= 1)
             continue;                       /* the requantization DSP's A/D registers */
+        if (pre && f->reuse <= 1 && lv >= f->tree_levels - 1 && nodes <= 2)
+            nodes -= 1;                     /* with a clock: the root (AD register) and one input of the last level (A register) */
         ff += U * (nodes > 0 ? nodes : 0) * sb;
     }
     if (pp->rq_split == 2)
