@@ -71,7 +71,8 @@ static void test_relaxed_clock_has_no_pipeline_registers(void **st)
 
 /* tight clocks: every register the plan places is counted, at the width of
  * the sums, less those Yosys puts into DSPs (a register after the first
- * level, where a pair of DSP products meets in the post-adder: the P register) */
+ * level, where a pair of DSP products meets in the post-adder: the P register;
+ * the registers around the last level, the requantization DSP's A and AD) */
 static void test_tight_clock_counts_the_plans_registers(void **st)
 {
     (void)st;
@@ -96,6 +97,8 @@ static void test_tight_clock_counts_the_plans_registers(void **st)
                 nodes -= 8; /* 8 pairs of DSP products per output: their post-adders' P registers */
             if (l == last && nodes <= 2 && 5 - l <= 1)
                 continue;   /* the requantization DSP's input registers */
+            if (l >= 4 && nodes <= 2)
+                nodes -= 1; /* around the last level: the DSP's AD register (root) and A register (one input) */
             want += 4 * nodes * 20;
         }
         if (pp.rq_split == 2)
