@@ -1679,6 +1679,14 @@ static void write_top_end(const ff_rtl_plan *p, const ff_qtensor *qo, int64_t no
     write_out_lanes(p, qo, nout, bus, b);
 }
 
+/* The valid/ready/data wires of bus k+1, layer k's output. */
+static void bus_wires(const ff_rtl_plan *p, int k, ff_sb *b)
+{
+    const ff_rtl_layer *L = &p->l[k];
+    ff_sb_printf(b, "    wire v%d;\n    wire r%d;\n    wire [%lld:0] d%d;\n", k + 1, k + 1,
+                 (long long)(L->n_out * p->q->qt[p->q->g->n[L->ni].out].bits - 1), k + 1);
+}
+
 static void write_top(const ff_rtl_plan *p, ff_sb *b)
 {
     const ff_qmodel *q = p->q;
@@ -1690,8 +1698,7 @@ static void write_top(const ff_rtl_plan *p, ff_sb *b)
         const ff_rtl_layer *L = &p->l[k];
         const ff_node *n = &g->n[L->ni];
         ff_sb_printf(b, "\n    // layer %d: %s '%s'\n", k, ff_op_name(n->op), n->name);
-        ff_sb_printf(b, "    wire v%d;\n    wire r%d;\n    wire [%lld:0] d%d;\n", k + 1, k + 1,
-                     (long long)(L->n_out * q->qt[n->out].bits - 1), k + 1);
+        bus_wires(p, k, b);
         char vin[16], rin[16], din[16];
         snprintf(vin, sizeof vin, "v%d", k), snprintf(rin, sizeof rin, "r%d", k), snprintf(din, sizeof din, "d%d", k);
         if (L->kind == FF_RTL_WIRE)
@@ -1728,11 +1735,9 @@ static void write_top_dag(const ff_rtl_plan *p, ff_sb *b)
     top_begin(p, b);
     /* declarations first: buses, then the layer inputs */
     for (int k = 0; k < p->nl; k++) {
-        const ff_rtl_layer *L = &p->l[k];
-        const ff_node *n = &g->n[L->ni];
-        ff_sb_printf(b, "    // bus %d: layer %d, %s '%s'\n    wire v%d;\n    wire r%d;\n    wire [%lld:0] d%d;\n", k + 1,
-                     k, ff_op_name(n->op), n->name, k + 1, k + 1, (long long)(L->n_out * q->qt[n->out].bits - 1),
-                     k + 1);
+        const ff_node *n = &g->n[p->l[k].ni];
+        ff_sb_printf(b, "    // bus %d: layer %d, %s '%s'\n", k + 1, k, ff_op_name(n->op), n->name);
+        bus_wires(p, k, b);
     }
     for (int k = 0; k < p->nl; k++) {
         const ff_rtl_layer *L = &p->l[k];
