@@ -25,8 +25,6 @@
 #define FF_AN_ROMREG_DEPTH 8          /* ROMs this deep keep their (distinct) read registers in fabric */
 #define FF_AN_BINOM_MAX 64            /* reuse up to which mux sizes are summed over Binomial(R, rho) */
 #define FF_AN_ACC_LUTS 1.5            /* LUTs per bit of a fabric accumulator: adder + first-cycle mux */
-#define FF_AN_ACC_DSP_MIN 16          /* accumulators of 16-25 bits are absorbed with the */
-#define FF_AN_ACC_DSP_MAX 25          /* requantization DSP (its 25-bit A port) */
 
 static double clog2d(double n)
 {
@@ -182,10 +180,10 @@ static void pipe_of(const ff_layer_feat *f, ff_rtl_pipe *pp)
 /* FFs of the tree registers and the requantization split of a pipelined
  * multiply-accumulate layer: terms = sums entering the tree per output,
  * dsp_pairs = first-level pairs per output adding a DSP product. */
-static double pipe_tree_ff(const ff_layer_feat *f, const ff_rtl_pipe *pp, double terms, double dsp_pairs, int sb,
+static double pipe_tree_ff(const ff_layer_feat *f, const ff_rtl_pipe *pp, double terms, double dsp_pairs, double sb,
                            int pre)
 {
-    double U = (double)f->out_size, ff = 0;
+    double U = (double)f->out_size * f->live_out, ff = 0;
     int last = 0;
     for (int lv = 1; lv <= f->tree_levels && lv <= 64; lv++)
         if ((pp->cuts >> (lv - 1)) & 1)
@@ -209,17 +207,23 @@ static double pipe_tree_ff(const ff_layer_feat *f, const ff_rtl_pipe *pp, double
 
 static void dot(const ff_layer_feat *f, double *o)
 {
-    double U = (double)f->out_size, P = f->pixels ? (double)f->pixels : 1.0;
+    /* only the kept outputs and products (ff_live): Yosys removes what no
+     * output reads and folds what never changes */
+    double U = (double)f->out_size * f->live_out, P = f->pixels ? (double)f->pixels : 1.0;
     int xb = f->in_bits, xw = xb + 1, wb = f->wbits, sb = f->sum_bits > 0 ? f->sum_bits : f->acc_bits;
     double lut = 0, ff = 0, dsp = 0, bram = 0;
     int R = f->reuse, stages = ff_rtl_tree_stages(f->tree_levels);
     /* the tree's last adder and the registers feeding it become the
      * requantization DSP's pre-adder and A/D registers when they fit it */
     int pre = sb <= 25;
+    /* each output's sum has its own width (the features' mean over the kept
+     * outputs); sb, the widest, decides what packs into DSPs */
+    double sm = f->sum_bits_mean > 0 ? f->sum_bits_mean : sb;
     if (R <= 1) {
         /* one constant multiplier per nonzero weight and output position:
          * a DSP (its product register the MREG), or wiring for a power of two */
-        double nz = (double)f->nonzero * P, p2 = (double)f->pow2 * P;
+        double nz = (double)f->nz_live, p2 = (double)f->p2_live;
+        (void)P;
         ff_rtl_pipe pp;
         if (f->clock_ns > 0)
             pipe_of(f, &pp);
@@ -242,25 +246,27 @@ static void dot(const ff_layer_feat *f, double *o)
         double pairs = floor(((double)f->max_terms + 1) / 2.0) * U;
         double dsp_pairs = pairs * (nz > 0 ? 1 - (p2 / nz) * (p2 / nz) : 0);
         double fabric = nz - FF_AN_R1_PAIR_SHARE * dsp_pairs - (pre ? U : 0);
-        lut += (fabric > 0 ? fabric : 0) * (sb + xw + wb) / 2.0;
+        lut += (fabric > 0 ? fabric : 0) * (sm + xw + wb) / 2.0;
         /* tree registers, a stage after every 3 levels; the last stage is the
          * requantization DSP's A/D registers when it holds at most 2 sums */
         double terms = (double)f->max_terms + 1;
         if (f->clock_ns > 0)
-            ff += pipe_tree_ff(f, &pp, terms, U > 0 ? dsp_pairs / U : 0, sb, pre);
+            ff += pipe_tree_ff(f, &pp, terms, U > 0 ? dsp_pairs / U : 0, sm, pre);
         else
             for (int s = 1; s <= stages; s++) {
                 double nodes = ceil(terms / pow(8.0, s));
                 if (!(s == stages && pre && nodes <= 2 && stages * 3 + 1 >= f->tree_levels))
-                    ff += U * nodes * sb;
+                    ff += U * nodes * sm;
             }
         ff += f->latency;                     /* valid bits */
     } else {
         double M = (double)f->mults, per = f->n_in % R == 0 ? (double)f->n_in / R : 1.0;
         int grouped = f->n_in % R != 0;       /* R a multiple of n_in: a multiplier serves outputs in turn */
+        /* a multiplier is kept while one of the outputs it serves is */
+        M *= grouped ? 1 - pow(1 - f->live_out, (double)R / (double)f->n_in) : f->live_out;
         int cw = ff_rtl_clog2(R) > 0 ? ff_rtl_clog2(R) : 1;
         double tiles = dsp_tiles(xw + wb), ppos = M / P; /* multipliers per position */
-        double rho = f->weights ? (double)f->nonzero / (double)f->weights : 1.0;
+        double rho = f->terms_live ? (double)f->nz_live / (double)f->terms_live : 0.0;
         /* a multiplier whose weights are all zero is not built: expected
          * share (1 - rho)^R at weight density rho */
         double built = 1 - pow(1 - rho, R);
@@ -278,9 +284,9 @@ static void dot(const ff_layer_feat *f, double *o)
         if (!grouped) {
             double pid = pow(rho, R);
             nd = rho * R > 1 ? rho * R : 1;
-            nsh = per * P * (1 - pow(1 - pid, (double)f->n_out));
+            nsh = per * P * (1 - pow(1 - pid, (double)f->n_out * f->live_out));
             nown = M * (1 - pid);
-            nidx = (double)f->n_out * per * (1 - pid);
+            nidx = (double)f->n_out * f->live_out * per * (1 - pid);
             if (R <= FF_AN_BINOM_MAX && rho < 1) {
                 /* few slots: the number k of nonzero weights a multiplier
                  * has is Binomial(R, rho); k <= 1 needs no mux or index ROM
@@ -295,7 +301,7 @@ static void dot(const ff_layer_feat *f, double *o)
                     }
                 }
                 nd = eidx > 0 ? pow(2.0, eiw / eidx) : 1; /* index width clog2(nd) = the mean width */
-                nidx = (double)f->n_out * per * eidx;
+                nidx = (double)f->n_out * f->live_out * per * eidx;
                 lut += xw * (nsh * mux_luts(R) + M * emux);
             } else
                 lut += xw * (nsh * mux_luts(R) + nown * mux_luts(round(nd)));
@@ -324,10 +330,8 @@ static void dot(const ff_layer_feat *f, double *o)
          * in fabric (absorbed with the requantization DSP, whose A port is 25
          * bits); narrower and wider ones stay in LUTs and FFs. */
         double tree = per - 1 - floor(per / 2.0);
-        int acc_fabric = sb < FF_AN_ACC_DSP_MIN || sb > FF_AN_ACC_DSP_MAX;
-        lut += U * (tree > 0 ? tree : 0) * sb;
-        if (acc_fabric)
-            lut += FF_AN_ACC_LUTS * U * sb;
+        lut += U * (tree > 0 ? tree : 0) * sm;
+        lut += FF_AN_ACC_LUTS * (double)f->acc_fab_bits;
         /* registers: the input vector, the output vector, the counter and
          * cycle tags (busy, cnt, pv, pc, a tag per tree stage, adone, valid),
          * the fabric accumulators, and the product register of a multiplier
@@ -337,21 +341,22 @@ static void dot(const ff_layer_feat *f, double *o)
             ff_rtl_pipe pp;
             pipe_of(f, &pp);
             stages = popcount_u64(pp.cuts);
-            ff += pipe_tree_ff(f, &pp, per, floor(per / 2.0), sb, 0);
+            ff += pipe_tree_ff(f, &pp, per, floor(per / 2.0), sm, 0);
         }
-        ff += (double)f->in_size * xb + 1 + cw + 1 + cw + stages * (1.0 + cw) + 1 + 1 + romff;
-        if (acc_fabric)
-            ff += U * sb;
+        ff += (double)f->in_size * f->live_in * xb + 1 + cw + 1 + cw + stages * (1.0 + cw) + 1 + 1 + romff;
+        ff += (double)f->acc_fab_bits;
         if (tiles > 1)
             ff += M * (xw + wb);
         if (f->clock_ns <= 0)
             for (int s = 1; s <= stages; s++)
-                ff += U * ceil(per / pow(8.0, s)) * sb;
+                ff += U * ceil(per / pow(8.0, s)) * sm;
     }
+    /* requantization: v*M in one DSP up to 25 bits of v, the rq_wide
+     * outputs' wider ones in more */
     double l = 0, d = 0, b = 0;
-    requant(f, sb, &l, &d, &b);
+    requant(f, sb < 25 ? (int)lround(sm) : 25, &l, &d, &b);
     lut += U * l;
-    dsp += U * d;
+    dsp += U * d + (double)f->rq_wide * (dsp_for(sb, FF_AN_RQ_M_BITS) - dsp_for(25, FF_AN_RQ_M_BITS));
     bram += U * b;
     ff += U * f->out_bits;                    /* output register */
     o[FF_T_LUT] = lut, o[FF_T_FF] = ff, o[FF_T_DSP] = dsp, o[FF_T_BRAM] = bram;
@@ -360,7 +365,7 @@ static void dot(const ff_layer_feat *f, double *o)
 static void pool(const ff_layer_feat *f, double *o)
 {
     int xw = f->in_bits + 1;
-    double U = (double)f->out_size;
+    double U = (double)f->out_size * f->live_out;
     double k = f->op == FF_OP_GMAXPOOL || f->op == FF_OP_GAVGPOOL
                    ? (f->out_size ? (double)f->in_size / (double)f->out_size : 1)
                    : (double)f->kernel;
@@ -412,7 +417,7 @@ static void softmax(const ff_layer_feat *f, double *o)
  * Unchecked against Yosys except the one residual design in docs/rtl.md. */
 static void join(const ff_layer_feat *f, double *o)
 {
-    double U = (double)f->out_size, l = 1.5 * f->out_bits + 3 + (f->act == FF_ACT_RELU ? 3 : 0);
+    double U = (double)f->out_size * f->live_out, l = 1.5 * f->out_bits + 3 + (f->act == FF_ACT_RELU ? 3 : 0);
     o[FF_T_DSP] = U * (ff_rtl_kind_of((ff_op)f->op) == FF_RTL_ADD ? 2 : 1);
     o[FF_T_LUT] = U * l;
     o[FF_T_FF] = U * f->out_bits + 1;
@@ -431,10 +436,11 @@ void ff_analytic_layer(const ff_layer_feat *f, double out[FF_T__COUNT])
     case FF_RTL_ACT: {
         double l = 0, d = 0, b = 0;
         requant(f, f->in_bits + 1, &l, &d, &b);
-        out[FF_T_LUT] = (double)f->out_size * l;
-        out[FF_T_DSP] = (double)f->out_size * d;
-        out[FF_T_BRAM] = (double)f->out_size * b;
-        out[FF_T_FF] = (double)f->out_size * f->out_bits + 1;
+        double U = (double)f->out_size * f->live_out;
+        out[FF_T_LUT] = U * l;
+        out[FF_T_DSP] = U * d;
+        out[FF_T_BRAM] = U * b;
+        out[FF_T_FF] = U * f->out_bits + 1;
         break;
     }
     default: break;

@@ -74,6 +74,8 @@ static cJSON *feat_json(const ff_layer_feat *f, const char *name)
     NUM(channels_out), NUM(wbits), NUM(in_bits), NUM(out_bits), NUM(acc_bits), NUM(lut_bits), NUM(reuse);
     NUM(in_signed), NUM(weights), NUM(nonzero), NUM(pow2), NUM(csd_digits), NUM(mults), NUM(csd_per_nz);
     NUM(max_terms), NUM(sum_bits), NUM(tree_levels), NUM(latency), NUM(ii);
+    NUM(live_out), NUM(live_in), NUM(terms_live), NUM(nz_live), NUM(p2_live);
+    NUM(sum_bits_mean), NUM(rq_wide), NUM(acc_fab_bits);
 #undef NUM
     return o;
 }
@@ -121,11 +123,14 @@ static int design_worker(const ff_dataset_opts *o, const char *id, int64_t index
     if (!rc) {
         cJSON_AddStringToObject(rec, "desc", desc);
         cJSON *ls = cJSON_AddArrayToObject(rec, "layers");
+        ff_live live;
+        ff_live_compute(q, &live);
         for (int i = 0; i < q->g->nn; i++) {
             ff_layer_feat f;
-            ff_layer_features(q, i, &f);
+            ff_layer_features(q, i, &live, &f);
             cJSON_AddItemToArray(ls, feat_json(&f, q->g->n[i].name));
         }
+        ff_live_free(&live);
         write_record(recpath, rec); /* a timeout still leaves what the design was */
         stage = "gen";
         ff_gen_opts go = {dir, "dataset", FF_DEFAULT_PART, FF_DEFAULT_CLOCK_NS, 0, 0};
@@ -321,7 +326,7 @@ static int dry_run(const ff_dataset_opts *o, ff_err *e)
         int64_t mults = 0, cost = 0;
         for (int i = 0; i < q->g->nn; i++) {
             ff_layer_feat f;
-            ff_layer_features(q, i, &f);
+            ff_layer_features(q, i, NULL, &f);
             mults += f.mults;
             cost += ff_dsgen_cost(&f);
         }

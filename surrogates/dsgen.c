@@ -345,7 +345,7 @@ int ff_dsgen_design(const ff_dsgen_opts *o, int64_t index, int network, ff_qmode
         int64_t cost = 0;
         for (int i = 0; i < (*out)->g->nn; i++) {
             ff_layer_feat f;
-            ff_layer_features(*out, i, &f);
+            ff_layer_features(*out, i, NULL, &f);
             cost += ff_dsgen_cost(&f);
         }
         if (cost <= o->max_cost)

@@ -113,6 +113,21 @@ static int parse_layer(const cJSON *o, ff_layer_feat *f, int *timing, char *why,
         ff_layer_feat_set_reuse(f, f->reuse);
         *timing = 1;
     }
+    /* what synthesis keeps (ff_live); older records: everything until
+     * completed from the regenerated design */
+    double lo, li, sm;
+    int64_t tl, nzl, p2l, rw, afb;
+    if (num(o, "live_out", &lo) && lo >= 0 && lo <= 1 && num(o, "live_in", &li) && li >= 0 && li <= 1 &&
+        inum(o, "terms_live", 0, BIG, &tl) && inum(o, "nz_live", 0, BIG, &nzl) && inum(o, "p2_live", 0, BIG, &p2l) &&
+        p2l <= nzl && nzl <= tl && num(o, "sum_bits_mean", &sm) && sm >= 0 && sm <= 64 &&
+        inum(o, "rq_wide", 0, BIG, &rw) && inum(o, "acc_fab_bits", 0, BIG, &afb)) {
+        f->live_out = lo, f->live_in = li;
+        f->terms_live = tl, f->nz_live = nzl, f->p2_live = p2l;
+        f->sum_bits_mean = sm, f->rq_wide = rw, f->acc_fab_bits = afb;
+    } else {
+        ff_layer_feat_keep_all(f);
+        *timing = 1;
+    }
     return 1;
 }
 
@@ -239,9 +254,11 @@ static int complete(ff_dsrec *r, int64_t max_mults, int64_t max_cost)
     if (ff_dsgen_design(&go, r->index, r->network, &q, desc, sizeof desc, &e))
         return 0;
     int same = q->g->nn == r->nl;
+    ff_live live;
+    ff_live_compute(q, &live);
     for (int i = 0; same && i < r->nl; i++) {
         ff_layer_feat f;
-        ff_layer_features(q, i, &f);
+        ff_layer_features(q, i, &live, &f);
         const ff_layer_feat *o = &r->l[i];
         same = f.op == o->op && f.n_in == o->n_in && f.n_out == o->n_out && f.reuse == o->reuse &&
                f.nonzero == o->nonzero && f.csd_digits == o->csd_digits && f.wbits == o->wbits &&
@@ -249,6 +266,7 @@ static int complete(ff_dsrec *r, int64_t max_mults, int64_t max_cost)
         if (same)
             r->l[i] = f;
     }
+    ff_live_free(&live);
     ff_qmodel_free(q);
     return same;
 }

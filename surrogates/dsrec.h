@@ -20,7 +20,7 @@ typedef struct ff_dsrec {
     double synth_seconds;
     int64_t seed, index, max_mults, max_cost; /* -1 when the record does not say */
     int gen_reuse;        /* surrogate gen --reuse of its run (0: drawn) */
-    int timing_missing;   /* older records: max_terms/latency/ii not stored */
+    int timing_missing;   /* older records: max_terms/latency/ii or the live features not stored */
 } ff_dsrec;
 
 /* Parses one line. FF_EINPUT (and a message) when the line is not a

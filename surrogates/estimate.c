@@ -20,8 +20,11 @@ int ff_model_features(const ff_qmodel *q, ff_layer_feat **fs, ff_err *e)
     if (rc)
         return rc;
     ff_layer_feat *f = ff_calloc((size_t)(q->g->nn ? q->g->nn : 1), sizeof *f);
+    ff_live live;
+    ff_live_compute(q, &live);
     for (int i = 0; i < q->g->nn; i++)
-        ff_layer_features(q, i, &f[i]);
+        ff_layer_features(q, i, &live, &f[i]);
+    ff_live_free(&live);
     /* the plan and the features compute timing with the same function */
     for (int k = 0; k < p.nl; k++)
         if (f[p.l[k].ni].latency != p.l[k].latency || f[p.l[k].ni].ii != p.l[k].ii)
@@ -47,7 +50,9 @@ int ff_model_features(const ff_qmodel *q, ff_layer_feat **fs, ff_err *e)
  * bias near the accumulator (the automatic accumulator width grows only for
  * |b| >= 2^30) means the weights, accumulators, max_terms, latency and II
  * are the full calibration's; sum_bits equal with and without the biases
- * means sum_bits is too. */
+ * means sum_bits is too. The per-output widths (sum_bits_mean, ...) leave
+ * the biases out, and the kept-logic analysis (ff_live) reads the weights
+ * only. */
 static int prefix_calibration_exact(const ff_qmodel *q)
 {
     const ff_graph *g = q->g;
@@ -141,6 +146,10 @@ static int stream_features(const ff_qmodel *q, const ff_rtl_plan *p, ff_layer_fe
         fl->pixels = L->kind == FF_RTL_DOT && fl->n_out ? L->n_out / fl->n_out : 1;
         if (fl->pixels < 1)
             fl->pixels = 1;
+        /* the PE's products are the weights themselves (padding comes in as
+         * zeros from the pad block); the kept-logic analysis is the parallel
+         * plan's, so the PE counts everything */
+        ff_layer_feat_keep_all(fl);
         ff_layer_feat_set_reuse(fl, L->reuse);
         if (fl->latency != L->latency || fl->ii != L->ii || (L->kind == FF_RTL_DOT && fl->mults != L->mults))
             return ff_errf(e, FF_EINTERNAL,

@@ -5,6 +5,7 @@
 #include "rtl_dot.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 int ff_csd_digits(int64_t v)
@@ -40,6 +41,27 @@ static int sum_width(int64_t b, int acc)
     return sw < acc ? sw : acc;
 }
 
+/* the signed width of unit u's sum, |bias| + sum |w| max|x|, at most acc
+ * bits: as the Verilog writer sizes it */
+static int unit_width(const ff_qmodel *q, int ni, const ff_rtl_unit *un, int64_t xmax, int with_bias)
+{
+    const ff_qnode *qn = &q->qn[ni];
+    int64_t b = with_bias ? qn->qb[un->ch] : 0, s = 0;
+    b = b < 0 ? -b : b;
+    for (int64_t j = 0; j < un->nt; j++) {
+        int64_t w = un->t[j].w;
+        if (s < ((int64_t)1 << 47))
+            s += (w < 0 ? -w : w) * xmax;
+    }
+    return sum_width(b < ((int64_t)1 << 47) ? b + s : b, qn->cfg.acc_bits);
+}
+
+static int64_t in_max(const ff_qmodel *q, int ni)
+{
+    const ff_qtensor *qi = &q->qt[q->g->n[ni].in[0]];
+    return qi->is_signed ? (int64_t)1 << (qi->bits - 1) : ((int64_t)1 << qi->bits) - 1;
+}
+
 /* Over the RTL plan's own units (padding and zero weights drop terms): the
  * most nonzero products one output sums, and the widest output sum, the
  * signed width of |bias| + sum |w| max|x| at most acc_bits, as the Verilog
@@ -47,26 +69,19 @@ static int sum_width(int64_t b, int acc)
 static void dot_stats(const ff_qmodel *q, int ni, int64_t *max_terms, int *sum_bits, int *sum_nobias,
                       double *rq_t_bits)
 {
-    const ff_node *n = &q->g->n[ni];
     const ff_qnode *qn = &q->qn[ni];
     ff_rtl_dot d;
     ff_rtl_dot_build(q, ni, 1, &d);
-    const ff_qtensor *qi = &q->qt[n->in[0]];
-    int64_t xmax = qi->is_signed ? (int64_t)1 << (qi->bits - 1) : ((int64_t)1 << qi->bits) - 1;
+    int64_t xmax = in_max(q, ni);
     *max_terms = 0;
     *sum_bits = *sum_nobias = 0;
     for (int64_t u = 0; u < d.nu; u++) {
-        int64_t c = 0, b = qn->qb[d.u[u].ch], s = 0;
-        b = b < 0 ? -b : b;
-        for (int64_t j = 0; j < d.u[u].nt; j++) {
-            int64_t w = d.u[u].t[j].w;
-            c += w != 0;
-            if (s < ((int64_t)1 << 47))
-                s += (w < 0 ? -w : w) * xmax;
-        }
+        int64_t c = 0;
+        for (int64_t j = 0; j < d.u[u].nt; j++)
+            c += d.u[u].t[j].w != 0;
         if (c > *max_terms)
             *max_terms = c;
-        int wb = sum_width(b < ((int64_t)1 << 47) ? b + s : b, qn->cfg.acc_bits), w0 = sum_width(s, qn->cfg.acc_bits);
+        int wb = unit_width(q, ni, &d.u[u], xmax, 1), w0 = unit_width(q, ni, &d.u[u], xmax, 0);
         if (wb > *sum_bits)
             *sum_bits = wb;
         if (w0 > *sum_nobias)
@@ -85,7 +100,68 @@ void ff_layer_sum_bits_range(const ff_qmodel *q, int ni, int *with_bias, int *wi
     dot_stats(q, ni, &mt, with_bias, without, NULL);
 }
 
-void ff_layer_features(const ff_qmodel *q, int ni, ff_layer_feat *f)
+void ff_layer_feat_keep_all(ff_layer_feat *f)
+{
+    int64_t P = f->pixels ? f->pixels : 1, U = f->out_size;
+    int sb = f->sum_bits > 0 ? f->sum_bits : f->acc_bits;
+    f->live_out = f->live_in = 1.0;
+    f->terms_live = f->weights * P, f->nz_live = f->nonzero * P, f->p2_live = f->pow2 * P;
+    f->sum_bits_mean = sb;
+    f->rq_wide = f->weights && sb > 25 ? U : 0;
+    f->acc_fab_bits = f->weights && (sb < 16 || sb > 25) ? U * sb : 0;
+}
+
+static double share(const uint8_t *v, const uint8_t *n, int64_t size)
+{
+    if (!v || !n || size <= 0)
+        return v && n ? 1.0 : 0.0;
+    int64_t k = 0;
+    for (int64_t i = 0; i < size; i++)
+        k += v[i] && n[i];
+    return (double)k / (double)size;
+}
+
+/* the kept share of a Dense/Conv/Scale layer's outputs, inputs and products */
+static void live_dot(const ff_qmodel *q, int ni, const ff_live *l, ff_layer_feat *f)
+{
+    const ff_node *n = &q->g->n[ni];
+    ff_rtl_dot d;
+    ff_rtl_dot_build(q, ni, 1, &d);
+    int64_t nx = ff_tensor_size(&q->g->t[n->in[0]]), kept = 0;
+    const uint8_t *vx = l ? l->vary[n->in[0]] : NULL;
+    uint8_t *read = ff_calloc((size_t)(nx ? nx : 1), 1);
+    int64_t xmax = in_max(q, ni);
+    double wsum = 0;
+    for (int64_t u = 0; u < d.nu; u++) {
+        if (l && !ff_live_out(l, q, ni, u))
+            continue;
+        kept++;
+        f->terms_live += d.u[u].nt;
+        int w = unit_width(q, ni, &d.u[u], xmax, 0);
+        wsum += w;
+        f->rq_wide += w > 25;
+        if (w < 16 || w > 25)
+            f->acc_fab_bits += w;
+        for (int64_t j = 0; j < d.u[u].nt; j++) {
+            const ff_rtl_term *t = &d.u[u].t[j];
+            if (!t->w || (l && !(vx && vx[t->x])))
+                continue;
+            f->nz_live++;
+            f->p2_live += is_pow2(t->w);
+            read[t->x] = 1;
+        }
+    }
+    int64_t r = 0;
+    for (int64_t i = 0; i < nx; i++)
+        r += read[i];
+    free(read);
+    f->live_out = d.nu ? (double)kept / (double)d.nu : 1.0;
+    f->sum_bits_mean = kept ? wsum / (double)kept : 0.0;
+    f->live_in = nx ? (double)r / (double)nx : 1.0;
+    ff_rtl_dot_free(&d);
+}
+
+void ff_layer_features(const ff_qmodel *q, int ni, const ff_live *live, ff_layer_feat *f)
 {
     const ff_graph *g = q->g;
     const ff_node *n = &g->n[ni];
@@ -122,8 +198,14 @@ void ff_layer_features(const ff_qmodel *q, int ni, ff_layer_feat *f)
         f->csd_per_nz = f->nonzero ? (double)f->csd_digits / (double)f->nonzero : 0.0;
     }
     int sum_nobias;
-    if (ff_rtl_kind_of((ff_op)f->op) == FF_RTL_DOT && qn->qw)
+    f->live_out = f->live_in = 1.0;
+    if (ff_rtl_kind_of((ff_op)f->op) == FF_RTL_DOT && qn->qw) {
         dot_stats(q, ni, &f->max_terms, &f->sum_bits, &sum_nobias, NULL);
+        live_dot(q, ni, live, f);
+    } else if (live) {
+        f->live_out = share(live->vary[n->out], live->need[n->out], f->out_size);
+        f->live_in = share(live->vary[n->in[0]], live->need[n->in[0]], f->in_size);
+    }
     ff_layer_feat_set_reuse(f, f->reuse > 0 ? f->reuse : 1);
 }
 

@@ -5,6 +5,7 @@
  * multiplier costs). */
 #ifndef FF_LAYERFEAT_H
 #define FF_LAYERFEAT_H
+#include "live.h"
 #include "quant.h"
 
 typedef struct ff_layer_feat {
@@ -29,14 +30,37 @@ typedef struct ff_layer_feat {
     double rq_t_bits;      /* mean bits per output of the rounded, shifted requantization value
                             * (max(sum width + 19 - S, 3)): the register a twice-split requantization
                             * (--clock) adds. Not a feature: 0 unless set with ff_layer_rq_t_bits */
+    /* What synthesis keeps (ff_live): the share of output elements that reach
+     * the graph output and vary, the share of input elements that kept logic
+     * reads, and over the kept outputs' products at R = 1: the term slots
+     * (zero weights included, padding not), the nonzero products of varying
+     * inputs and the powers of two among them. All outputs of a single layer
+     * are kept unless their weights are all zero. */
+    double live_out, live_in;
+    int64_t terms_live, nz_live, p2_live;
+    /* over the kept outputs, each sum at its own width (sum_bits is the
+     * widest), counted without the biases (so weights and input bits decide
+     * them, not the calibration; the bias moves a width by a bit or so, and
+     * only where it dominates): the mean width, the outputs wider than a
+     * DSP's 25-bit A port (their requantization product takes a second DSP)
+     * and the bits of the accumulators outside 16..25 bits (those stay in
+     * fabric at R > 1) */
+    double sum_bits_mean;
+    int64_t rq_wide, acc_fab_bits;
 } ff_layer_feat;
 
 /* Nonzero digits of v in canonical signed-digit form. */
 int ff_csd_digits(int64_t v);
-void ff_layer_features(const ff_qmodel *q, int ni, ff_layer_feat *f);
+/* live: ff_live_compute's analysis of q, or NULL to take every element as
+ * kept (the RTL as written, before Yosys removes anything) */
+void ff_layer_features(const ff_qmodel *q, int ni, const ff_live *live, ff_layer_feat *f);
 /* sum_bits of a Dense/Conv/Scale layer with its biases and with every bias
  * zero: the range sum_bits can take over biases of smaller magnitude. */
 void ff_layer_sum_bits_range(const ff_qmodel *q, int ni, int *with_bias, int *without);
+/* Sets the kept-logic fields as if everything were kept, each output at the
+ * widest sum, from the layer-wide statistics: for features built by hand or
+ * read from records that predate them. */
+void ff_layer_feat_keep_all(ff_layer_feat *f);
 /* Re-derives what depends on the reuse factor (mults, tree, latency, II)
  * after f->reuse (or f->clock_ns) changed; the weight statistics stay. */
 void ff_layer_feat_set_reuse(ff_layer_feat *f, int reuse);

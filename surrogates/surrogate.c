@@ -17,6 +17,7 @@
  * when neither tree beats it on the held-out fifth) */
 enum { TR_LOG = 1, TR_RESID = 2, TR_NONE = 3 };
 #define FF_SURR_TREE_MARGIN 0.9
+#define FF_SURR_FOLDS 5         /* cross-validation folds that choose each target's transform */
 static const char *const tr_names[] = {"auto", "log", "log-residual", "analytical"};
 
 struct ff_surrogate {
@@ -34,6 +35,7 @@ static const char *const feat_names[] = {
     "op", "act", "n_in", "n_out", "pixels", "in_size", "out_size", "kernel", "channels_in", "channels_out",
     "wbits", "in_bits", "out_bits", "acc_bits", "lut_bits", "reuse", "in_signed", "weights", "nonzero", "pow2",
     "csd_digits", "mults", "csd_per_nz", "max_terms", "sum_bits", "tree_levels", "latency", "ii",
+    "live_out", "live_in", "nz_live", "p2_live", "sum_bits_mean", "rq_wide", "acc_fab_bits",
     "an_lut", "an_ff", "an_dsp", "an_bram18",
 };
 #define NFEAT ((int)(sizeof feat_names / sizeof feat_names[0]))
@@ -57,6 +59,8 @@ void ff_surrogate_featvec(const ff_layer_feat *f, float *x)
                         f->out_bits, f->acc_bits, f->lut_bits, f->reuse, f->in_signed, (double)f->weights,
                         (double)f->nonzero, (double)f->pow2, (double)f->csd_digits, (double)f->mults, f->csd_per_nz,
                         (double)f->max_terms, f->sum_bits, f->tree_levels, f->latency, f->ii,
+                        f->live_out, f->live_in, (double)f->nz_live, (double)f->p2_live, f->sum_bits_mean,
+                        (double)f->rq_wide, (double)f->acc_fab_bits,
                         a[FF_T_LUT], a[FF_T_FF], a[FF_T_DSP], a[FF_T_BRAM]};
     for (int i = 0; i < NFEAT; i++)
         x[i] = (float)v[i];
@@ -128,7 +132,9 @@ static void compose(const double glue[FF_T_RES][2], const double (*per)[FF_T__CO
     }
     if (total[FF_T_II] < 1)
         total[FF_T_II] = 1;
-    if (glue)
+    /* a single layer's top level is wiring: its totals are the layer's (its
+     * records are the layer models' training rows); glue joins layers */
+    if (glue && nl > 1)
         for (int k = 0; k < FF_T_RES; k++) {
             total[k] += glue[k][0] + glue[k][1] * (nl - 1);
             if (total[k] < 0)
@@ -151,7 +157,7 @@ void ff_surrogate_network(const ff_surrogate *s, const ff_layer_feat *l, int nl,
 
 void ff_surrogate_add_glue(const ff_surrogate *s, int nl, double out[FF_T__COUNT])
 {
-    if (!s->learned)
+    if (!s->learned || nl < 2)
         return;
     for (int k = 0; k < FF_T_RES; k++) {
         out[k] += s->glue[k][0] + s->glue[k][1] * (nl - 1);
@@ -449,18 +455,20 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
         return ff_errf(e, FF_EINPUT, "training needs at least 2 single-layer records with targets, got %lld",
                        (long long)r.n);
     }
-    /* transform per target: the best on a held-out fifth (by id) of the two
-     * trees and the analytical estimate alone */
+    /* transform per target: the best of the two trees and the analytical
+     * estimate alone, by 5-fold cross-validation over the records (folds by
+     * a hash of the id): every row is held out once, so the choice does not
+     * hang on one small fifth */
     int tr[FF_T_RES];
     double vs[FF_T_RES];
-    uint8_t *sel = ff_malloc((size_t)r.n);
+    uint8_t *fold = ff_malloc((size_t)r.n), *sel = ff_malloc((size_t)r.n);
     {
         int64_t j = 0;
         for (int64_t i = 0; i < n; i++) {
             const ff_dsrec *rec = &d->r[idx ? idx[i] : i];
             if (rec->network || rec->nl != 1)
                 continue;
-            sel[j++] = id_hash(rec->id) % 5 != 0;
+            fold[j++] = (uint8_t)(id_hash(rec->id) % FF_SURR_FOLDS);
         }
     }
     char tmp[1200];
@@ -474,36 +482,46 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
         double best = 0;
         {
             int64_t c = 0;
-            for (int64_t i = 0; i < r.n; i++)
-                if (!sel[i]) {
-                    double p = r.a[i * FF_T_RES + k];
-                    best += smape1(k == FF_T_DSP || k == FF_T_BRAM ? round(p) : p, r.y[i * FF_T_RES + k]);
-                    c++;
-                }
+            for (int64_t i = 0; i < r.n; i++) {
+                double p = r.a[i * FF_T_RES + k];
+                best += smape1(k == FF_T_DSP || k == FF_T_BRAM ? round(p) : p, r.y[i * FF_T_RES + k]);
+                c++;
+            }
             best = c ? best / c : INFINITY;
         }
         tr[k] = isfinite(best) ? TR_NONE : TR_RESID;
         for (int t = TR_LOG; t <= TR_RESID && !rc; t++) {
-            rc = fit(&r, sel, k, t, o, tmp, e);
-            ff_gbt *m = NULL;
-            if (!rc)
-                rc = ff_gbt_load(tmp, NFEAT, &m, e);
-            if (rc)
-                break;
             double s = 0;
             int64_t c = 0;
-            for (int64_t i = 0; i < r.n; i++)
-                if (!sel[i]) {
-                    double p = untransform(t, ff_gbt_predict(m, r.X + i * NFEAT), r.a[i * FF_T_RES + k]);
-                    if (k == FF_T_DSP || k == FF_T_BRAM)
-                        p = round(p);
-                    s += smape1(p, r.y[i * FF_T_RES + k]);
-                    c++;
+            for (int f = 0; f < FF_SURR_FOLDS && !rc; f++) {
+                int64_t held = 0;
+                for (int64_t i = 0; i < r.n; i++) {
+                    sel[i] = fold[i] != f;
+                    held += !sel[i];
                 }
-            ff_gbt_free(m);
-            s = c ? s / c : 0;
+                if (!held || held == r.n)
+                    continue;
+                rc = fit(&r, sel, k, t, o, tmp, e);
+                ff_gbt *m = NULL;
+                if (!rc)
+                    rc = ff_gbt_load(tmp, NFEAT, &m, e);
+                if (rc)
+                    break;
+                for (int64_t i = 0; i < r.n; i++)
+                    if (!sel[i]) {
+                        double p = untransform(t, ff_gbt_predict(m, r.X + i * NFEAT), r.a[i * FF_T_RES + k]);
+                        if (k == FF_T_DSP || k == FF_T_BRAM)
+                            p = round(p);
+                        s += smape1(p, r.y[i * FF_T_RES + k]);
+                        c++;
+                    }
+                ff_gbt_free(m);
+            }
+            if (rc)
+                break;
+            s = c ? s / c : INFINITY;
             /* a tree must beat the analytical estimate by a tenth of its error
-             * (the held-out fifth is small: a closer call is noise) */
+             * (the data are few: a closer call is noise) */
             if (tr[k] == TR_NONE ? s < FF_SURR_TREE_MARGIN * best - 1e-9 : s < best - 1e-9) {
                 best = s;
                 tr[k] = t;
@@ -512,6 +530,7 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
         vs[k] = best;
     }
     free(sel);
+    free(fold);
     unlink(tmp);
     /* layer models on single-layer records */
     ff_gbt *m[FF_T_RES] = {0};

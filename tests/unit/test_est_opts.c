@@ -36,6 +36,7 @@ static ff_layer_feat dense16x4(double clock_ns)
     f.sum_bits = 20;
     f.rq_t_bits = 12;
     f.clock_ns = clock_ns;
+    ff_layer_feat_keep_all(&f);
     ff_layer_feat_set_reuse(&f, 1);
     return f;
 }

@@ -95,7 +95,7 @@ static void test_dsgen_respects_max_cost(void **st)
             int64_t cost = 0;
             for (int i = 0; i < q->g->nn; i++) {
                 ff_layer_feat f;
-                ff_layer_features(q, i, &f);
+                ff_layer_features(q, i, NULL, &f);
                 cost += ff_dsgen_cost(&f);
             }
             if (cost > caps[c])
@@ -128,7 +128,7 @@ static void test_dsgen_forced_reuse(void **st)
             continue;
         for (int i = 0; i < q->g->nn; i++) {
             ff_layer_feat f;
-            ff_layer_features(q, i, &f);
+            ff_layer_features(q, i, NULL, &f);
             if (!f.weights)
                 continue;
             mac++;
@@ -224,7 +224,9 @@ static const char good[] =
     "\"act\":\"none\",\"n_in\":18,\"n_out\":11,\"pixels\":1,\"in_size\":18,\"out_size\":11,\"kernel\":1,"
     "\"channels_in\":18,\"channels_out\":11,\"wbits\":5,\"in_bits\":7,\"out_bits\":7,\"acc_bits\":32,\"lut_bits\":10,"
     "\"reuse\":198,\"in_signed\":1,\"weights\":198,\"nonzero\":198,\"pow2\":162,\"csd_digits\":234,\"mults\":1,"
-    "\"csd_per_nz\":1.18,\"max_terms\":18,\"sum_bits\":15,\"tree_levels\":0,\"latency\":201,\"ii\":198}],"
+    "\"csd_per_nz\":1.18,\"max_terms\":18,\"sum_bits\":15,\"tree_levels\":0,\"latency\":201,\"ii\":198,"
+    "\"live_out\":1,\"live_in\":1,\"terms_live\":198,\"nz_live\":198,\"p2_live\":162,\"sum_bits_mean\":15,"
+    "\"rq_wide\":0,\"acc_fab_bits\":165}],"
     "\"targets\":{\"lut\":549,\"ff\":388,\"dsp\":12,\"bram18\":0,\"carry\":46,\"latency\":201,\"ii\":198,"
     "\"critical_path_ns\":4.182},\"synth_seconds\":9.8,\"ok\":true}\n";
 
@@ -241,6 +243,16 @@ static void test_dataset_line_parser(void **st)
     assert_true(r.t[FF_T_DSP] == 12 && r.t[FF_T_LATENCY] == 201);
     assert_int_equal(ff_dsrec_depth(&r), 1);
     ff_dsrec_free(&r);
+    /* a record from before the kept-logic features: flagged for completion
+     * from its regenerated design, meanwhile everything kept at the widest sum */
+    char *old = strdup(good), *lv = strstr(old, ",\"live_out\""), *end = strstr(lv, "}],");
+    memmove(lv, end, strlen(end) + 1);
+    assert_int_equal(ff_dsrec_parse(old, strlen(old), &r, &e), FF_OK);
+    assert_int_equal(r.timing_missing, 1);
+    assert_true(r.l[0].live_out == 1 && r.l[0].nz_live == 198 && r.l[0].p2_live == 162);
+    assert_true(r.l[0].sum_bits_mean == 15 && r.l[0].rq_wide == 0 && r.l[0].acc_fab_bits == 11 * 15);
+    ff_dsrec_free(&r);
+    free(old);
     /* truncated, wrong types, missing target, unknown op: refused with a reason */
     assert_int_equal(ff_dsrec_parse(good, 200, &r, &e), FF_EINPUT);
     char *bad = strdup(good);
@@ -330,6 +342,7 @@ static void test_analytic_places_roms_by_cost(void **st)
         f.n_in = f.in_size = w[i].n_in, f.n_out = f.out_size = w[i].n_out, f.pixels = 1;
         f.weights = f.nonzero = (int64_t)w[i].n_in * w[i].n_out; /* dense: no index ROM */
         f.wbits = w[i].wbits;
+        ff_layer_feat_keep_all(&f);
         ff_layer_feat_set_reuse(&f, w[i].R);
         ff_analytic_layer(&f, a);
         assert_true(a[FF_T_BRAM] == w[i].bram);
@@ -361,14 +374,80 @@ static void test_analytic_sparse_muxes_are_not_shared(void **st)
     f.n_in = f.in_size = 56, f.n_out = f.out_size = 28, f.pixels = 1;
     f.weights = 56 * 28;
     f.nonzero = f.weights;
+    f.pow2 = 0;
+    ff_layer_feat_keep_all(&f);
     ff_layer_feat_set_reuse(&f, 56);
     double dense[FF_T__COUNT], sparse[FF_T__COUNT];
     ff_analytic_layer(&f, dense);
     f.nonzero = f.weights * 2 / 3;
+    ff_layer_feat_keep_all(&f);
     ff_analytic_layer(&f, sparse);
     assert_true(sparse[FF_T_LUT] > 2 * dense[FF_T_LUT]);
     assert_true(sparse[FF_T_DSP] == dense[FF_T_DSP]);
     ff_dsrec_free(&r);
+}
+
+/* What Yosys keeps of a network (ff_live), on the dataset's N000013 (mlp
+ * 15-24-26-2 w2a13 sparse, all layers R > 1): the last layer's single
+ * nonzero weight reads one of the 26 outputs before it, so only that one
+ * stays, and of the first layer only the outputs it reads through its
+ * nonzero weights; every output stays at R > 1 even with all weights zero
+ * (its accumulator register is kept). Measured by Yosys: 23 DSP48s (the
+ * model counting every output: 61); the estimate now counts 22. */
+static void test_live_keeps_what_reaches_the_output(void **st)
+{
+    (void)st;
+    ff_qmodel *q;
+    char desc[512];
+    ff_err e = {0};
+    assert_int_equal(ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0}, 13, 1, &q, desc, sizeof desc, &e), FF_OK);
+    assert_string_equal(desc, "mlp 15-24-26-2 w2a13 sparse");
+    ff_live live;
+    ff_live_compute(q, &live);
+    ff_layer_feat f[3], all[3];
+    double dsp = 0, dsp_all = 0, a[FF_T__COUNT];
+    assert_int_equal(q->g->nn, 3);
+    for (int i = 0; i < 3; i++) {
+        ff_layer_features(q, i, &live, &f[i]);
+        ff_layer_features(q, i, NULL, &all[i]);
+        assert_true(all[i].live_out == 1.0 && all[i].nz_live == all[i].nonzero);
+        ff_analytic_layer(&f[i], a);
+        dsp += a[FF_T_DSP];
+        ff_analytic_layer(&all[i], a);
+        dsp_all += a[FF_T_DSP];
+    }
+    assert_true(f[2].live_out == 1.0);          /* the graph output */
+    assert_true(f[1].live_out * 26 == 1.0);     /* read by the one nonzero weight after it */
+    assert_true(f[0].live_out > 0 && f[0].live_out < 1);
+    assert_true(f[1].nz_live < f[1].nonzero);
+    if (!(fabs(round(dsp) - 23) <= 1 && dsp_all >= 60))
+        fail_msg("DSP %g (everything kept: %g), Yosys 23", dsp, dsp_all);
+    ff_live_free(&live);
+    ff_qmodel_free(q);
+}
+
+/* At R = 1 an output whose weights are all zero is a constant: Yosys folds
+ * it and everything after it that only it feeds. */
+static void test_live_folds_constant_outputs_at_r1(void **st)
+{
+    (void)st;
+    ff_qmodel *q;
+    char desc[512];
+    ff_err e = {0};
+    assert_int_equal(ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0}, 13, 1, &q, desc, sizeof desc, &e), FF_OK);
+    ff_qnode *qn = &q->qn[0];
+    int64_t nin = q->g->n[0].n_in_f;
+    qn->cfg.reuse = 1;
+    for (int64_t k = 0; k < nin; k++)
+        qn->qw[k] = 0;                          /* output 0 of the first layer: constant */
+    ff_live live;
+    ff_live_compute(q, &live);
+    assert_false(ff_live_out(&live, q, 0, 0));
+    ff_layer_feat f;
+    ff_layer_features(q, 0, &live, &f);
+    assert_true(f.live_out < 1.0);
+    ff_live_free(&live);
+    ff_qmodel_free(q);
 }
 
 static void test_metrics_known_values(void **st)
@@ -435,6 +514,8 @@ int main(void)
         cmocka_unit_test(test_analytic_dsp_counts_multipliers),
         cmocka_unit_test(test_analytic_places_roms_by_cost),
         cmocka_unit_test(test_analytic_sparse_muxes_are_not_shared),
+        cmocka_unit_test(test_live_keeps_what_reaches_the_output),
+        cmocka_unit_test(test_live_folds_constant_outputs_at_r1),
         cmocka_unit_test(test_metrics_known_values),
         cmocka_unit_test(test_broken_model_dirs_are_refused),
     };
