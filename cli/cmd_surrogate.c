@@ -203,6 +203,22 @@ static int train_opts(const char *cmd, int c, const char *arg, ff_train_opts *t)
         else
             return ff_cli_fail(2, "surrogate %s: --mode wants auto, log or residual, got '%s'", cmd, arg);
         return 0;
+    case 'A': {
+        /* comma-separated targets that keep the analytical model */
+        char buf[256];
+        snprintf(buf, sizeof buf, "%s", arg);
+        t->analytical = 0;
+        for (char *sv = NULL, *tok = strtok_r(buf, ",", &sv); tok; tok = strtok_r(NULL, ",", &sv)) {
+            int k = 0;
+            while (k < FF_T_RES && strcmp(tok, ff_target_names[k]))
+                k++;
+            if (k == FF_T_RES)
+                return ff_cli_fail(2, "surrogate %s: --analytical: unknown target '%s' (lut, ff, dsp, bram18)", cmd,
+                                   tok);
+            t->analytical |= 1u << k;
+        }
+        return 0;
+    }
     }
     return 1;
 }
@@ -210,10 +226,10 @@ static int train_opts(const char *cmd, int c, const char *arg, ff_train_opts *t)
 #define TRAIN_LONGOPTS                                                                                            \
     {"rounds", required_argument, 0, 'r'}, {"depth", required_argument, 0, 'd'}, {"eta", required_argument, 0, 'e'}, \
         {"seed", required_argument, 0, 'S'}, {"decompose", required_argument, 0, 'D'},                             \
-        {"mode", required_argument, 0, 'M'}
+        {"mode", required_argument, 0, 'M'}, {"analytical", required_argument, 0, 'A'}
 
 static const char train_usage[] = "fogforge surrogate train DATASET -o MODELDIR [--rounds N] [--depth D] [--eta X] "
-                                  "[--seed S] [--decompose 0|1] [--mode auto|log|residual] [--predict OUT.tsv] [-q]";
+                                  "[--seed S] [--decompose 0|1] [--mode auto|log|residual] [--analytical T,...] [--predict OUT.tsv] [-q]";
 
 /* id, target and prediction of every record, one per line (what make test compares) */
 static int write_predictions(const char *path, const ff_dataset *d, const ff_surrogate *s)
@@ -258,8 +274,10 @@ static int cmd_train(int argc, char **argv)
                    "Trains the learned per-layer surrogate: one XGBoost regressor per resource (LUT, FF, DSP,\n"
                    "BRAM18) over the layer features and the analytical estimate, on the single-layer records;\n"
                    "the target is log(1+y) or its residual against the analytical model; --mode auto\n"
-                   "picks per target whichever predicts a held-out fifth best, or no tree at all (transform\n"
-                   "\"analytical\") when neither beats the analytical estimate there. Network records fit\n"
+                   "picks per target whichever predicts best in 5-fold cross-validation, or no tree at all\n"
+                   "(transform \"analytical\") when neither beats the analytical estimate by a tenth;\n"
+                   "--analytical lut,ff,dsp,bram18 (any of them) keeps the analytical model for those targets.\n"
+                   "Network records fit\n"
                    "the glue (total - sum of layers =\n"
                    "a + b (layers-1)); with --decompose 1 (default) their totals are also shared among their\n"
                    "layers in proportion to the estimates and trained on. Deterministic: one thread, fixed\n"
@@ -415,7 +433,7 @@ static int write_records(const char *path, const ff_dataset *d, const ff_surroga
 }
 
 static const char eval_usage[] = "fogforge surrogate eval DATASET MODELDIR [--plot FILE.svg] [--records FILE.tsv] [--json] [--rounds N] "
-                                 "[--depth D] [--eta X] [--seed S] [--decompose 0|1] [--mode auto|log|residual] [-q]";
+                                 "[--depth D] [--eta X] [--seed S] [--decompose 0|1] [--mode auto|log|residual] [--analytical T,...] [-q]";
 
 static int cmd_eval(int argc, char **argv)
 {

@@ -475,6 +475,10 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
     snprintf(tmp, sizeof tmp, "%s/.train-tmp.json", outdir);
     for (int k = 0; k < FF_T_RES && !rc; k++) {
         vs[k] = -1;
+        if (o->analytical & (1u << k)) {
+            tr[k] = TR_NONE;
+            continue;
+        }
         if (o->mode) {
             tr[k] = o->mode;
             continue;

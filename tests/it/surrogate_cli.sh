@@ -56,13 +56,16 @@ done
 out=$("$FF" estimate "$JET" --surrogate analytical 2>&1)
 case "$out" in *"analytical model"*"17 cycles"*"II 1"*) pass surrogate_estimate_analytical ;;
     *) fail surrogate_estimate_analytical "$(echo "$out" | head -3 | tr '\n' ' ')" ;; esac
-# no learned model installed: the analytical one, said on stderr
-mkdir -p "$T/empty"
-out=$(FOGFORGE_SURROGATE= "$FF" estimate "$JET" --reuse 16 2>&1 >/dev/null)
-if [ -d "$ROOT/surrogates/models" ] && [ ! -f "$ROOT/surrogates/models/index.json" ]; then
-    case "$out" in *"using the analytical model"*) pass surrogate_estimate_default_analytical ;;
-        *) fail surrogate_estimate_default_analytical "stderr: $out" ;; esac
-fi
+# the default: the committed learned model beside the executable, named in the output; with no
+# model there (a copy of the binary elsewhere), the analytical one, said on stderr
+out=$(FOGFORGE_SURROGATE= "$FF" estimate "$JET" --reuse 16 2>&1)
+case "$out" in *"learned model "*"surrogates/models"*) pass surrogate_estimate_default_learned ;;
+    *) fail surrogate_estimate_default_learned "$(echo "$out" | head -2 | tr '\n' ' ')" ;; esac
+mkdir -p "$T/alone/bin"
+cp "$FF" "$T/alone/bin/fogforge"
+out=$(FOGFORGE_SURROGATE= "$T/alone/bin/fogforge" estimate "$JET" --reuse 16 2>&1 >/dev/null)
+case "$out" in *"using the analytical model"*) pass surrogate_estimate_default_analytical ;;
+    *) fail surrogate_estimate_default_analytical "stderr: $out" ;; esac
 
 # eval: metrics for every target and split, a plot
 "$FF" surrogate eval "$FX/designs.jsonl" "$M" --plot "$T/eval.svg" -q >"$T/eval.txt" 2>"$T/eval.err"
