@@ -117,3 +117,21 @@ expect_exit surrogate_unknown_part 2 "unknown part 'xc9k'" "$FF" estimate "$JET"
 expect_exit surrogate_explore_unknown_part 2 "unknown part 'xc9k'" "$FF" explore "$JET" --part xc9k
 expect_exit surrogate_explore_nothing_fits 2 'no design .* fits the budget; the closest misses by DSP' \
     "$FF" explore "$JET" --part xc7z020 --max-dsp 3 --surrogate analytical
+
+# the committed model is what its README's command trains from the committed dataset
+# (deterministic training): the same trees, so the same estimates
+mkdir -p "$T/dsc"
+xz -dc "$ROOT/surrogates/dataset/designs.jsonl.xz" "$ROOT/surrogates/dataset/designs-r1.jsonl.xz" >"$T/dsc/designs.jsonl"
+cp "$ROOT/surrogates/dataset/command.txt" "$T/dsc/"
+"$FF" surrogate train "$T/dsc/designs.jsonl" -o "$T/repro" --analytical ff,dsp,bram18 -q 2>"$T/repro.err"
+for d in "$ROOT/surrogates/models" "$T/repro"; do
+    for r in 8 32; do
+        "$FF" estimate "$JET" --reuse "$r" --surrogate "$d" --json 2>/dev/null | grep -v '"surrogate"'
+    done >"$T/est.$(basename "$d")"
+done
+if [ -s "$T/est.repro" ] && cmp -s "$T/est.models" "$T/est.repro" &&
+    python3 -c "import json; a = json.load(open('$ROOT/surrogates/models/index.json')); b = json.load(open('$T/repro/index.json')); assert a['targets'] == b['targets'] and a['features'] == b['features']"; then
+    pass surrogate_committed_model_reproduces
+else
+    fail surrogate_committed_model_reproduces "$(head -c 200 "$T/repro.err") $(diff "$T/est.models" "$T/est.repro" | head -3 | tr '\n' ' ')"
+fi
