@@ -1978,55 +1978,31 @@ int ff_rtl_write_verilog(const ff_rtl_plan *p, const ff_gen_opts *o, ff_err *e)
 {
     const ff_qmodel *q = p->q;
     const ff_graph *g = q->g;
-    int rc;
+    int rc = 0;
     char title[256];
     ff_sb b = {0};
     char name[160];
-    snprintf(title, sizeof title, "%s_requant: shared requantization tail", p->top);
-    header(&b, p, o, title);
-    lib_requant(&b, p->top);
-    snprintf(name, sizeof name, "%s_requant", p->top);
-    rc = write_module(p, o, name, &b, e);
-    ff_sb_free(&b);
-    if (rc)
-        return rc;
+    /* the shared library modules the plan uses */
     int rqmul, rqact, rqsat;
     ff_rtl_plan_halves(p, &rqmul, &rqact, &rqsat);
-    if (rqmul) {
-        snprintf(title, sizeof title, "%s_rqmul: requantization, first half", p->top);
+    const struct {
+        int used;
+        const char *suffix, *what;
+        void (*write)(ff_sb *, const char *);
+    } lib[] = {
+        {1, "requant", "shared requantization tail", lib_requant},
+        {rqmul, "rqmul", "requantization, first half", lib_rqmul},
+        {rqact, "rqact", "requantization, second half", lib_rqact},
+        {rqsat, "rqsat", "requantization, second half by compares", lib_rqsat},
+        {ff_rtl_plan_splits(p) > 1, "rqrnd", "requantization, rounding shift", lib_rqrnd},
+    };
+    for (size_t i = 0; i < sizeof lib / sizeof lib[0]; i++) {
+        if (!lib[i].used)
+            continue;
+        snprintf(title, sizeof title, "%s_%s: %s", p->top, lib[i].suffix, lib[i].what);
         header(&b, p, o, title);
-        lib_rqmul(&b, p->top);
-        snprintf(name, sizeof name, "%s_rqmul", p->top);
-        rc = write_module(p, o, name, &b, e);
-        ff_sb_free(&b);
-        if (rc)
-            return rc;
-    }
-    if (rqact) {
-        snprintf(title, sizeof title, "%s_rqact: requantization, second half", p->top);
-        header(&b, p, o, title);
-        lib_rqact(&b, p->top);
-        snprintf(name, sizeof name, "%s_rqact", p->top);
-        rc = write_module(p, o, name, &b, e);
-        ff_sb_free(&b);
-        if (rc)
-            return rc;
-    }
-    if (rqsat) {
-        snprintf(title, sizeof title, "%s_rqsat: requantization, second half by compares", p->top);
-        header(&b, p, o, title);
-        lib_rqsat(&b, p->top);
-        snprintf(name, sizeof name, "%s_rqsat", p->top);
-        rc = write_module(p, o, name, &b, e);
-        ff_sb_free(&b);
-        if (rc)
-            return rc;
-    }
-    if (ff_rtl_plan_splits(p) > 1) {
-        snprintf(title, sizeof title, "%s_rqrnd: requantization, rounding shift", p->top);
-        header(&b, p, o, title);
-        lib_rqrnd(&b, p->top);
-        snprintf(name, sizeof name, "%s_rqrnd", p->top);
+        lib[i].write(&b, p->top);
+        snprintf(name, sizeof name, "%s_%s", p->top, lib[i].suffix);
         rc = write_module(p, o, name, &b, e);
         ff_sb_free(&b);
         if (rc)
