@@ -8,6 +8,7 @@
 #include "metrics.h"
 #include "surrogate.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -376,6 +377,28 @@ static uint64_t hash_id(const char *s, uint64_t seed)
     return h;
 }
 
+/* --plot's file: in a writable directory, and a name gnuplot's quoted
+ * string can hold; says why not (one line) */
+static int plot_path_ok(const char *svg)
+{
+    if (strchr(svg, '\'') || strchr(svg, '\n')) {
+        ff_cli_fail(2, "surrogate eval: --plot %s: a file name with a quote or newline", svg);
+        return 0;
+    }
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", svg);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        slash[slash == dir] = 0; /* "/x.svg": the root */
+    else
+        snprintf(dir, sizeof dir, ".");
+    if (access(dir, W_OK) != 0) {
+        ff_cli_fail(2, "surrogate eval: --plot %s: cannot write in %s: %s", svg, dir, strerror(errno));
+        return 0;
+    }
+    return 1;
+}
+
 static int plot(const char *svg, const pairs *pp, const char *title)
 {
     char dat[] = "/tmp/fogforge-eval-XXXXXX";
@@ -400,7 +423,7 @@ static int plot(const char *svg, const pairs *pp, const char *title)
              "set title 'BRAM18'\nplot '%s' index 3 with points pt 7 ps 0.4 notitle, x title 'y = x'\n"
              "unset multiplot\n",
              svg, title, dat, dat, dat, dat);
-    FILE *g = popen("gnuplot", "w");
+    FILE *g = popen("gnuplot >/dev/null", "w"); /* on failure it would print the plot to stdout */
     int rc = 0;
     if (!g || fputs(gp, g) < 0 || pclose(g) != 0)
         rc = ff_cli_fail(1, "surrogate eval: gnuplot failed writing %s (is gnuplot installed? scripts/deps.sh)", svg);
@@ -481,6 +504,8 @@ static int cmd_eval(int argc, char **argv)
     }
     if (optind != argc - 2)
         return ff_cli_usage("surrogate eval", eval_usage);
+    if (svg && !plot_path_ok(svg))
+        return 2;
     ff_err e = {0};
     ff_surrogate *learned;
     if (ff_surrogate_open(argv[optind + 1], &learned, &e))

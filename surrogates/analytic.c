@@ -223,7 +223,6 @@ static void dot(const ff_layer_feat *f, double *o)
         /* one constant multiplier per nonzero weight and output position:
          * a DSP (its product register the MREG), or wiring for a power of two */
         double nz = (double)f->nz_live, p2 = (double)f->p2_live;
-        (void)P;
         ff_rtl_pipe pp;
         if (f->clock_ns > 0)
             pipe_of(f, &pp);

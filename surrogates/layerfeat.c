@@ -66,38 +66,38 @@ static int64_t in_max(const ff_qmodel *q, int ni)
  * most nonzero products one output sums, and the widest output sum, the
  * signed width of |bias| + sum |w| max|x| at most acc_bits, as the Verilog
  * writer sizes sums; *sum_nobias: the same with every bias zero. */
-static void dot_stats(const ff_qmodel *q, int ni, int64_t *max_terms, int *sum_bits, int *sum_nobias,
-                      double *rq_t_bits)
+static void dot_stats(const ff_qmodel *q, int ni, const ff_rtl_dot *d, int64_t *max_terms, int *sum_bits,
+                      int *sum_nobias, double *rq_t_bits)
 {
     const ff_qnode *qn = &q->qn[ni];
-    ff_rtl_dot d;
-    ff_rtl_dot_build(q, ni, 1, &d);
     int64_t xmax = in_max(q, ni);
     *max_terms = 0;
     *sum_bits = *sum_nobias = 0;
-    for (int64_t u = 0; u < d.nu; u++) {
+    for (int64_t u = 0; u < d->nu; u++) {
         int64_t c = 0;
-        for (int64_t j = 0; j < d.u[u].nt; j++)
-            c += d.u[u].t[j].w != 0;
+        for (int64_t j = 0; j < d->u[u].nt; j++)
+            c += d->u[u].t[j].w != 0;
         if (c > *max_terms)
             *max_terms = c;
-        int wb = unit_width(q, ni, &d.u[u], xmax, 1), w0 = unit_width(q, ni, &d.u[u], xmax, 0);
+        int wb = unit_width(q, ni, &d->u[u], xmax, 1), w0 = unit_width(q, ni, &d->u[u], xmax, 0);
         if (wb > *sum_bits)
             *sum_bits = wb;
         if (w0 > *sum_nobias)
             *sum_nobias = w0;
-        if (rq_t_bits && d.u[u].ch < qn->n_rq) {
-            int tw = wb + 19 - qn->rq[d.u[u].ch].s;
-            *rq_t_bits += (tw > 3 ? tw : 3) / (double)d.nu;
+        if (rq_t_bits && d->u[u].ch < qn->n_rq) {
+            int tw = wb + 19 - qn->rq[d->u[u].ch].s;
+            *rq_t_bits += (tw > 3 ? tw : 3) / (double)d->nu;
         }
     }
-    ff_rtl_dot_free(&d);
 }
 
 void ff_layer_sum_bits_range(const ff_qmodel *q, int ni, int *with_bias, int *without)
 {
     int64_t mt;
-    dot_stats(q, ni, &mt, with_bias, without, NULL);
+    ff_rtl_dot d;
+    ff_rtl_dot_build(q, ni, 1, &d);
+    dot_stats(q, ni, &d, &mt, with_bias, without, NULL);
+    ff_rtl_dot_free(&d);
 }
 
 void ff_layer_feat_keep_all(ff_layer_feat *f)
@@ -111,10 +111,14 @@ void ff_layer_feat_keep_all(ff_layer_feat *f)
     f->acc_fab_bits = f->weights && (sb < 16 || sb > 25) ? U * sb : 0;
 }
 
+/* the share of a tensor's elements that vary and are needed (a constant
+ * tensor: none) */
 static double share(const uint8_t *v, const uint8_t *n, int64_t size)
 {
-    if (!v || !n || size <= 0)
-        return v && n ? 1.0 : 0.0;
+    if (!v || !n)
+        return 0.0;
+    if (size <= 0)
+        return 1.0;
     int64_t k = 0;
     for (int64_t i = 0; i < size; i++)
         k += v[i] && n[i];
@@ -122,28 +126,26 @@ static double share(const uint8_t *v, const uint8_t *n, int64_t size)
 }
 
 /* the kept share of a Dense/Conv/Scale layer's outputs, inputs and products */
-static void live_dot(const ff_qmodel *q, int ni, const ff_live *l, ff_layer_feat *f)
+static void live_dot(const ff_qmodel *q, int ni, const ff_rtl_dot *d, const ff_live *l, ff_layer_feat *f)
 {
     const ff_node *n = &q->g->n[ni];
-    ff_rtl_dot d;
-    ff_rtl_dot_build(q, ni, 1, &d);
     int64_t nx = ff_tensor_size(&q->g->t[n->in[0]]), kept = 0;
     const uint8_t *vx = l ? l->vary[n->in[0]] : NULL;
     uint8_t *read = ff_calloc((size_t)(nx ? nx : 1), 1);
     int64_t xmax = in_max(q, ni);
     double wsum = 0;
-    for (int64_t u = 0; u < d.nu; u++) {
+    for (int64_t u = 0; u < d->nu; u++) {
         if (l && !ff_live_out(l, q, ni, u))
             continue;
         kept++;
-        f->terms_live += d.u[u].nt;
-        int w = unit_width(q, ni, &d.u[u], xmax, 0);
+        f->terms_live += d->u[u].nt;
+        int w = unit_width(q, ni, &d->u[u], xmax, 0);
         wsum += w;
         f->rq_wide += w > 25;
         if (w < 16 || w > 25)
             f->acc_fab_bits += w;
-        for (int64_t j = 0; j < d.u[u].nt; j++) {
-            const ff_rtl_term *t = &d.u[u].t[j];
+        for (int64_t j = 0; j < d->u[u].nt; j++) {
+            const ff_rtl_term *t = &d->u[u].t[j];
             if (!t->w || (l && !(vx && vx[t->x])))
                 continue;
             f->nz_live++;
@@ -155,10 +157,9 @@ static void live_dot(const ff_qmodel *q, int ni, const ff_live *l, ff_layer_feat
     for (int64_t i = 0; i < nx; i++)
         r += read[i];
     free(read);
-    f->live_out = d.nu ? (double)kept / (double)d.nu : 1.0;
+    f->live_out = d->nu ? (double)kept / (double)d->nu : 1.0;
     f->sum_bits_mean = kept ? wsum / (double)kept : 0.0;
     f->live_in = nx ? (double)r / (double)nx : 1.0;
-    ff_rtl_dot_free(&d);
 }
 
 void ff_layer_features(const ff_qmodel *q, int ni, const ff_live *live, ff_layer_feat *f)
@@ -200,8 +201,11 @@ void ff_layer_features(const ff_qmodel *q, int ni, const ff_live *live, ff_layer
     int sum_nobias;
     f->live_out = f->live_in = 1.0;
     if (ff_rtl_kind_of((ff_op)f->op) == FF_RTL_DOT && qn->qw) {
-        dot_stats(q, ni, &f->max_terms, &f->sum_bits, &sum_nobias, NULL);
-        live_dot(q, ni, live, f);
+        ff_rtl_dot d;
+        ff_rtl_dot_build(q, ni, 1, &d);
+        dot_stats(q, ni, &d, &f->max_terms, &f->sum_bits, &sum_nobias, NULL);
+        live_dot(q, ni, &d, live, f);
+        ff_rtl_dot_free(&d);
     } else if (live) {
         f->live_out = share(live->vary[n->out], live->need[n->out], f->out_size);
         f->live_in = share(live->vary[n->in[0]], live->need[n->in[0]], f->in_size);
@@ -214,8 +218,12 @@ double ff_layer_rq_t_bits(const ff_qmodel *q, int ni)
     double t = 0;
     int64_t mt;
     int sb, s0;
-    if (ff_rtl_kind_of((ff_op)q->g->n[ni].op) == FF_RTL_DOT && q->qn[ni].qw)
-        dot_stats(q, ni, &mt, &sb, &s0, &t);
+    if (ff_rtl_kind_of((ff_op)q->g->n[ni].op) == FF_RTL_DOT && q->qn[ni].qw) {
+        ff_rtl_dot d;
+        ff_rtl_dot_build(q, ni, 1, &d);
+        dot_stats(q, ni, &d, &mt, &sb, &s0, &t);
+        ff_rtl_dot_free(&d);
+    }
     return t;
 }
 

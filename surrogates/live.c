@@ -114,8 +114,9 @@ static void backward(const ff_qmodel *q, int ni, ff_live *l)
             if (y[u] && vy[u])
                 for (int64_t j = 0; j < d.u[u].nt; j++)
                     if (d.u[u].t[j].w != 0) {
-                        x[d.u[u].t[j].x] = 1;
-                        if (mlive && d.u[u].t[j].mult >= 0 && d.u[u].t[j].mult < d.nmult)
+                        if (!mlive)
+                            x[d.u[u].t[j].x] = 1;
+                        else if (d.u[u].t[j].mult >= 0 && d.u[u].t[j].mult < d.nmult)
                             mlive[d.u[u].t[j].mult] = 1;
                     }
         if (mlive)

@@ -72,6 +72,9 @@ case "$out" in *"using the analytical model"*) pass surrogate_estimate_default_a
 if grep -q '^random *learned *lut' "$T/eval.txt" && grep -q '^all *analytical *latency .* 100.0% *100.0%$' "$T/eval.txt" &&
     grep -q '<svg' "$T/eval.svg"; then pass surrogate_eval
 else fail surrogate_eval "$(head -c 300 "$T/eval.err") $(head -3 "$T/eval.txt" | tr '\n' ' ')"; fi
+# a --plot into a directory that is not there: one line before any work, exit 2
+expect_exit surrogate_eval_plot_bad_dir 2 "plot .*: cannot write in $T/nodir" \
+    "$FF" surrogate eval "$FX/designs.jsonl" "$M" --plot "$T/nodir/eval.svg" -q
 "$FF" surrogate eval "$FX/designs.jsonl" "$M" --json -q >"$T/eval.json" 2>/dev/null
 check surrogate_eval_json python3 -c "import json; d=json.load(open('$T/eval.json')); assert len(d['metrics']) >= 24"
 # --records: one line per usable record, actual beside both estimates (latency exact)

@@ -387,6 +387,17 @@ static void test_analytic_sparse_muxes_are_not_shared(void **st)
     ff_dsrec_free(&r);
 }
 
+/* the dataset's network N000013 (seed 1, --max-mults 256 --max-cost 40000) */
+static ff_qmodel *design_n13(void)
+{
+    ff_qmodel *q;
+    char desc[512];
+    ff_err e = {0};
+    assert_int_equal(ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0}, 13, 1, &q, desc, sizeof desc, &e), FF_OK);
+    assert_string_equal(desc, "mlp 15-24-26-2 w2a13 sparse");
+    return q;
+}
+
 /* What Yosys keeps of a network (ff_live), on the dataset's N000013 (mlp
  * 15-24-26-2 w2a13 sparse, all layers R > 1): the last layer's single
  * nonzero weight reads one of the 26 outputs before it, so only that one
@@ -397,11 +408,7 @@ static void test_analytic_sparse_muxes_are_not_shared(void **st)
 static void test_live_keeps_what_reaches_the_output(void **st)
 {
     (void)st;
-    ff_qmodel *q;
-    char desc[512];
-    ff_err e = {0};
-    assert_int_equal(ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0}, 13, 1, &q, desc, sizeof desc, &e), FF_OK);
-    assert_string_equal(desc, "mlp 15-24-26-2 w2a13 sparse");
+    ff_qmodel *q = design_n13();
     ff_live live;
     ff_live_compute(q, &live);
     ff_layer_feat f[3], all[3];
@@ -426,27 +433,31 @@ static void test_live_keeps_what_reaches_the_output(void **st)
     ff_qmodel_free(q);
 }
 
-/* At R = 1 an output whose weights are all zero is a constant: Yosys folds
- * it and everything after it that only it feeds. */
+/* At R = 1 an output whose weights are all zero is a constant, which Yosys
+ * folds; at R > 1 its accumulator register keeps it varying. */
 static void test_live_folds_constant_outputs_at_r1(void **st)
 {
     (void)st;
-    ff_qmodel *q;
-    char desc[512];
-    ff_err e = {0};
-    assert_int_equal(ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0}, 13, 1, &q, desc, sizeof desc, &e), FF_OK);
+    ff_qmodel *q = design_n13();
     ff_qnode *qn = &q->qn[0];
     int64_t nin = q->g->n[0].n_in_f;
-    qn->cfg.reuse = 1;
+    int R = qn->cfg.reuse;
+    assert_true(R > 1);
     for (int64_t k = 0; k < nin; k++)
-        qn->qw[k] = 0;                          /* output 0 of the first layer: constant */
+        qn->qw[k] = 0;                          /* output 0 of the first layer: all weights zero */
     ff_live live;
     ff_live_compute(q, &live);
+    assert_true(live.vary[q->g->n[0].out][0]);  /* R > 1: kept varying */
+    ff_live_free(&live);
+    qn->cfg.reuse = 1;
+    ff_live_compute(q, &live);
+    assert_false(live.vary[q->g->n[0].out][0]); /* R = 1: a constant */
     assert_false(ff_live_out(&live, q, 0, 0));
     ff_layer_feat f;
     ff_layer_features(q, 0, &live, &f);
     assert_true(f.live_out < 1.0);
     ff_live_free(&live);
+    qn->cfg.reuse = R;
     ff_qmodel_free(q);
 }
 
