@@ -21,6 +21,8 @@
 #define FF_AN_RAMB18_COST 129.0       /* a RAMB18's cost in Yosys's xc7 block RAM library */
 #define FF_AN_TABLE_LUTS 10.0         /* LUT6s per output bit of an activation table in logic */
 #define FF_AN_TILE_SHARE 0.3          /* share of a wide product's partial sums left in fabric */
+#define FF_AN_TILE_LOW_BITS 17        /* fabric FFs of a product spread over DSP tiles (see dot) */
+#define FF_AN_R1_LPROD_LUTS 1.0       /* LUTs per bit of an R = 1 constant product left in logic */
 #define FF_AN_R1_PAIR_SHARE 0.5       /* first-level R = 1 adder pairs packed into DSP post-adders */
 #define FF_AN_ROMREG_DEPTH 8          /* ROMs this deep keep their (distinct) read registers in fabric */
 #define FF_AN_BINOM_MAX 64            /* reuse up to which mux sizes are summed over Binomial(R, rho) */
@@ -220,13 +222,16 @@ static void dot(const ff_layer_feat *f, double *o)
      * outputs); sb, the widest, decides what packs into DSPs */
     double sm = f->sum_bits_mean > 0 ? f->sum_bits_mean : sb;
     if (R <= 1) {
-        /* one constant multiplier per nonzero weight and output position:
-         * a DSP (its product register the MREG), or wiring for a power of two */
+        /* one constant multiplier per nonzero weight and output position,
+         * identical ones merged: DSP tiles (the product register their
+         * MREG), logic for narrow products, wiring for shifts (features
+         * r1_dsp and r1_lprod_bits, layerfeat.c's r1_product_dsps) */
         double nz = (double)f->nz_live, p2 = (double)f->p2_live;
         ff_rtl_pipe pp;
         if (f->clock_ns > 0)
             pipe_of(f, &pp);
-        dsp += nz - p2;
+        dsp += (double)f->r1_dsp;
+        lut += FF_AN_R1_LPROD_LUTS * (double)f->r1_lprod_bits;
         /* the fixed plan's registered power-of-two products leave no fabric
          * FFs (measured: the jet's four R = 1 layers and two_layer_keras at
          * R = 1 match within 0-10% without them, 30-60% over with them); the
@@ -243,7 +248,8 @@ static void dot(const ff_layer_feat *f, double *o)
          * the jet's sum within 0.1%); the pipelined plan's level-1 registers
          * (pipe_tree_ff) count all candidates, as measured for --clock */
         double pairs = floor(((double)f->max_terms + 1) / 2.0) * U;
-        double dsp_pairs = pairs * (nz > 0 ? 1 - (p2 / nz) * (p2 / nz) : 0);
+        double nodsp = nz > 0 && (double)f->r1_dsp < nz ? 1 - (double)f->r1_dsp / nz : 0;
+        double dsp_pairs = pairs * (nz > 0 ? 1 - nodsp * nodsp : 0);
         double fabric = nz - FF_AN_R1_PAIR_SHARE * dsp_pairs - (pre ? U : 0);
         lut += (fabric > 0 ? fabric : 0) * (sm + xw + wb) / 2.0;
         /* tree registers, a stage after every 3 levels; the last stage is the
@@ -327,14 +333,24 @@ static void dot(const ff_layer_feat *f, double *o)
          * post-adders) and the accumulator with its first-cycle bias mux.
          * Measured over the dataset: accumulators of 16-25 bits cost nothing
          * in fabric (absorbed with the requantization DSP, whose A port is 25
-         * bits); narrower and wider ones stay in LUTs and FFs. */
+         * bits); wider ones stay in LUTs and FFs, and so do narrower ones
+         * unless the output has a multiplier of its own (R = n_in): then its
+         * DSP accumulates (P = P + A*B; measured: the dataset's 13 such
+         * layers with sums under 16 bits keep -0.5..0.2 of their bits in
+         * fabric, the grouped ones 0..1.1, median 0.7). */
         double tree = per - 1 - floor(per / 2.0);
         lut += U * (tree > 0 ? tree : 0) * sm;
-        lut += FF_AN_ACC_LUTS * (double)f->acc_fab_bits;
+        double acc_fab = (double)f->acc_fab_bits;
+        if (!grouped && f->n_in == R)
+            acc_fab -= (double)f->acc_narrow_bits;
+        lut += FF_AN_ACC_LUTS * acc_fab;
         /* registers: the input vector, the output vector, the counter and
          * cycle tags (busy, cnt, pv, pc, a tag per tree stage, adone, valid),
-         * the fabric accumulators, and the product register of a multiplier
-         * spread over several DSP tiles (its partial sums meet in fabric) */
+         * the fabric accumulators, and for a product spread over several
+         * DSP tiles (the upper ones meet in the cascade) the low tile's 17
+         * bits (FF_AN_TILE_LOW_BITS; measured over the dataset's R > 1
+         * layers with 2-3 tiles: 13-17 FFs per built multiplier, where the
+         * whole product width, 18-33 bits, had been counted) */
         if (f->clock_ns > 0) {
             /* the pipelined plan's tree registers (and their cycle tags), its split */
             ff_rtl_pipe pp;
@@ -343,9 +359,9 @@ static void dot(const ff_layer_feat *f, double *o)
             ff += pipe_tree_ff(f, &pp, per, floor(per / 2.0), sm, 0);
         }
         ff += (double)f->in_size * f->live_in * xb + 1 + cw + 1 + cw + stages * (1.0 + cw) + 1 + 1 + romff;
-        ff += (double)f->acc_fab_bits;
+        ff += acc_fab;
         if (tiles > 1)
-            ff += M * (xw + wb);
+            ff += M * built * FF_AN_TILE_LOW_BITS;
         if (f->clock_ns <= 0)
             for (int s = 1; s <= stages; s++)
                 ff += U * ceil(per / pow(8.0, s)) * sm;
@@ -357,7 +373,12 @@ static void dot(const ff_layer_feat *f, double *o)
     lut += U * l;
     dsp += U * d + (double)f->rq_wide * (dsp_for(sb, FF_AN_RQ_M_BITS) - dsp_for(25, FF_AN_RQ_M_BITS));
     bram += U * b;
-    ff += U * f->out_bits;                    /* output register */
+    /* output register, unless a table activation in block RAM reads into
+     * it: then it is the RAMB18's output register (measured: the dataset's
+     * sigmoid and tanh layers with a RAMB18 per output have U (out_bits)
+     * FFs fewer than the same layers' other registers predict) */
+    if (!(is_lut_act(f->act) && b > 0))
+        ff += U * f->out_bits;
     o[FF_T_LUT] = lut, o[FF_T_FF] = ff, o[FF_T_DSP] = dsp, o[FF_T_BRAM] = bram;
 }
 
@@ -372,21 +393,25 @@ static void pool(const ff_layer_feat *f, double *o)
     double lut = 0, dsp = 0, ff = 0;
     if (is_max) {
         lut += U * (k - 1) * (xw / 2.0 + xw); /* compare and select */
-        ff += U * xw;
+        ff += U * f->in_bits;                 /* the maximum's sign extension is not kept */
     } else {
         int sw = xw + (int)clog2d(k + 1);
         lut += U * (k - 1) * sw;
-        ff += U * sw;
         double l = 0, d = 0, b = 0;
         ff_layer_feat g = *f;
         g.act = FF_ACT_NONE;
         requant(&g, sw, &l, &d, &b);
         lut += U * l;
         /* dividing by a power-of-two window is a shift: no DSP (measured on
-         * the dataset's 2 and 2x2 windows) */
+         * the dataset's 2 and 2x2 windows), and the sum keeps its register;
+         * otherwise the sum register is the division DSP's A register
+         * (measured: the dataset's four 3- and 3x3-window layers have
+         * exactly U (out_bits) + 2 FFs) */
         double kk = round(k);
         if (!(kk >= 1 && fmod(kk, 1) == 0 && ((int64_t)kk & ((int64_t)kk - 1)) == 0))
             dsp += U * d;
+        else
+            ff += U * sw;
     }
     ff += U * f->out_bits + 2;
     o[FF_T_LUT] = lut, o[FF_T_FF] = ff, o[FF_T_DSP] = dsp, o[FF_T_BRAM] = 0;
@@ -439,7 +464,7 @@ void ff_analytic_layer(const ff_layer_feat *f, double out[FF_T__COUNT])
         out[FF_T_LUT] = U * l;
         out[FF_T_DSP] = U * d;
         out[FF_T_BRAM] = U * b;
-        out[FF_T_FF] = U * f->out_bits + 1;
+        out[FF_T_FF] = (is_lut_act(f->act) && b > 0 ? 0 : U * f->out_bits) + 1; /* as in dot */
         break;
     }
     default: break;

@@ -116,14 +116,17 @@ static int parse_layer(const cJSON *o, ff_layer_feat *f, int *timing, char *why,
     /* what synthesis keeps (ff_live); older records: everything until
      * completed from the regenerated design */
     double lo, li, sm;
-    int64_t tl, nzl, p2l, rw, afb;
+    int64_t tl, nzl, p2l, rw, afb, anb, r1d, r1l;
     if (num(o, "live_out", &lo) && lo >= 0 && lo <= 1 && num(o, "live_in", &li) && li >= 0 && li <= 1 &&
         inum(o, "terms_live", 0, BIG, &tl) && inum(o, "nz_live", 0, BIG, &nzl) && inum(o, "p2_live", 0, BIG, &p2l) &&
         p2l <= nzl && nzl <= tl && num(o, "sum_bits_mean", &sm) && sm >= 0 && sm <= 64 &&
-        inum(o, "rq_wide", 0, BIG, &rw) && inum(o, "acc_fab_bits", 0, BIG, &afb)) {
+        inum(o, "rq_wide", 0, BIG, &rw) && inum(o, "acc_fab_bits", 0, BIG, &afb) &&
+        inum(o, "acc_narrow_bits", 0, BIG, &anb) && anb <= afb && inum(o, "r1_dsp", 0, BIG, &r1d) &&
+        inum(o, "r1_lprod_bits", 0, BIG, &r1l)) {
         f->live_out = lo, f->live_in = li;
         f->terms_live = tl, f->nz_live = nzl, f->p2_live = p2l;
-        f->sum_bits_mean = sm, f->rq_wide = rw, f->acc_fab_bits = afb;
+        f->sum_bits_mean = sm, f->rq_wide = rw, f->acc_fab_bits = afb, f->acc_narrow_bits = anb;
+        f->r1_dsp = r1d, f->r1_lprod_bits = r1l;
     } else {
         ff_layer_feat_keep_all(f);
         *timing = 1;

@@ -32,6 +32,98 @@ static int is_pow2(int64_t v)
     return a && !(a & (a - 1));
 }
 
+/* signed width of [lo, hi] (the Verilog writer's swidth) */
+static int range_width(int64_t lo, int64_t hi)
+{
+    int w = 1;
+    while (w < 63 && (lo < -((int64_t)1 << (w - 1)) || hi > ((int64_t)1 << (w - 1)) - 1))
+        w++;
+    return w;
+}
+
+/* What Yosys 0.23's synth_xilinx makes of one constant product of the R = 1
+ * plan, x * w written in pj bits ({sign-extended x} * pj'h(w)): DSP48E1
+ * tiles, or 0 when it stays in logic. The rule, read off Yosys's results:
+ * it sees an unsigned pj x pj multiply kept to pj bits; the constant's
+ * trailing zeros (a shift) and the input's constant-zero top bits (an
+ * unsigned input is zero-extended; a signed one's replicated sign bit is not
+ * constant) are dropped, and the product's width shrinks to the operands'
+ * sum; it becomes DSPs when the result keeps at least 9 bits (synth_xilinx's
+ * DSP_Y_MINWIDTH) and both operands at least 2, in 24 x 17-bit unsigned tiles (those whose partial product lands
+ * wholly above the kept bits are dropped). Checked against Yosys on 101 single
+ * products (inputs u4/u6/u8/s4/s8/s16 bits times 17 constants from -33 to
+ * 127: all match), the jet's four R = 1 layers (w8a8: 834 / 1,801 / 907 /
+ * 145 DSPs with the requantization's, all exact; w16a16: the last three
+ * exact, the 16x64 one 2,499 against 2,542) and the two R = 1 layers of the
+ * demo's design (w3 and w5 weights: 28 and 16, both exact; the model had
+ * said 56 and 21). *ybits: the product's width after wreduce, for the
+ * ones left in logic (0 for a plain shift or wire). */
+static int r1_product_dsps(int64_t w, int pj, int xb, int in_signed, int *ybits)
+{
+    uint64_t u = (uint64_t)w & (pj >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << pj) - 1));
+    *ybits = 0;
+    if (!u)
+        return 0;
+    int tz = 0;
+    while (!(u & 1))
+        u >>= 1, tz++;
+    int b = 0;
+    for (uint64_t v = u; v; v >>= 1)
+        b++;
+    int y = pj - tz, a = in_signed ? pj : xb;
+    if (a > y)
+        a = y;
+    if (y > a + b)
+        y = a + b;
+    if (b < 2 || a < 2)
+        return 0;                     /* a shift of x: wiring */
+    if (y < 9) {
+        *ybits = y;
+        return 0;
+    }
+    int big = a > b ? a : b, small = a > b ? b : a, n = 0;
+    for (int i = 0; 24 * i < big; i++)   /* tiles wholly above the kept y bits are dropped */
+        for (int j = 0; 17 * j < small && 24 * i + 17 * j < y; j++)
+            n++;
+    return n;
+}
+
+/* distinct (input, weight, width) keys of an R = 1 layer's kept products:
+ * opt_merge makes identical constant products one cell */
+typedef struct keyset {
+    uint64_t *k;
+    size_t cap, n;
+} keyset;
+
+/* k != 0 (0 marks an empty slot); 1 when it was not there */
+static int keyset_put(keyset *s, uint64_t k)
+{
+    size_t i = (size_t)((k * 0x9E3779B97F4A7C15ull) >> 20) & (s->cap - 1);
+    while (s->k[i]) {
+        if (s->k[i] == k)
+            return 0;
+        i = (i + 1) & (s->cap - 1);
+    }
+    s->k[i] = k;
+    s->n++;
+    return 1;
+}
+
+static int keyset_add(keyset *s, uint64_t key)
+{
+    if (2 * (s->n + 1) > s->cap) {
+        keyset o = *s;
+        s->cap = s->cap ? 2 * s->cap : 1024;
+        s->k = ff_calloc(s->cap, sizeof *s->k);
+        s->n = 0;
+        for (size_t i = 0; i < o.cap; i++)
+            if (o.k[i])
+                keyset_put(s, o.k[i]);
+        free(o.k);
+    }
+    return keyset_put(s, key + 1);
+}
+
 /* signed width holding [-b, b], at most acc bits */
 static int sum_width(int64_t b, int acc)
 {
@@ -109,6 +201,9 @@ void ff_layer_feat_keep_all(ff_layer_feat *f)
     f->sum_bits_mean = sb;
     f->rq_wide = f->weights && sb > 25 ? U : 0;
     f->acc_fab_bits = f->weights && (sb < 16 || sb > 25) ? U * sb : 0;
+    f->acc_narrow_bits = f->weights && sb < 16 ? U * sb : 0;
+    f->r1_dsp = f->nz_live - f->p2_live; /* every product not a power of two, none merged */
+    f->r1_lprod_bits = 0;
 }
 
 /* the share of a tensor's elements that vary and are needed (a constant
@@ -133,17 +228,36 @@ static void live_dot(const ff_qmodel *q, int ni, const ff_rtl_dot *d, const ff_l
     const uint8_t *vx = l ? l->vary[n->in[0]] : NULL;
     uint8_t *read = ff_calloc((size_t)(nx ? nx : 1), 1);
     int64_t xmax = in_max(q, ni);
+    const ff_qtensor *qi = &q->qt[n->in[0]];
+    int64_t xmin = qi->is_signed ? -xmax : 0;
+    keyset prod = {0};
     double wsum = 0;
     for (int64_t u = 0; u < d->nu; u++) {
         if (l && !ff_live_out(l, q, ni, u))
             continue;
         kept++;
         f->terms_live += d->u[u].nt;
+        int uw = unit_width(q, ni, &d->u[u], xmax, 1);
+        for (int64_t j = 0; j < d->u[u].nt; j++) {
+            const ff_rtl_term *t = &d->u[u].t[j];
+            if (!t->w || (l && !(vx && vx[t->x])))
+                continue;
+            int64_t a = t->w * xmin, c = t->w * xmax;
+            int pj = range_width(a < c ? a : c, a < c ? c : a), yb;
+            if (pj > uw)
+                pj = uw;
+            if (!keyset_add(&prod, ((uint64_t)t->x << 24) | (((uint64_t)t->w & 0x3FFFF) << 6) | (uint64_t)pj))
+                continue;
+            f->r1_dsp += r1_product_dsps(t->w, pj, qi->bits, qi->is_signed, &yb);
+            f->r1_lprod_bits += yb;
+        }
         int w = unit_width(q, ni, &d->u[u], xmax, 0);
         wsum += w;
         f->rq_wide += w > 25;
         if (w < 16 || w > 25)
             f->acc_fab_bits += w;
+        if (w < 16)
+            f->acc_narrow_bits += w;
         for (int64_t j = 0; j < d->u[u].nt; j++) {
             const ff_rtl_term *t = &d->u[u].t[j];
             if (!t->w || (l && !(vx && vx[t->x])))
@@ -157,6 +271,7 @@ static void live_dot(const ff_qmodel *q, int ni, const ff_rtl_dot *d, const ff_l
     for (int64_t i = 0; i < nx; i++)
         r += read[i];
     free(read);
+    free(prod.k);
     f->live_out = d->nu ? (double)kept / (double)d->nu : 1.0;
     f->sum_bits_mean = kept ? wsum / (double)kept : 0.0;
     f->live_in = nx ? (double)r / (double)nx : 1.0;

@@ -44,9 +44,15 @@ typedef struct ff_layer_feat {
      * only where it dominates): the mean width, the outputs wider than a
      * DSP's 25-bit A port (their requantization product takes a second DSP)
      * and the bits of the accumulators outside 16..25 bits (those stay in
-     * fabric at R > 1) */
+     * fabric at R > 1, unless narrower than 16 bits, acc_narrow_bits, and
+     * the output has a multiplier of its own: then the multiplier's DSP
+     * accumulates) */
     double sum_bits_mean;
-    int64_t rq_wide, acc_fab_bits;
+    int64_t rq_wide, acc_fab_bits, acc_narrow_bits;
+    /* the R = 1 plan's constant products as Yosys maps them (layerfeat.c,
+     * r1_product_dsps), identical ones merged: their DSP48 tiles, and the
+     * summed widths of those left in logic (shifts and wires excluded) */
+    int64_t r1_dsp, r1_lprod_bits;
 } ff_layer_feat;
 
 /* Nonzero digits of v in canonical signed-digit form. */

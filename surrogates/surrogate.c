@@ -36,7 +36,7 @@ static const char *const feat_names[] = {
     "wbits", "in_bits", "out_bits", "acc_bits", "lut_bits", "reuse", "in_signed", "weights", "nonzero", "pow2",
     "csd_digits", "mults", "csd_per_nz", "max_terms", "sum_bits", "tree_levels", "latency", "ii",
     "live_out", "live_in", "nz_live", "p2_live", "sum_bits_mean", "rq_wide", "acc_fab_bits",
-    "an_lut", "an_ff", "an_dsp", "an_bram18",
+    "acc_narrow_bits", "r1_dsp", "r1_lprod_bits", "an_lut", "an_ff", "an_dsp", "an_bram18",
 };
 #define NFEAT ((int)(sizeof feat_names / sizeof feat_names[0]))
 
@@ -60,7 +60,8 @@ void ff_surrogate_featvec(const ff_layer_feat *f, float *x)
                         (double)f->nonzero, (double)f->pow2, (double)f->csd_digits, (double)f->mults, f->csd_per_nz,
                         (double)f->max_terms, f->sum_bits, f->tree_levels, f->latency, f->ii,
                         f->live_out, f->live_in, (double)f->nz_live, (double)f->p2_live, f->sum_bits_mean,
-                        (double)f->rq_wide, (double)f->acc_fab_bits,
+                        (double)f->rq_wide, (double)f->acc_fab_bits, (double)f->acc_narrow_bits,
+                        (double)f->r1_dsp, (double)f->r1_lprod_bits,
                         a[FF_T_LUT], a[FF_T_FF], a[FF_T_DSP], a[FF_T_BRAM]};
     for (int i = 0; i < NFEAT; i++)
         x[i] = (float)v[i];

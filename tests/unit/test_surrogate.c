@@ -226,7 +226,7 @@ static const char good[] =
     "\"reuse\":198,\"in_signed\":1,\"weights\":198,\"nonzero\":198,\"pow2\":162,\"csd_digits\":234,\"mults\":1,"
     "\"csd_per_nz\":1.18,\"max_terms\":18,\"sum_bits\":15,\"tree_levels\":0,\"latency\":201,\"ii\":198,"
     "\"live_out\":1,\"live_in\":1,\"terms_live\":198,\"nz_live\":198,\"p2_live\":162,\"sum_bits_mean\":15,"
-    "\"rq_wide\":0,\"acc_fab_bits\":165}],"
+    "\"rq_wide\":0,\"acc_fab_bits\":165,\"acc_narrow_bits\":165,\"r1_dsp\":30,\"r1_lprod_bits\":40}],"
     "\"targets\":{\"lut\":549,\"ff\":388,\"dsp\":12,\"bram18\":0,\"carry\":46,\"latency\":201,\"ii\":198,"
     "\"critical_path_ns\":4.182},\"synth_seconds\":9.8,\"ok\":true}\n";
 
@@ -240,6 +240,7 @@ static void test_dataset_line_parser(void **st)
     assert_int_equal(r.nl, 1);
     assert_int_equal(r.l[0].reuse, 198);
     assert_int_equal(r.timing_missing, 0);
+    assert_true(r.l[0].acc_narrow_bits == 165 && r.l[0].r1_dsp == 30 && r.l[0].r1_lprod_bits == 40);
     assert_true(r.t[FF_T_DSP] == 12 && r.t[FF_T_LATENCY] == 201);
     assert_int_equal(ff_dsrec_depth(&r), 1);
     ff_dsrec_free(&r);
@@ -251,6 +252,17 @@ static void test_dataset_line_parser(void **st)
     assert_int_equal(r.timing_missing, 1);
     assert_true(r.l[0].live_out == 1 && r.l[0].nz_live == 198 && r.l[0].p2_live == 162);
     assert_true(r.l[0].sum_bits_mean == 15 && r.l[0].rq_wide == 0 && r.l[0].acc_fab_bits == 11 * 15);
+    /* without the R = 1 product features: every product not a power of two a DSP, none in logic */
+    assert_true(r.l[0].acc_narrow_bits == 11 * 15 && r.l[0].r1_dsp == 198 - 162 && r.l[0].r1_lprod_bits == 0);
+    ff_dsrec_free(&r);
+    free(old);
+    /* a record from before the R = 1 product features alone: completed too */
+    old = strdup(good);
+    lv = strstr(old, ",\"r1_dsp\"");
+    end = strstr(lv, "}],");
+    memmove(lv, end, strlen(end) + 1);
+    assert_int_equal(ff_dsrec_parse(old, strlen(old), &r, &e), FF_OK);
+    assert_int_equal(r.timing_missing, 1);
     ff_dsrec_free(&r);
     free(old);
     /* truncated, wrong types, missing target, unknown op: refused with a reason */
@@ -308,12 +320,13 @@ static void test_analytic_dsp_counts_multipliers(void **st)
     assert_true(a[FF_T_BRAM] == 0);
     assert_true(a[FF_T_LATENCY] == 201 && a[FF_T_II] == 198);
     assert_true(a[FF_T_LUT] > 0 && a[FF_T_FF] > 0);
-    /* fully parallel: one DSP per nonzero non-power-of-two weight, none for powers of two */
+    /* fully parallel: the constant products' DSPs as Yosys maps them (r1_dsp: 30 in the
+     * record) and the requantization's */
     ff_layer_feat f = r.l[0];
     f.max_terms = 18;
     ff_layer_feat_set_reuse(&f, 1);
     ff_analytic_layer(&f, a);
-    assert_true(a[FF_T_DSP] == (198 - 162) + 11);
+    assert_true(a[FF_T_DSP] == 30 + 11);
     assert_int_equal(f.latency, 2 + ff_rtl_tree_stages(ff_rtl_clog2(19)));
     ff_dsrec_free(&r);
 }
