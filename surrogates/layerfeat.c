@@ -33,12 +33,17 @@ static int is_pow2(int64_t v)
 }
 
 /* signed width of [lo, hi] (the Verilog writer's swidth) */
+static int bitlen(uint64_t v)
+{
+    return v ? 64 - __builtin_clzll(v) : 0;
+}
+
 static int range_width(int64_t lo, int64_t hi)
 {
-    int w = 1;
-    while (w < 63 && (lo < -((int64_t)1 << (w - 1)) || hi > ((int64_t)1 << (w - 1)) - 1))
-        w++;
-    return w;
+    /* bits of the magnitude (of -lo - 1 for a negative lo) and a sign bit */
+    int a = bitlen(lo < 0 ? (uint64_t)(-(lo + 1)) : 0), b = bitlen(hi > 0 ? (uint64_t)hi : 0);
+    int w = (a > b ? a : b) + 1;
+    return w < 63 ? w : 63;
 }
 
 /* What Yosys 0.23's synth_xilinx makes of one constant product of the R = 1
@@ -64,12 +69,9 @@ static int r1_product_dsps(int64_t w, int pj, int xb, int in_signed, int *ybits)
     *ybits = 0;
     if (!u)
         return 0;
-    int tz = 0;
-    while (!(u & 1))
-        u >>= 1, tz++;
-    int b = 0;
-    for (uint64_t v = u; v; v >>= 1)
-        b++;
+    int tz = __builtin_ctzll(u);
+    u >>= tz;
+    int b = bitlen(u);
     int y = pj - tz, a = in_signed ? pj : xb;
     if (a > y)
         a = y;
@@ -231,6 +233,12 @@ static void live_dot(const ff_qmodel *q, int ni, const ff_rtl_dot *d, const ff_l
     const ff_qtensor *qi = &q->qt[n->in[0]];
     int64_t xmin = qi->is_signed ? -xmax : 0;
     keyset prod = {0};
+    int64_t nt = 0;
+    for (int64_t u = 0; u < d->nu; u++)
+        nt += d->u[u].nt;
+    for (prod.cap = 1024; prod.cap < 2 * (size_t)nt && prod.cap < ((size_t)1 << 26);)
+        prod.cap *= 2;
+    prod.k = ff_calloc(prod.cap, sizeof *prod.k);
     double wsum = 0;
     for (int64_t u = 0; u < d->nu; u++) {
         if (l && !ff_live_out(l, q, ni, u))
