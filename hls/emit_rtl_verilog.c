@@ -23,15 +23,6 @@ static const char *hc(char *buf, int w, int64_t v)
     return buf;
 }
 
-/* signed width that holds [lo, hi] */
-static int swidth(int64_t lo, int64_t hi)
-{
-    int w = 1;
-    while (w < 63 && (lo < -((int64_t)1 << (w - 1)) || hi > ((int64_t)1 << (w - 1)) - 1))
-        w++;
-    return w;
-}
-
 /* name (width a, signed) resized to width b: sign-extended or truncated */
 static void rs(ff_sb *b, const char *name, int a, int w)
 {
@@ -306,22 +297,6 @@ static char *tree(mctx *m, const char *pfx, char **leaf, int n, int w, int level
     return root;
 }
 
-/* Bound on |sum| of a unit: |bias| + sum |w| * max|x|; the width of every
- * node of its tree. When it exceeds the accumulator, the accumulator's width
- * is used and sums wrap as the reference's do. */
-static int unit_width(const ff_rtl_unit *u, int64_t bias, int64_t xmax, int acc_bits)
-{
-    int64_t b = bias < 0 ? -bias : bias;
-    for (int64_t j = 0; j < u->nt; j++) {
-        int64_t w = u->t[j].w < 0 ? -(int64_t)u->t[j].w : u->t[j].w;
-        b += w * xmax;
-        if (b > ((int64_t)1 << 47))
-            return acc_bits;
-    }
-    int sw = swidth(-b, b);
-    return sw < acc_bits ? sw : acc_bits;
-}
-
 static void write_dot(mctx *m)
 {
     const ff_rtl_layer *L = m->L;
@@ -397,7 +372,7 @@ static void write_dot(mctx *m)
         for (int64_t u = 0; u < d.nu; u++) {
             const ff_rtl_unit *un = &d.u[u];
             int64_t bias = qn->qb[un->ch];
-            int uw = unit_width(un, bias, xmax, aw);
+            int uw = ff_rtl_unit_width(un, bias, xmax, aw);
             ff_sb_printf(&m->d, "    // output %lld (channel %lld): bias %lld, %d-bit sums\n", (long long)u,
                          (long long)un->ch, (long long)bias, uw);
             int nl = 0;
@@ -405,11 +380,7 @@ static void write_dot(mctx *m)
                 if (!un->t[j].w)
                     continue;
                 snprintf(name, sizeof name, "p%lld_%lld", (long long)u, (long long)un->t[j].k);
-                /* exact width of this constant product */
-                int64_t w = un->t[j].w, a = w * xmin, c = w * xmax;
-                int pj = swidth(a < c ? a : c, a < c ? c : a);
-                if (pj > uw)
-                    pj = uw;
+                int pj = ff_rtl_product_width(un->t[j].w, xmin, xmax, uw);
                 char xn[32];
                 snprintf(xn, sizeof xn, "x%lld", (long long)un->t[j].x);
                 if (L->pipe.preg) {
@@ -563,7 +534,7 @@ static void write_dot(mctx *m)
         for (int64_t u = 0; u < d.nu; u++) {
             const ff_rtl_unit *un = &d.u[u];
             int64_t bias = qn->qb[un->ch];
-            int uw = unit_width(un, bias, xmax, aw);
+            int uw = ff_rtl_unit_width(un, bias, xmax, aw);
             ff_sb_printf(&m->d, "    // output %lld (channel %lld): bias %lld, products in cycles %lld..%lld\n",
                          (long long)u, (long long)un->ch, (long long)bias, (long long)un->first,
                          (long long)un->last);

@@ -36,6 +36,13 @@ void ff_rtl_dot_build(const ff_qmodel *q, int ni, int R, ff_rtl_dot *d);
 void ff_rtl_dot_build_pe(const ff_qmodel *q, const ff_rtl_layer *L, int R, ff_rtl_dot *d);
 void ff_rtl_dot_free(ff_rtl_dot *d);
 int64_t ff_rtl_mults_per_pos(int64_t nin, int64_t nout, int R);
+/* Bound on |sum| of a unit: |bias| + sum |w| * max|x|, as a signed width:
+ * the width of every node of its tree. When it exceeds the accumulator, the
+ * accumulator's width is used and sums wrap as the reference's do. */
+int ff_rtl_unit_width(const ff_rtl_unit *u, int64_t bias, int64_t xmax, int acc_bits);
+/* The exact signed width of the constant product w * x for x in
+ * [xmin, xmax], at most the unit's width uw (the R = 1 plan's registers). */
+int ff_rtl_product_width(int64_t w, int64_t xmin, int64_t xmax, int uw);
 int ff_rtl_clog2(int64_t n);
 int ff_rtl_tree_stages(int levels);
 #endif

@@ -155,6 +155,16 @@ static void requant(const ff_layer_feat *f, int vw, double *lut, double *dsp, do
             *lut += ob * FF_AN_TABLE_LUTS;
 }
 
+/* The output register's FFs for U outputs whose requantization tail put
+ * bram RAMB18s per output: none when that is a table activation's block
+ * RAM, whose output register it becomes (measured: the dataset's sigmoid
+ * and tanh layers with a RAMB18 per output have U out_bits FFs fewer than
+ * the same layers' other registers predict). */
+static double out_reg_ff(const ff_layer_feat *f, double U, double bram)
+{
+    return is_lut_act(f->act) && bram > 0 ? 0 : U * f->out_bits;
+}
+
 /* ---- --clock: the registers of the clock-driven plan (ff_rtl_pipe_choose) ----
  * Counted from the layer's own placement (the same function gen calls), as
  * Yosys maps them: a register after the first adder level is the P register
@@ -373,12 +383,7 @@ static void dot(const ff_layer_feat *f, double *o)
     lut += U * l;
     dsp += U * d + (double)f->rq_wide * (dsp_for(sb, FF_AN_RQ_M_BITS) - dsp_for(25, FF_AN_RQ_M_BITS));
     bram += U * b;
-    /* output register, unless a table activation in block RAM reads into
-     * it: then it is the RAMB18's output register (measured: the dataset's
-     * sigmoid and tanh layers with a RAMB18 per output have U (out_bits)
-     * FFs fewer than the same layers' other registers predict) */
-    if (!(is_lut_act(f->act) && b > 0))
-        ff += U * f->out_bits;
+    ff += out_reg_ff(f, U, b);
     o[FF_T_LUT] = lut, o[FF_T_FF] = ff, o[FF_T_DSP] = dsp, o[FF_T_BRAM] = bram;
 }
 
@@ -464,7 +469,7 @@ void ff_analytic_layer(const ff_layer_feat *f, double out[FF_T__COUNT])
         out[FF_T_LUT] = U * l;
         out[FF_T_DSP] = U * d;
         out[FF_T_BRAM] = U * b;
-        out[FF_T_FF] = (is_lut_act(f->act) && b > 0 ? 0 : U * f->out_bits) + 1; /* as in dot */
+        out[FF_T_FF] = out_reg_ff(f, U, b) + 1;
         break;
     }
     default: break;

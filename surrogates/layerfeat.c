@@ -32,18 +32,9 @@ static int is_pow2(int64_t v)
     return a && !(a & (a - 1));
 }
 
-/* signed width of [lo, hi] (the Verilog writer's swidth) */
 static int bitlen(uint64_t v)
 {
     return v ? 64 - __builtin_clzll(v) : 0;
-}
-
-static int range_width(int64_t lo, int64_t hi)
-{
-    /* bits of the magnitude (of -lo - 1 for a negative lo) and a sign bit */
-    int a = bitlen(lo < 0 ? (uint64_t)(-(lo + 1)) : 0), b = bitlen(hi > 0 ? (uint64_t)hi : 0);
-    int w = (a > b ? a : b) + 1;
-    return w < 63 ? w : 63;
 }
 
 /* What Yosys 0.23's synth_xilinx makes of one constant product of the R = 1
@@ -90,64 +81,29 @@ static int r1_product_dsps(int64_t w, int pj, int xb, int in_signed, int *ybits)
     return n;
 }
 
-/* distinct (input, weight, width) keys of an R = 1 layer's kept products:
- * opt_merge makes identical constant products one cell */
-typedef struct keyset {
-    uint64_t *k;
-    size_t cap, n;
-} keyset;
-
-/* k != 0 (0 marks an empty slot); 1 when it was not there */
-static int keyset_put(keyset *s, uint64_t k)
+/* The distinct (input, weight, width) keys of an R = 1 layer's kept
+ * products (Yosys's opt_merge makes identical constant products one cell):
+ * an open-addressing set of cap slots, a power of two at least twice the
+ * keys it will hold, so it never fills. 1 when key was not there. */
+static int keyset_add(uint64_t *slot, size_t cap, uint64_t key)
 {
-    size_t i = (size_t)((k * 0x9E3779B97F4A7C15ull) >> 20) & (s->cap - 1);
-    while (s->k[i]) {
-        if (s->k[i] == k)
+    key += 1; /* 0 marks an empty slot */
+    size_t i = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 20) & (cap - 1);
+    while (slot[i]) {
+        if (slot[i] == key)
             return 0;
-        i = (i + 1) & (s->cap - 1);
+        i = (i + 1) & (cap - 1);
     }
-    s->k[i] = k;
-    s->n++;
+    slot[i] = key;
     return 1;
 }
 
-static int keyset_add(keyset *s, uint64_t key)
-{
-    if (2 * (s->n + 1) > s->cap) {
-        keyset o = *s;
-        s->cap = s->cap ? 2 * s->cap : 1024;
-        s->k = ff_calloc(s->cap, sizeof *s->k);
-        s->n = 0;
-        for (size_t i = 0; i < o.cap; i++)
-            if (o.k[i])
-                keyset_put(s, o.k[i]);
-        free(o.k);
-    }
-    return keyset_put(s, key + 1);
-}
-
-/* signed width holding [-b, b], at most acc bits */
-static int sum_width(int64_t b, int acc)
-{
-    int sw = 1;
-    while (sw < 63 && b > ((int64_t)1 << (sw - 1)) - 1)
-        sw++;
-    return sw < acc ? sw : acc;
-}
-
 /* the signed width of unit u's sum, |bias| + sum |w| max|x|, at most acc
- * bits: as the Verilog writer sizes it */
+ * bits: the Verilog writer's (ff_rtl_unit_width) */
 static int unit_width(const ff_qmodel *q, int ni, const ff_rtl_unit *un, int64_t xmax, int with_bias)
 {
     const ff_qnode *qn = &q->qn[ni];
-    int64_t b = with_bias ? qn->qb[un->ch] : 0, s = 0;
-    b = b < 0 ? -b : b;
-    for (int64_t j = 0; j < un->nt; j++) {
-        int64_t w = un->t[j].w;
-        if (s < ((int64_t)1 << 47))
-            s += (w < 0 ? -w : w) * xmax;
-    }
-    return sum_width(b < ((int64_t)1 << 47) ? b + s : b, qn->cfg.acc_bits);
+    return ff_rtl_unit_width(un, with_bias ? qn->qb[un->ch] : 0, xmax, qn->cfg.acc_bits);
 }
 
 static int64_t in_max(const ff_qmodel *q, int ni)
@@ -232,34 +188,20 @@ static void live_dot(const ff_qmodel *q, int ni, const ff_rtl_dot *d, const ff_l
     int64_t xmax = in_max(q, ni);
     const ff_qtensor *qi = &q->qt[n->in[0]];
     int64_t xmin = qi->is_signed ? -xmax : 0;
-    keyset prod = {0};
     int64_t nt = 0;
     for (int64_t u = 0; u < d->nu; u++)
         nt += d->u[u].nt;
-    for (prod.cap = 1024; prod.cap < 2 * (size_t)nt && prod.cap < ((size_t)1 << 26);)
-        prod.cap *= 2;
-    prod.k = ff_calloc(prod.cap, sizeof *prod.k);
+    size_t cap = 1024;
+    while (cap < 2 * (size_t)nt)
+        cap *= 2;
+    uint64_t *prod = ff_calloc(cap, sizeof *prod);
     double wsum = 0;
     for (int64_t u = 0; u < d->nu; u++) {
         if (l && !ff_live_out(l, q, ni, u))
             continue;
         kept++;
         f->terms_live += d->u[u].nt;
-        int uw = unit_width(q, ni, &d->u[u], xmax, 1);
-        for (int64_t j = 0; j < d->u[u].nt; j++) {
-            const ff_rtl_term *t = &d->u[u].t[j];
-            if (!t->w || (l && !(vx && vx[t->x])))
-                continue;
-            int64_t a = t->w * xmin, c = t->w * xmax;
-            int pj = range_width(a < c ? a : c, a < c ? c : a), yb;
-            if (pj > uw)
-                pj = uw;
-            if (!keyset_add(&prod, ((uint64_t)t->x << 24) | (((uint64_t)t->w & 0x3FFFF) << 6) | (uint64_t)pj))
-                continue;
-            f->r1_dsp += r1_product_dsps(t->w, pj, qi->bits, qi->is_signed, &yb);
-            f->r1_lprod_bits += yb;
-        }
-        int w = unit_width(q, ni, &d->u[u], xmax, 0);
+        int w = unit_width(q, ni, &d->u[u], xmax, 0), uw = unit_width(q, ni, &d->u[u], xmax, 1);
         wsum += w;
         f->rq_wide += w > 25;
         if (w < 16 || w > 25)
@@ -273,13 +215,18 @@ static void live_dot(const ff_qmodel *q, int ni, const ff_rtl_dot *d, const ff_l
             f->nz_live++;
             f->p2_live += is_pow2(t->w);
             read[t->x] = 1;
+            int pj = ff_rtl_product_width(t->w, xmin, xmax, uw), yb;
+            if (keyset_add(prod, cap, ((uint64_t)t->x << 24) | (((uint64_t)t->w & 0x3FFFF) << 6) | (uint64_t)pj)) {
+                f->r1_dsp += r1_product_dsps(t->w, pj, qi->bits, qi->is_signed, &yb);
+                f->r1_lprod_bits += yb;
+            }
         }
     }
     int64_t r = 0;
     for (int64_t i = 0; i < nx; i++)
         r += read[i];
     free(read);
-    free(prod.k);
+    free(prod);
     f->live_out = d->nu ? (double)kept / (double)d->nu : 1.0;
     f->sum_bits_mean = kept ? wsum / (double)kept : 0.0;
     f->live_in = nx ? (double)r / (double)nx : 1.0;
