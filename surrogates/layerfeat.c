@@ -115,9 +115,10 @@ static int64_t in_max(const ff_qmodel *q, int ni)
 /* Over the RTL plan's own units (padding and zero weights drop terms): the
  * most nonzero products one output sums, and the widest output sum, the
  * signed width of |bias| + sum |w| max|x| at most acc_bits, as the Verilog
- * writer sizes sums; *sum_nobias: the same with every bias zero. */
+ * writer sizes sums; *sum_nobias: the same with every bias zero. uw, when
+ * given (2 d->nu ints): each unit's two widths, with and without its bias. */
 static void dot_stats(const ff_qmodel *q, int ni, const ff_rtl_dot *d, int64_t *max_terms, int *sum_bits,
-                      int *sum_nobias, double *rq_t_bits)
+                      int *sum_nobias, double *rq_t_bits, int *uw)
 {
     const ff_qnode *qn = &q->qn[ni];
     int64_t xmax = in_max(q, ni);
@@ -130,6 +131,8 @@ static void dot_stats(const ff_qmodel *q, int ni, const ff_rtl_dot *d, int64_t *
         if (c > *max_terms)
             *max_terms = c;
         int wb = unit_width(q, ni, &d->u[u], xmax, 1), w0 = unit_width(q, ni, &d->u[u], xmax, 0);
+        if (uw)
+            uw[2 * u] = wb, uw[2 * u + 1] = w0;
         if (wb > *sum_bits)
             *sum_bits = wb;
         if (w0 > *sum_nobias)
@@ -146,7 +149,7 @@ void ff_layer_sum_bits_range(const ff_qmodel *q, int ni, int *with_bias, int *wi
     int64_t mt;
     ff_rtl_dot d;
     ff_rtl_dot_build(q, ni, 1, &d);
-    dot_stats(q, ni, &d, &mt, with_bias, without, NULL);
+    dot_stats(q, ni, &d, &mt, with_bias, without, NULL, NULL);
     ff_rtl_dot_free(&d);
 }
 
@@ -178,8 +181,10 @@ static double share(const uint8_t *v, const uint8_t *n, int64_t size)
     return (double)k / (double)size;
 }
 
-/* the kept share of a Dense/Conv/Scale layer's outputs, inputs and products */
-static void live_dot(const ff_qmodel *q, int ni, const ff_rtl_dot *d, const ff_live *l, ff_layer_feat *f)
+/* the kept share of a Dense/Conv/Scale layer's outputs, inputs and products;
+ * uw: the units' sum widths (dot_stats) */
+static void live_dot(const ff_qmodel *q, int ni, const ff_rtl_dot *d, const int *uw, const ff_live *l,
+                     ff_layer_feat *f)
 {
     const ff_node *n = &q->g->n[ni];
     int64_t nx = ff_tensor_size(&q->g->t[n->in[0]]), kept = 0;
@@ -201,7 +206,7 @@ static void live_dot(const ff_qmodel *q, int ni, const ff_rtl_dot *d, const ff_l
             continue;
         kept++;
         f->terms_live += d->u[u].nt;
-        int w = unit_width(q, ni, &d->u[u], xmax, 0), uw = unit_width(q, ni, &d->u[u], xmax, 1);
+        int w = uw[2 * u + 1];
         wsum += w;
         f->rq_wide += w > 25;
         if (w < 16 || w > 25)
@@ -215,7 +220,7 @@ static void live_dot(const ff_qmodel *q, int ni, const ff_rtl_dot *d, const ff_l
             f->nz_live++;
             f->p2_live += is_pow2(t->w);
             read[t->x] = 1;
-            int pj = ff_rtl_product_width(t->w, xmin, xmax, uw), yb;
+            int pj = ff_rtl_product_width(t->w, xmin, xmax, uw[2 * u]), yb;
             if (keyset_add(prod, cap, ((uint64_t)t->x << 24) | (((uint64_t)t->w & 0x3FFFF) << 6) | (uint64_t)pj)) {
                 f->r1_dsp += r1_product_dsps(t->w, pj, qi->bits, qi->is_signed, &yb);
                 f->r1_lprod_bits += yb;
@@ -273,8 +278,10 @@ void ff_layer_features(const ff_qmodel *q, int ni, const ff_live *live, ff_layer
     if (ff_rtl_kind_of((ff_op)f->op) == FF_RTL_DOT && qn->qw) {
         ff_rtl_dot d;
         ff_rtl_dot_build(q, ni, 1, &d);
-        dot_stats(q, ni, &d, &f->max_terms, &f->sum_bits, &sum_nobias, NULL);
-        live_dot(q, ni, &d, live, f);
+        int *uw = ff_malloc(sizeof *uw * (size_t)(2 * d.nu + 1));
+        dot_stats(q, ni, &d, &f->max_terms, &f->sum_bits, &sum_nobias, NULL, uw);
+        live_dot(q, ni, &d, uw, live, f);
+        free(uw);
         ff_rtl_dot_free(&d);
     } else if (live) {
         f->live_out = share(live->vary[n->out], live->need[n->out], f->out_size);
@@ -291,7 +298,7 @@ double ff_layer_rq_t_bits(const ff_qmodel *q, int ni)
     if (ff_rtl_kind_of((ff_op)q->g->n[ni].op) == FF_RTL_DOT && q->qn[ni].qw) {
         ff_rtl_dot d;
         ff_rtl_dot_build(q, ni, 1, &d);
-        dot_stats(q, ni, &d, &mt, &sb, &s0, &t);
+        dot_stats(q, ni, &d, &mt, &sb, &s0, &t, NULL);
         ff_rtl_dot_free(&d);
     }
     return t;

@@ -484,16 +484,12 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
             tr[k] = o->mode;
             continue;
         }
-        double best = 0;
-        {
-            int64_t c = 0;
-            for (int64_t i = 0; i < r.n; i++) {
-                double p = r.a[i * FF_T_RES + k];
-                best += smape1(k == FF_T_DSP || k == FF_T_BRAM ? round(p) : p, r.y[i * FF_T_RES + k]);
-                c++;
-            }
-            best = c ? best / c : INFINITY;
+        double best = 0; /* the analytical estimate's error over every row (r.n >= 2) */
+        for (int64_t i = 0; i < r.n; i++) {
+            double p = r.a[i * FF_T_RES + k];
+            best += smape1(k == FF_T_DSP || k == FF_T_BRAM ? round(p) : p, r.y[i * FF_T_RES + k]);
         }
+        best /= (double)r.n;
         tr[k] = isfinite(best) ? TR_NONE : TR_RESID;
         for (int t = TR_LOG; t <= TR_RESID && !rc; t++) {
             double s = 0;
