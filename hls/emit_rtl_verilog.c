@@ -368,7 +368,9 @@ static void write_dot(mctx *m)
     ff_sb_printf(&m->d, "    // output vector register\n    reg [%lld:0] od;\n    assign out_data = od;\n\n",
                  (long long)(L->n_out * ob - 1));
     if (R == 1) {
-        /* one multiplier per nonzero weight, registered; tree with the bias */
+        /* one multiplier per nonzero weight, registered; tree with the bias.
+         * Products are signed (FF_RTL_REV 2): Yosys sees x times the
+         * constant's own width, not a pj x pj unsigned multiply */
         for (int64_t u = 0; u < d.nu; u++) {
             const ff_rtl_unit *un = &d.u[u];
             int64_t bias = qn->qb[un->ch];
@@ -385,13 +387,13 @@ static void write_dot(mctx *m)
                 snprintf(xn, sizeof xn, "x%lld", (long long)un->t[j].x);
                 if (L->pipe.preg) {
                     ff_sb_printf(&m->d, "    reg [%d:0] %s;\n", pj - 1, name);
-                    ff_sb_printf(&m->s, "            %s <= ", name);
+                    ff_sb_printf(&m->s, "            %s <= $signed(", name);
                     rs(&m->s, xn, xw, pj);
-                    ff_sb_printf(&m->s, " * %s;\n", hc(b1, pj, un->t[j].w));
+                    ff_sb_printf(&m->s, ") * $signed(%s);\n", hc(b1, pj, un->t[j].w));
                 } else { /* the products feed the tree in the same cycle */
-                    ff_sb_printf(&m->d, "    wire [%d:0] %s = ", pj - 1, name);
+                    ff_sb_printf(&m->d, "    wire [%d:0] %s = $signed(", pj - 1, name);
                     rs(&m->d, xn, xw, pj);
-                    ff_sb_printf(&m->d, " * %s;\n", hc(b1, pj, un->t[j].w));
+                    ff_sb_printf(&m->d, ") * $signed(%s);\n", hc(b1, pj, un->t[j].w));
                 }
                 if (nl + 2 > cap) {
                     cap = cap * 2 + 16;
@@ -495,11 +497,13 @@ static void write_dot(mctx *m)
                          "    /* verilator lint_off UNUSEDSIGNAL */ // sums keep only the bits their bound needs\n"
                          "    reg [%d:0] p%lld;\n    /* verilator lint_on UNUSEDSIGNAL */\n",
                          pw - 1, (long long)k);
-            ff_sb_printf(&m->s, "            p%lld <= ", (long long)k);
+            /* a signed product: Yosys sees an xw x wb multiply (one DSP48
+             * up to 25 x 18), not a pw x pw unsigned one */
+            ff_sb_printf(&m->s, "            p%lld <= $signed(", (long long)k);
             rs(&m->s, xn, xw, pw);
-            ff_sb_printf(&m->s, " * ");
+            ff_sb_printf(&m->s, ") * $signed(");
             rs(&m->s, wn, wb, pw);
-            ff_sb_printf(&m->s, ";\n");
+            ff_sb_printf(&m->s, ");\n");
         }
         free(vals);
         free(loc);

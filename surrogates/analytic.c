@@ -50,10 +50,11 @@ static double dsp_for(int a, int b)
 }
 
 /* DSP48E1s for a pw x pw product kept to its low pw bits whose operands
- * are sign-extended by replication (the Verilog writer's resize): Yosys
- * sees an unsigned pw x pw multiply and tiles it 24 x 17 bits (the
- * unsigned part of the 25 x 18 ports), dropping the tiles wholly above
- * bit pw. */
+ * are sign-extended by replication (the Verilog writer's resize; RTL
+ * revision 1, see FF_RTL_REV): Yosys sees an unsigned pw x pw multiply and
+ * tiles it 24 x 17 bits (the unsigned part of the 25 x 18 ports), dropping
+ * the tiles wholly above bit pw. Revision 2 writes the product signed:
+ * dsp_for(xw, wb) tiles. */
 static double dsp_tiles(int pw)
 {
     double n = 0;
@@ -280,7 +281,7 @@ static void dot(const ff_layer_feat *f, double *o)
         /* a multiplier is kept while one of the outputs it serves is */
         M *= grouped ? 1 - pow(1 - f->live_out, (double)R / (double)f->n_in) : f->live_out;
         int cw = ff_rtl_clog2(R) > 0 ? ff_rtl_clog2(R) : 1;
-        double tiles = dsp_tiles(xw + wb), ppos = M / P; /* multipliers per position */
+        double tiles = f->rtl_rev == 1 ? dsp_tiles(xw + wb) : dsp_for(xw, wb), ppos = M / P; /* multipliers per position */
         double rho = f->terms_live ? (double)f->nz_live / (double)f->terms_live : 0.0;
         /* a multiplier whose weights are all zero is not built: expected
          * share (1 - rho)^R at weight density rho */

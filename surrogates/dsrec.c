@@ -167,6 +167,15 @@ int ff_dsrec_parse(const char *line, size_t len, ff_dsrec *r, ff_err *e)
     if (inum(j, "gen_reuse", 1, 1 << 24, &v))
         r->gen_reuse = (int)v;
     num(j, "synth_seconds", &r->synth_seconds);
+    r->rtl_rev = 1;
+    const cJSON *tools = cJSON_GetObjectItemCaseSensitive(j, "tools");
+    if (cJSON_IsObject(tools) && cJSON_GetObjectItemCaseSensitive(tools, "rtl")) {
+        if (!inum(tools, "rtl", 1, 1000, &v)) {
+            snprintf(why, sizeof why, "tools.rtl is not a revision number");
+            goto out;
+        }
+        r->rtl_rev = (int)v;
+    }
     const cJSON *ls = cJSON_GetObjectItemCaseSensitive(j, "layers");
     if (!r->ok && !cJSON_IsArray(ls)) {
         ok = 1; /* a failure recorded before its design was described */
@@ -185,6 +194,8 @@ int ff_dsrec_parse(const char *line, size_t len, ff_dsrec *r, ff_err *e)
                 snprintf(why, sizeof why, "layer %d is not an object", i);
             goto out;
         }
+    for (i = 0; i < r->nl; i++)
+        r->l[i].rtl_rev = r->rtl_rev;
     if (r->ok) {
         const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "targets");
         for (int k = 0; k < FF_T__COUNT; k++)
@@ -261,13 +272,14 @@ static int complete(ff_dsrec *r, int64_t max_mults, int64_t max_cost)
     ff_live_compute(q, &live);
     for (int i = 0; same && i < r->nl; i++) {
         ff_layer_feat f;
-        ff_layer_features(q, i, &live, &f);
+        ff_layer_features_rev(q, i, &live, r->rtl_rev, &f);
         const ff_layer_feat *o = &r->l[i];
         same = f.op == o->op && f.n_in == o->n_in && f.n_out == o->n_out && f.reuse == o->reuse &&
                f.nonzero == o->nonzero && f.csd_digits == o->csd_digits && f.wbits == o->wbits &&
                f.in_bits == o->in_bits;
-        if (same)
+        if (same) {
             r->l[i] = f;
+        }
     }
     ff_live_free(&live);
     ff_qmodel_free(q);

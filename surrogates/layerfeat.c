@@ -37,7 +37,7 @@ static int bitlen(uint64_t v)
     return v ? 64 - __builtin_clzll(v) : 0;
 }
 
-/* What Yosys 0.23's synth_xilinx makes of one constant product of the R = 1
+/* What Yosys 0.23's synth_xilinx makes of one constant product of the R = 1 (RTL revision 1)
  * plan, x * w written in pj bits ({sign-extended x} * pj'h(w)): DSP48E1
  * tiles, or 0 when it stays in logic. The rule, read off Yosys's results:
  * it sees an unsigned pj x pj multiply kept to pj bits; the constant's
@@ -54,7 +54,7 @@ static int bitlen(uint64_t v)
  * demo's design (w3 and w5 weights: 28 and 16, both exact; the model had
  * said 56 and 21). *ybits: the product's width after wreduce, for the
  * ones left in logic (0 for a plain shift or wire). */
-static int r1_product_dsps(int64_t w, int pj, int xb, int in_signed, int *ybits)
+static int r1_product_dsps_rev1(int64_t w, int pj, int xb, int in_signed, int *ybits)
 {
     uint64_t u = (uint64_t)w & (pj >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << pj) - 1));
     *ybits = 0;
@@ -79,6 +79,65 @@ static int r1_product_dsps(int64_t w, int pj, int xb, int in_signed, int *ybits)
         for (int j = 0; 17 * j < small && 24 * i + 17 * j < y; j++)
             n++;
     return n;
+}
+
+static int swidth_of(int64_t v)
+{
+    int w = 1;
+    while (v < -((int64_t)1 << (w - 1)) || v > ((int64_t)1 << (w - 1)) - 1)
+        w++;
+    return w;
+}
+
+/* The same for RTL revision 2, which writes the product signed:
+ * $signed({sign-extended x}) * $signed(pj'h(w)). Yosys drops the
+ * constant's redundant sign bits and trailing zeros (a shift) and the
+ * input's replicated sign bit; when both are known non-negative (an
+ * unsigned input, a positive constant) it multiplies unsigned: xb x
+ * bitlen(w) bits. The product keeps y = min(pj - zeros, a + c) bits; it
+ * becomes DSPs at y >= 9 with both operands at least 2 bits, one DSP48E1
+ * per 25 x 18 tile, else logic (a +-1 constant: a wire, or a negation of y
+ * bits). Checked against Yosys 0.23 on 270 single products (inputs
+ * u/s 4, 6, 8, 12, 16 bits times 27 constants from -32768 to 32767): all
+ * match. A 16-bit constant times a 16-bit signed input is one DSP48E1
+ * here, three (and 17 fabric FFs) in revision 1. */
+static int r1_product_dsps(int64_t w, int pj, int xb, int in_signed, int rev, int *ybits)
+{
+    if (rev == 1)
+        return r1_product_dsps_rev1(w, pj, xb, in_signed, ybits);
+    *ybits = 0;
+    uint64_t mask = pj >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << pj) - 1), u = (uint64_t)w & mask;
+    if (!u)
+        return 0;
+    /* the pj-bit constant as Yosys reads it: signed */
+    int64_t v = pj < 64 && (u >> (pj - 1)) ? (int64_t)(u | ~mask) : (int64_t)u;
+    int tz = 0;
+    while (!(v & 1)) {
+        v >>= 1; /* arithmetic: v is even, so exact */
+        tz++;
+    }
+    int a = in_signed ? xb : xb + 1, c = swidth_of(v);
+    if (!in_signed && v > 0)
+        a = xb, c = bitlen((uint64_t)v);
+    if (a > pj)
+        a = pj;
+    int y = pj - tz;
+    if (y > a + c)
+        y = a + c;
+    if (v == 1)
+        return 0;              /* a shift of x: wiring */
+    if (v == -1) {
+        *ybits = y;            /* a negation */
+        return 0;
+    }
+    if (a < 2 || c < 2)
+        return 0;
+    if (y < 9) {
+        *ybits = y;
+        return 0;
+    }
+    int big = a > c ? a : c, small = a > c ? c : a;
+    return ((big + 24) / 25) * ((small + 17) / 18);
 }
 
 /* The distinct (input, weight, width) keys of an R = 1 layer's kept
@@ -222,7 +281,7 @@ static void live_dot(const ff_qmodel *q, int ni, const ff_rtl_dot *d, const int 
             read[t->x] = 1;
             int pj = ff_rtl_product_width(t->w, xmin, xmax, uw[2 * u]), yb;
             if (keyset_add(prod, cap, ((uint64_t)t->x << 24) | (((uint64_t)t->w & 0x3FFFF) << 6) | (uint64_t)pj)) {
-                f->r1_dsp += r1_product_dsps(t->w, pj, qi->bits, qi->is_signed, &yb);
+                f->r1_dsp += r1_product_dsps(t->w, pj, qi->bits, qi->is_signed, f->rtl_rev, &yb);
                 f->r1_lprod_bits += yb;
             }
         }
@@ -239,11 +298,17 @@ static void live_dot(const ff_qmodel *q, int ni, const ff_rtl_dot *d, const int 
 
 void ff_layer_features(const ff_qmodel *q, int ni, const ff_live *live, ff_layer_feat *f)
 {
+    ff_layer_features_rev(q, ni, live, FF_RTL_REV, f);
+}
+
+void ff_layer_features_rev(const ff_qmodel *q, int ni, const ff_live *live, int rev, ff_layer_feat *f)
+{
     const ff_graph *g = q->g;
     const ff_node *n = &g->n[ni];
     const ff_qnode *qn = &q->qn[ni];
     const ff_tensor *x = &g->t[n->in[0]], *y = &g->t[n->out];
     memset(f, 0, sizeof *f);
+    f->rtl_rev = rev;
     f->op = n->op;
     f->act = n->act;
     ff_layer_mac_shape(g, n, &f->n_in, &f->n_out);

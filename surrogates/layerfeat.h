@@ -53,6 +53,11 @@ typedef struct ff_layer_feat {
      * r1_product_dsps), identical ones merged: their DSP48 tiles, and the
      * summed widths of those left in logic (shifts and wires excluded) */
     int64_t r1_dsp, r1_lprod_bits;
+    /* the RTL revision the features describe (FF_RTL_REV; records say which
+     * one they measured, tools.rtl, 1 when absent). 0 (features built by
+     * hand) reads as the current one. Not a feature of the learned models:
+     * the analytical model applies what the revision changed. */
+    int rtl_rev;
 } ff_layer_feat;
 
 /* Nonzero digits of v in canonical signed-digit form. */
@@ -60,6 +65,9 @@ int ff_csd_digits(int64_t v);
 /* live: ff_live_compute's analysis of q, or NULL to take every element as
  * kept (the RTL as written, before Yosys removes anything) */
 void ff_layer_features(const ff_qmodel *q, int ni, const ff_live *live, ff_layer_feat *f);
+/* The same for an older RTL revision (rev: FF_RTL_REV's history), as a
+ * record of that revision measured it. */
+void ff_layer_features_rev(const ff_qmodel *q, int ni, const ff_live *live, int rev, ff_layer_feat *f);
 /* sum_bits of a Dense/Conv/Scale layer with its biases and with every bias
  * zero: the range sum_bits can take over biases of smaller magnitude. */
 void ff_layer_sum_bits_range(const ff_qmodel *q, int ni, int *with_bias, int *without);

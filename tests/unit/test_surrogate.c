@@ -285,6 +285,43 @@ static void test_dataset_line_parser(void **st)
     ff_dsrec_free(&r);
 }
 
+/* Records state the RTL revision they synthesized (tools.rtl, 1 when
+ * absent); the analytical model reads each record against its revision:
+ * revision 1 tiled a w13 x a13 shared product over 3 DSP48s and kept 17
+ * fabric FFs of it, revision 2 writes it signed, one DSP. */
+static void test_dataset_rtl_revision(void **st)
+{
+    (void)st;
+    ff_dsrec r;
+    ff_err e = {0};
+    assert_int_equal(ff_dsrec_parse(good, strlen(good), &r, &e), FF_OK);
+    assert_int_equal(r.rtl_rev, 1);
+    assert_int_equal(r.l[0].rtl_rev, 1);
+    ff_layer_feat f1 = r.l[0];
+    ff_dsrec_free(&r);
+    char *rev2 = ff_malloc(strlen(good) + 64);
+    const char *at = strstr(good, ",\"layers\"");
+    sprintf(rev2, "%.*s,\"tools\":{\"fogforge\":\"0.1.0\",\"rtl\":%d}%s", (int)(at - good), good, FF_RTL_REV, at);
+    assert_int_equal(ff_dsrec_parse(rev2, strlen(rev2), &r, &e), FF_OK);
+    assert_int_equal(r.l[0].rtl_rev, FF_RTL_REV);
+    ff_dsrec_free(&r);
+    char *bad = strstr(rev2, "\"rtl\":");
+    bad[6] = '0'; /* revision 0: out of range */
+    assert_int_equal(ff_dsrec_parse(rev2, strlen(rev2), &r, &e), FF_EINPUT);
+    assert_non_null(strstr(e.msg, "tools.rtl"));
+    free(rev2);
+    /* a wide shared product: w13 x a13 (pw = 27) */
+    f1.wbits = 13, f1.in_bits = 13;
+    ff_layer_feat f2 = f1;
+    f2.rtl_rev = FF_RTL_REV;
+    double o1[FF_T__COUNT], o2[FF_T__COUNT];
+    ff_analytic_layer(&f1, o1);
+    ff_analytic_layer(&f2, o2);
+    /* one built multiplier (mults 1, every weight nonzero): 3 tiles against 1 */
+    assert_true(fabs(o1[FF_T_DSP] - o2[FF_T_DSP] - 2.0) < 1e-9);
+    assert_true(fabs(o1[FF_T_FF] - o2[FF_T_FF] - 17.0) < 1e-9);
+}
+
 /* surrogate gen --retry-timeouts appends a success after a timed-out
  * record of the same design: the loader counts it synthesized, not failed */
 static void test_dataset_retried_timeout_is_not_a_failure(void **st)
@@ -534,6 +571,7 @@ int main(void)
         cmocka_unit_test(test_dsgen_forced_reuse),
         cmocka_unit_test(test_estimate_prefix_calibration_is_exact),
         cmocka_unit_test(test_dataset_line_parser),
+        cmocka_unit_test(test_dataset_rtl_revision),
         cmocka_unit_test(test_dataset_retried_timeout_is_not_a_failure),
         cmocka_unit_test(test_analytic_dsp_counts_multipliers),
         cmocka_unit_test(test_analytic_places_roms_by_cost),
