@@ -17,10 +17,11 @@
 
 /* Revision of the hardware the Verilog writer emits, stamped in the
  * surrogate dataset's records (tools.rtl) so each record's targets are
- * read against the RTL they measured. 1: shared (R > 1) multipliers as
- * unsigned products of replicated-sign operands (Yosys tiles them as a
- * pw x pw unsigned multiply: 2-4 DSP48s once pw > 17 bits); 2: the same
- * products as signed ones (one DSP48 up to 25 x 18 bits). */
+ * read against the RTL they measured. 1: products (the shared multipliers
+ * at R > 1, the constant ones at R = 1) as unsigned multiplies of
+ * replicated-sign operands (Yosys tiles them as a pw x pw unsigned
+ * multiply: 2-4 DSP48s once pw > 17 bits); 2: the same products as signed
+ * ones (one DSP48 up to 25 x 18 bits). */
 #define FF_RTL_REV 2
 
 typedef enum {

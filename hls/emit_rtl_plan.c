@@ -201,8 +201,7 @@ void ff_rtl_dot_build_pe(const ff_qmodel *q, const ff_rtl_layer *L, int R, ff_rt
     schedule(d, R);
 }
 
-/* ceil(log2(n)) for n >= 1 */
-static int swidth(int64_t lo, int64_t hi)
+int ff_rtl_swidth(int64_t lo, int64_t hi)
 {
     int w = 1;
     while (w < 63 && (lo < -((int64_t)1 << (w - 1)) || hi > ((int64_t)1 << (w - 1)) - 1))
@@ -219,17 +218,18 @@ int ff_rtl_unit_width(const ff_rtl_unit *u, int64_t bias, int64_t xmax, int acc_
         if (b > ((int64_t)1 << 47))
             return acc_bits;
     }
-    int sw = swidth(-b, b);
+    int sw = ff_rtl_swidth(-b, b);
     return sw < acc_bits ? sw : acc_bits;
 }
 
 int ff_rtl_product_width(int64_t w, int64_t xmin, int64_t xmax, int uw)
 {
     int64_t a = w * xmin, c = w * xmax;
-    int pj = swidth(a < c ? a : c, a < c ? c : a);
+    int pj = ff_rtl_swidth(a < c ? a : c, a < c ? c : a);
     return pj < uw ? pj : uw;
 }
 
+/* ceil(log2(n)) for n >= 1 */
 int ff_rtl_clog2(int64_t n)
 {
     int l = 0;

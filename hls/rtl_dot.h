@@ -36,6 +36,8 @@ void ff_rtl_dot_build(const ff_qmodel *q, int ni, int R, ff_rtl_dot *d);
 void ff_rtl_dot_build_pe(const ff_qmodel *q, const ff_rtl_layer *L, int R, ff_rtl_dot *d);
 void ff_rtl_dot_free(ff_rtl_dot *d);
 int64_t ff_rtl_mults_per_pos(int64_t nin, int64_t nout, int R);
+/* The signed width that holds [lo, hi] (at most 63 bits). */
+int ff_rtl_swidth(int64_t lo, int64_t hi);
 /* Bound on |sum| of a unit: |bias| + sum |w| * max|x|, as a signed width:
  * the width of every node of its tree. When it exceeds the accumulator, the
  * accumulator's width is used and sums wrap as the reference's do. */

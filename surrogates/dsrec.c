@@ -277,9 +277,8 @@ static int complete(ff_dsrec *r, int64_t max_mults, int64_t max_cost)
         same = f.op == o->op && f.n_in == o->n_in && f.n_out == o->n_out && f.reuse == o->reuse &&
                f.nonzero == o->nonzero && f.csd_digits == o->csd_digits && f.wbits == o->wbits &&
                f.in_bits == o->in_bits;
-        if (same) {
+        if (same)
             r->l[i] = f;
-        }
     }
     ff_live_free(&live);
     ff_qmodel_free(q);

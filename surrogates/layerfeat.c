@@ -37,8 +37,8 @@ static int bitlen(uint64_t v)
     return v ? 64 - __builtin_clzll(v) : 0;
 }
 
-/* What Yosys 0.23's synth_xilinx makes of one constant product of the R = 1 (RTL revision 1)
- * plan, x * w written in pj bits ({sign-extended x} * pj'h(w)): DSP48E1
+/* What Yosys 0.23's synth_xilinx makes of one constant product of the R = 1
+ * plan of RTL revision 1, x * w written in pj bits ({sign-extended x} * pj'h(w)): DSP48E1
  * tiles, or 0 when it stays in logic. The rule, read off Yosys's results:
  * it sees an unsigned pj x pj multiply kept to pj bits; the constant's
  * trailing zeros (a shift) and the input's constant-zero top bits (an
@@ -81,14 +81,6 @@ static int r1_product_dsps_rev1(int64_t w, int pj, int xb, int in_signed, int *y
     return n;
 }
 
-static int swidth_of(int64_t v)
-{
-    int w = 1;
-    while (v < -((int64_t)1 << (w - 1)) || v > ((int64_t)1 << (w - 1)) - 1)
-        w++;
-    return w;
-}
-
 /* The same for RTL revision 2, which writes the product signed:
  * $signed({sign-extended x}) * $signed(pj'h(w)). Yosys drops the
  * constant's redundant sign bits and trailing zeros (a shift) and the
@@ -116,7 +108,7 @@ static int r1_product_dsps(int64_t w, int pj, int xb, int in_signed, int rev, in
         v >>= 1; /* arithmetic: v is even, so exact */
         tz++;
     }
-    int a = in_signed ? xb : xb + 1, c = swidth_of(v);
+    int a = in_signed ? xb : xb + 1, c = ff_rtl_swidth(v, v);
     if (!in_signed && v > 0)
         a = xb, c = bitlen((uint64_t)v);
     if (a > pj)
