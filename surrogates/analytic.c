@@ -342,13 +342,14 @@ static void dot(const ff_layer_feat *f, double *o)
         double romff = R >= FF_AN_ROMREG_DEPTH ? cols : 0;
         /* per output: the cycle's tree (its first level in the multipliers'
          * post-adders) and the accumulator with its first-cycle bias mux.
-         * Measured over the dataset: accumulators of 16-25 bits cost nothing
-         * in fabric (absorbed with the requantization DSP, whose A port is 25
-         * bits); wider ones stay in LUTs and FFs, and so do narrower ones
-         * unless the output has a multiplier of its own (R = n_in): then its
-         * DSP accumulates (P = P + A*B; measured: the dataset's 13 such
-         * layers with sums under 16 bits keep -0.5..0.2 of their bits in
-         * fabric, the grouped ones 0..1.1, median 0.7). */
+         * An accumulator on the requantization DSP's A port costs nothing in
+         * fabric (its pre-adder and AD register take it in): one at least as
+         * wide as the constant M and at most 25 bits. Wider ones stay in LUTs
+         * and FFs, and so do narrower ones (acc_narrow_bits: on the B port,
+         * layerfeat.c's ff_acc_narrower_than_m) unless the output has a
+         * multiplier of its own (R = n_in): then its DSP accumulates
+         * (P = P + A*B; measured: the dataset's 13 such layers with sums
+         * under 16 bits keep -0.5..0.2 of their bits in fabric). */
         double tree = per - 1 - floor(per / 2.0);
         lut += U * (tree > 0 ? tree : 0) * sm;
         double acc_fab = (double)f->acc_fab_bits;

@@ -176,6 +176,14 @@ int ff_dsrec_parse(const char *line, size_t len, ff_dsrec *r, ff_err *e)
         }
         r->rtl_rev = (int)v;
     }
+    int feat_rev = 1;
+    if (cJSON_IsObject(tools) && cJSON_GetObjectItemCaseSensitive(tools, "features")) {
+        if (!inum(tools, "features", 1, 1000, &v)) {
+            snprintf(why, sizeof why, "tools.features is not a revision number");
+            goto out;
+        }
+        feat_rev = (int)v;
+    }
     const cJSON *ls = cJSON_GetObjectItemCaseSensitive(j, "layers");
     if (!r->ok && !cJSON_IsArray(ls)) {
         ok = 1; /* a failure recorded before its design was described */
@@ -196,6 +204,8 @@ int ff_dsrec_parse(const char *line, size_t len, ff_dsrec *r, ff_err *e)
         }
     for (i = 0; i < r->nl; i++)
         r->l[i].rtl_rev = r->rtl_rev;
+    if (feat_rev < FF_FEAT_REV)
+        r->timing_missing = 1; /* stored features of an older definition: recomputed */
     if (r->ok) {
         const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "targets");
         for (int k = 0; k < FF_T__COUNT; k++)

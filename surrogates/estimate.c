@@ -52,7 +52,9 @@ int ff_model_features(const ff_qmodel *q, ff_layer_feat **fs, ff_err *e)
  * are the full calibration's; sum_bits equal with and without the biases
  * means sum_bits is too. The per-output widths (sum_bits_mean, ...) leave
  * the biases out, and the kept-logic analysis (ff_live) reads the weights
- * only. */
+ * only. The requantization constants depend on the scales: the features
+ * read them only for sums under 16 bits (acc_narrow_bits), so a layer with
+ * such a sum needs the whole calibration. */
 static int prefix_calibration_exact(const ff_qmodel *q)
 {
     const ff_graph *g = q->g;
@@ -75,9 +77,13 @@ static int prefix_calibration_exact(const ff_qmodel *q)
             if (llabs(qn->qb[o]) >= ((int64_t)1 << 29))
                 return 0;
         }
-        int sb, sb0;
-        ff_layer_sum_bits_range(q, ni, &sb, &sb0);
+        int sb, sb0, narrowest;
+        ff_layer_sum_bits_range(q, ni, &sb, &sb0, &narrowest);
         if (sb != sb0)
+            return 0;
+        /* an accumulator under 16 bits is narrow or not by the requantization
+         * constant (ff_acc_narrower_than_m), which the activation scales set */
+        if (narrowest < 16)
             return 0;
     }
     return 1;

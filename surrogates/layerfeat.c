@@ -195,12 +195,18 @@ static void dot_stats(const ff_qmodel *q, int ni, const ff_rtl_dot *d, int64_t *
     }
 }
 
-void ff_layer_sum_bits_range(const ff_qmodel *q, int ni, int *with_bias, int *without)
+void ff_layer_sum_bits_range(const ff_qmodel *q, int ni, int *with_bias, int *without, int *narrowest)
 {
     int64_t mt;
     ff_rtl_dot d;
     ff_rtl_dot_build(q, ni, 1, &d);
-    dot_stats(q, ni, &d, &mt, with_bias, without, NULL, NULL);
+    int *uw = ff_calloc((size_t)(d.nu ? 2 * d.nu : 1), sizeof *uw);
+    dot_stats(q, ni, &d, &mt, with_bias, without, NULL, uw);
+    *narrowest = d.nu ? INT32_MAX : 0;
+    for (int64_t u = 0; u < d.nu; u++)
+        if (uw[2 * u + 1] < *narrowest)
+            *narrowest = uw[2 * u + 1];
+    free(uw);
     ff_rtl_dot_free(&d);
 }
 
@@ -212,6 +218,8 @@ void ff_layer_feat_keep_all(ff_layer_feat *f)
     f->terms_live = f->weights * P, f->nz_live = f->nonzero * P, f->p2_live = f->pow2 * P;
     f->sum_bits_mean = sb;
     f->rq_wide = f->weights && sb > 25 ? U : 0;
+    /* without the requantization constants: narrow under 16 bits, as for an
+     * odd M (ff_acc_narrower_than_m) */
     f->acc_fab_bits = f->weights && (sb < 16 || sb > 25) ? U * sb : 0;
     f->acc_narrow_bits = f->weights && sb < 16 ? U * sb : 0;
     f->r1_dsp = f->nz_live - f->p2_live; /* every product not a power of two, none merged */
@@ -230,6 +238,27 @@ static double share(const uint8_t *v, const uint8_t *n, int64_t size)
     for (int64_t i = 0; i < size; i++)
         k += v[i] && n[i];
     return (double)k / (double)size;
+}
+
+/* Whether an output's accumulator stays in fabric at R > 1 for want of a
+ * DSP port (w: the sum's width without the bias, as for the other per-output
+ * widths). Yosys multiplies the accumulator by the requantization constant
+ * M (|M| in [2^14, 2^15), ff_rq_from_real) with M's trailing zeros dropped,
+ * and gives the wider operand the DSP's A port, whose pre-adder and AD
+ * register then take the accumulator in; a narrower accumulator goes to
+ * the B port and keeps its fabric register and adder (docs/surrogates.md,
+ * "Accumulators"). Only widths under 16 bits depend on M. */
+int ff_acc_narrower_than_m(int w, int32_t m)
+{
+    uint32_t a = m < 0 ? (uint32_t)-(int64_t)m : (uint32_t)m;
+    if (!a)
+        return w < 16;
+    while (!(a & 1))
+        a >>= 1;
+    int mw = 2; /* signed width: magnitude bits and a sign bit */
+    while (a >> (mw - 1))
+        mw++;
+    return w < mw;
 }
 
 /* the kept share of a Dense/Conv/Scale layer's outputs, inputs and products;
@@ -260,9 +289,11 @@ static void live_dot(const ff_qmodel *q, int ni, const ff_rtl_dot *d, const int 
         int w = uw[2 * u + 1];
         wsum += w;
         f->rq_wide += w > 25;
-        if (w < 16 || w > 25)
+        const ff_qnode *qn = &q->qn[ni];
+        int narrow = ff_acc_narrower_than_m(w, d->u[u].ch < qn->n_rq ? qn->rq[d->u[u].ch].m : 0);
+        if (narrow || w > 25)
             f->acc_fab_bits += w;
-        if (w < 16)
+        if (narrow)
             f->acc_narrow_bits += w;
         for (int64_t j = 0; j < d->u[u].nt; j++) {
             const ff_rtl_term *t = &d->u[u].t[j];

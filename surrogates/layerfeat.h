@@ -8,6 +8,13 @@
 #include "live.h"
 #include "quant.h"
 
+/* Revision of the computed features (records: tools.features, 1 when
+ * absent). A record of an older revision has its stored features
+ * recomputed from its regenerated design when loaded (dsrec.c). 2: an
+ * accumulator is narrow (acc_narrow_bits) when narrower than its
+ * requantization constant, not when under 16 bits. */
+#define FF_FEAT_REV 2
+
 typedef struct ff_layer_feat {
     int op;                /* ff_op */
     int act;               /* ff_act */
@@ -43,10 +50,12 @@ typedef struct ff_layer_feat {
      * them, not the calibration; the bias moves a width by a bit or so, and
      * only where it dominates): the mean width, the outputs wider than a
      * DSP's 25-bit A port (their requantization product takes a second DSP)
-     * and the bits of the accumulators outside 16..25 bits (those stay in
-     * fabric at R > 1, unless narrower than 16 bits, acc_narrow_bits, and
+     * and the bits of the accumulators that stay in fabric at R > 1: those
+     * wider than 25 bits and, acc_narrow_bits, those narrower than their
+     * requantization constant (ff_acc_narrower_than_m), unless
      * the output has a multiplier of its own: then the multiplier's DSP
-     * accumulates) */
+     * accumulates. Features revision 1 (FF_FEAT_REV) took every accumulator
+     * under 16 bits as narrow. */
     double sum_bits_mean;
     int64_t rq_wide, acc_fab_bits, acc_narrow_bits;
     /* the R = 1 plan's constant products as Yosys maps them (layerfeat.c,
@@ -60,6 +69,9 @@ typedef struct ff_layer_feat {
     int rtl_rev;
 } ff_layer_feat;
 
+/* Whether an accumulator of w bits (without the bias) stays in fabric at
+ * R > 1: narrower than its requantization constant m (layerfeat.c). */
+int ff_acc_narrower_than_m(int w, int32_t m);
 /* Nonzero digits of v in canonical signed-digit form. */
 int ff_csd_digits(int64_t v);
 /* live: ff_live_compute's analysis of q, or NULL to take every element as
@@ -69,8 +81,9 @@ void ff_layer_features(const ff_qmodel *q, int ni, const ff_live *live, ff_layer
  * record of that revision measured it. */
 void ff_layer_features_rev(const ff_qmodel *q, int ni, const ff_live *live, int rev, ff_layer_feat *f);
 /* sum_bits of a Dense/Conv/Scale layer with its biases and with every bias
- * zero: the range sum_bits can take over biases of smaller magnitude. */
-void ff_layer_sum_bits_range(const ff_qmodel *q, int ni, int *with_bias, int *without);
+ * zero: the range sum_bits can take over biases of smaller magnitude;
+ * narrowest: the narrowest output's sum without its bias. */
+void ff_layer_sum_bits_range(const ff_qmodel *q, int ni, int *with_bias, int *without, int *narrowest);
 /* Sets the kept-logic fields as if everything were kept, each output at the
  * widest sum, from the layer-wide statistics: for features built by hand or
  * read from records that predate them. */
