@@ -26,6 +26,8 @@
 #define FF_AN_R1_PAIR_SHARE 0.5       /* first-level R = 1 adder pairs packed into DSP post-adders */
 #define FF_AN_ROMREG_DEPTH 8          /* ROMs this deep keep their (distinct) read registers in fabric */
 #define FF_AN_BINOM_MAX 64            /* reuse up to which mux sizes are summed over Binomial(R, rho) */
+#define FF_AN_MUX_POW2 0.375         /* LUTs per bit and input of a 2^k:1 case select (sel_mux_luts) */
+#define FF_AN_MUX_OTHER 0.45          /* ... of any other n:1 one */
 #define FF_AN_ACC_LUTS 1.5            /* LUTs per bit of a fabric accumulator: adder + first-cycle mux */
 
 static double clog2d(double n)
@@ -72,6 +74,21 @@ static double mux_luts(double n)
         return 0;
     double l = ceil(n / 4.0);
     return n <= 16 ? l : l + mux_luts(ceil(n / 16.0));
+}
+
+/* LUT6s per bit of the RTL's input select, a `case` over n inputs with a
+ * zero default, as Yosys 0.23 maps it for xc7 (measured alone for n = 2..256
+ * at 2-16 bits, docs/surrogates.md "Input multiplexers": linear in the
+ * width; per bit 0.375 n at powers of two, 0.31-0.60 n otherwise, mean 0.45 n
+ * over the other sizes, where the default adds its compare) */
+static double sel_mux_luts(double n)
+{
+    if (n <= 1)
+        return 0;
+    if (n <= 2)
+        return 1;
+    double p = pow(2.0, round(log2(n)));
+    return (fabs(p - n) < 0.5 ? FF_AN_MUX_POW2 : FF_AN_MUX_OTHER) * n;
 }
 
 /* LUT6s per output bit of a ROM of depth d read through a mux tree */
@@ -311,22 +328,22 @@ static void dot(const ff_layer_feat *f, double *o)
                 for (int k = 1; k < R; k++) {
                     pk *= (double)(R - k + 1) / k * rho / (1 - rho);
                     if (k >= 2) {
-                        emux += pk * mux_luts(k);
+                        emux += pk * sel_mux_luts(k);
                         eidx += pk;
                         eiw += pk * clog2d(k);
                     }
                 }
                 nd = eidx > 0 ? pow(2.0, eiw / eidx) : 1; /* index width clog2(nd) = the mean width */
                 nidx = (double)f->n_out * f->live_out * per * eidx;
-                lut += xw * (nsh * mux_luts(R) + M * emux);
+                lut += xw * (nsh * sel_mux_luts(R) + M * emux);
             } else
-                lut += xw * (nsh * mux_luts(R) + nown * mux_luts(round(nd)));
+                lut += xw * (nsh * sel_mux_luts(R) + nown * sel_mux_luts(round(nd)));
         } else {
             nd = (double)f->n_in * (1 - pow(1 - rho, (double)R / (double)f->n_in));
             nsh = rho >= 1 ? P : 0;
             nown = rho >= 1 ? 0 : M;
             nidx = rho >= 1 ? 1 : ppos;
-            lut += xw * (nsh * mux_luts((double)f->n_in) + nown * mux_luts(round(nd)));
+            lut += xw * (nsh * sel_mux_luts((double)f->n_in) + nown * sel_mux_luts(round(nd)));
         }
         /* a ROM in logic of FF_AN_ROMREG_DEPTH words or more keeps its read
          * register (the address register moved behind the ROM) in fabric,

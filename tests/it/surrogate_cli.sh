@@ -8,7 +8,7 @@ JET=$MODELS/three_layer_keras.onnx
 T=$FF_TMP
 M=$T/model
 
-check surrogate_train_fixture "$FF" surrogate train "$FX/designs.jsonl" -o "$M" --predict "$T/pred.tsv" -q
+check surrogate_train_fixture "$FF" surrogate train "$FX/designs.jsonl" -o "$M" --mode residual --predict "$T/pred.tsv" -q
 # deterministic training: the committed predictions, to 5 significant digits
 if awk -F '\t' 'NR == FNR { for (i = 2; i <= NF; i++) a[FNR, i] = $i; n = FNR; next }
     FNR > 1 { for (i = 2; i <= NF; i++) { x = a[FNR, i]; y = $i; d = x - y; if (d < 0) d = -d;
