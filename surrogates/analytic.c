@@ -347,14 +347,19 @@ static void dot(const ff_layer_feat *f, double *o)
         }
         /* a ROM in logic of FF_AN_ROMREG_DEPTH words or more keeps its read
          * register (the address register moved behind the ROM) in fabric,
-         * one per distinct column (distinct_cols): the jet's netlists at R = 8
-         * and 32; the dataset's layers below 8 words show none. Its LUTs are
-         * per distinct column too. */
+         * one per distinct column: the jet's netlists at R = 8 and 32; the
+         * dataset's layers below 8 words show none. Its LUTs are per distinct
+         * column too. The columns are the features' exact count (rom_wcols,
+         * rom_xcols: constant ones are wires) when they were counted at this
+         * reuse, else distinct_cols's expectation for random columns (explore
+         * trying another reuse factor). Measured: the exact count took the
+         * analytical FF SMAPE over the dataset from 4.0% to 2.2%. */
         double cols = 0; /* distinct weight- and index-ROM columns in logic */
+        int exact = f->rom_reuse == R; /* counted from the design at this reuse (features) */
         if (rom_place(R, wb, ppos, &bram))
-            cols += distinct_cols(R, ppos * wb);
+            cols += exact ? (double)f->rom_wcols : distinct_cols(R, ppos * wb);
         if (nd > 1 && rom_place(R, clog2d(nd), nidx, &bram))
-            cols += distinct_cols(R, nidx * clog2d(nd));
+            cols += exact ? (double)f->rom_xcols : distinct_cols(R, nidx * clog2d(nd));
         lut += cols * rom_luts(R);
         double romff = R >= FF_AN_ROMREG_DEPTH ? cols : 0;
         /* per output: the cycle's tree (its first level in the multipliers'

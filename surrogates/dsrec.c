@@ -127,6 +127,11 @@ static int parse_layer(const cJSON *o, ff_layer_feat *f, int *timing, char *why,
         f->terms_live = tl, f->nz_live = nzl, f->p2_live = p2l;
         f->sum_bits_mean = sm, f->rq_wide = rw, f->acc_fab_bits = afb, f->acc_narrow_bits = anb;
         f->r1_dsp = r1d, f->r1_lprod_bits = r1l;
+        /* the ROM columns (features revision 3); absent: not counted */
+        int64_t wc, xc, rr;
+        if (inum(o, "rom_wcols", 0, BIG, &wc) && inum(o, "rom_xcols", 0, BIG, &xc) &&
+            inum(o, "rom_reuse", 0, 1 << 24, &rr))
+            f->rom_wcols = wc, f->rom_xcols = xc, f->rom_reuse = (int)rr;
     } else {
         ff_layer_feat_keep_all(f);
         *timing = 1;

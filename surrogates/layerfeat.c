@@ -224,6 +224,8 @@ void ff_layer_feat_keep_all(ff_layer_feat *f)
     f->acc_narrow_bits = f->weights && sb < 16 ? U * sb : 0;
     f->r1_dsp = f->nz_live - f->p2_live; /* every product not a power of two, none merged */
     f->r1_lprod_bits = 0;
+    f->rom_wcols = f->rom_xcols = 0;
+    f->rom_reuse = 0; /* ROM columns not counted */
 }
 
 /* the share of a tensor's elements that vary and are needed (a constant
@@ -259,6 +261,102 @@ int ff_acc_narrower_than_m(int w, int32_t m)
     while (a >> (mw - 1))
         mw++;
     return w < mw;
+}
+
+/* a column of R bits: 64-bit hash, and whether it is constant */
+static uint64_t col_hash(const uint8_t *bits, int64_t R, int *constant)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    int64_t ones = 0;
+    for (int64_t r = 0; r < R; r++) {
+        h = (h ^ bits[r]) * 0x100000001b3ull;
+        ones += bits[r];
+    }
+    *constant = ones == 0 || ones == R;
+    return h ^ (h >> 29);
+}
+
+/* The R > 1 plan's ROM columns (rom_wcols, rom_xcols): every multiplier's
+ * weight ROM (wb bits per cycle) and, where it reads its inputs out of
+ * cycle order, its index ROM (ceil(log2 nd) bits), as emit_rtl_verilog.c
+ * writes them. Leaves them uncounted (rom_reuse 0) past 2^24 table cells. */
+static void rom_columns(const ff_qmodel *q, int ni, ff_layer_feat *f)
+{
+    int R = f->reuse, wb = f->wbits;
+    if (R <= 1 || !f->weights)
+        return;
+    ff_rtl_dot d;
+    ff_rtl_dot_build(q, ni, R, &d);
+    int64_t nm = d.nmult;
+    if (nm <= 0 || nm > ((int64_t)1 << 24) / R) {
+        ff_rtl_dot_free(&d);
+        return;
+    }
+    int32_t *tw = ff_calloc((size_t)(nm * R), sizeof *tw);
+    int64_t *tx = ff_calloc((size_t)(nm * R), sizeof *tx);
+    uint8_t *used = ff_calloc((size_t)nm, 1);
+    for (int64_t u = 0; u < d.nu; u++)
+        for (int64_t j = 0; j < d.u[u].nt; j++) {
+            const ff_rtl_term *t = &d.u[u].t[j];
+            if (t->mult < 0 || t->cyc < 0 || t->cyc >= R)
+                continue;
+            tw[t->mult * R + t->cyc] = t->w;
+            tx[t->mult * R + t->cyc] = t->x;
+            used[t->mult] |= t->w != 0;
+        }
+    size_t cap = 1024;
+    while (cap < 4 * (size_t)nm * (size_t)(wb + 24))
+        cap *= 2;
+    uint64_t *ws = ff_calloc(cap, sizeof *ws), *xs = ff_calloc(cap, sizeof *xs);
+    int64_t *loc = ff_calloc((size_t)R, sizeof *loc), *dx = ff_calloc((size_t)R, sizeof *dx);
+    uint8_t *bits = ff_calloc((size_t)R, 1);
+    for (int64_t k = 0; k < nm; k++) {
+        if (!used[k])
+            continue;
+        const int32_t *w = tw + k * R;
+        int64_t nd = 0;
+        int ident = 1;
+        for (int64_t r = 0; r < R; r++) {
+            loc[r] = 0;
+            if (!w[r])
+                continue;
+            int64_t j = 0;
+            while (j < nd && dx[j] != tx[k * R + r])
+                j++;
+            if (j == nd)
+                dx[nd++] = tx[k * R + r];
+            loc[r] = j;
+            ident &= j == r;
+        }
+        int c;
+        for (int b = 0; b < wb; b++) {
+            for (int64_t r = 0; r < R; r++)
+                bits[r] = (uint8_t)(((uint32_t)w[r] >> b) & 1);
+            uint64_t h = col_hash(bits, R, &c);
+            if (!c && keyset_add(ws, cap, h))
+                f->rom_wcols++;
+        }
+        if (nd > 1 && !ident) {
+            int iw = ff_rtl_clog2(nd);
+            for (int b = 0; b < iw; b++) {
+                for (int64_t r = 0; r < R; r++)
+                    bits[r] = (uint8_t)((loc[r] >> b) & 1);
+                uint64_t h = col_hash(bits, R, &c);
+                if (!c && keyset_add(xs, cap, h))
+                    f->rom_xcols++;
+            }
+        }
+    }
+    f->rom_reuse = R;
+    free(bits);
+    free(loc);
+    free(dx);
+    free(ws);
+    free(xs);
+    free(tw);
+    free(tx);
+    free(used);
+    ff_rtl_dot_free(&d);
 }
 
 /* the kept share of a Dense/Conv/Scale layer's outputs, inputs and products;
@@ -376,6 +474,8 @@ void ff_layer_features_rev(const ff_qmodel *q, int ni, const ff_live *live, int 
         f->live_in = share(live->vary[n->in[0]], live->need[n->in[0]], f->in_size);
     }
     ff_layer_feat_set_reuse(f, f->reuse > 0 ? f->reuse : 1);
+    if (ff_rtl_kind_of((ff_op)n->op) == FF_RTL_DOT && qn->qw)
+        rom_columns(q, ni, f);
 }
 
 double ff_layer_rq_t_bits(const ff_qmodel *q, int ni)

@@ -12,8 +12,9 @@
  * absent). A record of an older revision has its stored features
  * recomputed from its regenerated design when loaded (dsrec.c). 2: an
  * accumulator is narrow (acc_narrow_bits) when narrower than its
- * requantization constant, not when under 16 bits. */
-#define FF_FEAT_REV 2
+ * requantization constant, not when under 16 bits. 3: the R > 1 ROM
+ * columns counted (rom_wcols, rom_xcols, rom_reuse). */
+#define FF_FEAT_REV 3
 
 typedef struct ff_layer_feat {
     int op;                /* ff_op */
@@ -62,6 +63,12 @@ typedef struct ff_layer_feat {
      * r1_product_dsps), identical ones merged: their DSP48 tiles, and the
      * summed widths of those left in logic (shifts and wires excluded) */
     int64_t r1_dsp, r1_lprod_bits;
+    /* R > 1: the distinct columns of the weight ROMs and of the index ROMs
+     * that vary (constant columns are wires; identical ones, read with the
+     * same cycle count, one LUT), as the RTL writes them at reuse rom_reuse
+     * (0: not counted; the analytical model then estimates them) */
+    int64_t rom_wcols, rom_xcols;
+    int rom_reuse;
     /* the RTL revision the features describe (FF_RTL_REV; records say which
      * one they measured, tools.rtl, 1 when absent). 0 (features built by
      * hand) reads as the current one. Not a feature of the learned models:

@@ -7,6 +7,7 @@
 #include "analytic.h"
 #include "dsgen.h"
 #include "dsrec.h"
+#include "emit.h"
 #include "emit_rtl.h"
 #include "estimate.h"
 #include "metrics.h"
@@ -359,6 +360,112 @@ static void test_accumulator_port_rule(void **st)
     assert_true(ff_acc_narrower_than_m(15, 0)); /* no constant: the odd-M case */
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The distinct varying columns of the weight (kind 'w') or index ('x') ROM
+ * arrays in a generated layer's Verilog: `reg [W-1:0] wromK [0:R-1];` then
+ * `wromK[r] = W'hV;` lines. */
+static int64_t rtl_rom_columns(const char *path, char kind)
+{
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[512], **col = NULL;
+    int64_t ncol = 0, cap = 0, r, R = 0;
+    int W = 0;
+    uint64_t *val = NULL;
+    unsigned long long v;
+    int bits;
+    for (;;) {
+        int end = !fgets(line, sizeof line, f);
+        char pre[8];
+        int hi, n;
+        long long kk, rr;
+        /* a new array (or the end) closes the previous one: its columns */
+        if ((end || (sscanf(line, " reg [%d:0] %7[wx]rom%lld [0:%lld];%n", &hi, pre, &kk, &rr, &n) == 4 &&
+                     pre[0] == kind)) &&
+            val) {
+            for (int b = 0; b < W; b++) {
+                char *c = ff_malloc((size_t)R + 1);
+                int64_t ones = 0;
+                for (r = 0; r < R; r++)
+                    ones += (c[r] = (char)('0' + ((val[r] >> b) & 1))) == '1';
+                c[R] = 0;
+                if (ones == 0 || ones == R) {
+                    free(c);
+                    continue;
+                }
+                if (ncol == cap) {
+                    cap = cap * 2 + 64;
+                    col = ff_realloc(col, sizeof *col * (size_t)cap);
+                }
+                col[ncol++] = c;
+            }
+            free(val);
+            val = NULL;
+        }
+        if (end)
+            break;
+        if (sscanf(line, " reg [%d:0] %7[wx]rom%lld [0:%lld];", &hi, pre, &kk, &rr) == 4 && pre[0] == kind) {
+            W = hi + 1, R = rr + 1;
+            val = ff_calloc((size_t)R, sizeof *val);
+        } else if (val && sscanf(line, " %7[wx]rom%lld[%lld] = %d'h%llx;", pre, &kk, &rr, &bits, &v) == 5 &&
+                   pre[0] == kind && rr < R)
+            val[rr] = v;
+    }
+    fclose(f);
+    qsort(col, (size_t)ncol, sizeof *col, cmp_str);
+    int64_t distinct = 0;
+    for (int64_t i = 0; i < ncol; i++)
+        distinct += i == 0 || strcmp(col[i], col[i - 1]);
+    for (int64_t i = 0; i < ncol; i++)
+        free(col[i]);
+    free(col);
+    return distinct;
+}
+
+/* Features revision 3: the R > 1 ROM columns the analytical model counts
+ * (rom_wcols, rom_xcols) are those of the Verilog the RTL back-end writes,
+ * varying and distinct; at another reuse (explore) the model falls back to
+ * its estimate for random columns. Three dataset designs: a dense layer
+ * with pow2 weights (L000259), one with low-precision weights (L000185), a
+ * pointwise conv whose positions share their ROMs (L000081). */
+static void test_rom_columns_match_rtl(void **st)
+{
+    (void)st;
+    static const int64_t idx[] = {259, 185, 81};
+    for (size_t i = 0; i < sizeof idx / sizeof idx[0]; i++) {
+        ff_qmodel *q;
+        char desc[512], dir[64], path[128];
+        ff_err e = {0};
+        if (ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0}, idx[i], 0, &q, desc, sizeof desc, &e))
+            fail_msg("%s", e.msg);
+        snprintf(dir, sizeof dir, "romcols%zu", i);
+        ff_gen_opts go = {dir, "dataset", FF_DEFAULT_PART, FF_DEFAULT_CLOCK_NS, 0, 0};
+        if (ff_emitter_find("rtl")->emit(q, &go, &e))
+            fail_msg("%s", e.msg);
+        ff_layer_feat f;
+        ff_layer_features(q, 0, NULL, &f);
+        assert_true(f.reuse > 1 && f.rom_reuse == f.reuse);
+        snprintf(path, sizeof path, "%s/rtl/dataset_%s.v", dir, q->g->n[0].name);
+        int64_t wc = rtl_rom_columns(path, 'w'), xc = rtl_rom_columns(path, 'x');
+        if (wc != f.rom_wcols || xc != f.rom_xcols || wc == 0)
+            fail_msg("%s: features %lld/%lld ROM columns, the Verilog %lld/%lld", desc, (long long)f.rom_wcols,
+                     (long long)f.rom_xcols, (long long)wc, (long long)xc);
+        ff_layer_feat h = f;
+        ff_layer_feat_set_reuse(&h, f.reuse * 2); /* another reuse: the counted columns no longer apply */
+        ff_layer_feat h0 = h;
+        h0.rom_reuse = 0;
+        double o3[FF_T__COUNT], o4[FF_T__COUNT];
+        ff_analytic_layer(&h, o3);
+        ff_analytic_layer(&h0, o4);
+        assert_true(o3[FF_T_LUT] == o4[FF_T_LUT] && o3[FF_T_FF] == o4[FF_T_FF]);
+        ff_qmodel_free(q);
+    }
+}
+
 /* surrogate gen --retry-timeouts appends a success after a timed-out
  * record of the same design: the loader counts it synthesized, not failed */
 static void test_dataset_retried_timeout_is_not_a_failure(void **st)
@@ -610,6 +717,7 @@ int main(void)
         cmocka_unit_test(test_dataset_line_parser),
         cmocka_unit_test(test_dataset_rtl_revision),
         cmocka_unit_test(test_accumulator_port_rule),
+        cmocka_unit_test(test_rom_columns_match_rtl),
         cmocka_unit_test(test_dataset_retried_timeout_is_not_a_failure),
         cmocka_unit_test(test_analytic_dsp_counts_multipliers),
         cmocka_unit_test(test_analytic_places_roms_by_cost),
