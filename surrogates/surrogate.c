@@ -3,6 +3,7 @@
 
 #include "analytic.h"
 #include "emit.h"
+#include "emit_rtl.h"
 #include "gbt.h"
 
 #include <cjson/cJSON.h>
@@ -412,11 +413,17 @@ static void fit_glue(const ff_dataset *d, const int64_t *idx, int64_t n, const f
                      double glue[FF_T_RES][2], int64_t *nnet)
 {
     double *x = ff_malloc(sizeof(double) * (size_t)(n ? n : 1)), *r = ff_malloc(sizeof(double) * (size_t)(n ? n : 1));
+    *nnet = 0;
+    for (int64_t i = 0; i < n; i++)
+        *nnet += d->r[idx ? idx[i] : i].network;
     for (int k = 0; k < FF_T_RES; k++) {
         int64_t c = 0;
         for (int64_t i = 0; i < n; i++) {
             const ff_dsrec *rec = &d->r[idx ? idx[i] : i];
-            if (!rec->network)
+            /* networks of the current RTL only: revision 1's flattened
+             * netlists narrowed some multipliers and not others (docs/rtl.md),
+             * an effect of that RTL, not of joining layers */
+            if (!rec->network || rec->rtl_rev != FF_RTL_REV)
                 continue;
             double sum = 0, o[FF_T__COUNT];
             for (int l = 0; l < rec->nl; l++) {
@@ -427,8 +434,8 @@ static void fit_glue(const ff_dataset *d, const int64_t *idx, int64_t n, const f
             r[c++] = rec->t[k] - sum;
         }
         line_fit(x, r, c, glue[k]);
-        if (k == 0)
-            *nnet = c;
+        if (c < 3)
+            glue[k][0] = glue[k][1] = 0; /* too few to tell glue from noise */
         /* DSP and BRAM are not created by wiring layers together */
         if (k == FF_T_DSP || k == FF_T_BRAM)
             glue[k][0] = glue[k][1] = 0;
