@@ -28,6 +28,7 @@
 #define FF_AN_BINOM_MAX 64            /* reuse up to which mux sizes are summed over Binomial(R, rho) */
 #define FF_AN_MUX_POW2 0.375         /* LUTs per bit and input of a 2^k:1 case select (sel_mux_luts) */
 #define FF_AN_MUX_OTHER 0.45          /* ... of any other n:1 one */
+#define FF_AN_SOFT_MUL_LUTS 1.9       /* a product under 9 bits in logic: LUTs per xw (wb - 1) */
 #define FF_AN_ACC_LUTS 1.5            /* LUTs per bit of a fabric accumulator: adder + first-cycle mux */
 
 static double clog2d(double n)
@@ -303,7 +304,18 @@ static void dot(const ff_layer_feat *f, double *o)
         /* a multiplier whose weights are all zero is not built: expected
          * share (1 - rho)^R at weight density rho */
         double built = 1 - pow(1 - rho, R);
-        dsp += M * built * tiles;
+        /* a product of fewer than 9 bits (its operands', or the widest sum
+         * it feeds) stays in logic (synth_xilinx's DSP_Y_MINWIDTH = 9): as
+         * counted from the design at this reuse (mults_dsp, mults_soft), at
+         * FF_AN_SOFT_MUL_LUTS xw (wb - 1) LUTs each; at another reuse the
+         * operand widths alone decide */
+        int counted = f->rom_reuse == R;
+        double soft = counted ? (double)f->mults_soft : (xw + wb < 9 ? M * built : 0);
+        if (counted)
+            dsp += (double)f->mults_dsp * tiles;
+        else
+            dsp += (M * built - soft) * tiles;
+        lut += soft * FF_AN_SOFT_MUL_LUTS * xw * (wb > 1 ? wb - 1 : 1);
         /* the tiles' partial products: most are summed in the DSPs' cascade */
         lut += FF_AN_TILE_SHARE * M * (tiles - 1) * (xw + wb);
         /* each multiplier's weight ROM (R words read by the cycle count; the
@@ -355,7 +367,7 @@ static void dot(const ff_layer_feat *f, double *o)
          * trying another reuse factor). Measured: the exact count took the
          * analytical FF SMAPE over the dataset from 4.0% to 2.2%. */
         double cols = 0; /* distinct weight- and index-ROM columns in logic */
-        int exact = f->rom_reuse == R; /* counted from the design at this reuse (features) */
+        int exact = counted; /* counted from the design at this reuse (features) */
         if (rom_place(R, wb, ppos, &bram))
             cols += exact ? (double)f->rom_wcols : distinct_cols(R, ppos * wb);
         if (nd > 1 && rom_place(R, clog2d(nd), nidx, &bram))
@@ -375,8 +387,8 @@ static void dot(const ff_layer_feat *f, double *o)
         double tree = per - 1 - floor(per / 2.0);
         lut += U * (tree > 0 ? tree : 0) * sm;
         double acc_fab = (double)f->acc_fab_bits;
-        if (!grouped && f->n_in == R)
-            acc_fab -= (double)f->acc_narrow_bits;
+        if (!grouped && f->n_in == R) /* the DSP multipliers' share: a product in logic accumulates in logic */
+            acc_fab -= (double)f->acc_narrow_bits * (M * built > 0 && soft > 0 ? 1 - soft / (M * built) : 1);
         lut += FF_AN_ACC_LUTS * acc_fab;
         /* registers: the input vector, the output vector, the counter and
          * cycle tags (busy, cnt, pv, pc, a tag per tree stage, adone, valid),

@@ -77,7 +77,7 @@ static cJSON *feat_json(const ff_layer_feat *f, const char *name)
     NUM(max_terms), NUM(sum_bits), NUM(tree_levels), NUM(latency), NUM(ii);
     NUM(live_out), NUM(live_in), NUM(terms_live), NUM(nz_live), NUM(p2_live);
     NUM(sum_bits_mean), NUM(rq_wide), NUM(acc_fab_bits), NUM(acc_narrow_bits);
-    NUM(rom_wcols), NUM(rom_xcols), NUM(rom_reuse);
+    NUM(rom_wcols), NUM(rom_xcols), NUM(rom_reuse), NUM(mults_dsp), NUM(mults_soft);
     NUM(r1_dsp), NUM(r1_lprod_bits);
 #undef NUM
     return o;

@@ -225,6 +225,7 @@ void ff_layer_feat_keep_all(ff_layer_feat *f)
     f->r1_dsp = f->nz_live - f->p2_live; /* every product not a power of two, none merged */
     f->r1_lprod_bits = 0;
     f->rom_wcols = f->rom_xcols = 0;
+    f->mults_dsp = f->mults_soft = 0;
     f->rom_reuse = 0; /* ROM columns not counted */
 }
 
@@ -280,8 +281,9 @@ static uint64_t col_hash(const uint8_t *bits, int64_t R, int *constant)
  * weight ROM (wb bits per cycle) and, where it reads its inputs out of
  * cycle order, its index ROM (ceil(log2 nd) bits), as emit_rtl_verilog.c
  * writes them. Leaves them uncounted (rom_reuse 0) past 2^24 table cells. */
-static void rom_columns(const ff_qmodel *q, int ni, ff_layer_feat *f)
+static void rom_columns(const ff_qmodel *q, int ni, const ff_live *l, ff_layer_feat *f)
 {
+    const uint8_t *vx = l ? l->vary[q->g->n[ni].in[0]] : NULL;
     int R = f->reuse, wb = f->wbits;
     if (R <= 1 || !f->weights)
         return;
@@ -295,15 +297,37 @@ static void rom_columns(const ff_qmodel *q, int ni, ff_layer_feat *f)
     int32_t *tw = ff_calloc((size_t)(nm * R), sizeof *tw);
     int64_t *tx = ff_calloc((size_t)(nm * R), sizeof *tx);
     uint8_t *used = ff_calloc((size_t)nm, 1);
-    for (int64_t u = 0; u < d.nu; u++)
+    /* each multiplier's product keeps the bits its widest output reads:
+     * min(xw + wb, that output's sum width) */
+    int *yw = ff_calloc((size_t)nm, sizeof *yw);
+    int64_t xmax = in_max(q, ni);
+    for (int64_t u = 0; u < d.nu; u++) {
+        int uwu = unit_width(q, ni, &d.u[u], xmax, 1);
+        /* a multiplier is kept while a kept output reads a varying input
+         * through it (ff_live); its ROMs hold every cycle's entry */
+        int kept = !l || ff_live_out(l, q, ni, u);
         for (int64_t j = 0; j < d.u[u].nt; j++) {
             const ff_rtl_term *t = &d.u[u].t[j];
             if (t->mult < 0 || t->cyc < 0 || t->cyc >= R)
                 continue;
             tw[t->mult * R + t->cyc] = t->w;
             tx[t->mult * R + t->cyc] = t->x;
-            used[t->mult] |= t->w != 0;
+            if (t->w && kept && (!l || (vx && vx[t->x]))) {
+                used[t->mult] = 1;
+                if (uwu > yw[t->mult])
+                    yw[t->mult] = uwu;
+            }
         }
+    }
+    int pw = f->in_bits + 1 + wb;
+    for (int64_t k = 0; k < nm; k++)
+        if (used[k]) {
+            if ((yw[k] < pw ? yw[k] : pw) >= 9)
+                f->mults_dsp++;
+            else
+                f->mults_soft++;
+        }
+    free(yw);
     size_t cap = 1024;
     while (cap < 4 * (size_t)nm * (size_t)(wb + 24))
         cap *= 2;
@@ -475,7 +499,7 @@ void ff_layer_features_rev(const ff_qmodel *q, int ni, const ff_live *live, int 
     }
     ff_layer_feat_set_reuse(f, f->reuse > 0 ? f->reuse : 1);
     if (ff_rtl_kind_of((ff_op)n->op) == FF_RTL_DOT && qn->qw)
-        rom_columns(q, ni, f);
+        rom_columns(q, ni, live, f);
 }
 
 double ff_layer_rq_t_bits(const ff_qmodel *q, int ni)

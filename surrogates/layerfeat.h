@@ -13,8 +13,9 @@
  * recomputed from its regenerated design when loaded (dsrec.c). 2: an
  * accumulator is narrow (acc_narrow_bits) when narrower than its
  * requantization constant, not when under 16 bits. 3: the R > 1 ROM
- * columns counted (rom_wcols, rom_xcols, rom_reuse). */
-#define FF_FEAT_REV 3
+ * columns counted (rom_wcols, rom_xcols, rom_reuse). 4: with them the
+ * multipliers in DSPs and in logic (mults_dsp, mults_soft). */
+#define FF_FEAT_REV 4
 
 typedef struct ff_layer_feat {
     int op;                /* ff_op */
@@ -69,6 +70,10 @@ typedef struct ff_layer_feat {
      * (0: not counted; the analytical model then estimates them) */
     int64_t rom_wcols, rom_xcols;
     int rom_reuse;
+    /* R > 1, counted with the ROM columns: the built shared multipliers
+     * whose product keeps at least 9 bits (DSP48s) and those narrower,
+     * which Yosys leaves in logic (synth_xilinx's DSP_Y_MINWIDTH=9) */
+    int64_t mults_dsp, mults_soft;
     /* the RTL revision the features describe (FF_RTL_REV; records say which
      * one they measured, tools.rtl, 1 when absent). 0 (features built by
      * hand) reads as the current one. Not a feature of the learned models:

@@ -466,6 +466,35 @@ static void test_rom_columns_match_rtl(void **st)
     }
 }
 
+/* Features revision 4: a shared product of fewer than 9 bits stays in logic
+ * (synth_xilinx maps a multiply to a DSP48 only from 9 result bits). The
+ * dataset's L000289 (dense 16x12, R 48, w3 x a4) has 4 shared multipliers
+ * of 5 x 3-bit operands (an 8-bit product) and 12 outputs: its record has
+ * 12 DSP48s, the requantization's, the multipliers being in logic. The
+ * model now says 12 (it said 16, every multiplier a DSP). */
+static void test_narrow_products_stay_in_logic(void **st)
+{
+    (void)st;
+    ff_qmodel *q;
+    char desc[512];
+    ff_err e = {0};
+    if (ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0}, 289, 0, &q, desc, sizeof desc, &e))
+        fail_msg("%s", e.msg);
+    ff_layer_feat f;
+    ff_layer_features(q, 0, NULL, &f);
+    assert_true(f.reuse == 48 && f.rom_reuse == 48);
+    assert_true(f.mults_soft > 0 && f.mults_dsp + f.mults_soft <= f.mults);
+    double o[FF_T__COUNT];
+    ff_analytic_layer(&f, o);
+    assert_true(fabs(o[FF_T_DSP] - 12.0) < 1e-9);
+    /* at another reuse (explore) the operand widths alone decide: 5 x 3 bits, 8 < 9: all in logic */
+    ff_layer_feat g = f;
+    ff_layer_feat_set_reuse(&g, 96);
+    ff_analytic_layer(&g, o);
+    assert_true(o[FF_T_DSP] <= (double)f.out_size); /* the requantization's only */
+    ff_qmodel_free(q);
+}
+
 /* surrogate gen --retry-timeouts appends a success after a timed-out
  * record of the same design: the loader counts it synthesized, not failed */
 static void test_dataset_retried_timeout_is_not_a_failure(void **st)
@@ -718,6 +747,7 @@ int main(void)
         cmocka_unit_test(test_dataset_rtl_revision),
         cmocka_unit_test(test_accumulator_port_rule),
         cmocka_unit_test(test_rom_columns_match_rtl),
+        cmocka_unit_test(test_narrow_products_stay_in_logic),
         cmocka_unit_test(test_dataset_retried_timeout_is_not_a_failure),
         cmocka_unit_test(test_analytic_dsp_counts_multipliers),
         cmocka_unit_test(test_analytic_places_roms_by_cost),
