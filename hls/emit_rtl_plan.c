@@ -229,6 +229,26 @@ int ff_rtl_product_width(int64_t w, int64_t xmin, int64_t xmax, int uw)
     return pj < uw ? pj : uw;
 }
 
+int64_t ff_rtl_mult_select(const int64_t *w, const int64_t *x, int64_t R, int64_t *loc, int64_t *dx, int *ident)
+{
+    int64_t nd = 0;
+    *ident = 1;
+    for (int64_t r = 0; r < R; r++) {
+        loc[r] = 0;
+        if (!w[r])
+            continue;
+        int64_t j = 0;
+        while (j < nd && dx[j] != x[r])
+            j++;
+        if (j == nd)
+            dx[nd++] = x[r];
+        loc[r] = j;
+        if (j != r)
+            *ident = 0;
+    }
+    return nd;
+}
+
 /* ceil(log2(n)) for n >= 1 */
 int ff_rtl_clog2(int64_t n)
 {

@@ -445,28 +445,19 @@ static void write_dot(mctx *m)
                             "    // the inputs the multiplier uses) selected by the cycle count\n",
                      (long long)nm);
         int64_t *vals = ff_calloc((size_t)R, sizeof *vals);
+        int64_t *xs = ff_calloc((size_t)R, sizeof *xs);
         int64_t *loc = ff_calloc((size_t)R, sizeof *loc);
         int64_t *dx = ff_calloc((size_t)R, sizeof *dx);
         for (int64_t k = 0; k < nm; k++) {
             if (!used[k])
                 continue;
-            /* distinct inputs in order of first use; local index of each cycle */
-            int64_t nd = 0;
-            int ident = 1;
             for (int r = 0; r < R; r++) {
                 vals[r] = tab[k][r].cyc ? tab[k][r].w : 0;
-                loc[r] = 0;
-                if (!vals[r])
-                    continue;
-                int64_t j = 0;
-                while (j < nd && dx[j] != tab[k][r].x)
-                    j++;
-                if (j == nd)
-                    dx[nd++] = tab[k][r].x;
-                loc[r] = j;
-                if (j != r)
-                    ident = 0;
+                xs[r] = tab[k][r].x;
             }
+            /* distinct inputs in order of first use; local index of each cycle */
+            int ident;
+            int64_t nd = ff_rtl_mult_select(vals, xs, R, loc, dx, &ident);
             char wn[32], xn[32], rn[32];
             snprintf(wn, sizeof wn, "w%lld", (long long)k);
             snprintf(xn, sizeof xn, "xm%lld", (long long)k);
@@ -506,6 +497,7 @@ static void write_dot(mctx *m)
             ff_sb_printf(&m->s, ");\n");
         }
         free(vals);
+        free(xs);
         free(loc);
         free(dx);
         /* cycle tags along the product and tree stages */

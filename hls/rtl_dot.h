@@ -45,6 +45,13 @@ int ff_rtl_unit_width(const ff_rtl_unit *u, int64_t bias, int64_t xmax, int acc_
 /* The exact signed width of the constant product w * x for x in
  * [xmin, xmax], at most the unit's width uw (the R = 1 plan's registers). */
 int ff_rtl_product_width(int64_t w, int64_t xmin, int64_t xmax, int uw);
+/* A shared multiplier's input select over its R cycles (w[r] its weight,
+ * x[r] its input): the distinct inputs of its nonzero weights in order of
+ * first use (dx; returns their number nd) and each cycle's index into them
+ * (loc; 0 at a zero weight). *ident: every nonzero cycle r reads its r-th
+ * distinct input, so the cycle count itself selects (no index ROM). What
+ * the Verilog writer builds and the surrogate features count. */
+int64_t ff_rtl_mult_select(const int64_t *w, const int64_t *x, int64_t R, int64_t *loc, int64_t *dx, int *ident);
 int ff_rtl_clog2(int64_t n);
 int ff_rtl_tree_stages(int levels);
 #endif

@@ -140,6 +140,21 @@ static int parse_layer(const cJSON *o, ff_layer_feat *f, int *timing, char *why,
     return 1;
 }
 
+/* tools.<key>: a revision number, 1 when absent; 0 (why says so) when not one */
+static int tool_rev(const cJSON *tools, const char *key, int *rev, char *why, size_t wn)
+{
+    int64_t v;
+    *rev = 1;
+    if (!cJSON_IsObject(tools) || !cJSON_GetObjectItemCaseSensitive(tools, key))
+        return 1;
+    if (!inum(tools, key, 1, 1000, &v)) {
+        snprintf(why, wn, "tools.%s is not a revision number", key);
+        return 0;
+    }
+    *rev = (int)v;
+    return 1;
+}
+
 int ff_dsrec_parse(const char *line, size_t len, ff_dsrec *r, ff_err *e)
 {
     memset(r, 0, sizeof *r);
@@ -173,23 +188,11 @@ int ff_dsrec_parse(const char *line, size_t len, ff_dsrec *r, ff_err *e)
     if (inum(j, "gen_reuse", 1, 1 << 24, &v))
         r->gen_reuse = (int)v;
     num(j, "synth_seconds", &r->synth_seconds);
-    r->rtl_rev = 1;
     const cJSON *tools = cJSON_GetObjectItemCaseSensitive(j, "tools");
-    if (cJSON_IsObject(tools) && cJSON_GetObjectItemCaseSensitive(tools, "rtl")) {
-        if (!inum(tools, "rtl", 1, 1000, &v)) {
-            snprintf(why, sizeof why, "tools.rtl is not a revision number");
-            goto out;
-        }
-        r->rtl_rev = (int)v;
-    }
-    int feat_rev = 1;
-    if (cJSON_IsObject(tools) && cJSON_GetObjectItemCaseSensitive(tools, "features")) {
-        if (!inum(tools, "features", 1, 1000, &v)) {
-            snprintf(why, sizeof why, "tools.features is not a revision number");
-            goto out;
-        }
-        feat_rev = (int)v;
-    }
+    int feat_rev;
+    if (!tool_rev(tools, "rtl", &r->rtl_rev, why, sizeof why) ||
+        !tool_rev(tools, "features", &feat_rev, why, sizeof why))
+        goto out;
     const cJSON *ls = cJSON_GetObjectItemCaseSensitive(j, "layers");
     if (!r->ok && !cJSON_IsArray(ls)) {
         ok = 1; /* a failure recorded before its design was described */

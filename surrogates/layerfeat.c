@@ -277,11 +277,13 @@ static uint64_t col_hash(const uint8_t *bits, int64_t R, int *constant)
     return h ^ (h >> 29);
 }
 
-/* The R > 1 plan's ROM columns (rom_wcols, rom_xcols): every multiplier's
- * weight ROM (wb bits per cycle) and, where it reads its inputs out of
- * cycle order, its index ROM (ceil(log2 nd) bits), as emit_rtl_verilog.c
- * writes them. Leaves them uncounted (rom_reuse 0) past 2^24 table cells. */
-static void rom_columns(const ff_qmodel *q, int ni, const ff_live *l, ff_layer_feat *f)
+/* The R > 1 plan's shared multipliers as emit_rtl_verilog.c writes them:
+ * the kept ones in DSPs and in logic (mults_dsp, mults_soft) and the
+ * distinct varying columns of their weight ROMs (wb bits per cycle) and,
+ * where one reads its inputs out of cycle order, of its index ROM
+ * (ceil(log2 nd) bits): rom_wcols, rom_xcols. uw: the units' sum widths
+ * (dot_stats). Leaves them uncounted (rom_reuse 0) past 2^24 table cells. */
+static void rom_columns(const ff_qmodel *q, int ni, const int *uw, const ff_live *l, ff_layer_feat *f)
 {
     const uint8_t *vx = l ? l->vary[q->g->n[ni].in[0]] : NULL;
     int R = f->reuse, wb = f->wbits;
@@ -294,15 +296,12 @@ static void rom_columns(const ff_qmodel *q, int ni, const ff_live *l, ff_layer_f
         ff_rtl_dot_free(&d);
         return;
     }
-    int32_t *tw = ff_calloc((size_t)(nm * R), sizeof *tw);
-    int64_t *tx = ff_calloc((size_t)(nm * R), sizeof *tx);
+    int64_t *tw = ff_calloc((size_t)(nm * R), sizeof *tw), *tx = ff_calloc((size_t)(nm * R), sizeof *tx);
     uint8_t *used = ff_calloc((size_t)nm, 1);
     /* each multiplier's product keeps the bits its widest output reads:
      * min(xw + wb, that output's sum width) */
     int *yw = ff_calloc((size_t)nm, sizeof *yw);
-    int64_t xmax = in_max(q, ni);
     for (int64_t u = 0; u < d.nu; u++) {
-        int uwu = unit_width(q, ni, &d.u[u], xmax, 1);
         /* a multiplier is kept while a kept output reads a varying input
          * through it (ff_live); its ROMs hold every cycle's entry */
         int kept = !l || ff_live_out(l, q, ni, u);
@@ -314,8 +313,8 @@ static void rom_columns(const ff_qmodel *q, int ni, const ff_live *l, ff_layer_f
             tx[t->mult * R + t->cyc] = t->x;
             if (t->w && kept && (!l || (vx && vx[t->x]))) {
                 used[t->mult] = 1;
-                if (uwu > yw[t->mult])
-                    yw[t->mult] = uwu;
+                if (uw[2 * u] > yw[t->mult])
+                    yw[t->mult] = uw[2 * u];
             }
         }
     }
@@ -337,25 +336,12 @@ static void rom_columns(const ff_qmodel *q, int ni, const ff_live *l, ff_layer_f
     for (int64_t k = 0; k < nm; k++) {
         if (!used[k])
             continue;
-        const int32_t *w = tw + k * R;
-        int64_t nd = 0;
-        int ident = 1;
-        for (int64_t r = 0; r < R; r++) {
-            loc[r] = 0;
-            if (!w[r])
-                continue;
-            int64_t j = 0;
-            while (j < nd && dx[j] != tx[k * R + r])
-                j++;
-            if (j == nd)
-                dx[nd++] = tx[k * R + r];
-            loc[r] = j;
-            ident &= j == r;
-        }
-        int c;
+        const int64_t *w = tw + k * R;
+        int ident, c;
+        int64_t nd = ff_rtl_mult_select(w, tx + k * R, R, loc, dx, &ident);
         for (int b = 0; b < wb; b++) {
             for (int64_t r = 0; r < R; r++)
-                bits[r] = (uint8_t)(((uint32_t)w[r] >> b) & 1);
+                bits[r] = (uint8_t)(((uint64_t)w[r] >> b) & 1);
             uint64_t h = col_hash(bits, R, &c);
             if (!c && keyset_add(ws, cap, h))
                 f->rom_wcols++;
@@ -389,6 +375,7 @@ static void live_dot(const ff_qmodel *q, int ni, const ff_rtl_dot *d, const int 
                      ff_layer_feat *f)
 {
     const ff_node *n = &q->g->n[ni];
+    const ff_qnode *qn = &q->qn[ni];
     int64_t nx = ff_tensor_size(&q->g->t[n->in[0]]), kept = 0;
     const uint8_t *vx = l ? l->vary[n->in[0]] : NULL;
     uint8_t *read = ff_calloc((size_t)(nx ? nx : 1), 1);
@@ -411,7 +398,6 @@ static void live_dot(const ff_qmodel *q, int ni, const ff_rtl_dot *d, const int 
         int w = uw[2 * u + 1];
         wsum += w;
         f->rq_wide += w > 25;
-        const ff_qnode *qn = &q->qn[ni];
         int narrow = ff_acc_narrower_than_m(w, d->u[u].ch < qn->n_rq ? qn->rq[d->u[u].ch].m : 0);
         if (narrow || w > 25)
             f->acc_fab_bits += w;
@@ -491,6 +477,7 @@ void ff_layer_features_rev(const ff_qmodel *q, int ni, const ff_live *live, int 
         int *uw = ff_malloc(sizeof *uw * (size_t)(2 * d.nu + 1));
         dot_stats(q, ni, &d, &f->max_terms, &f->sum_bits, &sum_nobias, NULL, uw);
         live_dot(q, ni, &d, uw, live, f);
+        rom_columns(q, ni, uw, live, f);
         free(uw);
         ff_rtl_dot_free(&d);
     } else if (live) {
@@ -498,8 +485,6 @@ void ff_layer_features_rev(const ff_qmodel *q, int ni, const ff_live *live, int 
         f->live_in = share(live->vary[n->in[0]], live->need[n->in[0]], f->in_size);
     }
     ff_layer_feat_set_reuse(f, f->reuse > 0 ? f->reuse : 1);
-    if (ff_rtl_kind_of((ff_op)n->op) == FF_RTL_DOT && qn->qw)
-        rom_columns(q, ni, live, f);
 }
 
 double ff_layer_rq_t_bits(const ff_qmodel *q, int ni)

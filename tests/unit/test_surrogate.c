@@ -233,15 +233,24 @@ static const char good[] =
     "\"targets\":{\"lut\":549,\"ff\":388,\"dsp\":12,\"bram18\":0,\"carry\":46,\"latency\":201,\"ii\":198,"
     "\"critical_path_ns\":4.182},\"synth_seconds\":9.8,\"ok\":true}\n";
 
+/* good with a "tools" object of the given members before its layers (caller frees) */
+static char *good_with_tools(const char *members)
+{
+    const char *at = strstr(good, ",\"layers\"");
+    char *s = ff_malloc(strlen(good) + strlen(members) + 16);
+    sprintf(s, "%.*s,\"tools\":{%s}%s", (int)(at - good), good, members, at);
+    return s;
+}
+
 static void test_dataset_line_parser(void **st)
 {
     (void)st;
     ff_dsrec r;
     ff_err e = {0};
     /* a record of the current features revision: taken as stored */
-    char *cur = ff_malloc(strlen(good) + 64);
-    const char *at = strstr(good, ",\"layers\"");
-    sprintf(cur, "%.*s,\"tools\":{\"features\":%d}%s", (int)(at - good), good, FF_FEAT_REV, at);
+    char tools[64];
+    snprintf(tools, sizeof tools, "\"features\":%d", FF_FEAT_REV);
+    char *cur = good_with_tools(tools);
     assert_int_equal(ff_dsrec_parse(cur, strlen(cur), &r, &e), FF_OK);
     assert_string_equal(r.id, "L000002");
     assert_int_equal(r.nl, 1);
@@ -317,9 +326,9 @@ static void test_dataset_rtl_revision(void **st)
     assert_int_equal(r.l[0].rtl_rev, 1);
     ff_layer_feat f1 = r.l[0];
     ff_dsrec_free(&r);
-    char *rev2 = ff_malloc(strlen(good) + 64);
-    const char *at = strstr(good, ",\"layers\"");
-    sprintf(rev2, "%.*s,\"tools\":{\"fogforge\":\"0.1.0\",\"rtl\":%d}%s", (int)(at - good), good, FF_RTL_REV, at);
+    char tools[64];
+    snprintf(tools, sizeof tools, "\"fogforge\":\"0.1.0\",\"rtl\":%d", FF_RTL_REV);
+    char *rev2 = good_with_tools(tools);
     assert_int_equal(ff_dsrec_parse(rev2, strlen(rev2), &r, &e), FF_OK);
     assert_int_equal(r.l[0].rtl_rev, FF_RTL_REV);
     ff_dsrec_free(&r);
