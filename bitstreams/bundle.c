@@ -298,29 +298,12 @@ int ff_bundle_artifact_path(ff_bundle *b, const char *kind, char *path, size_t n
     return rc;
 }
 
-static void rm_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-            continue;
-        char p[4096];
-        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 void ff_bundle_close(ff_bundle *b)
 {
     if (!b)
         return;
     if (b->tmpdir)
-        rm_tree(b->tmpdir);
+        ff_rm_tree(b->tmpdir);
     free(b->tmpdir);
     free(b->path);
     cJSON_Delete(b->manifest);
@@ -485,14 +468,6 @@ static cJSON *parse_obj(const char *text, const char *what, ff_err *e)
     return j;
 }
 
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
-}
-
 /* Builds the Verilated shared library of the RTL project in dir (sim/sim.h,
  * quiet) and returns its bytes. cache: a build cache directory to keep
  * (content-hashed, so a later bundle of the same design reuses it), or NULL
@@ -518,7 +493,7 @@ static int build_verilator(const char *dir, const char *cache, char **lib, size_
     if (!rc)
         rc = ff_read_file(path, FF_BUNDLE_MAX_FILE, lib, len, e);
     if (tmpc[0])
-        nftw(tmpc, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        ff_rm_tree(tmpc);
     return rc ? ff_err_prefix(e, "building the Verilator library") : FF_OK;
 }
 
@@ -549,7 +524,7 @@ static int add_project(const ff_qmodel *q, const ff_bundle_spec *sp, const char 
     size_t vlen = 0;
     if (!rc && !strcmp(name, "rtl"))
         rc = build_verilator(tmp, sp->sim_cache, &vlib, &vlen, e);
-    nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    ff_rm_tree(tmp);
     if (rc) {
         free_files(pf, np);
         return ff_err_prefix(e, "bundle --with %s", name);

@@ -538,7 +538,11 @@ static int cmd_eval(int argc, char **argv)
     pairs_eval(&pp, &d, all, d.n, learned);
     print_metrics("all", "learned", &pp, json, &first);
     pairs_free(&pp);
-    char tmpd[] = "/tmp/fogforge-eval-model-XXXXXX";
+    /* the held-out splits' models: a temporary directory, removed with all
+     * that training wrote in it */
+    char tmpd[4096];
+    const char *tdir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    snprintf(tmpd, sizeof tmpd, "%s/fogforge-eval-model-XXXXXX", tdir);
     if (!mkdtemp(tmpd)) {
         rc = ff_cli_fail(1, "surrogate eval: cannot create a temporary directory");
         goto out;
@@ -580,17 +584,7 @@ static int cmd_eval(int argc, char **argv)
         pairs_free(&pp);
         ff_surrogate_free(m);
     }
-    for (int k = 0; k < FF_T_RES; k++) {
-        char p[128];
-        snprintf(p, sizeof p, "%s/%s.json", tmpd, ff_target_names[k]);
-        unlink(p);
-    }
-    {
-        char p[128];
-        snprintf(p, sizeof p, "%s/index.json", tmpd);
-        unlink(p);
-    }
-    rmdir(tmpd);
+    ff_rm_tree(tmpd);
 out:
     if (json)
         printf("\n]}\n");

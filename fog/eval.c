@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "eval.h"
 #include "fog_cmds.h"
 #include "fog_daemon.h"
@@ -365,11 +366,8 @@ int ff_cmd_eval(int argc, char **argv)
 out:
     ff_eval_net_down(&net);
     ff_daemon_signals_restore();
-    if (tmp && !keep) {
-        char cmd[600];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-        if (system(cmd)) {}
-    }
+    if (tmp && !keep)
+        ff_rm_tree(dir);
     if (rc) return ff_daemon_fail(rc, err);
     const char *net_desc = !s.namespaces ? "loopback (no link emulation)"
                            : net.netem ? "network namespaces, links shaped by tc netem"

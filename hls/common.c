@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 /* SHA256_Init/Update/Final: deprecated in OpenSSL 3 but still there, and
  * free of the EVP layer's provider lookup, which costs ~6M instructions on
  * the first digest of a process (more than `fogforge estimate` spends on
@@ -206,4 +207,15 @@ int ff_sha256_file(const char *path, char out[65], ff_err *e)
         return ff_errf(e, FF_EINTERNAL, "%s: read error", path);
     hex(md, SHA256_DIGEST_LENGTH, out);
     return FF_OK;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path) && errno != ENOENT ? -1 : 0;
+}
+
+int ff_rm_tree(const char *path)
+{
+    return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) ? -1 : 0;
 }

@@ -40,6 +40,9 @@ int ff_mul_ok(int64_t a, int64_t b, int64_t *out);
 int ff_read_file(const char *path, size_t limit, char **data, size_t *len, ff_err *e);
 /* Writes atomically: a temp file beside path, then rename. */
 int ff_write_file_atomic(const char *path, const void *data, size_t len, ff_err *e);
+/* Removes path and, when it is a directory, everything under it (symbolic
+ * links themselves, never their targets); 0, or -1 when something stayed. */
+int ff_rm_tree(const char *path);
 
 /* Lowercase hex sha256 of a buffer / a file (65 bytes with NUL). */
 void ff_sha256_hex(const void *data, size_t len, char out[65]);

@@ -23,14 +23,6 @@
     "--unroll-stmts 1000000 --output-split 4000"
 
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 typedef struct ff_sb_hash {
     char *buf;
     size_t n, cap;
@@ -273,7 +265,7 @@ int ff_sim_build_opt(const char *dir, const char *cache, int trace, const char *
         return ff_errf(e, st < 0 ? FF_EINPUT : FF_EINTERNAL, "verilator build failed (%s): see %s",
                        st < 0 ? "could not run verilator" : "exit status", log);
     /* the library is all the cache keeps; the objects are large */
-    nftw(absobj, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    ff_rm_tree(absobj);
     return FF_OK;
 }
 

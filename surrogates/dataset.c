@@ -251,17 +251,6 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void rm_rf(const char *dir)
-{
-    pid_t p = fork();
-    if (p == 0) {
-        execlp("rm", "rm", "-rf", dir, (char *)NULL);
-        _exit(127);
-    }
-    if (p > 0)
-        waitpid(p, NULL, 0);
-}
-
 static void append_line(FILE *out, const char *recpath, const char *id, const char *fallback_err)
 {
     char *data = NULL;
@@ -411,7 +400,7 @@ int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e)
             char dir[4200], rec[4300];
             snprintf(dir, sizeof dir, "%s/%s", work, id);
             snprintf(rec, sizeof rec, "%s/%s.json", work, id);
-            rm_rf(dir);
+            ff_rm_tree(dir);
             unlink(rec);
             fflush(NULL);
             pid_t p = fork();
@@ -493,7 +482,7 @@ int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e)
                 char wlog[4400];
                 snprintf(wlog, sizeof wlog, "%s.log", dir);
                 unlink(wlog);
-                rm_rf(dir);
+                ff_rm_tree(dir);
             }
             slots[s].pid = 0;
             running--;
