@@ -4,6 +4,7 @@
 #include "emit_rtl.h"
 #include "rtl_dot.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,6 +278,73 @@ static uint64_t col_hash(const uint8_t *bits, int64_t R, int *constant)
     return h ^ (h >> 29);
 }
 
+/* tab_blk (layerfeat.h): per unit, the index range [t(lo), t(hi)] of its
+ * exact sum range, t(v) = sat((v M + 2^(s-1)) >> s) as the RTL's
+ * requantizer computes the table index, and over each output bit the
+ * 64-entry blocks of the table in which the bit changes inside that range.
+ * A whole table is 2^lut_bits / 64 blocks per bit; what a unit never reads
+ * Yosys's ABC folds away with the saturation logic. */
+static double floor_shift(double v, int s)
+{
+    return floor(v / ldexp(1.0, s));
+}
+
+static void table_blocks(const ff_qmodel *q, int ni, const ff_rtl_dot *d, ff_layer_feat *f)
+{
+    const ff_qnode *qn = &q->qn[ni];
+    const ff_qtensor *qi = &q->qt[q->g->n[ni].in[0]];
+    int lb = qn->cfg.lut_bits, ob = f->out_bits;
+    if (!qn->lut || lb < 6 || lb > 20 || !d->nu)
+        return;
+    int64_t N = (int64_t)1 << lb;
+    /* per channel the last range counted: a Conv's positions mostly share it */
+    int64_t nch = qn->n_rq > 0 ? qn->n_rq : 1;
+    for (int64_t u = 0; u < d->nu; u++)
+        if (d->u[u].ch >= nch)
+            nch = d->u[u].ch + 1;
+    int64_t *memo = ff_malloc(sizeof *memo * (size_t)(3 * nch));
+    for (int64_t c = 0; c < nch; c++)
+        memo[3 * c] = -1;
+    double sum = 0;
+    for (int64_t u = 0; u < d->nu; u++) {
+        const ff_rtl_unit *un = &d->u[u];
+        double hi = (double)qn->qb[un->ch], lo = hi;
+        for (int64_t j = 0; j < un->nt; j++) {
+            double a = (double)un->t[j].w * qi->qmin, b = (double)un->t[j].w * qi->qmax;
+            hi += a > b ? a : b;
+            lo += a < b ? a : b;
+        }
+        ff_rq r = qn->rq[un->ch < qn->n_rq ? un->ch : 0];
+        double half = r.s > 0 ? ldexp(1.0, r.s - 1) : 0;
+        double t0 = floor_shift(lo * r.m + half, r.s), t1 = floor_shift(hi * r.m + half, r.s);
+        if (t0 > t1) {
+            double x = t0;
+            t0 = t1, t1 = x;
+        }
+        int64_t k0 = (int64_t)fmax(fmin(t0, (double)(N / 2 - 1)), (double)(-N / 2)) + N / 2;
+        int64_t k1 = (int64_t)fmax(fmin(t1, (double)(N / 2 - 1)), (double)(-N / 2)) + N / 2;
+        int64_t *m = &memo[3 * un->ch];
+        if (m[0] == k0 && m[1] == k1) {
+            sum += (double)m[2];
+            continue;
+        }
+        int64_t blk = 0;
+        for (int b = 0; b < ob && b < 31; b++)
+            for (int64_t B = k0 / 64; B <= k1 / 64; B++) {
+                int64_t s = B * 64 > k0 ? B * 64 : k0, e = B * 64 + 63 < k1 ? B * 64 + 63 : k1;
+                for (int64_t k = s; k < e; k++)
+                    if (((qn->lut[k] >> b) & 1) != ((qn->lut[k + 1] >> b) & 1)) {
+                        blk++;
+                        break;
+                    }
+            }
+        m[0] = k0, m[1] = k1, m[2] = blk;
+        sum += (double)blk;
+    }
+    free(memo);
+    f->tab_blk = sum / (double)d->nu;
+}
+
 /* The R > 1 plan's shared multipliers as emit_rtl_verilog.c writes them:
  * the kept ones in DSPs and in logic (mults_dsp, mults_soft) and the
  * distinct varying columns of their weight ROMs (wb bits per cycle) and,
@@ -478,6 +546,7 @@ void ff_layer_features_rev(const ff_qmodel *q, int ni, const ff_live *live, int 
         dot_stats(q, ni, &d, &f->max_terms, &f->sum_bits, &sum_nobias, NULL, uw);
         live_dot(q, ni, &d, uw, live, f);
         rom_columns(q, ni, uw, live, f);
+        table_blocks(q, ni, &d, f);
         free(uw);
         ff_rtl_dot_free(&d);
     } else if (live) {

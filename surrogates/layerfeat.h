@@ -14,8 +14,9 @@
  * accumulator is narrow (acc_narrow_bits) when narrower than its
  * requantization constant, not when under 16 bits. 3: the R > 1 ROM
  * columns counted (rom_wcols, rom_xcols, rom_reuse). 4: with them the
- * multipliers in DSPs and in logic (mults_dsp, mults_soft). */
-#define FF_FEAT_REV 4
+ * multipliers in DSPs and in logic (mults_dsp, mults_soft). 5: the
+ * activation table's varying blocks (tab_blk). */
+#define FF_FEAT_REV 5
 
 typedef struct ff_layer_feat {
     int op;                /* ff_op */
@@ -74,6 +75,12 @@ typedef struct ff_layer_feat {
      * whose product keeps at least 9 bits (DSP48s) and those narrower,
      * which Yosys leaves in logic (synth_xilinx's DSP_Y_MINWIDTH=9) */
     int64_t mults_dsp, mults_soft;
+    /* a table activation (Sigmoid, Tanh, ...): per output, summed over the
+     * table's output bits, the 64-entry blocks (one LUT6's address space)
+     * in which the bit varies over the indices the output's sum can reach
+     * (its exact range, bias + sum of min/max w x, requantized and
+     * saturated as the RTL does); 0 without a table or when not counted */
+    double tab_blk;
     /* the RTL revision the features describe (FF_RTL_REV; records say which
      * one they measured, tools.rtl, 1 when absent). 0 (features built by
      * hand) reads as the current one. Not a feature of the learned models:

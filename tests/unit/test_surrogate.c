@@ -504,6 +504,52 @@ static void test_narrow_products_stay_in_logic(void **st)
     ff_qmodel_free(q);
 }
 
+/* Features revision 5: a table activation in logic costs by the 64-entry
+ * blocks in which its output bits vary over the indices an output can
+ * reach (tab_blk). Two dataset layers with 1,024-entry, 7-bit sigmoid
+ * tables in logic: L000027 (conv1d, 60 outputs) reaches the whole table;
+ * L000022 (dense, 40 outputs) about a fifth of it. Yosys (RTL revision 2)
+ * counted 9,584 LUTs for L000027, where a cost per table bit said 5,530. */
+static int64_t whole_table_blocks(const ff_qnode *qn, int ob)
+{
+    int64_t n = 0, N = (int64_t)1 << qn->cfg.lut_bits;
+    for (int b = 0; b < ob; b++)
+        for (int64_t B = 0; B < N / 64; B++) {
+            int v = 0;
+            for (int64_t k = B * 64; k < B * 64 + 63; k++)
+                v |= ((qn->lut[k] ^ qn->lut[k + 1]) >> b) & 1;
+            n += v;
+        }
+    return n;
+}
+
+static void test_table_blocks_over_the_reachable_range(void **st)
+{
+    (void)st;
+    static const int64_t idx[] = {27, 22};
+    for (size_t i = 0; i < 2; i++) {
+        ff_qmodel *q;
+        char desc[512];
+        ff_err e = {0};
+        if (ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0}, idx[i], 0, &q, desc, sizeof desc, &e))
+            fail_msg("%s", e.msg);
+        ff_layer_feat f;
+        ff_layer_features(q, 0, NULL, &f);
+        assert_true(f.act == FF_ACT_SIGMOID && f.out_bits == 7 && f.lut_bits == 10);
+        double whole = (double)whole_table_blocks(&q->qn[0], f.out_bits);
+        if (i == 0) {
+            if (fabs(f.tab_blk - whole) > 1e-9)
+                fail_msg("%s: %.2f blocks per output, the whole table has %.0f", desc, f.tab_blk, whole);
+            double o[FF_T__COUNT];
+            ff_analytic_layer(&f, o);
+            if (fabs(o[FF_T_LUT] / 9584.0 - 1) > 0.10)
+                fail_msg("%s: %.0f LUTs estimated, Yosys 9584", desc, o[FF_T_LUT]);
+        } else if (!(f.tab_blk > 0 && f.tab_blk < 0.75 * whole))
+            fail_msg("%s: %.2f blocks per output of the whole table's %.0f", desc, f.tab_blk, whole);
+        ff_qmodel_free(q);
+    }
+}
+
 /* surrogate gen --retry-timeouts appends a success after a timed-out
  * record of the same design: the loader counts it synthesized, not failed */
 static void test_dataset_retried_timeout_is_not_a_failure(void **st)
@@ -757,6 +803,7 @@ int main(void)
         cmocka_unit_test(test_accumulator_port_rule),
         cmocka_unit_test(test_rom_columns_match_rtl),
         cmocka_unit_test(test_narrow_products_stay_in_logic),
+        cmocka_unit_test(test_table_blocks_over_the_reachable_range),
         cmocka_unit_test(test_dataset_retried_timeout_is_not_a_failure),
         cmocka_unit_test(test_analytic_dsp_counts_multipliers),
         cmocka_unit_test(test_analytic_places_roms_by_cost),
