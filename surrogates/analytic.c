@@ -330,6 +330,10 @@ static void dot(const ff_layer_feat *f, double *o)
          * its inputs in cycle order: the mux selects by the count and is the
          * same for every multiplier taking the same inputs, so it is shared. */
         double nsh, nown, nidx, nd;
+        /* counted at this reuse: the distinct input selects, as measured
+         * alone (sel_mux_luts; a 2:1 one as 0.9) */
+        double mux_counted = xw * (FF_AN_MUX_POW2 * (double)f->mux_in_p2 +
+                                   FF_AN_MUX_OTHER * (double)(f->mux_in - f->mux_in_p2));
         if (!grouped) {
             double pid = pow(rho, R);
             nd = rho * R > 1 ? rho * R : 1;
@@ -351,15 +355,15 @@ static void dot(const ff_layer_feat *f, double *o)
                 }
                 nd = eidx > 0 ? pow(2.0, eiw / eidx) : 1; /* index width clog2(nd) = the mean width */
                 nidx = (double)f->n_out * f->live_out * per * eidx;
-                lut += xw * (nsh * sel_mux_luts(R) + M * emux);
+                lut += counted ? mux_counted : xw * (nsh * sel_mux_luts(R) + M * emux);
             } else
-                lut += xw * (nsh * sel_mux_luts(R) + nown * sel_mux_luts(round(nd)));
+                lut += counted ? mux_counted : xw * (nsh * sel_mux_luts(R) + nown * sel_mux_luts(round(nd)));
         } else {
             nd = (double)f->n_in * (1 - pow(1 - rho, (double)R / (double)f->n_in));
             nsh = rho >= 1 ? P : 0;
             nown = rho >= 1 ? 0 : M;
             nidx = rho >= 1 ? 1 : ppos;
-            lut += xw * (nsh * sel_mux_luts((double)f->n_in) + nown * sel_mux_luts(round(nd)));
+            lut += counted ? mux_counted : xw * (nsh * sel_mux_luts((double)f->n_in) + nown * sel_mux_luts(round(nd)));
         }
         /* a ROM in logic of FF_AN_ROMREG_DEPTH words or more keeps its read
          * register (the address register moved behind the ROM) in fabric,

@@ -127,12 +127,19 @@ static int parse_layer(const cJSON *o, ff_layer_feat *f, int *timing, char *why,
         f->terms_live = tl, f->nz_live = nzl, f->p2_live = p2l;
         f->sum_bits_mean = sm, f->rq_wide = rw, f->acc_fab_bits = afb, f->acc_narrow_bits = anb;
         f->r1_dsp = r1d, f->r1_lprod_bits = r1l;
-        /* the ROM columns and multiplier kinds (features revisions 3-4); absent: not counted */
-        int64_t wc, xc, rr, md, ms;
+        /* the ROM columns, multiplier kinds and input selects (features
+         * revisions 3-5); absent: not counted */
+        int64_t wc, xc, rr, md, ms, mn, mi, mp;
         if (inum(o, "rom_wcols", 0, BIG, &wc) && inum(o, "rom_xcols", 0, BIG, &xc) &&
             inum(o, "rom_reuse", 0, 1 << 24, &rr) && inum(o, "mults_dsp", 0, BIG, &md) &&
-            inum(o, "mults_soft", 0, BIG, &ms))
-            f->rom_wcols = wc, f->rom_xcols = xc, f->rom_reuse = (int)rr, f->mults_dsp = md, f->mults_soft = ms;
+            inum(o, "mults_soft", 0, BIG, &ms) && inum(o, "mux_n", 0, BIG, &mn) && inum(o, "mux_in", 0, BIG, &mi) &&
+            inum(o, "mux_in_p2", 0, BIG, &mp) && mp <= mi)
+            f->rom_wcols = wc, f->rom_xcols = xc, f->rom_reuse = (int)rr, f->mults_dsp = md, f->mults_soft = ms,
+            f->mux_n = mn, f->mux_in = mi, f->mux_in_p2 = mp;
+        /* the activation table's varying blocks (revision 5); absent: not counted */
+        double tb;
+        if (num(o, "tab_blk", &tb) && tb >= 0 && tb < 1e9)
+            f->tab_blk = tb;
     } else {
         ff_layer_feat_keep_all(f);
         *timing = 1;

@@ -227,6 +227,7 @@ void ff_layer_feat_keep_all(ff_layer_feat *f)
     f->r1_lprod_bits = 0;
     f->rom_wcols = f->rom_xcols = 0;
     f->mults_dsp = f->mults_soft = 0;
+    f->mux_n = f->mux_in = f->mux_in_p2 = 0;
     f->rom_reuse = 0; /* ROM columns not counted */
 }
 
@@ -399,6 +400,10 @@ static void rom_columns(const ff_qmodel *q, int ni, const int *uw, const ff_live
     while (cap < 4 * (size_t)nm * (size_t)(wb + 24))
         cap *= 2;
     uint64_t *ws = ff_calloc(cap, sizeof *ws), *xs = ff_calloc(cap, sizeof *xs);
+    size_t mcap = 1024;
+    while (mcap < 4 * (size_t)nm)
+        mcap *= 2;
+    uint64_t *ms = ff_calloc(mcap, sizeof *ms);
     int64_t *loc = ff_calloc((size_t)R, sizeof *loc), *dx = ff_calloc((size_t)R, sizeof *dx);
     uint8_t *bits = ff_calloc((size_t)R, 1);
     for (int64_t k = 0; k < nm; k++) {
@@ -413,6 +418,22 @@ static void rom_columns(const ff_qmodel *q, int ni, const int *uw, const ff_live
             uint64_t h = col_hash(bits, R, &c);
             if (!c && keyset_add(ws, cap, h))
                 f->rom_wcols++;
+        }
+        if (nd > 1) {
+            /* its input select: an nd:1 mux over dx, selected by the cycle
+             * count (ident) or by its index ROM (the loc pattern); muxes
+             * alike in both are one in the netlist */
+            uint64_t h = 0x84222325cbf29ce4ull ^ (uint64_t)ident;
+            for (int64_t i = 0; i < nd; i++)
+                h = (h ^ (uint64_t)dx[i]) * 0x100000001b3ull;
+            for (int64_t r = 0; r < R && !ident; r++)
+                h = (h ^ (uint64_t)loc[r]) * 0x100000001b3ull;
+            if (keyset_add(ms, mcap, h ^ (h >> 31))) {
+                f->mux_n++;
+                f->mux_in += nd;
+                if (nd >= 4 && !(nd & (nd - 1)))
+                    f->mux_in_p2 += nd;
+            }
         }
         if (nd > 1 && !ident) {
             int iw = ff_rtl_clog2(nd);
@@ -431,6 +452,7 @@ static void rom_columns(const ff_qmodel *q, int ni, const int *uw, const ff_live
     free(dx);
     free(ws);
     free(xs);
+    free(ms);
     free(tw);
     free(tx);
     free(used);

@@ -75,6 +75,11 @@ typedef struct ff_layer_feat {
      * whose product keeps at least 9 bits (DSP48s) and those narrower,
      * which Yosys leaves in logic (synth_xilinx's DSP_Y_MINWIDTH=9) */
     int64_t mults_dsp, mults_soft;
+    /* R > 1, counted with the ROM columns: the distinct input selects of
+     * the built multipliers (an nd:1 mux over its distinct inputs, selected
+     * by the cycle count or by its index ROM; alike ones are one), their
+     * inputs summed, and summed over those of a power-of-two size from 4 */
+    int64_t mux_n, mux_in, mux_in_p2;
     /* a table activation (Sigmoid, Tanh, ...): per output, summed over the
      * table's output bits, the 64-entry blocks (one LUT6's address space)
      * in which the bit varies over the indices the output's sum can reach

@@ -435,16 +435,80 @@ static int64_t rtl_rom_columns(const char *path, char kind)
     return distinct;
 }
 
+/* The input selects of the shared multipliers in a generated layer's
+ * Verilog: each `case` over xm<k>'s inputs, keyed by its selector (the
+ * cycle count, or the contents of its index ROM xrom<k>) and its inputs in
+ * order; the distinct ones (*n) and their inputs summed (*in). */
+static void rtl_mux_selects(const char *path, int64_t *n, int64_t *in)
+{
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[512], sel[64] = "", **key = NULL, *cur = NULL, *rom = NULL;
+    size_t curn = 0, romn = 0;
+    int64_t nk = 0, cap = 0, nin = 0, *kin = NULL;
+    long long k, r, v, x;
+    int bits, hi;
+    *n = *in = 0;
+    while (fgets(line, sizeof line, f)) {
+        char tmp[64];
+        if (sscanf(line, " reg [%d:0] xrom%lld [0:%lld];", &hi, &k, &r) == 3) {
+            free(rom);
+            rom = ff_calloc(1, 1), romn = 0;
+        } else if (rom && !cur && sscanf(line, " xrom%lld[%lld] = %d'h%llx;", &k, &r, &bits, &v) == 4) {
+            rom = ff_realloc(rom, romn + 24);
+            romn += (size_t)snprintf(rom + romn, 24, "%llx,", v);
+        } else if (sscanf(line, " case (%63[^)])", tmp) == 1 && strncmp(tmp, "cnt", 3) && tmp[0] != 'x') {
+            continue; /* not an input select */
+        } else if (sscanf(line, " case (%63[^)])", tmp) == 1) {
+            snprintf(sel, sizeof sel, "%s", tmp);
+            const char *pre = !strcmp(sel, "cnt") ? "C:" : rom ? rom : "";
+            curn = strlen(pre) + 1;
+            cur = ff_malloc(curn + 1);
+            snprintf(cur, curn + 1, "%s|", pre);
+            nin = 0;
+        } else if (cur && sscanf(line, " %d'h%llx: xm%lld = x%lld;", &bits, &v, &k, &x) == 4) {
+            cur = ff_realloc(cur, curn + 24);
+            curn += (size_t)snprintf(cur + curn, 24, "%lld,", x);
+            nin++;
+        } else if (cur && strstr(line, "endcase")) {
+            if (nk == cap) {
+                cap = cap * 2 + 64;
+                key = ff_realloc(key, sizeof *key * (size_t)cap);
+                kin = ff_realloc(kin, sizeof *kin * (size_t)cap);
+            }
+            int dup = 0;
+            for (int64_t i = 0; i < nk && !dup; i++)
+                dup = !strcmp(key[i], cur);
+            if (dup)
+                free(cur);
+            else
+                key[nk] = cur, kin[nk++] = nin;
+            cur = NULL;
+            free(rom);
+            rom = NULL;
+        }
+    }
+    fclose(f);
+    *n = nk;
+    for (int64_t i = 0; i < nk; i++)
+        *in += kin[i], free(key[i]);
+    free(key);
+    free(kin);
+    free(rom);
+}
+
 /* Features revision 3: the R > 1 ROM columns the analytical model counts
  * (rom_wcols, rom_xcols) are those of the Verilog the RTL back-end writes,
  * varying and distinct; at another reuse (explore) the model falls back to
- * its estimate for random columns. Three dataset designs: a dense layer
- * with pow2 weights (L000259), one with low-precision weights (L000185), a
- * pointwise conv whose positions share their ROMs (L000081). */
+ * its estimate for random columns. Revision 5: so are the distinct input
+ * selects (mux_n, mux_in). Four dataset designs: a dense layer with pow2
+ * weights (L000259), one with low-precision weights (L000185), a pointwise
+ * conv whose positions share their ROMs (L000081), a dense layer whose 146
+ * multipliers have 59 distinct selects (L000005). */
 static void test_rom_columns_match_rtl(void **st)
 {
     (void)st;
-    static const int64_t idx[] = {259, 185, 81};
+    static const int64_t idx[] = {259, 185, 81, 5}; /* L000005: 146 multipliers, 59 distinct input selects */
     for (size_t i = 0; i < sizeof idx / sizeof idx[0]; i++) {
         ff_qmodel *q;
         char desc[512], dir[64], path[128];
@@ -463,6 +527,12 @@ static void test_rom_columns_match_rtl(void **st)
         if (wc != f.rom_wcols || xc != f.rom_xcols || wc == 0)
             fail_msg("%s: features %lld/%lld ROM columns, the Verilog %lld/%lld", desc, (long long)f.rom_wcols,
                      (long long)f.rom_xcols, (long long)wc, (long long)xc);
+        /* revision 5: the distinct input selects and their inputs */
+        int64_t mn, mi;
+        rtl_mux_selects(path, &mn, &mi);
+        if (mn != f.mux_n || mi != f.mux_in || mn == 0)
+            fail_msg("%s: features %lld input selects of %lld inputs, the Verilog %lld of %lld", desc,
+                     (long long)f.mux_n, (long long)f.mux_in, (long long)mn, (long long)mi);
         ff_layer_feat h = f;
         ff_layer_feat_set_reuse(&h, f.reuse * 2); /* another reuse: the counted columns no longer apply */
         ff_layer_feat h0 = h;
