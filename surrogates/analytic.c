@@ -21,6 +21,7 @@
 #define FF_AN_RAMB18_COST 129.0       /* a RAMB18's cost in Yosys's xc7 block RAM library */
 #define FF_AN_TABLE_LUTS 10.0         /* LUT6s per output bit of an activation table in logic, uncounted */
 #define FF_AN_TABLE_BLK_LUTS 2.8      /* LUTs per varying 64-entry block of a table in logic (tab_blk) */
+#define FF_AN_LEAKY_LUTS 27.0        /* LeakyReLU per output beyond vw (37 alone; 27 in context, see requant) */
 #define FF_AN_TILE_SHARE 0.3          /* share of a wide product's partial sums left in fabric */
 #define FF_AN_TILE_LOW_BITS 17        /* fabric FFs of a product spread over DSP tiles (see dot) */
 #define FF_AN_R1_LPROD_LUTS 1.0       /* LUTs per bit of an R = 1 constant product left in logic */
@@ -153,7 +154,9 @@ static double distinct_cols(double depth, double n)
  * once more. LUT, measured by synthesizing the module alone (Yosys 0.23,
  * xc7, vw 12-32, ob 4-16, realistic M and S): the two saturation compares
  * on the shifted product and the output mux, 1.5 ob + 3; ReLU's zero clamp
- * 3 more; LeakyReLU's clamp, product and select 37 + vw more; a table
+ * 3 more; LeakyReLU's clamp, product and select 37 + vw more alone, 10
+ * fewer in context (FF_AN_LEAKY_LUTS: the dataset's 19 LeakyReLU layers
+ * had a median residual of -9 LUTs per output, mean -13, at 37); a table
  * activation's ROM (2^lut_bits entries of ob bits). */
 static void requant(const ff_layer_feat *f, int vw, double *lut, double *dsp, double *bram)
 {
@@ -165,7 +168,7 @@ static void requant(const ff_layer_feat *f, int vw, double *lut, double *dsp, do
     if (f->act == FF_ACT_LEAKY) {
         int pw = vw + 18 > 52 ? vw + 18 : 52;
         *dsp += dsp_for(pw, FF_AN_RQ_M_BITS);
-        *lut += 37 + vw;
+        *lut += FF_AN_LEAKY_LUTS + vw;
     }
     /* the table is read into the output register: block RAM or logic by
      * memory_libmap's costs. In logic, FF_AN_TABLE_BLK_LUTS per 64-entry
