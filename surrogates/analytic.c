@@ -21,7 +21,7 @@
 #define FF_AN_RAMB18_COST 129.0       /* a RAMB18's cost in Yosys's xc7 block RAM library */
 #define FF_AN_TABLE_LUTS 10.0         /* LUT6s per output bit of an activation table in logic, uncounted */
 #define FF_AN_TABLE_BLK_LUTS 2.8      /* LUTs per varying 64-entry block of a table in logic (tab_blk) */
-#define FF_AN_LEAKY_LUTS 27.0        /* LeakyReLU per output beyond vw (37 alone; 27 in context, see requant) */
+#define FF_AN_LEAKY_LUTS 27.0         /* LeakyReLU per output beyond vw (37 alone; 27 in context, see requant) */
 #define FF_AN_TILE_SHARE 0.3          /* share of a wide product's partial sums left in fabric */
 #define FF_AN_TILE_LOW_BITS 17        /* fabric FFs of a product spread over DSP tiles (see dot) */
 #define FF_AN_R1_LPROD_LUTS 1.0       /* LUTs per bit of an R = 1 constant product left in logic */
@@ -173,7 +173,7 @@ static void requant(const ff_layer_feat *f, int vw, double *lut, double *dsp, do
     /* the table is read into the output register: block RAM or logic by
      * memory_libmap's costs. In logic, FF_AN_TABLE_BLK_LUTS per 64-entry
      * block in which an output bit varies over the indices the output can
-     * reach (tab_blk; fit on the dataset's 18 layers with tables in logic:
+     * reach (tab_blk; fit on the dataset's 18 layers, 25 records, with tables in logic:
      * the rms error per output went from 29 LUTs, at a cost per bit, to 8);
      * uncounted, FF_AN_TABLE_LUTS per bit (their mean) */
     if (is_lut_act(f->act))
