@@ -11,7 +11,6 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
-#include <ftw.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -278,9 +277,8 @@ int ff_bundle_artifact_path(ff_bundle *b, const char *kind, char *path, size_t n
     pthread_mutex_lock(&lk);
     int rc = FF_OK;
     if (!b->tmpdir) {
-        const char *t = getenv("TMPDIR");
         char tmpl[4096];
-        snprintf(tmpl, sizeof tmpl, "%s/fogforge-bundle.XXXXXX", t && t[0] ? t : "/tmp");
+        snprintf(tmpl, sizeof tmpl, "%s/fogforge-bundle.XXXXXX", ff_tmp_dir());
         if (mkdtemp(tmpl))
             b->tmpdir = ff_strdup(tmpl);
         else
@@ -476,8 +474,7 @@ static int build_verilator(const char *dir, const char *cache, char **lib, size_
 {
     char tmpc[4096] = "";
     if (!cache || !cache[0]) {
-        const char *t = getenv("TMPDIR");
-        snprintf(tmpc, sizeof tmpc, "%s/fogforge-bundle-vl.XXXXXX", t && t[0] ? t : "/tmp");
+        snprintf(tmpc, sizeof tmpc, "%s/fogforge-bundle-vl.XXXXXX", ff_tmp_dir());
         if (!mkdtemp(tmpc))
             return ff_errf(e, FF_EINTERNAL, "cannot create a temp dir: %s", strerror(errno));
         cache = tmpc;
@@ -505,9 +502,8 @@ static int add_project(const ff_qmodel *q, const ff_bundle_spec *sp, const char 
     const ff_emitter *em = ff_emitter_find(name);
     if (!em)
         return ff_errf(e, FF_EINPUT, "bundle: the %s back-end is not part of this build", name);
-    const char *t = getenv("TMPDIR");
     char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s/fogforge-bundle-%s.XXXXXX", t && t[0] ? t : "/tmp", name);
+    snprintf(tmp, sizeof tmp, "%s/fogforge-bundle-%s.XXXXXX", ff_tmp_dir(), name);
     if (!mkdtemp(tmp))
         return ff_errf(e, FF_EINTERNAL, "cannot create a temp dir: %s", strerror(errno));
     ff_gen_opts go = {.outdir = tmp, .model_path = sp->model_path, .part = sp->part ? sp->part : FF_DEFAULT_PART,

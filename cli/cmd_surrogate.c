@@ -541,8 +541,7 @@ static int cmd_eval(int argc, char **argv)
     /* the held-out splits' models: a temporary directory, removed with all
      * that training wrote in it */
     char tmpd[4096];
-    const char *tdir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-    snprintf(tmpd, sizeof tmpd, "%s/fogforge-eval-model-XXXXXX", tdir);
+    snprintf(tmpd, sizeof tmpd, "%s/fogforge-eval-model-XXXXXX", ff_tmp_dir());
     if (!mkdtemp(tmpd)) {
         rc = ff_cli_fail(1, "surrogate eval: cannot create a temporary directory");
         goto out;

@@ -339,7 +339,7 @@ int ff_cmd_eval(int argc, char **argv)
     char dir[512];
     int tmp = !outdir[0];
     if (tmp) {
-        snprintf(dir, sizeof dir, "%s/fogforge-eval.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+        snprintf(dir, sizeof dir, "%s/fogforge-eval.XXXXXX", ff_tmp_dir());
         if (!mkdtemp(dir)) return ff_daemon_fail(FF_FOG_ESYS, "eval: cannot create a temp dir");
     } else {
         snprintf(dir, sizeof dir, "%s", outdir);

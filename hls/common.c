@@ -219,3 +219,9 @@ int ff_rm_tree(const char *path)
 {
     return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) ? -1 : 0;
 }
+
+const char *ff_tmp_dir(void)
+{
+    const char *t = getenv("TMPDIR");
+    return t && t[0] ? t : "/tmp";
+}

@@ -43,6 +43,8 @@ int ff_write_file_atomic(const char *path, const void *data, size_t len, ff_err 
 /* Removes path and, when it is a directory, everything under it (symbolic
  * links themselves, never their targets); 0, or -1 when something stayed. */
 int ff_rm_tree(const char *path);
+/* Where temporary files go: $TMPDIR when set and not empty, else /tmp. */
+const char *ff_tmp_dir(void);
 
 /* Lowercase hex sha256 of a buffer / a file (65 bytes with NUL). */
 void ff_sha256_hex(const void *data, size_t len, char out[65]);

@@ -11,7 +11,6 @@
 #include "ffsim.h"
 
 #include <dlfcn.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
