@@ -555,8 +555,18 @@ int ff_robot_wait_ready(ff_robot *r, int timeout_ms)
         if (hs >= 0) ff_sched_set_prior_rtt(&r->sched, FF_TIER_CLOUD, hs / 2);
         int e = r->sched.tier[FF_TIER_EDGE].available;
         pthread_mutex_unlock(&r->mu);
-        if ((!need_edge || e) && (!need_cloud || c)) return 1;
-        if (ff_fog_mono_ns() > end) return 0;
+        /* the cloud's second connection (twins) is waited for too, within
+         * the same time: on a lossy link its SYN can be lost (a second's
+         * retransmission), and tasks sent before it is up go without a twin */
+        int c2 = !r->zc2 || !need_cloud || ff_zmq_client_connected(r->zc2);
+        int up = (!need_edge || e) && (!need_cloud || c);
+        if (up && c2) return 1;
+        if (ff_fog_mono_ns() > end) {
+            if (up)
+                ff_fog_log(FF_FOG_LOG_WARN, r->cfg.robot_id, "second_path_not_ready",
+                           "waited_ms=%d (the cloud's tasks go without twins until it is)", timeout_ms);
+            return up;
+        }
         usleep(2000);
     }
 }

@@ -63,7 +63,9 @@ typedef struct ff_robot_completion {
 
 void ff_robot_cfg_init(ff_robot_cfg *c);
 int ff_robot_open(ff_robot **out, const ff_robot_cfg *cfg, char *err);
-/* Waits up to timeout_ms until the remote tiers the policy needs are up. */
+/* Waits up to timeout_ms until the remote tiers the policy needs are up,
+ * and the cloud's second connection when the policy twins; 1 when the
+ * tiers are up (the second connection may still be coming), else 0. */
 int ff_robot_wait_ready(ff_robot *r, int timeout_ms);
 /* One "local_open" log line: the local executor, its backend. */
 void ff_robot_log_local(ff_robot *r);
