@@ -31,6 +31,10 @@
 #define FF_AN_MUX_POW2 0.375         /* LUTs per bit and input of a 2^k:1 case select (sel_mux_luts) */
 #define FF_AN_MUX_OTHER 0.45          /* ... of any other n:1 one */
 #define FF_AN_SOFT_MUL_LUTS 1.9       /* a product under 9 bits in logic: LUTs per xw (wb - 1) */
+#define FF_AN_MAX_LUTS_NARROW 1.42     /* max pooling: LUTs a bit a stage, up to 5 bits */
+#define FF_AN_MAX_LUTS_BIT 1.55        /* the same, wider, one stage */
+#define FF_AN_MAX_LUTS_DEPTH 0.95      /* its rise over the first 8 stages */
+#define FF_AN_AVG_RQ_DSP_BIT 0.75      /* average pooling's tail after a division DSP, LUTs a bit */
 #define FF_AN_ACC_LUTS 1.5            /* LUTs per bit of a fabric accumulator: adder + first-cycle mux */
 
 static double clog2d(double n)
@@ -443,8 +447,18 @@ static void pool(const ff_layer_feat *f, double *o)
     int is_max = f->op == FF_OP_MAXPOOL || f->op == FF_OP_GMAXPOOL;
     double lut = 0, dsp = 0, ff = 0;
     if (is_max) {
-        lut += U * (k - 1) * (xw / 2.0 + xw); /* compare and select */
-        ff += U * f->in_bits;                 /* the maximum's sign extension is not kept */
+        /* compare and select, a chain of k - 1 (emit_rtl_verilog.c
+         * write_pool): per stage FF_AN_MAX_LUTS_NARROW LUTs a bit up to 5
+         * bits (the compare fits the select's LUTs), else
+         * FF_AN_MAX_LUTS_BIT rising by FF_AN_MAX_LUTS_DEPTH over the first
+         * 8 stages (ABC duplicates the chain for depth). Measured on chains
+         * synthesized alone, 1-15 stages of 5-17 bits: within 0.2 LUT a
+         * bit, e.g. 9 bits 1.56 / 1.72 / 1.62 / 1.85 / 2.53 / 2.40 at 1, 2,
+         * 3, 4, 8, 15 stages */
+        double c = k - 1, g = xw <= 5 ? FF_AN_MAX_LUTS_NARROW
+                                      : FF_AN_MAX_LUTS_BIT + FF_AN_MAX_LUTS_DEPTH * fmin(1.0, fmax(0.0, (c - 1) / 7.0));
+        lut += U * c * g * xw;
+        ff += U * f->in_bits; /* the maximum's sign extension is not kept */
     } else {
         int sw = xw + (int)clog2d(k + 1);
         lut += U * (k - 1) * sw;
@@ -452,14 +466,23 @@ static void pool(const ff_layer_feat *f, double *o)
         ff_layer_feat g = *f;
         g.act = FF_ACT_NONE;
         requant(&g, sw, &l, &d, &b);
+        /* the saturating tail of an average, measured on windows of 2-9
+         * of 4-16 bits synthesized alone (with the stage enable): after
+         * a division DSP FF_AN_AVG_RQ_DSP_BIT a bit (its rounding is the
+         * DSP's); after a shift 1.5 a bit - 1 (the rounding adder), and
+         * for 4-windows 1.1 a bit - 9 more per extra input (the adds merge
+         * into a multi-operand adder that is not all carry chain) */
+        double kk = round(k);
+        int pow2 = kk >= 1 && fmod(kk, 1) == 0 && ((int64_t)kk & ((int64_t)kk - 1)) == 0;
+        l = pow2 ? 1.5 * f->out_bits - 1 + fmax(0.0, kk - 2) * fmax(0.0, 1.1 * f->out_bits - 9)
+                 : FF_AN_AVG_RQ_DSP_BIT * f->out_bits + 2.4;
         lut += U * l;
         /* dividing by a power-of-two window is a shift: no DSP (measured on
          * the dataset's 2 and 2x2 windows), and the sum keeps its register;
          * otherwise the sum register is the division DSP's A register
          * (measured: the dataset's four 3- and 3x3-window layers have
          * exactly U (out_bits) + 2 FFs) */
-        double kk = round(k);
-        if (!(kk >= 1 && fmod(kk, 1) == 0 && ((int64_t)kk & ((int64_t)kk - 1)) == 0))
+        if (!pow2)
             dsp += U * d;
         else
             ff += U * sw;

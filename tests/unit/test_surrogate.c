@@ -574,6 +574,38 @@ static void test_narrow_products_stay_in_logic(void **st)
     ff_qmodel_free(q);
 }
 
+/* Pooling (session 12): a max chain's LUTs a bit a stage rise with its
+ * depth, and an average's tail is cheaper after a division DSP than the
+ * multiply-accumulate tail. Two dataset layers against Yosys 0.23 (RTL
+ * revision 2): L000256, a 3x3 max pool of 16-bit values (112 outputs,
+ * 8-stage chains) 40,769 LUTs, where 1.5 LUTs a bit a stage said 22,848;
+ * L000083, an average over 3 (a division DSP, 165 outputs) 5,446, where
+ * the multiply-accumulate tail said 6,682. */
+static void test_pooling_luts_against_yosys(void **st)
+{
+    (void)st;
+    const struct {
+        int64_t index;
+        int op;
+        double yosys_lut;
+    } c[] = {{256, FF_OP_MAXPOOL, 40769}, {83, FF_OP_AVGPOOL, 5446}};
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        ff_qmodel *q;
+        char desc[512];
+        ff_err e = {0};
+        if (ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0}, c[i].index, 0, &q, desc, sizeof desc, &e))
+            fail_msg("%s", e.msg);
+        ff_layer_feat f;
+        ff_layer_features(q, 0, NULL, &f);
+        assert_int_equal(f.op, c[i].op);
+        double o[FF_T__COUNT];
+        ff_analytic_layer(&f, o);
+        if (fabs(o[FF_T_LUT] / c[i].yosys_lut - 1) > 0.08)
+            fail_msg("%s: %.0f LUTs estimated, Yosys %.0f", desc, o[FF_T_LUT], c[i].yosys_lut);
+        ff_qmodel_free(q);
+    }
+}
+
 /* Features revision 5: a table activation in logic costs by the 64-entry
  * blocks in which its output bits vary over the indices an output can
  * reach (tab_blk). Two dataset layers with 1,024-entry, 7-bit sigmoid
@@ -873,6 +905,7 @@ int main(void)
         cmocka_unit_test(test_accumulator_port_rule),
         cmocka_unit_test(test_rom_columns_match_rtl),
         cmocka_unit_test(test_narrow_products_stay_in_logic),
+        cmocka_unit_test(test_pooling_luts_against_yosys),
         cmocka_unit_test(test_table_blocks_over_the_reachable_range),
         cmocka_unit_test(test_dataset_retried_timeout_is_not_a_failure),
         cmocka_unit_test(test_analytic_dsp_counts_multipliers),
