@@ -35,6 +35,8 @@
 #define FF_AN_MAX_LUTS_BIT 1.55        /* the same, wider, one stage */
 #define FF_AN_MAX_LUTS_DEPTH 0.95      /* its rise over the first 8 stages */
 #define FF_AN_AVG_RQ_DSP_BIT 0.75      /* average pooling's tail after a division DSP, LUTs a bit */
+#define FF_AN_ACC_LUTS_SHARED 2.0      /* the same, adding a product shared by outputs in turn */
+#define FF_AN_ACC_MUX_LUTS 1.0         /* the same, its own DSP adding (post-adder): the mux alone */
 #define FF_AN_ACC_LUTS 1.5            /* LUTs per bit of a fabric accumulator: adder + first-cycle mux */
 
 static double clog2d(double n)
@@ -400,10 +402,23 @@ static void dot(const ff_layer_feat *f, double *o)
          * under 16 bits keep -0.5..0.2 of their bits in fabric). */
         double tree = per - 1 - floor(per / 2.0);
         lut += U * (tree > 0 ? tree : 0) * sm;
-        double acc_fab = (double)f->acc_fab_bits;
+        double acc_fab = (double)f->acc_fab_bits, dsp_share = M * built > 0 && soft > 0 ? 1 - soft / (M * built) : 1;
         if (!grouped && f->n_in == R) /* the DSP multipliers' share: a product in logic accumulates in logic */
-            acc_fab -= (double)f->acc_narrow_bits * (M * built > 0 && soft > 0 ? 1 - soft / (M * built) : 1);
-        lut += FF_AN_ACC_LUTS * acc_fab;
+            acc_fab -= (double)f->acc_narrow_bits * dsp_share;
+        /* LUTs a bit, by how the product reaches the accumulator (seen in
+         * the netlists of L000301, L000037 and L000110, RTL revision 2):
+         * a product shared by outputs in turn (grouped) feeds a carry chain
+         * whose S and DI inputs are each a LUT (the first-cycle bias mux
+         * cannot merge into the XOR): FF_AN_ACC_LUTS_SHARED; an output's
+         * own DSP product (R = n_in) is added in that DSP's post-adder
+         * with the accumulator on its C port, leaving only the mux:
+         * FF_AN_ACC_MUX_LUTS; otherwise (a tree's sum) FF_AN_ACC_LUTS */
+        if (grouped)
+            lut += FF_AN_ACC_LUTS_SHARED * acc_fab;
+        else if (f->n_in == R)
+            lut += acc_fab * (dsp_share * FF_AN_ACC_MUX_LUTS + (1 - dsp_share) * FF_AN_ACC_LUTS);
+        else
+            lut += FF_AN_ACC_LUTS * acc_fab;
         /* registers: the input vector, the output vector, the counter and
          * cycle tags (busy, cnt, pv, pc, a tag per tree stage, adone, valid),
          * the fabric accumulators, and for a product spread over several

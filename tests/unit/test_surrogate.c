@@ -574,6 +574,36 @@ static void test_narrow_products_stay_in_logic(void **st)
     ff_qmodel_free(q);
 }
 
+/* Accumulators by how the product reaches them (session 12): one
+ * multiplier shared by the outputs in turn (L000301, R = 117 = 9 outputs
+ * x 13 inputs) feeds carry chains whose S and DI are each a LUT: Yosys
+ * 867 LUTs, 681 at 1.5 LUTs a bit; an output's own DSP (L000110, R = n_in
+ * = 52) adds in its post-adder, leaving the bias mux: Yosys 962, 1,180 at
+ * 1.5 a bit. */
+static void test_accumulators_by_product_path(void **st)
+{
+    (void)st;
+    const struct {
+        int64_t index;
+        double yosys_lut;
+    } c[] = {{301, 867}, {110, 962}};
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        ff_qmodel *q;
+        char desc[512];
+        ff_err e = {0};
+        if (ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0}, c[i].index, 0, &q, desc, sizeof desc, &e))
+            fail_msg("%s", e.msg);
+        ff_layer_feat f;
+        ff_layer_features(q, 0, NULL, &f);
+        assert_true(f.acc_fab_bits > 0);
+        double o[FF_T__COUNT];
+        ff_analytic_layer(&f, o);
+        if (fabs(o[FF_T_LUT] / c[i].yosys_lut - 1) > 0.08)
+            fail_msg("%s: %.0f LUTs estimated, Yosys %.0f", desc, o[FF_T_LUT], c[i].yosys_lut);
+        ff_qmodel_free(q);
+    }
+}
+
 /* Pooling (session 12): a max chain's LUTs a bit a stage rise with its
  * depth, and an average's tail is cheaper after a division DSP than the
  * multiply-accumulate tail. Two dataset layers against Yosys 0.23 (RTL
@@ -906,6 +936,7 @@ int main(void)
         cmocka_unit_test(test_rom_columns_match_rtl),
         cmocka_unit_test(test_narrow_products_stay_in_logic),
         cmocka_unit_test(test_pooling_luts_against_yosys),
+        cmocka_unit_test(test_accumulators_by_product_path),
         cmocka_unit_test(test_table_blocks_over_the_reachable_range),
         cmocka_unit_test(test_dataset_retried_timeout_is_not_a_failure),
         cmocka_unit_test(test_analytic_dsp_counts_multipliers),
