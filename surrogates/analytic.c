@@ -197,6 +197,28 @@ static double out_reg_ff(const ff_layer_feat *f, double U, double bram)
     return is_lut_act(f->act) && bram > 0 ? 0 : U * f->out_bits;
 }
 
+/* Fabric adders of one output's tree over its n products of a cycle, as
+ * the RTL builds it (pairs level by level, an odd one passed up): an adder
+ * with a product as an input is that product's DSP post-adder (C port),
+ * so a level-1 pair is, and so is the one adder that meets the odd product
+ * passed up: n - 1 - floor(n/2) - (n odd). Over the multipliers an output
+ * has built, each with probability b (a multiplier whose weights are all
+ * zero is not built): the expectation over Binomial(per, b). */
+static double tree_fabric_adders(double per, double b)
+{
+    int n = (int)lround(per);
+    if (n <= 1)
+        return 0;
+    double e = 0, pk = pow(1 - b, n); /* P(k = 0) */
+    for (int k = 0; k <= n; k++) {
+        if (k > 0)
+            pk = b >= 1 ? (k == n ? 1 : 0) : pk * (double)(n - k + 1) / k * b / (1 - b);
+        if (k >= 4)
+            e += pk * (double)(k - 1 - k / 2 - (k & 1));
+    }
+    return e;
+}
+
 /* ---- --clock: the registers of the clock-driven plan (ff_rtl_pipe_choose) ----
  * Counted from the layer's own placement (the same function gen calls), as
  * Yosys maps them: a register after the first adder level is the P register
@@ -400,8 +422,7 @@ static void dot(const ff_layer_feat *f, double *o)
          * multiplier of its own (R = n_in): then its DSP accumulates
          * (P = P + A*B; measured: the dataset's 13 such layers with sums
          * under 16 bits keep -0.5..0.2 of their bits in fabric). */
-        double tree = per - 1 - floor(per / 2.0);
-        lut += U * (tree > 0 ? tree : 0) * sm;
+        lut += U * tree_fabric_adders(per, grouped ? 1.0 : built) * sm;
         double acc_fab = (double)f->acc_fab_bits, dsp_share = M * built > 0 && soft > 0 ? 1 - soft / (M * built) : 1;
         if (!grouped && f->n_in == R) /* the DSP multipliers' share: a product in logic accumulates in logic */
             acc_fab -= (double)f->acc_narrow_bits * dsp_share;
