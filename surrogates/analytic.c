@@ -31,13 +31,13 @@
 #define FF_AN_MUX_POW2 0.375         /* LUTs per bit and input of a 2^k:1 case select (sel_mux_luts) */
 #define FF_AN_MUX_OTHER 0.45          /* ... of any other n:1 one */
 #define FF_AN_SOFT_MUL_LUTS 1.9       /* a product under 9 bits in logic: LUTs per xw (wb - 1) */
-#define FF_AN_MAX_LUTS_NARROW 1.42     /* max pooling: LUTs a bit a stage, up to 5 bits */
-#define FF_AN_MAX_LUTS_BIT 1.55        /* the same, wider, one stage */
-#define FF_AN_MAX_LUTS_DEPTH 0.95      /* its rise over the first 8 stages */
-#define FF_AN_AVG_RQ_DSP_BIT 0.75      /* average pooling's tail after a division DSP, LUTs a bit */
-#define FF_AN_ACC_LUTS_SHARED 2.0      /* the same, adding a product shared by outputs in turn */
-#define FF_AN_ACC_MUX_LUTS 1.0         /* the same, its own DSP adding (post-adder): the mux alone */
+#define FF_AN_MAX_LUTS_NARROW 1.42    /* max pooling: LUTs a bit a stage, up to 5 bits */
+#define FF_AN_MAX_LUTS_BIT 1.55       /* the same, wider, one stage */
+#define FF_AN_MAX_LUTS_DEPTH 0.95     /* its rise over the first 8 stages */
+#define FF_AN_AVG_RQ_DSP_BIT 0.75     /* average pooling's tail after a division DSP, LUTs a bit */
 #define FF_AN_ACC_LUTS 1.5            /* LUTs per bit of a fabric accumulator: adder + first-cycle mux */
+#define FF_AN_ACC_LUTS_SHARED 2.0     /* the same, adding a product shared by outputs in turn */
+#define FF_AN_ACC_MUX_LUTS 1.0        /* the same, its own DSP adding (post-adder): the mux alone */
 
 static double clog2d(double n)
 {
@@ -422,7 +422,7 @@ static void dot(const ff_layer_feat *f, double *o)
          * multiplier of its own (R = n_in): then its DSP accumulates
          * (P = P + A*B; measured: the dataset's 13 such layers with sums
          * under 16 bits keep -0.5..0.2 of their bits in fabric). */
-        lut += U * tree_fabric_adders(per, grouped ? 1.0 : built) * sm;
+        lut += U * tree_fabric_adders(per, built) * sm; /* grouped: per = 1, no tree */
         double acc_fab = (double)f->acc_fab_bits, dsp_share = M * built > 0 && soft > 0 ? 1 - soft / (M * built) : 1;
         if (!grouped && f->n_in == R) /* the DSP multipliers' share: a product in logic accumulates in logic */
             acc_fab -= (double)f->acc_narrow_bits * dsp_share;
