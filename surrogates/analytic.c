@@ -351,6 +351,10 @@ static void dot(const ff_layer_feat *f, double *o)
         else
             dsp += (M * built - soft) * tiles;
         lut += soft * FF_AN_SOFT_MUL_LUTS * xw * (wb > 1 ? wb - 1 : 1);
+        /* its product register is fabric FFs (a DSP's is its MREG): the
+         * kept product bits, e.g. L000289's 4 products of 8 bits, L000312's
+         * 5 of 7 (their FFs otherwise exact) */
+        ff += soft * fmin((double)(xw + wb), (double)sb);
         /* the tiles' partial products: most are summed in the DSPs' cascade */
         lut += FF_AN_TILE_SHARE * M * (tiles - 1) * (xw + wb);
         /* each multiplier's weight ROM (R words read by the cycle count; the
