@@ -270,7 +270,7 @@ int ff_cmd_robot(int argc, char **argv)
         {"id", FF_FOG_OPT_STR, c.robot_id, sizeof c.robot_id, 0, 0, "ROBOT", "robot id (default robot-<pid>)"},
         {"retry-ms", FF_FOG_OPT_DOUBLE, &c.retry_ms, 0, 0, 3.6e6, "MS", "resend an unanswered task after MS (default adaptive)"},
         {"grace-ms", FF_FOG_OPT_DOUBLE, &c.grace_ms, 0, 0, 3.6e6, "MS", "after its deadline a task is lost (default 1000)"},
-        {"wait-ms", FF_FOG_OPT_DOUBLE, &wait_ms_d, 0, 0, 3.6e6, "MS", "wait for remote tiers before starting (default 3000)"},
+        {"wait-ms", FF_FOG_OPT_DOUBLE, &wait_ms_d, 0, 0, 3.6e6, "MS", "wait for remote tiers (and the cloud's second connection) before starting (default 3000)"},
         {"seed", FF_FOG_OPT_INT, &seed, 0, 0, 2147483647, "N", "seed of the random policy and synthetic data"},
         {"stats-interval-ms", FF_FOG_OPT_INT, &stats_ms, 0, 0, 3600000, "MS", "live stats period, 0 = off (default 1000)"},
         {"username", FF_FOG_OPT_STR, c.username, sizeof c.username, 0, 0, "USER", "MQTT username"},
