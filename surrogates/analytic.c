@@ -204,17 +204,20 @@ static double out_reg_ff(const ff_layer_feat *f, double U, double bram)
  * passed up: n - 1 - floor(n/2) - (n odd). Over the multipliers an output
  * has built, each with probability b (a multiplier whose weights are all
  * zero is not built): the expectation over Binomial(per, b). */
+static double fabric_adders(int k)
+{
+    return k < 2 ? 0 : (double)(k - 1 - k / 2 - (k & 1));
+}
+
 static double tree_fabric_adders(double per, double b)
 {
     int n = (int)lround(per);
-    if (n <= 1)
-        return 0;
+    if (b >= 1)
+        return fabric_adders(n);
     double e = 0, pk = pow(1 - b, n); /* P(k = 0) */
-    for (int k = 0; k <= n; k++) {
-        if (k > 0)
-            pk = b >= 1 ? (k == n ? 1 : 0) : pk * (double)(n - k + 1) / k * b / (1 - b);
-        if (k >= 4)
-            e += pk * (double)(k - 1 - k / 2 - (k & 1));
+    for (int k = 1; k <= n; k++) {
+        pk *= (double)(n - k + 1) / k * b / (1 - b);
+        e += pk * fabric_adders(k);
     }
     return e;
 }
@@ -512,9 +515,9 @@ static void pool(const ff_layer_feat *f, double *o)
          * DSP's); after a shift 1.5 a bit - 1 (the rounding adder), and
          * for 4-windows 1.1 a bit - 9 more per extra input (the adds merge
          * into a multi-operand adder that is not all carry chain) */
-        double kk = round(k);
-        int pow2 = kk >= 1 && fmod(kk, 1) == 0 && ((int64_t)kk & ((int64_t)kk - 1)) == 0;
-        l = pow2 ? 1.5 * f->out_bits - 1 + fmax(0.0, kk - 2) * fmax(0.0, 1.1 * f->out_bits - 9)
+        int64_t kk = llround(k);
+        int pow2 = kk >= 1 && (kk & (kk - 1)) == 0;
+        l = pow2 ? 1.5 * f->out_bits - 1 + fmax(0.0, (double)kk - 2) * fmax(0.0, 1.1 * f->out_bits - 9)
                  : FF_AN_AVG_RQ_DSP_BIT * f->out_bits + 2.4;
         lut += U * l;
         /* dividing by a power-of-two window is a shift: no DSP (measured on

@@ -574,9 +574,9 @@ static void test_narrow_products_stay_in_logic(void **st)
     ff_qmodel_free(q);
 }
 
-/* The analytical estimate of target t for dataset layer `index` (seed 1)
- * within tol of what Yosys 0.23 counted for it (RTL revision 2); op < 0:
- * any op. */
+/* The analytical estimate of target t for dataset layer `index` (seed 1),
+ * an `op` layer, within tol of what Yosys 0.23 counted for it (RTL
+ * revision 2). */
 static void check_layer(int64_t index, int op, int t, double yosys, double tol)
 {
     ff_qmodel *q;
@@ -586,18 +586,12 @@ static void check_layer(int64_t index, int op, int t, double yosys, double tol)
         fail_msg("%s", e.msg);
     ff_layer_feat f;
     ff_layer_features(q, 0, NULL, &f);
-    if (op >= 0)
-        assert_int_equal(f.op, op);
+    assert_int_equal(f.op, op);
     double o[FF_T__COUNT];
     ff_analytic_layer(&f, o);
     if (fabs(o[t] / yosys - 1) > tol)
         fail_msg("%s: %s %.0f estimated, Yosys %.0f", desc, ff_target_names[t], o[t], yosys);
     ff_qmodel_free(q);
-}
-
-static void check_layer_luts(int64_t index, int op, double yosys_lut, double tol)
-{
-    check_layer(index, op, FF_T_LUT, yosys_lut, tol);
 }
 
 /* A product under 9 bits is logic, and so is its register (session 12):
@@ -620,8 +614,8 @@ static void test_soft_product_registers(void **st)
 static void test_accumulators_by_product_path(void **st)
 {
     (void)st;
-    check_layer_luts(301, FF_OP_DENSE, 867, 0.08);
-    check_layer_luts(110, FF_OP_DENSE, 962, 0.08);
+    check_layer(301, FF_OP_DENSE, FF_T_LUT, 867, 0.08);
+    check_layer(110, FF_OP_DENSE, FF_T_LUT, 962, 0.08);
 }
 
 /* A cycle's tree (session 12): an adder with a DSP product as an input is
@@ -632,8 +626,8 @@ static void test_accumulators_by_product_path(void **st)
 static void test_tree_adders_in_post_adders(void **st)
 {
     (void)st;
-    check_layer_luts(126, FF_OP_DENSE, 1485, 0.10);
-    check_layer_luts(191, FF_OP_DENSE, 826, 0.10);
+    check_layer(126, FF_OP_DENSE, FF_T_LUT, 1485, 0.10);
+    check_layer(191, FF_OP_DENSE, FF_T_LUT, 826, 0.10);
 }
 
 /* Pooling (session 12): a max chain's LUTs a bit a stage rise with its
@@ -646,8 +640,8 @@ static void test_tree_adders_in_post_adders(void **st)
 static void test_pooling_luts_against_yosys(void **st)
 {
     (void)st;
-    check_layer_luts(256, FF_OP_MAXPOOL, 40769, 0.08);
-    check_layer_luts(83, FF_OP_AVGPOOL, 5446, 0.08);
+    check_layer(256, FF_OP_MAXPOOL, FF_T_LUT, 40769, 0.08);
+    check_layer(83, FF_OP_AVGPOOL, FF_T_LUT, 5446, 0.08);
 }
 
 /* Features revision 5: a table activation in logic costs by the 64-entry
