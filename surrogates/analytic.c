@@ -274,7 +274,15 @@ static double pipe_tree_ff(const ff_layer_feat *f, const ff_rtl_pipe *pp, double
     return ff;
 }
 
-static void dot(const ff_layer_feat *f, double *o)
+/* LUTs of a multiply-accumulate layer's part (ff_analytic_layer_parts) */
+#define PART(k, v)                                                                                            \
+    do {                                                                                                      \
+        double v_ = (v);                                                                                      \
+        lut += v_;                                                                                            \
+        parts[k] += v_;                                                                                       \
+    } while (0)
+
+static void dot(const ff_layer_feat *f, double *o, double *parts)
 {
     /* only the kept outputs and products (ff_live): Yosys removes what no
      * output reads and folds what never changes */
@@ -298,7 +306,7 @@ static void dot(const ff_layer_feat *f, double *o)
         if (f->clock_ns > 0)
             pipe_of(f, &pp);
         dsp += (double)f->r1_dsp;
-        lut += FF_AN_R1_LPROD_LUTS * (double)f->r1_lprod_bits;
+        PART(FF_AN_PART_MULT, FF_AN_R1_LPROD_LUTS * (double)f->r1_lprod_bits);
         /* the fixed plan's registered power-of-two products leave no fabric
          * FFs (measured: the jet's four R = 1 layers and two_layer_keras at
          * R = 1 match within 0-10% without them, 30-60% over with them); the
@@ -318,7 +326,7 @@ static void dot(const ff_layer_feat *f, double *o)
         double nodsp = nz > 0 && (double)f->r1_dsp < nz ? 1 - (double)f->r1_dsp / nz : 0;
         double dsp_pairs = pairs * (nz > 0 ? 1 - nodsp * nodsp : 0);
         double fabric = nz - FF_AN_R1_PAIR_SHARE * dsp_pairs - (pre ? U : 0);
-        lut += (fabric > 0 ? fabric : 0) * (sm + xw + wb) / 2.0;
+        PART(FF_AN_PART_TREE, (fabric > 0 ? fabric : 0) * (sm + xw + wb) / 2.0);
         /* tree registers, a stage after every 3 levels; the last stage is the
          * requantization DSP's A/D registers when it holds at most 2 sums */
         double terms = (double)f->max_terms + 1;
@@ -353,13 +361,13 @@ static void dot(const ff_layer_feat *f, double *o)
             dsp += (double)f->mults_dsp * tiles;
         else
             dsp += (M * built - soft) * tiles;
-        lut += soft * FF_AN_SOFT_MUL_LUTS * xw * (wb > 1 ? wb - 1 : 1);
+        PART(FF_AN_PART_MULT, soft * FF_AN_SOFT_MUL_LUTS * xw * (wb > 1 ? wb - 1 : 1));
         /* its product register is fabric FFs (a DSP's is its MREG): the
          * kept product bits, e.g. L000289's 4 products of 8 bits, L000312's
          * 5 of 7 (their FFs otherwise exact) */
         ff += soft * fmin((double)(xw + wb), (double)sb);
         /* the tiles' partial products: most are summed in the DSPs' cascade */
-        lut += FF_AN_TILE_SHARE * M * (tiles - 1) * (xw + wb);
+        PART(FF_AN_PART_MULT, FF_AN_TILE_SHARE * M * (tiles - 1) * (xw + wb));
         /* each multiplier's weight ROM (R words read by the cycle count; the
          * same at every position, so shared) and its input select. A
          * multiplier skips its zero weights: its distinct inputs nd (rho R
@@ -393,15 +401,15 @@ static void dot(const ff_layer_feat *f, double *o)
                 }
                 nd = eidx > 0 ? pow(2.0, eiw / eidx) : 1; /* index width clog2(nd) = the mean width */
                 nidx = (double)f->n_out * f->live_out * per * eidx;
-                lut += counted ? mux_counted : xw * (nsh * sel_mux_luts(R) + M * emux);
+                PART(FF_AN_PART_MUX, counted ? mux_counted : xw * (nsh * sel_mux_luts(R) + M * emux));
             } else
-                lut += counted ? mux_counted : xw * (nsh * sel_mux_luts(R) + nown * sel_mux_luts(round(nd)));
+                PART(FF_AN_PART_MUX, counted ? mux_counted : xw * (nsh * sel_mux_luts(R) + nown * sel_mux_luts(round(nd))));
         } else {
             nd = (double)f->n_in * (1 - pow(1 - rho, (double)R / (double)f->n_in));
             nsh = rho >= 1 ? P : 0;
             nown = rho >= 1 ? 0 : M;
             nidx = rho >= 1 ? 1 : ppos;
-            lut += counted ? mux_counted : xw * (nsh * sel_mux_luts((double)f->n_in) + nown * sel_mux_luts(round(nd)));
+            PART(FF_AN_PART_MUX, counted ? mux_counted : xw * (nsh * sel_mux_luts((double)f->n_in) + nown * sel_mux_luts(round(nd))));
         }
         /* a ROM in logic of FF_AN_ROMREG_DEPTH words or more keeps its read
          * register (the address register moved behind the ROM) in fabric,
@@ -417,7 +425,7 @@ static void dot(const ff_layer_feat *f, double *o)
             cols += counted ? (double)f->rom_wcols : distinct_cols(R, ppos * wb);
         if (nd > 1 && rom_place(R, clog2d(nd), nidx, &bram))
             cols += counted ? (double)f->rom_xcols : distinct_cols(R, nidx * clog2d(nd));
-        lut += cols * rom_luts(R);
+        PART(FF_AN_PART_ROM, cols * rom_luts(R));
         double romff = R >= FF_AN_ROMREG_DEPTH ? cols : 0;
         /* per output: the cycle's tree (its first level in the multipliers'
          * post-adders) and the accumulator with its first-cycle bias mux.
@@ -429,7 +437,7 @@ static void dot(const ff_layer_feat *f, double *o)
          * multiplier of its own (R = n_in): then its DSP accumulates
          * (P = P + A*B; measured: the dataset's 13 such layers with sums
          * under 16 bits keep -0.5..0.2 of their bits in fabric). */
-        lut += U * tree_fabric_adders(per, built) * sm; /* grouped: per = 1, no tree */
+        PART(FF_AN_PART_TREE, U * tree_fabric_adders(per, built) * sm); /* grouped: per = 1, no tree */
         double acc_fab = (double)f->acc_fab_bits, dsp_share = M * built > 0 && soft > 0 ? 1 - soft / (M * built) : 1;
         if (!grouped && f->n_in == R) /* the DSP multipliers' share: a product in logic accumulates in logic */
             acc_fab -= (double)f->acc_narrow_bits * dsp_share;
@@ -442,11 +450,11 @@ static void dot(const ff_layer_feat *f, double *o)
          * with the accumulator on its C port, leaving only the mux:
          * FF_AN_ACC_MUX_LUTS; otherwise (a tree's sum) FF_AN_ACC_LUTS */
         if (grouped)
-            lut += FF_AN_ACC_LUTS_SHARED * acc_fab;
+            PART(FF_AN_PART_ACC, FF_AN_ACC_LUTS_SHARED * acc_fab);
         else if (f->n_in == R)
-            lut += acc_fab * (dsp_share * FF_AN_ACC_MUX_LUTS + (1 - dsp_share) * FF_AN_ACC_LUTS);
+            PART(FF_AN_PART_ACC, acc_fab * (dsp_share * FF_AN_ACC_MUX_LUTS + (1 - dsp_share) * FF_AN_ACC_LUTS));
         else
-            lut += FF_AN_ACC_LUTS * acc_fab;
+            PART(FF_AN_PART_ACC, FF_AN_ACC_LUTS * acc_fab);
         /* registers: the input vector, the output vector, the counter and
          * cycle tags (busy, cnt, pv, pc, a tag per tree stage, adone, valid),
          * the fabric accumulators, and for a product spread over several
@@ -473,7 +481,7 @@ static void dot(const ff_layer_feat *f, double *o)
      * outputs' wider ones in more */
     double l = 0, d = 0, b = 0;
     requant(f, sb < 25 ? (int)lround(sm) : 25, &l, &d, &b);
-    lut += U * l;
+    PART(FF_AN_PART_TAIL, U * l);
     dsp += U * d + (double)f->rq_wide * (dsp_for(sb, FF_AN_RQ_M_BITS) - dsp_for(25, FF_AN_RQ_M_BITS));
     bram += U * b;
     ff += out_reg_ff(f, U, b);
@@ -566,10 +574,18 @@ static void join(const ff_layer_feat *f, double *o)
 
 void ff_analytic_layer(const ff_layer_feat *f, double out[FF_T__COUNT])
 {
+    double parts[FF_AN_PARTS];
+    ff_analytic_layer_parts(f, out, parts);
+}
+
+void ff_analytic_layer_parts(const ff_layer_feat *f, double out[FF_T__COUNT], double parts[FF_AN_PARTS])
+{
     for (int k = 0; k < FF_T__COUNT; k++)
         out[k] = 0;
+    for (int k = 0; k < FF_AN_PARTS; k++)
+        parts[k] = 0;
     switch (ff_rtl_kind_of((ff_op)f->op)) {
-    case FF_RTL_DOT: dot(f, out); break;
+    case FF_RTL_DOT: dot(f, out, parts); break;
     case FF_RTL_POOL: pool(f, out); break;
     case FF_RTL_SOFTMAX: softmax(f, out); break;
     case FF_RTL_ADD:

@@ -8,6 +8,20 @@
 /* out[FF_T_*]: LUT, FF, DSP, BRAM18, latency (cycles), II */
 void ff_analytic_layer(const ff_layer_feat *f, double out[FF_T__COUNT]);
 
+/* The same, and a multiply-accumulate layer's LUTs by part (their sum is
+ * out[FF_T_LUT]; all zero for other layers): the learned model's features
+ * (surrogate.c), so its trees can correct one part and not the others. */
+enum {
+    FF_AN_PART_MULT, /* products in logic: R = 1 constant products, narrow products, DSP tiles' partial sums */
+    FF_AN_PART_MUX,  /* input selects */
+    FF_AN_PART_ROM,  /* weight and input-index ROMs in logic */
+    FF_AN_PART_TREE, /* fabric adders of the cycle's tree */
+    FF_AN_PART_ACC,  /* fabric accumulators and their first-cycle bias mux */
+    FF_AN_PART_TAIL, /* requantization, activation, saturation */
+    FF_AN_PARTS
+};
+void ff_analytic_layer_parts(const ff_layer_feat *f, double out[FF_T__COUNT], double parts[FF_AN_PARTS]);
+
 /* io stream (gen --io stream): the blocks a streaming layer adds around its
  * PE (whose features, one window in and its channels out, go through
  * ff_analytic_layer or the learned model like any layer): zero padding,

@@ -86,6 +86,21 @@ expect_exit surrogate_eval_plot_bad_dir 2 "plot .*: cannot write in $T/nodir" \
     "$FF" surrogate eval "$FX/designs.jsonl" "$M" --plot "$T/nodir/eval.svg" -q
 "$FF" surrogate eval "$FX/designs.jsonl" "$M" --json -q >"$T/eval.json" 2>/dev/null
 check surrogate_eval_json python3 -c "import json; d=json.load(open('$T/eval.json')); assert len(d['metrics']) >= 24"
+# --cv: every record estimated once by a fold model that did not see it (n = all records); the
+# analytical model is not trained, so its cv row is its all row; cv's learned row differs from all's
+# (a model that saw the records), and the fold models leave nothing in TMPDIR
+TMPDIR=$T/evaltmp "$FF" surrogate eval "$FX/designs.jsonl" "$M" --cv --json -q >"$T/evalcv.json" 2>"$T/evalcv.err"
+check surrogate_eval_cv python3 -c "
+import json, os
+m = json.load(open('$T/evalcv.json'))['metrics']
+get = lambda s, e, t: [x for x in m if (x['split'], x['estimator'], x['target']) == (s, e, t)][0]
+n = get('all', 'analytical', 'lut')['n']
+assert get('cv', 'learned', 'lut')['n'] == n and get('cv', 'analytical', 'lut')['n'] == n
+assert get('cv', 'analytical', 'lut')['smape'] == get('all', 'analytical', 'lut')['smape']
+assert get('cv', 'learned', 'lut')['smape'] != get('all', 'learned', 'lut')['smape']
+assert get('cv', 'learned', 'latency')['exact'] == 1.0
+assert not os.listdir('$T/evaltmp')
+"
 # --records: one line per usable record, actual beside both estimates (latency exact)
 "$FF" surrogate eval "$FX/designs.jsonl" "$M" --records "$T/records.tsv" -q >/dev/null 2>&1
 check surrogate_eval_records python3 -c "

@@ -594,6 +594,56 @@ static void check_layer(int64_t index, int op, int t, double yosys, double tol)
     ff_qmodel_free(q);
 }
 
+/* The analytical LUTs by part (features of the learned model): they sum
+ * to the layer's LUTs, name the part a design is made of, and are zero for
+ * layers without products. L000142 (grouped, accumulators of 14-15 bits:
+ * fabric), L000243 (grouped, 18-19 bits: in the requantization DSPs), L000005
+ * (2 products a cycle: their adder is a DSP's post-adder, no fabric tree),
+ * L000077 (11 products a cycle: a fabric tree), L000256 (a max pool). -1: not
+ * checked. */
+static void test_analytic_parts_sum_to_the_luts(void **st)
+{
+    (void)st;
+    static const struct {
+        int64_t index;
+        int acc, tree; /* whether that part is there */
+    } c[] = {{142, 1, 0}, {243, 0, 0}, {5, 1, 0}, {77, -1, 1}, {256, 0, 0}};
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        ff_qmodel *q;
+        char desc[512];
+        ff_err e = {0};
+        if (ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0}, c[i].index, 0, &q, desc, sizeof desc, &e))
+            fail_msg("%s", e.msg);
+        ff_layer_feat f;
+        ff_layer_features(q, 0, NULL, &f);
+        double o[FF_T__COUNT], part[FF_AN_PARTS], sum = 0;
+        ff_analytic_layer_parts(&f, o, part);
+        for (int k = 0; k < FF_AN_PARTS; k++) {
+            assert_true(part[k] >= 0);
+            sum += part[k];
+        }
+        int dot = ff_rtl_kind_of((ff_op)f.op) == FF_RTL_DOT;
+        if (dot)
+            assert_true(fabs(sum - o[FF_T_LUT]) <= 1e-9 * o[FF_T_LUT]);
+        else
+            assert_true(sum == 0 && o[FF_T_LUT] > 0);
+        if ((c[i].acc >= 0 && (part[FF_AN_PART_ACC] > 0) != c[i].acc) || (part[FF_AN_PART_TREE] > 0) != c[i].tree)
+            fail_msg("%s: accumulator %.0f, tree %.0f LUTs", desc, part[FF_AN_PART_ACC], part[FF_AN_PART_TREE]);
+        if (dot)
+            assert_true(part[FF_AN_PART_TAIL] > 0 && part[FF_AN_PART_ROM] > 0);
+        /* the learned model's features carry the parts */
+        float x[64];
+        assert_true(ff_surrogate_nfeat() <= 64);
+        ff_surrogate_featvec(&f, x);
+        double fsum = 0;
+        for (int j = 0; j < ff_surrogate_nfeat(); j++)
+            if (!strncmp(ff_surrogate_feat_name(j), "an_lut_", 7))
+                fsum += x[j];
+        assert_true(fabs(fsum - sum) <= 1e-5 * (sum + 1));
+        ff_qmodel_free(q);
+    }
+}
+
 /* A product under 9 bits is logic, and so is its register (session 12):
  * L000289 (4 products of 8 bits) and L000312 (5 of 7) had exactly those
  * 32 and 35 FFs more than estimated; N000032, a w3a4 network with 100
@@ -947,6 +997,7 @@ int main(void)
         cmocka_unit_test(test_accumulators_by_product_path),
         cmocka_unit_test(test_tree_adders_in_post_adders),
         cmocka_unit_test(test_soft_product_registers),
+        cmocka_unit_test(test_analytic_parts_sum_to_the_luts),
         cmocka_unit_test(test_table_blocks_over_the_reachable_range),
         cmocka_unit_test(test_dataset_retried_timeout_is_not_a_failure),
         cmocka_unit_test(test_analytic_dsp_counts_multipliers),
