@@ -391,21 +391,23 @@ static uint64_t hash_id(const char *s, uint64_t seed)
 
 /* --plot's file: in a writable directory, and a name gnuplot's quoted
  * string can hold; says why not (one line) */
-static int plot_path_ok(const char *svg)
+/* whether `path` (an --plot or --records output) can be written, checked
+ * before any work; one line and 0 if not */
+static int out_path_ok(const char *opt, const char *path)
 {
-    if (strchr(svg, '\'') || strchr(svg, '\n')) {
-        ff_cli_fail(2, "surrogate eval: --plot %s: a file name with a quote or newline", svg);
+    if (strchr(path, '\'') || strchr(path, '\n')) {
+        ff_cli_fail(2, "surrogate eval: %s %s: a file name with a quote or newline", opt, path);
         return 0;
     }
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s", svg);
+    snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
     if (slash)
         slash[slash == dir] = 0; /* "/x.svg": the root */
     else
         snprintf(dir, sizeof dir, ".");
     if (access(dir, W_OK) != 0) {
-        ff_cli_fail(2, "surrogate eval: --plot %s: cannot write in %s: %s", svg, dir, strerror(errno));
+        ff_cli_fail(2, "surrogate eval: %s %s: cannot write in %s: %s", opt, path, dir, strerror(errno));
         return 0;
     }
     return 1;
@@ -444,14 +446,20 @@ static int plot(const char *svg, const pairs *pp, const char *title)
 }
 
 /* Per record: actual and both estimates (eval --records) */
-static int write_records(const char *path, const ff_dataset *d, const ff_surrogate *an, const ff_surrogate *learned)
+/* cv (may be NULL): each record's cross-validated estimates, written as
+ * <target>_cv columns */
+static int write_records(const char *path, const ff_dataset *d, const ff_surrogate *an, const ff_surrogate *learned,
+                         const double (*cv)[FF_T__COUNT])
 {
     FILE *f = fopen(path, "w");
     if (!f)
         return ff_cli_fail(2, "surrogate eval: cannot write %s", path);
     fprintf(f, "id\tkind\tlayers\tsplit");
-    for (int k = 0; k < FF_T__COUNT; k++)
+    for (int k = 0; k < FF_T__COUNT; k++) {
         fprintf(f, "\t%s\t%s_analytical\t%s_learned", ff_target_names[k], ff_target_names[k], ff_target_names[k]);
+        if (cv)
+            fprintf(f, "\t%s_cv", ff_target_names[k]);
+    }
     fprintf(f, "\n");
     for (int64_t i = 0; i < d->n; i++) {
         const ff_dsrec *r = &d->r[i];
@@ -460,8 +468,11 @@ static int write_records(const char *path, const ff_dataset *d, const ff_surroga
         ff_surrogate_network(learned, r->l, r->nl, NULL, tl);
         fprintf(f, "%s\t%s\t%d\t%s", r->id, r->network ? "network" : "layer", r->nl,
                 hash_id(r->id, 0x5eed) % 5 == 0 ? "test" : "train");
-        for (int k = 0; k < FF_T__COUNT; k++)
+        for (int k = 0; k < FF_T__COUNT; k++) {
             fprintf(f, "\t%.6g\t%.6g\t%.6g", r->t[k], ta[k], tl[k]);
+            if (cv)
+                fprintf(f, "\t%.6g", cv[i][k]);
+        }
         fprintf(f, "\n");
     }
     return fclose(f) ? ff_cli_fail(2, "surrogate eval: cannot write %s", path) : 0;
@@ -510,7 +521,8 @@ static int cmd_eval(int argc, char **argv)
                    "--plot writes predicted-vs-actual scatter plots (gnuplot SVG) of the random split.\n"
                    "--records writes one line per record (tab-separated): id, kind, layers, the random\n"
                    "split it falls in, then per target the actual value and the analytical and learned\n"
-                   "(MODELDIR) estimates: which designs an estimator gets wrong.\n",
+                   "(MODELDIR) estimates: which designs an estimator gets wrong; with --cv also the\n"
+                   "cross-validated estimate (<target>_cv: from the fold model that did not see the record).\n",
                    eval_usage);
             return 0;
         } else {
@@ -523,7 +535,7 @@ static int cmd_eval(int argc, char **argv)
     }
     if (optind != argc - 2)
         return ff_cli_usage("surrogate eval", eval_usage);
-    if (svg && !plot_path_ok(svg))
+    if ((svg && !out_path_ok("--plot", svg)) || (records && !out_path_ok("--records", records)))
         return 2;
     ff_err e = {0};
     ff_surrogate *learned;
@@ -548,7 +560,7 @@ static int cmd_eval(int argc, char **argv)
     else
         printf("%-8s %-10s %-8s %5s %8s %8s %7s %8s %8s %7s %7s\n", "split", "estimator", "target", "n", "SMAPE",
                "MAPE", "R2", "median", "p90", "<=10%", "exact");
-    if (records && (rc = write_records(records, &d, an, learned)))
+    if (records && !cv && (rc = write_records(records, &d, an, learned, NULL)))
         goto out;
     pairs pp;
     pairs_eval(&pp, &d, all, d.n, an);
@@ -606,6 +618,7 @@ static int cmd_eval(int argc, char **argv)
         /* every fold's model is trained on the other four: a record's
          * estimate never comes from a model that saw it */
         pairs_alloc(&pp, d.n);
+        double (*cvp)[FF_T__COUNT] = ff_calloc((size_t)d.n, sizeof *cvp);
         int64_t folds = 0;
         for (int f = 0; f < 5; f++) {
             int64_t ntr = 0, nte = 0;
@@ -624,6 +637,9 @@ static int cmd_eval(int argc, char **argv)
                 break;
             }
             pairs_add(&pp, &d, te, nte, m);
+            for (int64_t i = 0; i < nte; i++)
+                for (int k = 0; k < FF_T__COUNT; k++)
+                    cvp[te[i]][k] = pp.p[k][pp.n - nte + i];
             ff_surrogate_free(m);
             folds++;
         }
@@ -635,6 +651,9 @@ static int cmd_eval(int argc, char **argv)
             print_metrics("cv", "learned", &pp, json, &first);
         } else if (!json && pp.n == d.n)
             printf("%-8s (too few records for 5 folds)\n", "cv");
+        if (records)
+            rc = write_records(records, &d, an, learned, pp.n == d.n && folds > 1 ? (const double (*)[FF_T__COUNT])cvp : NULL);
+        free(cvp);
         pairs_free(&pp);
     }
     ff_rm_tree(tmpd);

@@ -89,7 +89,8 @@ check surrogate_eval_json python3 -c "import json; d=json.load(open('$T/eval.jso
 # --cv: every record estimated once by a fold model that did not see it (n = all records); the
 # analytical model is not trained, so its cv row is its all row; cv's learned row differs from all's
 # (a model that saw the records), and the fold models leave nothing in TMPDIR
-TMPDIR=$T/evaltmp "$FF" surrogate eval "$FX/designs.jsonl" "$M" --cv --json -q >"$T/evalcv.json" 2>"$T/evalcv.err"
+TMPDIR=$T/evaltmp "$FF" surrogate eval "$FX/designs.jsonl" "$M" --cv --json --records "$T/recordscv.tsv" -q \
+    >"$T/evalcv.json" 2>"$T/evalcv.err"
 check surrogate_eval_cv python3 -c "
 import json, os
 m = json.load(open('$T/evalcv.json'))['metrics']
@@ -100,6 +101,12 @@ assert get('cv', 'analytical', 'lut')['smape'] == get('all', 'analytical', 'lut'
 assert get('cv', 'learned', 'lut')['smape'] != get('all', 'learned', 'lut')['smape']
 assert get('cv', 'learned', 'latency')['exact'] == 1.0
 assert not os.listdir('$T/evaltmp')
+# --records with --cv: each record's cross-validated estimate beside the others
+import csv
+rows = list(csv.DictReader(open('$T/recordscv.tsv'), delimiter='\t'))
+assert len(rows) == n
+for r in rows:
+    assert float(r['lut_cv']) > 0 and float(r['latency_cv']) == float(r['latency'])
 "
 # --records: one line per usable record, actual beside both estimates (latency exact)
 "$FF" surrogate eval "$FX/designs.jsonl" "$M" --records "$T/records.tsv" -q >/dev/null 2>&1
