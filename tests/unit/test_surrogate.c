@@ -644,6 +644,52 @@ static void test_analytic_parts_sum_to_the_luts(void **st)
     }
 }
 
+/* The trees correct multiply-accumulate layers only: a model trained on the
+ * fixture (log-residual trees for every target) moves a Dense layer's LUT
+ * estimate off the analytical one and leaves a max pool's (L000256) and an
+ * average pool's (L000083) as the analytical model has them. */
+static void test_trees_only_for_mac_layers(void **st)
+{
+    (void)st;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/surrogates/fixture/designs.jsonl", ff_test_root());
+    ff_dataset d;
+    ff_err e = {0};
+    if (ff_dataset_load(path, &d, &e))
+        fail_msg("%s", e.msg);
+    ff_train_opts o;
+    ff_train_opts_default(&o);
+    o.mode = 2;
+    o.quiet = 1;
+    if (ff_surrogate_train(&d, NULL, d.n, &o, "macmodel", &e))
+        fail_msg("%s", e.msg);
+    ff_surrogate *s;
+    if (ff_surrogate_open("macmodel", &s, &e))
+        fail_msg("%s", e.msg);
+    static const int64_t idx[] = {256, 83, 142};
+    int moved = 0;
+    for (size_t i = 0; i < sizeof idx / sizeof idx[0]; i++) {
+        ff_qmodel *q;
+        char desc[512];
+        if (ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0}, idx[i], 0, &q, desc, sizeof desc, &e))
+            fail_msg("%s", e.msg);
+        ff_layer_feat f;
+        ff_layer_features(q, 0, NULL, &f);
+        double a[FF_T__COUNT], l[FF_T__COUNT];
+        ff_analytic_layer(&f, a);
+        ff_surrogate_layer(s, &f, l);
+        if (ff_rtl_kind_of((ff_op)f.op) == FF_RTL_DOT)
+            moved += l[FF_T_LUT] != a[FF_T_LUT];
+        else if (l[FF_T_LUT] != a[FF_T_LUT] || l[FF_T_FF] != a[FF_T_FF])
+            fail_msg("%s: learned %.1f LUT / %.1f FF, analytical %.1f / %.1f", desc, l[FF_T_LUT], l[FF_T_FF],
+                     a[FF_T_LUT], a[FF_T_FF]);
+        ff_qmodel_free(q);
+    }
+    assert_int_equal(moved, 1);
+    ff_surrogate_free(s);
+    ff_dataset_free(&d);
+}
+
 /* A product under 9 bits is logic, and so is its register (session 12):
  * L000289 (4 products of 8 bits) and L000312 (5 of 7) had exactly those
  * 32 and 35 FFs more than estimated; N000032, a w3a4 network with 100
@@ -998,6 +1044,7 @@ int main(void)
         cmocka_unit_test(test_tree_adders_in_post_adders),
         cmocka_unit_test(test_soft_product_registers),
         cmocka_unit_test(test_analytic_parts_sum_to_the_luts),
+        cmocka_unit_test(test_trees_only_for_mac_layers),
         cmocka_unit_test(test_table_blocks_over_the_reachable_range),
         cmocka_unit_test(test_dataset_retried_timeout_is_not_a_failure),
         cmocka_unit_test(test_analytic_dsp_counts_multipliers),
