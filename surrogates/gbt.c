@@ -3,6 +3,7 @@
 #include "gbt.h"
 
 #include <cjson/cJSON.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,6 +152,12 @@ static int arr(const cJSON *t, const char *k, int *n, double **out)
     return 1;
 }
 
+/* v is a whole number in [lo, hi) (false for NaN) */
+static int index_in(double v, double lo, double hi)
+{
+    return v >= lo && v < hi && v == floor(v);
+}
+
 int ff_gbt_parse(const char *json, const char *where, int nf, ff_gbt **out, ff_err *e)
 {
     *out = NULL;
@@ -198,9 +205,14 @@ int ff_gbt_parse(const char *json, const char *where, int nf, ff_gbt **out, ff_e
                 !arr(t, "default_left", &n, &dl) || n < 1 || n > (int)OFF_MAX || m->nn + n > INT32_MAX) {
                 rc = ff_errf(e, FF_EINPUT, "%s: tree %d is malformed", where, i);
             } else {
+                /* a leaf (left child -1) or children after it and a known
+                 * feature, all whole numbers; a condition (a leaf's value)
+                 * a float (compared as doubles first: a cast of NaN or of a
+                 * value out of range is undefined) */
                 for (int k = 0; k < n && !rc; k++)
-                    if ((int32_t)l[k] != -1 && (l[k] <= k || l[k] >= n || r[k] <= k || r[k] >= n || f[k] < 0 ||
-                                                f[k] >= m->nf))
+                    if ((l[k] != -1 && !(index_in(l[k], k + 1, n) && index_in(r[k], k + 1, n) &&
+                                         index_in(f[k], 0, m->nf))) ||
+                        !(fabs(c[k]) <= FLT_MAX))
                         rc = ff_errf(e, FF_EINPUT, "%s: tree %d node %d is malformed", where, i, k);
                 if (!rc) {
                     /* breadth first, each node's children side by side */
@@ -216,7 +228,7 @@ int ff_gbt_parse(const char *json, const char *where, int nf, ff_gbt **out, ff_e
                     pos[0] = 0;
                     while (head < tail && !rc) {
                         int k = order[head++];
-                        if ((int32_t)l[k] == -1)
+                        if (l[k] == -1)
                             continue;
                         int a = (int)l[k], b = (int)r[k];
                         if (pos[a] >= 0 || pos[b] >= 0 || a == b) {
@@ -235,7 +247,7 @@ int ff_gbt_parse(const char *json, const char *where, int nf, ff_gbt **out, ff_e
                         int k = order[q];
                         node *x = &nodes[m->nn + q];
                         x->cond = (float)c[k];
-                        if ((int32_t)l[k] == -1)
+                        if (l[k] == -1)
                             x->w = LEAF;
                         else
                             x->w = (dl[k] != 0 ? DLEFT : 0) | (uint32_t)f[k] << FEAT_SHIFT |
