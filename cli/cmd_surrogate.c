@@ -389,10 +389,16 @@ static uint64_t hash_id(const char *s, uint64_t seed)
     return h;
 }
 
-/* --plot's file: in a writable directory, and a name gnuplot's quoted
- * string can hold; says why not (one line) */
-/* whether `path` (an --plot or --records output) can be written, checked
- * before any work; one line and 0 if not */
+/* eval's fold of a record (0-4, by a hash of its id): fold 0 is the random
+ * split's held-out fifth, and --cv holds out each fold in turn */
+static int eval_fold(const ff_dsrec *r)
+{
+    return (int)(hash_id(r->id, 0x5eed) % 5);
+}
+
+/* --plot's or --records' file (opt): in a writable directory, and a name
+ * gnuplot's quoted string can hold; checked before any work, says why not
+ * (one line) and returns 0 */
 static int out_path_ok(const char *opt, const char *path)
 {
     if (strchr(path, '\'') || strchr(path, '\n')) {
@@ -445,9 +451,8 @@ static int plot(const char *svg, const pairs *pp, const char *title)
     return rc;
 }
 
-/* Per record: actual and both estimates (eval --records) */
-/* cv (may be NULL): each record's cross-validated estimates, written as
- * <target>_cv columns */
+/* Per record: actual and both estimates (eval --records); cv (may be
+ * NULL): each record's cross-validated estimates, as <target>_cv columns */
 static int write_records(const char *path, const ff_dataset *d, const ff_surrogate *an, const ff_surrogate *learned,
                          const double (*cv)[FF_T__COUNT])
 {
@@ -467,7 +472,7 @@ static int write_records(const char *path, const ff_dataset *d, const ff_surroga
         ff_surrogate_network(an, r->l, r->nl, NULL, ta);
         ff_surrogate_network(learned, r->l, r->nl, NULL, tl);
         fprintf(f, "%s\t%s\t%d\t%s", r->id, r->network ? "network" : "layer", r->nl,
-                hash_id(r->id, 0x5eed) % 5 == 0 ? "test" : "train");
+                eval_fold(r) == 0 ? "test" : "train");
         for (int k = 0; k < FF_T__COUNT; k++) {
             fprintf(f, "\t%.6g\t%.6g\t%.6g", r->t[k], ta[k], tl[k]);
             if (cv)
@@ -581,7 +586,7 @@ static int cmd_eval(int argc, char **argv)
         int64_t ntr = 0, nte = 0;
         for (int64_t i = 0; i < d.n; i++) {
             const ff_dsrec *r = &d.r[i];
-            int test = split == 0 ? hash_id(r->id, 0x5eed) % 5 == 0 : (r->network && ff_dsrec_depth(r) >= 4);
+            int test = split == 0 ? eval_fold(r) == 0 : (r->network && ff_dsrec_depth(r) >= 4);
             int train = split == 0 ? !test : (!r->network || ff_dsrec_depth(r) <= 3);
             if (test)
                 te[nte++] = i;
@@ -623,7 +628,7 @@ static int cmd_eval(int argc, char **argv)
         for (int f = 0; f < 5; f++) {
             int64_t ntr = 0, nte = 0;
             for (int64_t i = 0; i < d.n; i++)
-                if ((int)(hash_id(d.r[i].id, 0x5eed) % 5) == f)
+                if (eval_fold(&d.r[i]) == f)
                     te[nte++] = i;
                 else
                     tr[ntr++] = i;

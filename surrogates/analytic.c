@@ -274,21 +274,15 @@ static double pipe_tree_ff(const ff_layer_feat *f, const ff_rtl_pipe *pp, double
     return ff;
 }
 
-/* LUTs of a multiply-accumulate layer's part (ff_analytic_layer_parts) */
-#define PART(k, v)                                                                                            \
-    do {                                                                                                      \
-        double v_ = (v);                                                                                      \
-        lut += v_;                                                                                            \
-        parts[k] += v_;                                                                                       \
-    } while (0)
-
+/* parts: the LUTs by part (ff_analytic_layer_parts, zeroed); o[FF_T_LUT]
+ * is their sum */
 static void dot(const ff_layer_feat *f, double *o, double *parts)
 {
     /* only the kept outputs and products (ff_live): Yosys removes what no
      * output reads and folds what never changes */
     double U = (double)f->out_size * f->live_out, P = f->pixels ? (double)f->pixels : 1.0;
     int xb = f->in_bits, xw = xb + 1, wb = f->wbits, sb = f->sum_bits > 0 ? f->sum_bits : f->acc_bits;
-    double lut = 0, ff = 0, dsp = 0, bram = 0;
+    double ff = 0, dsp = 0, bram = 0;
     int R = f->reuse, stages = ff_rtl_tree_stages(f->tree_levels);
     /* the tree's last adder and the registers feeding it become the
      * requantization DSP's pre-adder and A/D registers when they fit it */
@@ -306,7 +300,7 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
         if (f->clock_ns > 0)
             pipe_of(f, &pp);
         dsp += (double)f->r1_dsp;
-        PART(FF_AN_PART_MULT, FF_AN_R1_LPROD_LUTS * (double)f->r1_lprod_bits);
+        parts[FF_AN_PART_MULT] += FF_AN_R1_LPROD_LUTS * (double)f->r1_lprod_bits;
         /* the fixed plan's registered power-of-two products leave no fabric
          * FFs (measured: the jet's four R = 1 layers and two_layer_keras at
          * R = 1 match within 0-10% without them, 30-60% over with them); the
@@ -326,7 +320,7 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
         double nodsp = nz > 0 && (double)f->r1_dsp < nz ? 1 - (double)f->r1_dsp / nz : 0;
         double dsp_pairs = pairs * (nz > 0 ? 1 - nodsp * nodsp : 0);
         double fabric = nz - FF_AN_R1_PAIR_SHARE * dsp_pairs - (pre ? U : 0);
-        PART(FF_AN_PART_TREE, (fabric > 0 ? fabric : 0) * (sm + xw + wb) / 2.0);
+        parts[FF_AN_PART_TREE] += (fabric > 0 ? fabric : 0) * (sm + xw + wb) / 2.0;
         /* tree registers, a stage after every 3 levels; the last stage is the
          * requantization DSP's A/D registers when it holds at most 2 sums */
         double terms = (double)f->max_terms + 1;
@@ -361,13 +355,13 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
             dsp += (double)f->mults_dsp * tiles;
         else
             dsp += (M * built - soft) * tiles;
-        PART(FF_AN_PART_MULT, soft * FF_AN_SOFT_MUL_LUTS * xw * (wb > 1 ? wb - 1 : 1));
+        parts[FF_AN_PART_MULT] += soft * FF_AN_SOFT_MUL_LUTS * xw * (wb > 1 ? wb - 1 : 1);
         /* its product register is fabric FFs (a DSP's is its MREG): the
          * kept product bits, e.g. L000289's 4 products of 8 bits, L000312's
          * 5 of 7 (their FFs otherwise exact) */
         ff += soft * fmin((double)(xw + wb), (double)sb);
         /* the tiles' partial products: most are summed in the DSPs' cascade */
-        PART(FF_AN_PART_MULT, FF_AN_TILE_SHARE * M * (tiles - 1) * (xw + wb));
+        parts[FF_AN_PART_MULT] += FF_AN_TILE_SHARE * M * (tiles - 1) * (xw + wb);
         /* each multiplier's weight ROM (R words read by the cycle count; the
          * same at every position, so shared) and its input select. A
          * multiplier skips its zero weights: its distinct inputs nd (rho R
@@ -401,15 +395,15 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
                 }
                 nd = eidx > 0 ? pow(2.0, eiw / eidx) : 1; /* index width clog2(nd) = the mean width */
                 nidx = (double)f->n_out * f->live_out * per * eidx;
-                PART(FF_AN_PART_MUX, counted ? mux_counted : xw * (nsh * sel_mux_luts(R) + M * emux));
+                parts[FF_AN_PART_MUX] += counted ? mux_counted : xw * (nsh * sel_mux_luts(R) + M * emux);
             } else
-                PART(FF_AN_PART_MUX, counted ? mux_counted : xw * (nsh * sel_mux_luts(R) + nown * sel_mux_luts(round(nd))));
+                parts[FF_AN_PART_MUX] += counted ? mux_counted : xw * (nsh * sel_mux_luts(R) + nown * sel_mux_luts(round(nd)));
         } else {
             nd = (double)f->n_in * (1 - pow(1 - rho, (double)R / (double)f->n_in));
             nsh = rho >= 1 ? P : 0;
             nown = rho >= 1 ? 0 : M;
             nidx = rho >= 1 ? 1 : ppos;
-            PART(FF_AN_PART_MUX, counted ? mux_counted : xw * (nsh * sel_mux_luts((double)f->n_in) + nown * sel_mux_luts(round(nd))));
+            parts[FF_AN_PART_MUX] += counted ? mux_counted : xw * (nsh * sel_mux_luts((double)f->n_in) + nown * sel_mux_luts(round(nd)));
         }
         /* a ROM in logic of FF_AN_ROMREG_DEPTH words or more keeps its read
          * register (the address register moved behind the ROM) in fabric,
@@ -425,7 +419,7 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
             cols += counted ? (double)f->rom_wcols : distinct_cols(R, ppos * wb);
         if (nd > 1 && rom_place(R, clog2d(nd), nidx, &bram))
             cols += counted ? (double)f->rom_xcols : distinct_cols(R, nidx * clog2d(nd));
-        PART(FF_AN_PART_ROM, cols * rom_luts(R));
+        parts[FF_AN_PART_ROM] += cols * rom_luts(R);
         double romff = R >= FF_AN_ROMREG_DEPTH ? cols : 0;
         /* per output: the cycle's tree (its first level in the multipliers'
          * post-adders) and the accumulator with its first-cycle bias mux.
@@ -437,7 +431,7 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
          * multiplier of its own (R = n_in): then its DSP accumulates
          * (P = P + A*B; measured: the dataset's 13 such layers with sums
          * under 16 bits keep -0.5..0.2 of their bits in fabric). */
-        PART(FF_AN_PART_TREE, U * tree_fabric_adders(per, built) * sm); /* grouped: per = 1, no tree */
+        parts[FF_AN_PART_TREE] += U * tree_fabric_adders(per, built) * sm; /* grouped: per = 1, no tree */
         double acc_fab = (double)f->acc_fab_bits, dsp_share = M * built > 0 && soft > 0 ? 1 - soft / (M * built) : 1;
         if (!grouped && f->n_in == R) /* the DSP multipliers' share: a product in logic accumulates in logic */
             acc_fab -= (double)f->acc_narrow_bits * dsp_share;
@@ -450,11 +444,11 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
          * with the accumulator on its C port, leaving only the mux:
          * FF_AN_ACC_MUX_LUTS; otherwise (a tree's sum) FF_AN_ACC_LUTS */
         if (grouped)
-            PART(FF_AN_PART_ACC, FF_AN_ACC_LUTS_SHARED * acc_fab);
+            parts[FF_AN_PART_ACC] += FF_AN_ACC_LUTS_SHARED * acc_fab;
         else if (f->n_in == R)
-            PART(FF_AN_PART_ACC, acc_fab * (dsp_share * FF_AN_ACC_MUX_LUTS + (1 - dsp_share) * FF_AN_ACC_LUTS));
+            parts[FF_AN_PART_ACC] += acc_fab * (dsp_share * FF_AN_ACC_MUX_LUTS + (1 - dsp_share) * FF_AN_ACC_LUTS);
         else
-            PART(FF_AN_PART_ACC, FF_AN_ACC_LUTS * acc_fab);
+            parts[FF_AN_PART_ACC] += FF_AN_ACC_LUTS * acc_fab;
         /* registers: the input vector, the output vector, the counter and
          * cycle tags (busy, cnt, pv, pc, a tag per tree stage, adone, valid),
          * the fabric accumulators, and for a product spread over several
@@ -481,10 +475,13 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
      * outputs' wider ones in more */
     double l = 0, d = 0, b = 0;
     requant(f, sb < 25 ? (int)lround(sm) : 25, &l, &d, &b);
-    PART(FF_AN_PART_TAIL, U * l);
+    parts[FF_AN_PART_TAIL] += U * l;
     dsp += U * d + (double)f->rq_wide * (dsp_for(sb, FF_AN_RQ_M_BITS) - dsp_for(25, FF_AN_RQ_M_BITS));
     bram += U * b;
     ff += out_reg_ff(f, U, b);
+    double lut = 0;
+    for (int k = 0; k < FF_AN_PARTS; k++)
+        lut += parts[k];
     o[FF_T_LUT] = lut, o[FF_T_FF] = ff, o[FF_T_DSP] = dsp, o[FF_T_BRAM] = bram;
 }
 

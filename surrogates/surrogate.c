@@ -52,16 +52,14 @@ const char *ff_surrogate_feat_name(int i)
     return i >= 0 && i < NFEAT ? feat_names[i] : NULL;
 }
 
-void ff_surrogate_featvec(const ff_layer_feat *f, float *x)
+/* The features of f, given its analytical estimate a and LUT parts (ff_analytic_layer_parts).
+ * The parts let a tree correct the part a design is made of (accumulators,
+ * ROMs, ...): 5-fold cross-validated learned LUT SMAPE on the 735-record
+ * snapshot 9.03% without them, 8.91% with them (as shares of the LUTs or as
+ * LUTs); held-out fifth 9.54% -> 8.94% as LUTs (9.16% as shares), depth
+ * split 7.19% -> 6.80% (7.31%). */
+static void featvec_of(const ff_layer_feat *f, const double *a, const double *part, float *x)
 {
-    /* the analytical LUTs and their parts: a tree can correct the part a
-     * design is made of (accumulators, ROMs, ...). 5-fold cross-validated
-     * learned LUT SMAPE on the 735-record snapshot: 9.03% without them,
-     * 8.91% with them (as shares of the LUTs or as LUTs); held-out fifth
-     * 9.54% -> 8.94% as LUTs (9.16% as shares), depth split 7.19% -> 6.80%
-     * (7.31%) */
-    double a[FF_T__COUNT], sh[FF_AN_PARTS];
-    ff_analytic_layer_parts(f, a, sh);
     const double v[] = {f->op, f->act, (double)f->n_in, (double)f->n_out, (double)f->pixels, (double)f->in_size,
                         (double)f->out_size, f->kernel, f->channels_in, f->channels_out, f->wbits, f->in_bits,
                         f->out_bits, f->acc_bits, f->lut_bits, f->reuse, f->in_signed, (double)f->weights,
@@ -71,10 +69,17 @@ void ff_surrogate_featvec(const ff_layer_feat *f, float *x)
                         (double)f->rq_wide, (double)f->acc_fab_bits, (double)f->acc_narrow_bits,
                         (double)f->r1_dsp, (double)f->r1_lprod_bits,
                         a[FF_T_LUT], a[FF_T_FF], a[FF_T_DSP], a[FF_T_BRAM],
-                        sh[FF_AN_PART_MULT], sh[FF_AN_PART_MUX], sh[FF_AN_PART_ROM], sh[FF_AN_PART_TREE],
-                        sh[FF_AN_PART_ACC], sh[FF_AN_PART_TAIL]};
+                        part[FF_AN_PART_MULT], part[FF_AN_PART_MUX], part[FF_AN_PART_ROM], part[FF_AN_PART_TREE],
+                        part[FF_AN_PART_ACC], part[FF_AN_PART_TAIL]};
     for (int i = 0; i < NFEAT; i++)
         x[i] = (float)v[i];
+}
+
+void ff_surrogate_featvec(const ff_layer_feat *f, float *x)
+{
+    double a[FF_T__COUNT], part[FF_AN_PARTS];
+    ff_analytic_layer_parts(f, a, part);
+    featvec_of(f, a, part, x);
 }
 
 /* ---- estimating ---- */
@@ -120,13 +125,20 @@ static int tree_layer(const ff_layer_feat *f)
     return ff_rtl_kind_of((ff_op)f->op) == FF_RTL_DOT;
 }
 
+/* a training row of its own: a single multiply-accumulate layer */
+static int layer_row(const ff_dsrec *rec)
+{
+    return !rec->network && rec->nl == 1 && tree_layer(&rec->l[0]);
+}
+
 static void layer_with(const ff_gbt *const *m, const int *tr, const ff_layer_feat *f, double out[FF_T__COUNT])
 {
-    ff_analytic_layer(f, out);
+    double part[FF_AN_PARTS];
+    ff_analytic_layer_parts(f, out, part);
     if (!m || !tree_layer(f))
         return;
     float x[NFEAT];
-    ff_surrogate_featvec(f, x);
+    featvec_of(f, out, part, x); /* the analytical estimate, before the trees replace it */
     for (int k = 0; k < FF_T_RES; k++)
         if (m[k])
             out[k] = untransform(tr[k], ff_gbt_predict(m[k], x), out[k]);
@@ -304,9 +316,9 @@ static void rows_add(rows *r, const ff_layer_feat *f, const double *y)
         r->a = ff_realloc(r->a, sizeof(double) * FF_T_RES * (size_t)r->cap);
         r->y = ff_realloc(r->y, sizeof(double) * FF_T_RES * (size_t)r->cap);
     }
-    ff_surrogate_featvec(f, r->X + r->n * NFEAT);
-    double a[FF_T__COUNT];
-    ff_analytic_layer(f, a);
+    double a[FF_T__COUNT], part[FF_AN_PARTS];
+    ff_analytic_layer_parts(f, a, part);
+    featvec_of(f, a, part, r->X + r->n * NFEAT);
     for (int k = 0; k < FF_T_RES; k++) {
         r->a[r->n * FF_T_RES + k] = a[k];
         r->y[r->n * FF_T_RES + k] = y[k];
@@ -477,7 +489,7 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
     int64_t nrec = 0;
     for (int64_t i = 0; i < n; i++) {
         const ff_dsrec *rec = &d->r[idx ? idx[i] : i];
-        if (rec->network || rec->nl != 1 || !tree_layer(&rec->l[0]))
+        if (!layer_row(rec))
             continue;
         rows_add(&r, &rec->l[0], rec->t);
         nrec++;
@@ -498,7 +510,7 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
         int64_t j = 0;
         for (int64_t i = 0; i < n; i++) {
             const ff_dsrec *rec = &d->r[idx ? idx[i] : i];
-            if (rec->network || rec->nl != 1 || !tree_layer(&rec->l[0]))
+            if (!layer_row(rec))
                 continue;
             fold[j++] = (uint8_t)(id_hash(rec->id) % FF_SURR_FOLDS);
         }
