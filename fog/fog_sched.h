@@ -25,6 +25,11 @@ enum ff_policy {
 /* Residuals kept per tier for the empirical miss probability. */
 #define FF_SCHED_RESID 128
 
+/* Answers in a row, all in time, after which the misses before them no
+ * longer count (a spell that ended): with the 5% miss rate of 6 stalled
+ * answers in 128, a run of 64 clean ones has a 4% chance. */
+#define FF_SCHED_CLEAN_RUN 64
+
 typedef struct ff_tier_state {
     int available;           /* connected and usable */
     double rtt_mean_us;      /* EWMA of network round trip (without compute) */
@@ -49,6 +54,8 @@ typedef struct ff_tier_state {
     uint32_t path_outcomes, path_misses;   /* answers counted; misses among the last FF_SCHED_PATH_HIST */
     double wait_us;          /* EWMA of the time our tasks waited in the tier's queue (node-reported) */
     uint32_t wait_samples;
+    uint32_t idle;           /* decisions since a task (primary or copy) last went to the tier */
+    uint32_t probes_ok;      /* probes answered in time since the last late one */
 } ff_tier_state;
 
 typedef struct ff_sched_state {
@@ -63,6 +70,8 @@ typedef struct ff_sched_state {
     double stall_miss;       /* miss probability of a tier with an overdue task (default 0.5) */
     double twin_threshold;   /* twin a task when one connection alone missed at least this share of its
                               * last FF_SCHED_PATH_HIST answers (default 0.005: any one of them) */
+    uint32_t probe_after;    /* probe a tier left unused for this many decisions (default 50; 0: never) */
+    uint32_t probes_to_forget; /* probes in time, in a row, that clear a tier's record of misses (default 3) */
 } ff_sched_state;
 
 typedef struct ff_sched_decision {
@@ -70,6 +79,7 @@ typedef struct ff_sched_decision {
     int tier;                /* primary tier */
     int hedge_tier;          /* second tier for a duplicate, or -1 */
     int twin;                /* 1: a second copy to the primary tier over its second connection */
+    int probe_tier;          /* remote tier to send a copy to as a probe, or -1 */
     double finish_us[FF_TIER_COUNT];   /* predicted finish (mean), -1 when unavailable */
     double miss_prob[FF_TIER_COUNT];   /* predicted deadline-miss probability */
 } ff_sched_decision;
@@ -107,7 +117,9 @@ void ff_sched_observe_outcome(ff_sched_state *s, int tier, int beyond);
  * learns its bias from these, and its miss probability becomes the share of
  * recent answers that would have missed with the current prediction: an
  * empirical distribution that keeps heavy tails (jitter, TCP stalls after a
- * lost frame, queues growing unseen) which a normal model hides. */
+ * lost frame, queues growing unseen) which a normal model hides. Misses
+ * older than the last FF_SCHED_CLEAN_RUN answers, when those would all have
+ * made it, no longer count. */
 void ff_sched_observe_error(ff_sched_state *s, int tier, double actual_us, double predicted_us);
 /* How many of our tasks on tier are far past their prediction now. One
  * overdue task means the tier is slower than its model (a TCP stream
@@ -131,6 +143,19 @@ void ff_sched_task_done(ff_sched_state *s, int tier);
 double ff_sched_predict_us(const ff_sched_state *s, int tier, double *stddev_us);
 /* Probability that a task sent now to tier finishes after budget_us. */
 double ff_sched_miss_prob(const ff_sched_state *s, int tier, double budget_us);
+
+/* The answer of a probe to tier t: late = 1 when it came after the task's
+ * deadline, or was refused or expired there. A tier's record (tail rate,
+ * residuals, bias, round trip) learns only from answers of tasks sent to it,
+ * so a tier that missed in a bad spell (a slow first second, a stalled node)
+ * and was then left unused would never show that it recovered. fogforge
+ * therefore probes a tier left unused for probe_after decisions with a copy
+ * of a task (the primary still carries it). The caller records the probe's
+ * answer as it does any answer (round trip, outcome, error), after this
+ * call; after probes_to_forget probes in a row answered in time, the tier's
+ * record of misses is forgotten first, and its answers from then on build a
+ * fresh one. */
+void ff_sched_observe_probe(ff_sched_state *s, int t, int late);
 
 /* Decides where a task with budget_us until its deadline runs under policy.
  * fogforge also twins a task (d->twin) sent to a tier reached over two

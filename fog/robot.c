@@ -49,6 +49,13 @@ struct pend {
     int local_queued;        /* a local run is queued or running */
     int twin;                /* a second copy went over the cloud's second connection */
     int path0_seen;          /* the first connection's answer was counted */
+    /* a copy on another tier (a hedge, a rescue or a probe) whose answer
+     * is evidence about that tier like a primary's */
+    int copy;                /* its tier, or -1 */
+    int copy_probe;          /* 1: a probe (ff_sched_observe_probe) */
+    int copy_open;           /* a probe still counted in its tier's in-flight tasks */
+    uint64_t copy_ns;        /* when it was sent */
+    double copy_pred, copy_sd; /* its tier's predicted finish then */
 };
 
 struct nodeinfo {
@@ -103,7 +110,7 @@ struct ff_robot {
     size_t lq_cap, lq_head, lq_count;
     int l_running;
     /* counters */
-    uint64_t sent, completed, ok, errors, lost, missed, rejected, retries, hedged, twinned, rescued, rerouted, duplicates,
+    uint64_t sent, completed, ok, errors, lost, missed, rejected, retries, hedged, twinned, probes, rescued, rerouted, duplicates,
         local_fallbacks, local_rejected, refused, completions_dropped, silent_nodes;
     uint64_t node_count[MAX_NODES];
     uint64_t first_submit_ns, last_done_ns;
@@ -195,12 +202,41 @@ static void local_load(ff_robot *r)
  * not just a queue that grew: twice the prediction plus three sigmas. */
 static double beyond_us(const struct pend *p) { return 2.0 * p->pred_us + 3.0 * p->pred_sd; }
 
+/* Watches the copy of p about to be sent to tier (before
+ * ff_sched_task_sent, as a primary's prediction is taken); one per task.
+ * A probe counts in the tier's in-flight tasks until it answers, the task
+ * completes or its send fails. Caller holds mu. */
+static void watch_copy(ff_robot *r, struct pend *p, int tier, int probe, uint64_t now)
+{
+    if (p->copy >= 0) return;
+    p->copy = tier;
+    p->copy_probe = probe;
+    p->copy_ns = now;
+    p->copy_pred = ff_sched_predict_us(&r->sched, tier, &p->copy_sd);
+    if (probe) {
+        r->probes++;
+        p->copy_open = 1;
+        ff_sched_task_sent(&r->sched, tier);
+    }
+}
+
+/* Stops watching the copy of p (answered, unsent, or its tier became the
+ * primary); caller holds mu. */
+static void drop_copy(ff_robot *r, struct pend *p)
+{
+    if (p->copy_open) ff_sched_task_done(&r->sched, p->copy);
+    p->copy_open = 0;
+    p->copy = -1;
+}
+
 /* Records the outcome of task p and frees its slot; caller holds mu. */
 static void finish(ff_robot *r, struct pend *p, int status, int tier, const char *node, const int32_t *out,
                    size_t n_out, uint64_t queue_ns, uint64_t compute_ns, uint64_t now_ns)
 {
     ff_sched_task_done(&r->sched, p->tier);
     if (p->hedge >= 0) ff_sched_task_done(&r->sched, p->hedge);
+    if (p->copy_open) ff_sched_task_done(&r->sched, p->copy); /* its answer still counts when it comes */
+    p->copy_open = 0;
     ff_robot_completion c;
     memset(&c, 0, sizeof c);
     c.task_id = p->id;
@@ -325,6 +361,26 @@ static void complete(ff_robot *r, uint64_t id, int status, int tier, const char 
     }
     if (tier > FF_TIER_LOCAL && tier < FF_TIER_COUNT && status == FF_STATUS_OK)
         ff_sched_observe_wait(&r->sched, tier, (double)queue_ns / 1000.0);
+    /* a copy's answer is evidence about its tier, whether or not the task
+     * was answered before: without it a tier used only for copies (or not at
+     * all) keeps the record of its worst moment. A probe refused or expired
+     * there is late and leaves the task to its primary. */
+    int from_copy = p->id == id && p->copy > FF_TIER_LOCAL && tier == p->copy;
+    if (from_copy) {
+        int probe = p->copy_probe;
+        drop_copy(r, p);
+        if (probe) ff_sched_observe_probe(&r->sched, tier, status != FF_STATUS_OK || ff_fog_wall_us() > p->deadline_us);
+        if (status == FF_STATUS_OK && now_ns > p->copy_ns) {
+            double took = (double)(now_ns - p->copy_ns) / 1000.0;
+            double rtt_us = took - (double)(queue_ns + compute_ns) / 1000.0;
+            ff_sched_observe_rtt(&r->sched, tier, rtt_us > 0 ? rtt_us : 0);
+            ff_sched_observe_outcome(&r->sched, tier, took > 2.0 * p->copy_pred + 3.0 * p->copy_sd);
+            ff_sched_observe_error(&r->sched, tier, took, p->copy_pred);
+        } else if (status != FF_STATUS_OK) {
+            ff_sched_observe_outcome(&r->sched, tier, 1);
+        }
+        if (status != FF_STATUS_OK && probe) return;
+    }
     if (p->state != P_PENDING || p->id != id) {
         r->duplicates++;
         return;
@@ -342,6 +398,7 @@ static void complete(ff_robot *r, uint64_t id, int status, int tier, const char 
             ff_sched_task_done(&r->sched, p->tier);
             p->tier = p->hedge;
             p->hedge = -1;
+            if (p->copy == p->tier) drop_copy(r, p);
         } else {
             p->reroute = 1;
         }
@@ -358,7 +415,7 @@ static void complete(ff_robot *r, uint64_t id, int status, int tier, const char 
         double took = (double)(now_ns - p->primary_ns) / 1000.0, bound = beyond_us(p);
         /* an answer from the primary (or forwarded by it) is its outcome; a
          * hedge answering first tells only that the primary was overdue */
-        if (tier != p->hedge) {
+        if (tier != p->hedge && !from_copy) {
             ff_sched_observe_outcome(&r->sched, p->tier, took > bound);
             ff_sched_observe_error(&r->sched, p->tier, took, p->pred_us);
         } else if (took > bound) { /* at least this late */
@@ -643,6 +700,17 @@ static void set_primary(ff_robot *r, struct pend *p, int tier, uint64_t now)
     ff_sched_task_sent(&r->sched, tier);
 }
 
+/* Sends the probe copy of task id (outside mu); a probe that cannot be
+ * sent is no longer watched. */
+static void send_probe(ff_robot *r, struct pend *p, uint64_t id, const int32_t *in, size_t n, uint64_t deadline,
+                       int tier)
+{
+    if (!send_remote(r, id, in, n, deadline, 0, tier)) return;
+    pthread_mutex_lock(&r->mu);
+    if (p->id == id && p->copy == tier) drop_copy(r, p);
+    pthread_mutex_unlock(&r->mu);
+}
+
 int ff_robot_submit(ff_robot *r, const int32_t *in, size_t n, uint64_t *task_id, char *err)
 {
     if (n == 0 || n > FF_MSG_MAX_ELEMS) return ff_fog_fail(err, FF_FOG_EINPUT, "input has %zu elements", n);
@@ -663,6 +731,7 @@ int ff_robot_submit(ff_robot *r, const int32_t *in, size_t n, uint64_t *task_id,
     r->next_id++;
     free(p->in);
     memset(p, 0, sizeof *p);
+    p->copy = -1;
     p->id = id;
     p->state = P_PENDING;
     p->in = copy;
@@ -686,10 +755,14 @@ int ff_robot_submit(ff_robot *r, const int32_t *in, size_t n, uint64_t *task_id,
         pthread_mutex_unlock(&r->mu);
         return FF_FOG_OK;
     }
+    uint64_t deadline = p->deadline_us;
+    int probe = d.probe_tier > FF_TIER_LOCAL ? d.probe_tier : -1;
+    if (probe >= 0) watch_copy(r, p, probe, 1, ff_fog_mono_ns());
     if (d.tier == FF_TIER_LOCAL) {
         p->tier = FF_TIER_LOCAL;
         local_enqueue(r, p, 0);
         pthread_mutex_unlock(&r->mu);
+        if (probe >= 0) send_probe(r, p, id, copy, n, deadline, probe);
         return FF_FOG_OK;
     }
     p->attempts = 1;
@@ -700,6 +773,7 @@ int ff_robot_submit(ff_robot *r, const int32_t *in, size_t n, uint64_t *task_id,
     } else if (d.hedge_tier > FF_TIER_LOCAL) {
         r->hedged++;
         p->hedge = d.hedge_tier;
+        watch_copy(r, p, d.hedge_tier, 0, p->last_send_ns);
         ff_sched_task_sent(&r->sched, d.hedge_tier);
     }
     int twin = d.twin && d.tier == FF_TIER_CLOUD && d.hedge_tier < 0;
@@ -707,7 +781,6 @@ int ff_robot_submit(ff_robot *r, const int32_t *in, size_t n, uint64_t *task_id,
         p->twin = 1;
         r->twinned++;
     }
-    uint64_t deadline = p->deadline_us;
     pthread_mutex_unlock(&r->mu);
     /* copy stays valid: inputs are freed only when this thread reuses the slot */
     int rc = send_remote(r, id, copy, n, deadline, 0, d.tier);
@@ -715,12 +788,14 @@ int ff_robot_submit(ff_robot *r, const int32_t *in, size_t n, uint64_t *task_id,
     /* the twin's answer is a duplicate like any other; its failure to send
      * changes nothing (the primary carries the task) */
     if (twin) send_remote_on(r, id, copy, n, deadline, 0, d.tier, 1);
+    if (probe >= 0) send_probe(r, p, id, copy, n, deadline, probe);
     if (rc || hrc) {
         pthread_mutex_lock(&r->mu);
         if (p->state == P_PENDING && p->id == id) {
             if (hrc && p->hedge == d.hedge_tier) {
                 ff_sched_task_done(&r->sched, p->hedge);
                 p->hedge = -1;
+                if (p->copy == d.hedge_tier) drop_copy(r, p);
             }
             if (rc) {
                 p->failed |= 1u << d.tier;
@@ -773,6 +848,7 @@ static int reroute(ff_robot *r, struct pend *p, uint64_t now, uint64_t wall)
     r->rerouted++;
     p->attempts++;
     p->last_send_ns = now;
+    if (d.tier == p->copy) drop_copy(r, p); /* its answers are the primary's now */
     set_primary(r, p, d.tier, now);
     return d.tier;
 }
@@ -833,6 +909,7 @@ static void housekeeping(ff_robot *r)
             }
             ff_sched_task_done(&r->sched, p->tier);
             if (p->hedge >= 0) ff_sched_task_done(&r->sched, p->hedge);
+            drop_copy(r, p);
             free_pend(r, p);
             continue;
         }
@@ -854,6 +931,7 @@ static void housekeeping(ff_robot *r)
             ff_sched_task_done(&r->sched, p->tier);
             p->tier = p->hedge;
             p->hedge = -1;
+            if (p->copy == p->tier) drop_copy(r, p);
             continue;
         }
         if (p->reroute || !tier_up || retry_all) {
@@ -878,6 +956,7 @@ static void housekeeping(ff_robot *r)
             } else if (h > FF_TIER_LOCAL) {
                 r->rescued++;
                 p->hedge = h;
+                watch_copy(r, p, h, 0, now);
                 ff_sched_task_sent(&r->sched, h);
                 rs[nrs++] = (struct resend){id, p->in, p->n, p->deadline_us, (uint32_t)p->attempts, h, 0};
             }
@@ -907,6 +986,7 @@ static void housekeeping(ff_robot *r)
             } else if (!rs[i].primary && p->hedge == rs[i].tier) {
                 ff_sched_task_done(&r->sched, p->hedge);
                 p->hedge = -1;
+                if (p->copy == rs[i].tier) drop_copy(r, p);
             }
         }
         pthread_mutex_unlock(&r->mu);
@@ -980,13 +1060,14 @@ int ff_robot_summary_json(ff_robot *r, char *buf, size_t cap)
     } while (0)
     OUT("{\"robot\":\"%s\",\"policy\":\"%s\",\"bundle\":\"%s\",\"deadline_ms\":%g,\"sent\":%llu,\"completed\":%llu,"
         "\"ok\":%llu,\"errors\":%llu,\"lost\":%llu,\"deadline_misses\":%llu,\"outstanding\":%zu,\"rejected\":%llu,"
-        "\"retries\":%llu,\"hedged\":%llu,\"twinned\":%llu,\"rescued\":%llu,\"rerouted\":%llu,\"duplicates\":%llu,"
+        "\"retries\":%llu,\"hedged\":%llu,\"twinned\":%llu,\"probes\":%llu,\"rescued\":%llu,\"rerouted\":%llu,\"duplicates\":%llu,"
         "\"local_fallbacks\":%llu,\"local_rejected\":%llu,\"refused\":%llu,\"silent_nodes\":%llu,"
         "\"duration_s\":%.6f,\"tiers\":{",
         r->cfg.robot_id, ff_sched_policy_name(r->cfg.policy), r->cfg.bundle, r->cfg.deadline_ms,
         (unsigned long long)r->sent, (unsigned long long)r->completed, (unsigned long long)r->ok,
         (unsigned long long)r->errors, (unsigned long long)r->lost, (unsigned long long)r->missed, r->outstanding,
         (unsigned long long)r->rejected, (unsigned long long)r->retries, (unsigned long long)r->hedged, (unsigned long long)r->twinned,
+        (unsigned long long)r->probes,
         (unsigned long long)r->rescued, (unsigned long long)r->rerouted, (unsigned long long)r->duplicates,
         (unsigned long long)r->local_fallbacks, (unsigned long long)r->local_rejected, (unsigned long long)r->refused,
         (unsigned long long)r->silent_nodes,

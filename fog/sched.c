@@ -36,6 +36,8 @@ void ff_sched_init(ff_sched_state *s, uint64_t seed, double local_compute_us)
     s->tail_gain = 1.0 / 32;
     s->stall_miss = 0.5;
     s->twin_threshold = 0.005;
+    s->probe_after = 50;
+    s->probes_to_forget = 3;
     for (int t = 0; t < FF_TIER_COUNT; t++) {
         s->tier[t].workers = 1;
         s->tier[t].paths = 1;
@@ -160,6 +162,27 @@ void ff_sched_task_sent(ff_sched_state *s, int t)
     if (!valid_tier(t)) return;
     s->tier[t].inflight++;
     s->tier[t].since_report++;
+    s->tier[t].idle = 0;
+}
+
+void ff_sched_observe_probe(ff_sched_state *s, int t, int late)
+{
+    if (!valid_tier(t) || t == FF_TIER_LOCAL) return;
+    ff_tier_state *ts = &s->tier[t];
+    if (late) {
+        ts->probes_ok = 0;
+        return;
+    }
+    if (++ts->probes_ok < (s->probes_to_forget ? s->probes_to_forget : 1)) return;
+    /* the tier answers in time again: what it did before it was left
+     * unused no longer describes it (the next round trip replaces the
+     * mean, as a first sample does) */
+    ts->probes_ok = 0;
+    ts->tail_rate = 0;
+    ts->n_resid = ts->resid_next = 0;
+    ts->err_mean_us = 0;
+    ts->err_samples = 0;
+    ts->samples = 0;
 }
 
 void ff_sched_task_done(ff_sched_state *s, int t)
@@ -207,10 +230,20 @@ double ff_sched_miss_prob(const ff_sched_state *s, int t, double budget_us)
     /* with enough answers: the share of recent residuals that would miss
      * from today's prediction (the normal model as one pseudo-sample) */
     if (ts->n_resid >= 16) {
+        /* newest first; misses before FF_SCHED_CLEAN_RUN answers in a row
+         * that would all make it belong to a spell that has ended */
         double over = 0;
-        for (uint32_t i = 0; i < ts->n_resid; i++)
-            if (mean + ts->resid_us[i] > budget_us) over += 1;
-        p = (over + p) / ((double)ts->n_resid + 1.0);
+        uint32_t used = ts->n_resid, newest_miss = ts->n_resid;
+        for (uint32_t k = 0; k < ts->n_resid; k++)
+            if (mean + ts->resid_us[(ts->resid_next + 2 * FF_SCHED_RESID - 1 - k) % FF_SCHED_RESID] > budget_us) {
+                if (newest_miss == ts->n_resid) newest_miss = k;
+                over += 1;
+            }
+        if (newest_miss >= FF_SCHED_CLEAN_RUN && newest_miss < ts->n_resid) {
+            used = newest_miss;
+            over = 0;
+        }
+        p = (over + p) / ((double)used + 1.0);
     }
     if (ts->overdue && p < s->stall_miss) p = s->stall_miss;
     return p;
@@ -285,8 +318,10 @@ void ff_sched_decide_ex(ff_sched_state *s, int policy, double budget_us, unsigne
     d->tier = FF_TIER_LOCAL;
     d->hedge_tier = -1;
     d->twin = 0;
+    d->probe_tier = -1;
     for (int t = 0; t < FF_TIER_COUNT; t++) {
         if (usable(s, t, mask)) {
+            if (t != FF_TIER_LOCAL && s->tier[t].idle < UINT32_MAX) s->tier[t].idle++;
             avail[n++] = t;
             d->finish_us[t] = ff_sched_predict_us(s, t, NULL);
             d->miss_prob[t] = ff_sched_miss_prob(s, t, budget_us);
@@ -353,4 +388,13 @@ void ff_sched_decide_ex(ff_sched_state *s, int policy, double budget_us, unsigne
              s->twin_threshold * (bs->path_outcomes < FF_SCHED_PATH_HIST ? bs->path_outcomes : FF_SCHED_PATH_HIST)) &&
         (!bs->wait_samples || bs->wait_us <= bs->compute_us))
         d->twin = 1;
+    /* probe: a copy to the remote tier left unused longest, once it has
+     * been idle for probe_after decisions and has room (see
+     * ff_sched_observe_probe); never beside a hedge or a twin */
+    if (d->hedge_tier >= 0 || d->twin || !s->probe_after) return;
+    for (int i = 0; i < n; i++) {
+        int t = avail[i];
+        if (t == best || t == FF_TIER_LOCAL || s->tier[t].idle < s->probe_after || !has_room(s, t)) continue;
+        if (d->probe_tier < 0 || s->tier[t].idle > s->tier[d->probe_tier].idle) d->probe_tier = t;
+    }
 }

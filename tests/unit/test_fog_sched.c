@@ -438,6 +438,118 @@ static void test_prior_rtt_until_first_answer(void **st)
     assert_true(s.tier[FF_TIER_LOCAL].rtt_mean_us == 0);
 }
 
+/* The demo's fleet (robot 15 ms, edge 2 ms + 4 ms): an edge that missed in
+ * a bad first spell. Nothing refreshes an unused tier's record but tasks
+ * sent to it, so without probes the edge never comes back; with probes it
+ * does once probes_to_forget of them answer in time, and late probes keep
+ * it out at one copy per probe_after decisions. Returns the decision at
+ * which the edge became primary again (-1: never in n) and counts probes. */
+static int after_bad_spell(uint32_t probe_after, int probes_late, int n, int *probes)
+{
+    ff_sched_state s;
+    ff_sched_decision d;
+    all_up(&s, 15000);
+    s.probe_after = probe_after;
+    ff_sched_set_available(&s, FF_TIER_CLOUD, 0);
+    ff_sched_set_compute(&s, FF_TIER_EDGE, 4000);
+    ff_sched_observe_load(&s, FF_TIER_EDGE, 0, 2);
+    for (int i = 0; i < 20; i++) {
+        ff_sched_task_sent(&s, FF_TIER_EDGE);
+        ff_sched_observe_rtt(&s, FF_TIER_EDGE, 13000);
+        ff_sched_observe_outcome(&s, FF_TIER_EDGE, 1);
+        ff_sched_observe_error(&s, FF_TIER_EDGE, 66000, 6000);
+        ff_sched_task_done(&s, FF_TIER_EDGE);
+    }
+    ff_sched_observe_load(&s, FF_TIER_EDGE, 0, 2); /* the edges' status: idle */
+    *probes = 0;
+    for (int i = 0; i < n; i++) {
+        ff_sched_decide(&s, FF_POLICY_FOGFORGE, 50000, &d);
+        if (d.tier == FF_TIER_EDGE) return i;
+        assert_int_equal(d.tier, FF_TIER_LOCAL);
+        if (d.probe_tier < 0) continue;
+        assert_int_equal(d.probe_tier, FF_TIER_EDGE);
+        (*probes)++;
+        ff_sched_task_sent(&s, FF_TIER_EDGE);
+        ff_sched_observe_probe(&s, FF_TIER_EDGE, probes_late);
+        ff_sched_observe_rtt(&s, FF_TIER_EDGE, probes_late ? 60000 : 2000);
+        ff_sched_task_done(&s, FF_TIER_EDGE);
+        ff_sched_observe_load(&s, FF_TIER_EDGE, 0, 2);
+    }
+    return -1;
+}
+
+static void test_probes_bring_back_a_tier_after_a_bad_spell(void **st)
+{
+    (void)st;
+    int probes;
+    assert_int_equal(after_bad_spell(0, 0, 2000, &probes), -1);
+    assert_int_equal(probes, 0);
+    int back = after_bad_spell(50, 0, 2000, &probes);
+    assert_int_equal(probes, 3);
+    assert_true(back >= 3 * 50 && back <= 3 * 51);
+    assert_int_equal(after_bad_spell(50, 1, 2000, &probes), -1);
+    assert_true(probes >= 2000 / 51 - 1 && probes <= 2000 / 50);
+}
+
+static void test_no_probe_without_room_or_beside_a_hedge_or_outside_fogforge(void **st)
+{
+    (void)st;
+    ff_sched_state s;
+    ff_sched_decision d;
+    all_up(&s, 5000);
+    feed(&s, FF_TIER_EDGE, 500, 40);
+    feed(&s, FF_TIER_CLOUD, 30000, 40);
+    for (int i = 0; i < 60; i++) {
+        ff_sched_decide(&s, FF_POLICY_FOGFORGE, 50000, &d);
+        assert_int_equal(d.tier, FF_TIER_EDGE);
+        ff_sched_task_sent(&s, d.tier);
+        ff_sched_task_done(&s, d.tier);
+        if (d.probe_tier >= 0) break;
+    }
+    assert_int_equal(d.probe_tier, FF_TIER_CLOUD); /* the slower, unused tier */
+    ff_sched_state busy = s;
+    ff_sched_observe_load(&busy, FF_TIER_CLOUD, 16, 16);
+    ff_sched_decide(&busy, FF_POLICY_FOGFORGE, 50000, &d);
+    assert_int_equal(d.probe_tier, -1);
+    ff_sched_state fixed = s;
+    ff_sched_decide(&fixed, FF_POLICY_EDGE, 50000, &d);
+    assert_int_equal(d.probe_tier, -1);
+    ff_sched_decide(&fixed, FF_POLICY_GREEDY, 50000, &d);
+    assert_int_equal(d.probe_tier, -1);
+    /* a risky primary is hedged: the hedge is the copy, no probe beside it */
+    ff_sched_state risky = s;
+    for (int i = 0; i < 60; i++) ff_sched_observe_rtt(&risky, FF_TIER_EDGE, i % 2 ? 400 : 1600);
+    for (int i = 0; i < 60; i++) ff_sched_observe_rtt(&risky, FF_TIER_CLOUD, i % 2 ? 500 : 1500);
+    ff_sched_observe_load(&risky, FF_TIER_EDGE, 0, 4);
+    ff_sched_decide(&risky, FF_POLICY_FOGFORGE, 1100, &d);
+    assert_int_not_equal(d.hedge_tier, -1);
+    assert_int_equal(d.probe_tier, -1);
+    ff_sched_observe_probe(&s, FF_TIER_LOCAL, 0); /* ignored */
+    ff_sched_observe_probe(&s, 9, 1);
+}
+
+/* A stall's misses stop counting once FF_SCHED_CLEAN_RUN answers in a row
+ * would all have made it; one miss among them keeps the whole window. */
+static void test_misses_before_a_clean_run_no_longer_count(void **st)
+{
+    (void)st;
+    ff_sched_state s;
+    all_up(&s, 15000);
+    feed(&s, FF_TIER_EDGE, 2000, 40);
+    ff_sched_set_compute(&s, FF_TIER_EDGE, 4000);
+    for (int i = 0; i < 58; i++) ff_sched_observe_error(&s, FF_TIER_EDGE, 6000, 6000);
+    for (int i = 0; i < 6; i++) ff_sched_observe_error(&s, FF_TIER_EDGE, 500000, 6000); /* the stall */
+    for (int i = 0; i < FF_SCHED_CLEAN_RUN - 1; i++) ff_sched_observe_error(&s, FF_TIER_EDGE, 6000, 6000);
+    double before = ff_sched_miss_prob(&s, FF_TIER_EDGE, 50000);
+    assert_true(before > 0.04 && before < 0.06);
+    ff_sched_observe_error(&s, FF_TIER_EDGE, 6000, 6000);
+    double after = ff_sched_miss_prob(&s, FF_TIER_EDGE, 50000);
+    assert_true(after < 0.001);
+    /* a miss inside the run: the stall counts again */
+    ff_sched_observe_error(&s, FF_TIER_EDGE, 500000, 6000);
+    assert_true(ff_sched_miss_prob(&s, FF_TIER_EDGE, 50000) > 0.05);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -461,6 +573,9 @@ int main(void)
         cmocka_unit_test(test_rescue_only_overdue_tasks_that_can_be_saved),
         cmocka_unit_test(test_twin_follows_first_connection_misses_and_queue),
         cmocka_unit_test(test_prior_rtt_until_first_answer),
+        cmocka_unit_test(test_probes_bring_back_a_tier_after_a_bad_spell),
+        cmocka_unit_test(test_misses_before_a_clean_run_no_longer_count),
+        cmocka_unit_test(test_no_probe_without_room_or_beside_a_hedge_or_outside_fogforge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
