@@ -497,6 +497,19 @@ static void rtl_mux_selects(const char *path, int64_t *n, int64_t *in)
     free(rom);
 }
 
+/* Dataset layer `index` of the revision-2 run (seed 1, 256 multipliers,
+ * synthesis cost 40000: surrogates/dataset/command.txt) and its features
+ * (its description in desc); fails the test when it cannot be made. */
+static ff_qmodel *dataset_layer(int64_t index, ff_layer_feat *f, char *desc, size_t cap)
+{
+    ff_qmodel *q;
+    ff_err e = {0};
+    if (ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0}, index, 0, &q, desc, cap, &e))
+        fail_msg("%s", e.msg);
+    ff_layer_features(q, 0, NULL, f);
+    return q;
+}
+
 /* Features revision 3: the R > 1 ROM columns the analytical model counts
  * (rom_wcols, rom_xcols) are those of the Verilog the RTL back-end writes,
  * varying and distinct; at another reuse (explore) the model falls back to
@@ -510,17 +523,14 @@ static void test_rom_columns_match_rtl(void **st)
     (void)st;
     static const int64_t idx[] = {259, 185, 81, 5}; /* L000005: 146 multipliers, 59 distinct input selects */
     for (size_t i = 0; i < sizeof idx / sizeof idx[0]; i++) {
-        ff_qmodel *q;
         char desc[512], dir[64], path[128];
-        ff_err e = {0};
-        if (ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0}, idx[i], 0, &q, desc, sizeof desc, &e))
-            fail_msg("%s", e.msg);
+        ff_layer_feat f;
+        ff_qmodel *q = dataset_layer(idx[i], &f, desc, sizeof desc);
         snprintf(dir, sizeof dir, "romcols%zu", i);
         ff_gen_opts go = {dir, "dataset", FF_DEFAULT_PART, FF_DEFAULT_CLOCK_NS, 0, 0};
+        ff_err e = {0};
         if (ff_emitter_find("rtl")->emit(q, &go, &e))
             fail_msg("%s", e.msg);
-        ff_layer_feat f;
-        ff_layer_features(q, 0, NULL, &f);
         assert_true(f.reuse > 1 && f.rom_reuse == f.reuse);
         snprintf(path, sizeof path, "%s/rtl/dataset_%s.v", dir, q->g->n[0].name);
         int64_t wc = rtl_rom_columns(path, 'w'), xc = rtl_rom_columns(path, 'x');
@@ -554,13 +564,9 @@ static void test_rom_columns_match_rtl(void **st)
 static void test_narrow_products_stay_in_logic(void **st)
 {
     (void)st;
-    ff_qmodel *q;
     char desc[512];
-    ff_err e = {0};
-    if (ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0}, 289, 0, &q, desc, sizeof desc, &e))
-        fail_msg("%s", e.msg);
     ff_layer_feat f;
-    ff_layer_features(q, 0, NULL, &f);
+    ff_qmodel *q = dataset_layer(289, &f, desc, sizeof desc);
     assert_true(f.reuse == 48 && f.rom_reuse == 48);
     assert_true(f.mults_soft > 0 && f.mults_dsp + f.mults_soft <= f.mults);
     double o[FF_T__COUNT];
@@ -579,13 +585,9 @@ static void test_narrow_products_stay_in_logic(void **st)
  * revision 2). */
 static void check_layer(int64_t index, int op, int t, double yosys, double tol)
 {
-    ff_qmodel *q;
     char desc[512];
-    ff_err e = {0};
-    if (ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0}, index, 0, &q, desc, sizeof desc, &e))
-        fail_msg("%s", e.msg);
     ff_layer_feat f;
-    ff_layer_features(q, 0, NULL, &f);
+    ff_qmodel *q = dataset_layer(index, &f, desc, sizeof desc);
     assert_int_equal(f.op, op);
     double o[FF_T__COUNT];
     ff_analytic_layer(&f, o);
@@ -609,13 +611,9 @@ static void test_analytic_parts_sum_to_the_luts(void **st)
         int acc, tree; /* whether that part is there */
     } c[] = {{142, 1, 0}, {243, 0, 0}, {5, 1, 0}, {77, -1, 1}, {256, 0, 0}};
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
-        ff_qmodel *q;
         char desc[512];
-        ff_err e = {0};
-        if (ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0}, c[i].index, 0, &q, desc, sizeof desc, &e))
-            fail_msg("%s", e.msg);
         ff_layer_feat f;
-        ff_layer_features(q, 0, NULL, &f);
+        ff_qmodel *q = dataset_layer(c[i].index, &f, desc, sizeof desc);
         double o[FF_T__COUNT], part[FF_AN_PARTS], sum = 0;
         ff_analytic_layer_parts(&f, o, part);
         for (int k = 0; k < FF_AN_PARTS; k++) {
@@ -669,12 +667,9 @@ static void test_trees_only_for_mac_layers(void **st)
     static const int64_t idx[] = {256, 83, 142};
     int moved = 0;
     for (size_t i = 0; i < sizeof idx / sizeof idx[0]; i++) {
-        ff_qmodel *q;
         char desc[512];
-        if (ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0}, idx[i], 0, &q, desc, sizeof desc, &e))
-            fail_msg("%s", e.msg);
         ff_layer_feat f;
-        ff_layer_features(q, 0, NULL, &f);
+        ff_qmodel *q = dataset_layer(idx[i], &f, desc, sizeof desc);
         double a[FF_T__COUNT], l[FF_T__COUNT];
         ff_analytic_layer(&f, a);
         ff_surrogate_layer(s, &f, l);
@@ -764,13 +759,9 @@ static void test_table_blocks_over_the_reachable_range(void **st)
     (void)st;
     static const int64_t idx[] = {27, 22};
     for (size_t i = 0; i < 2; i++) {
-        ff_qmodel *q;
         char desc[512];
-        ff_err e = {0};
-        if (ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0}, idx[i], 0, &q, desc, sizeof desc, &e))
-            fail_msg("%s", e.msg);
         ff_layer_feat f;
-        ff_layer_features(q, 0, NULL, &f);
+        ff_qmodel *q = dataset_layer(idx[i], &f, desc, sizeof desc);
         assert_true(f.act == FF_ACT_SIGMOID && f.out_bits == 7 && f.lut_bits == 10);
         double whole = (double)whole_table_blocks(&q->qn[0], f.out_bits);
         if (i == 0) {
