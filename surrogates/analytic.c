@@ -38,6 +38,7 @@
 #define FF_AN_ACC_LUTS 1.5            /* LUTs per bit of a fabric accumulator: adder + first-cycle mux */
 #define FF_AN_ACC_LUTS_SHARED 2.0     /* the same, adding a product shared by outputs in turn */
 #define FF_AN_ACC_MUX_LUTS 1.0        /* the same, its own DSP adding (post-adder): the mux alone */
+#define FF_AN_ACC_LUTS_PAIR 1.0       /* the same, adding the post-adder sum of an output's 2 products */
 
 static double clog2d(double n)
 {
@@ -447,8 +448,20 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
             parts[FF_AN_PART_ACC] += FF_AN_ACC_LUTS_SHARED * acc_fab;
         else if (f->n_in == R)
             parts[FF_AN_PART_ACC] += acc_fab * (dsp_share * FF_AN_ACC_MUX_LUTS + (1 - dsp_share) * FF_AN_ACC_LUTS);
-        else
-            parts[FF_AN_PART_ACC] += FF_AN_ACC_LUTS * acc_fab;
+        else {
+            /* an output with one built product of its per (Binomial(per,
+             * built)) has no tree: that product's DSP adds the accumulator
+             * in its post-adder like an output's own DSP (L000348, sparse,
+             * 2 products a cycle: the accumulator's mux on the C port) */
+            double p0 = pow(1 - built, per), p1 = per * built * pow(1 - built, per - 1);
+            double one = p0 < 1 ? p1 / (1 - p0) * dsp_share : 0;
+            /* two products a cycle: their sum is a DSP's post-adder output,
+             * and the accumulator adds it as a plain operand (L000430: one
+             * LUT a bit on the carry chain's S input, mux included); from
+             * three, the fabric tree's last sum merges with it */
+            double many = lround(per) == 2 ? FF_AN_ACC_LUTS_PAIR : FF_AN_ACC_LUTS;
+            parts[FF_AN_PART_ACC] += acc_fab * (one * FF_AN_ACC_MUX_LUTS + (1 - one) * many);
+        }
         /* registers: the input vector, the output vector, the counter and
          * cycle tags (busy, cnt, pv, pc, a tag per tree stage, adone, valid),
          * the fabric accumulators, and for a product spread over several
