@@ -27,8 +27,9 @@ enum ff_policy {
 
 /* Answers in a row, all in time, after which the misses before them no
  * longer count (a spell that ended): with the 5% miss rate of 6 stalled
- * answers in 128, a run of 64 clean ones has a 4% chance. */
-#define FF_SCHED_CLEAN_RUN 64
+ * answers in 128, a run of 32 clean ones has a 21% chance. A wrong call
+ * costs little: the first miss inside the run brings the old ones back. */
+#define FF_SCHED_CLEAN_RUN 32
 
 typedef struct ff_tier_state {
     int available;           /* connected and usable */
@@ -119,7 +120,7 @@ void ff_sched_observe_outcome(ff_sched_state *s, int tier, int beyond);
  * empirical distribution that keeps heavy tails (jitter, TCP stalls after a
  * lost frame, queues growing unseen) which a normal model hides. Misses
  * older than the last FF_SCHED_CLEAN_RUN answers, when those would all have
- * made it, no longer count. */
+ * made it, no longer count, nor does the tail rate then. */
 void ff_sched_observe_error(ff_sched_state *s, int tier, double actual_us, double predicted_us);
 /* How many of our tasks on tier are far past their prediction now. One
  * overdue task means the tier is slower than its model (a TCP stream

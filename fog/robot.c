@@ -129,6 +129,7 @@ void ff_robot_cfg_init(ff_robot_cfg *c)
     c->grace_ms = 1000;
     c->local_queue = 64;
     c->cloud_paths = 2;
+    c->probe_after = 50;
     c->seed = 1;
 }
 
@@ -527,6 +528,7 @@ int ff_robot_open(ff_robot **out, const ff_robot_cfg *cfg, char *err)
     snprintf(r->task_topic, sizeof r->task_topic, "fogforge/v1/task/%s", cfg->bundle);
     if ((rc = ff_exec_open(&r->local, cfg->local_ops, cfg->bundle_dir[0] ? cfg->bundle_dir : ".", cfg->bundle, "cpu", err))) goto fail;
     ff_sched_init(&r->sched, cfg->seed, (double)r->local.ops->predicted_latency_us(r->local.ctx));
+    r->sched.probe_after = cfg->probe_after > 0 ? (uint32_t)cfg->probe_after : 0;
     if (!(r->lq = calloc(r->lq_cap, sizeof *r->lq))) {
         rc = ff_fog_fail(err, FF_FOG_ENOMEM, "out of memory: local queue");
         goto fail;

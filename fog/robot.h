@@ -43,6 +43,8 @@ typedef struct ff_robot_cfg {
     double retry_ms;         /* resend an unanswered remote task after this; 0 = adaptive */
     double grace_ms;         /* after the deadline, a task with no result is lost (default 1000) */
     int local_queue;         /* local tasks waiting for the robot's CPU (default 64); beyond: rejected */
+    int probe_after;         /* fogforge policy: probe a remote tier left unused for this many
+                              * decisions with a copy of a task (default 50; 0: never) */
     uint64_t seed;
     const ff_exec_ops *local_ops; /* local executor (NULL: built-in MLP) */
     char bundle_dir[512];    /* where local_ops finds the bundle (empty: ".") */

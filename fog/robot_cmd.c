@@ -265,6 +265,9 @@ int ff_cmd_robot(int argc, char **argv)
          "QUEUE/COMPUTE as the answering node reported)"},
         {"publish-ms", FF_FOG_OPT_INT, &publish_ms, 0, 0, 3600000, "MS",
          "publish live stats on fogforge/v1/robot/<id>/stats every MS for `fogforge monitor` (default 0: off)"},
+        {"probe-after", FF_FOG_OPT_INT, &c.probe_after, 0, 0, 100000000, "N",
+         "fogforge policy: send a copy of a task to a remote tier left unused for N decisions, so a tier that "
+         "missed in a bad spell can show it recovered (default 50; 0: never)"},
         {"local-queue", FF_FOG_OPT_INT, &local_queue, 0, 1, 1000000, "N",
          "local tasks waiting for the robot's CPU before new ones are rejected (default 64)"},
         {"id", FF_FOG_OPT_STR, c.robot_id, sizeof c.robot_id, 0, 0, "ROBOT", "robot id (default robot-<pid>)"},

@@ -226,14 +226,17 @@ double ff_sched_miss_prob(const ff_sched_state *s, int t, double budget_us)
     /* normal approximation P(X > budget), plus the tier's observed rate of
      * tails the model does not see (a lost frame waits for a TCP timeout) */
     double p = sd < 1e-9 ? (mean > budget_us ? 1.0 : 0.0) : 0.5 * erfc((budget_us - mean) / (sd * M_SQRT2));
-    p = 1.0 - (1.0 - p) * (1.0 - ts->tail_rate);
+    double tail = ts->tail_rate;
     /* with enough answers: the share of recent residuals that would miss
      * from today's prediction (the normal model as one pseudo-sample) */
+    double over = 0;
+    uint32_t used = 0;
     if (ts->n_resid >= 16) {
         /* newest first; misses before FF_SCHED_CLEAN_RUN answers in a row
-         * that would all make it belong to a spell that has ended */
-        double over = 0;
-        uint32_t used = ts->n_resid, newest_miss = ts->n_resid;
+         * that would all make it belong to a spell that has ended, and so
+         * do the tails counted then (a lost answer is a residual too) */
+        uint32_t newest_miss = ts->n_resid;
+        used = ts->n_resid;
         for (uint32_t k = 0; k < ts->n_resid; k++)
             if (mean + ts->resid_us[(ts->resid_next + 2 * FF_SCHED_RESID - 1 - k) % FF_SCHED_RESID] > budget_us) {
                 if (newest_miss == ts->n_resid) newest_miss = k;
@@ -242,9 +245,11 @@ double ff_sched_miss_prob(const ff_sched_state *s, int t, double budget_us)
         if (newest_miss >= FF_SCHED_CLEAN_RUN && newest_miss < ts->n_resid) {
             used = newest_miss;
             over = 0;
+            tail = 0;
         }
-        p = (over + p) / ((double)used + 1.0);
     }
+    p = 1.0 - (1.0 - p) * (1.0 - tail);
+    if (used) p = (over + p) / ((double)used + 1.0);
     if (ts->overdue && p < s->stall_miss) p = s->stall_miss;
     return p;
 }

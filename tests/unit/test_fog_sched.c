@@ -537,7 +537,7 @@ static void test_misses_before_a_clean_run_no_longer_count(void **st)
     all_up(&s, 15000);
     feed(&s, FF_TIER_EDGE, 2000, 40);
     ff_sched_set_compute(&s, FF_TIER_EDGE, 4000);
-    for (int i = 0; i < 58; i++) ff_sched_observe_error(&s, FF_TIER_EDGE, 6000, 6000);
+    for (int i = 0; i < FF_SCHED_RESID - 6 - FF_SCHED_CLEAN_RUN; i++) ff_sched_observe_error(&s, FF_TIER_EDGE, 6000, 6000);
     for (int i = 0; i < 6; i++) ff_sched_observe_error(&s, FF_TIER_EDGE, 500000, 6000); /* the stall */
     for (int i = 0; i < FF_SCHED_CLEAN_RUN - 1; i++) ff_sched_observe_error(&s, FF_TIER_EDGE, 6000, 6000);
     double before = ff_sched_miss_prob(&s, FF_TIER_EDGE, 50000);
