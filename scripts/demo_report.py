@@ -177,9 +177,10 @@ plot '%s/rate.dat' using 1:2 with steps lw 2 title 'local', '' using 1:3 with st
     L.append("| completed (any status) | %d |" % completed)
     L.append("| **tasks lost** | **%d**%s |" % (lost, "" if lost == 0 else " (target: 0)"))
     L.append("| deadline misses | %d (%.2f%%) |" % (missed, 100.0 * missed / sent if sent else 0))
-    L.append("| retries / re-routed / rescued / hedged | %d / %d / %d / %d |" % (
+    L.append("| retries / re-routed / rescued / hedged / probes | %d / %d / %d / %d / %d |" % (
         sum(s["retries"] for s in summaries), sum(s.get("rerouted", 0) for s in summaries),
-        sum(s.get("rescued", 0) for s in summaries), sum(s["hedged"] for s in summaries)))
+        sum(s.get("rescued", 0) for s in summaries), sum(s["hedged"] for s in summaries),
+        sum(s.get("probes", 0) for s in summaries)))
     L.append("")
     L.append("| tier | tasks | share | p50 ms | p99 ms | max ms | misses |\n|---|---|---|---|---|---|---|")
     for t in TIERS:
