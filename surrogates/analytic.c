@@ -38,6 +38,7 @@
 #define FF_AN_ACC_LUTS 1.5            /* LUTs per bit of a fabric accumulator: adder + first-cycle mux */
 #define FF_AN_ACC_LUTS_SHARED 2.0     /* the same, adding a product shared by outputs in turn */
 #define FF_AN_ACC_MUX_LUTS 1.0        /* the same, its own DSP adding (post-adder): the mux alone */
+#define FF_AN_OUT_DECODE_LUTS 1.5     /* per output of a grouped layer: its slot's cycle-range decode */
 #define FF_AN_ACC_LUTS_PAIR 1.0       /* the same, adding the post-adder sum of an output's 2 products */
 
 static double clog2d(double n)
@@ -101,10 +102,14 @@ static double sel_mux_luts(double n)
     return (fabs(p - n) < 0.5 ? FF_AN_MUX_POW2 : FF_AN_MUX_OTHER) * n;
 }
 
-/* LUT6s per output bit of a ROM of depth d read through a mux tree */
+/* LUT6s per output bit of a ROM of depth d: a LUT6 per 64 words, the
+ * slice's MUXF7/MUXF8 joining four of them (256 words) for free, LUT muxes
+ * only above that (L000335, 68 words: 2 LUT6s and a MUXF7 a column, where
+ * 3 LUTs had been counted) */
 static double rom_luts(double d)
 {
-    return d <= 64 ? 1 : ceil(d / 64.0) + mux_luts(ceil(d / 64.0));
+    double n = ceil(d / 64.0);
+    return d <= 64 ? 1 : n + mux_luts(ceil(n / 4.0));
 }
 
 /* RAMB18s for a depth x width ROM: the cheapest of the aspect ratios
@@ -444,8 +449,13 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
          * own DSP product (R = n_in) is added in that DSP's post-adder
          * with the accumulator on its C port, leaving only the mux:
          * FF_AN_ACC_MUX_LUTS; otherwise (a tree's sum) FF_AN_ACC_LUTS */
-        if (grouped)
+        if (grouped) {
             parts[FF_AN_PART_ACC] += FF_AN_ACC_LUTS_SHARED * acc_fab;
+            /* each output's share of the cycle count's decode: the range of
+             * cycles its accumulator takes the shared product in, and its
+             * first cycle (L000243, L000301 netlists); fitted per output */
+            parts[FF_AN_PART_ACC] += FF_AN_OUT_DECODE_LUTS * U;
+        }
         else if (f->n_in == R)
             parts[FF_AN_PART_ACC] += acc_fab * (dsp_share * FF_AN_ACC_MUX_LUTS + (1 - dsp_share) * FF_AN_ACC_LUTS);
         else {
