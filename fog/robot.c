@@ -201,7 +201,8 @@ static void local_load(ff_robot *r)
 /* A primary answer later than this is beyond what the tier's model
  * explains (a lost frame waiting for a TCP retransmission, a stalled node),
  * not just a queue that grew: twice the prediction plus three sigmas. */
-static double beyond_us(const struct pend *p) { return 2.0 * p->pred_us + 3.0 * p->pred_sd; }
+static double beyond(double pred_us, double sd_us) { return 2.0 * pred_us + 3.0 * sd_us; }
+static double beyond_us(const struct pend *p) { return beyond(p->pred_us, p->pred_sd); }
 
 /* Watches the copy of p about to be sent to tier (before
  * ff_sched_task_sent, as a primary's prediction is taken); one per task.
@@ -221,12 +222,18 @@ static void watch_copy(ff_robot *r, struct pend *p, int tier, int probe, uint64_
     }
 }
 
+/* A probe of p no longer counts in its tier's in-flight tasks; caller holds mu. */
+static void release_copy(ff_robot *r, struct pend *p)
+{
+    if (p->copy_open) ff_sched_task_done(&r->sched, p->copy);
+    p->copy_open = 0;
+}
+
 /* Stops watching the copy of p (answered, unsent, or its tier became the
  * primary); caller holds mu. */
 static void drop_copy(ff_robot *r, struct pend *p)
 {
-    if (p->copy_open) ff_sched_task_done(&r->sched, p->copy);
-    p->copy_open = 0;
+    release_copy(r, p);
     p->copy = -1;
 }
 
@@ -236,8 +243,7 @@ static void finish(ff_robot *r, struct pend *p, int status, int tier, const char
 {
     ff_sched_task_done(&r->sched, p->tier);
     if (p->hedge >= 0) ff_sched_task_done(&r->sched, p->hedge);
-    if (p->copy_open) ff_sched_task_done(&r->sched, p->copy); /* its answer still counts when it comes */
-    p->copy_open = 0;
+    release_copy(r, p); /* still watched: its answer counts when it comes */
     ff_robot_completion c;
     memset(&c, 0, sizeof c);
     c.task_id = p->id;
@@ -375,7 +381,7 @@ static void complete(ff_robot *r, uint64_t id, int status, int tier, const char 
             double took = (double)(now_ns - p->copy_ns) / 1000.0;
             double rtt_us = took - (double)(queue_ns + compute_ns) / 1000.0;
             ff_sched_observe_rtt(&r->sched, tier, rtt_us > 0 ? rtt_us : 0);
-            ff_sched_observe_outcome(&r->sched, tier, took > 2.0 * p->copy_pred + 3.0 * p->copy_sd);
+            ff_sched_observe_outcome(&r->sched, tier, took > beyond(p->copy_pred, p->copy_sd));
             ff_sched_observe_error(&r->sched, tier, took, p->copy_pred);
         } else if (status != FF_STATUS_OK) {
             ff_sched_observe_outcome(&r->sched, tier, 1);
@@ -758,7 +764,7 @@ int ff_robot_submit(ff_robot *r, const int32_t *in, size_t n, uint64_t *task_id,
         return FF_FOG_OK;
     }
     uint64_t deadline = p->deadline_us;
-    int probe = d.probe_tier > FF_TIER_LOCAL ? d.probe_tier : -1;
+    int probe = d.probe_tier; /* a remote tier or -1 */
     if (probe >= 0) watch_copy(r, p, probe, 1, ff_fog_mono_ns());
     if (d.tier == FF_TIER_LOCAL) {
         p->tier = FF_TIER_LOCAL;

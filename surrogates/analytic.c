@@ -38,8 +38,8 @@
 #define FF_AN_ACC_LUTS 1.5            /* LUTs per bit of a fabric accumulator: adder + first-cycle mux */
 #define FF_AN_ACC_LUTS_SHARED 2.0     /* the same, adding a product shared by outputs in turn */
 #define FF_AN_ACC_MUX_LUTS 1.0        /* the same, its own DSP adding (post-adder): the mux alone */
-#define FF_AN_OUT_DECODE_LUTS 1.5     /* per output of a grouped layer: its slot's cycle-range decode */
 #define FF_AN_ACC_LUTS_PAIR 1.0       /* the same, adding the post-adder sum of an output's 2 products */
+#define FF_AN_OUT_DECODE_LUTS 1.5     /* per output of a grouped layer: its slot's cycle-range decode */
 
 static double clog2d(double n)
 {
@@ -455,10 +455,9 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
              * cycles its accumulator takes the shared product in, and its
              * first cycle (L000243, L000301 netlists); fitted per output */
             parts[FF_AN_PART_ACC] += FF_AN_OUT_DECODE_LUTS * U;
-        }
-        else if (f->n_in == R)
+        } else if (f->n_in == R) {
             parts[FF_AN_PART_ACC] += acc_fab * (dsp_share * FF_AN_ACC_MUX_LUTS + (1 - dsp_share) * FF_AN_ACC_LUTS);
-        else {
+        } else {
             /* an output with one built product of its per (Binomial(per,
              * built)) has no tree: that product's DSP adds the accumulator
              * in its post-adder like an output's own DSP (L000348, sparse,

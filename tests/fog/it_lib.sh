@@ -70,6 +70,14 @@ start_edge() {
     wait_status "$id" online
 }
 
+# wait_exit PID TENTHS: gives a process up to TENTHS tenths of a second to
+# finish on its own, then waits for it; returns its exit status
+wait_exit() {
+    i=0
+    while kill -0 "$1" 2>/dev/null && [ $i -lt "$2" ]; do sleep 0.1; i=$((i + 1)); done
+    wait "$1"
+}
+
 # jget FILE KEY.PATH: prints a value of a JSON file
 jget() { $PY -c 'import json,sys
 v=json.load(open(sys.argv[1]))

@@ -25,9 +25,7 @@ sleep 0.5
 /usr/sbin/mosquitto -c "$FOG_DIR/mosquitto.conf" >> "$FOG_DIR/mosquitto.log" 2>&1 &
 BROKER_PID=$!
 fog_track $BROKER_PID
-i=0
-while kill -0 $R 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
-wait $R
+wait_exit $R 200
 rc=$?
 after=$(served)
 sent=$(jget "$out" sent); done_=$(jget "$out" completed); lost=$(jget "$out" lost); loc=$(jget "$out" tiers.local.count)

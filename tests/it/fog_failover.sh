@@ -30,9 +30,7 @@ sleep 0.5
 kill -KILL $A          # ... and dies holding them
 kill -CONT $A 2>/dev/null
 wait $A 2>/dev/null
-i=0
-while kill -0 $R 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
-wait $R
+wait_exit $R 200
 rc=$?
 sent=$(jget "$out" sent); done_=$(jget "$out" completed); lost=$(jget "$out" lost); ok=$(jget "$out" ok)
 retries=$(jget "$out" retries); a=$(jget "$out" nodes.edge-a); b=$(jget "$out" nodes.edge-b)

@@ -26,9 +26,7 @@ sleep 1
 kill -STOP $E
 sleep 0.5
 kill -CONT $E
-i=0
-while kill -0 $R 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-wait $R
+wait_exit $R 300
 rc=$?
 probes=$(jget p.json probes)
 # tasks by tier: during the stall's aftermath (tasks 100-299) and the last 4 s (400-799)

@@ -524,8 +524,12 @@ static void test_no_probe_without_room_or_beside_a_hedge_or_outside_fogforge(voi
     ff_sched_decide(&risky, FF_POLICY_FOGFORGE, 1100, &d);
     assert_int_not_equal(d.hedge_tier, -1);
     assert_int_equal(d.probe_tier, -1);
-    ff_sched_observe_probe(&s, FF_TIER_LOCAL, 0); /* ignored */
+    /* the local tier is never probed, an unknown tier is no tier: both ignored */
+    ff_sched_state before;
+    memcpy(&before, &s, sizeof s);
+    ff_sched_observe_probe(&s, FF_TIER_LOCAL, 0);
     ff_sched_observe_probe(&s, 9, 1);
+    assert_memory_equal(&before, &s, sizeof s);
 }
 
 /* A stall's misses stop counting once FF_SCHED_CLEAN_RUN answers in a row
