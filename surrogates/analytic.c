@@ -21,6 +21,8 @@
 #define FF_AN_RAMB18_COST 129.0       /* a RAMB18's cost in Yosys's xc7 block RAM library */
 #define FF_AN_TABLE_LUTS 10.0         /* LUT6s per output bit of an activation table in logic, uncounted */
 #define FF_AN_TABLE_BLK_LUTS 2.8      /* LUTs per varying 64-entry block of a table in logic (tab_blk) */
+#define FF_AN_SM_BLK_LUTS 1.5         /* a Softmax exp-table read: LUTs per varying 64-entry block */
+#define FF_AN_SM_ELEM_LUTS 246.0      /* a Softmax element's interpolation and normalization beyond the parts counted */
 #define FF_AN_LEAKY_LUTS 27.0         /* LeakyReLU per output beyond vw (37 alone; 27 in context, see requant) */
 #define FF_AN_TILE_SHARE 0.3          /* share of a wide product's partial sums left in fabric */
 #define FF_AN_TILE_LOW_BITS 17        /* fabric FFs of a product spread over DSP tiles (see dot) */
@@ -313,6 +315,14 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
          * pipelined plan's product registers are counted as before */
         if (f->clock_ns > 0 && pp.preg)
             ff += p2 * xw;
+        /* the fixed plan's product registers outside DSPs (r1_reg_bits):
+         * inputs with power-of-two weights once each, distinct products in
+         * logic their widths. Measured (session 15): two_layer_keras at
+         * R = 1, Yosys 497 FFs, estimate 375 without them, 536 with; the
+         * demo's 3- and 5-bit R = 1 layers, the modules alone, 1,084 and
+         * 302 FFs, estimate 863 and 51 without, 1,335 and 218 with */
+        else if (f->clock_ns <= 0)
+            ff += (double)f->r1_reg_bits;
         /* adder tree: nz adders per layer (products + bias - 1 per output);
          * a first-level pair with a DSP product becomes that DSP's post-adder
          * (C port or PCIN cascade), the last adder the requantization DSP's
@@ -568,11 +578,28 @@ static void softmax(const ff_layer_feat *f, double *o)
     double lut = 0, ff = 0, dsp = 0, bram = 0;
     lut += rows * (len - 1) * (xw / 2.0 + xw);            /* max */
     lut += n * (xw + 1);                                   /* d = max - x */
-    lut += n * 2 * 16 * ceil((pow(2.0, lb) + 1) / 64.0);  /* two exp-table reads */
+    /* two exp-table reads an element (j and j + 1, or j and the difference
+     * table): a read is FF_AN_SM_BLK_LUTS per 64-entry block in which a bit
+     * of the table varies over the entries the RTL can read (tab_blk; the
+     * rest Yosys folds to constants). Measured on the table alone, one
+     * read: 80 / 85 / 117 / 130 LUTs for 52 / 55 / 73 / 91 blocks (the
+     * demo's and the three MLPs' tables), 1.43-1.60 a block. Without the
+     * blocks (features built by hand), the whole table. */
+    double blk = f->tab_blk > 0 ? f->tab_blk : 16 * ceil((pow(2.0, lb) + 1) / 64.0);
+    lut += n * 2 * FF_AN_SM_BLK_LUTS * blk;
     dsp += n * 2;                                          /* interpolation, normalization */
     lut += rows * (len * sw + 2 * sw);                     /* sum, leading one, shift */
     bram += rows;                                          /* reciprocal table, registered read */
     lut += n * (2.0 * ob + 16);                            /* normalize, round, saturate */
+    /* what the parts above leave out, an element: the interpolation's
+     * differences and product tail, the rounding by a variable shift and the
+     * normalizing barrel shift of the 28-bit product (1 << (sh - 1) and
+     * >> sh over 64 bits), the saturation compare. Fitted on the four
+     * Softmax modules synthesized alone (Yosys 0.23, 16-bit inputs and
+     * outputs, 3 and 5 elements; 216-289 a element, mean 246): within
+     * -9..+6% of the four; on two more not fitted, dense_big_keras and
+     * conv1d_small_keras, see docs/surrogates.md. Other widths unmeasured. */
+    lut += n * FF_AN_SM_ELEM_LUTS;
     ff += rows * xw + n * (xw + 16) + rows * 18 + n * ob + 4;
     o[FF_T_LUT] = lut, o[FF_T_FF] = ff, o[FF_T_DSP] = dsp, o[FF_T_BRAM] = bram;
 }

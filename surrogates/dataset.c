@@ -79,7 +79,7 @@ static cJSON *feat_json(const ff_layer_feat *f, const char *name)
     NUM(sum_bits_mean), NUM(rq_wide), NUM(acc_fab_bits), NUM(acc_narrow_bits);
     NUM(rom_wcols), NUM(rom_xcols), NUM(rom_reuse), NUM(mults_dsp), NUM(mults_soft);
     NUM(mux_n), NUM(mux_in), NUM(mux_in_p2), NUM(tab_blk);
-    NUM(r1_dsp), NUM(r1_lprod_bits);
+    NUM(r1_dsp), NUM(r1_lprod_bits), NUM(r1_reg_bits);
 #undef NUM
     return o;
 }

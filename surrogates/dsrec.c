@@ -127,6 +127,9 @@ static int parse_layer(const cJSON *o, ff_layer_feat *f, int *timing, char *why,
         f->terms_live = tl, f->nz_live = nzl, f->p2_live = p2l;
         f->sum_bits_mean = sm, f->rq_wide = rw, f->acc_fab_bits = afb, f->acc_narrow_bits = anb;
         f->r1_dsp = r1d, f->r1_lprod_bits = r1l;
+        int64_t r1g; /* features revision 6; absent: not counted */
+        if (inum(o, "r1_reg_bits", 0, BIG, &r1g))
+            f->r1_reg_bits = r1g;
         /* the ROM columns, multiplier kinds and input selects (features
          * revisions 3-5); absent: not counted */
         int64_t wc, xc, rr, md, ms, mn, mi, mp;

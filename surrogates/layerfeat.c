@@ -225,6 +225,7 @@ void ff_layer_feat_keep_all(ff_layer_feat *f)
     f->acc_narrow_bits = f->weights && sb < 16 ? U * sb : 0;
     f->r1_dsp = f->nz_live - f->p2_live; /* every product not a power of two, none merged */
     f->r1_lprod_bits = 0;
+    f->r1_reg_bits = 0;
     f->rom_wcols = f->rom_xcols = 0;
     f->mults_dsp = f->mults_soft = 0;
     f->mux_n = f->mux_in = f->mux_in_p2 = 0;
@@ -344,6 +345,32 @@ static void table_blocks(const ff_qmodel *q, int ni, const ff_rtl_dot *d, ff_lay
     }
     free(memo);
     f->tab_blk = sum / (double)d->nu;
+}
+
+/* A Softmax's exp table (emit_rtl_verilog.c write_softmax): over its 16
+ * output bits, the 64-entry blocks in which the bit varies, over the
+ * entries the RTL can read. j = d >> exp_shift of d = max - x (in_bits + 2
+ * bits) and j + 1 are read; j beyond the table gives 0 without a read. */
+static void exp_table_blocks(const ff_qmodel *q, int ni, ff_layer_feat *f)
+{
+    const ff_qnode *qn = &q->qn[ni];
+    int lb = qn->cfg.lut_bits, dw = f->in_bits + 2, jb = dw - qn->exp_shift;
+    if (!qn->exp_lut || lb < 1 || lb > 20)
+        return;
+    int64_t last = (int64_t)1 << lb; /* the table's last index */
+    if (jb < lb)
+        last = jb > 0 ? ((int64_t)1 << jb) : 1;
+    int64_t blk = 0;
+    for (int b = 0; b < 16; b++)
+        for (int64_t B = 0; B * 64 < last; B++) {
+            int64_t e = B * 64 + 63 < last ? B * 64 + 63 : last;
+            for (int64_t k = B * 64; k < e; k++)
+                if (((qn->exp_lut[k] >> b) & 1) != ((qn->exp_lut[k + 1] >> b) & 1)) {
+                    blk++;
+                    break;
+                }
+        }
+    f->tab_blk = (double)blk;
 }
 
 /* The R > 1 plan's shared multipliers as emit_rtl_verilog.c writes them:
@@ -479,6 +506,7 @@ static void live_dot(const ff_qmodel *q, int ni, const ff_rtl_dot *d, const int 
     while (cap < 2 * (size_t)nt)
         cap *= 2;
     uint64_t *prod = ff_calloc(cap, sizeof *prod);
+    uint8_t *shifted = ff_calloc((size_t)(nx ? nx : 1), 2); /* [x]: x << k; [nx + x]: -(x << k) */
     double wsum = 0;
     for (int64_t u = 0; u < d->nu; u++) {
         if (l && !ff_live_out(l, q, ni, u))
@@ -501,17 +529,25 @@ static void live_dot(const ff_qmodel *q, int ni, const ff_rtl_dot *d, const int 
             f->p2_live += is_pow2(t->w);
             read[t->x] = 1;
             int pj = ff_rtl_product_width(t->w, xmin, xmax, uw[2 * u]), yb;
+            int p2 = is_pow2(t->w);
+            if (p2 && t->x >= 0 && t->x < nx)
+                shifted[(t->w < 0 ? nx : 0) + t->x] = 1;
             if (keyset_add(prod, cap, ((uint64_t)t->x << 24) | (((uint64_t)t->w & 0x3FFFF) << 6) | (uint64_t)pj)) {
                 f->r1_dsp += r1_product_dsps(t->w, pj, qi->bits, qi->is_signed, f->rtl_rev, &yb);
                 f->r1_lprod_bits += yb;
+                if (!p2)
+                    f->r1_reg_bits += yb;
             }
         }
     }
     int64_t r = 0;
-    for (int64_t i = 0; i < nx; i++)
+    for (int64_t i = 0; i < nx; i++) {
         r += read[i];
+        f->r1_reg_bits += shifted[i] * (int64_t)qi->bits + shifted[nx + i] * (int64_t)(qi->bits + 1);
+    }
     free(read);
     free(prod);
+    free(shifted);
     f->live_out = d->nu ? (double)kept / (double)d->nu : 1.0;
     f->sum_bits_mean = kept ? wsum / (double)kept : 0.0;
     f->live_in = nx ? (double)r / (double)nx : 1.0;
@@ -575,6 +611,8 @@ void ff_layer_features_rev(const ff_qmodel *q, int ni, const ff_live *live, int 
         f->live_out = share(live->vary[n->out], live->need[n->out], f->out_size);
         f->live_in = share(live->vary[n->in[0]], live->need[n->in[0]], f->in_size);
     }
+    if (ff_rtl_kind_of((ff_op)f->op) == FF_RTL_SOFTMAX)
+        exp_table_blocks(q, ni, f);
     ff_layer_feat_set_reuse(f, f->reuse > 0 ? f->reuse : 1);
 }
 
