@@ -872,8 +872,25 @@ static void test_r1_product_registers_against_yosys(void **st)
     if (fabs(r.total[FF_T_FF] / 497.0 - 1) > 0.10)
         fail_msg("%.0f FFs estimated, Yosys 497", r.total[FF_T_FF]);
     ff_estimate_free(&r);
-    ff_surrogate_free(s);
     free(fs);
+    ff_qmodel_free(q);
+    /* the jet's last two Dense layers at R = 1, each synthesized alone: 33
+     * terms an output, the fifth 8-term node the bias alone (a constant, no
+     * register): Yosys 3,216 and 665 FFs (counting that node: 3,867, 778) */
+    path = model_path("three_layer_keras.onnx");
+    if (ff_model_load_quant(path, &qo, &q, &e) || ff_estimate_model_io(q, path, s, ff_part_find("xcu250"), 5, 0, 0, &r, &e))
+        fail_msg("%s", e.msg);
+    static const double yff[] = {3216, 665};
+    int nd = 0;
+    for (int i = 0; i < r.nl; i++) {
+        if (ff_rtl_kind_of((ff_op)r.l[i].op) != FF_RTL_DOT || nd++ < 2)
+            continue;
+        if (fabs(r.l[i].v[FF_T_FF] / yff[nd - 3] - 1) > 0.05)
+            fail_msg("jet layer %d: %.0f FFs estimated, Yosys %.0f", i, r.l[i].v[FF_T_FF], yff[nd - 3]);
+    }
+    assert_int_equal(nd, 4);
+    ff_estimate_free(&r);
+    ff_surrogate_free(s);
     ff_qmodel_free(q);
 }
 
