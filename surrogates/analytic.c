@@ -529,6 +529,32 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
     o[FF_T_LUT] = lut, o[FF_T_FF] = ff, o[FF_T_DSP] = dsp, o[FF_T_BRAM] = bram;
 }
 
+/* Windows of 2, 2x2 and 3x3 inputs of an average pool (the dataset's
+ * average pools but its 3-windows): an output's LUTs, adds and tail, as a
+ * line in the input bits fitted on the dataset's 19 such layers (session
+ * 15). The formulas in pool(), read off windows synthesized alone, were up
+ * to 16% off there (a 3x3 window of 10 bits: 130 LUTs an output against
+ * 151; its nine inputs sum in a carry-save tree of LUT full adders, 15 LUTs
+ * a bit). Leave-one-out error of the lines: 7.9 / 2.6 / 4.9% for 2 / 4 / 9
+ * inputs. The 3-windows (20 / 33 / 34 / 38 LUTs an output at 5 / 9 / 13 /
+ * 15 bits) fit no line (leave-one-out 12.3%) and keep the formulas, as do
+ * other windows and global pooling. 0 when no line applies. */
+static int avg_line(const ff_layer_feat *f, int64_t k, double *lut)
+{
+    static const struct {
+        int k;
+        double a, c;
+    } fit[] = {{2, 4.44, 2.34}, {4, -6.92, 7.74}, {9, -4.86, 15.21}};
+    if (f->op == FF_OP_GAVGPOOL)
+        return 0;
+    for (size_t i = 0; i < sizeof fit / sizeof fit[0]; i++)
+        if (k == fit[i].k) {
+            *lut = fit[i].a + fit[i].c * f->in_bits;
+            return 1;
+        }
+    return 0;
+}
+
 static void pool(const ff_layer_feat *f, double *o)
 {
     int xw = f->in_bits + 1;
@@ -553,41 +579,24 @@ static void pool(const ff_layer_feat *f, double *o)
         ff += U * f->in_bits; /* the maximum's sign extension is not kept */
     } else {
         int sw = xw + (int)clog2d(k + 1);
-        lut += U * (k - 1) * sw;
         double l = 0, d = 0, b = 0;
         ff_layer_feat g = *f;
         g.act = FF_ACT_NONE;
         requant(&g, sw, &l, &d, &b);
-        /* the saturating tail of an average, measured on windows of 2-9
-         * of 4-16 bits synthesized alone (with the stage enable): after
-         * a division DSP FF_AN_AVG_RQ_DSP_BIT a bit (its rounding is the
-         * DSP's); after a shift 1.5 a bit - 1 (the rounding adder), and
-         * for 4-windows 1.1 a bit - 9 more per extra input (the adds merge
-         * into a multi-operand adder that is not all carry chain) */
         int64_t kk = llround(k);
         int pow2 = kk >= 1 && (kk & (kk - 1)) == 0;
-        l = pow2 ? 1.5 * f->out_bits - 1 + fmax(0.0, (double)kk - 2) * fmax(0.0, 1.1 * f->out_bits - 9)
-                 : FF_AN_AVG_RQ_DSP_BIT * f->out_bits + 2.4;
-        /* Windows of 2, 2x2 and 3x3 inputs (the dataset's average pools but
-         * its 3-windows): per output a line in the input bits, fitted on the
-         * dataset's 19 such layers (session 15). The formulas above, read
-         * off windows synthesized alone, were up to 16% off there (a 3x3
-         * window of 10 bits: 130 LUTs an output against 151; its nine
-         * inputs sum in a carry-save tree of LUT full adders, 15 LUTs a
-         * bit). Leave-one-out error of the lines: 7.9 / 2.6 / 4.9% for 2 /
-         * 4 / 9 inputs. The 3-windows (20 / 33 / 34 / 38 LUTs an output at
-         * 5 / 9 / 13 / 15 bits) fit no line (leave-one-out 12.3%) and keep
-         * the formulas, as do other windows and global pooling. */
-        static const struct {
-            int k;
-            double a, c;
-        } fit[] = {{2, 4.44, 2.34}, {4, -6.92, 7.74}, {9, -4.86, 15.21}};
-        int global = f->op == FF_OP_GAVGPOOL;
-        for (size_t i = 0; i < sizeof fit / sizeof fit[0] && !global; i++)
-            if (kk == fit[i].k) {
-                lut -= U * (k - 1) * sw;
-                l = fit[i].a + fit[i].c * f->in_bits;
-            }
+        if (!avg_line(f, kk, &l)) {
+            /* the window's adds, then the saturating tail of an average,
+             * measured on windows of 2-9 of 4-16 bits synthesized alone
+             * (with the stage enable): after a division DSP
+             * FF_AN_AVG_RQ_DSP_BIT a bit (its rounding is the DSP's); after
+             * a shift 1.5 a bit - 1 (the rounding adder), and for 4-windows
+             * 1.1 a bit - 9 more per extra input (the adds merge into a
+             * multi-operand adder that is not all carry chain) */
+            lut += U * (k - 1) * sw;
+            l = pow2 ? 1.5 * f->out_bits - 1 + fmax(0.0, (double)kk - 2) * fmax(0.0, 1.1 * f->out_bits - 9)
+                     : FF_AN_AVG_RQ_DSP_BIT * f->out_bits + 2.4;
+        }
         lut += U * l;
         /* dividing by a power-of-two window is a shift: no DSP (measured on
          * the dataset's 2 and 2x2 windows), and the sum keeps its register;

@@ -291,6 +291,25 @@ static double floor_shift(double v, int s)
     return floor(v / ldexp(1.0, s));
 }
 
+/* Over output bits 0..bits-1 of a table (t32, or t16 when t32 is NULL),
+ * the 64-entry blocks in which the bit varies over entries k0..k1. */
+static int64_t varying_blocks(const int32_t *t32, const uint16_t *t16, int bits, int64_t k0, int64_t k1)
+{
+    int64_t blk = 0;
+    for (int b = 0; b < bits; b++)
+        for (int64_t B = k0 / 64; B <= k1 / 64; B++) {
+            int64_t s = B * 64 > k0 ? B * 64 : k0, e = B * 64 + 63 < k1 ? B * 64 + 63 : k1;
+            for (int64_t k = s; k < e; k++) {
+                uint32_t v0 = t32 ? (uint32_t)t32[k] : t16[k], v1 = t32 ? (uint32_t)t32[k + 1] : t16[k + 1];
+                if (((v0 ^ v1) >> b) & 1) {
+                    blk++;
+                    break;
+                }
+            }
+        }
+    return blk;
+}
+
 static void table_blocks(const ff_qmodel *q, int ni, const ff_rtl_dot *d, ff_layer_feat *f)
 {
     const ff_qnode *qn = &q->qn[ni];
@@ -330,16 +349,7 @@ static void table_blocks(const ff_qmodel *q, int ni, const ff_rtl_dot *d, ff_lay
             sum += (double)m[2];
             continue;
         }
-        int64_t blk = 0;
-        for (int b = 0; b < ob && b < 31; b++)
-            for (int64_t B = k0 / 64; B <= k1 / 64; B++) {
-                int64_t s = B * 64 > k0 ? B * 64 : k0, e = B * 64 + 63 < k1 ? B * 64 + 63 : k1;
-                for (int64_t k = s; k < e; k++)
-                    if (((qn->lut[k] >> b) & 1) != ((qn->lut[k + 1] >> b) & 1)) {
-                        blk++;
-                        break;
-                    }
-            }
+        int64_t blk = varying_blocks(qn->lut, NULL, ob < 31 ? ob : 31, k0, k1);
         m[0] = k0, m[1] = k1, m[2] = blk;
         sum += (double)blk;
     }
@@ -360,17 +370,7 @@ static void exp_table_blocks(const ff_qmodel *q, int ni, ff_layer_feat *f)
     int64_t last = (int64_t)1 << lb; /* the table's last index */
     if (jb < lb)
         last = jb > 0 ? ((int64_t)1 << jb) : 1;
-    int64_t blk = 0;
-    for (int b = 0; b < 16; b++)
-        for (int64_t B = 0; B * 64 < last; B++) {
-            int64_t e = B * 64 + 63 < last ? B * 64 + 63 : last;
-            for (int64_t k = B * 64; k < e; k++)
-                if (((qn->exp_lut[k] >> b) & 1) != ((qn->exp_lut[k + 1] >> b) & 1)) {
-                    blk++;
-                    break;
-                }
-        }
-    f->tab_blk = (double)blk;
+    f->tab_blk = (double)varying_blocks(NULL, qn->exp_lut, 16, 0, last);
 }
 
 /* The R > 1 plan's shared multipliers as emit_rtl_verilog.c writes them:
@@ -526,12 +526,12 @@ static void live_dot(const ff_qmodel *q, int ni, const ff_rtl_dot *d, const int 
             if (!t->w || (l && !(vx && vx[t->x])))
                 continue;
             f->nz_live++;
-            f->p2_live += is_pow2(t->w);
-            read[t->x] = 1;
-            int pj = ff_rtl_product_width(t->w, xmin, xmax, uw[2 * u]), yb;
             int p2 = is_pow2(t->w);
-            if (p2 && t->x >= 0 && t->x < nx)
+            f->p2_live += p2;
+            read[t->x] = 1;
+            if (p2)
                 shifted[(t->w < 0 ? nx : 0) + t->x] = 1;
+            int pj = ff_rtl_product_width(t->w, xmin, xmax, uw[2 * u]), yb;
             if (keyset_add(prod, cap, ((uint64_t)t->x << 24) | (((uint64_t)t->w & 0x3FFFF) << 6) | (uint64_t)pj)) {
                 f->r1_dsp += r1_product_dsps(t->w, pj, qi->bits, qi->is_signed, f->rtl_rev, &yb);
                 f->r1_lprod_bits += yb;
