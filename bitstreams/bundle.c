@@ -566,7 +566,7 @@ int ff_bundle_create(const ff_qmodel *q, const ff_bundle_spec *sp, const char *o
     }
     ff_bundle_file *files = NULL;
     int nf = 0;
-    char *ffq = ff_ffq_dump(q);
+    char *ffq = ff_ffq_dump(q, 0);
     add_file(&files, &nf, "model.ffq", (unsigned char *)ffq, strlen(ffq));
     if (sp->with_opencl) {
         char *cl = ff_opencl_source(q, sp->model_path);

@@ -269,7 +269,7 @@ int ff_cmd_run(int argc, char **argv)
 
 static const char quantize_usage[] =
     "fogforge quantize MODEL [--calib FILE] [--percentile P] [--config CONFIG.json | --wbits N --abits N] "
-    "[--reuse R] -o MODEL.ffq";
+    "[--reuse R] [--json-arrays] -o MODEL.ffq";
 
 int ff_cmd_quantize(int argc, char **argv)
 {
@@ -278,8 +278,10 @@ int ff_cmd_quantize(int argc, char **argv)
         {"wbits", required_argument, 0, 'W'},  {"abits", required_argument, 0, 'A'},
         {"calib", required_argument, 0, 'c'},  {"percentile", required_argument, 0, 'P'},
         {"reuse", required_argument, 0, 'R'},  {"output", required_argument, 0, 'o'},
-        {"help", no_argument, 0, 'h'},         {0}};
+        {"json-arrays", no_argument, 0, 'J'},  {"help", no_argument, 0, 'h'},
+        {0}};
     qargs qa = {0};
+    int flags = 0;
     const char *outp = NULL;
     int c;
     long v;
@@ -292,6 +294,7 @@ int ff_cmd_quantize(int argc, char **argv)
             continue;
         switch (c) {
         case 'o': outp = optarg; break;
+        case 'J': flags |= FF_FFQ_PLAIN; break;
         case 'R':
             if (!ff_cli_long("quantize", "--reuse", optarg, 1, 1 << 20, &v))
                 return 2;
@@ -301,7 +304,9 @@ int ff_cmd_quantize(int argc, char **argv)
             printf("usage: %s\n\n"
                    "Quantizes MODEL (.onnx) to integer-only arithmetic (docs/integer-arithmetic.md)\n"
                    "and writes the quantized model (.ffq) that gen, sim, estimate and bundle accept.\n"
-                   "CONFIG sets bits and reuse by Model / LayerType / LayerName (docs/config.md).\n",
+                   "CONFIG sets bits and reuse by Model / LayerType / LayerName (docs/config.md).\n"
+                   "Weights, biases and tables are written packed (base64 of little-endian values,\n"
+                   "docs/ffq-format.md); --json-arrays writes them as JSON numbers, for jq and diff.\n",
                    quantize_usage);
             return 0;
         default:
@@ -317,7 +322,7 @@ int ff_cmd_quantize(int argc, char **argv)
     ff_qmodel *q;
     if (ff_model_load_quant(path, &qa.q, &q, &e))
         return ff_cli_err(&e);
-    int rc = ff_ffq_write(q, outp, &e);
+    int rc = ff_ffq_write(q, outp, flags, &e);
     if (!rc)
         fprintf(stderr, "fogforge: wrote %s (%d layers; calibration: %s)\n", outp, q->g->nn, q->calib_desc);
     ff_qmodel_free(q);

@@ -584,7 +584,7 @@ static int emit_hls(const ff_qmodel *q, const ff_gen_opts *o, ff_err *e)
     if (!rc) {
         char path[4096];
         snprintf(path, sizeof path, "%s/model.ffq", o->outdir);
-        rc = ff_ffq_write(q, path, e);
+        rc = ff_ffq_write(q, path, 0, e);
     }
     ff_sb_free(&b1);
     ff_sb_free(&b2);

@@ -324,7 +324,7 @@ static int emit_rtl(const ff_qmodel *q, const ff_gen_opts *o, ff_err *e)
     char path[4096], sha[65] = "";
     if (!rc) {
         snprintf(path, sizeof path, "%s/model.ffq", o->outdir);
-        rc = ff_ffq_write(q, path, e);
+        rc = ff_ffq_write(q, path, 0, e);
     }
     if (!rc)
         rc = ff_sha256_file(path, sha, e);

@@ -52,11 +52,35 @@ cat > cfg.json <<'JSON'
 {"Model": {"weight_bits": 6, "act_bits": 10}, "LayerName": {"_class__keras_layers_core_Dense__1": {"reuse": 4}}}
 JSON
 "$FF" quantize "$MODELS/three_layer_keras.onnx" --config cfg.json -o cfg.ffq 2>/dev/null
+# packed .ffq arrays (docs/ffq-format.md): dtype, count, base64 of little-endian values
+UNPACK="
+import base64, struct
+def unpack(a):
+    f = {'int8': 'b', 'int16': 'h', 'int32': 'i', 'int64': 'q', 'float32': 'f'}[a['dtype']]
+    return list(struct.unpack('<%d%s' % (a['count'], f), base64.b64decode(a['base64'])))
+"
 check config_reaches_ffq "$PY" -c "
+$UNPACK
 import json; d=json.load(open('cfg.ffq')); L=d['layers']
 assert L[0]['config']['weight_bits']==6 and L[0]['config']['act_bits']==10, L[0]['config']
 assert L[1]['config']['reuse']==4 and L[0]['config']['reuse']==1
-assert max(abs(v) for v in L[0]['qw']) <= 31"
+assert max(abs(v) for v in unpack(L[0]['qw'])) <= 31"
+# --json-arrays writes the same model with JSON arrays instead of packed ones
+"$FF" quantize "$MODELS/three_layer_keras.onnx" --config cfg.json --json-arrays -o cfg_plain.ffq 2>/dev/null
+check ffq_json_arrays_same_model "$PY" -c "
+$UNPACK
+import json; a=json.load(open('cfg.ffq'))['layers']; b=json.load(open('cfg_plain.ffq'))['layers']
+for x, y in zip(a, b):
+    for k in ('w', 'b', 'qw', 'qb', 'lut', 'exp_lut'):
+        if k in x:
+            assert isinstance(y[k], list) and isinstance(x[k], dict), k
+            if x[k]['dtype'] == 'float32':  # plain JSON prints the float as a double, to 15-17 digits
+                y[k] = list(struct.unpack('<%df' % len(y[k]), struct.pack('<%df' % len(y[k]), *y[k])))
+            assert unpack(x[k]) == y[k], (x['name'], k)
+"
+"$FF" run cfg.ffq --input in_three_layer_keras.txt --raw -o cfg_packed.out
+"$FF" run cfg_plain.ffq --input in_three_layer_keras.txt --raw -o cfg_plain.out
+check ffq_json_arrays_same_outputs cmp cfg_packed.out cfg_plain.out
 
 # --- bad input: one line, exit 2 ---
 head -c 100 "$MODELS/three_layer_keras.onnx" > trunc.onnx
@@ -81,4 +105,8 @@ expect_exit bad_config_layer 2 "LayerName 'nope' is not a layer" "$FF" quantize 
 if [ -e x.ffq ]; then fail nothing_written_on_error "x.ffq exists"; else pass nothing_written_on_error; fi
 head -c 500 three_layer_keras.ffq > trunc.ffq
 expect_exit bad_truncated_ffq 2 'trunc.ffq: not a .ffq file' "$FF" run trunc.ffq --input narrow.txt
+"$PY" -c "
+import json; d=json.load(open('cfg.ffq')); d['layers'][1]['qw']['base64'] = '!' + d['layers'][1]['qw']['base64'][1:]
+json.dump(d, open('badb64.ffq', 'w'))"
+expect_exit bad_packed_ffq 2 "badb64.ffq: layer 1 '.*': packed field 'qw': invalid base64" "$FF" run badb64.ffq --input narrow.txt
 expect_exit ffq_with_quant_opts 2 'already quantized' "$FF" run three_layer_keras.ffq --input narrow.txt --wbits 4

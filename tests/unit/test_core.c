@@ -247,7 +247,7 @@ static void test_ffq_round_trip_is_bit_exact(void **st)
 {
     (void)st;
     ff_qmodel *q = small_qmodel();
-    char *js = ff_ffq_dump(q);
+    char *js = ff_ffq_dump(q, 0);
     ff_qmodel *r;
     ff_err e = {0};
     if (ff_ffq_parse(js, "mem", &r, &e))
@@ -265,10 +265,30 @@ static void test_ffq_round_trip_is_bit_exact(void **st)
     }
     ff_qplan_free(a);
     ff_qplan_free(b);
-    char *js2 = ff_ffq_dump(r);
+    char *js2 = ff_ffq_dump(r, 0);
     assert_string_equal(js, js2);
     free(js2);
     ff_qmodel_free(r);
+    /* The plain form (JSON arrays) reads back to the same model, and so
+     * does it as a version-1 file. */
+    char *plain = ff_ffq_dump(q, FF_FFQ_PLAIN);
+    assert_null(strstr(plain, "base64"));
+    assert_non_null(strstr(js, "\"base64\""));
+    char *v1 = ff_strdup(plain);
+    char *ver = strstr(v1, "\"version\":2");
+    assert_non_null(ver);
+    ver[10] = '1';
+    const char *forms[2] = {plain, v1};
+    for (int f = 0; f < 2; f++) {
+        if (ff_ffq_parse(forms[f], "mem", &r, &e))
+            fail_msg("%s", e.msg);
+        js2 = ff_ffq_dump(r, 0);
+        assert_string_equal(js, js2);
+        free(js2);
+        ff_qmodel_free(r);
+    }
+    free(v1);
+    free(plain);
     free(js);
     ff_qmodel_free(q);
 }
@@ -299,13 +319,13 @@ static void test_ffq_rejects_corrupt_files(void **st)
 {
     (void)st;
     ff_qmodel *q = small_qmodel();
-    char *js = ff_ffq_dump(q);
+    char *js = ff_ffq_dump(q, 0);
     size_t n = strlen(js);
     char *trunc = ff_strdup(js);
     trunc[n / 2] = 0;
     expect_bad_ffq(trunc, "invalid JSON");
     expect_bad_ffq("{\"format\":\"other\"}", "not a .ffq");
-    char *v = replace_once(js, "\"version\":1", "\"version\":7");
+    char *v = replace_once(js, "\"version\":2", "\"version\":7");
     expect_bad_ffq(v, "version 7");
     char *w = replace_once(js, "\"weight_bits\":8", "\"weight_bits\":99");
     expect_bad_ffq(w, "weight_bits");
@@ -314,6 +334,28 @@ static void test_ffq_rejects_corrupt_files(void **st)
     char *rq = replace_once(js, "\"rq\":[[", "\"rq\":[[99999,");
     expect_bad_ffq(rq, "rq");
     free(trunc), free(v), free(w), free(o), free(rq);
+    /* packed arrays: the first layer's qw is int8 (8-bit weights) */
+    const char *qw = strstr(js, "\"qw\":{\"dtype\":\"int8\",\"count\":");
+    assert_non_null(qw);
+    char *bad_type = replace_once(js, "\"qw\":{\"dtype\":\"int8\"", "\"qw\":{\"dtype\":\"int7\"");
+    expect_bad_ffq(bad_type, "packed field 'qw' has an unknown dtype");
+    char *wide = replace_once(js, "\"qw\":{\"dtype\":\"int8\"", "\"qw\":{\"dtype\":\"int16\"");
+    expect_bad_ffq(wide, "packed field 'qw': base64 of the wrong length");
+    char *cnt = replace_once(js, "\"qw\":{\"dtype\":\"int8\",\"count\":", "\"qw\":{\"dtype\":\"int8\",\"count\":1");
+    expect_bad_ffq(cnt, "field 'qw' has the wrong length");
+    char *chr = ff_strdup(js);
+    char *b = strstr(strstr(chr, "\"qw\":"), "\"base64\":\"") + 10;
+    b[0] = '*';
+    expect_bad_ffq(chr, "packed field 'qw': invalid base64");
+    /* 0x80 = -128 is outside 8-bit weights' [-127, 127] */
+    memcpy(b, "gICA", 4);
+    expect_bad_ffq(chr, "field 'qw' holds a value out of range");
+    /* a NaN weight: float32 0x7fc00000 little-endian */
+    char *nan = ff_strdup(js);
+    char *wb = strstr(strstr(nan, "\"w\":"), "\"base64\":\"") + 10;
+    memcpy(wb, "AADAfwAA", 8);
+    expect_bad_ffq(nan, "field 'w' holds a value out of range");
+    free(bad_type), free(wide), free(cnt), free(chr), free(nan);
     free(js);
     ff_qmodel_free(q);
 }
