@@ -22,17 +22,19 @@ taskset -c 0 "$ROOT/$BUILD/bench_surrogate" "$DS" "$T/jet.ffq" "$MD" | grep whol
 # one cold `fogforge estimate` as a user runs it: its own timer (loading the
 # surrogate and the model, quantizing, estimating) and the process's wall
 # time (most of which is the dynamic loader binding fogforge's libraries)
-for est in "$MD" analytical; do
+for spec in "$JET $MD" "$JET analytical" "$T/jet.ffq $MD"; do
+    set -- $spec
+    model=$1 est=$2
     best=""; wall=""
     for i in 1 2 3 4 5; do
         s=$(date +%s%N)
-        ms=$("$FF" estimate "$JET" --surrogate "$est" 2>/dev/null | sed -n 's/.*, \([0-9.]*\) ms)$/\1/p')
+        ms=$("$FF" estimate "$model" --surrogate "$est" 2>/dev/null | sed -n 's/.*, \([0-9.]*\) ms)$/\1/p')
         w=$(( ($(date +%s%N) - s) / 1000 ))
         best=$(echo "$best $ms" | tr ' ' '\n' | sed '/^$/d' | sort -g | head -1)
         wall=$(echo "$wall $w" | tr ' ' '\n' | sed '/^$/d' | sort -g | head -1)
     done
     s=$(date +%s%N); "$FF" --version >/dev/null; v=$(( ($(date +%s%N) - s) / 1000 ))
-    echo "fogforge estimate three_layer_keras.onnx ($( [ "$est" = analytical ] && echo analytical || echo learned)), one cold run, best of 5: ${best} ms by its own timer, process ${wall} us wall (fogforge --version alone: ${v} us)"
+    echo "fogforge estimate $(basename "$model") ($( [ "$est" = analytical ] && echo analytical || echo learned)), one cold run, best of 5: ${best} ms by its own timer, process ${wall} us wall (fogforge --version alone: ${v} us)"
 done
 # Yosys time per design in the dataset, against the learned estimate of the jet
 ms=$(sed -n 's/.*incl. loading, learned: *\([0-9.]*\) ms.*/\1/p' "$T/b.txt")
