@@ -29,6 +29,13 @@ static cJSON *packed(const unsigned char *bytes, size_t nbytes, const char *dtyp
     return o;
 }
 
+/* the low w bytes of u, little-endian */
+static void put_le(unsigned char *dst, uint64_t u, int w)
+{
+    for (int k = 0; k < w; k++)
+        dst[k] = (unsigned char)(u >> (8 * k));
+}
+
 static cJSON *i64_array(const int64_t *v, int64_t n, int flags)
 {
     if (flags & FF_FFQ_PLAIN) {
@@ -47,8 +54,7 @@ static cJSON *i64_array(const int64_t *v, int64_t n, int flags)
                                                                                    : 8;
     unsigned char *b = ff_malloc((size_t)(n ? n : 1) * (size_t)w);
     for (int64_t i = 0; i < n; i++)
-        for (int k = 0; k < w; k++)
-            b[i * w + k] = (unsigned char)((uint64_t)v[i] >> (8 * k));
+        put_le(b + i * w, (uint64_t)v[i], w);
     static const char *names[9] = {[1] = "int8", [2] = "int16", [4] = "int32", [8] = "int64"};
     cJSON *o = packed(b, (size_t)n * (size_t)w, names[w], n);
     free(b);
@@ -77,8 +83,7 @@ static cJSON *float_array(const float *v, int64_t n, int flags)
     for (int64_t i = 0; i < n; i++) {
         uint32_t u;
         memcpy(&u, &v[i], 4);
-        for (int k = 0; k < 4; k++)
-            b[i * 4 + k] = (unsigned char)(u >> (8 * k));
+        put_le(b + i * 4, u, 4);
     }
     cJSON *o = packed(b, (size_t)n * 4, "float32", n);
     free(b);
@@ -196,10 +201,10 @@ char *ff_ffq_dump(const ff_qmodel *q, int flags)
         }
         if (qn->exp_lut) {
             int64_t sz = ((int64_t)1 << qn->cfg.lut_bits) + 1;
-            int32_t *t = ff_malloc((size_t)sz * sizeof *t);
+            int64_t *t = ff_malloc((size_t)sz * sizeof *t);
             for (int64_t j = 0; j < sz; j++)
                 t[j] = qn->exp_lut[j];
-            cJSON_AddItemToObject(l, "exp_lut", int_array(t, sz, flags));
+            cJSON_AddItemToObject(l, "exp_lut", i64_array(t, sz, flags));
             free(t);
             cJSON_AddNumberToObject(l, "exp_shift", qn->exp_shift);
         }

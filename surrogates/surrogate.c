@@ -385,8 +385,9 @@ static uint64_t id_hash(const char *s)
  * networks of 2-6 layers and extrapolated, moved with a few records: the
  * depth split (trained on 2-3 layers, tested on 4-6) went 6.4% -> 9.3% LUT
  * SMAPE for 27 more records; through the origin 6.8% -> 8.5%, with the
- * random fifth unchanged (8.8%) */
-static void line_fit(const double *x, const double *r, int64_t n, double out[2])
+ * random fifth unchanged (8.8%). out[0], the intercept, stays 0: the
+ * model index keeps the pair [a, b], which older models fill */
+static void origin_fit(const double *x, const double *r, int64_t n, double out[2])
 {
     out[0] = out[1] = 0;
     double sxx = 0, sxy = 0;
@@ -478,7 +479,7 @@ static void fit_glue(const ff_dataset *d, const int64_t *idx, int64_t n, const f
             x[c] = rec->nl - 1;
             r[c++] = rec->t[k] - sum;
         }
-        line_fit(x, r, c, glue[k]);
+        origin_fit(x, r, c, glue[k]);
         if (c < FF_GLUE_MIN_NETS)
             glue[k][0] = glue[k][1] = 0; /* too few to tell glue from noise */
         /* DSP and BRAM are not created by wiring layers together, and a

@@ -325,24 +325,26 @@ static void test_ffq_rejects_corrupt_files(void **st)
     trunc[n / 2] = 0;
     expect_bad_ffq(trunc, "invalid JSON");
     expect_bad_ffq("{\"format\":\"other\"}", "not a .ffq");
-    char *v = replace_once(js, "\"version\":2", "\"version\":7");
-    expect_bad_ffq(v, "version 7");
-    char *w = replace_once(js, "\"weight_bits\":8", "\"weight_bits\":99");
-    expect_bad_ffq(w, "weight_bits");
-    char *o = replace_once(js, "\"output\":1", "\"output\":9999");
-    expect_bad_ffq(o, "output");
-    char *rq = replace_once(js, "\"rq\":[[", "\"rq\":[[99999,");
-    expect_bad_ffq(rq, "rq");
-    free(trunc), free(v), free(w), free(o), free(rq);
-    /* packed arrays: the first layer's qw is int8 (8-bit weights) */
-    const char *qw = strstr(js, "\"qw\":{\"dtype\":\"int8\",\"count\":");
-    assert_non_null(qw);
-    char *bad_type = replace_once(js, "\"qw\":{\"dtype\":\"int8\"", "\"qw\":{\"dtype\":\"int7\"");
-    expect_bad_ffq(bad_type, "packed field 'qw' has an unknown dtype");
-    char *wide = replace_once(js, "\"qw\":{\"dtype\":\"int8\"", "\"qw\":{\"dtype\":\"int16\"");
-    expect_bad_ffq(wide, "packed field 'qw': base64 of the wrong length");
-    char *cnt = replace_once(js, "\"qw\":{\"dtype\":\"int8\",\"count\":", "\"qw\":{\"dtype\":\"int8\",\"count\":1");
-    expect_bad_ffq(cnt, "field 'qw' has the wrong length");
+    /* one edit each, and what the message must name; the first layer's qw
+     * is packed int8 (8-bit weights) */
+    static const struct {
+        const char *from, *to, *needle;
+    } edits[] = {
+        {"\"version\":2", "\"version\":7", "version 7"},
+        {"\"weight_bits\":8", "\"weight_bits\":99", "weight_bits"},
+        {"\"output\":1", "\"output\":9999", "output"},
+        {"\"rq\":[[", "\"rq\":[[99999,", "rq"},
+        {"\"qw\":{\"dtype\":\"int8\"", "\"qw\":{\"dtype\":\"int7\"", "packed field 'qw' has an unknown dtype"},
+        {"\"qw\":{\"dtype\":\"int8\"", "\"qw\":{\"dtype\":\"int16\"", "packed field 'qw': base64 of the wrong length"},
+        {"\"qw\":{\"dtype\":\"int8\",\"count\":", "\"qw\":{\"dtype\":\"int8\",\"count\":1",
+         "field 'qw' has the wrong length"},
+    };
+    for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
+        char *x = replace_once(js, edits[i].from, edits[i].to);
+        expect_bad_ffq(x, edits[i].needle);
+        free(x);
+    }
+    free(trunc);
     char *chr = ff_strdup(js);
     char *b = strstr(strstr(chr, "\"qw\":"), "\"base64\":\"") + 10;
     b[0] = '*';
@@ -355,7 +357,7 @@ static void test_ffq_rejects_corrupt_files(void **st)
     char *wb = strstr(strstr(nan, "\"w\":"), "\"base64\":\"") + 10;
     memcpy(wb, "AADAfwAA", 8);
     expect_bad_ffq(nan, "field 'w' holds a value out of range");
-    free(bad_type), free(wide), free(cnt), free(chr), free(nan);
+    free(chr), free(nan);
     free(js);
     ff_qmodel_free(q);
 }
