@@ -148,7 +148,7 @@ int ff_cmd_estimate(int argc, char **argv)
             printf("%-24.24s %-8.8s %7d %9.0f %9.0f %7.0f %7.0f %9.0f %7.0f\n", L->name, ff_op_name((ff_op)L->op),
                    L->reuse, L->v[0], L->v[1], L->v[2], L->v[3], L->v[4], L->v[5]);
         }
-        printf("%-24s %-8s %7s %9.0f %9.0f %7.0f %7.0f %9.0f %7.0f\n", "total (with glue)", "", "", r.total[0],
+        printf("%-24s %-8s %7s %9.0f %9.0f %7.0f %7.0f %9.0f %7.0f\n", "total", "", "", r.total[0],
                r.total[1], r.total[2], r.total[3], r.total[4], r.total[5]);
         double u[4];
         double m = ff_est_utilization(r.total, pt, u);

@@ -20,7 +20,7 @@ typedef struct ff_explore_opts {
 } ff_explore_opts;
 
 typedef struct ff_design_pt {
-    double v[FF_T__COUNT];     /* totals with glue */
+    double v[FF_T__COUNT];     /* totals (an older model's glue included) */
     double cost;               /* max utilization of the budget */
     double agreement;
     int bits;                  /* index into ff_explore.cfgs */

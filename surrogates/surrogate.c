@@ -26,7 +26,7 @@ struct ff_surrogate {
     char dir[1024];
     ff_gbt *m[FF_T_RES];
     int tr[FF_T_RES];
-    double glue[FF_T_RES][2]; /* glue = a + b * (layers - 1) */
+    double glue[FF_T_RES][2]; /* a + b * (layers - 1): only in models trained before session 17 */
     char file[FF_T_RES][1200]; /* model file of each target */
 };
 
@@ -178,7 +178,8 @@ static void compose(const double glue[FF_T_RES][2], const double (*per)[FF_T__CO
     if (total[FF_T_II] < 1)
         total[FF_T_II] = 1;
     /* a single layer's top level is wiring: its totals are the layer's (its
-     * records are the layer models' training rows); glue joins layers */
+     * records are the layer models' training rows); an older model's glue
+     * joins layers */
     if (glue && nl > 1)
         for (int k = 0; k < FF_T_RES; k++) {
             total[k] += glue[k][0] + glue[k][1] * (nl - 1);
@@ -380,25 +381,7 @@ static uint64_t id_hash(const char *s)
     return h;
 }
 
-/* least squares of resid = b * x: the glue is a cost per join between
- * layers (none for a single layer). The free line a + b * x, fitted on
- * networks of 2-6 layers and extrapolated, moved with a few records: the
- * depth split (trained on 2-3 layers, tested on 4-6) went 6.4% -> 9.3% LUT
- * SMAPE for 27 more records; through the origin 6.8% -> 8.5%, with the
- * random fifth unchanged (8.8%). out[0], the intercept, stays 0: the
- * model index keeps the pair [a, b], which older models fill */
-static void origin_fit(const double *x, const double *r, int64_t n, double out[2])
-{
-    out[0] = out[1] = 0;
-    double sxx = 0, sxy = 0;
-    for (int64_t i = 0; i < n; i++)
-        sxx += x[i] * x[i], sxy += x[i] * r[i];
-    if (sxx > 0)
-        out[1] = sxy / sxx;
-}
-
-static int write_index(const char *outdir, const ff_train_opts *o, const int *tr, const double glue[FF_T_RES][2],
-                       const double *vsmape, int64_t nrec, int64_t nlayer_rows, int64_t nnet, int64_t npseudo,
+static int write_index(const char *outdir, const ff_train_opts *o, const int *tr, const double *vsmape, int64_t nrec, int64_t nlayer_rows, int64_t nnet, int64_t npseudo,
                        ff_err *e)
 {
     cJSON *j = cJSON_CreateObject();
@@ -421,9 +404,6 @@ static int write_index(const char *outdir, const ff_train_opts *o, const int *tr
         if (tr[k] != TR_NONE)
             cJSON_AddStringToObject(x, "model", file);
         cJSON_AddStringToObject(x, "transform", tr_names[tr[k]]);
-        cJSON *g = cJSON_AddArrayToObject(x, "glue");
-        cJSON_AddItemToArray(g, cJSON_CreateNumber(glue[k][0]));
-        cJSON_AddItemToArray(g, cJSON_CreateNumber(glue[k][1]));
         if (vsmape[k] >= 0)
             cJSON_AddNumberToObject(x, "selection_smape", vsmape[k]);
     }
@@ -437,7 +417,7 @@ static int write_index(const char *outdir, const ff_train_opts *o, const int *tr
     cJSON_AddNumberToObject(tj, "eta", o->eta);
     cJSON_AddNumberToObject(tj, "seed", (double)o->seed);
     cJSON_AddBoolToObject(tj, "decompose", o->decompose);
-    cJSON_AddStringToObject(j, "glue", "network total = sum of layer estimates + glue[0] + glue[1] * (layers - 1)");
+    cJSON_AddStringToObject(j, "network", "network total = sum of layer estimates");
     char *s = cJSON_Print(j);
     cJSON_Delete(j);
     char path[1200];
@@ -450,49 +430,15 @@ static int write_index(const char *outdir, const ff_train_opts *o, const int *tr
     return rc;
 }
 
-/* glue per target from network records, given the current layer models.
- * Below FF_GLUE_MIN_NETS networks of the current RTL none: 6 networks of 2
- * and 3 layers fit -1,417 + 1,082 (layers - 1) LUTs, which took the depth
- * split (4-6 layers) from 7% to 33% LUT SMAPE. */
-#define FF_GLUE_MIN_NETS 20
-static void fit_glue(const ff_dataset *d, const int64_t *idx, int64_t n, const ff_gbt *const *m, const int *tr,
-                     double glue[FF_T_RES][2], int64_t *nnet)
-{
-    double *x = ff_malloc(sizeof(double) * (size_t)(n ? n : 1)), *r = ff_malloc(sizeof(double) * (size_t)(n ? n : 1));
-    *nnet = 0;
-    for (int64_t i = 0; i < n; i++)
-        *nnet += d->r[idx ? idx[i] : i].network;
-    for (int k = 0; k < FF_T_RES; k++) {
-        int64_t c = 0;
-        for (int64_t i = 0; i < n; i++) {
-            const ff_dsrec *rec = &d->r[idx ? idx[i] : i];
-            /* networks of the current RTL only: revision 1's flattened
-             * netlists narrowed some multipliers and not others (docs/rtl.md),
-             * an effect of that RTL, not of joining layers */
-            if (!rec->network || rec->rtl_rev != FF_RTL_REV)
-                continue;
-            double sum = 0, o[FF_T__COUNT];
-            for (int l = 0; l < rec->nl; l++) {
-                layer_with(m, tr, &rec->l[l], o);
-                sum += o[k];
-            }
-            x[c] = rec->nl - 1;
-            r[c++] = rec->t[k] - sum;
-        }
-        origin_fit(x, r, c, glue[k]);
-        if (c < FF_GLUE_MIN_NETS)
-            glue[k][0] = glue[k][1] = 0; /* too few to tell glue from noise */
-        /* DSP and BRAM are not created by wiring layers together, and a
-         * target without trees keeps the analytical model's count, which
-         * has every register of the design (the top level adds none): the
-         * FF glue fitted on networks of 2-3 layers took the depth split's
-         * FF SMAPE from the analytical 3.19% to 3.6% (session 16) */
-        if (k == FF_T_DSP || k == FF_T_BRAM || tr[k] == TR_NONE)
-            glue[k][0] = glue[k][1] = 0;
-    }
-    free(x), free(r);
-}
-
+/* No glue: a network is the sum of its layers. The top level has no logic
+ * of its own (synthesized with the layers as black boxes: only their
+ * instances), and what joining layers changes in Yosys's mapping (the
+ * flattening gap, docs/rtl.md) lands in the layers' ROM columns, not in a
+ * cost per join. A fitted glue, b (layers - 1) LUTs (sessions 16-17: 64-72
+ * a join), took the depth split (trained on 2-3 layers, tested on 4-6) to
+ * 10.2% LUT SMAPE on 1,286 records, 6.8% without; the random fifth 8.77% /
+ * 8.74%, cross-validated 9.23% / 9.21%. Network records still train the
+ * layer models through --decompose. */
 int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const ff_train_opts *o,
                        const char *outdir, ff_err *e)
 {
@@ -603,13 +549,12 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
         if (!rc)
             rc = ff_gbt_load(path[k], NFEAT, &m[k], e);
     }
-    double glue[FF_T_RES][2] = {{0}};
     int64_t nnet = 0, npseudo = 0, nsingle = r.n;
-    if (!rc)
-        fit_glue(d, idx, n, (const ff_gbt *const *)m, tr, glue, &nnet);
+    for (int64_t i = 0; i < n; i++)
+        nnet += d->r[idx ? idx[i] : i].network;
     if (!rc && o->decompose && nnet > 0) {
-        /* each network's measured total, less the glue, shared among its
-         * layers in proportion to their estimates: more layer rows */
+        /* each network's measured total shared among its layers in
+         * proportion to their estimates: more layer rows */
         for (int64_t i = 0; i < n; i++) {
             const ff_dsrec *rec = &d->r[idx ? idx[i] : i];
             if (!rec->network)
@@ -622,10 +567,8 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
             }
             for (int l = 0; l < rec->nl; l++) {
                 double y[FF_T_RES];
-                for (int k = 0; k < FF_T_RES; k++) {
-                    double tot = rec->t[k] - glue[k][0] - glue[k][1] * (rec->nl - 1);
-                    y[k] = sum[k] > 0 ? p[l][k] * (tot > 0 ? tot : 0) / sum[k] : 0;
-                }
+                for (int k = 0; k < FF_T_RES; k++)
+                    y[k] = sum[k] > 0 ? p[l][k] * rec->t[k] / sum[k] : 0;
                 if (!tree_layer(&rec->l[l]))
                     continue;
                 rows_add(&r, &rec->l[l], y);
@@ -642,11 +585,9 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
             if (!rc)
                 rc = ff_gbt_load(path[k], NFEAT, &m[k], e);
         }
-        if (!rc)
-            fit_glue(d, idx, n, (const ff_gbt *const *)m, tr, glue, &nnet);
     }
     if (!rc)
-        rc = write_index(outdir, o, tr, glue, vs, nrec + nnet, nsingle, nnet, npseudo, e);
+        rc = write_index(outdir, o, tr, vs, nrec + nnet, nsingle, nnet, npseudo, e);
     /* the binary caches of the final models: estimate loads those */
     for (int k = 0; k < FF_T_RES && !rc; k++)
         if (tr[k] != TR_NONE)

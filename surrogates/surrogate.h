@@ -1,8 +1,9 @@
 /* One interface for both estimators: the analytical model (analytic.c) and
  * the learned one (XGBoost regressors per target over layer features and
- * the analytical estimate, plus a top-level glue term). A network is the
- * sum of its layers' resources plus the glue; its latency the sum of the
- * layers', its II their maximum (as the RTL plan composes them). */
+ * the analytical estimate). A network is the sum of its layers' resources
+ * (models trained before session 17 add a top-level glue per join); its
+ * latency the sum of the layers', its II their maximum (as the RTL plan
+ * composes them). */
 #ifndef FF_SURROGATE_H
 #define FF_SURROGATE_H
 #include "dsrec.h"
@@ -28,11 +29,12 @@ const char *ff_surrogate_dir(const ff_surrogate *s);  /* NULL for the analytical
 /* out[FF_T_*] of one layer; latency and II always the RTL plan's. */
 void ff_surrogate_layer(const ff_surrogate *s, const ff_layer_feat *f, double out[FF_T__COUNT]);
 /* A network of nl layers: per-layer estimates (per may be NULL) and the
- * total, glue included. */
+ * total (an older model's glue included). */
 void ff_surrogate_network(const ff_surrogate *s, const ff_layer_feat *l, int nl, double (*per)[FF_T__COUNT],
                           double total[FF_T__COUNT]);
 
-/* The top-level glue of a network of nl layers, added to out[0..FF_T_RES). */
+/* An older model's top-level glue of a network of nl layers, added to
+ * out[0..FF_T_RES); none in models trained since session 17. */
 void ff_surrogate_add_glue(const ff_surrogate *s, int nl, double out[FF_T__COUNT]);
 
 /* Feature vector the trees see (ff_surrogate_nfeat() floats). */
