@@ -15,6 +15,7 @@
 #include "rtl_dot.h"
 #include "surrogate.h"
 
+#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -1138,6 +1139,65 @@ static void test_broken_model_dirs_are_refused(void **st)
     assert_non_null(strstr(e.msg, "features"));
 }
 
+/* A network is the sum of its layers: training writes no glue (session 17),
+ * and the total of three layers is their sum; a model from before that
+ * carries a glue, b (layers - 1), which is still added. */
+static void test_network_is_the_sum_of_its_layers(void **st)
+{
+    (void)st;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/surrogates/fixture/designs.jsonl", ff_test_root());
+    ff_dataset d;
+    ff_err e = {0};
+    if (ff_dataset_load(path, &d, &e))
+        fail_msg("%s", e.msg);
+    ff_train_opts o;
+    ff_train_opts_default(&o);
+    o.mode = 2;
+    o.quiet = 1;
+    if (ff_surrogate_train(&d, NULL, d.n, &o, "summodel", &e))
+        fail_msg("%s", e.msg);
+    ff_dataset_free(&d);
+    char *idx;
+    size_t len;
+    if (ff_read_file("summodel/index.json", 1 << 20, &idx, &len, &e))
+        fail_msg("%s", e.msg);
+    assert_null(strstr(idx, "glue"));
+    static const int64_t rec[] = {256, 83, 142};
+    ff_layer_feat f[3];
+    ff_qmodel *q[3];
+    char desc[512];
+    for (int i = 0; i < 3; i++)
+        q[i] = dataset_layer(rec[i], &f[i], desc, sizeof desc);
+    for (int old = 0; old < 2; old++) {
+        if (old) { /* the same model with an older training's LUT glue */
+            cJSON *j = cJSON_Parse(idx);
+            cJSON *g = cJSON_AddArrayToObject(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "targets"), "lut"), "glue");
+            cJSON_AddItemToArray(g, cJSON_CreateNumber(0));
+            cJSON_AddItemToArray(g, cJSON_CreateNumber(50));
+            char *js = cJSON_Print(j);
+            write("summodel/index.json", js);
+            cJSON_free(js);
+            cJSON_Delete(j);
+        }
+        ff_surrogate *s;
+        if (ff_surrogate_open("summodel", &s, &e))
+            fail_msg("%s", e.msg);
+        double per[3][FF_T__COUNT], total[FF_T__COUNT], sum[FF_T__COUNT] = {0};
+        ff_surrogate_network(s, f, 3, per, total);
+        for (int i = 0; i < 3; i++)
+            for (int k = 0; k < FF_T_RES; k++)
+                sum[k] += per[i][k];
+        assert_float_equal(total[FF_T_LUT], sum[FF_T_LUT] + (old ? 50 * 2 : 0), 1e-6);
+        assert_float_equal(total[FF_T_FF], sum[FF_T_FF], 1e-6);
+        assert_float_equal(total[FF_T_DSP], round(sum[FF_T_DSP]), 1e-6);
+        ff_surrogate_free(s);
+    }
+    for (int i = 0; i < 3; i++)
+        ff_qmodel_free(q[i]);
+    free(idx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1169,6 +1229,7 @@ int main(void)
         cmocka_unit_test(test_live_folds_constant_outputs_at_r1),
         cmocka_unit_test(test_metrics_known_values),
         cmocka_unit_test(test_broken_model_dirs_are_refused),
+        cmocka_unit_test(test_network_is_the_sum_of_its_layers),
     };
     return cmocka_run_group_tests_name("surrogate", tests, NULL, NULL);
 }
