@@ -654,13 +654,10 @@ static void test_analytic_parts_sum_to_the_luts(void **st)
     }
 }
 
-/* The trees correct multiply-accumulate layers only: a model trained on the
- * fixture (log-residual trees for every target) moves a Dense layer's LUT
- * estimate off the analytical one and leaves a max pool's (L000256) and an
- * average pool's (L000083) as the analytical model has them. */
-static void test_trees_only_for_mac_layers(void **st)
+/* Trains the committed fixture with log-residual trees for every target
+ * (train --mode residual) into dir. */
+static void train_fixture(const char *dir)
 {
-    (void)st;
     char path[4096];
     snprintf(path, sizeof path, "%s/surrogates/fixture/designs.jsonl", ff_test_root());
     ff_dataset d;
@@ -671,8 +668,20 @@ static void test_trees_only_for_mac_layers(void **st)
     ff_train_opts_default(&o);
     o.mode = 2;
     o.quiet = 1;
-    if (ff_surrogate_train(&d, NULL, d.n, &o, "macmodel", &e))
+    if (ff_surrogate_train(&d, NULL, d.n, &o, dir, &e))
         fail_msg("%s", e.msg);
+    ff_dataset_free(&d);
+}
+
+/* The trees correct multiply-accumulate layers only: a model trained on the
+ * fixture (log-residual trees for every target) moves a Dense layer's LUT
+ * estimate off the analytical one and leaves a max pool's (L000256) and an
+ * average pool's (L000083) as the analytical model has them. */
+static void test_trees_only_for_mac_layers(void **st)
+{
+    (void)st;
+    train_fixture("macmodel");
+    ff_err e = {0};
     ff_surrogate *s;
     if (ff_surrogate_open("macmodel", &s, &e))
         fail_msg("%s", e.msg);
@@ -694,7 +703,6 @@ static void test_trees_only_for_mac_layers(void **st)
     }
     assert_int_equal(moved, 1);
     ff_surrogate_free(s);
-    ff_dataset_free(&d);
 }
 
 /* A product under 9 bits is logic, and so is its register (session 12):
@@ -1145,19 +1153,8 @@ static void test_broken_model_dirs_are_refused(void **st)
 static void test_network_is_the_sum_of_its_layers(void **st)
 {
     (void)st;
-    char path[4096];
-    snprintf(path, sizeof path, "%s/surrogates/fixture/designs.jsonl", ff_test_root());
-    ff_dataset d;
+    train_fixture("summodel");
     ff_err e = {0};
-    if (ff_dataset_load(path, &d, &e))
-        fail_msg("%s", e.msg);
-    ff_train_opts o;
-    ff_train_opts_default(&o);
-    o.mode = 2;
-    o.quiet = 1;
-    if (ff_surrogate_train(&d, NULL, d.n, &o, "summodel", &e))
-        fail_msg("%s", e.msg);
-    ff_dataset_free(&d);
     char *idx;
     size_t len;
     if (ff_read_file("summodel/index.json", 1 << 20, &idx, &len, &e))
