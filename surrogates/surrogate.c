@@ -381,8 +381,8 @@ static uint64_t id_hash(const char *s)
     return h;
 }
 
-static int write_index(const char *outdir, const ff_train_opts *o, const int *tr, const double *vsmape, int64_t nrec, int64_t nlayer_rows, int64_t nnet, int64_t npseudo,
-                       ff_err *e)
+static int write_index(const char *outdir, const ff_train_opts *o, const int *tr, const double *vsmape, int64_t nrec,
+                       int64_t nlayer_rows, int64_t nnet, int64_t npseudo, ff_err *e)
 {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "format", FF_SURR_FORMAT);
@@ -536,7 +536,12 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
     free(sel);
     free(fold);
     unlink(tmp);
-    /* layer models on single-layer records */
+    int64_t nnet = 0, npseudo = 0, nsingle = r.n;
+    for (int64_t i = 0; i < n; i++)
+        nnet += d->r[idx ? idx[i] : i].network;
+    int decompose = o->decompose && nnet > 0;
+    /* layer models on single-layer records (loaded back when the networks
+     * are to be shared among their layers by them) */
     ff_gbt *m[FF_T_RES] = {0};
     char path[FF_T_RES][1200];
     for (int k = 0; k < FF_T_RES && !rc; k++) {
@@ -546,13 +551,10 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
             continue;
         }
         rc = fit(&r, NULL, k, tr[k], o, path[k], e);
-        if (!rc)
+        if (!rc && decompose)
             rc = ff_gbt_load(path[k], NFEAT, &m[k], e);
     }
-    int64_t nnet = 0, npseudo = 0, nsingle = r.n;
-    for (int64_t i = 0; i < n; i++)
-        nnet += d->r[idx ? idx[i] : i].network;
-    if (!rc && o->decompose && nnet > 0) {
+    if (!rc && decompose) {
         /* each network's measured total shared among its layers in
          * proportion to their estimates: more layer rows */
         for (int64_t i = 0; i < n; i++) {
@@ -579,11 +581,8 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
         for (int k = 0; k < FF_T_RES && !rc; k++) {
             ff_gbt_free(m[k]);
             m[k] = NULL;
-            if (tr[k] == TR_NONE)
-                continue;
-            rc = fit(&r, NULL, k, tr[k], o, path[k], e);
-            if (!rc)
-                rc = ff_gbt_load(path[k], NFEAT, &m[k], e);
+            if (tr[k] != TR_NONE)
+                rc = fit(&r, NULL, k, tr[k], o, path[k], e);
         }
     }
     if (!rc)
