@@ -5,6 +5,7 @@
 #include "estimate.h"
 #include "model.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,7 +101,11 @@ int ff_cmd_estimate(int argc, char **argv)
                    "streaming layer as its PE on one window plus its padding, line buffers and window, the\n"
                    "collector with the layer it feeds; total latency and II from the stream plan's handshake\n"
                    "model (exact), per-layer ones per window. As in gen, --clock does not pipeline io stream.\n"
-                   "--json prints the shape of `fogforge synth --json` and `fogforge report`.\n",
+                   "With the learned surrogate's error bands (MODELDIR/bands.json, `surrogate eval --cv --bands`)\n"
+                   "it also prints a 90%% interval per resource: where Yosys landed for 90%% of the held-out\n"
+                   "designs of the same class (a single layer, a network) in cross-validation; io parallel\n"
+                   "designs at the fixed plan only, the ones the dataset holds.\n"
+                   "--json prints the shape of `fogforge synth --json` and `fogforge report`, plus \"interval\".\n",
                    est_usage, ff_part_names(), FF_DEFAULT_PART);
             return 0;
         default: return ff_cli_usage("estimate", est_usage);
@@ -150,12 +155,35 @@ int ff_cmd_estimate(int argc, char **argv)
         }
         printf("%-24s %-8s %7s %9.0f %9.0f %7.0f %7.0f %9.0f %7.0f\n", "total", "", "", r.total[0],
                r.total[1], r.total[2], r.total[3], r.total[4], r.total[5]);
-        double u[4];
+        if (r.has_interval) {
+            printf("%-24s %-8s %7s", "90% interval", "", "");
+            for (int k = 0; k < FF_T_RES; k++) {
+                char iv[48];
+                if (r.band_n[k])
+                    snprintf(iv, sizeof iv, "%.0f-%.0f", floor(r.lo[k]), ceil(r.hi[k]));
+                else
+                    snprintf(iv, sizeof iv, "-"); /* too few records of the class */
+                printf(k < 2 ? " %9s" : " %7s", iv);
+            }
+            printf("   (%s designs, cross-validated)\n", ff_band_class_names[r.band_class]);
+        } else if (r.surrogate) {
+            printf("no interval: %s\n", r.no_interval);
+        }
+        double u[4], hu[4];
         double m = ff_est_utilization(r.total, pt, u);
         printf("latency:   %.0f cycles = %.1f ns at %g ns, II %.0f (exact: the RTL plan)\n", r.total[FF_T_LATENCY],
                r.total[FF_T_LATENCY] * clock, clock, r.total[FF_T_II]);
-        printf("%s: LUT %.1f%%  FF %.1f%%  DSP %.1f%%  BRAM18 %.1f%%  -> %s\n", pt->name, 100 * u[0], 100 * u[1],
+        printf("%s: LUT %.1f%%  FF %.1f%%  DSP %.1f%%  BRAM18 %.1f%%  -> %s", pt->name, 100 * u[0], 100 * u[1],
                100 * u[2], 100 * u[3], m <= 1 ? "fits" : "does not fit");
+        if (r.has_interval && (ff_est_utilization(r.hi, pt, hu) <= 1) != (m <= 1)) {
+            int w = 0;
+            for (int k = 1; k < 4; k++)
+                if (hu[k] > hu[w])
+                    w = k;
+            printf(m <= 1 ? " (may not: at the interval's high end %s %.1f%%)" : " (may: at the interval's low end)",
+                   (const char *[]){"LUT", "FF", "DSP", "BRAM18"}[w], 100 * hu[w]);
+        }
+        printf("\n");
     }
     ff_estimate_free(&r);
     ff_qmodel_free(q);

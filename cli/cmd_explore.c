@@ -11,7 +11,7 @@
 
 static const char ex_usage[] = "fogforge explore MODEL --part PART [--max-lut N] [--max-ff N] [--max-dsp N] "
                                "[--max-bram N] [--max-latency CYCLES] [--calib IN] [--min-agreement PCT] "
-                               "[--surrogate DIR|analytical] [-o CONFIG.json]";
+                               "[--margin PCT|auto] [--surrogate DIR|analytical] [-o CONFIG.json]";
 
 static void print_pt(const ff_explore *x, const ff_design_pt *d, int mark)
 {
@@ -32,11 +32,12 @@ int ff_cmd_explore(int argc, char **argv)
         {"max-bram", required_argument, 0, 'B'},  {"max-latency", required_argument, 0, 'T'},
         {"calib", required_argument, 0, 'c'},     {"min-agreement", required_argument, 0, 'a'},
         {"surrogate", required_argument, 0, 's'}, {"output", required_argument, 0, 'o'},
-        {"help", no_argument, 0, 'h'},            {0}};
+        {"margin", required_argument, 0, 'm'},    {"help", no_argument, 0, 'h'},
+        {0}};
     ff_explore_opts o = {0};
     const char *part = NULL, *sdir = NULL, *out = NULL;
-    double lim[FF_T_RES] = {-1, -1, -1, -1}, pct = 99;
-    int c;
+    double lim[FF_T_RES] = {-1, -1, -1, -1}, pct = 99, margin = 0;
+    int c, margin_auto = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         switch (c) {
@@ -50,6 +51,12 @@ int ff_cmd_explore(int argc, char **argv)
         case 'a': if (!ff_cli_double("explore", "--min-agreement", optarg, 0, 100, &pct)) return 2; break;
         case 's': sdir = optarg; break;
         case 'o': out = optarg; break;
+        case 'm':
+            if (!strcmp(optarg, "auto"))
+                margin_auto = 1;
+            else if (!ff_cli_double("explore", "--margin", optarg, 0, 1000, &margin))
+                return 2;
+            break;
         case 'h':
             printf("usage: %s\n\n"
                    "Searches the RTL design space of MODEL (.onnx) with the surrogate: bit widths (uniform,\n"
@@ -59,7 +66,11 @@ int ff_cmd_explore(int argc, char **argv)
                    "of every layer. Prints the Pareto front of latency against resource use (the largest\n"
                    "fraction of the budget: --max-* or the part's capacity; parts: %s) and writes the\n"
                    "lowest-latency design as a config for `fogforge gen --config` (-o). When nothing fits:\n"
-                   "the closest design, by how much it misses, exit 2.\n",
+                   "the closest design, by how much it misses, exit 2.\n"
+                   "--margin PCT keeps PCT percent of headroom: every resource estimate is raised by it\n"
+                   "before the budget check. --margin auto raises each by the high end of the learned\n"
+                   "surrogate's 90%% interval for designs of the model's class (its bands.json, from\n"
+                   "`surrogate eval --cv --bands`): Yosys landed under it for 95%% of the held-out designs.\n",
                    ex_usage, ff_part_names());
             return 0;
         default: return ff_cli_usage("explore", ex_usage);
@@ -80,6 +91,17 @@ int ff_cmd_explore(int argc, char **argv)
     if (rc)
         return rc;
     o.s = s;
+    for (int k = 0; k < FF_T_RES; k++)
+        o.margin[k] = 1 + margin / 100;
+    if (margin_auto && !(o.margin_auto = ff_surrogate_bands(s))) {
+        const char *dir = ff_surrogate_dir(s);
+        ff_surrogate_free(s);
+        if (!dir)
+            return ff_cli_fail(2, "explore: --margin auto needs the learned surrogate's error bands; the analytical "
+                                  "model has none (give --margin PCT)");
+        return ff_cli_fail(2, "explore: --margin auto: the surrogate has no error bands (%s/%s; measure them with "
+                              "fogforge surrogate eval DATASET %s --cv --bands)", dir, FF_BANDS_FILE, dir);
+    }
     ff_explore x;
     ff_err e = {0};
     if (ff_explore_run(&o, &x, &e)) {
@@ -91,14 +113,22 @@ int ff_cmd_explore(int argc, char **argv)
            o.model, o.part->name, o.budget[0], o.budget[1], o.budget[2], o.budget[3],
            o.max_latency > 0 ? "" : ", no latency limit", ff_surrogate_kind(s), x.tried, x.ncfg,
            (long long)x.evaluated, x.seconds);
+    if (x.margin[0] != 1 || x.margin[1] != 1 || x.margin[2] != 1 || x.margin[3] != 1)
+        printf("margin: estimates raised by LUT x%.3f FF x%.3f DSP x%.3f BRAM18 x%.3f before the budget check%s%s%s\n",
+               x.margin[0], x.margin[1], x.margin[2], x.margin[3], margin_auto ? " (the high end of the " : "",
+               margin_auto ? ff_band_class_names[x.margin_class] : "",
+               margin_auto ? " designs' cross-validated 90% interval)" : "");
     if (!x.found) {
         const ff_design_pt *d = &x.closest;
         char miss[256] = "";
         const char *nm[] = {"LUT", "FF", "DSP", "BRAM18"};
-        for (int k = 0; k < FF_T_RES; k++)
-            if (d->v[k] > o.budget[k])
-                snprintf(miss + strlen(miss), sizeof miss - strlen(miss), "%s%s %.0f > %.0f (+%.0f%%)", miss[0] ? ", " : "",
-                         nm[k], d->v[k], o.budget[k], o.budget[k] > 0 ? 100 * (d->v[k] / o.budget[k] - 1) : 100.0);
+        for (int k = 0; k < FF_T_RES; k++) {
+            double w = d->v[k] * x.margin[k]; /* with the headroom asked for */
+            if (w > o.budget[k])
+                snprintf(miss + strlen(miss), sizeof miss - strlen(miss), "%s%s %.0f%s > %.0f (+%.0f%%)", miss[0] ? ", " : "",
+                         nm[k], w, x.margin[k] != 1 ? " with the margin" : "", o.budget[k],
+                         o.budget[k] > 0 ? 100 * (w / o.budget[k] - 1) : 100.0);
+        }
         if (o.max_latency > 0 && d->v[FF_T_LATENCY] > o.max_latency)
             snprintf(miss + strlen(miss), sizeof miss - strlen(miss), "%slatency %.0f > %.0f cycles", miss[0] ? ", " : "",
                      d->v[FF_T_LATENCY], o.max_latency);

@@ -482,6 +482,45 @@ static int write_records(const char *path, const ff_dataset *d, const ff_surroga
     return fclose(f) ? ff_cli_fail(2, "surrogate eval: cannot write %s", path) : 0;
 }
 
+/* --bands: MODELDIR/bands.json from the cross-validated estimates */
+static int write_bands(const char *dir, const ff_surrogate *learned, const ff_dataset *d, const double (*cv)[FF_T__COUNT],
+                       int json)
+{
+    double (*act)[FF_T__COUNT] = ff_malloc(sizeof *act * (size_t)d->n);
+    int *cls = ff_malloc(sizeof(int) * (size_t)d->n);
+    for (int64_t i = 0; i < d->n; i++) {
+        memcpy(act[i], d->r[i].t, sizeof act[i]);
+        cls[i] = d->r[i].network ? FF_BAND_NETWORK : FF_BAND_LAYER;
+    }
+    ff_bands b;
+    ff_bands_compute(cv, (const double (*)[FF_T__COUNT])act, cls, d->n, &b);
+    snprintf(b.index_sha256, sizeof b.index_sha256, "%s", ff_surrogate_index_sha256(learned));
+    free(act);
+    free(cls);
+    char path[4200], *js = ff_bands_json(&b);
+    snprintf(path, sizeof path, "%s/%s", dir, FF_BANDS_FILE);
+    ff_err e;
+    int rc = ff_write_file_atomic(path, js, strlen(js), &e);
+    free(js);
+    if (rc)
+        return ff_cli_err(&e);
+    if (json)
+        return 0;
+    printf("wrote %s: actual / estimate, %g-%g quantiles of the cross-validated records\n", path, FF_BANDS_LO,
+           FF_BANDS_HI);
+    for (int c = 0; c < FF_BAND__COUNT; c++) {
+        printf("  %-8s", ff_band_class_names[c]);
+        int any = 0;
+        for (int k = 0; k < FF_T_RES; k++)
+            if (b.n[c][k]) {
+                printf("  %s x%.3f-x%.3f (%lld)", ff_target_names[k], b.lo[c][k], b.hi[c][k], (long long)b.n[c][k]);
+                any = 1;
+            }
+        printf(any ? "\n" : "  none (fewer than %d records)\n", FF_BANDS_MIN_N);
+    }
+    return 0;
+}
+
 static const char eval_usage[] = "fogforge surrogate eval DATASET MODELDIR [--plot FILE.svg] [--records FILE.tsv] [--cv] [--json] "
                                  "[--rounds N] "
                                  "[--depth D] [--eta X] [--seed S] [--decompose 0|1] [--mode auto|log|residual] [--analytical T,...] [-q]";
@@ -490,16 +529,18 @@ static int cmd_eval(int argc, char **argv)
 {
     static const struct option opts[] = {{"plot", required_argument, 0, 'p'}, {"json", no_argument, 0, 'j'},
                                          {"records", required_argument, 0, 'R'}, {"cv", no_argument, 0, 'C'},
-                                         TRAIN_LONGOPTS, {"quiet", no_argument, 0, 'q'},
+                                         {"bands", no_argument, 0, 'b'}, TRAIN_LONGOPTS, {"quiet", no_argument, 0, 'q'},
                                          {"help", no_argument, 0, 'h'}, {0}};
     ff_train_opts t;
     ff_train_opts_default(&t);
     const char *svg = NULL, *records = NULL;
-    int c, json = 0, quiet = 0, cv = 0;
+    int c, json = 0, quiet = 0, cv = 0, bands = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
         if (c == 'C')
             cv = 1;
+        else if (c == 'b')
+            bands = 1;
         else if (c == 'p')
             svg = optarg;
         else if (c == 'R')
@@ -526,7 +567,12 @@ static int cmd_eval(int argc, char **argv)
                    "--records writes one line per record (tab-separated): id, kind, layers, the random\n"
                    "split it falls in, then per target the actual value and the analytical and learned\n"
                    "(MODELDIR) estimates: which designs an estimator gets wrong; with --cv also the\n"
-                   "cross-validated estimate (<target>_cv: from the fold model that did not see the record).\n",
+                   "cross-validated estimate (<target>_cv: from the fold model that did not see the record).\n"
+                   "--bands (with --cv) writes MODELDIR/" FF_BANDS_FILE ": per class of design (one layer, a network)\n"
+                   "and resource, the 5th and 95th percentiles of actual / cross-validated estimate, the\n"
+                   "interval `fogforge estimate` prints around its figures and `explore --margin auto` keeps\n"
+                   "in the budget. The folds must be trained as MODELDIR was (the same training options;\n"
+                   "checked against its index.json); `surrogate train` removes a model's old bands.\n",
                    eval_usage);
             return 0;
         } else {
@@ -539,12 +585,19 @@ static int cmd_eval(int argc, char **argv)
     }
     if (optind != argc - 2)
         return ff_cli_usage("surrogate eval", eval_usage);
+    if (bands && !cv)
+        return ff_cli_fail(2, "surrogate eval: --bands needs --cv (the bands are the cross-validated errors)");
     if ((svg && !out_path_ok("--plot", svg)) || (records && !out_path_ok("--records", records)))
         return 2;
     ff_err e = {0};
     ff_surrogate *learned;
     if (ff_surrogate_open(argv[optind + 1], &learned, &e))
         return ff_cli_fail(2, "surrogate eval: %s", e.msg);
+    char why[256];
+    if (bands && !ff_surrogate_trained_like(learned, NULL, &t, why, sizeof why)) {
+        ff_surrogate_free(learned);
+        return ff_cli_fail(2, "surrogate eval: --bands: %s/index.json: %s; give eval the same options", argv[optind + 1], why);
+    }
     ff_dataset d;
     int rc = load_dataset("eval", argv[optind], &d, quiet);
     if (rc) {
@@ -640,6 +693,13 @@ static int cmd_eval(int argc, char **argv)
                 pp.n = 0;
                 break;
             }
+            if (bands && !ff_surrogate_trained_like(learned, m, NULL, why, sizeof why)) {
+                ff_surrogate_free(m);
+                rc = ff_cli_fail(2, "surrogate eval: --bands: fold %d is not trained as %s: %s; give eval the "
+                                    "options it was trained with", f, argv[optind + 1], why);
+                pp.n = 0;
+                break;
+            }
             pairs_add(&pp, &d, te, nte, m);
             for (int64_t i = 0; i < nte; i++)
                 for (int k = 0; k < FF_T__COUNT; k++)
@@ -655,8 +715,14 @@ static int cmd_eval(int argc, char **argv)
             print_metrics("cv", "learned", &pp, json, &first);
         } else if (!json && pp.n == d.n)
             printf("%-8s (too few records for 5 folds)\n", "cv");
-        if (records)
+        if (records && !rc)
             rc = write_records(records, &d, an, learned, pp.n == d.n && folds > 1 ? (const double (*)[FF_T__COUNT])cvp : NULL);
+        if (bands && !rc) {
+            if (pp.n == d.n && folds > 1)
+                rc = write_bands(argv[optind + 1], learned, &d, (const double (*)[FF_T__COUNT])cvp, json);
+            else
+                rc = ff_cli_fail(2, "surrogate eval: --bands: too few records for 5 folds");
+        }
         free(cvp);
         pairs_free(&pp);
     }

@@ -246,6 +246,24 @@ int ff_estimate_model_io(const ff_qmodel *q, const char *model_path, const ff_su
         ff_rtl_plan_free(&sp);
         free(st);
     }
+    /* the interval: the bands were measured on io parallel designs at the
+     * fixed plan (the dataset's), and only hold for those */
+    const ff_bands *b = ff_surrogate_bands(s);
+    if (!b)
+        out->no_interval = ff_surrogate_dir(s) ? "the surrogate has no error bands (surrogate eval --cv --bands)"
+                                               : "the analytical model has no error bands";
+    else if (io_stream)
+        out->no_interval = "the error bands were measured on io parallel designs";
+    else if (pipe_clock_ns > 0)
+        out->no_interval = "the error bands were measured at the fixed plan, not --clock";
+    else {
+        out->has_interval = 1;
+        out->band_class = ff_bands_class((const double (*)[FF_T__COUNT])per, out->nl);
+        for (int k = 0; k < FF_T_RES; k++) {
+            ff_bands_interval(b, out->band_class, k, out->total[k], &out->lo[k], &out->hi[k]);
+            out->band_n[k] = b->n[out->band_class][k];
+        }
+    }
     for (int i = 0; i < out->nl; i++) {
         snprintf(out->l[i].name, sizeof out->l[i].name, "%s", q->g->n[i].name);
         out->l[i].op = f[i].op;
@@ -310,6 +328,27 @@ char *ff_estimate_json(const ff_estimate *r)
     for (int k = 0; k < 4; k++)
         cJSON_AddNumberToObject(uj, ff_target_names[k], u[k]);
     cJSON_AddBoolToObject(o, "fits", m <= 1.0);
+    if (r->has_interval) {
+        /* where synthesis landed for 90% of the cross-validated designs of this class */
+        cJSON *iv = cJSON_AddObjectToObject(o, "interval");
+        cJSON *q = cJSON_AddArrayToObject(iv, "quantiles");
+        cJSON_AddItemToArray(q, cJSON_CreateNumber(FF_BANDS_LO));
+        cJSON_AddItemToArray(q, cJSON_CreateNumber(FF_BANDS_HI));
+        cJSON_AddStringToObject(iv, "class", ff_band_class_names[r->band_class]);
+        for (int k = 0; k < FF_T_RES; k++) {
+            if (!r->band_n[k])
+                continue;
+            cJSON *t = cJSON_AddObjectToObject(iv, ff_target_names[k]);
+            cJSON *lh = cJSON_AddArrayToObject(t, "range");
+            cJSON_AddItemToArray(lh, cJSON_CreateNumber((double)(int64_t)floor(r->lo[k])));
+            cJSON_AddItemToArray(lh, cJSON_CreateNumber((double)(int64_t)ceil(r->hi[k])));
+            cJSON_AddNumberToObject(t, "records", (double)r->band_n[k]);
+        }
+        double hu[4];
+        cJSON_AddBoolToObject(iv, "fits_at_high", ff_est_utilization(r->hi, r->part, hu) <= 1.0);
+    } else {
+        cJSON_AddNullToObject(o, "interval");
+    }
     cJSON *ls = cJSON_AddArrayToObject(o, "layers");
     for (int i = 0; i < r->nl; i++) {
         const ff_est_layer *L = &r->l[i];

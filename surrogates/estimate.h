@@ -22,6 +22,14 @@ typedef struct ff_estimate {
     double total[FF_T__COUNT];
     const char *estimator;  /* "learned" or "analytical" */
     const char *surrogate;  /* model directory, or NULL */
+    /* the surrogate's error bands around total[] (bands.h): when
+     * has_interval, synthesis landed in [lo, hi] for 90% of the
+     * cross-validated designs of this class (band_n of them); otherwise
+     * no_interval says why there is none */
+    int has_interval, band_class;
+    double lo[FF_T__COUNT], hi[FF_T__COUNT]; /* resources only */
+    int64_t band_n[FF_T_RES];
+    const char *no_interval;
 } ff_estimate;
 
 /* Calibration samples estimate tries first (of the 1000 synthetic ones, or

@@ -150,7 +150,8 @@ static double cost_of(const ff_explore_opts *o, const double *v)
 {
     double m = 0;
     for (int k = 0; k < FF_T_RES; k++) {
-        double u = o->budget[k] > 0 ? v[k] / o->budget[k] : (v[k] > 0 ? INFINITY : 0);
+        double w = v[k] * (o->margin[k] > 0 ? o->margin[k] : 1);
+        double u = o->budget[k] > 0 ? w / o->budget[k] : (w > 0 ? INFINITY : 0);
         if (u > m)
             m = u;
     }
@@ -297,7 +298,8 @@ int ff_explore_run(const ff_explore_opts *o, ff_explore *x, ff_err *e)
 {
     memset(x, 0, sizeof *x);
     double t0 = now_s();
-    ctx c = {o, NULL, NULL, 0, 0, 0, NULL, 0, NULL, NULL};
+    ff_explore_opts oo = *o; /* with the margins in effect */
+    ctx c = {&oo, NULL, NULL, 0, 0, 0, NULL, 0, NULL, NULL};
     int rc = ff_model_load_graph(o->model, &c.fg, e);
     if (rc)
         return rc;
@@ -310,6 +312,15 @@ int ff_explore_run(const ff_explore_opts *o, ff_explore *x, ff_err *e)
         c.names[i] = ff_strdup(c.fg->n[i].name);
         ff_op op = c.fg->n[i].op;
         c.dot[i] = op == FF_OP_DENSE || op == FF_OP_CONV || op == FF_OP_SCALE;
+        x->margin_class += op != FF_OP_RESHAPE && op != FF_OP_TRANSPOSE && op != FF_OP_IDENTITY;
+    }
+    /* a network when more than one node builds logic (bands.h's classes) */
+    x->margin_class = x->margin_class > 1 ? FF_BAND_NETWORK : FF_BAND_LAYER;
+    for (int k = 0; k < FF_T_RES; k++) {
+        double m = o->margin[k] > 0 ? o->margin[k] : 1;
+        if (o->margin_auto && o->margin_auto->n[x->margin_class][k])
+            m = fmax(1.0, o->margin_auto->hi[x->margin_class][k]);
+        oo.margin[k] = x->margin[k] = m;
     }
     if (o->calib) {
         ff_samples s;

@@ -16,6 +16,11 @@ typedef struct ff_explore_opts {
     const char *calib;         /* calibration samples; NULL = 256 synthetic N(0,1) */
     double min_agreement;      /* fraction, e.g. 0.99 */
     const ff_surrogate *s;
+    /* headroom: each resource estimate is multiplied by margin[k] (0: 1)
+     * before the budget check; with margin_auto, by the high end of the
+     * surrogate's error band for the model's class (bands.h; at least 1) */
+    double margin[FF_T_RES];
+    const ff_bands *margin_auto;
     int quiet;
 } ff_explore_opts;
 
@@ -40,6 +45,8 @@ typedef struct ff_explore {
     int nn;                    /* nodes */
     char **names;              /* node names */
     int *dot;                  /* node has multipliers (takes a reuse factor) */
+    double margin[FF_T_RES];   /* the multipliers applied (1: none) */
+    int margin_class;          /* with margin_auto: the band class used */
     int64_t evaluated;         /* layer estimates made */
     double seconds;
 } ff_explore;

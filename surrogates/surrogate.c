@@ -7,6 +7,7 @@
 #include "gbt.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,12 @@ struct ff_surrogate {
     int tr[FF_T_RES];
     double glue[FF_T_RES][2]; /* a + b * (layers - 1): only in models trained before session 17 */
     char file[FF_T_RES][1200]; /* model file of each target */
+    char index_sha256[65];     /* of index.json: what bands.json names */
+    ff_bands bands;            /* error bands (bands.json), when has_bands */
+    int has_bands;
+    int has_training;          /* index.json's "training": the options it was trained with */
+    int t_rounds, t_depth, t_decompose;
+    double t_eta, t_seed;
 };
 
 /* ---- features ---- */
@@ -225,8 +232,9 @@ int ff_surrogate_open(const char *dir, ff_surrogate **out, ff_err *e)
     if (rc)
         return rc;
     cJSON *j = cJSON_Parse(data);
-    free(data);
     ff_surrogate *s = ff_calloc(1, sizeof *s);
+    ff_sha256_hex(data, len, s->index_sha256);
+    free(data);
     s->learned = 1;
     snprintf(s->dir, sizeof s->dir, "%s", dir);
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(j, "format"), *ver = cJSON_GetObjectItemCaseSensitive(j, "version");
@@ -274,13 +282,63 @@ int ff_surrogate_open(const char *dir, ff_surrogate **out, ff_err *e)
         snprintf(s->file[k], sizeof s->file[k], "%s/%s", dir, file->valuestring);
         rc = ff_gbt_load(s->file[k], NFEAT, &s->m[k], e);
     }
+    const cJSON *tj = cJSON_GetObjectItemCaseSensitive(j, "training");
+    const cJSON *tro = cJSON_GetObjectItemCaseSensitive(tj, "rounds"), *tmd = cJSON_GetObjectItemCaseSensitive(tj, "max_depth");
+    const cJSON *tet = cJSON_GetObjectItemCaseSensitive(tj, "eta"), *tsd = cJSON_GetObjectItemCaseSensitive(tj, "seed");
+    const cJSON *tdc = cJSON_GetObjectItemCaseSensitive(tj, "decompose");
+    if (cJSON_IsNumber(tro) && cJSON_IsNumber(tmd) && cJSON_IsNumber(tet) && cJSON_IsNumber(tsd) && cJSON_IsBool(tdc)) {
+        s->has_training = 1;
+        s->t_rounds = tro->valueint, s->t_depth = tmd->valueint, s->t_eta = tet->valuedouble;
+        s->t_seed = tsd->valuedouble, s->t_decompose = cJSON_IsTrue(tdc);
+    }
     cJSON_Delete(j);
+    if (!rc) {
+        /* the error bands, when measured (eval --cv --bands) */
+        snprintf(path, sizeof path, "%s/%s", dir, FF_BANDS_FILE);
+        if (access(path, F_OK) == 0 && !(rc = ff_read_file(path, 1 << 20, &data, &len, e))) {
+            rc = ff_bands_parse(data, path, s->index_sha256, &s->bands, e);
+            s->has_bands = !rc;
+            free(data);
+        }
+    }
     if (rc) {
         ff_surrogate_free(s);
         return rc;
     }
     *out = s;
     return FF_OK;
+}
+
+const ff_bands *ff_surrogate_bands(const ff_surrogate *s)
+{
+    return s && s->has_bands ? &s->bands : NULL;
+}
+
+int ff_surrogate_trained_like(const ff_surrogate *s, const ff_surrogate *m, const ff_train_opts *o, char *why, size_t n)
+{
+    *why = 0;
+    if (!s->learned || !s->has_training) {
+        snprintf(why, n, "its index.json does not record how it was trained");
+        return 0;
+    }
+    if (o && (o->rounds != s->t_rounds || o->max_depth != s->t_depth || fabs(o->eta - s->t_eta) > 1e-12 ||
+              (double)o->seed != s->t_seed || o->decompose != s->t_decompose)) {
+        snprintf(why, n, "it was trained with --rounds %d --depth %d --eta %g --seed %.0f --decompose %d", s->t_rounds,
+                 s->t_depth, s->t_eta, s->t_seed, s->t_decompose);
+        return 0;
+    }
+    for (int k = 0; m && k < FF_T_RES; k++)
+        if (s->tr[k] != m->tr[k]) {
+            snprintf(why, n, "it estimates %s by %s, the retrained model by %s (--analytical, --mode)", ff_target_names[k],
+                     tr_names[s->tr[k]], tr_names[m->tr[k]]);
+            return 0;
+        }
+    return 1;
+}
+
+const char *ff_surrogate_index_sha256(const ff_surrogate *s)
+{
+    return s && s->learned ? s->index_sha256 : NULL;
 }
 
 int ff_surrogate_write_caches(const char *dir, int *written, ff_err *e)
@@ -427,6 +485,10 @@ static int write_index(const char *outdir, const ff_train_opts *o, const int *tr
     s[n] = '\n', s[n + 1] = 0;
     int rc = ff_write_file_atomic(path, s, n + 1, e);
     free(s);
+    /* error bands measured for the model this one replaces no longer hold */
+    snprintf(path, sizeof path, "%s/%s", outdir, FF_BANDS_FILE);
+    if (!rc && unlink(path) && errno != ENOENT)
+        rc = ff_errf(e, FF_EINTERNAL, "%s: cannot remove the old model's error bands: %s", path, strerror(errno));
     return rc;
 }
 

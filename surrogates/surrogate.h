@@ -6,6 +6,7 @@
  * composes them). */
 #ifndef FF_SURROGATE_H
 #define FF_SURROGATE_H
+#include "bands.h"
 #include "dsrec.h"
 
 #define FF_SURR_FORMAT "fogforge-surrogate"
@@ -25,6 +26,11 @@ void ff_surrogate_free(ff_surrogate *s);
 int ff_surrogate_write_caches(const char *dir, int *written, ff_err *e);
 const char *ff_surrogate_kind(const ff_surrogate *s); /* "analytical" or "learned" */
 const char *ff_surrogate_dir(const ff_surrogate *s);  /* NULL for the analytical one */
+/* The model's error bands (MODELDIR/bands.json, read and checked against
+ * its index.json by ff_surrogate_open), or NULL when it has none. */
+const ff_bands *ff_surrogate_bands(const ff_surrogate *s);
+/* sha256 of the learned model's index.json (NULL for the analytical one) */
+const char *ff_surrogate_index_sha256(const ff_surrogate *s);
 
 /* out[FF_T_*] of one layer; latency and II always the RTL plan's. */
 void ff_surrogate_layer(const ff_surrogate *s, const ff_layer_feat *f, double out[FF_T__COUNT]);
@@ -56,6 +62,10 @@ void ff_train_opts_default(ff_train_opts *o);
 
 /* Trains on records idx[0..n) of d (all when idx is NULL) and writes
  * outdir/index.json and outdir/<target>.json. */
+/* Whether m (may be NULL) was trained as s was: s's recorded training
+ * options equal o (may be NULL) and m estimates each resource the way s
+ * does (a tree or the analytical model). 0 with *why saying how not. */
+int ff_surrogate_trained_like(const ff_surrogate *s, const ff_surrogate *m, const ff_train_opts *o, char *why, size_t n);
 int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const ff_train_opts *o,
                        const char *outdir, ff_err *e);
 #endif

@@ -21,8 +21,8 @@ fi
 C=$ROOT/$BUILD/bench-real
 mkdir -p "$C"
 M=$ROOT/tests/models
-printf '%-20s %-20s %-26s %-26s %-22s %-22s %8s %s\n' model configuration "Yosys LUT/FF/DSP/BRAM" "estimate LUT/FF/DSP/BRAM" \
-    "error LUT/FF" "learned error LUT/FF" "Yosys s" "Yosys/estimate"
+printf '%-20s %-20s %-26s %-26s %-22s %-22s %-16s %8s %s\n' model configuration "Yosys LUT/FF/DSP/BRAM" "estimate LUT/FF/DSP/BRAM" \
+    "error LUT/FF" "learned error LUT/FF" "in 90% interval" "Yosys s" "Yosys/estimate"
 K=$C/configs
 mkdir -p "$K"
 D=_class__keras_layers_core_Dense__
@@ -55,14 +55,17 @@ while read -r model label opts <&3; do
     python3 - "$model" "$label" "$d/synth.json" "$d/est.json" "${ms:-0}" "$d/est-learned.json" <<'PY'
 import json, sys
 n, r, sy, es, ms, el = sys.argv[1:7]
-y = json.load(open(sy)); e = json.load(open(es)); le = json.load(open(el))["total"]
+y = json.load(open(sy)); e = json.load(open(es)); lj = json.load(open(el)); le = lj["total"]
 t, p = y["total"], e["total"]
 err = lambda k, p=p: 100.0 * (p[k] - t[k]) / t[k] if t[k] else 0.0
 ms = float(ms)
 ratio = "%.0fx" % (y["seconds"] / (ms / 1e3)) if ms > 0 else "-"
-print("%-20s %-20s %-26s %-26s %-22s %-22s %8.0f %s" % (n, r, "%d/%d/%d/%d" % (t["lut"], t["ff"], t["dsp"], t["bram18"]),
+# whether Yosys landed in the learned estimate's 90% interval (bands.json; none for io stream)
+iv = lj.get("interval")
+inside = lambda k: "-" if not iv or k not in iv else ("yes" if iv[k]["range"][0] <= t[k] <= iv[k]["range"][1] else "NO")
+print("%-20s %-20s %-26s %-26s %-22s %-22s %-16s %8.0f %s" % (n, r, "%d/%d/%d/%d" % (t["lut"], t["ff"], t["dsp"], t["bram18"]),
       "%d/%d/%d/%d" % (p["lut"], p["ff"], p["dsp"], p["bram18"]), "%+.1f%% / %+.1f%%" % (err("lut"), err("ff")),
-      "%+.1f%% / %+.1f%%" % (err("lut", le), err("ff", le)), y["seconds"], ratio))
+      "%+.1f%% / %+.1f%%" % (err("lut", le), err("ff", le)), "%s / %s" % (inside("lut"), inside("ff")), y["seconds"], ratio))
 PY
 done 3<<EOF
 three_layer_keras r8 --reuse 8

@@ -108,6 +108,79 @@ assert len(rows) == n
 for r in rows:
     assert float(r['lut_cv']) > 0 and float(r['latency_cv']) == float(r['latency'])
 "
+# --bands: MODELDIR/bands.json, per class and resource the 5th/95th nearest-rank percentiles of
+# actual / cross-validated estimate, as computed here from --records' _cv columns (the same folds)
+# (the fixture is too small for bands: 200 lines of the committed dataset, ~20 s of training)
+mkdir -p "$T/sub"
+xz -dc "$ROOT/surrogates/dataset/designs-rtl2.jsonl.xz" | head -n 200 >"$T/sub/designs.jsonl"
+cp "$ROOT/surrogates/dataset/command.txt" "$T/sub/"
+SUB=$T/sub/designs.jsonl
+"$FF" surrogate train "$SUB" -o "$T/mb" --mode residual -q 2>/dev/null
+"$FF" surrogate eval "$SUB" "$T/mb" --mode residual --cv --bands --records "$T/recb.tsv" -q \
+    >"$T/evalb.txt" 2>"$T/evalb.err"
+check surrogate_eval_bands python3 -c "
+import csv, hashlib, json, math
+b = json.load(open('$T/mb/bands.json'))
+assert b['index_sha256'] == hashlib.sha256(open('$T/mb/index.json', 'rb').read()).hexdigest()
+rows = list(csv.DictReader(open('$T/recb.tsv'), delimiter='\t'))
+assert b['records'] == len(rows) and b['quantiles'] == [0.05, 0.95]
+seen = 0
+for cls in ('layer', 'network'):
+    for t in ('lut', 'ff', 'dsp', 'bram18'):
+        r = sorted(float(x[t]) / float(x[t + '_cv']) for x in rows if x['kind'] == cls and float(x[t + '_cv']) > 0)
+        q = lambda p: r[max(0, math.ceil(p * len(r)) - 1)]
+        got = b['classes'].get(cls, {}).get(t)
+        if len(r) < 20:
+            assert got is None, (cls, t)
+            continue
+        seen += 1
+        assert got['n'] == len(r), (cls, t)
+        assert abs(got['ratio'][0] - q(0.05)) <= 1e-5 * q(0.05) and abs(got['ratio'][1] - q(0.95)) <= 1e-5 * q(0.95), (cls, t, got, q(0.05), q(0.95))
+assert seen >= 3
+" && grep -q "wrote $T/mb/bands.json" "$T/evalb.txt"
+expect_exit surrogate_eval_bands_needs_cv 2 "bands needs --cv" "$FF" surrogate eval "$SUB" "$T/mb" --bands -q
+expect_exit surrogate_eval_bands_other_options 2 "index.json: it was trained with --rounds 100 .*same options" \
+    "$FF" surrogate eval "$SUB" "$T/mb" --mode residual --rounds 50 --cv --bands -q
+# the committed model's bands: the jet's interval is its total scaled by the network band
+"$FF" estimate "$JET" --reuse 16 --surrogate "$ROOT/surrogates/models" --json >"$T/estb.json" 2>"$T/estb.err"
+out=$("$FF" estimate "$JET" --reuse 16 --surrogate "$ROOT/surrogates/models" 2>&1)
+check surrogate_estimate_interval python3 -c "
+import json, math
+e = json.load(open('$T/estb.json')); b = json.load(open('$ROOT/surrogates/models/bands.json'))
+iv = e['interval']
+assert iv['class'] == 'network' and iv['quantiles'] == [0.05, 0.95]
+for t in ('lut', 'ff', 'dsp'):
+    lo, hi = b['classes']['network'][t]['ratio']
+    tot = e['total'][t]
+    assert abs(iv[t]['range'][0] - lo * tot) <= 1 + 1e-3 * tot and abs(iv[t]['range'][1] - hi * tot) <= 1 + 1e-3 * tot, (t, iv[t], tot)
+    assert iv[t]['range'][0] <= tot <= iv[t]['range'][1] or lo > 1 or hi < 1
+    assert iv[t]['records'] == b['classes']['network'][t]['n']
+assert isinstance(iv['fits_at_high'], bool)
+" && case "$out" in *"90% interval"*"(network designs, cross-validated)"*) true ;; *) false ;; esac
+# none where the bands do not hold (io stream, --clock) or without them, said so
+for o in "--io stream" "--clock 5" "--surrogate $T/mlog"; do
+    "$FF" estimate "$JET" --reuse 16 $o --json 2>/dev/null | python3 -c "import json,sys; assert json.load(sys.stdin)['interval'] is None" ||
+        echo "$o" >>"$T/noiv.txt"
+done
+out=$("$FF" estimate "$JET" --reuse 16 --io stream 2>&1)
+if [ ! -s "$T/noiv.txt" ] && case "$out" in *"no interval: the error bands were measured on io parallel designs"*) true ;; *) false ;; esac
+then pass surrogate_estimate_no_interval_outside_bands
+else fail surrogate_estimate_no_interval_outside_bands "$(cat "$T/noiv.txt" 2>/dev/null) $out"; fi
+# a model retrained in place loses the old bands; bands of another model, or corrupt: one line, exit 2
+cp -r "$T/mb" "$T/mb2"
+"$FF" surrogate train "$FX/designs.jsonl" -o "$T/mb2" --mode residual -q 2>/dev/null # the fixture: quick
+if [ ! -e "$T/mb2/bands.json" ] && [ -e "$T/mb/bands.json" ]; then pass surrogate_train_removes_old_bands
+else fail surrogate_train_removes_old_bands "$(ls "$T/mb2")"; fi
+cp "$T/mb/bands.json" "$T/mlog/bands.json"
+expect_exit surrogate_bands_other_model 2 "mlog/bands.json: measured for another model" \
+    "$FF" estimate "$JET" --surrogate "$T/mlog"
+rm -f "$T/mlog/bands.json"
+cp -r "$T/mb" "$T/mbc"
+python3 -c "
+p = '$T/mbc/bands.json'; s = open(p).read(); open(p, 'w').write(s.replace('\"ratio\":', '\"ratio\": \"x\", \"r\":', 1))"
+expect_exit surrogate_bands_corrupt 2 'mbc/bands.json: layer.lut: needs "n" .a count. and "ratio"' \
+    "$FF" estimate "$JET" --surrogate "$T/mbc"
+
 # --records: one line per usable record, actual beside both estimates (latency exact)
 "$FF" surrogate eval "$FX/designs.jsonl" "$M" --records "$T/records.tsv" -q >/dev/null 2>&1
 check surrogate_eval_records python3 -c "
@@ -131,6 +204,41 @@ if [ $rc -eq 0 ] && [ -n "$lat" ] && "$FF" gen "$JET" --backend rtl --config "$T
     --part xc7z020 -o "$T/jetx" 2>/dev/null && [ "$(python3 -c "import json; print(json.load(open('$T/jetx/manifest.json'))['latency_cycles'])")" = "$lat" ]
 then pass "surrogate_explore_jet (${ms} ms)"
 else fail surrogate_explore_jet "rc $rc, ${ms} ms, chosen latency '$lat': $(head -c 300 "$T/ex.err")"; fi
+
+# --margin: headroom in the budget check. PCT raises every estimate by it; auto by the high end of
+# the committed surrogate's band for a network. The chosen design fits with the margin applied.
+"$FF" explore "$JET" --part xc7z020 --margin auto -o "$T/cfga.json" >"$T/exa.txt" 2>"$T/exa.err"
+rc=$?
+check surrogate_explore_margin_auto python3 -c "
+import json, re
+b = json.load(open('$ROOT/surrogates/models/bands.json'))['classes']['network']
+txt = open('$T/exa.txt').read()
+m = re.search(r'margin: estimates raised by LUT x([0-9.]+) FF x([0-9.]+) DSP x([0-9.]+) BRAM18 x([0-9.]+) .*network', txt)
+assert m and $rc == 0, txt[:300]
+want = [max(1.0, b[t]['ratio'][1]) if t in b else 1.0 for t in ('lut', 'ff', 'dsp', 'bram18')]
+assert all(abs(float(g) - w) < 1e-3 for g, w in zip(m.groups(), want)), (m.groups(), want)
+row = [l for l in txt.splitlines() if l.startswith('*')][0].split()
+lut, ff, dsp, bram = (float(x) for x in row[3:7])
+cap = (53200, 106400, 220, 280)
+assert all(v * w <= c + 1e-6 for v, w, c in zip((lut, ff, dsp, bram), want, cap)), row
+"
+# (without a margin the chosen design uses more than 200 / 1.1 DSPs, so the margin must move it)
+"$FF" explore "$JET" --part xc7z020 --max-dsp 200 --margin 10 --surrogate analytical >"$T/ex10.txt" 2>"$T/ex10.err"
+rc10=$?
+"$FF" explore "$JET" --part xc7z020 --max-dsp 200 --surrogate analytical >"$T/ex0.txt" 2>/dev/null
+d10=$(sed -n 's/^\* *[0-9]* *[0-9]* *[0-9]* *[0-9]* *\([0-9]*\) .*/\1/p' "$T/ex10.txt")
+d0=$(sed -n 's/^\* *[0-9]* *[0-9]* *[0-9]* *[0-9]* *\([0-9]*\) .*/\1/p' "$T/ex0.txt")
+if [ "$rc10" -eq 0 ] && [ -n "$d10" ] && [ -n "$d0" ] && [ $((d10 * 11)) -le 2000 ] && [ $((d0 * 11)) -gt 2000 ] &&
+    grep -q "margin: estimates raised by LUT x1.100" "$T/ex10.txt"
+then pass "surrogate_explore_margin_pct (DSP $d0 -> $d10 of 200)"
+else fail surrogate_explore_margin_pct "rc $rc10 DSP '$d0' -> '$d10': $(head -c 300 "$T/ex10.err")"; fi
+expect_exit surrogate_explore_margin_auto_analytical 2 "margin auto needs the learned surrogate's error bands" \
+    "$FF" explore "$JET" --part xc7z020 --margin auto --surrogate analytical
+expect_exit surrogate_explore_margin_auto_no_bands 2 "margin auto: the surrogate has no error bands" \
+    "$FF" explore "$JET" --part xc7z020 --margin auto --surrogate "$M"
+expect_exit surrogate_explore_margin_bad 2 "margin" "$FF" explore "$JET" --part xc7z020 --margin lots
+expect_exit surrogate_explore_margin_misses 2 'closest misses by DSP [0-9]* with the margin > 3' \
+    "$FF" explore "$JET" --part xc7z020 --max-dsp 3 --margin 10 --surrogate analytical
 
 # bad input
 { cat "$FX/designs.jsonl"; echo '{"id": "X", "kind": "layer", "ok": tru'; echo 'garbage'; printf '{"id":"cut"'; } >"$T/bad.jsonl"
@@ -159,6 +267,8 @@ xz -dc "$ROOT/surrogates/dataset/designs.jsonl.xz" "$ROOT/surrogates/dataset/des
     "$ROOT/surrogates/dataset/designs-r4.jsonl.xz" >"$T/dsc/designs.jsonl"
 cp "$ROOT/surrogates/dataset/command.txt" "$T/dsc/"
 "$FF" surrogate train "$T/dsc/designs.jsonl" -o "$T/repro" --analytical ff,dsp,bram18 -q 2>"$T/repro.err"
+# the committed bands hold for the retrained model only if its index.json is the committed one, byte for byte
+[ -e "$ROOT/surrogates/models/bands.json" ] && cp "$ROOT/surrogates/models/bands.json" "$T/repro/"
 for d in "$ROOT/surrogates/models" "$T/repro"; do
     for r in 8 32; do
         "$FF" estimate "$JET" --reuse "$r" --surrogate "$d" --json 2>/dev/null | grep -v '"surrogate"'

@@ -5,6 +5,7 @@
 #include "testutil.h"
 
 #include "analytic.h"
+#include "bands.h"
 #include "dsgen.h"
 #include "dsrec.h"
 #include "emit.h"
@@ -1114,6 +1115,90 @@ static void test_metrics_known_values(void **st)
     assert_true(fabs(m.r2 - (1 - ssr / sst)) < 1e-12);
 }
 
+/* Bands: nearest-rank 5th/95th percentiles of actual / estimate per class
+ * and resource; zero estimates left out, classes under FF_BANDS_MIN_N
+ * records without a band; the JSON round-trips and is refused when it
+ * names another model or is malformed. */
+static void test_bands_quantiles_and_file(void **st)
+{
+    (void)st;
+    enum { N = 130 };
+    double (*est)[FF_T__COUNT] = calloc(N, sizeof *est), (*act)[FF_T__COUNT] = calloc(N, sizeof *act);
+    int cls[N];
+    for (int i = 0; i < N; i++) {
+        cls[i] = i < 100 ? FF_BAND_LAYER : FF_BAND_NETWORK;
+        int j = i < 100 ? i : i - 100;
+        est[i][FF_T_LUT] = 1000;
+        act[i][FF_T_LUT] = 10.0 * (i < 100 ? 100 - j : 80 + j); /* layer ratios 0.01..1.00, shuffled order */
+        est[i][FF_T_FF] = 200, act[i][FF_T_FF] = 200;           /* exact */
+        est[i][FF_T_DSP] = i % 2 ? 0 : 4, act[i][FF_T_DSP] = 5; /* half have no estimate to scale */
+        est[i][FF_T_BRAM] = 0, act[i][FF_T_BRAM] = 1;           /* none */
+    }
+    ff_bands b;
+    ff_bands_compute((const double (*)[FF_T__COUNT])est, (const double (*)[FF_T__COUNT])act, cls, N, &b);
+    assert_int_equal(b.records, N);
+    assert_int_equal(b.n[FF_BAND_LAYER][FF_T_LUT], 100);
+    assert_true(fabs(b.lo[FF_BAND_LAYER][FF_T_LUT] - 0.05) < 1e-12); /* the 5th of 100 */
+    assert_true(fabs(b.hi[FF_BAND_LAYER][FF_T_LUT] - 0.95) < 1e-12); /* the 95th */
+    assert_int_equal(b.n[FF_BAND_NETWORK][FF_T_LUT], 30);             /* ratios 0.80..1.09 */
+    assert_true(fabs(b.lo[FF_BAND_NETWORK][FF_T_LUT] - 0.81) < 1e-12); /* ceil(1.5) = 2nd */
+    assert_true(fabs(b.hi[FF_BAND_NETWORK][FF_T_LUT] - 1.08) < 1e-12); /* ceil(28.5) = 29th */
+    assert_true(b.lo[FF_BAND_LAYER][FF_T_FF] == 1 && b.hi[FF_BAND_LAYER][FF_T_FF] == 1);
+    assert_int_equal(b.n[FF_BAND_LAYER][FF_T_DSP], 50);
+    assert_true(b.lo[FF_BAND_LAYER][FF_T_DSP] == 1.25);
+    assert_int_equal(b.n[FF_BAND_NETWORK][FF_T_DSP], 0); /* 15 records: under FF_BANDS_MIN_N */
+    assert_int_equal(b.n[FF_BAND_LAYER][FF_T_BRAM], 0);
+    double lo, hi;
+    assert_int_equal(ff_bands_interval(&b, FF_BAND_LAYER, FF_T_LUT, 2000, &lo, &hi), 1);
+    assert_true(fabs(lo - 100) < 1e-9 && fabs(hi - 1900) < 1e-9);
+    assert_int_equal(ff_bands_interval(&b, FF_BAND_NETWORK, FF_T_DSP, 7, &lo, &hi), 0);
+    assert_true(lo == 7 && hi == 7);
+    /* a network: more than one layer with resources (a reshape has none) */
+    double per[3][FF_T__COUNT] = {{10, 5, 0, 0, 3, 1}, {0, 0, 0, 0, 0, 0}, {0, 0, 1, 0, 2, 1}};
+    assert_int_equal(ff_bands_class((const double (*)[FF_T__COUNT])per, 2), FF_BAND_LAYER);
+    assert_int_equal(ff_bands_class((const double (*)[FF_T__COUNT])per, 3), FF_BAND_NETWORK);
+
+    char sha[65];
+    ff_sha256_hex("index", 5, sha);
+    memcpy(b.index_sha256, sha, sizeof sha);
+    char *js = ff_bands_json(&b);
+    ff_bands r;
+    ff_err e = {0};
+    assert_int_equal(ff_bands_parse(js, "b.json", sha, &r, &e), FF_OK);
+    for (int c = 0; c < FF_BAND__COUNT; c++)
+        for (int k = 0; k < FF_T_RES; k++) {
+            assert_int_equal(r.n[c][k], b.n[c][k]);
+            assert_true(fabs(r.lo[c][k] - b.lo[c][k]) <= 1e-5 * b.lo[c][k]);
+            assert_true(fabs(r.hi[c][k] - b.hi[c][k]) <= 1e-5 * b.hi[c][k]);
+        }
+    char other[65];
+    ff_sha256_hex("index2", 6, other);
+    assert_int_equal(ff_bands_parse(js, "b.json", other, &r, &e), FF_EINPUT);
+    assert_non_null(strstr(e.msg, "b.json: measured for another model"));
+    free(js);
+    static const char *const bad[] = {
+        "{}", "[1]", "{\"format\": \"fogforge-surrogate-bands\", \"version\": 2}",
+        "{\"format\": \"fogforge-surrogate-bands\", \"version\": 1, \"index_sha256\": \"ab\"}",
+        NULL};
+    for (int i = 0; bad[i]; i++) {
+        assert_int_equal(ff_bands_parse(bad[i], "b.json", NULL, &r, &e), FF_EINPUT);
+        assert_non_null(strstr(e.msg, "b.json: "));
+    }
+    char head[512];
+    snprintf(head, sizeof head, "{\"format\": \"fogforge-surrogate-bands\", \"version\": 1, \"index_sha256\": \"%s\", "
+                                "\"records\": 3, \"quantiles\": [0.05, 0.95], \"classes\": ", sha);
+    static const char *const badcl[] = {
+        "{\"pipeline\": {}}}", "{\"layer\": {\"carry\": {\"n\": 3, \"ratio\": [1, 1]}}}}",
+        "{\"layer\": {\"lut\": {\"n\": 3, \"ratio\": [1.2, 1]}}}}", "{\"layer\": {\"lut\": {\"ratio\": [1, 1]}}}}", NULL};
+    for (int i = 0; badcl[i]; i++) {
+        char t[1024];
+        snprintf(t, sizeof t, "%s%s", head, badcl[i]);
+        assert_int_equal(ff_bands_parse(t, "b.json", sha, &r, &e), FF_EINPUT);
+    }
+    free(est);
+    free(act);
+}
+
 static void write(const char *path, const char *s)
 {
     FILE *f = fopen(path, "w");
@@ -1225,6 +1310,7 @@ int main(void)
         cmocka_unit_test(test_live_keeps_what_reaches_the_output),
         cmocka_unit_test(test_live_folds_constant_outputs_at_r1),
         cmocka_unit_test(test_metrics_known_values),
+        cmocka_unit_test(test_bands_quantiles_and_file),
         cmocka_unit_test(test_broken_model_dirs_are_refused),
         cmocka_unit_test(test_network_is_the_sum_of_its_layers),
     };

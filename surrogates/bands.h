@@ -1,0 +1,46 @@
+/* Error bands of a learned surrogate: how far synthesis landed from the
+ * estimate on designs the model did not see. `fogforge surrogate eval --cv
+ * --bands` measures them (5-fold cross-validation) and writes
+ * MODELDIR/bands.json; `estimate` prints the interval they give around an
+ * estimate and `explore --margin auto` keeps their upper end in the budget.
+ * Per class of design (one layer, a network) and resource: quantiles of
+ * actual / estimate over the records whose estimate is positive. */
+#ifndef FF_BANDS_H
+#define FF_BANDS_H
+#include "dsrec.h"
+
+#define FF_BANDS_FILE "bands.json"
+#define FF_BANDS_FORMAT "fogforge-surrogate-bands"
+#define FF_BANDS_LO 0.05 /* the interval: the 5th to the 95th percentile */
+#define FF_BANDS_HI 0.95
+#define FF_BANDS_MIN_N 20 /* fewer records of a class and resource: no band (its 5% tail is one record) */
+
+enum { FF_BAND_LAYER, FF_BAND_NETWORK, FF_BAND__COUNT };
+extern const char *const ff_band_class_names[FF_BAND__COUNT]; /* "layer", "network" */
+
+typedef struct ff_bands {
+    char index_sha256[65];          /* the model's index.json they were measured for */
+    int64_t records;                /* records cross-validated */
+    int64_t n[FF_BAND__COUNT][FF_T_RES];            /* records behind each band (0: none) */
+    double lo[FF_BAND__COUNT][FF_T_RES], hi[FF_BAND__COUNT][FF_T_RES]; /* ratios actual / estimate */
+} ff_bands;
+
+/* Class of a design: a network when more than one of its layers has
+ * resources (reshapes and flattens have none). */
+int ff_bands_class(const double (*per)[FF_T__COUNT], int nl);
+
+/* Bands from n designs: est[i] and act[i] per resource, cls[i] their class.
+ * Records with an estimate of 0 (nothing to scale) are left out; a class
+ * and resource with fewer than FF_BANDS_MIN_N records left gets no band. */
+void ff_bands_compute(const double (*est)[FF_T__COUNT], const double (*act)[FF_T__COUNT], const int *cls, int64_t n,
+                      ff_bands *b);
+
+/* The interval [*lo, *hi] of estimate v of resource k for a design of class
+ * cls; 0 when the bands have no such class (then *lo = *hi = v). */
+int ff_bands_interval(const ff_bands *b, int cls, int k, double v, double *lo, double *hi);
+
+char *ff_bands_json(const ff_bands *b); /* caller frees */
+/* Parses a bands file's text; FF_EINPUT naming `where` when malformed, and
+ * when index_sha256 (may be NULL) is not the one it was measured for. */
+int ff_bands_parse(const char *text, const char *where, const char *index_sha256, ff_bands *b, ff_err *e);
+#endif
