@@ -5,6 +5,7 @@
 #include "estimate.h"
 #include "explore.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,23 @@ int ff_cmd_explore(int argc, char **argv)
            "agree");
     for (int i = 0; i < x.nfront; i++)
         print_pt(&x, &x.front[i], i == x.chosen);
+    /* without headroom: say when the chosen design may not fit at the high
+     * end of the surrogate's error band */
+    const ff_bands *bands = ff_surrogate_bands(s);
+    if (bands && !margin_auto && margin == 0) {
+        const ff_design_pt *d = &x.front[x.chosen];
+        const char *nm[] = {"LUT", "FF", "DSP", "BRAM18"};
+        char over[256] = "";
+        for (int k = 0; k < FF_T_RES; k++) {
+            double lo, hi;
+            if (ff_bands_interval(bands, x.margin_class, k, d->v[k], &lo, &hi) && hi > o.budget[k])
+                snprintf(over + strlen(over), sizeof over - strlen(over), "%s%s %.0f > %.0f", over[0] ? ", " : "", nm[k],
+                         ceil(hi), o.budget[k]);
+        }
+        if (over[0])
+            printf("note: at the high end of its 90%% interval the chosen design exceeds the budget (%s); "
+                   "--margin auto keeps that end inside it\n", over);
+    }
     char *cfg = ff_explore_config(&x, &x.front[x.chosen]);
     if (out) {
         ff_err we;

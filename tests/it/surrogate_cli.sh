@@ -232,6 +232,10 @@ if [ "$rc10" -eq 0 ] && [ -n "$d10" ] && [ -n "$d0" ] && [ $((d10 * 11)) -le 200
     grep -q "margin: estimates raised by LUT x1.100" "$T/ex10.txt"
 then pass "surrogate_explore_margin_pct (DSP $d0 -> $d10 of 200)"
 else fail surrogate_explore_margin_pct "rc $rc10 DSP '$d0' -> '$d10': $(head -c 300 "$T/ex10.err")"; fi
+# without a margin, a chosen design whose interval's high end is over the budget is pointed out
+out=$("$FF" explore "$JET" --part xc7z020 --max-lut 15000 2>&1)
+case "$out" in *"note: at the high end of its 90% interval the chosen design exceeds the budget (LUT "*"> 15000)"*) pass surrogate_explore_interval_note ;;
+    *) fail surrogate_explore_interval_note "$(echo "$out" | grep -v '^ ' | head -5 | tr '\n' ' ')" ;; esac
 expect_exit surrogate_explore_margin_auto_analytical 2 "margin auto needs the learned surrogate's error bands" \
     "$FF" explore "$JET" --part xc7z020 --margin auto --surrogate analytical
 expect_exit surrogate_explore_margin_auto_no_bands 2 "margin auto: the surrogate has no error bands" \
