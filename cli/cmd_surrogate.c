@@ -506,8 +506,7 @@ static int write_bands(const char *dir, const ff_surrogate *learned, const ff_da
         return ff_cli_err(&e);
     if (json)
         return 0;
-    printf("wrote %s: actual / estimate, %g-%g quantiles of the cross-validated records\n", path, FF_BANDS_LO,
-           FF_BANDS_HI);
+    printf("wrote %s: actual / estimate of the cross-validated records, 90%% prediction interval\n", path);
     for (int c = 0; c < FF_BAND__COUNT; c++) {
         printf("  %-8s", ff_band_class_names[c]);
         int any = 0;
@@ -569,10 +568,11 @@ static int cmd_eval(int argc, char **argv)
                    "(MODELDIR) estimates: which designs an estimator gets wrong; with --cv also the\n"
                    "cross-validated estimate (<target>_cv: from the fold model that did not see the record).\n"
                    "--bands (with --cv) writes MODELDIR/" FF_BANDS_FILE ": per class of design (one layer, a network)\n"
-                   "and resource, the 5th and 95th percentiles of actual / cross-validated estimate, the\n"
-                   "interval `fogforge estimate` prints around its figures and `explore --margin auto` keeps\n"
-                   "in the budget. The folds must be trained as MODELDIR was (the same training options;\n"
-                   "checked against its index.json); `surrogate train` removes a model's old bands.\n",
+                   "and resource, of actual / cross-validated estimate over its n records, the values of rank\n"
+                   "floor(0.05 (n+1)) and ceil(0.95 (n+1)): a distribution-free 90%% prediction interval, which\n"
+                   "`fogforge estimate` prints around its figures and `explore --margin auto` keeps in the budget.\n"
+                   "The folds must be trained as MODELDIR was (the same training options; checked against its\n"
+                   "index.json); `surrogate train` removes a model's old bands.\n",
                    eval_usage);
             return 0;
         } else {

@@ -2,8 +2,6 @@
  * cross-validated estimates, written and read as MODELDIR/bands.json. */
 #include "bands.h"
 
-#include "metrics.h"
-
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
@@ -46,8 +44,16 @@ void ff_bands_compute(const double (*est)[FF_T__COUNT], const double (*act)[FF_T
                 continue;
             qsort(r, (size_t)m, sizeof *r, cmp_d);
             b->n[c][k] = m;
-            b->lo[c][k] = ff_quantile_sorted(r, m, FF_BANDS_LO);
-            b->hi[c][k] = ff_quantile_sorted(r, m, FF_BANDS_HI);
+            /* a distribution-free prediction interval: for one more design
+             * exchangeable with these m, P(below the j-th smallest) =
+             * j/(m+1), so the ranks floor(0.05 (m+1)) and ceil(0.95 (m+1))
+             * hold it with probability >= 90% */
+            int64_t jl = (int64_t)floor(FF_BANDS_LO * (double)(m + 1) + 1e-9);
+            int64_t jh = (int64_t)ceil(FF_BANDS_HI * (double)(m + 1) - 1e-9);
+            jl = jl < 1 ? 1 : jl;
+            jh = jh > m ? m : jh;
+            b->lo[c][k] = r[jl - 1];
+            b->hi[c][k] = r[jh - 1];
         }
     free(r);
 }
@@ -69,7 +75,8 @@ char *ff_bands_json(const ff_bands *b)
     cJSON_AddNumberToObject(j, "version", 1);
     cJSON_AddStringToObject(j, "index_sha256", b->index_sha256);
     cJSON_AddStringToObject(j, "measured", "5-fold cross-validation (fogforge surrogate eval --cv --bands): "
-                                           "actual / estimate of held-out records, nearest-rank quantiles");
+                                           "actual / estimate of held-out records; the ranks floor(0.05 (n+1)) and ceil(0.95 (n+1)) "
+                                           "of n: a distribution-free 90% prediction interval");
     cJSON_AddNumberToObject(j, "records", (double)b->records);
     cJSON *q = cJSON_AddArrayToObject(j, "quantiles");
     cJSON_AddItemToArray(q, cJSON_CreateNumber(FF_BANDS_LO));

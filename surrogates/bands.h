@@ -3,15 +3,17 @@
  * --bands` measures them (5-fold cross-validation) and writes
  * MODELDIR/bands.json; `estimate` prints the interval they give around an
  * estimate and `explore --margin auto` keeps their upper end in the budget.
- * Per class of design (one layer, a network) and resource: quantiles of
- * actual / estimate over the records whose estimate is positive. */
+ * Per class of design (one layer, a network) and resource: of actual /
+ * estimate over the m records whose estimate is positive, the order
+ * statistics of ranks floor(0.05 (m+1)) and ceil(0.95 (m+1)), a
+ * distribution-free 90% prediction interval for one more such design. */
 #ifndef FF_BANDS_H
 #define FF_BANDS_H
 #include "dsrec.h"
 
 #define FF_BANDS_FILE "bands.json"
 #define FF_BANDS_FORMAT "fogforge-surrogate-bands"
-#define FF_BANDS_LO 0.05 /* the interval: the 5th to the 95th percentile */
+#define FF_BANDS_LO 0.05 /* the interval: 5% below it, 5% above (bands.c: the ranks) */
 #define FF_BANDS_HI 0.95
 #define FF_BANDS_MIN_N 20 /* fewer records of a class and resource: no band (its 5% tail is one record) */
 

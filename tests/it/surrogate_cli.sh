@@ -108,8 +108,9 @@ assert len(rows) == n
 for r in rows:
     assert float(r['lut_cv']) > 0 and float(r['latency_cv']) == float(r['latency'])
 "
-# --bands: MODELDIR/bands.json, per class and resource the 5th/95th nearest-rank percentiles of
-# actual / cross-validated estimate, as computed here from --records' _cv columns (the same folds)
+# --bands: MODELDIR/bands.json, per class and resource the order statistics of ranks
+# floor(0.05 (n+1)) and ceil(0.95 (n+1)) of actual / cross-validated estimate, as computed here
+# from --records' _cv columns (the same folds)
 # (the fixture is too small for bands: 200 lines of the committed dataset, ~20 s of training)
 mkdir -p "$T/sub"
 xz -dc "$ROOT/surrogates/dataset/designs-rtl2.jsonl.xz" | head -n 200 >"$T/sub/designs.jsonl"
@@ -128,7 +129,8 @@ seen = 0
 for cls in ('layer', 'network'):
     for t in ('lut', 'ff', 'dsp', 'bram18'):
         r = sorted(float(x[t]) / float(x[t + '_cv']) for x in rows if x['kind'] == cls and float(x[t + '_cv']) > 0)
-        q = lambda p: r[max(0, math.ceil(p * len(r)) - 1)]
+        jl = max(1, math.floor(0.05 * (len(r) + 1) + 1e-9)); jh = min(len(r), math.ceil(0.95 * (len(r) + 1) - 1e-9))
+        q = lambda p: r[(jl if p < 0.5 else jh) - 1]
         got = b['classes'].get(cls, {}).get(t)
         if len(r) < 20:
             assert got is None, (cls, t)

@@ -1115,8 +1115,9 @@ static void test_metrics_known_values(void **st)
     assert_true(fabs(m.r2 - (1 - ssr / sst)) < 1e-12);
 }
 
-/* Bands: nearest-rank 5th/95th percentiles of actual / estimate per class
- * and resource; zero estimates left out, classes under FF_BANDS_MIN_N
+/* Bands: of actual / estimate per class and resource, the order statistics
+ * of ranks floor(0.05 (m+1)) and ceil(0.95 (m+1)) (a 90% prediction interval)
+ * per class and resource; zero estimates left out, classes under FF_BANDS_MIN_N
  * records without a band; the JSON round-trips and is refused when it
  * names another model or is malformed. */
 static void test_bands_quantiles_and_file(void **st)
@@ -1138,11 +1139,11 @@ static void test_bands_quantiles_and_file(void **st)
     ff_bands_compute((const double (*)[FF_T__COUNT])est, (const double (*)[FF_T__COUNT])act, cls, N, &b);
     assert_int_equal(b.records, N);
     assert_int_equal(b.n[FF_BAND_LAYER][FF_T_LUT], 100);
-    assert_true(fabs(b.lo[FF_BAND_LAYER][FF_T_LUT] - 0.05) < 1e-12); /* the 5th of 100 */
-    assert_true(fabs(b.hi[FF_BAND_LAYER][FF_T_LUT] - 0.95) < 1e-12); /* the 95th */
+    assert_true(fabs(b.lo[FF_BAND_LAYER][FF_T_LUT] - 0.05) < 1e-12); /* floor(5.05): the 5th of 100 */
+    assert_true(fabs(b.hi[FF_BAND_LAYER][FF_T_LUT] - 0.96) < 1e-12); /* ceil(95.95): the 96th */
     assert_int_equal(b.n[FF_BAND_NETWORK][FF_T_LUT], 30);             /* ratios 0.80..1.09 */
-    assert_true(fabs(b.lo[FF_BAND_NETWORK][FF_T_LUT] - 0.81) < 1e-12); /* ceil(1.5) = 2nd */
-    assert_true(fabs(b.hi[FF_BAND_NETWORK][FF_T_LUT] - 1.08) < 1e-12); /* ceil(28.5) = 29th */
+    assert_true(fabs(b.lo[FF_BAND_NETWORK][FF_T_LUT] - 0.80) < 1e-12); /* floor(1.55): the 1st */
+    assert_true(fabs(b.hi[FF_BAND_NETWORK][FF_T_LUT] - 1.09) < 1e-12); /* ceil(29.45): the 30th */
     assert_true(b.lo[FF_BAND_LAYER][FF_T_FF] == 1 && b.hi[FF_BAND_LAYER][FF_T_FF] == 1);
     assert_int_equal(b.n[FF_BAND_LAYER][FF_T_DSP], 50);
     assert_true(b.lo[FF_BAND_LAYER][FF_T_DSP] == 1.25);
@@ -1150,7 +1151,7 @@ static void test_bands_quantiles_and_file(void **st)
     assert_int_equal(b.n[FF_BAND_LAYER][FF_T_BRAM], 0);
     double lo, hi;
     assert_int_equal(ff_bands_interval(&b, FF_BAND_LAYER, FF_T_LUT, 2000, &lo, &hi), 1);
-    assert_true(fabs(lo - 100) < 1e-9 && fabs(hi - 1900) < 1e-9);
+    assert_true(fabs(lo - 100) < 1e-9 && fabs(hi - 1920) < 1e-9);
     assert_int_equal(ff_bands_interval(&b, FF_BAND_NETWORK, FF_T_DSP, 7, &lo, &hi), 0);
     assert_true(lo == 7 && hi == 7);
     /* a network: more than one layer with resources (a reshape has none) */
