@@ -102,9 +102,9 @@ int ff_cmd_estimate(int argc, char **argv)
                    "collector with the layer it feeds; total latency and II from the stream plan's handshake\n"
                    "model (exact), per-layer ones per window. As in gen, --clock does not pipeline io stream.\n"
                    "With the learned surrogate's error bands (MODELDIR/bands.json, `surrogate eval --cv --bands`)\n"
-                   "it also prints a 90%% interval per resource: where Yosys landed for 90%% of the held-out\n"
-                   "designs of the same class (a single layer, a network) in cross-validation; io parallel\n"
-                   "designs at the fixed plan only, the ones the dataset holds.\n"
+                   "it also prints a 90%% interval per resource: a prediction interval from where Yosys landed\n"
+                   "for the held-out designs of the same class (a single layer, a network) in cross-validation;\n"
+                   "io parallel designs at the fixed plan only, the ones the dataset holds.\n"
                    "--json prints the shape of `fogforge synth --json` and `fogforge report`, plus \"interval\".\n",
                    est_usage, ff_part_names(), FF_DEFAULT_PART);
             return 0;
@@ -181,7 +181,7 @@ int ff_cmd_estimate(int argc, char **argv)
                 if (hu[k] > hu[w])
                     w = k;
             printf(m <= 1 ? " (may not: at the interval's high end %s %.1f%%)" : " (may: at the interval's low end)",
-                   (const char *[]){"LUT", "FF", "DSP", "BRAM18"}[w], 100 * hu[w]);
+                   ff_target_labels[w], 100 * hu[w]);
         }
         printf("\n");
     }

@@ -71,7 +71,8 @@ int ff_cmd_explore(int argc, char **argv)
                    "--margin PCT keeps PCT percent of headroom: every resource estimate is raised by it\n"
                    "before the budget check. --margin auto raises each by the high end of the learned\n"
                    "surrogate's 90%% interval for designs of the model's class (its bands.json, from\n"
-                   "`surrogate eval --cv --bands`): Yosys landed under it for 95%% of the held-out designs.\n",
+                   "`surrogate eval --cv --bands`): a design like the held-out ones lands under it with\n"
+                   "probability 95%% or more.\n",
                    ex_usage, ff_part_names());
             return 0;
         default: return ff_cli_usage("explore", ex_usage);
@@ -122,12 +123,11 @@ int ff_cmd_explore(int argc, char **argv)
     if (!x.found) {
         const ff_design_pt *d = &x.closest;
         char miss[256] = "";
-        const char *nm[] = {"LUT", "FF", "DSP", "BRAM18"};
         for (int k = 0; k < FF_T_RES; k++) {
             double w = d->v[k] * x.margin[k]; /* with the headroom asked for */
             if (w > o.budget[k])
                 snprintf(miss + strlen(miss), sizeof miss - strlen(miss), "%s%s %.0f%s > %.0f (+%.0f%%)", miss[0] ? ", " : "",
-                         nm[k], w, x.margin[k] != 1 ? " with the margin" : "", o.budget[k],
+                         ff_target_labels[k], w, x.margin[k] != 1 ? " with the margin" : "", o.budget[k],
                          o.budget[k] > 0 ? 100 * (w / o.budget[k] - 1) : 100.0);
         }
         if (o.max_latency > 0 && d->v[FF_T_LATENCY] > o.max_latency)
@@ -156,12 +156,11 @@ int ff_cmd_explore(int argc, char **argv)
     const ff_bands *bands = ff_surrogate_bands(s);
     if (bands && !margin_auto && margin == 0) {
         const ff_design_pt *d = &x.front[x.chosen];
-        const char *nm[] = {"LUT", "FF", "DSP", "BRAM18"};
         char over[256] = "";
         for (int k = 0; k < FF_T_RES; k++) {
             double lo, hi;
             if (ff_bands_interval(bands, x.margin_class, k, d->v[k], &lo, &hi) && hi > o.budget[k])
-                snprintf(over + strlen(over), sizeof over - strlen(over), "%s%s %.0f > %.0f", over[0] ? ", " : "", nm[k],
+                snprintf(over + strlen(over), sizeof over - strlen(over), "%s%s %.0f > %.0f", over[0] ? ", " : "", ff_target_labels[k],
                          ceil(hi), o.budget[k]);
         }
         if (over[0])

@@ -11,6 +11,7 @@
 #include <string.h>
 
 const char *const ff_target_names[FF_T__COUNT] = {"lut", "ff", "dsp", "bram18", "latency", "ii"};
+const char *const ff_target_labels[FF_T__COUNT] = {"LUT", "FF", "DSP", "BRAM18", "latency", "II"};
 
 void ff_dsrec_free(ff_dsrec *r)
 {

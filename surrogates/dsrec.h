@@ -8,6 +8,7 @@
 
 enum { FF_T_LUT, FF_T_FF, FF_T_DSP, FF_T_BRAM, FF_T_LATENCY, FF_T_II, FF_T__COUNT };
 extern const char *const ff_target_names[FF_T__COUNT]; /* "lut", "ff", "dsp", "bram18", "latency", "ii" */
+extern const char *const ff_target_labels[FF_T__COUNT]; /* as printed: "LUT", "FF", "DSP", "BRAM18", ... */
 #define FF_T_RES 4 /* the first four targets are resources */
 
 typedef struct ff_dsrec {

@@ -329,7 +329,7 @@ char *ff_estimate_json(const ff_estimate *r)
         cJSON_AddNumberToObject(uj, ff_target_names[k], u[k]);
     cJSON_AddBoolToObject(o, "fits", m <= 1.0);
     if (r->has_interval) {
-        /* where synthesis landed for 90% of the cross-validated designs of this class */
+        /* the 90% prediction interval from the cross-validated designs of this class */
         cJSON *iv = cJSON_AddObjectToObject(o, "interval");
         cJSON *q = cJSON_AddArrayToObject(iv, "quantiles");
         cJSON_AddItemToArray(q, cJSON_CreateNumber(FF_BANDS_LO));

@@ -23,9 +23,9 @@ typedef struct ff_estimate {
     const char *estimator;  /* "learned" or "analytical" */
     const char *surrogate;  /* model directory, or NULL */
     /* the surrogate's error bands around total[] (bands.h): when
-     * has_interval, synthesis landed in [lo, hi] for 90% of the
-     * cross-validated designs of this class (band_n of them); otherwise
-     * no_interval says why there is none */
+     * has_interval, [lo, hi] is a 90% prediction interval from the band_n
+     * cross-validated designs of this class; otherwise no_interval says why
+     * there is none */
     int has_interval, band_class;
     double lo[FF_T__COUNT], hi[FF_T__COUNT]; /* resources only */
     int64_t band_n[FF_T_RES];

@@ -12,7 +12,8 @@ static int cmp_d(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-double ff_quantile_sorted(const double *v, int64_t n, double q)
+/* nearest-rank percentile of sorted v */
+static double pct(const double *v, int64_t n, double q)
 {
     if (n == 0)
         return 0;
@@ -50,7 +51,7 @@ void ff_metrics_compute(const double *p, const double *a, int64_t n, ff_metrics 
     m->exact /= (double)n;
     m->r2 = ss_tot > 0 ? 1 - ss_res / ss_tot : (ss_res == 0 ? 1 : 0);
     qsort(ape, (size_t)n, sizeof *ape, cmp_d);
-    m->med_ape = ff_quantile_sorted(ape, n, 0.5);
-    m->p90_ape = ff_quantile_sorted(ape, n, 0.9);
+    m->med_ape = pct(ape, n, 0.5);
+    m->p90_ape = pct(ape, n, 0.9);
     free(ape);
 }

@@ -14,7 +14,5 @@ typedef struct ff_metrics {
     double exact;     /* share with round(p) == a */
 } ff_metrics;
 
-/* Nearest-rank q-quantile of v[0..n), sorted ascending (0 when n = 0). */
-double ff_quantile_sorted(const double *v, int64_t n, double q);
 void ff_metrics_compute(const double *pred, const double *act, int64_t n, ff_metrics *m);
 #endif

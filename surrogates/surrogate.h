@@ -60,12 +60,12 @@ typedef struct ff_train_opts {
 } ff_train_opts;
 void ff_train_opts_default(ff_train_opts *o);
 
-/* Trains on records idx[0..n) of d (all when idx is NULL) and writes
- * outdir/index.json and outdir/<target>.json. */
 /* Whether m (may be NULL) was trained as s was: s's recorded training
  * options equal o (may be NULL) and m estimates each resource the way s
  * does (a tree or the analytical model). 0 with *why saying how not. */
 int ff_surrogate_trained_like(const ff_surrogate *s, const ff_surrogate *m, const ff_train_opts *o, char *why, size_t n);
+/* Trains on records idx[0..n) of d (all when idx is NULL) and writes
+ * outdir/index.json and outdir/<target>.json. */
 int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const ff_train_opts *o,
                        const char *outdir, ff_err *e);
 #endif

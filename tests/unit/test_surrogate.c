@@ -1130,7 +1130,7 @@ static void test_bands_quantiles_and_file(void **st)
         cls[i] = i < 100 ? FF_BAND_LAYER : FF_BAND_NETWORK;
         int j = i < 100 ? i : i - 100;
         est[i][FF_T_LUT] = 1000;
-        act[i][FF_T_LUT] = 10.0 * (i < 100 ? 100 - j : 80 + j); /* layer ratios 0.01..1.00, shuffled order */
+        act[i][FF_T_LUT] = 10.0 * (i < 100 ? 100 - j : 80 + j); /* layer ratios 1.00 down to 0.01 */
         est[i][FF_T_FF] = 200, act[i][FF_T_FF] = 200;           /* exact */
         est[i][FF_T_DSP] = i % 2 ? 0 : 4, act[i][FF_T_DSP] = 5; /* half have no estimate to scale */
         est[i][FF_T_BRAM] = 0, act[i][FF_T_BRAM] = 1;           /* none */
