@@ -114,7 +114,8 @@ static int cmd_gen(int argc, char **argv)
                    "--reuse R builds every multiply-accumulate layer at reuse factor R where R is valid for\n"
                    "it and n_in*n_out*positions/R <= --max-mults (else its reuse is drawn as usual): e.g.\n"
                    "--reuse 1 for fully parallel layers, which the drawn factors rarely give. Its designs\n"
-                   "are named apart (L000042-s2-r1: seed, reuse) so the two runs' records can be merged.\n"
+                   "are named apart (L000042-s2-r1: seed, reuse) so the two runs' records can be merged;\n"
+                   "so are those of a seed other than 1 (N000007-s5).\n"
                    "--retry-timeouts generates again the designs recorded as timed out (a loaded machine);\n"
                    "a success is appended after the failure, and loaders count the design as synthesized.\n",
                    gen_usage);

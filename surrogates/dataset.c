@@ -93,14 +93,17 @@ static void write_record(const char *path, cJSON *rec)
     cJSON_free(s);
 }
 
-/* L000042 / N000007; a run with a forced reuse factor names its designs
- * apart (L000042-s2-r1: seed and reuse), so its records can share one file
- * with the main run's */
+/* L000042 / N000007; a run with a forced reuse factor or a seed other than
+ * the main run's 1 names its designs apart (L000042-s2-r1: seed and reuse;
+ * N000007-s5: seed), so its records can share one file with the main run's
+ * (the held-out splits fold by a hash of the id) */
 static void design_id(const ff_dataset_opts *o, int network, int64_t index, char *id, size_t n)
 {
     int l = snprintf(id, n, "%s%06lld", network ? "N" : "L", (long long)index);
     if (o->reuse > 0)
         snprintf(id + l, n - (size_t)l, "-s%llu-r%d", (unsigned long long)o->seed, o->reuse);
+    else if (o->seed != 1)
+        snprintf(id + l, n - (size_t)l, "-s%llu", (unsigned long long)o->seed);
 }
 
 static int design_worker(const ff_dataset_opts *o, const char *id, int64_t index, int network, const char *dir,

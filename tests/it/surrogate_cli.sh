@@ -286,3 +286,12 @@ if [ -s "$T/est.repro" ] && cmp -s "$T/est.models" "$T/est.repro" &&
 else
     fail surrogate_committed_model_reproduces "$(head -c 200 "$T/repro.err") $(diff "$T/est.models" "$T/est.repro" | head -3 | tr '\n' ' ')"
 fi
+# gen names apart the designs of any run but the main one (seed 1, drawn reuse factors), so
+# the runs' records can share one file: the held-out splits fold by a hash of the id
+ids=""
+for a in "--seed 1" "--seed 5" "--seed 2 --reuse 1"; do
+    ids="$ids$("$FF" surrogate gen --out "$T/gen" --layers 2 --networks 1 $a --dry-run -q 2>&1 | awk '{ printf "%s ", $1 }')/ "
+done
+if [ "$ids" = "L000000 L000001 N000000 / L000000-s5 L000001-s5 N000000-s5 / L000000-s2-r1 L000001-s2-r1 N000000-s2-r1 / " ]
+then pass surrogate_gen_names_runs_apart
+else fail surrogate_gen_names_runs_apart "$ids"; fi
