@@ -66,7 +66,9 @@ int ff_cmd_explore(int argc, char **argv)
                    "at least --min-agreement percent of the time (default 99), and every valid reuse factor\n"
                    "of every layer. Prints the Pareto front of latency against resource use (the largest\n"
                    "fraction of the budget: --max-* or the part's capacity; parts: %s) and writes the\n"
-                   "lowest-latency design as a config for `fogforge gen --config` (-o). When nothing fits:\n"
+                   "lowest-latency design as a config for `fogforge gen --config` (-o). Each candidate is\n"
+                   "quantized as gen will quantize it (gen's calibration, or the --calib file), so the\n"
+                   "front's figures are `fogforge estimate`'s for that design's .ffq. When nothing fits:\n"
                    "the closest design, by how much it misses, exit 2.\n"
                    "--margin PCT keeps PCT percent of headroom: every resource estimate is raised by it\n"
                    "before the budget check. --margin auto raises each by the high end of the learned\n"
@@ -176,7 +178,8 @@ int ff_cmd_explore(int argc, char **argv)
             ff_surrogate_free(s);
             return ff_cli_err(&we);
         }
-        printf("wrote %s (fogforge gen %s --backend rtl --config %s --part %s)\n", out, o.model, out, o.part->name);
+        printf("wrote %s (fogforge gen %s --backend rtl --config %s --part %s%s%s)\n", out, o.model, out, o.part->name,
+               o.calib ? " --calib " : "", o.calib ? o.calib : "");
     } else {
         printf("config:\n%s", cfg);
     }

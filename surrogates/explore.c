@@ -7,6 +7,7 @@
 #include "exec.h"
 #include "model.h"
 #include "estimate.h"
+#include "live.h"
 #include "strbuf.h"
 
 #include <math.h>
@@ -73,9 +74,14 @@ static int quantize(const ctx *c, const char *json, ff_qmodel **q, ff_err *e)
     ff_graph *g;
     rc = ff_model_load_graph(c->o->model, &g, e);
     if (!rc) {
+        /* calibrated as `gen --config` will (its synthetic inputs, or the same
+         * --calib file), so the design estimated is the one gen builds; the
+         * explore's own inputs only measure the agreement */
         ff_calib_opts co = {0};
-        co.samples = c->xs;
-        co.n = c->n;
+        if (c->o->calib) {
+            co.samples = c->xs;
+            co.n = c->n;
+        }
         rc = ff_quantize(g, cfg, &co, q, e);
     }
     ff_qconfig_free(cfg);
@@ -215,6 +221,11 @@ static int search(const ctx *c, ff_explore *x, int cfg, int feasible_only, ff_de
         return rc;
     }
     int nn = c->nn;
+    /* each layer's features at each reuse factor as `estimate` computes them
+     * for the config explore writes: the ROM columns, input selects and
+     * multipliers counted at that factor, not only the timing re-derived */
+    ff_live live;
+    ff_live_compute(q, &live);
     state *cur = ff_calloc(1, sizeof *cur);
     int ncur = 1;
     cur[0].ch = ff_calloc((size_t)nn, sizeof(int));
@@ -228,7 +239,14 @@ static int search(const ctx *c, ff_explore *x, int cfg, int feasible_only, ff_de
             if (dot && !(ni % r == 0 || (r % ni == 0 && total % r == 0)))
                 continue;
             ff_layer_feat g = f[i];
-            ff_layer_feat_set_reuse(&g, (int)r);
+            if (dot && r != f[i].reuse) {
+                int was = q->qn[i].cfg.reuse;
+                q->qn[i].cfg.reuse = (int)r;
+                ff_layer_features(q, i, &live, &g);
+                q->qn[i].cfg.reuse = was;
+            } else {
+                ff_layer_feat_set_reuse(&g, (int)r);
+            }
             ropt = ff_realloc(ropt, sizeof(int) * (size_t)(nopt + 1));
             vopt = ff_realloc(vopt, sizeof *vopt * (size_t)(nopt + 1));
             ropt[nopt] = (int)r;
@@ -282,6 +300,7 @@ static int search(const ctx *c, ff_explore *x, int cfg, int feasible_only, ff_de
     }
     free(cur);
     free(f);
+    ff_live_free(&live);
     ff_qmodel_free(q);
     return FF_OK;
 }

@@ -7,7 +7,9 @@
 # (surrogates/models); prints estimate vs Yosys per resource (target: LUT/FF
 # within 10%) and the ratio of the Yosys time to the (analytical) estimate's.
 # dense_big_keras is left out: at any valid configuration it is an 80k-130k
-# LUT design (10,000 weights a layer in ROMs), hours of Yosys.
+# LUT design (10,000 weights a layer in ROMs), hours of Yosys. Last, explore's
+# choice for the jet on xc7z020 (without and with --margin auto) is
+# synthesized, and checked to fit the part.
 #
 # About 1.5 hours of Yosys on 2 cores, so it runs only with FF_BENCH_REAL=1
 # (otherwise it says so and stops). Syntheses are cached in
@@ -32,13 +34,13 @@ printf '{"LayerType": {"Conv": {"reuse": %s}, "Dense": {"reuse": %s}}}\n' 4 5 >"
 printf '{"LayerType": {"Conv": {"reuse": %s}, "Dense": {"reuse": %s}}}\n' 3 8 >"$K/conv3_dense8.json"
 printf '{"LayerType": {"Conv": {"reuse": %s}, "Dense": {"reuse": %s}}}\n' 9 16 >"$K/conv9_dense16.json"
 printf '{"LayerType": {"Conv": {"reuse": %s}, "Dense": {"reuse": %s}}}\n' 9 32 >"$K/conv9_dense32.json"
-# model, label, then the options gen and estimate both take
-while read -r model label opts <&3; do
-    [ -n "$model" ] || continue
-    set -- $opts
-    d=$C/$model-$label
+# synthesized DIR MODEL GEN-OPTIONS...: gen into DIR and synthesize it, unless DIR holds the
+# synthesis of the same logic
+synthesized() {
+    d=$1 model=$2
+    shift 2
     rm -rf "$d.new"
-    "$FF" gen "$M/$model.onnx" --backend rtl "$@" --part xcu250 -o "$d.new" >/dev/null 2>&1
+    "$FF" gen "$M/$model.onnx" --backend rtl "$@" -o "$d.new" >/dev/null 2>&1
     h=$(cat "$d.new"/rtl/*.v | grep -v "^//" | sha256sum | cut -c1-16) # the logic, not the header comments
     if [ ! -s "$d/synth.json" ] || [ "$(cat "$d/rtl.sha" 2>/dev/null)" != "$h" ]; then
         rm -rf "$d" && mv "$d.new" "$d"
@@ -47,6 +49,13 @@ while read -r model label opts <&3; do
     else
         rm -rf "$d.new"
     fi
+}
+# model, label, then the options gen and estimate both take
+while read -r model label opts <&3; do
+    [ -n "$model" ] || continue
+    set -- $opts
+    d=$C/$model-$label
+    synthesized "$d" "$model" "$@" --part xcu250
     "$FF" estimate "$M/$model.onnx" "$@" --part xcu250 --surrogate analytical --json >"$d/est.json" 2>/dev/null
     "$FF" estimate "$M/$model.onnx" "$@" --part xcu250 --surrogate "$ROOT/surrogates/models" --json \
         >"$d/est-learned.json" 2>/dev/null
@@ -87,3 +96,38 @@ conv2d_small_keras stream-conv3-dense8 --io stream --config $K/conv3_dense8.json
 conv2d_small_keras stream-conv9-dense16 --io stream --config $K/conv9_dense16.json
 conv2d_small_keras stream-conv9-dense32 --io stream --config $K/conv9_dense32.json
 EOF
+
+# explore's choice for xc7z020, with the committed learned model, without and with --margin auto,
+# synthesized: does it fit the part (the issue's "its chosen design, when synthesized, fits")?
+echo
+printf '%-34s %-34s %-30s %-30s %s\n' "explore three_layer_keras xc7z020" "chosen (latency, reuse)" "estimate LUT/FF/DSP/BRAM" \
+    "Yosys LUT/FF/DSP/BRAM" "fits xc7z020"
+for mg in none auto; do
+    mkdir -p "$C/explore"
+    set -- --part xc7z020 --surrogate "$ROOT/surrogates/models"
+    [ $mg = none ] || set -- "$@" --margin $mg
+    "$FF" explore "$M/three_layer_keras.onnx" "$@" -o "$C/explore/$mg.json" >"$C/explore/$mg.txt" 2>&1 || {
+        echo "explore --margin $mg: exit $?: $(tail -1 "$C/explore/$mg.txt")"
+        continue
+    }
+    d=$C/explore-xc7z020-$(sha256sum <"$C/explore/$mg.json" | cut -c1-12) # one synthesis a distinct choice
+    synthesized "$d" three_layer_keras --config "$C/explore/$mg.json" --part xc7z020
+    if [ ! -s "$d/synth.json" ]; then
+        echo "--margin $mg: Yosys failed: $(tail -1 "$d/synth.err")"
+        continue
+    fi
+    "$FF" estimate "$M/three_layer_keras.onnx" --config "$C/explore/$mg.json" --part xc7z020 \
+        --surrogate "$ROOT/surrogates/models" --json >"$d/est-learned.json" 2>/dev/null
+    python3 - "$mg" "$d/synth.json" "$d/est-learned.json" "$C/explore/$mg.txt" <<'PY'
+import json, sys
+mg, sy, el, tx = sys.argv[1:5]
+y = json.load(open(sy))["total"]; e = json.load(open(el))
+cap, p = e["available"], e["total"]
+chosen = [l for l in open(tx) if l.startswith("*")][0].split()
+fits = all(y[k] <= cap[k] for k in ("lut", "ff", "dsp", "bram18"))
+use = " ".join("%s %.0f%%" % (k, 100.0 * y[k] / cap[k]) for k in ("lut", "dsp"))
+print("%-34s %-34s %-30s %-30s %s" % ("--margin " + mg, "%s cycles, R %s" % (chosen[1], " ".join(chosen[chosen.index("R:") + 1:])),
+      "%d/%d/%d/%d" % (p["lut"], p["ff"], p["dsp"], p["bram18"]), "%d/%d/%d/%d" % (y["lut"], y["ff"], y["dsp"], y["bram18"]),
+      ("yes" if fits else "NO") + " (" + use + ")"))
+PY
+done

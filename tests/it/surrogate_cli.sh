@@ -206,6 +206,14 @@ if [ $rc -eq 0 ] && [ -n "$lat" ] && "$FF" gen "$JET" --backend rtl --config "$T
     --part xc7z020 -o "$T/jetx" 2>/dev/null && [ "$(python3 -c "import json; print(json.load(open('$T/jetx/manifest.json'))['latency_cycles'])")" = "$lat" ]
 then pass "surrogate_explore_jet (${ms} ms)"
 else fail surrogate_explore_jet "rc $rc, ${ms} ms, chosen latency '$lat': $(head -c 300 "$T/ex.err")"; fi
+# the chosen row estimates the design gen builds from the config: quantized as gen quantizes (its
+# whole calibration, not explore's agreement inputs), each layer's ROMs and selects counted at its
+# reuse factor: what estimate says of the config's .ffq, resource for resource
+"$FF" quantize "$JET" --config "$T/cfg.json" -o "$T/jetx.ffq" 2>/dev/null
+tot=$("$FF" estimate "$T/jetx.ffq" --part xc7z020 --surrogate "$M" 2>/dev/null | awk '/^total/ { print $2, $3, $4, $5 }')
+row=$(awk '/^\*/ { print $4, $5, $6, $7 }' "$T/ex.txt")
+if [ -n "$row" ] && [ "$tot" = "$row" ]; then pass surrogate_explore_row_is_gens_design
+else fail surrogate_explore_row_is_gens_design "explore's row '$row', estimate of its config '$tot'"; fi
 
 # --margin: headroom in the budget check. PCT raises every estimate by it; auto by the high end of
 # the committed surrogate's band for a network. The chosen design fits with the margin applied.
