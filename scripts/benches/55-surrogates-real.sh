@@ -100,7 +100,7 @@ EOF
 # explore's choice for xc7z020, with the committed learned model, without and with --margin auto,
 # synthesized: does it fit the part (the "its chosen design, when synthesized, fits")?
 echo
-printf '%-34s %-34s %-30s %-30s %s\n' "explore three_layer_keras xc7z020" "chosen (latency, reuse)" "estimate LUT/FF/DSP/BRAM" \
+printf '%-34s %-34s %-30s %-30s %s\n' "explore three_layer_keras xc7z020" "chosen (latency, reuse)" "explore's LUT/FF/DSP/BRAM" \
     "Yosys LUT/FF/DSP/BRAM" "fits xc7z020"
 for mg in none auto; do
     mkdir -p "$C/explore"
@@ -122,8 +122,9 @@ for mg in none auto; do
 import json, sys
 mg, sy, el, tx = sys.argv[1:5]
 y = json.load(open(sy))["total"]; e = json.load(open(el))
-cap, p = e["available"], e["total"]
+cap = e["available"]  # the part's capacity
 chosen = [l for l in open(tx) if l.startswith("*")][0].split()
+p = dict(zip(("lut", "ff", "dsp", "bram18"), (int(float(v)) for v in chosen[3:7])))  # the front's row
 fits = all(y[k] <= cap[k] for k in ("lut", "ff", "dsp", "bram18"))
 use = " ".join("%s %.0f%%" % (k, 100.0 * y[k] / cap[k]) for k in ("lut", "dsp"))
 print("%-34s %-34s %-30s %-30s %s" % ("--margin " + mg, "%s cycles, R %s" % (chosen[1], " ".join(chosen[chosen.index("R:") + 1:])),
