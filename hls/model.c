@@ -88,6 +88,8 @@ int ff_model_load_quant(const char *path, const ff_quant_opts *o, ff_qmodel **ou
         co.n = co.samples && co.n < o->calib_limit ? co.n : o->calib_limit;
     co.percentile = o ? o->percentile : 0;
     co.mse = o ? o->mse : 0;
+    co.ranges = o ? o->ranges : NULL;
+    co.ranges_out = o ? o->ranges_out : NULL;
     rc = ff_quantize(g, cfg, &co, out, e);
     ff_samples_free(&cs);
     ff_qconfig_free(cfg);

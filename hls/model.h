@@ -16,6 +16,8 @@ typedef struct ff_quant_opts {
     double percentile;    /* 0 or 100: min/max */
     int mse;              /* MSE-optimal clipping */
     int64_t calib_limit;  /* > 0: calibrate on only the first this many samples */
+    const ff_calib_ranges *ranges; /* ff_calib_opts' ranges and ranges_out */
+    ff_calib_ranges *ranges_out;
 } ff_quant_opts;
 
 /* Quantized model: an .ffq as stored (options other than reuse must be

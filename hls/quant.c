@@ -40,6 +40,14 @@ ff_rq ff_rq_from_real(double r)
     return q;
 }
 
+void ff_calib_ranges_free(ff_calib_ranges *r)
+{
+    free(r->tmin);
+    free(r->tmax);
+    free(r->pabs);
+    memset(r, 0, sizeof *r);
+}
+
 void ff_qmodel_free(ff_qmodel *q)
 {
     if (!q)
@@ -459,7 +467,26 @@ int ff_quantize(ff_graph *g, const ff_qconfig *cfg, const ff_calib_opts *co, ff_
         c.hist = ff_calloc((size_t)g->nt, sizeof *c.hist);
         c.count = ff_calloc((size_t)g->nt, sizeof *c.count);
     }
-    run_calibration(g, co, &c);
+    const ff_calib_ranges *rg = co && !c.hist ? co->ranges : NULL;
+    if (rg && rg->nt == g->nt && rg->nn == g->nn) {
+        memcpy(c.tmin, rg->tmin, (size_t)g->nt * sizeof(double));
+        memcpy(c.tmax, rg->tmax, (size_t)g->nt * sizeof(double));
+        memcpy(c.pabs, rg->pabs, (size_t)g->nn * sizeof(double));
+    } else {
+        run_calibration(g, co, &c);
+    }
+    if (co && co->ranges_out && !c.hist) {
+        ff_calib_ranges *o = co->ranges_out;
+        ff_calib_ranges_free(o);
+        o->nt = g->nt;
+        o->nn = g->nn;
+        o->tmin = ff_malloc((size_t)(g->nt ? g->nt : 1) * sizeof(double));
+        o->tmax = ff_malloc((size_t)(g->nt ? g->nt : 1) * sizeof(double));
+        o->pabs = ff_malloc((size_t)(g->nn ? g->nn : 1) * sizeof(double));
+        memcpy(o->tmin, c.tmin, (size_t)g->nt * sizeof(double));
+        memcpy(o->tmax, c.tmax, (size_t)g->nt * sizeof(double));
+        memcpy(o->pabs, c.pabs, (size_t)g->nn * sizeof(double));
+    }
     snprintf(q->calib_desc, sizeof q->calib_desc, "%s, %lld samples, %s",
              co && co->samples ? "file" : "synthetic N(0,1)",
              (long long)(co && co->n > 0 ? co->n : FF_CALIB_SYNTHETIC),

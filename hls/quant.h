@@ -85,6 +85,14 @@ typedef struct ff_qmodel {
 
 #define FF_SOFTMAX_INV_BITS 10 /* reciprocal table: 1024 entries */
 
+/* What a min/max calibration run measures: per tensor its least and
+ * greatest value, per node its greatest |pre-activation|. */
+typedef struct ff_calib_ranges {
+    int nt, nn;
+    double *tmin, *tmax, *pabs;
+} ff_calib_ranges;
+void ff_calib_ranges_free(ff_calib_ranges *r);
+
 /* Calibration options. */
 #define FF_CALIB_SYNTHETIC 1000 /* synthetic samples by default */
 typedef struct ff_calib_opts {
@@ -95,6 +103,11 @@ typedef struct ff_calib_opts {
     double percentile;    /* 100 = min/max; e.g. 99.99 clips outliers */
     int mse;              /* clip each range where the quantization MSE is least */
     uint64_t seed;        /* synthetic calibration data */
+    /* min/max runs only (no percentile, no MSE): ranges, when set, are the
+     * ranges a run with these options measured on this graph, and replace
+     * the run; ranges_out, when set, receives the run's (free it) */
+    const ff_calib_ranges *ranges;
+    ff_calib_ranges *ranges_out;
 } ff_calib_opts;
 
 /* Quantizes g (ownership moves into the model, also on failure). */

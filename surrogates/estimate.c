@@ -39,82 +39,148 @@ int ff_model_features(const ff_qmodel *q, ff_layer_feat **fs, ff_err *e)
     return FF_OK;
 }
 
-/* Whether q, calibrated on a prefix of the calibration samples, has the
- * layer features the whole calibration gives. A prefix sees each tensor's
- * range at most as wide as the whole set does, so (while every range it
- * saw is nonzero) each activation scale s_x is at most the full one. Of
- * the features only the integer biases b/(s_x s_w) depend on s_x: their
- * magnitude under the full calibration lies in [0, the prefix's]. Then:
- * no channel whose weight scale the prefix's bias coarsened (quantize_weights'
- * bias-dominated case, where the weights themselves would change) and no
- * bias near the accumulator (the automatic accumulator width grows only for
- * |b| >= 2^30) means the weights, accumulators, max_terms, latency and II
- * are the full calibration's; sum_bits equal with and without the biases
- * means sum_bits is too. The per-output widths (sum_bits_mean, ...) leave
- * the biases out, and the kept-logic analysis (ff_live) reads the weights
- * only. The requantization constants depend on the scales: the features
- * read them only for sums under 16 bits (acc_narrow_bits), so a layer with
- * such a sum needs the whole calibration. A Softmax's exp table depends on
- * its input scale too (its LUTs, through tab_blk) and is left inexact: the
- * prefix's table decays at a rate within a factor of two of the whole
- * calibration's, as the table's step is rounded to a power of two either
- * way (three_layer_keras at R = 8: 2,590 LUTs on the prefix, 3,160 on the
- * whole calibration, Yosys 3,071), and the whole calibration would take
- * the jet's estimate from 0.9 to 2.6 ms. */
-static int prefix_calibration_exact(const ff_qmodel *q)
+/* The calibration cache. Quantizing an .onnx runs the float model on the
+ * calibration inputs (1,000 synthetic ones by default), most of an
+ * estimate's time (the jet: 2.6 ms of 3), and what it measures, each
+ * tensor's range, depends only on the model file and the inputs, not on
+ * the bit widths or reuse factors a config sets. So the ranges are kept in
+ * the user's cache, keyed by the sha256 of the model file, of the
+ * calibration file (or "synthetic") and of fogforge's version, and the
+ * next estimate of the same model quantizes from them: the very model
+ * `gen` builds, without the run. (Until session 20 estimate calibrated on
+ * the first 32 samples instead, exact for every feature but a Softmax's
+ * exp table: the jet's Softmax came out 2,590 LUTs against 3,160 for the
+ * model gen builds, Yosys 3,071.) */
+#define CACHE_MAGIC "FFCALIB1"
+
+static int cache_dir(char *buf, size_t n)
 {
-    const ff_graph *g = q->g;
-    for (int ni = 0; ni < g->nn; ni++) {
-        const ff_node *n = &g->n[ni];
-        const ff_qnode *qn = &q->qn[ni];
-        if (ff_rtl_kind_of((ff_op)n->op) != FF_RTL_DOT || !qn->qw || !n->w)
-            continue;
-        /* 1.0 is also what an empty (all-zero) range gets: not provably a lower bound */
-        if (q->qt[n->in[0]].scale == 1.0)
+    const char *d = getenv("FOGFORGE_CACHE"), *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
+    int w;
+    if (d && *d) {
+        if (!strcmp(d, "off"))
             return 0;
-        int64_t nout = n->n_out_f, per = nout ? ff_node_wcount(g, n) / nout : 0;
-        int32_t wmax = (1 << (qn->cfg.weight_bits - 1)) - 1;
-        for (int64_t o = 0; o < nout; o++) {
-            double mx = 0;
-            for (int64_t k = 0; k < per; k++)
-                mx = fmax(mx, fabs(n->w[o * per + k]));
-            if (qn->wscale[o] != (mx > 0 ? mx / wmax : 1.0))
-                return 0;
-            if (llabs(qn->qb[o]) >= ((int64_t)1 << 29))
-                return 0;
-        }
-        int sb, sb0, narrowest;
-        ff_layer_sum_bits_range(q, ni, &sb, &sb0, &narrowest);
-        if (sb != sb0)
-            return 0;
-        /* an accumulator under 16 bits is narrow or not by the requantization
-         * constant (ff_acc_narrower_than_m), which the activation scales set */
-        if (narrowest < 16)
-            return 0;
+        w = snprintf(buf, n, "%s", d);
+    } else if (x && *x) {
+        w = snprintf(buf, n, "%s/fogforge", x);
+    } else if (h && *h) {
+        w = snprintf(buf, n, "%s/.cache/fogforge", h);
+    } else {
+        return 0;
     }
+    return w > 0 && (size_t)w < n;
+}
+
+static int file_sha256(const char *path, char out[65])
+{
+    char *data;
+    size_t len;
+    ff_err e = {0};
+    if (ff_read_file(path, (size_t)1 << 32, &data, &len, &e))
+        return 0;
+    ff_sha256_hex(data, len, out);
+    free(data);
     return 1;
 }
 
-int ff_estimate_load(const char *path, const ff_quant_opts *o, ff_qmodel **out, int *prefix, ff_err *e)
+/* The cache file of (model, calibration), and its key; 0: no cache. */
+static int cache_path(const char *model, const ff_quant_opts *o, char *path, size_t n, char key[65])
+{
+    char dir[900], ms[65], cs[65] = "synthetic", text[512];
+    if (!cache_dir(dir, sizeof dir) || !file_sha256(model, ms) || (o->calib && !file_sha256(o->calib, cs)))
+        return 0;
+    snprintf(text, sizeof text, "fogforge %s calibration ranges\nmodel %s\ninputs %s\nlimit %lld\n", FF_VERSION, ms, cs,
+             (long long)o->calib_limit);
+    ff_sha256_hex(text, strlen(text), key);
+    int w = snprintf(path, n, "%s/calib/%s.bin", dir, key);
+    return w > 0 && (size_t)w < n;
+}
+
+/* The ranges a cache file holds, when it is whole and of this key. */
+static int cache_read(const char *path, const char key[65], ff_calib_ranges *r)
+{
+    char *data;
+    size_t len;
+    ff_err e = {0};
+    memset(r, 0, sizeof *r);
+    if (ff_read_file(path, (size_t)1 << 28, &data, &len, &e))
+        return 0;
+    uint32_t nt, nn;
+    int ok = len >= 8 + 8 + 64 && !memcmp(data, CACHE_MAGIC, 8) && !memcmp(data + 16, key, 64);
+    if (ok) {
+        memcpy(&nt, data + 8, 4);
+        memcpy(&nn, data + 12, 4);
+        ok = nt < (1u << 24) && nn < (1u << 24) && len == 8 + 8 + 64 + 8 * (2 * (size_t)nt + nn);
+    }
+    if (ok) {
+        r->nt = (int)nt;
+        r->nn = (int)nn;
+        r->tmin = ff_malloc(8 * (size_t)(nt ? nt : 1));
+        r->tmax = ff_malloc(8 * (size_t)(nt ? nt : 1));
+        r->pabs = ff_malloc(8 * (size_t)(nn ? nn : 1));
+        const char *p = data + 8 + 8 + 64;
+        memcpy(r->tmin, p, 8 * (size_t)nt);
+        memcpy(r->tmax, p + 8 * (size_t)nt, 8 * (size_t)nt);
+        memcpy(r->pabs, p + 16 * (size_t)nt, 8 * (size_t)nn);
+    }
+    free(data);
+    return ok;
+}
+
+/* Best effort: a cache that cannot be written is only slower. */
+static void cache_write(const char *path, const char key[65], const ff_calib_ranges *r)
+{
+    char dir[1300];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        return;
+    *slash = 0;
+    ff_err e = {0};
+    if (ff_mkdirs(dir, &e))
+        return;
+    size_t len = 8 + 8 + 64 + 8 * (2 * (size_t)r->nt + (size_t)r->nn);
+    char *b = ff_malloc(len);
+    uint32_t nt = (uint32_t)r->nt, nn = (uint32_t)r->nn;
+    memcpy(b, CACHE_MAGIC, 8);
+    memcpy(b + 8, &nt, 4);
+    memcpy(b + 12, &nn, 4);
+    memcpy(b + 16, key, 64);
+    char *p = b + 8 + 8 + 64;
+    memcpy(p, r->tmin, 8 * (size_t)nt);
+    memcpy(p + 8 * (size_t)nt, r->tmax, 8 * (size_t)nt);
+    memcpy(p + 16 * (size_t)nt, r->pabs, 8 * (size_t)nn);
+    ff_write_file_atomic(path, b, len, &e);
+    free(b);
+}
+
+int ff_estimate_load(const char *path, const ff_quant_opts *o, ff_qmodel **out, int *cached, ff_err *e)
 {
     ff_quant_opts qo = o ? *o : (ff_quant_opts){0};
-    if (prefix)
-        *prefix = 0;
-    if (!ff_path_is_ffq(path) && !qo.mse && (qo.percentile <= 0 || qo.percentile >= 100)) {
-        qo.calib_limit = FF_EST_CALIB_PREFIX;
+    char cpath[1300], key[65];
+    if (cached)
+        *cached = 0;
+    /* min/max calibration of an .onnx only: percentile and MSE clipping
+     * need the samples themselves */
+    if (ff_path_is_ffq(path) || qo.mse || (qo.percentile > 0 && qo.percentile < 100) ||
+        !cache_path(path, &qo, cpath, sizeof cpath, key))
+        return ff_model_load_quant(path, &qo, out, e);
+    ff_calib_ranges r;
+    if (cache_read(cpath, key, &r)) {
+        qo.ranges = &r;
         int rc = ff_model_load_quant(path, &qo, out, e);
-        if (rc)
-            return rc;
-        if (prefix_calibration_exact(*out)) {
-            if (prefix)
-                *prefix = 1;
-            return FF_OK;
-        }
-        ff_qmodel_free(*out);
-        *out = NULL;
-        qo.calib_limit = 0;
+        /* ranges of another graph (nt/nn differ) were not used: the run was */
+        if (!rc && cached)
+            *cached = 1;
+        ff_calib_ranges_free(&r);
+        return rc;
     }
-    return ff_model_load_quant(path, &qo, out, e);
+    qo.ranges_out = &r;
+    int rc = ff_model_load_quant(path, &qo, out, e);
+    if (!rc && r.tmin)
+        cache_write(cpath, key, &r);
+    ff_calib_ranges_free(&r);
+    return rc;
 }
 
 int ff_estimate_model(const ff_qmodel *q, const char *model_path, const ff_surrogate *s, const ff_part *part,

@@ -32,17 +32,14 @@ typedef struct ff_estimate {
     const char *no_interval;
 } ff_estimate;
 
-/* Calibration samples estimate tries first (of the 1000 synthetic ones, or
- * of a --calib file's). */
-#define FF_EST_CALIB_PREFIX 32
-
 /* MODEL quantized as `fogforge gen` would quantize it (ff_model_load_quant
- * with o), for estimating: an .onnx is first calibrated on only the first
- * FF_EST_CALIB_PREFIX samples, and that model is kept when its layer
- * features provably equal those of the full calibration (estimate.c says
- * why); otherwise (and for percentile or MSE clipping) calibrated on all.
- * *prefix (may be NULL): 1 when the prefix was kept. */
-int ff_estimate_load(const char *path, const ff_quant_opts *o, ff_qmodel **out, int *prefix, ff_err *e);
+ * with o), for estimating. An .onnx's calibration ranges (min/max runs)
+ * are kept in the user's cache ($FOGFORGE_CACHE, "off" for none; else
+ * $XDG_CACHE_HOME/fogforge or ~/.cache/fogforge), keyed by the model and
+ * calibration files, so estimating the same model again skips the float
+ * run (estimate.c). *cached (may be NULL): 1 when the ranges came from the
+ * cache. */
+int ff_estimate_load(const char *path, const ff_quant_opts *o, ff_qmodel **out, int *cached, ff_err *e);
 
 /* Features of every layer of q (as the RTL back-end plans it: errors for
  * what it cannot build). *fs has q->g->nn entries. */

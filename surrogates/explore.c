@@ -34,6 +34,7 @@ typedef struct {
     int nn;
     char **names;
     int *dot;            /* node has multipliers */
+    ff_calib_ranges *ranges; /* gen's calibration of the model, measured by the first quantize */
 } ctx;
 
 /* {"Model": {...}, "LayerName": {...}} for bits (w, a, per-node wl) and reuse */
@@ -82,6 +83,11 @@ static int quantize(const ctx *c, const char *json, ff_qmodel **q, ff_err *e)
             co.samples = c->xs;
             co.n = c->n;
         }
+        /* the ranges depend on the inputs, not on the bits: measured once */
+        if (c->ranges->tmin)
+            co.ranges = c->ranges;
+        else
+            co.ranges_out = c->ranges;
         rc = ff_quantize(g, cfg, &co, q, e);
     }
     ff_qconfig_free(cfg);
@@ -318,7 +324,8 @@ int ff_explore_run(const ff_explore_opts *o, ff_explore *x, ff_err *e)
     memset(x, 0, sizeof *x);
     double t0 = now_s();
     ff_explore_opts oo = *o; /* with the margins in effect */
-    ctx c = {&oo, NULL, NULL, 0, 0, 0, NULL, 0, NULL, NULL};
+    ff_calib_ranges ranges = {0};
+    ctx c = {&oo, NULL, NULL, 0, 0, 0, NULL, 0, NULL, NULL, &ranges};
     int rc = ff_model_load_graph(o->model, &c.fg, e);
     if (rc)
         return rc;
@@ -453,6 +460,7 @@ out:
     }
     free(c.xs);
     free(c.ref);
+    ff_calib_ranges_free(&ranges);
     ff_graph_free(c.fg);
     return rc;
 }

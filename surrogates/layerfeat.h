@@ -123,7 +123,6 @@ void ff_layer_feat_keep_all(ff_layer_feat *f);
  * after f->reuse (or f->clock_ns) changed; the weight statistics stay. */
 void ff_layer_feat_set_reuse(ff_layer_feat *f, int reuse);
 /* rq_t_bits of a Dense/Conv/Scale layer (0 for others): depends on the
- * requantization shifts, so on the activation scales (hence not among the
- * features the estimate's prefix calibration keeps exact). */
+ * requantization shifts, so on the activation scales (the calibration). */
 double ff_layer_rq_t_bits(const ff_qmodel *q, int ni);
 #endif

@@ -12,6 +12,7 @@ export FF=${FF:-$ROOT/$BUILD/fogforge}
 BASE_TMP=$(mktemp -d "${TMPDIR:-/tmp}/fogforge-test.XXXXXX")
 export FF_TMP=$BASE_TMP
 export POCL_CACHE_DIR="$BASE_TMP/pocl-cache"
+export FOGFORGE_CACHE="$BASE_TMP/fogforge-cache" # estimate's calibration cache: the run's own, not the user's
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export CMOCKA_MESSAGE_OUTPUT=STDOUT

@@ -10,6 +10,9 @@ DS=${SURR_DATASET:-$ROOT/surrogates/fixture/designs.jsonl}
 JET="$ROOT/tests/models/three_layer_keras.onnx"
 T=$BENCH_TMP/surr
 mkdir -p "$T"
+# estimate keeps an .onnx's calibration ranges in a cache (surrogates/estimate.c): the bench's own,
+# so the first run below is a miss and the others hits; the misses are timed apart at the end
+export FOGFORGE_CACHE="$T/cache"
 MD=$ROOT/surrogates/models
 if [ ! -f "$MD/index.json" ]; then
     "$FF" surrogate train "$ROOT/surrogates/fixture/designs.jsonl" -o "$T/m" -q 2>/dev/null
@@ -36,6 +39,14 @@ for spec in "$JET $MD" "$JET analytical" "$T/jet.ffq $MD"; do
     s=$(date +%s%N); "$FF" --version >/dev/null; v=$(( ($(date +%s%N) - s) / 1000 ))
     echo "fogforge estimate $(basename "$model") ($( [ "$est" = analytical ] && echo analytical || echo learned)), one cold run, best of 5: ${best} ms by its own timer, process ${wall} us wall (fogforge --version alone: ${v} us)"
 done
+# the first estimate of a model (an empty calibration cache: the float model runs on the 1,000
+# calibration inputs)
+best=""
+for i in 1 2 3 4 5; do
+    ms=$(FOGFORGE_CACHE="$T/miss$i" "$FF" estimate "$JET" --surrogate "$MD" 2>/dev/null | sed -n 's/.*, \([0-9.]*\) ms)$/\1/p')
+    best=$(echo "$best $ms" | tr ' ' '\n' | sed '/^$/d' | sort -g | head -1)
+done
+echo "fogforge estimate three_layer_keras.onnx (learned), first run (empty calibration cache), best of 5: ${best} ms by its own timer"
 # Yosys time per design in the dataset, against the learned estimate of the jet
 ms=$(sed -n 's/.*incl. loading, learned: *\([0-9.]*\) ms.*/\1/p' "$T/b.txt")
 python3 - "$DS" "$ms" <<'PY'

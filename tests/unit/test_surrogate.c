@@ -1,5 +1,5 @@
 /* Surrogate estimators: features (CSD digits, timing from the RTL plan),
- * the dataset sampler's cost cap, the estimate's prefix calibration, the
+ * the dataset sampler's cost cap, the estimate's calibration cache, the
  * dataset line parser, the analytical model's DSP count, the metrics, and
  * refusal of broken learned-model directories. */
 #include "testutil.h"
@@ -154,81 +154,103 @@ static char *model_path(const char *f)
     return buf;
 }
 
-static void assert_same_features(const ff_qmodel *a, const ff_qmodel *b, const char *what)
+/* the same quantized model: every tensor's scale and width, every layer's
+ * integer weights, biases and requantization constants */
+static void assert_same_quant(const ff_qmodel *a, const ff_qmodel *b, const char *what)
 {
-    ff_layer_feat *fa, *fb;
-    ff_err e = {0};
-    if (ff_model_features(a, &fa, &e) || ff_model_features(b, &fb, &e))
-        fail_msg("%s: %s", what, e.msg);
-    assert_int_equal(a->g->nn, b->g->nn);
+    assert_int_equal(a->g->nt, b->g->nt);
+    for (int i = 0; i < a->g->nt; i++)
+        if (a->qt[i].scale != b->qt[i].scale || a->qt[i].bits != b->qt[i].bits)
+            fail_msg("%s: tensor %d: scale %g/%g, bits %d/%d", what, i, a->qt[i].scale, b->qt[i].scale, a->qt[i].bits,
+                     b->qt[i].bits);
     for (int i = 0; i < a->g->nn; i++) {
-        /* the one feature the prefix leaves inexact: a Softmax's exp-table
-         * blocks, which the input scale sets (estimate.c) */
-        if (ff_rtl_kind_of((ff_op)fa[i].op) == FF_RTL_SOFTMAX) {
-            assert_true(fa[i].tab_blk > 0 && fb[i].tab_blk > 0);
-            fa[i].tab_blk = fb[i].tab_blk = 0;
-        }
-        if (memcmp(&fa[i], &fb[i], sizeof fa[i]))
-            fail_msg("%s: layer %d: features differ (sum_bits %d/%d, nonzero %lld/%lld, latency %d/%d)", what, i,
-                     fa[i].sum_bits, fb[i].sum_bits, (long long)fa[i].nonzero, (long long)fb[i].nonzero,
-                     fa[i].latency, fb[i].latency);
+        const ff_qnode *x = &a->qn[i], *y = &b->qn[i];
+        assert_int_equal(x->n_rq, y->n_rq);
+        for (int k = 0; k < x->n_rq; k++)
+            if (x->rq[k].m != y->rq[k].m || x->rq[k].s != y->rq[k].s)
+                fail_msg("%s: node %d: requantization %d differs", what, i, k);
+        if (!x->qw)
+            continue;
+        int64_t nw = ff_node_wcount(a->g, &a->g->n[i]), nb = a->g->n[i].n_out_f;
+        if (memcmp(x->qw, y->qw, sizeof *x->qw * (size_t)nw) || (x->qb && memcmp(x->qb, y->qb, sizeof *x->qb * (size_t)nb)))
+            fail_msg("%s: node %d: integer weights or biases differ", what, i);
     }
-    free(fa);
-    free(fb);
 }
 
-/* estimate calibrates on a prefix of the samples only when that gives the
- * very features of the whole calibration `gen` uses */
-static void test_estimate_prefix_calibration_is_exact(void **st)
+/* estimate's model (ff_estimate_load) is the one gen quantizes, whether the
+ * calibration ranges come from a run or from the cache; the cache is keyed
+ * by the model and the calibration file, and a damaged file is a miss */
+static void test_estimate_calibration_cache_is_exact(void **st)
 {
     (void)st;
     static const char *const models[] = {"three_layer_keras.onnx", "two_layer_keras.onnx", "three_layer_bn_keras.onnx",
                                          "three_layer_pytorch.onnx", "conv1d_small_keras.onnx",
                                          "conv2d_small_keras.onnx"};
     static const int bits[][2] = {{8, 8}, {4, 6}, {16, 16}, {3, 12}};
-    int kept = 0, total = 0;
+    char dir[] = "calcacheXXXXXX";
+    assert_non_null(mkdtemp(dir));
+    setenv("FOGFORGE_CACHE", dir, 1);
     for (size_t m = 0; m < sizeof models / sizeof models[0]; m++)
         for (size_t b = 0; b < sizeof bits / sizeof bits[0]; b++) {
             ff_quant_opts qo = {0};
             qo.wbits = bits[b][0];
             qo.abits = bits[b][1];
-            ff_qmodel *fast, *full;
-            int prefix;
+            ff_qmodel *est, *full;
+            int cached = -1;
             ff_err e = {0};
-            if (ff_estimate_load(model_path(models[m]), &qo, &fast, &prefix, &e) ||
+            if (ff_estimate_load(model_path(models[m]), &qo, &est, &cached, &e) ||
                 ff_model_load_quant(model_path(models[m]), &qo, &full, &e))
                 fail_msg("%s: %s", models[m], e.msg);
+            /* the first bits of a model run the calibration; the others reuse its ranges */
+            assert_int_equal(cached, b > 0);
             char what[160];
-            snprintf(what, sizeof what, "%s w%da%d (%s calibration)", models[m], bits[b][0], bits[b][1],
-                     prefix ? "prefix" : "full");
-            assert_same_features(fast, full, what);
-            kept += prefix && bits[b][0] == 8 && bits[b][1] == 8;
-            total += bits[b][0] == 8 && bits[b][1] == 8;
-            ff_qmodel_free(fast);
+            snprintf(what, sizeof what, "%s w%da%d (%s)", models[m], bits[b][0], bits[b][1], cached ? "cached" : "run");
+            assert_same_quant(est, full, what);
+            ff_qmodel_free(est);
             ff_qmodel_free(full);
         }
-    /* the fast path is the default bits' (w8a8: no sum under 16 bits, whose
-     * fabric accumulators the requantization constants decide) */
-    assert_int_equal(kept, total);
-    /* the first samples all zero: no lower bound on the input scale, so the whole file is used */
+    /* another calibration file is another key; then a hit, the same model as gen's */
     FILE *f = fopen("calib.txt", "w");
     assert_non_null(f);
-    for (int k = 0; k < FF_EST_CALIB_PREFIX + 8; k++)
+    for (int k = 0; k < 40; k++)
         for (int i = 0; i < 16; i++)
-            fprintf(f, "%g%c", k < FF_EST_CALIB_PREFIX ? 0.0 : (double)((k * 16 + i) % 7) - 3, i == 15 ? '\n' : ' ');
+            fprintf(f, "%g%c", (double)((k * 16 + i) % 7) - 3, i == 15 ? '\n' : ' ');
     fclose(f);
     ff_quant_opts qo = {0};
     qo.calib = "calib.txt";
-    ff_qmodel *fast, *full;
-    int prefix = 1;
+    ff_qmodel *est, *full;
+    int cached = -1;
     ff_err e = {0};
-    if (ff_estimate_load(model_path("three_layer_keras.onnx"), &qo, &fast, &prefix, &e) ||
-        ff_model_load_quant(model_path("three_layer_keras.onnx"), &qo, &full, &e))
-        fail_msg("%s", e.msg);
-    assert_int_equal(prefix, 0);
-    assert_same_features(fast, full, "three_layer_keras, zero prefix");
-    ff_qmodel_free(fast);
+    const char *jet = model_path("three_layer_keras.onnx");
+    assert_int_equal(ff_model_load_quant(jet, &qo, &full, &e), FF_OK);
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(ff_estimate_load(jet, &qo, &est, &cached, &e), FF_OK);
+        assert_int_equal(cached, k);
+        assert_same_quant(est, full, "three_layer_keras, calib.txt");
+        ff_qmodel_free(est);
+    }
     ff_qmodel_free(full);
+    /* every cache file damaged (cut short, or another key's bytes): each a miss, rewritten */
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "for f in %s/calib/*.bin; do head -c 100 \"$f\" > \"$f.x\" && mv \"$f.x\" \"$f\"; done", dir);
+    assert_int_equal(system(cmd), 0);
+    qo.calib = NULL;
+    assert_int_equal(ff_model_load_quant(jet, &qo, &full, &e), FF_OK);
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(ff_estimate_load(jet, &qo, &est, &cached, &e), FF_OK);
+        assert_int_equal(cached, k);
+        assert_same_quant(est, full, "three_layer_keras, damaged cache");
+        ff_qmodel_free(est);
+    }
+    /* off: no cache */
+    setenv("FOGFORGE_CACHE", "off", 1);
+    assert_int_equal(ff_estimate_load(jet, &qo, &est, &cached, &e), FF_OK);
+    assert_int_equal(cached, 0);
+    ff_qmodel_free(est);
+    ff_qmodel_free(full);
+    unsetenv("FOGFORGE_CACHE");
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
 }
 
 static const char good[] =
@@ -1288,7 +1310,7 @@ int main(void)
         cmocka_unit_test(test_feature_timing_is_the_plans),
         cmocka_unit_test(test_dsgen_respects_max_cost),
         cmocka_unit_test(test_dsgen_forced_reuse),
-        cmocka_unit_test(test_estimate_prefix_calibration_is_exact),
+        cmocka_unit_test(test_estimate_calibration_cache_is_exact),
         cmocka_unit_test(test_dataset_line_parser),
         cmocka_unit_test(test_dataset_rtl_revision),
         cmocka_unit_test(test_accumulator_port_rule),
