@@ -122,6 +122,14 @@ static int cache_read(const char *path, const char key[65], ff_calib_ranges *r)
         memcpy(r->tmin, p, 8 * (size_t)nt);
         memcpy(r->tmax, p + 8 * (size_t)nt, 8 * (size_t)nt);
         memcpy(r->pabs, p + 16 * (size_t)nt, 8 * (size_t)nn);
+        /* what a run can leave: a range, or none (a tensor never seen) */
+        for (uint32_t i = 0; i < nt && ok; i++)
+            ok = (isfinite(r->tmin[i]) && isfinite(r->tmax[i]) && r->tmin[i] <= r->tmax[i]) ||
+                 (r->tmin[i] == INFINITY && r->tmax[i] == -INFINITY);
+        for (uint32_t i = 0; i < nn && ok; i++)
+            ok = isfinite(r->pabs[i]) && r->pabs[i] >= 0;
+        if (!ok)
+            ff_calib_ranges_free(r);
     }
     free(data);
     return ok;

@@ -242,6 +242,30 @@ static void test_estimate_calibration_cache_is_exact(void **st)
         assert_same_quant(est, full, "three_layer_keras, damaged cache");
         ff_qmodel_free(est);
     }
+    /* a whole file of the key whose ranges no run leaves (a NaN): a miss too */
+    snprintf(cmd, sizeof cmd, "ls %s/calib/*.bin", dir);
+    FILE *ls = popen(cmd, "r");
+    assert_non_null(ls);
+    char fn[400];
+    int nf = 0;
+    while (fgets(fn, sizeof fn, ls)) {
+        fn[strcspn(fn, "\n")] = 0;
+        FILE *c = fopen(fn, "r+b");
+        assert_non_null(c);
+        double nan = NAN;
+        assert_int_equal(fseek(c, 8 + 8 + 64, SEEK_SET), 0);
+        assert_int_equal(fwrite(&nan, sizeof nan, 1, c), 1);
+        fclose(c);
+        nf++;
+    }
+    pclose(ls);
+    assert_true(nf >= 7); /* six models and the calibration file's */
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(ff_estimate_load(jet, &qo, &est, &cached, &e), FF_OK);
+        assert_int_equal(cached, k);
+        assert_same_quant(est, full, "three_layer_keras, NaN in the cache");
+        ff_qmodel_free(est);
+    }
     /* off: no cache */
     setenv("FOGFORGE_CACHE", "off", 1);
     assert_int_equal(ff_estimate_load(jet, &qo, &est, &cached, &e), FF_OK);
