@@ -105,6 +105,9 @@ int ff_cmd_estimate(int argc, char **argv)
                    "it also prints a 90%% interval per resource: a prediction interval from where Yosys landed\n"
                    "for the held-out designs of the same class (a single layer, a network) in cross-validation;\n"
                    "io parallel designs at the fixed plan only, the ones the dataset holds.\n"
+                   "An .onnx's calibration ranges (the float model run on the calibration inputs) are cached\n"
+                   "in $FOGFORGE_CACHE (off: none), else $XDG_CACHE_HOME/fogforge or ~/.cache/fogforge,\n"
+                   "per model and inputs: a later estimate of the model, at any bits or reuse, skips the run.\n"
                    "--json prints the shape of `fogforge synth --json` and `fogforge report`, plus \"interval\".\n",
                    est_usage, ff_part_names(), FF_DEFAULT_PART);
             return 0;
