@@ -208,12 +208,14 @@ then pass "surrogate_explore_jet (${ms} ms)"
 else fail surrogate_explore_jet "rc $rc, ${ms} ms, chosen latency '$lat': $(head -c 300 "$T/ex.err")"; fi
 # the chosen row estimates the design gen builds from the config: quantized as gen quantizes (its
 # whole calibration, not explore's agreement inputs), each layer's ROMs and selects counted at its
-# reuse factor: what estimate says of the config's .ffq, resource for resource
+# reuse factor: what estimate says of the config's .ffq, and of the .onnx with the config (the
+# same model: estimate quantizes as gen does), resource for resource
 "$FF" quantize "$JET" --config "$T/cfg.json" -o "$T/jetx.ffq" 2>/dev/null
 tot=$("$FF" estimate "$T/jetx.ffq" --part xc7z020 --surrogate "$M" 2>/dev/null | awk '/^total/ { print $2, $3, $4, $5 }')
+tot2=$("$FF" estimate "$JET" --config "$T/cfg.json" --part xc7z020 --surrogate "$M" 2>/dev/null | awk '/^total/ { print $2, $3, $4, $5 }')
 row=$(awk '/^\*/ { print $4, $5, $6, $7 }' "$T/ex.txt")
-if [ -n "$row" ] && [ "$tot" = "$row" ]; then pass surrogate_explore_row_is_gens_design
-else fail surrogate_explore_row_is_gens_design "explore's row '$row', estimate of its config '$tot'"; fi
+if [ -n "$row" ] && [ "$tot" = "$row" ] && [ "$tot2" = "$row" ]; then pass surrogate_explore_row_is_gens_design
+else fail surrogate_explore_row_is_gens_design "explore's row '$row', estimate of its config's .ffq '$tot', of the .onnx with the config '$tot2'"; fi
 
 # --margin: headroom in the budget check. PCT raises every estimate by it; auto by the high end of
 # the committed surrogate's band for a network. The chosen design fits with the margin applied.
