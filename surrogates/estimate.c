@@ -96,6 +96,54 @@ static int cache_path(const char *model, const ff_quant_opts *o, char *path, siz
     return w > 0 && (size_t)w < n;
 }
 
+int ff_calib_cache_parse(const char *data, size_t len, const char key[65], ff_calib_ranges *r)
+{
+    memset(r, 0, sizeof *r);
+    uint32_t nt, nn;
+    int ok = len >= 8 + 8 + 64 && !memcmp(data, CACHE_MAGIC, 8) && !memcmp(data + 16, key, 64);
+    if (ok) {
+        memcpy(&nt, data + 8, 4);
+        memcpy(&nn, data + 12, 4);
+        ok = nt < (1u << 24) && nn < (1u << 24) && len == 8 + 8 + 64 + 8 * (2 * (size_t)nt + nn);
+    }
+    if (!ok)
+        return 0;
+    r->nt = (int)nt;
+    r->nn = (int)nn;
+    r->tmin = ff_malloc(8 * (size_t)(nt ? nt : 1));
+    r->tmax = ff_malloc(8 * (size_t)(nt ? nt : 1));
+    r->pabs = ff_malloc(8 * (size_t)(nn ? nn : 1));
+    const char *p = data + 8 + 8 + 64;
+    memcpy(r->tmin, p, 8 * (size_t)nt);
+    memcpy(r->tmax, p + 8 * (size_t)nt, 8 * (size_t)nt);
+    memcpy(r->pabs, p + 16 * (size_t)nt, 8 * (size_t)nn);
+    /* what a run can leave: a range, or none (a tensor never seen) */
+    for (uint32_t i = 0; i < nt && ok; i++)
+        ok = (isfinite(r->tmin[i]) && isfinite(r->tmax[i]) && r->tmin[i] <= r->tmax[i]) ||
+             (r->tmin[i] == INFINITY && r->tmax[i] == -INFINITY);
+    for (uint32_t i = 0; i < nn && ok; i++)
+        ok = isfinite(r->pabs[i]) && r->pabs[i] >= 0;
+    if (!ok)
+        ff_calib_ranges_free(r);
+    return ok;
+}
+
+char *ff_calib_cache_bytes(const char key[65], const ff_calib_ranges *r, size_t *len)
+{
+    *len = 8 + 8 + 64 + 8 * (2 * (size_t)r->nt + (size_t)r->nn);
+    char *b = ff_malloc(*len);
+    uint32_t nt = (uint32_t)r->nt, nn = (uint32_t)r->nn;
+    memcpy(b, CACHE_MAGIC, 8);
+    memcpy(b + 8, &nt, 4);
+    memcpy(b + 12, &nn, 4);
+    memcpy(b + 16, key, 64);
+    char *p = b + 8 + 8 + 64;
+    memcpy(p, r->tmin, 8 * (size_t)nt);
+    memcpy(p + 8 * (size_t)nt, r->tmax, 8 * (size_t)nt);
+    memcpy(p + 16 * (size_t)nt, r->pabs, 8 * (size_t)nn);
+    return b;
+}
+
 /* The ranges a cache file holds, when it is whole and of this key. */
 static int cache_read(const char *path, const char key[65], ff_calib_ranges *r)
 {
@@ -105,32 +153,7 @@ static int cache_read(const char *path, const char key[65], ff_calib_ranges *r)
     memset(r, 0, sizeof *r);
     if (ff_read_file(path, (size_t)1 << 28, &data, &len, &e))
         return 0;
-    uint32_t nt, nn;
-    int ok = len >= 8 + 8 + 64 && !memcmp(data, CACHE_MAGIC, 8) && !memcmp(data + 16, key, 64);
-    if (ok) {
-        memcpy(&nt, data + 8, 4);
-        memcpy(&nn, data + 12, 4);
-        ok = nt < (1u << 24) && nn < (1u << 24) && len == 8 + 8 + 64 + 8 * (2 * (size_t)nt + nn);
-    }
-    if (ok) {
-        r->nt = (int)nt;
-        r->nn = (int)nn;
-        r->tmin = ff_malloc(8 * (size_t)(nt ? nt : 1));
-        r->tmax = ff_malloc(8 * (size_t)(nt ? nt : 1));
-        r->pabs = ff_malloc(8 * (size_t)(nn ? nn : 1));
-        const char *p = data + 8 + 8 + 64;
-        memcpy(r->tmin, p, 8 * (size_t)nt);
-        memcpy(r->tmax, p + 8 * (size_t)nt, 8 * (size_t)nt);
-        memcpy(r->pabs, p + 16 * (size_t)nt, 8 * (size_t)nn);
-        /* what a run can leave: a range, or none (a tensor never seen) */
-        for (uint32_t i = 0; i < nt && ok; i++)
-            ok = (isfinite(r->tmin[i]) && isfinite(r->tmax[i]) && r->tmin[i] <= r->tmax[i]) ||
-                 (r->tmin[i] == INFINITY && r->tmax[i] == -INFINITY);
-        for (uint32_t i = 0; i < nn && ok; i++)
-            ok = isfinite(r->pabs[i]) && r->pabs[i] >= 0;
-        if (!ok)
-            ff_calib_ranges_free(r);
-    }
+    int ok = ff_calib_cache_parse(data, len, key, r);
     free(data);
     return ok;
 }
@@ -147,17 +170,8 @@ static void cache_write(const char *path, const char key[65], const ff_calib_ran
     ff_err e = {0};
     if (ff_mkdirs(dir, &e))
         return;
-    size_t len = 8 + 8 + 64 + 8 * (2 * (size_t)r->nt + (size_t)r->nn);
-    char *b = ff_malloc(len);
-    uint32_t nt = (uint32_t)r->nt, nn = (uint32_t)r->nn;
-    memcpy(b, CACHE_MAGIC, 8);
-    memcpy(b + 8, &nt, 4);
-    memcpy(b + 12, &nn, 4);
-    memcpy(b + 16, key, 64);
-    char *p = b + 8 + 8 + 64;
-    memcpy(p, r->tmin, 8 * (size_t)nt);
-    memcpy(p + 8 * (size_t)nt, r->tmax, 8 * (size_t)nt);
-    memcpy(p + 16 * (size_t)nt, r->pabs, 8 * (size_t)nn);
+    size_t len;
+    char *b = ff_calib_cache_bytes(key, r, &len);
     ff_write_file_atomic(path, b, len, &e);
     free(b);
 }
