@@ -1,6 +1,7 @@
 /* Model loading by file kind. */
 #include "model.h"
 
+#include "calcache.h"
 #include "onnx.h"
 #include "passes.h"
 
@@ -88,9 +89,24 @@ int ff_model_load_quant(const char *path, const ff_quant_opts *o, ff_qmodel **ou
         co.n = co.samples && co.n < o->calib_limit ? co.n : o->calib_limit;
     co.percentile = o ? o->percentile : 0;
     co.mse = o ? o->mse : 0;
-    co.ranges = o ? o->ranges : NULL;
-    co.ranges_out = o ? o->ranges_out : NULL;
+    /* percentile and MSE clipping need the samples themselves */
+    int cache = o && o->calib_cache && !co.mse && (co.percentile <= 0 || co.percentile >= 100);
+    char key[65];
+    ff_calib_ranges r = {0};
+    if (cache) {
+        ff_calib_cache_key(g->source_sha256, &co, ff_tensor_size(&g->t[g->input]), key);
+        if (ff_calib_cache_load(o->calib_cache, key, &r))
+            co.ranges = &r;
+        else
+            co.ranges_out = &r;
+    }
+    /* the key names the model file and the inputs: the cached ranges are of this graph */
+    if (o && o->calib_cached)
+        *o->calib_cached = co.ranges != NULL;
     rc = ff_quantize(g, cfg, &co, out, e);
+    if (!rc && co.ranges_out)
+        ff_calib_cache_store(o->calib_cache, key, &r);
+    ff_calib_ranges_free(&r);
     ff_samples_free(&cs);
     ff_qconfig_free(cfg);
     return rc;

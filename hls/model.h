@@ -16,8 +16,11 @@ typedef struct ff_quant_opts {
     double percentile;    /* 0 or 100: min/max */
     int mse;              /* MSE-optimal clipping */
     int64_t calib_limit;  /* > 0: calibrate on only the first this many samples */
-    const ff_calib_ranges *ranges; /* ff_calib_opts' ranges and ranges_out */
-    ff_calib_ranges *ranges_out;
+    /* a directory for the calibration-range cache (calcache.h), or NULL:
+     * min/max calibrations of an .onnx read their ranges from it when they
+     * are there (then *calib_cached = 1, if set) and store them otherwise */
+    const char *calib_cache;
+    int *calib_cached;
 } ff_quant_opts;
 
 /* Quantized model: an .ffq as stored (options other than reuse must be

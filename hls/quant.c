@@ -40,6 +40,15 @@ ff_rq ff_rq_from_real(double r)
     return q;
 }
 
+void ff_calib_ranges_alloc(ff_calib_ranges *r, int nt, int nn)
+{
+    r->nt = nt;
+    r->nn = nn;
+    r->tmin = ff_malloc(sizeof(double) * (size_t)(nt ? nt : 1));
+    r->tmax = ff_malloc(sizeof(double) * (size_t)(nt ? nt : 1));
+    r->pabs = ff_malloc(sizeof(double) * (size_t)(nn ? nn : 1));
+}
+
 void ff_calib_ranges_free(ff_calib_ranges *r)
 {
     free(r->tmin);
@@ -478,11 +487,7 @@ int ff_quantize(ff_graph *g, const ff_qconfig *cfg, const ff_calib_opts *co, ff_
     if (co && co->ranges_out && !c.hist) {
         ff_calib_ranges *o = co->ranges_out;
         ff_calib_ranges_free(o);
-        o->nt = g->nt;
-        o->nn = g->nn;
-        o->tmin = ff_malloc((size_t)(g->nt ? g->nt : 1) * sizeof(double));
-        o->tmax = ff_malloc((size_t)(g->nt ? g->nt : 1) * sizeof(double));
-        o->pabs = ff_malloc((size_t)(g->nn ? g->nn : 1) * sizeof(double));
+        ff_calib_ranges_alloc(o, g->nt, g->nn);
         memcpy(o->tmin, c.tmin, (size_t)g->nt * sizeof(double));
         memcpy(o->tmax, c.tmax, (size_t)g->nt * sizeof(double));
         memcpy(o->pabs, c.pabs, (size_t)g->nn * sizeof(double));

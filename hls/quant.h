@@ -91,6 +91,7 @@ typedef struct ff_calib_ranges {
     int nt, nn;
     double *tmin, *tmax, *pabs;
 } ff_calib_ranges;
+void ff_calib_ranges_alloc(ff_calib_ranges *r, int nt, int nn); /* uninitialized values */
 void ff_calib_ranges_free(ff_calib_ranges *r);
 
 /* Calibration options. */

@@ -43,16 +43,14 @@ int ff_model_features(const ff_qmodel *q, ff_layer_feat **fs, ff_err *e)
  * calibration inputs (1,000 synthetic ones by default), most of an
  * estimate's time (the jet: 2.6 ms of 3), and what it measures, each
  * tensor's range, depends only on the model file and the inputs, not on
- * the bit widths or reuse factors a config sets. So the ranges are kept in
- * the user's cache, keyed by the sha256 of the model file, of the
- * calibration file (or "synthetic") and of fogforge's version, and the
- * next estimate of the same model quantizes from them: the very model
- * `gen` builds, without the run. (Until session 20 estimate calibrated on
- * the first 32 samples instead, exact for every feature but a Softmax's
- * exp table: the jet's Softmax came out 2,590 LUTs against 3,160 for the
- * model gen builds, Yosys 3,071.) */
-#define CACHE_MAGIC "FFCALIB1"
-
+ * the bit widths or reuse factors a config sets. So estimate keeps the
+ * ranges in the user's cache (hls/calcache.h: keyed by the model file's
+ * sha256, the inputs and fogforge's version), and the next estimate of the
+ * same model quantizes from them: the very model `gen` builds, without the
+ * run. (Until session 20 estimate calibrated on the first 32 samples
+ * instead, exact for every feature but a Softmax's exp table: the jet's
+ * Softmax came out 2,590 LUTs against 3,160 for the model gen builds,
+ * Yosys 3,071.) */
 static int cache_dir(char *buf, size_t n)
 {
     const char *d = getenv("FOGFORGE_CACHE"), *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
@@ -71,137 +69,18 @@ static int cache_dir(char *buf, size_t n)
     return w > 0 && (size_t)w < n;
 }
 
-static int file_sha256(const char *path, char out[65])
-{
-    char *data;
-    size_t len;
-    ff_err e = {0};
-    if (ff_read_file(path, (size_t)1 << 32, &data, &len, &e))
-        return 0;
-    ff_sha256_hex(data, len, out);
-    free(data);
-    return 1;
-}
-
-/* The cache file of (model, calibration), and its key; 0: no cache. */
-static int cache_path(const char *model, const ff_quant_opts *o, char *path, size_t n, char key[65])
-{
-    char dir[900], ms[65], cs[65] = "synthetic", text[512];
-    if (!cache_dir(dir, sizeof dir) || !file_sha256(model, ms) || (o->calib && !file_sha256(o->calib, cs)))
-        return 0;
-    snprintf(text, sizeof text, "fogforge %s calibration ranges\nmodel %s\ninputs %s\nlimit %lld\n", FF_VERSION, ms, cs,
-             (long long)o->calib_limit);
-    ff_sha256_hex(text, strlen(text), key);
-    int w = snprintf(path, n, "%s/calib/%s.bin", dir, key);
-    return w > 0 && (size_t)w < n;
-}
-
-int ff_calib_cache_parse(const char *data, size_t len, const char key[65], ff_calib_ranges *r)
-{
-    memset(r, 0, sizeof *r);
-    uint32_t nt, nn;
-    int ok = len >= 8 + 8 + 64 && !memcmp(data, CACHE_MAGIC, 8) && !memcmp(data + 16, key, 64);
-    if (ok) {
-        memcpy(&nt, data + 8, 4);
-        memcpy(&nn, data + 12, 4);
-        ok = nt < (1u << 24) && nn < (1u << 24) && len == 8 + 8 + 64 + 8 * (2 * (size_t)nt + nn);
-    }
-    if (!ok)
-        return 0;
-    r->nt = (int)nt;
-    r->nn = (int)nn;
-    r->tmin = ff_malloc(8 * (size_t)(nt ? nt : 1));
-    r->tmax = ff_malloc(8 * (size_t)(nt ? nt : 1));
-    r->pabs = ff_malloc(8 * (size_t)(nn ? nn : 1));
-    const char *p = data + 8 + 8 + 64;
-    memcpy(r->tmin, p, 8 * (size_t)nt);
-    memcpy(r->tmax, p + 8 * (size_t)nt, 8 * (size_t)nt);
-    memcpy(r->pabs, p + 16 * (size_t)nt, 8 * (size_t)nn);
-    /* what a run can leave: a range, or none (a tensor never seen) */
-    for (uint32_t i = 0; i < nt && ok; i++)
-        ok = (isfinite(r->tmin[i]) && isfinite(r->tmax[i]) && r->tmin[i] <= r->tmax[i]) ||
-             (r->tmin[i] == INFINITY && r->tmax[i] == -INFINITY);
-    for (uint32_t i = 0; i < nn && ok; i++)
-        ok = isfinite(r->pabs[i]) && r->pabs[i] >= 0;
-    if (!ok)
-        ff_calib_ranges_free(r);
-    return ok;
-}
-
-char *ff_calib_cache_bytes(const char key[65], const ff_calib_ranges *r, size_t *len)
-{
-    *len = 8 + 8 + 64 + 8 * (2 * (size_t)r->nt + (size_t)r->nn);
-    char *b = ff_malloc(*len);
-    uint32_t nt = (uint32_t)r->nt, nn = (uint32_t)r->nn;
-    memcpy(b, CACHE_MAGIC, 8);
-    memcpy(b + 8, &nt, 4);
-    memcpy(b + 12, &nn, 4);
-    memcpy(b + 16, key, 64);
-    char *p = b + 8 + 8 + 64;
-    memcpy(p, r->tmin, 8 * (size_t)nt);
-    memcpy(p + 8 * (size_t)nt, r->tmax, 8 * (size_t)nt);
-    memcpy(p + 16 * (size_t)nt, r->pabs, 8 * (size_t)nn);
-    return b;
-}
-
-/* The ranges a cache file holds, when it is whole and of this key. */
-static int cache_read(const char *path, const char key[65], ff_calib_ranges *r)
-{
-    char *data;
-    size_t len;
-    ff_err e = {0};
-    memset(r, 0, sizeof *r);
-    if (ff_read_file(path, (size_t)1 << 28, &data, &len, &e))
-        return 0;
-    int ok = ff_calib_cache_parse(data, len, key, r);
-    free(data);
-    return ok;
-}
-
-/* Best effort: a cache that cannot be written is only slower. */
-static void cache_write(const char *path, const char key[65], const ff_calib_ranges *r)
-{
-    char dir[1300];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        return;
-    *slash = 0;
-    ff_err e = {0};
-    if (ff_mkdirs(dir, &e))
-        return;
-    size_t len;
-    char *b = ff_calib_cache_bytes(key, r, &len);
-    ff_write_file_atomic(path, b, len, &e);
-    free(b);
-}
-
 int ff_estimate_load(const char *path, const ff_quant_opts *o, ff_qmodel **out, int *cached, ff_err *e)
 {
     ff_quant_opts qo = o ? *o : (ff_quant_opts){0};
-    char cpath[1300], key[65];
-    if (cached)
-        *cached = 0;
-    /* min/max calibration of an .onnx only: percentile and MSE clipping
-     * need the samples themselves */
-    if (ff_path_is_ffq(path) || qo.mse || (qo.percentile > 0 && qo.percentile < 100) ||
-        !cache_path(path, &qo, cpath, sizeof cpath, key))
-        return ff_model_load_quant(path, &qo, out, e);
-    ff_calib_ranges r;
-    if (cache_read(cpath, key, &r)) {
-        qo.ranges = &r;
-        int rc = ff_model_load_quant(path, &qo, out, e);
-        /* ranges of another graph (nt/nn differ) were not used: the run was */
-        if (!rc && cached)
-            *cached = 1;
-        ff_calib_ranges_free(&r);
-        return rc;
+    char dir[1000];
+    int hit = 0;
+    if (cache_dir(dir, sizeof dir)) {
+        qo.calib_cache = dir;
+        qo.calib_cached = &hit;
     }
-    qo.ranges_out = &r;
     int rc = ff_model_load_quant(path, &qo, out, e);
-    if (!rc && r.tmin)
-        cache_write(cpath, key, &r);
-    ff_calib_ranges_free(&r);
+    if (cached)
+        *cached = !rc && hit;
     return rc;
 }
 

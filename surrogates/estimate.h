@@ -35,18 +35,10 @@ typedef struct ff_estimate {
 /* MODEL quantized as `fogforge gen` would quantize it (ff_model_load_quant
  * with o), for estimating. An .onnx's calibration ranges (min/max runs)
  * are kept in the user's cache ($FOGFORGE_CACHE, "off" for none; else
- * $XDG_CACHE_HOME/fogforge or ~/.cache/fogforge), keyed by the model and
- * calibration files, so estimating the same model again skips the float
- * run (estimate.c). *cached (may be NULL): 1 when the ranges came from the
- * cache. */
+ * $XDG_CACHE_HOME/fogforge or ~/.cache/fogforge; hls/calcache.h), so
+ * estimating the same model again skips the float run. *cached (may be
+ * NULL): 1 when the ranges came from the cache. */
 int ff_estimate_load(const char *path, const ff_quant_opts *o, ff_qmodel **out, int *cached, ff_err *e);
-/* A calibration cache file's bytes: "FFCALIB1", uint32 tensors and nodes,
- * the 64-hex key, then per tensor min, per tensor max, per node max
- * |pre-activation| (doubles, native byte order). parse: 1 and r filled
- * (free it) when data is such a file of this key whose ranges a run can
- * leave, else 0. */
-int ff_calib_cache_parse(const char *data, size_t len, const char key[65], ff_calib_ranges *r);
-char *ff_calib_cache_bytes(const char key[65], const ff_calib_ranges *r, size_t *len);
 
 /* Features of every layer of q (as the RTL back-end plans it: errors for
  * what it cannot build). *fs has q->g->nn entries. */

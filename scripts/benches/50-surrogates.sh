@@ -10,7 +10,7 @@ DS=${SURR_DATASET:-$ROOT/surrogates/fixture/designs.jsonl}
 JET="$ROOT/tests/models/three_layer_keras.onnx"
 T=$BENCH_TMP/surr
 mkdir -p "$T"
-# estimate keeps an .onnx's calibration ranges in a cache (surrogates/estimate.c): the bench's own,
+# estimate keeps an .onnx's calibration ranges in a cache (hls/calcache.c): the bench's own,
 # so the first run below is a miss and the others hits; the misses are timed apart at the end
 export FOGFORGE_CACHE="$T/cache"
 MD=$ROOT/surrogates/models

@@ -1,8 +1,8 @@
-/* libFuzzer target: estimate's calibration cache file (surrogates/estimate.c;
+/* libFuzzer target: the calibration cache file (hls/calcache.c, estimate's;
  * it lives in the user's cache directory, where anything may have written
  * it), under its own key and under another; what it accepts it writes back
  * byte for byte. */
-#include "estimate.h"
+#include "calcache.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -177,6 +177,23 @@ static void assert_same_quant(const ff_qmodel *a, const ff_qmodel *b, const char
     }
 }
 
+/* two estimates of path: the first runs the calibration (the cache has no
+ * usable file), the second reads its ranges; both quantize as gen did (full) */
+static void assert_miss_then_hit(const char *path, const ff_quant_opts *qo, const ff_qmodel *full, const char *what)
+{
+    for (int k = 0; k < 2; k++) {
+        ff_qmodel *est;
+        int cached = -1;
+        ff_err e = {0};
+        if (ff_estimate_load(path, qo, &est, &cached, &e))
+            fail_msg("%s: %s", what, e.msg);
+        if (cached != k)
+            fail_msg("%s: estimate %d: cached %d", what, k + 1, cached);
+        assert_same_quant(est, full, what);
+        ff_qmodel_free(est);
+    }
+}
+
 /* estimate's model (ff_estimate_load) is the one gen quantizes, whether the
  * calibration ranges come from a run or from the cache; the cache is keyed
  * by the model and the calibration file, and a damaged file is a miss */
@@ -223,12 +240,7 @@ static void test_estimate_calibration_cache_is_exact(void **st)
     ff_err e = {0};
     const char *jet = model_path("three_layer_keras.onnx");
     assert_int_equal(ff_model_load_quant(jet, &qo, &full, &e), FF_OK);
-    for (int k = 0; k < 2; k++) {
-        assert_int_equal(ff_estimate_load(jet, &qo, &est, &cached, &e), FF_OK);
-        assert_int_equal(cached, k);
-        assert_same_quant(est, full, "three_layer_keras, calib.txt");
-        ff_qmodel_free(est);
-    }
+    assert_miss_then_hit(jet, &qo, full, "three_layer_keras, calib.txt");
     ff_qmodel_free(full);
     /* every cache file damaged (cut short, or another key's bytes): each a miss, rewritten */
     char cmd[200];
@@ -236,12 +248,7 @@ static void test_estimate_calibration_cache_is_exact(void **st)
     assert_int_equal(system(cmd), 0);
     qo.calib = NULL;
     assert_int_equal(ff_model_load_quant(jet, &qo, &full, &e), FF_OK);
-    for (int k = 0; k < 2; k++) {
-        assert_int_equal(ff_estimate_load(jet, &qo, &est, &cached, &e), FF_OK);
-        assert_int_equal(cached, k);
-        assert_same_quant(est, full, "three_layer_keras, damaged cache");
-        ff_qmodel_free(est);
-    }
+    assert_miss_then_hit(jet, &qo, full, "three_layer_keras, damaged cache");
     /* a whole file of the key whose ranges no run leaves (a NaN): a miss too */
     snprintf(cmd, sizeof cmd, "ls %s/calib/*.bin", dir);
     FILE *ls = popen(cmd, "r");
@@ -260,12 +267,7 @@ static void test_estimate_calibration_cache_is_exact(void **st)
     }
     pclose(ls);
     assert_true(nf >= 7); /* six models and the calibration file's */
-    for (int k = 0; k < 2; k++) {
-        assert_int_equal(ff_estimate_load(jet, &qo, &est, &cached, &e), FF_OK);
-        assert_int_equal(cached, k);
-        assert_same_quant(est, full, "three_layer_keras, NaN in the cache");
-        ff_qmodel_free(est);
-    }
+    assert_miss_then_hit(jet, &qo, full, "three_layer_keras, NaN in the cache");
     /* off: no cache */
     setenv("FOGFORGE_CACHE", "off", 1);
     assert_int_equal(ff_estimate_load(jet, &qo, &est, &cached, &e), FF_OK);
