@@ -93,17 +93,19 @@ static void write_record(const char *path, cJSON *rec)
     cJSON_free(s);
 }
 
-/* L000042 / N000007; a run with a forced reuse factor or a seed other than
- * the main run's 1 names its designs apart (L000042-s2-r1: seed and reuse;
- * N000007-s5: seed), so its records can share one file with the main run's
+/* L000042 / N000007; a run with a forced reuse factor, uniform networks or
+ * a seed other than the main run's 1 names its designs apart (L000042-s2-r1:
+ * seed and reuse; N000007-s5: seed; N000003-s6-u: uniform), so its records can share one file with the main run's
  * (the held-out splits fold by a hash of the id) */
 static void design_id(const ff_dataset_opts *o, int network, int64_t index, char *id, size_t n)
 {
     int l = snprintf(id, n, "%s%06lld", network ? "N" : "L", (long long)index);
+    if (o->reuse > 0 || o->uniform || o->seed != 1)
+        l += snprintf(id + l, n - (size_t)l, "-s%llu", (unsigned long long)o->seed);
     if (o->reuse > 0)
-        snprintf(id + l, n - (size_t)l, "-s%llu-r%d", (unsigned long long)o->seed, o->reuse);
-    else if (o->seed != 1)
-        snprintf(id + l, n - (size_t)l, "-s%llu", (unsigned long long)o->seed);
+        l += snprintf(id + l, n - (size_t)l, "-r%d", o->reuse);
+    if (o->uniform)
+        snprintf(id + l, n - (size_t)l, "-u");
 }
 
 static int design_worker(const ff_dataset_opts *o, const char *id, int64_t index, int network, const char *dir,
@@ -117,6 +119,8 @@ static int design_worker(const ff_dataset_opts *o, const char *id, int64_t index
     cJSON_AddNumberToObject(rec, "max_cost", (double)o->max_cost);
     if (o->reuse > 0)
         cJSON_AddNumberToObject(rec, "gen_reuse", o->reuse);
+    if (o->uniform)
+        cJSON_AddNumberToObject(rec, "gen_uniform", 1);
     cJSON_AddStringToObject(rec, "kind", network ? "network" : "layer");
     cJSON *tools = cJSON_AddObjectToObject(rec, "tools");
     cJSON_AddStringToObject(tools, "fogforge", FF_VERSION);
@@ -127,7 +131,7 @@ static int design_worker(const ff_dataset_opts *o, const char *id, int64_t index
     ff_err e = {0};
     char desc[512];
     ff_qmodel *q = NULL;
-    int rc = ff_dsgen_design(&(ff_dsgen_opts){o->seed, o->max_mults, o->max_cost, o->reuse}, index, network, &q, desc, sizeof desc, &e);
+    int rc = ff_dsgen_design(&(ff_dsgen_opts){o->seed, o->max_mults, o->max_cost, o->reuse, o->uniform}, index, network, &q, desc, sizeof desc, &e);
     const char *stage = "design";
     if (!rc) {
         cJSON_AddStringToObject(rec, "desc", desc);
@@ -312,7 +316,7 @@ static int dry_run(const ff_dataset_opts *o, ff_err *e)
         char desc[512], id[32];
         ff_qmodel *q;
         design_id(o, network, index, id, sizeof id);
-        int rc = ff_dsgen_design(&(ff_dsgen_opts){o->seed, o->max_mults, o->max_cost, o->reuse}, index, network, &q,
+        int rc = ff_dsgen_design(&(ff_dsgen_opts){o->seed, o->max_mults, o->max_cost, o->reuse, o->uniform}, index, network, &q,
                                  desc, sizeof desc, e);
         if (rc == FF_EINPUT && o->max_cost > 0) {
             /* recorded as a failure by a real run; listed as one here */

@@ -185,6 +185,40 @@ static int pick_reuse(rng *r, const ff_graph *g, const ff_node *n, int64_t cap, 
     return cand[irange(r, 0, nc - 1)];
 }
 
+/* The valid reuse factor nearest to the model's (hls4ml's Model ReuseFactor,
+ * which it moves to the closest valid one per layer), in log2 and preferring
+ * the smaller on a tie, among those keeping multipliers <= cap; the largest
+ * valid factor when none fits. */
+static int uniform_reuse(const ff_graph *g, const ff_node *n, int want, int64_t cap)
+{
+    int64_t ni, no;
+    ff_layer_mac_shape(g, n, &ni, &no);
+    if (!ni)
+        return 1;
+    int64_t total = ni * no, pixels = ff_tensor_size(&g->t[n->out]) / no;
+    if (pixels < 1)
+        pixels = 1;
+    int best = 0;
+    double bd = 0;
+    for (int64_t rf = 1; rf <= total; rf++) {
+        if (!(ni % rf == 0 || (rf % ni == 0 && total % rf == 0)))
+            continue;
+        if (total / rf * pixels > cap)
+            continue;
+        double dist = fabs(log2((double)rf) - log2((double)want));
+        if (!best || dist < bd - 1e-9) {
+            best = (int)rf;
+            bd = dist;
+        }
+    }
+    if (best)
+        return best;
+    for (int64_t rf = total; rf >= 1; rf--)
+        if (ni % rf == 0 || (rf % ni == 0 && total % rf == 0))
+            return (int)rf;
+    return 1;
+}
+
 static int64_t clog2i(int64_t v)
 {
     int64_t b = 0;
@@ -259,7 +293,26 @@ static int draw_design(const ff_dsgen_opts *o, int64_t index, int network, int a
         }
     } else {
         int layers = irange(&r, 2, 6);
-        if (un(&r) < 0.7) {
+        if (o->uniform && un(&r) < 0.8) {
+            /* as hls4ml users write an MLP: power-of-two widths, one reuse
+             * factor for the model (below), a classifier's Softmax half the time */
+            int width = 1 << irange(&r, 3, 6);
+            d[0] = 1, d[1] = width;
+            b.g->input = b.cur = ff_graph_add_tensor(b.g, "x", 2, d, NULL);
+            dl += (size_t)snprintf(desc + dl, dn - dl, "pow2-mlp %d", width);
+            int softmax = un(&r) < 0.5;
+            for (int l = 0; l < layers; l++) {
+                int nout = l == layers - 1 ? irange(&r, 2, 10) : 1 << irange(&r, 3, 6);
+                ff_act a = l == layers - 1 ? FF_ACT_NONE : (un(&r) < 0.8 ? FF_ACT_RELU : pick_act(&r, 0));
+                dense(&b, &r, width, nout, a, regime, zf);
+                dl += (size_t)snprintf(desc + dl, dn - dl, "-%d", nout);
+                width = nout;
+            }
+            if (softmax) {
+                b.g->n[add_node(&b, FF_OP_SOFTMAX, "softmax")].axis = 1;
+                dl += (size_t)snprintf(desc + dl, dn - dl, " softmax");
+            }
+        } else if (un(&r) < 0.7) {
             int width = logrange(&r, 8, 64);
             d[0] = 1, d[1] = width;
             b.g->input = b.cur = ff_graph_add_tensor(b.g, "x", 2, d, NULL);
@@ -312,8 +365,12 @@ static int draw_design(const ff_dsgen_opts *o, int64_t index, int network, int a
     size_t jl = (size_t)snprintf(js, sizeof js, "{\"Model\":{\"weight_bits\":%d,\"act_bits\":%d},\"LayerName\":{",
                                  wbits, abits);
     int first = 1;
+    int model_rf = network && o->uniform ? 1 << irange(&r, 0, 6) : 0;
+    if (model_rf)
+        dl += (size_t)snprintf(desc + dl, dn - dl, " R%d", model_rf);
     for (int i = 0; i < b.g->nn && jl < sizeof js - 128; i++) {
-        int rf = pick_reuse(&r, b.g, &b.g->n[i], cap, o->reuse, o->max_mults);
+        int rf = model_rf ? uniform_reuse(b.g, &b.g->n[i], model_rf, o->max_mults)
+                          : pick_reuse(&r, b.g, &b.g->n[i], cap, o->reuse, o->max_mults);
         jl += (size_t)snprintf(js + jl, sizeof js - jl, "%s\"%s\":{\"reuse\":%d}", first ? "" : ",", b.g->n[i].name, rf);
         first = 0;
         if (!network)

@@ -14,6 +14,9 @@ typedef struct ff_dsgen_opts {
     int64_t max_cost;    /* cap on a design's synthesis cost (ff_dsgen_cost); 0: none */
     int reuse;           /* > 0: every multiply-accumulate layer at this reuse factor where it is
                           * valid and keeps n_in*n_out*positions/reuse <= max_mults (else drawn) */
+    int uniform;         /* networks as hls4ml users write them: one reuse factor for the model (a
+                          * power of two, 1-64; per layer the nearest valid one within max_mults),
+                          * MLPs of power-of-two widths 8-64, a final Softmax half the time */
 } ff_dsgen_opts;
 
 /* Synthesis cost of a layer in bits of logic Yosys has to build and optimize:

@@ -147,6 +147,68 @@ static void test_dsgen_forced_reuse(void **st)
     assert_true(forced >= mac / 4); /* the drawn factors give R = 1 to almost none */
 }
 
+/* surrogate gen --uniform: networks at one power-of-two reuse factor, per
+ * layer the valid factor nearest to it that fits max_mults, MLPs of
+ * power-of-two widths; single layers as without it */
+static void test_dsgen_uniform_networks(void **st)
+{
+    (void)st;
+    int mlps = 0, softmax = 0, exact = 0, mac = 0;
+    for (int64_t k = 0; k < 40; k++) {
+        ff_qmodel *q;
+        char desc[512];
+        ff_err e = {0};
+        if (ff_dsgen_design(&(ff_dsgen_opts){6, 256, 0, 0, 1}, k, 1, &q, desc, sizeof desc, &e))
+            fail_msg("%s", e.msg);
+        const char *rp = strstr(desc, " R");
+        assert_non_null(rp);
+        int want = atoi(rp + 2);
+        assert_true(want >= 1 && want <= 64 && (want & (want - 1)) == 0);
+        int mlp = !strncmp(desc, "pow2-mlp ", 9);
+        int has_softmax = 0;
+        for (int i = 0; i < q->g->nn; i++) {
+            has_softmax |= q->g->n[i].op == FF_OP_SOFTMAX;
+            ff_layer_feat f;
+            ff_layer_features(q, i, NULL, &f);
+            if (!f.weights)
+                continue;
+            mac++;
+            int64_t P = f.pixels ? f.pixels : 1, total = f.n_in * f.n_out, R = (int64_t)f.reuse;
+            assert_true(f.n_in % R == 0 || (R % f.n_in == 0 && total % R == 0));
+            int fits = total / R * P <= 256;
+            /* a power of two dividing a power-of-two width is valid: taken when it fits */
+            if (want <= f.n_in && f.n_in % want == 0 && total / want * P <= 256)
+                assert_int_equal(R, want);
+            if (fits && R != want) {
+                /* no valid factor that fits is nearer (in log2) */
+                for (int64_t rf = 1; rf <= total; rf++)
+                    if ((f.n_in % rf == 0 || (rf % f.n_in == 0 && total % rf == 0)) && total / rf * P <= 256)
+                        assert_true(fabs(log2((double)rf / want)) >= fabs(log2((double)R / want)) - 1e-9);
+            }
+            exact += R == want;
+            if (mlp && i < q->g->nn - 1 && q->g->n[i + 1].op == FF_OP_DENSE)
+                assert_int_equal(f.n_out & (f.n_out - 1), 0); /* hidden widths are powers of two */
+        }
+        mlps += mlp;
+        softmax += has_softmax;
+        ff_qmodel_free(q);
+    }
+    assert_true(mlps >= 24 && mlps <= 38);     /* 80% of 40 */
+    assert_true(softmax >= 8 && softmax <= 24); /* half of the MLPs */
+    assert_true(exact >= mac / 2);
+    /* single layers do not see the flag */
+    for (int64_t k = 0; k < 6; k++) {
+        ff_qmodel *a, *b;
+        char da[512], db[512];
+        ff_err e = {0};
+        assert_int_equal(ff_dsgen_design(&(ff_dsgen_opts){6, 256, 40000, 0, 0}, k, 0, &a, da, sizeof da, &e), FF_OK);
+        assert_int_equal(ff_dsgen_design(&(ff_dsgen_opts){6, 256, 40000, 0, 1}, k, 0, &b, db, sizeof db, &e), FF_OK);
+        assert_string_equal(da, db);
+        ff_qmodel_free(a);
+        ff_qmodel_free(b);
+    }
+}
+
 static char *model_path(const char *f)
 {
     static char buf[1024];
@@ -1336,6 +1398,7 @@ int main(void)
         cmocka_unit_test(test_feature_timing_is_the_plans),
         cmocka_unit_test(test_dsgen_respects_max_cost),
         cmocka_unit_test(test_dsgen_forced_reuse),
+        cmocka_unit_test(test_dsgen_uniform_networks),
         cmocka_unit_test(test_estimate_calibration_cache_is_exact),
         cmocka_unit_test(test_dataset_line_parser),
         cmocka_unit_test(test_dataset_rtl_revision),
