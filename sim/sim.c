@@ -39,6 +39,13 @@ static void hadd(ff_sb_hash *h, const void *p, size_t n)
 
 /* adds the file's name relative to the project (so copies of a project
  * share builds) and its content */
+static void free_strs(char **v, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
 static void hash_add_file(ff_sb_hash *h, const char *dir, const char *path)
 {
     char *d;
@@ -110,6 +117,41 @@ int ff_sim_build(const char *dir, const char *cache, int trace, int quiet, char 
 int ff_sim_build_opt(const char *dir, const char *cache, int trace, const char *cxxopt, int quiet, char *lib,
                      size_t libsz, int *cached, double *secs, ff_err *e)
 {
+    return ff_sim_build_net(dir, NULL, cache, trace, cxxopt, quiet, lib, libsz, cached, secs, e);
+}
+
+void ff_synth_netlist_path(const char *dir, const char *family, char *out, size_t n)
+{
+    snprintf(out, n, "%s/.build/synth_%s/netlist.v", dir, family ? family : "xc7");
+}
+
+int ff_yosys_cells_sim(char *out, size_t n, ff_err *e)
+{
+    const char *path = getenv("PATH");
+    char cand[4096], real[4096];
+    for (const char *p = path ? path : "/usr/bin"; *p;) {
+        size_t l = strcspn(p, ":");
+        snprintf(cand, sizeof cand, "%.*s/yosys", (int)l, p);
+        p += l + (p[l] == ':');
+        if (access(cand, X_OK) || !realpath(cand, real))
+            continue;
+        char *sl = strrchr(real, '/');
+        if (sl)
+            *sl = 0;
+        sl = strrchr(real, '/'); /* <prefix>/bin -> <prefix> */
+        if (sl)
+            *sl = 0;
+        snprintf(out, n, "%s/share/yosys/xilinx/cells_sim.v", real);
+        if (file_exists(out))
+            return FF_OK;
+    }
+    return ff_errf(e, FF_EINPUT, "Yosys's Xilinx cell models (share/yosys/xilinx/cells_sim.v beside yosys on PATH) "
+                                 "not found (install Debian's yosys: scripts/deps.sh)");
+}
+
+int ff_sim_build_net(const char *dir, const char *netlist, const char *cache, int trace, const char *cxxopt,
+                     int quiet, char *lib, size_t libsz, int *cached, double *secs, ff_err *e)
+{
     if (!cxxopt || !*cxxopt)
         cxxopt = FF_SIM_CXXOPT_DEFAULT;
     if (strlen(cxxopt) > 32 || strspn(cxxopt, "-Ogsfz0123 ") != strlen(cxxopt))
@@ -146,15 +188,35 @@ int ff_sim_build_opt(const char *dir, const char *cache, int trace, const char *
     char rthex[65];
     ff_sha256_hex(h.buf, h.n, rthex);
     rthex[16] = 0;
-    char path[4096];
-    for (int i = 0; i < m.nfiles; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, m.files[i]);
-        if (!file_exists(path)) {
+    /* the sources: the RTL, or Yosys's cell models and its netlist */
+    int nsrc = netlist ? 2 : m.nfiles;
+    char **src = ff_calloc((size_t)nsrc, sizeof *src);
+    for (int i = 0; i < nsrc; i++)
+        src[i] = ff_malloc(4096);
+    if (netlist) {
+        int bad = ff_yosys_cells_sim(src[0], 4096, e);
+        if (!bad && !realpath(netlist, src[1]))
+            bad = ff_errf(e, FF_EINPUT, "%s: missing (run fogforge synth on the project first)", netlist);
+        if (bad) {
+            free_strs(src, nsrc);
             ff_manifest_free(&m);
             free(h.buf);
-            return ff_errf(e, FF_EINPUT, "%s: missing (listed in manifest.json)", path);
+            return bad;
         }
-        hash_add_file(&h, dir, path);
+        hadd(&h, "netlist", 8);
+    } else {
+        for (int i = 0; i < nsrc; i++)
+            snprintf(src[i], 4096, "%s/%s", dir, m.files[i]);
+    }
+    for (int i = 0; i < nsrc; i++) {
+        if (!file_exists(src[i])) {
+            ff_errf(e, FF_EINPUT, "%s: missing (listed in manifest.json)", src[i]);
+            free_strs(src, nsrc);
+            ff_manifest_free(&m);
+            free(h.buf);
+            return FF_EINPUT;
+        }
+        hash_add_file(&h, dir, src[i]);
     }
     hash_add_file(&h, dir, shim);
     hash_add_file(&h, dir, map);
@@ -174,17 +236,20 @@ int ff_sim_build_opt(const char *dir, const char *cache, int trace, const char *
         if (!quiet)
             fprintf(stderr, "fogforge: verilator build cached: %s\n", lib);
         ff_manifest_free(&m);
+        free_strs(src, nsrc);
         return FF_OK;
     }
     rc = ff_mkdirs(obj, e);
     if (rc) {
         ff_manifest_free(&m);
+        free_strs(src, nsrc);
         return rc;
     }
     /* absolute paths: verilator's make runs in obj */
     char absdir[4096], abslib[4200], absobj[4300];
     if (!realpath(dir, absdir) || !realpath(obj, absobj)) {
         ff_manifest_free(&m);
+        free_strs(src, nsrc);
         return ff_errf(e, FF_EINPUT, "%s: cannot resolve path", dir);
     }
     char *slash = strrchr(lib, '/');
@@ -193,13 +258,14 @@ int ff_sim_build_opt(const char *dir, const char *cache, int trace, const char *
     char abslibdir[4000];
     if (!realpath(libdir, abslibdir)) {
         ff_manifest_free(&m);
+        free_strs(src, nsrc);
         return ff_errf(e, FF_EINPUT, "%s: cannot resolve path", libdir);
     }
     snprintf(abslib, sizeof abslib, "%s/libffsim_%s.so", abslibdir, hex);
     char cflags[256], ldflags[4200];
     snprintf(cflags, sizeof cflags, "-fPIC%s", trace ? " -DFFSIM_TRACE=1" : "");
     snprintf(ldflags, sizeof ldflags, "-shared -Wl,--no-undefined -Wl,--version-script=%s/verilator/ffsim.map", absdir);
-    char **argv = ff_calloc((size_t)m.nfiles + 40, sizeof *argv);
+    char **argv = ff_calloc((size_t)nsrc + 40, sizeof *argv);
     int a = 0;
     char flags[] = VERILATOR_FLAGS;
     argv[a++] = "verilator";
@@ -218,10 +284,13 @@ int ff_sim_build_opt(const char *dir, const char *cache, int trace, const char *
     argv[a++] = ldflags;
     if (trace)
         argv[a++] = "--trace-fst";
-    char **paths = ff_calloc((size_t)m.nfiles + 1, sizeof *paths);
-    for (int i = 0; i < m.nfiles; i++) {
+    char **paths = ff_calloc((size_t)nsrc + 1, sizeof *paths);
+    for (int i = 0; i < nsrc; i++) {
         paths[i] = ff_malloc(8192);
-        snprintf(paths[i], 8192, "%s/%s", absdir, m.files[i]);
+        if (src[i][0] == '/')
+            snprintf(paths[i], 8192, "%s", src[i]);
+        else
+            snprintf(paths[i], 8192, "%s/%s", absdir, m.files[i]);
         argv[a++] = paths[i];
     }
     char shimabs[8192];
@@ -255,11 +324,12 @@ int ff_sim_build_opt(const char *dir, const char *cache, int trace, const char *
     *secs = ff_now() - t0;
     for (int i = first_owned; i < last_owned; i++)
         free(argv[i]);
-    for (int i = 0; i < m.nfiles; i++)
+    for (int i = 0; i < nsrc; i++)
         free(paths[i]);
     free(paths);
     free(argv);
     ff_manifest_free(&m);
+    free_strs(src, nsrc);
     if (st != 0 || !file_exists(lib))
         return ff_errf(e, st < 0 ? FF_EINPUT : FF_EINTERNAL, "verilator build failed (%s): see %s",
                        st < 0 ? "could not run verilator" : "exit status", log);
@@ -379,7 +449,7 @@ int ff_sim_run(const ff_sim_opts *o, ff_sim_result *r, ff_err *e)
     ff_qmodel_free(q);
     r->vectors = nv;
 
-    rc = ff_sim_build_opt(o->dir, o->cache, o->trace != NULL, o->cxxopt, o->quiet, r->lib, sizeof r->lib,
+    rc = ff_sim_build_net(o->dir, o->netlist, o->cache, o->trace != NULL, o->cxxopt, o->quiet, r->lib, sizeof r->lib,
                           &r->cached, &r->build_seconds, e);
     simlib L;
     if (!rc)

@@ -16,6 +16,8 @@ typedef struct ff_sim_opts {
     int stall_pct;        /* probability (%) that valid or ready is low in a cycle */
     int quiet;            /* no progress on stderr */
     const char *cxxopt;   /* C++ optimization of the Verilated model (NULL: default) */
+    const char *netlist;  /* simulate this Yosys netlist (fogforge synth's netlist.v, with Yosys's
+                           * Xilinx cell models) instead of the RTL; NULL: the RTL */
 } ff_sim_opts;
 
 typedef struct ff_sim_result {
@@ -41,9 +43,25 @@ int ff_sim_build(const char *dir, const char *cache, int trace, int quiet, char 
 #define FF_SIM_CXXOPT_DEFAULT "-O1"
 int ff_sim_build_opt(const char *dir, const char *cache, int trace, const char *cxxopt, int quiet, char *lib,
                      size_t libsz, int *cached, double *secs, ff_err *e);
+/* The same for a netlist (NULL: the RTL): Yosys's netlist.v of DIR, built
+ * with Yosys's Xilinx simulation models (ff_yosys_cells_sim). */
+int ff_sim_build_net(const char *dir, const char *netlist, const char *cache, int trace, const char *cxxopt,
+                     int quiet, char *lib, size_t libsz, int *cached, double *secs, ff_err *e);
+/* Path of Yosys's Xilinx cell simulation models (share/yosys/xilinx/cells_sim.v
+ * beside the yosys on PATH). */
+int ff_yosys_cells_sim(char *out, size_t n, ff_err *e);
+/* DIR/.build/synth_<family>/netlist.v, the netlist fogforge synth wrote */
+void ff_synth_netlist_path(const char *dir, const char *family, char *out, size_t n);
 /* Builds, then drives the vectors with random stalls and checks every
  * output against the integer reference; measures latency and II. */
 int ff_sim_run(const ff_sim_opts *o, ff_sim_result *r, ff_err *e);
+
+/* Revision of fogforge synth's Yosys flow, recorded in the surrogate
+ * dataset (tools.synth_flow; 1 when absent). 1: synth_xilinx as is, whose
+ * xilinx_dsp (Yosys 0.23) broke the accumulators of every layer at R > 1;
+ * 2: xilinx_dsp.multonly (DSP48s for the multipliers only) with a check
+ * for undriven nets after DSP mapping (docs/rtl.md, "Synthesis flow"). */
+#define FF_SYNTH_FLOW 2
 
 typedef struct ff_synth_opts {
     const char *dir;

@@ -74,12 +74,26 @@ int ff_synth_run(const ff_synth_opts *o, ff_synth_result *r, ff_err *e)
     ff_sb_printf(&s, "read_verilog");
     for (int i = 0; i < m.nfiles; i++)
         ff_sb_printf(&s, " \"%s/%s\"", absdir, m.files[i]);
+    /* xilinx_dsp.multonly: DSP48s for the multipliers only, no packing of
+     * registers and adders into them. Yosys 0.23's xilinx_dsp packs an
+     * accumulator (acc <= (first ? bias : acc) + product) into a DSP and
+     * leaves the adder's output, which the accumulator register still reads,
+     * undriven; opt_expr then makes the register a constant, and everything
+     * feeding it only is removed: the netlist no longer computes the layer
+     * (docs/rtl.md, "Synthesis flow"). The check after the DSP step fails
+     * the run on any net left undriven there, instead of counting the
+     * resources of a broken netlist. */
     ff_sb_printf(&s,
-                 "\nsynth_xilinx -family %s -flatten -noiopad -top %s\n"
+                 "\nscratchpad -set xilinx_dsp.multonly 1\n"
+                 "synth_xilinx -family %s -flatten -noiopad -top %s -run begin:map_memory\n"
+                 "opt_clean\n"
+                 "check -assert\n"
+                 "synth_xilinx -family %s -flatten -noiopad -top %s -run map_memory:\n"
                  "tee -q -o %s/stat.json stat -json\n"
+                 "write_verilog -noattr %s/netlist.v\n"
                  "read_verilog -lib -specify +/xilinx/cells_sim.v\n"
                  "tee -q -o %s/sta.txt sta\n",
-                 fam, m.top, wd, wd);
+                 fam, m.top, fam, m.top, wd, wd, wd);
     ff_manifest_free(&m);
     char script[4300], log[4300], what[256];
     snprintf(script, sizeof script, "%s/synth.ys", wd);
@@ -96,8 +110,18 @@ int ff_synth_run(const ff_synth_opts *o, ff_synth_result *r, ff_err *e)
     r->seconds = ff_now() - t0;
     if (st < 0)
         return ff_errf(e, FF_EINPUT, "yosys not found in PATH (install Debian's yosys: scripts/deps.sh)");
-    if (st != 0)
+    if (st != 0) {
+        char *lt = NULL;
+        size_t ll = 0;
+        int broken = ff_read_file(log, 1 << 28, &lt, &ll, e) == FF_OK && lt && strstr(lt, "Found and reported");
+        free(lt);
+        if (broken)
+            return ff_errf(e, FF_EINTERNAL,
+                           "yosys left nets undriven after DSP mapping (its netlist would not compute the design; "
+                           "no resources counted): see %s",
+                           log);
         return ff_errf(e, FF_EINTERNAL, "yosys failed (exit %d): see %s", st, log);
+    }
     char path[4300], *txt;
     size_t len;
     snprintf(path, sizeof path, "%s/stat.json", wd);

@@ -127,6 +127,7 @@ static int design_worker(const ff_dataset_opts *o, const char *id, int64_t index
     cJSON_AddStringToObject(tools, "yosys", "0.23");
     cJSON_AddStringToObject(tools, "verilator", "5.006");
     cJSON_AddNumberToObject(tools, "rtl", FF_RTL_REV);
+    cJSON_AddNumberToObject(tools, "synth_flow", FF_SYNTH_FLOW);
     cJSON_AddNumberToObject(tools, "features", FF_FEAT_REV);
     ff_err e = {0};
     char desc[512];

@@ -204,7 +204,8 @@ int ff_dsrec_parse(const char *line, size_t len, ff_dsrec *r, ff_err *e)
     const cJSON *tools = cJSON_GetObjectItemCaseSensitive(j, "tools");
     int feat_rev;
     if (!tool_rev(tools, "rtl", &r->rtl_rev, why, sizeof why) ||
-        !tool_rev(tools, "features", &feat_rev, why, sizeof why))
+        !tool_rev(tools, "features", &feat_rev, why, sizeof why) ||
+        !tool_rev(tools, "synth_flow", &r->synth_flow, why, sizeof why))
         goto out;
     const cJSON *ls = cJSON_GetObjectItemCaseSensitive(j, "layers");
     if (!r->ok && !cJSON_IsArray(ls)) {

@@ -23,6 +23,7 @@ typedef struct ff_dsrec {
     int gen_reuse;        /* surrogate gen --reuse of its run (0: drawn) */
     int gen_uniform;      /* surrogate gen --uniform of its run */
     int rtl_rev;          /* tools.rtl: the RTL revision synthesized (1 when absent; FF_RTL_REV) */
+    int synth_flow;       /* tools.synth_flow: fogforge synth's Yosys flow (1 when absent; FF_SYNTH_FLOW) */
     int timing_missing;   /* older records: max_terms/latency/ii or the live features not stored,
                              or stored at an older FF_FEAT_REV */
 } ff_dsrec;

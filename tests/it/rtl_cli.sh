@@ -100,3 +100,25 @@ if printf '%s' "$js" | grep -q '"source": "yosys"' && printf '%s' "$js" | grep -
 else
     fail rtl_synth_small_yosys "$js $(head -c 300 "$FF_TMP/synth.err")"
 fi
+# The synthesized netlist still computes the design: a layer at R = 4 and one
+# at R = 3 accumulate their products over cycles, the pattern Yosys 0.23's
+# xilinx_dsp broke (it left the accumulators' adders undriven; docs/rtl.md,
+# "Synthesis flow"). fogforge synth's netlist, simulated with Yosys's Xilinx
+# cell models, must be bit-exact with the integer reference.
+printf '{"LayerName": {"fc1": {"reuse": 4}, "fc2": {"reuse": 3}}}' > "$FF_TMP/acc_cfg.json"
+DA=$FF_TMP/rtl_acc
+"$FF" gen "$GEN/dense_mixed.onnx" --backend rtl --config "$FF_TMP/acc_cfg.json" -o "$DA" 2>/dev/null
+expect_exit rtl_bad_sim_netlist_before_synth 2 "netlist.v: missing \(run fogforge synth on the project first\)" \
+    "$FF" sim "$DA" --netlist --vectors 10
+"$FF" synth "$DA" >"$FF_TMP/acc_synth.out" 2>&1
+out=$("$FF" sim "$DA" --netlist --vectors 300 --cache "$CACHE" -q 2>&1)
+if printf '%s' "$out" | grep -q "Yosys's netlist" && printf '%s' "$out" | grep -q "300 with random valid/ready stalls, 0 mismatches"; then
+    pass rtl_synth_netlist_bit_exact
+else
+    fail rtl_synth_netlist_bit_exact "$(printf '%s' "$out" | tail -n 3 | tr '\n' ' ') $(tail -n 2 "$FF_TMP/acc_synth.out")"
+fi
+if grep -q "xilinx_dsp.multonly" "$DA/.build/synth_xc7/synth.ys" && grep -q "check -assert" "$DA/.build/synth_xc7/synth.ys"; then
+    pass rtl_synth_flow_guarded
+else
+    fail rtl_synth_flow_guarded "$(head -c 300 "$DA/.build/synth_xc7/synth.ys")"
+fi
