@@ -13,7 +13,7 @@
 #
 # About 1.5 hours of Yosys on 2 cores, so it runs only with FF_BENCH_REAL=1
 # (otherwise it says so and stops). Syntheses are cached in
-# $BUILD/bench-real/<model>-<label>/ keyed by the sha256 of the generated RTL:
+# $BUILD/bench-real/<model>-<label>/ keyed by the sha256 of the generated RTL and the synthesis flow:
 # a re-run with unchanged RTL only re-estimates.
 set -eu
 if [ "${FF_BENCH_REAL:-0}" != 1 ]; then
@@ -41,7 +41,8 @@ synthesized() {
     shift 2
     rm -rf "$d.new"
     "$FF" gen "$M/$model.onnx" --backend rtl "$@" -o "$d.new" >/dev/null 2>&1
-    h=$(cat "$d.new"/rtl/*.v | grep -v "^//" | sha256sum | cut -c1-16) # the logic, not the header comments
+    # the logic, not the header comments, and the synthesis flow (FF_SYNTH_FLOW, sim/sim.h)
+    h=$( (cat "$d.new"/rtl/*.v | grep -v "^//"; echo "synth_flow 2") | sha256sum | cut -c1-16)
     if [ ! -s "$d/synth.json" ] || [ "$(cat "$d/rtl.sha" 2>/dev/null)" != "$h" ]; then
         rm -rf "$d" && mv "$d.new" "$d"
         "$FF" synth "$d" --json >"$d/synth.json.tmp" 2>"$d/synth.err" && mv "$d/synth.json.tmp" "$d/synth.json"

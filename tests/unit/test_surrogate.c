@@ -8,6 +8,7 @@
 #include "bands.h"
 #include "dsgen.h"
 #include "dsrec.h"
+#include "sim.h"
 #include "emit.h"
 #include "emit_rtl.h"
 #include "estimate.h"
@@ -46,7 +47,7 @@ static void test_feature_timing_is_the_plans(void **st)
         ff_qmodel *q;
         char desc[512];
         ff_err e = {0};
-        if (ff_dsgen_design(&(ff_dsgen_opts){3, 64, 0, 0}, k, k % 3 == 0, &q, desc, sizeof desc, &e))
+        if (ff_dsgen_design(&(ff_dsgen_opts){3, 64, 0, 0, 0}, k, k % 3 == 0, &q, desc, sizeof desc, &e))
             fail_msg("%s", e.msg);
         ff_rtl_plan p;
         if (ff_rtl_plan_build(q, NULL, &p, &e))
@@ -87,7 +88,7 @@ static void test_dsgen_respects_max_cost(void **st)
             ff_qmodel *q;
             char desc[512];
             ff_err e = {0};
-            int rc = ff_dsgen_design(&(ff_dsgen_opts){1, 256, caps[c], 0}, network ? k - 24 : k, network, &q, desc,
+            int rc = ff_dsgen_design(&(ff_dsgen_opts){1, 256, caps[c], 0, 0}, network ? k - 24 : k, network, &q, desc,
                                      sizeof desc, &e);
             tried++;
             if (rc) {
@@ -112,7 +113,7 @@ static void test_dsgen_respects_max_cost(void **st)
     ff_qmodel *q = NULL;
     char desc[512];
     ff_err e = {0};
-    assert_int_equal(ff_dsgen_design(&(ff_dsgen_opts){1, 256, 1, 0}, 3, 0, &q, desc, sizeof desc, &e), FF_EINPUT);
+    assert_int_equal(ff_dsgen_design(&(ff_dsgen_opts){1, 256, 1, 0, 0}, 3, 0, &q, desc, sizeof desc, &e), FF_EINPUT);
     assert_null(q);
     assert_non_null(strstr(e.msg, "design L3: none of 64 draws fits --max-cost 1"));
 }
@@ -127,7 +128,7 @@ static void test_dsgen_forced_reuse(void **st)
         ff_qmodel *q;
         char desc[512];
         ff_err e = {0};
-        if (ff_dsgen_design(&(ff_dsgen_opts){2, 512, 40000, 1}, k, k >= 34, &q, desc, sizeof desc, &e))
+        if (ff_dsgen_design(&(ff_dsgen_opts){2, 512, 40000, 1, 0}, k, k >= 34, &q, desc, sizeof desc, &e))
             continue;
         for (int i = 0; i < q->g->nn; i++) {
             ff_layer_feat f;
@@ -456,6 +457,20 @@ static void test_dataset_rtl_revision(void **st)
     assert_int_equal(ff_dsrec_parse(rev2, strlen(rev2), &r, &e), FF_EINPUT);
     assert_non_null(strstr(e.msg, "tools.rtl"));
     free(rev2);
+    /* and the synthesis flow (tools.synth_flow, 1 when absent: docs/rtl.md, "Synthesis flow") */
+    assert_int_equal(ff_dsrec_parse(good, strlen(good), &r, &e), FF_OK);
+    assert_int_equal(r.synth_flow, 1);
+    ff_dsrec_free(&r);
+    snprintf(tools, sizeof tools, "\"rtl\":%d,\"synth_flow\":%d", FF_RTL_REV, FF_SYNTH_FLOW);
+    char *fl2 = good_with_tools(tools);
+    assert_int_equal(ff_dsrec_parse(fl2, strlen(fl2), &r, &e), FF_OK);
+    assert_int_equal(r.synth_flow, FF_SYNTH_FLOW);
+    ff_dsrec_free(&r);
+    bad = strstr(fl2, "\"synth_flow\":");
+    bad[13] = '0';
+    assert_int_equal(ff_dsrec_parse(fl2, strlen(fl2), &r, &e), FF_EINPUT);
+    assert_non_null(strstr(e.msg, "tools.synth_flow"));
+    free(fl2);
     /* a wide shared product: w13 x a13 (pw = 27) */
     f1.wbits = 13, f1.in_bits = 13;
     ff_layer_feat f2 = f1;
@@ -623,7 +638,7 @@ static ff_qmodel *dataset_layer(int64_t index, ff_layer_feat *f, char *desc, siz
 {
     ff_qmodel *q;
     ff_err e = {0};
-    if (ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0}, index, 0, &q, desc, cap, &e))
+    if (ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0, 0}, index, 0, &q, desc, cap, &e))
         fail_msg("%s", e.msg);
     ff_layer_features(q, 0, NULL, f);
     return q;
@@ -1139,7 +1154,7 @@ static ff_qmodel *design_n13(void)
     ff_qmodel *q;
     char desc[512];
     ff_err e = {0};
-    assert_int_equal(ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0}, 13, 1, &q, desc, sizeof desc, &e), FF_OK);
+    assert_int_equal(ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0, 0}, 13, 1, &q, desc, sizeof desc, &e), FF_OK);
     assert_string_equal(desc, "mlp 15-24-26-2 w2a13 sparse");
     return q;
 }
