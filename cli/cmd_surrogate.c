@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 static const char gen_usage[] = "fogforge surrogate gen --out DIR [--layers N] [--networks N] [-j JOBS] [--seed S] "
-                                "[--timeout SEC] [--sim-every K] [--vectors N] [--max-mults M] [--max-cost C] [--reuse R] [--uniform] [--retry-timeouts] [--mem-limit GB] [-q] [--dry-run] [--keep]";
+                                "[--timeout SEC] [--sim-every K] [--netlist-every K] [--vectors N] [--max-mults M] [--max-cost C] [--reuse R] [--uniform] [--retry-timeouts] [--mem-limit GB] [-q] [--dry-run] [--keep]";
 
 static int cmd_gen(int argc, char **argv)
 {
@@ -31,6 +31,7 @@ static int cmd_gen(int argc, char **argv)
         {"keep", no_argument, 0, 'K'},          {"max-cost", required_argument, 0, 'C'},
         {"mem-limit", required_argument, 0, 'M'}, {"reuse", required_argument, 0, 'R'},
         {"retry-timeouts", no_argument, 0, 'T'}, {"uniform", no_argument, 0, 'U'},
+        {"netlist-every", required_argument, 0, 'E'},
         {"help", no_argument, 0, 'h'},           {0}};
     ff_dataset_opts o = {.layers = 1500, .networks = 150, .jobs = 2, .seed = 1, .timeout_s = 600, .sim_every = 1,
                          .vectors = 50, .max_mults = 256, .max_cost = 40000, .mem_limit_gb = 8};
@@ -69,6 +70,11 @@ static int cmd_gen(int argc, char **argv)
             if (!ff_cli_long("surrogate gen", "--sim-every", optarg, 0, 1000000, &v))
                 return 2;
             o.sim_every = (int)v;
+            break;
+        case 'E':
+            if (!ff_cli_long("surrogate gen", "--netlist-every", optarg, 0, 1000000, &v))
+                return 2;
+            o.netlist_every = (int)v;
             break;
         case 'v':
             if (!ff_cli_long("surrogate gen", "--vectors", optarg, 1, 1000000, &v))
@@ -117,6 +123,9 @@ static int cmd_gen(int argc, char **argv)
                    "--reuse 1 for fully parallel layers, which the drawn factors rarely give. Its designs\n"
                    "are named apart (L000042-s2-r1: seed, reuse) so the two runs' records can be merged;\n"
                    "so are those of a seed other than 1 (N000007-s5).\n"
+                   "--netlist-every K also co-simulates Yosys's netlist of every K-th design (fogforge sim\n"
+                   "--netlist; default 0: none): a design whose netlist does not compute it is recorded as\n"
+                   "failed, so no broken netlist's counts enter the dataset.\n"
                    "--uniform draws networks as hls4ml users configure them: one reuse factor for the whole\n"
                    "model (a power of two from 1 to 64; per layer the nearest valid factor within\n"
                    "--max-mults), mostly MLPs of power-of-two widths 8-64, half of them ending in a Softmax.\n"
@@ -137,9 +146,9 @@ static int cmd_gen(int argc, char **argv)
         snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd), "%s%s", i ? " " : "fogforge surrogate ", argv[i]);
     /* and every setting in effect, so the dataset can be regenerated exactly */
     snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd),
-             "\n# effective: --layers %lld --networks %lld --seed %llu --timeout %d --sim-every %d --vectors %ld "
+             "\n# effective: --layers %lld --networks %lld --seed %llu --timeout %d --sim-every %d --netlist-every %d --vectors %ld "
              "--max-mults %lld --max-cost %lld --reuse %d%s (fogforge %s)\n",
-             (long long)o.layers, (long long)o.networks, (unsigned long long)o.seed, o.timeout_s, o.sim_every,
+             (long long)o.layers, (long long)o.networks, (unsigned long long)o.seed, o.timeout_s, o.sim_every, o.netlist_every,
              o.vectors, (long long)o.max_mults, (long long)o.max_cost, o.reuse, o.uniform ? " --uniform" : "", FF_VERSION);
     char path[4096];
     snprintf(path, sizeof path, "%s/command.txt", o.out);

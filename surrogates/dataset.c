@@ -190,6 +190,30 @@ static int design_worker(const ff_dataset_opts *o, const char *id, int64_t index
                 rc = ff_errf(&e, FF_EINTERNAL, "co-simulation mismatch: %s", r.first_mismatch);
         }
     }
+    if (!rc && o->netlist_every > 0 && index % o->netlist_every == 0) {
+        /* the ground truth is only as good as the netlist it counts: Yosys's
+         * netlist, co-simulated with its cell models (docs/rtl.md, "Synthesis flow") */
+        stage = "netlist sim";
+        char np[4200];
+        ff_synth_netlist_path(dir, "xc7", np, sizeof np);
+        ff_sim_opts so = {0};
+        so.dir = dir;
+        so.netlist = np;
+        so.vectors = o->vectors;
+        so.seed = (uint64_t)index + 1;
+        so.stall_pct = 30;
+        so.quiet = 1;
+        ff_sim_result r;
+        rc = ff_sim_run(&so, &r, &e);
+        if (!rc) {
+            cJSON *s = cJSON_AddObjectToObject(rec, "netlist_sim");
+            cJSON_AddNumberToObject(s, "vectors", (double)r.vectors);
+            cJSON_AddNumberToObject(s, "mismatches", (double)r.mismatches);
+            cJSON_AddNumberToObject(s, "build_seconds", r.build_seconds);
+            if (r.mismatches)
+                rc = ff_errf(&e, FF_EINTERNAL, "netlist co-simulation mismatch: %s", r.first_mismatch);
+        }
+    }
     cJSON_AddBoolToObject(rec, "ok", rc == 0);
     if (rc) {
         char m[1400];

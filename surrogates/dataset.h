@@ -13,6 +13,7 @@ typedef struct ff_dataset_opts {
     uint64_t seed;
     int timeout_s;        /* per design */
     int sim_every;        /* co-simulate every k-th design (1 = all) */
+    int netlist_every;    /* co-simulate Yosys's netlist of every k-th design (0 = none) */
     long vectors;         /* co-simulation vectors */
     int64_t max_mults;
     int64_t max_cost;     /* ff_dsgen_cost cap per design; 0: none */

@@ -308,3 +308,24 @@ done
 if [ "$ids" = "L000000 L000001 N000000 / L000000-s5 L000001-s5 N000000-s5 / L000000-s2-r1 L000001-s2-r1 N000000-s2-r1 / " ]
 then pass surrogate_gen_names_runs_apart
 else fail surrogate_gen_names_runs_apart "$ids"; fi
+# A real generator run: design L000004 of seed 1 (Dense 20x12 at R = 40: accumulators) built,
+# synthesized with flow 2, its RTL and its Yosys netlist co-simulated, recorded; the four
+# designs before it are already recorded (as failures), so they are skipped, and a second run
+# adds nothing (resume).
+G=$T/realgen
+mkdir -p "$G"
+for i in 0 1 2 3; do
+    printf '{"id":"L00000%d","kind":"layer","ok":false,"error":"recorded by the test"}\n' $i >>"$G/designs.jsonl"
+done
+"$FF" surrogate gen --out "$G" --layers 5 --networks 0 -j 1 --sim-every 1 --netlist-every 1 --vectors 30 -q \
+    >"$T/realgen.out" 2>&1
+rec=$(grep '"L000004"' "$G/designs.jsonl")
+if printf '%s' "$rec" | grep -q '"ok":[[:space:]]*true' && printf '%s' "$rec" | grep -q '"synth_flow":[[:space:]]*2' &&
+    printf '%s' "$rec" | grep -q '"netlist_sim":[[:space:]]*{"vectors":[[:space:]]*30,[[:space:]]*"mismatches":[[:space:]]*0' &&
+    printf '%s' "$rec" | grep -q '"sim":[[:space:]]*{"latency":[[:space:]]*43'; then
+    pass surrogate_gen_real_design_netlist_checked
+else
+    fail surrogate_gen_real_design_netlist_checked "$(printf '%s' "$rec" | head -c 400) $(tail -n 2 "$T/realgen.out")"
+fi
+"$FF" surrogate gen --out "$G" --layers 5 --networks 0 -j 1 --sim-every 1 --netlist-every 1 -q >/dev/null 2>&1
+if [ "$(wc -l <"$G/designs.jsonl")" -eq 5 ]; then pass surrogate_gen_resumes; else fail surrogate_gen_resumes "$(wc -l <"$G/designs.jsonl") lines"; fi
