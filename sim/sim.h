@@ -47,6 +47,10 @@ int ff_sim_build_opt(const char *dir, const char *cache, int trace, const char *
  * with Yosys's Xilinx simulation models (ff_yosys_cells_sim). */
 int ff_sim_build_net(const char *dir, const char *netlist, const char *cache, int trace, const char *cxxopt,
                      int quiet, char *lib, size_t libsz, int *cached, double *secs, ff_err *e);
+/* 1 when the netlist instantiates a cell Yosys's cells_sim.v declares
+ * without behaviour (the block RAMs), naming it in cell; 0 when not; -1 when
+ * the file cannot be read (e filled). */
+int ff_netlist_unsimulable(const char *netlist, char *cell, size_t n, ff_err *e);
 /* Path of Yosys's Xilinx cell simulation models (share/yosys/xilinx/cells_sim.v
  * beside the yosys on PATH). */
 int ff_yosys_cells_sim(char *out, size_t n, ff_err *e);

@@ -210,6 +210,39 @@ static void test_dsgen_uniform_networks(void **st)
     }
 }
 
+/* sim --netlist refuses a netlist with block RAMs: Yosys's cells_sim.v
+ * declares them without behaviour, so they would read as 0 (a stream
+ * design's Softmax table in a RAMB18E1 "mismatched" that way) */
+static void test_netlist_with_bram_is_refused(void **st)
+{
+    (void)st;
+    char dir[] = "/tmp/ffnetXXXXXX", path[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/netlist.v", dir);
+    static const struct {
+        const char *text;
+        int want;
+    } cases[] = {
+        {"module top(clk);\n  LUT6 #(\n    .INIT(64'h1)\n  ) _1_ (.O(a));\nendmodule\n", 0},
+        {"module top(clk);\n  RAMB18E1 #(\n    .INIT_00(256'h0)\n  ) _2_ (.DOADO(d));\nendmodule\n", 1},
+        {"module top(clk);\n  RAMB36E1 _3_ (.DOADO(d));\nendmodule\n", 1},
+        {"module top(clk);\n  wire \\u_0.RAMB18E1_like ;\nendmodule\n", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ff_err e = {0};
+        assert_int_equal(ff_write_file_atomic(path, cases[i].text, strlen(cases[i].text), &e), FF_OK);
+        char cell[32] = "";
+        assert_int_equal(ff_netlist_unsimulable(path, cell, sizeof cell, &e), cases[i].want);
+        if (cases[i].want)
+            assert_non_null(strstr(cases[i].text, cell));
+    }
+    ff_err e = {0};
+    char cell[32];
+    remove(path);
+    assert_int_equal(ff_netlist_unsimulable(path, cell, sizeof cell, &e), -1);
+    remove(dir);
+}
+
 static char *model_path(const char *f)
 {
     static char buf[1024];
@@ -1414,6 +1447,7 @@ int main(void)
         cmocka_unit_test(test_dsgen_respects_max_cost),
         cmocka_unit_test(test_dsgen_forced_reuse),
         cmocka_unit_test(test_dsgen_uniform_networks),
+        cmocka_unit_test(test_netlist_with_bram_is_refused),
         cmocka_unit_test(test_estimate_calibration_cache_is_exact),
         cmocka_unit_test(test_dataset_line_parser),
         cmocka_unit_test(test_dataset_rtl_revision),
