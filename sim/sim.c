@@ -519,8 +519,8 @@ int ff_sim_run(const ff_sim_opts *o, ff_sim_result *r, ff_err *e)
     {
         int taken = 0, given = 0;
         long nbi = 0, nbo = 0;
-        uint64_t t0 = 0, guard = 0;
-        while (nbo < bo && guard++ < 10000000) {
+        uint64_t t0 = 0, guard = 0, glimit = (uint64_t)(r->exp_latency > 0 ? r->exp_latency : 1) * 20 + 100000;
+        while (nbo < bo && guard++ < glimit) {
             int iv = nbi < bi;
             L.step(s, iv, in + (iv ? nbi : 0) * ei, 1, &taken, &given, got + nbo * eo);
             if (taken && nbi++ == 0)
@@ -531,6 +531,15 @@ int ff_sim_run(const ff_sim_opts *o, ff_sim_result *r, ff_err *e)
         r->latency = nbo == bo ? (int)(L.cycles(s) - t0) : -1;
         if (nbo == bo && memcmp(got, want, (size_t)nout * sizeof *got))
             note_mismatch(r, 0, want, got, (int)nout);
+        if (nbo < bo) {
+            /* a design that never answers: say so rather than wait (the later
+             * phases would wait as long) */
+            r->mismatches = nv;
+            snprintf(r->first_mismatch, sizeof r->first_mismatch,
+                     "no result for one sample through an empty pipeline in %llu cycles",
+                     (unsigned long long)glimit);
+            goto done;
+        }
     }
     /* 2. II: a burst at full rate; interval between the samples' first
      * accepted beats in steady state */
@@ -539,8 +548,9 @@ int ff_sim_run(const ff_sim_opts *o, ff_sim_result *r, ff_err *e)
         long burst = 8 + 4L * (r->exp_latency > 0 ? 1 : 0), n_in = 0, n_out = 0;
         if (burst > nv)
             burst = nv;
-        uint64_t *tk = ff_calloc((size_t)burst, sizeof *tk), guard = 0;
-        while (n_out < burst * bo && guard++ < 100000000) {
+        uint64_t *tk = ff_calloc((size_t)burst, sizeof *tk), guard = 0,
+                 glimit = (uint64_t)burst * (uint64_t)(r->exp_ii + 4) * 20 + 100000 + (uint64_t)r->exp_latency * 20;
+        while (n_out < burst * bo && guard++ < glimit) {
             int taken = 0, given = 0;
             L.step(s, n_in < burst * bi, in + (n_in < burst * bi ? n_in : 0) * ei, 1, &taken, &given,
                    got + (n_out % bo) * eo);
@@ -557,6 +567,14 @@ int ff_sim_run(const ff_sim_opts *o, ff_sim_result *r, ff_err *e)
         }
         r->ii = burst >= 3 ? (int)((tk[burst - 1] - tk[burst / 2]) / (uint64_t)(burst - 1 - burst / 2)) : 1;
         free(tk);
+        if (n_out < burst * bo) {
+            r->mismatches = nv;
+            snprintf(r->first_mismatch, sizeof r->first_mismatch,
+                     "a burst of %ld samples at full rate: only %ld results came out in %llu cycles", burst,
+                     n_out / bo, (unsigned long long)glimit);
+            r->ii = -1;
+            goto done;
+        }
     }
     /* 3. every vector with random valid/ready stalls */
     {
@@ -596,12 +614,15 @@ int ff_sim_run(const ff_sim_opts *o, ff_sim_result *r, ff_err *e)
         L.reset(s);
         double t0 = ff_now();
         long done = 0;
-        for (long v = 0; v < nv; v++) {
+        int stuck = 0;
+        for (long v = 0; v < nv && !stuck; v++) {
             L.push(s, in + v * nin);
             if (v - done >= 64 || v == nv - 1)
                 while (done <= v) {
-                    if (L.pull(s, got, 1000000) != 1)
+                    if (L.pull(s, got, 1000000) != 1) {
+                        stuck = 1;
                         break;
+                    }
                     if (memcmp(got, want + done * nout, (size_t)nout * sizeof *got))
                         note_mismatch(r, done, want + done * nout, got, (int)nout);
                     done++;
@@ -614,6 +635,7 @@ int ff_sim_run(const ff_sim_opts *o, ff_sim_result *r, ff_err *e)
             snprintf(r->first_mismatch, sizeof r->first_mismatch, "push/pull: only %ld of %ld results", done, nv);
         }
     }
+done:
     L.destroy(s);
     dlclose(L.h);
     free(got);
