@@ -70,6 +70,11 @@ void ff_layer_mac_shape(const ff_graph *g, const ff_node *n, int64_t *n_in, int6
     }
 }
 
+int ff_reuse_valid(int64_t n_in, int64_t total, int64_t reuse)
+{
+    return reuse >= 1 && reuse <= total && (n_in % reuse == 0 || (reuse % n_in == 0 && total % reuse == 0));
+}
+
 int ff_reuse_check(const ff_graph *g, const ff_node *n, int reuse, ff_err *e)
 {
     int64_t ni, no;
@@ -77,12 +82,12 @@ int ff_reuse_check(const ff_graph *g, const ff_node *n, int reuse, ff_err *e)
     if (ni == 0)
         return 1; /* layers without multipliers accept any reuse */
     int64_t total = ni * no;
-    if (reuse >= 1 && reuse <= total && (ni % reuse == 0 || (reuse % ni == 0 && total % reuse == 0)))
+    if (ff_reuse_valid(ni, total, reuse))
         return 1;
     char list[256] = "";
     int shown = 0;
     for (int64_t r = 1; r <= total && shown < 24; r++)
-        if (ni % r == 0 || (r % ni == 0 && total % r == 0)) {
+        if (ff_reuse_valid(ni, total, r)) {
             snprintf(list + strlen(list), sizeof list - strlen(list), "%s%lld", shown ? ", " : "", (long long)r);
             shown++;
         }

@@ -49,6 +49,8 @@ void ff_layer_mac_shape(const ff_graph *g, const ff_node *n, int64_t *n_in, int6
  * n_in, or n_in divides R and R divides n_in*n_out. Returns 1 when valid;
  * otherwise fills e (FF_EINPUT) with the layer and the valid factors. */
 int ff_reuse_check(const ff_graph *g, const ff_node *n, int reuse, ff_err *e);
+/* The rule itself, for a layer of n_in products per output and total = n_in*n_out weights. */
+int ff_reuse_valid(int64_t n_in, int64_t total, int64_t reuse);
 
 /* Creates dir (and parents). */
 int ff_mkdirs(const char *dir, ff_err *e);

@@ -149,45 +149,37 @@ int ff_yosys_cells_sim(char *out, size_t n, ff_err *e)
                                  "not found (install Debian's yosys: scripts/deps.sh)");
 }
 
-int ff_netlist_unsimulable(const char *netlist, char *cell, size_t n, ff_err *e)
+/* The first cell in a netlist's text that Yosys's cells_sim.v declares but
+ * gives no behaviour (the block RAMs: their outputs would read as 0), or NULL */
+static const char *stub_cell(const char *txt)
 {
-    /* Yosys's cells_sim.v declares the block RAMs (ports, parameters, timing)
-     * but gives them no behaviour: their outputs would read as 0 */
     static const char *const stub[] = {"RAMB18E1", "RAMB36E1", "RAMB18E2", "RAMB36E2", "URAM288"};
-    char *txt;
-    size_t len;
-    int rc = ff_read_file(netlist, (size_t)1 << 31, &txt, &len, e);
-    if (rc)
-        return -1;
-    int found = 0;
-    for (size_t i = 0; i < sizeof stub / sizeof stub[0] && !found; i++) {
+    for (size_t i = 0; i < sizeof stub / sizeof stub[0]; i++) {
         size_t sl = strlen(stub[i]);
         for (const char *p = txt; (p = strstr(p, stub[i])) != NULL; p += sl)
-            /* an instance: "  RAMB18E1 #(" or "  RAMB18E1 name (" at a line's start */
-            if ((p == txt || p[-1] == ' ' || p[-1] == '\n') && (p[sl] == ' ' || p[sl] == '#')) {
-                snprintf(cell, n, "%s", stub[i]);
-                found = 1;
-                break;
-            }
+            /* an instance: "  RAMB18E1 #(" or "  RAMB18E1 name (" */
+            if ((p == txt || p[-1] == ' ' || p[-1] == '\n') && (p[sl] == ' ' || p[sl] == '#'))
+                return stub[i];
     }
+    return NULL;
+}
+
+int ff_netlist_unsimulable(const char *netlist, char *cell, size_t n, ff_err *e)
+{
+    char *txt;
+    size_t len;
+    if (ff_read_file(netlist, (size_t)1 << 31, &txt, &len, e))
+        return -1;
+    const char *c = stub_cell(txt);
+    if (c)
+        snprintf(cell, n, "%s", c);
     free(txt);
-    return found;
+    return c != NULL;
 }
 
 int ff_sim_build_net(const char *dir, const char *netlist, const char *cache, int trace, const char *cxxopt,
                      int quiet, char *lib, size_t libsz, int *cached, double *secs, ff_err *e)
 {
-    if (netlist) {
-        char cell[32];
-        int u = file_exists(netlist) ? ff_netlist_unsimulable(netlist, cell, sizeof cell, e) : 0;
-        if (u < 0)
-            return e->code ? e->code : FF_EINPUT;
-        if (u)
-            return ff_errf(e, FF_EINPUT,
-                           "%s: has %s cells, which Yosys's cell models declare without behaviour; this netlist "
-                           "cannot be co-simulated",
-                           netlist, cell);
-    }
     if (!cxxopt || !*cxxopt)
         cxxopt = FF_SIM_CXXOPT_DEFAULT;
     if (strlen(cxxopt) > 32 || strspn(cxxopt, "-Ogsfz0123 ") != strlen(cxxopt))
@@ -251,6 +243,30 @@ int ff_sim_build_net(const char *dir, const char *netlist, const char *cache, in
             ff_manifest_free(&m);
             free(h.buf);
             return FF_EINPUT;
+        }
+        if (netlist && i == 1) {
+            /* read once: checked for cells without a model, and hashed */
+            char *txt;
+            size_t len;
+            const char *c = NULL;
+            if (ff_read_file(src[i], (size_t)1 << 31, &txt, &len, e) == FF_OK) {
+                c = stub_cell(txt);
+                hadd(&h, "netlist.v", 10);
+                hadd(&h, txt, len);
+                free(txt);
+            }
+            if (c || e->code) {
+                if (c)
+                    ff_errf(e, FF_EINPUT,
+                            "%s: has %s cells, which Yosys's cell models declare without behaviour; this netlist "
+                            "cannot be co-simulated",
+                            netlist, c);
+                free_strs(src, nsrc);
+                ff_manifest_free(&m);
+                free(h.buf);
+                return FF_EINPUT;
+            }
+            continue;
         }
         hash_add_file(&h, dir, src[i]);
     }

@@ -108,6 +108,35 @@ static void design_id(const ff_dataset_opts *o, int network, int64_t index, char
         snprintf(id + l, n - (size_t)l, "-u");
 }
 
+/* Co-simulates dir's RTL (netlist NULL) or Yosys's netlist against the
+ * integer reference and records it in rec ("sim" / "netlist_sim"); a
+ * mismatch is an error. */
+static int cosim(const ff_dataset_opts *o, const char *dir, int64_t index, const char *netlist, cJSON *rec, ff_err *e)
+{
+    ff_sim_opts so = {0};
+    so.dir = dir;
+    so.netlist = netlist;
+    so.vectors = o->vectors;
+    so.seed = (uint64_t)index + 1;
+    so.stall_pct = 30;
+    so.quiet = 1;
+    ff_sim_result r;
+    int rc = ff_sim_run(&so, &r, e);
+    if (rc)
+        return rc;
+    cJSON *s = cJSON_AddObjectToObject(rec, netlist ? "netlist_sim" : "sim");
+    if (!netlist) {
+        cJSON_AddNumberToObject(s, "latency", r.latency);
+        cJSON_AddNumberToObject(s, "ii", r.ii);
+    }
+    cJSON_AddNumberToObject(s, "vectors", (double)r.vectors);
+    cJSON_AddNumberToObject(s, "mismatches", (double)r.mismatches);
+    cJSON_AddNumberToObject(s, "build_seconds", r.build_seconds);
+    if (r.mismatches)
+        return ff_errf(e, FF_EINTERNAL, "%sco-simulation mismatch: %s", netlist ? "netlist " : "", r.first_mismatch);
+    return FF_OK;
+}
+
 static int design_worker(const ff_dataset_opts *o, const char *id, int64_t index, int network, const char *dir,
                          const char *recpath)
 {
@@ -171,24 +200,7 @@ static int design_worker(const ff_dataset_opts *o, const char *id, int64_t index
     }
     if (!rc && o->sim_every > 0 && index % o->sim_every == 0) {
         stage = "sim";
-        ff_sim_opts so = {0};
-        so.dir = dir;
-        so.vectors = o->vectors;
-        so.seed = (uint64_t)index + 1;
-        so.stall_pct = 30;
-        so.quiet = 1;
-        ff_sim_result r;
-        rc = ff_sim_run(&so, &r, &e);
-        if (!rc) {
-            cJSON *s = cJSON_AddObjectToObject(rec, "sim");
-            cJSON_AddNumberToObject(s, "latency", r.latency);
-            cJSON_AddNumberToObject(s, "ii", r.ii);
-            cJSON_AddNumberToObject(s, "vectors", (double)r.vectors);
-            cJSON_AddNumberToObject(s, "mismatches", (double)r.mismatches);
-            cJSON_AddNumberToObject(s, "build_seconds", r.build_seconds);
-            if (r.mismatches)
-                rc = ff_errf(&e, FF_EINTERNAL, "co-simulation mismatch: %s", r.first_mismatch);
-        }
+        rc = cosim(o, dir, index, NULL, rec, &e);
     }
     if (!rc && o->netlist_every > 0 && index % o->netlist_every == 0) {
         /* the ground truth is only as good as the netlist it counts: Yosys's
@@ -196,30 +208,12 @@ static int design_worker(const ff_dataset_opts *o, const char *id, int64_t index
         stage = "netlist sim";
         char np[4200], cell[32];
         ff_synth_netlist_path(dir, "xc7", np, sizeof np);
-        if (ff_netlist_unsimulable(np, cell, sizeof cell, &e) == 1) {
-            cJSON *s = cJSON_AddObjectToObject(rec, "netlist_sim");
-            cJSON_AddStringToObject(s, "skipped", cell); /* no behavioural model of it */
-            goto netlist_done;
-        }
-        ff_sim_opts so = {0};
-        so.dir = dir;
-        so.netlist = np;
-        so.vectors = o->vectors;
-        so.seed = (uint64_t)index + 1;
-        so.stall_pct = 30;
-        so.quiet = 1;
-        ff_sim_result r;
-        rc = ff_sim_run(&so, &r, &e);
-        if (!rc) {
-            cJSON *s = cJSON_AddObjectToObject(rec, "netlist_sim");
-            cJSON_AddNumberToObject(s, "vectors", (double)r.vectors);
-            cJSON_AddNumberToObject(s, "mismatches", (double)r.mismatches);
-            cJSON_AddNumberToObject(s, "build_seconds", r.build_seconds);
-            if (r.mismatches)
-                rc = ff_errf(&e, FF_EINTERNAL, "netlist co-simulation mismatch: %s", r.first_mismatch);
-        }
+        if (ff_netlist_unsimulable(np, cell, sizeof cell, &e) == 1)
+            /* no behavioural model of that cell */
+            cJSON_AddStringToObject(cJSON_AddObjectToObject(rec, "netlist_sim"), "skipped", cell);
+        else
+            rc = cosim(o, dir, index, np, rec, &e);
     }
-netlist_done:
     cJSON_AddBoolToObject(rec, "ok", rc == 0);
     if (rc) {
         char m[1400];

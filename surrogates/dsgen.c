@@ -154,8 +154,17 @@ static int flatten(builder *b)
     return add_node(b, FF_OP_RESHAPE, "flatten");
 }
 
-/* Largest valid reuse factor keeping multipliers <= cap, chosen at random
- * among the valid ones that fit. */
+/* The largest valid reuse factor: when no factor keeps the multipliers under a cap */
+static int largest_valid_reuse(int64_t ni, int64_t total)
+{
+    for (int64_t rf = total; rf >= 1; rf--)
+        if (ff_reuse_valid(ni, total, rf))
+            return (int)rf;
+    return 1;
+}
+
+/* A valid reuse factor keeping multipliers <= cap, chosen at random among
+ * the valid ones that fit. */
 static int pick_reuse(rng *r, const ff_graph *g, const ff_node *n, int64_t cap, int forced, int64_t forced_cap)
 {
     int64_t ni, no;
@@ -165,24 +174,16 @@ static int pick_reuse(rng *r, const ff_graph *g, const ff_node *n, int64_t cap, 
     int64_t total = ni * no;
     /* the RTL gives every output position its own units */
     int64_t pixels = ff_tensor_size(&g->t[n->out]) / no;
-    if (forced > 0 && (ni % forced == 0 || (forced % ni == 0 && total % forced == 0)) &&
-        total / forced * (pixels ? pixels : 1) <= forced_cap)
+    if (forced > 0 && ff_reuse_valid(ni, total, forced) && total / forced * (pixels ? pixels : 1) <= forced_cap)
         return forced;
     cap = cap / (pixels ? pixels : 1);
     if (cap < 1)
         cap = 1;
     int cand[64], nc = 0;
     for (int64_t rf = 1; rf <= total && nc < 64; rf++)
-        if ((ni % rf == 0 || (rf % ni == 0 && total % rf == 0)) && total / rf <= cap)
+        if (ff_reuse_valid(ni, total, rf) && total / rf <= cap)
             cand[nc++] = (int)rf;
-    if (!nc) {
-        /* nothing small enough: the largest valid factor */
-        for (int64_t rf = total; rf >= 1; rf--)
-            if (ni % rf == 0 || (rf % ni == 0 && total % rf == 0))
-                return (int)rf;
-        return 1;
-    }
-    return cand[irange(r, 0, nc - 1)];
+    return nc ? cand[irange(r, 0, nc - 1)] : largest_valid_reuse(ni, total);
 }
 
 /* The valid reuse factor nearest to the model's (hls4ml's Model ReuseFactor,
@@ -201,9 +202,7 @@ static int uniform_reuse(const ff_graph *g, const ff_node *n, int want, int64_t 
     int best = 0;
     double bd = 0;
     for (int64_t rf = 1; rf <= total; rf++) {
-        if (!(ni % rf == 0 || (rf % ni == 0 && total % rf == 0)))
-            continue;
-        if (total / rf * pixels > cap)
+        if (!ff_reuse_valid(ni, total, rf) || total / rf * pixels > cap)
             continue;
         double dist = fabs(log2((double)rf) - log2((double)want));
         if (!best || dist < bd - 1e-9) {
@@ -211,12 +210,7 @@ static int uniform_reuse(const ff_graph *g, const ff_node *n, int want, int64_t 
             bd = dist;
         }
     }
-    if (best)
-        return best;
-    for (int64_t rf = total; rf >= 1; rf--)
-        if (ni % rf == 0 || (rf % ni == 0 && total % rf == 0))
-            return (int)rf;
-    return 1;
+    return best ? best : largest_valid_reuse(ni, total);
 }
 
 static int64_t clog2i(int64_t v)
