@@ -166,16 +166,22 @@ static int load_dataset(const char *cmd, const char *path, ff_dataset *d, int qu
     if (d->bad)
         snprintf(bad, sizeof bad, "; %lld corrupt or truncated line(s) skipped, the first at line %lld: %s",
                  (long long)d->bad, (long long)d->first_bad_line, d->first_bad);
+    char flow[200] = "";
+    if (d->other_flow)
+        snprintf(flow, sizeof flow,
+                 "; %lld record(s) of an older synthesis flow left out (their netlists were broken: docs/rtl.md, "
+                 "\"Synthesis flow\")",
+                 (long long)d->other_flow);
     if (d->n == 0) {
         int64_t failed = d->failed;
         ff_dataset_free(d);
-        return ff_cli_fail(2, "surrogate %s: %s: no usable records (%lld failed designs%s)", cmd, path,
-                           (long long)failed, bad);
+        return ff_cli_fail(2, "surrogate %s: %s: no usable records (%lld failed designs%s%s)", cmd, path,
+                           (long long)failed, flow, bad);
     }
-    if (!quiet || d->bad)
+    if (!quiet || d->bad || d->other_flow)
         fprintf(stderr, "fogforge: surrogate %s: %s: %lld usable records (%lld completed by regenerating their "
-                        "design), %lld failed designs%s\n",
-                cmd, path, (long long)d->n, (long long)d->regenerated, (long long)d->failed, bad);
+                        "design), %lld failed designs%s%s\n",
+                cmd, path, (long long)d->n, (long long)d->regenerated, (long long)d->failed, flow, bad);
     return 0;
 }
 

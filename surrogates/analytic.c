@@ -24,10 +24,8 @@
 #define FF_AN_SM_BLK_LUTS 1.5         /* a Softmax exp-table read: LUTs per varying 64-entry block */
 #define FF_AN_SM_ELEM_LUTS 246.0      /* a Softmax element's interpolation and normalization beyond the parts counted */
 #define FF_AN_LEAKY_LUTS 27.0         /* LeakyReLU per output beyond vw (37 alone; 27 in context, see requant) */
-#define FF_AN_TILE_SHARE 0.3          /* share of a wide product's partial sums left in fabric */
-#define FF_AN_TILE_LOW_BITS 17        /* fabric FFs of a product spread over DSP tiles (see dot) */
+#define FF_AN_LEAKY_TILE_LUTS 49.0    /* ... and its 52 x 17 product's partial sums in fabric (flow 2; measured alone) */
 #define FF_AN_R1_LPROD_LUTS 1.0       /* LUTs per bit of an R = 1 constant product left in logic */
-#define FF_AN_R1_PAIR_SHARE 0.5       /* first-level R = 1 adder pairs packed into DSP post-adders */
 #define FF_AN_ROMREG_DEPTH 8          /* ROMs this deep keep their (distinct) read registers in fabric */
 #define FF_AN_BINOM_MAX 64            /* reuse up to which mux sizes are summed over Binomial(R, rho) */
 #define FF_AN_MUX_POW2 0.375         /* LUTs per bit and input of a 2^k:1 case select (sel_mux_luts) */
@@ -37,10 +35,8 @@
 #define FF_AN_MAX_LUTS_BIT 1.55       /* the same, wider, one stage */
 #define FF_AN_MAX_LUTS_DEPTH 0.95     /* its rise over the first 8 stages */
 #define FF_AN_AVG_RQ_DSP_BIT 0.75     /* average pooling's tail after a division DSP, LUTs a bit */
-#define FF_AN_ACC_LUTS 1.5            /* LUTs per bit of a fabric accumulator: adder + first-cycle mux */
+#define FF_AN_ACC_LUTS 2.0            /* LUTs per bit of a fabric accumulator: adder + first-cycle mux (flow 2) */
 #define FF_AN_ACC_LUTS_SHARED 2.0     /* the same, adding a product shared by outputs in turn */
-#define FF_AN_ACC_MUX_LUTS 1.0        /* the same, its own DSP adding (post-adder): the mux alone */
-#define FF_AN_ACC_LUTS_PAIR 1.0       /* the same, adding the post-adder sum of an output's 2 products */
 #define FF_AN_OUT_DECODE_LUTS 1.5     /* per output of a grouped layer: its slot's cycle-range decode */
 
 static double clog2d(double n)
@@ -170,8 +166,11 @@ static double distinct_cols(double depth, double n)
  * on the shifted product and the output mux, 1.5 ob + 3; ReLU's zero clamp
  * 3 more; LeakyReLU's clamp, product and select 37 + vw more alone, 10
  * fewer in context (FF_AN_LEAKY_LUTS: the dataset's 19 LeakyReLU layers
- * had a median residual of -9 LUTs per output, mean -13, at 37); a table
- * activation's ROM (2^lut_bits entries of ob bits). */
+ * had a median residual of -9 LUTs per output, mean -13, at 37), and
+ * with flow 2 the partial sums of its 52 x 17-bit product's DSP tiles in
+ * fabric, FF_AN_LEAKY_TILE_LUTS (the module alone at vw 12 and 20: 49 LUTs
+ * more than flow 1 at both); a table activation's ROM (2^lut_bits entries
+ * of ob bits). */
 static void requant(const ff_layer_feat *f, int vw, double *lut, double *dsp, double *bram)
 {
     int ob = f->out_bits;
@@ -182,7 +181,7 @@ static void requant(const ff_layer_feat *f, int vw, double *lut, double *dsp, do
     if (f->act == FF_ACT_LEAKY) {
         int pw = vw + 18 > 52 ? vw + 18 : 52;
         *dsp += dsp_for(pw, FF_AN_RQ_M_BITS);
-        *lut += FF_AN_LEAKY_LUTS + vw;
+        *lut += FF_AN_LEAKY_LUTS + vw + FF_AN_LEAKY_TILE_LUTS;
     }
     /* the table is read into the output register: block RAM or logic by
      * memory_libmap's costs. In logic, FF_AN_TABLE_BLK_LUTS per 64-entry
@@ -205,40 +204,24 @@ static double out_reg_ff(const ff_layer_feat *f, double U, double bram)
     return is_lut_act(f->act) && bram > 0 ? 0 : U * f->out_bits;
 }
 
-/* Fabric adders of one output's tree over its n products of a cycle, as
- * the RTL builds it (pairs level by level, an odd one passed up): an adder
- * with a product as an input is that product's DSP post-adder (C port),
- * so a level-1 pair is, and so is the one adder that meets the odd product
- * passed up: n - 1 - floor(n/2) - (n odd). Over the multipliers an output
- * has built, each with probability b (a multiplier whose weights are all
- * zero is not built): the expectation over Binomial(per, b). */
-static double fabric_adders(int k)
-{
-    return k < 2 ? 0 : (double)(k - 1 - k / 2 - (k & 1));
-}
-
+/* Fabric adders of one output's tree over the products it has built of
+ * its per products a cycle, each built with probability b (a multiplier
+ * whose weights are all zero is not built): k products take k - 1 adders,
+ * all in fabric (flow 2 packs no adder into a DSP), so the expectation over
+ * Binomial(per, b) of max(k - 1, 0). */
 static double tree_fabric_adders(double per, double b)
 {
-    int n = (int)lround(per);
     if (b >= 1)
-        return fabric_adders(n);
-    double e = 0, pk = pow(1 - b, n); /* P(k = 0) */
-    for (int k = 1; k <= n; k++) {
-        pk *= (double)(n - k + 1) / k * b / (1 - b);
-        e += pk * fabric_adders(k);
-    }
-    return e;
+        return per > 1 ? per - 1 : 0;
+    /* E[k] - P(k > 0) */
+    return per * b - (1 - pow(1 - b, per));
 }
 
 /* ---- --clock: the registers of the clock-driven plan (ff_rtl_pipe_choose) ----
- * Counted from the layer's own placement (the same function gen calls), as
- * Yosys maps them: a register after the first adder level is the P register
- * of the product DSPs whose post-adder adds a pair (registered products or
- * not); the last
- * register of the tree, when it holds at most 2 sums per output and one
- * level remains, becomes the requantization DSP's A/D registers; the split
- * product v*M is the DSP's own register; a second split registers the
- * rounded, shifted value in fabric (f->rq_t_bits per output). */
+ * Counted from the layer's own placement (the same function gen calls):
+ * every tree register a cut places, all in fabric; a second
+ * requantization split registers the rounded, shifted value (f->rq_t_bits
+ * per output). */
 static int popcount_u64(uint64_t v)
 {
     int c = 0;
@@ -255,35 +238,23 @@ static void pipe_of(const ff_layer_feat *f, ff_rtl_pipe *pp)
 }
 
 /* FFs of the tree registers and the requantization split of a pipelined
- * multiply-accumulate layer: terms = sums entering the tree per output,
- * dsp_pairs = first-level pairs per output adding a DSP product. */
-static double pipe_tree_ff(const ff_layer_feat *f, const ff_rtl_pipe *pp, double terms, double dsp_pairs, double sb,
-                           int pre)
+ * multiply-accumulate layer, terms = sums entering the tree per output */
+static double pipe_tree_ff(const ff_layer_feat *f, const ff_rtl_pipe *pp, double terms, double sb)
 {
     double U = (double)f->out_size * f->live_out, ff = 0;
-    int last = 0;
     for (int lv = 1; lv <= f->tree_levels && lv <= 64; lv++)
         if ((pp->cuts >> (lv - 1)) & 1)
-            last = lv;
-    for (int lv = 1; lv <= last; lv++) {
-        if (!((pp->cuts >> (lv - 1)) & 1))
-            continue;
-        double nodes = ceil(terms / pow(2.0, lv));
-        if (lv == 1)
-            nodes -= dsp_pairs;             /* the P registers of the DSPs whose post-adder is level 1 */
-        if (lv == last && pre && nodes <= 2 && f->tree_levels - lv <= 1)
-            continue;                       /* the requantization DSP's A/D registers */
-        if (pre && f->reuse <= 1 && lv >= f->tree_levels - 1 && nodes <= 2)
-            nodes -= 1;                     /* with a clock: the root (AD register) and one input of the last level (A register) */
-        ff += U * (nodes > 0 ? nodes : 0) * sb;
-    }
+            ff += U * ceil(terms / pow(2.0, lv)) * sb;
     if (pp->rq_split == 2)
-        ff += U * f->rq_t_bits;             /* rounded, shifted value */
+        ff += U * f->rq_t_bits; /* rounded, shifted value */
     return ff;
 }
 
 /* parts: the LUTs by part (ff_analytic_layer_parts, zeroed); o[FF_T_LUT]
- * is their sum */
+ * is their sum. As synthesis flow 2 maps the RTL (sim/sim.h
+ * FF_SYNTH_FLOW): a multiplier is a DSP48E1 and nothing more; its product
+ * register, the adders, the accumulators and every other register stay in
+ * fabric (docs/rtl.md, "Synthesis flow"). */
 static void dot(const ff_layer_feat *f, double *o, double *parts)
 {
     /* only the kept outputs and products (ff_live): Yosys removes what no
@@ -292,75 +263,36 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
     int xb = f->in_bits, xw = xb + 1, wb = f->wbits, sb = f->sum_bits > 0 ? f->sum_bits : f->acc_bits;
     double ff = 0, dsp = 0, bram = 0;
     int R = f->reuse, stages = ff_rtl_tree_stages(f->tree_levels);
-    /* the tree's last adder and the registers feeding it become the
-     * requantization DSP's pre-adder and A/D registers when they fit it */
-    int pre = sb <= 25;
     /* each output's sum has its own width (the features' mean over the kept
-     * outputs); sb, the widest, decides what packs into DSPs */
+     * outputs; sb is the widest) */
     double sm = f->sum_bits_mean > 0 ? f->sum_bits_mean : sb;
     if (R <= 1) {
         /* one constant multiplier per nonzero weight and output position,
-         * identical ones merged: DSP tiles (the product register their
-         * MREG), logic for narrow products, wiring for shifts (features
-         * r1_dsp and r1_lprod_bits, layerfeat.c's r1_product_dsps) */
-        double nz = (double)f->nz_live, p2 = (double)f->p2_live;
+         * identical ones merged: DSP tiles, logic for narrow products,
+         * wiring for shifts (features r1_dsp and r1_lprod_bits,
+         * layerfeat.c's r1_product_dsps); their registers (r1_reg_bits:
+         * each distinct product its width, a shifted input its bits once) */
+        double nz = (double)f->nz_live;
         ff_rtl_pipe pp;
         if (f->clock_ns > 0)
             pipe_of(f, &pp);
         dsp += (double)f->r1_dsp;
         parts[FF_AN_PART_MULT] += FF_AN_R1_LPROD_LUTS * (double)f->r1_lprod_bits;
-        /* the fixed plan's registered power-of-two products leave no fabric
-         * FFs (measured: the jet's four R = 1 layers and two_layer_keras at
-         * R = 1 match within 0-10% without them, 30-60% over with them); the
-         * pipelined plan's product registers are counted as before */
-        if (f->clock_ns > 0 && pp.preg)
-            ff += p2 * xw;
-        /* the fixed plan's product registers outside DSPs (r1_reg_bits):
-         * inputs with power-of-two weights once each, distinct products in
-         * logic their widths. Measured (session 15): two_layer_keras at
-         * R = 1, Yosys 497 FFs, estimate 375 without them, 536 with; the
-         * demo's 3- and 5-bit R = 1 layers, the modules alone, 1,084 and
-         * 302 FFs, estimate 863 and 51 without, 1,335 and 218 with */
-        else if (f->clock_ns <= 0)
+        if (f->clock_ns <= 0 || pp.preg)
             ff += (double)f->r1_reg_bits;
-        /* adder tree: nz adders per layer (products + bias - 1 per output);
-         * a first-level pair with a DSP product becomes that DSP's post-adder
-         * (C port or PCIN cascade), the last adder the requantization DSP's
-         * pre-adder; the rest are fabric adders of (leaf + root width)/2 bits.
-         * In the fixed plan's LUTs Yosys packs about half of the candidate
-         * pairs (FF_AN_R1_PAIR_SHARE, read off the jet's four R = 1 layers
-         * and two_layer_keras's: with it their LUTs are -12..+22% per layer,
-         * the jet's sum within 0.1%); the pipelined plan's level-1 registers
-         * (pipe_tree_ff) count all candidates, as measured for --clock */
-        double pairs = floor(((double)f->max_terms + 1) / 2.0) * U;
-        double nodsp = nz > 0 && (double)f->r1_dsp < nz ? 1 - (double)f->r1_dsp / nz : 0;
-        double dsp_pairs = pairs * (nz > 0 ? 1 - nodsp * nodsp : 0);
-        double fabric = nz - FF_AN_R1_PAIR_SHARE * dsp_pairs - (pre ? U : 0);
-        parts[FF_AN_PART_TREE] += (fabric > 0 ? fabric : 0) * (sm + xw + wb) / 2.0;
-        /* tree registers, a stage after every 3 levels; the last stage is the
-         * requantization DSP's A/D registers when it holds at most 2 sums */
-        double terms = (double)f->max_terms + 1;
+        /* adder tree: an output of k products and its bias, k adders of
+         * (leaf + root width) / 2 bits, a LUT a bit on the carry chain */
+        parts[FF_AN_PART_TREE] += nz * (sm + xw + wb) / 2.0;
+        /* tree registers: a stage after every 3 levels registers the sums
+         * of 8^s products (an output's mean count); a node holding the bias
+         * alone is a constant Yosys removes */
         double mean_terms = U > 0 && f->nz_live > 0 ? (double)f->nz_live / U : (double)f->max_terms;
         if (f->clock_ns > 0)
-            ff += pipe_tree_ff(f, &pp, terms, U > 0 ? dsp_pairs / U : 0, sm, pre);
+            ff += pipe_tree_ff(f, &pp, (double)f->max_terms + 1, sm);
         else
-            /* a stage registers the sums of 8^s products (an output's mean
-             * count: sparse outputs differ; the demo's 3-bit layer, 17.2 of
-             * up to 32, keeps 512 of its 536 stage bits, the maximum counted
-             * 764); a node holding the bias alone (products a multiple of
-             * 8^s) is a constant Yosys removes (the jet's R = 1 layers: 33
-             * terms, 4 of the 5 nodes kept). The last stage of at most 2
-             * nodes is the requantization DSP's A/D registers: so in
-             * two_layer_keras's first layer (none of its 1,088 bits in
-             * fabric), not in the demo's 5-bit layer (all 84 kept, 13 of 44
-             * products in DSPs); a rule by the DSP share that fitted both
-             * moved the dataset's random-fifth FF SMAPE 2.40% -> 2.85% */
-            for (int s = 1; s <= stages; s++) {
-                double nodes = ceil(fmax(1.0, mean_terms) / pow(8.0, s));
-                if (!(s == stages && pre && nodes <= 2 && stages * 3 + 1 >= f->tree_levels))
-                    ff += U * nodes * sm;
-            }
-        ff += f->latency;                     /* valid bits */
+            for (int s = 1; s <= stages; s++)
+                ff += U * ceil(fmax(1.0, mean_terms) / pow(8.0, s)) * sm;
+        ff += f->latency; /* valid bits */
     } else {
         double M = (double)f->mults, per = f->n_in % R == 0 ? (double)f->n_in / R : 1.0;
         int grouped = f->n_in % R != 0;       /* R a multiple of n_in: a multiplier serves outputs in turn */
@@ -379,17 +311,17 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
          * operand widths alone decide */
         int counted = f->rom_reuse == R;
         double soft = counted ? (double)f->mults_soft : (xw + wb < 9 ? M * built : 0);
+        double nbuilt = counted ? (double)(f->mults_dsp + f->mults_soft) : M * built;
         if (counted)
             dsp += (double)f->mults_dsp * tiles;
         else
             dsp += (M * built - soft) * tiles;
         parts[FF_AN_PART_MULT] += soft * FF_AN_SOFT_MUL_LUTS * xw * (wb > 1 ? wb - 1 : 1);
-        /* its product register is fabric FFs (a DSP's is its MREG): the
-         * kept product bits, e.g. L000289's 4 products of 8 bits, L000312's
-         * 5 of 7 (their FFs otherwise exact) */
-        ff += soft * fmin((double)(xw + wb), (double)sb);
-        /* the tiles' partial products: most are summed in the DSPs' cascade */
-        parts[FF_AN_PART_MULT] += FF_AN_TILE_SHARE * M * (tiles - 1) * (xw + wb);
+        /* a product spread over several DSP tiles has its partial products
+         * summed by fabric adders (flow 2 builds no DSP cascade) */
+        parts[FF_AN_PART_MULT] += (nbuilt - soft) * (tiles - 1) * (xw + wb);
+        /* each multiplier's product register, the kept product bits */
+        ff += nbuilt * fmin((double)(xw + wb), (double)sb);
         /* each multiplier's weight ROM (R words read by the cycle count; the
          * same at every position, so shared) and its input select. A
          * multiplier skips its zero weights: its distinct inputs nd (rho R
@@ -435,13 +367,11 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
         }
         /* a ROM in logic of FF_AN_ROMREG_DEPTH words or more keeps its read
          * register (the address register moved behind the ROM) in fabric,
-         * one per distinct column: the jet's netlists at R = 8 and 32; the
-         * dataset's layers below 8 words show none. Its LUTs are per distinct
-         * column too. The columns are the features' exact count (rom_wcols,
-         * rom_xcols: constant ones are wires) when they were counted at this
-         * reuse, else distinct_cols's expectation for random columns (explore
-         * trying another reuse factor). Measured: the exact count took the
-         * analytical FF SMAPE over the dataset from 4.0% to 2.2%. */
+         * one per distinct column. Its LUTs are per distinct column too. The
+         * columns are the features' exact count (rom_wcols, rom_xcols:
+         * constant ones are wires) when they were counted at this reuse,
+         * else distinct_cols's expectation for random columns (explore
+         * trying another reuse factor). */
         double cols = 0; /* distinct weight- and index-ROM columns in logic */
         if (rom_place(R, wb, ppos, &bram))
             cols += counted ? (double)f->rom_wcols : distinct_cols(R, ppos * wb);
@@ -449,90 +379,52 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
             cols += counted ? (double)f->rom_xcols : distinct_cols(R, nidx * clog2d(nd));
         parts[FF_AN_PART_ROM] += cols * rom_luts(R);
         double romff = R >= FF_AN_ROMREG_DEPTH ? cols : 0;
-        /* per output: the cycle's tree (its first level in the multipliers'
-         * post-adders) and the accumulator with its first-cycle bias mux.
-         * An accumulator on the requantization DSP's A port costs nothing in
-         * fabric (its pre-adder and AD register take it in): one at least as
-         * wide as the constant M and at most 25 bits. Wider ones stay in LUTs
-         * and FFs, and so do narrower ones (acc_narrow_bits: on the B port,
-         * layerfeat.c's ff_acc_narrower_than_m) unless the output has a
-         * multiplier of its own (R = n_in): then its DSP accumulates
-         * (P = P + A*B; measured: the dataset's 13 such layers with sums
-         * under 16 bits keep -0.5..0.2 of their bits in fabric). */
+        /* per output: the cycle's tree and the accumulator with its
+         * first-cycle bias mux, all in fabric. LUTs a bit of the
+         * accumulator: a product shared by outputs in turn (grouped) feeds
+         * a carry chain whose S and DI inputs are each a LUT (the first-cycle
+         * bias mux cannot merge into the XOR): FF_AN_ACC_LUTS_SHARED;
+         * otherwise FF_AN_ACC_LUTS, 2 as well: a DSP product accumulated
+         * alone (flow 2) costs 1 LUT a bit when the accumulator is as wide
+         * as the product and 2 (a LUT5 and a LUT6) when it is wider, as a
+         * sum of several products is (17 bits: 18 LUTs; 18, 20, 24, 32
+         * bits: 2 a bit); over the 36 flow-2 layers measured, 1.5, 1.75, 2
+         * and 2.25 gave an analytical LUT SMAPE of 9.85, 9.25, 8.81, 9.20% */
         parts[FF_AN_PART_TREE] += U * tree_fabric_adders(per, built) * sm; /* grouped: per = 1, no tree */
-        double acc_fab = (double)f->acc_fab_bits, dsp_share = M * built > 0 && soft > 0 ? 1 - soft / (M * built) : 1;
-        if (!grouped && f->n_in == R) /* the DSP multipliers' share: a product in logic accumulates in logic */
-            acc_fab -= (double)f->acc_narrow_bits * dsp_share;
-        /* LUTs a bit, by how the product reaches the accumulator (seen in
-         * the netlists of L000301, L000037 and L000110, RTL revision 2):
-         * a product shared by outputs in turn (grouped) feeds a carry chain
-         * whose S and DI inputs are each a LUT (the first-cycle bias mux
-         * cannot merge into the XOR): FF_AN_ACC_LUTS_SHARED; an output's
-         * own DSP product (R = n_in) is added in that DSP's post-adder
-         * with the accumulator on its C port, leaving only the mux:
-         * FF_AN_ACC_MUX_LUTS; otherwise (a tree's sum) FF_AN_ACC_LUTS */
-        if (grouped) {
-            parts[FF_AN_PART_ACC] += FF_AN_ACC_LUTS_SHARED * acc_fab;
-            /* each output's share of the cycle count's decode: the range of
-             * cycles its accumulator takes the shared product in, and its
-             * first cycle (L000243, L000301 netlists); fitted per output */
+        double acc = U * sm;
+        parts[FF_AN_PART_ACC] += acc * (grouped ? FF_AN_ACC_LUTS_SHARED : FF_AN_ACC_LUTS);
+        /* each output's share of the cycle count's decode: the range of
+         * cycles its accumulator takes the shared product in, and its first
+         * cycle (L000243, L000301 netlists); fitted per output */
+        if (grouped)
             parts[FF_AN_PART_ACC] += FF_AN_OUT_DECODE_LUTS * U;
-        } else if (f->n_in == R) {
-            parts[FF_AN_PART_ACC] += acc_fab * (dsp_share * FF_AN_ACC_MUX_LUTS + (1 - dsp_share) * FF_AN_ACC_LUTS);
-        } else {
-            /* an output with one built product of its per (Binomial(per,
-             * built)) has no tree: that product's DSP adds the accumulator
-             * in its post-adder like an output's own DSP (L000348, sparse,
-             * 2 products a cycle: the accumulator's mux on the C port) */
-            double p0 = pow(1 - built, per), p1 = per * built * pow(1 - built, per - 1);
-            double one = p0 < 1 ? p1 / (1 - p0) * dsp_share : 0;
-            /* two products a cycle: their sum is a DSP's post-adder output,
-             * and the accumulator adds it as a plain operand (L000430: one
-             * LUT a bit on the carry chain's S input, mux included); from
-             * three, the fabric tree's last sum merges with it */
-            double many = lround(per) == 2 ? FF_AN_ACC_LUTS_PAIR : FF_AN_ACC_LUTS;
-            parts[FF_AN_PART_ACC] += acc_fab * (one * FF_AN_ACC_MUX_LUTS + (1 - one) * many);
-        }
-        /* registers: the input vector, the output vector, the counter and
-         * cycle tags (busy, cnt, pv, pc, a tag per tree stage, adone, valid),
-         * the fabric accumulators, and for a product spread over several
-         * DSP tiles (the upper ones meet in the cascade) the low tile's 17
-         * bits (FF_AN_TILE_LOW_BITS; measured over the dataset's R > 1
-         * layers with 2-3 tiles: 13-17 FFs per built multiplier, where the
-         * whole product width, 18-33 bits, had been counted) */
+        /* registers: the input vector, the counter and cycle tags (busy,
+         * cnt, pv, pc, a tag per tree stage, adone, valid), the ROM read
+         * registers, the accumulators, the tree stages */
         if (f->clock_ns > 0) {
-            /* the pipelined plan's tree registers (and their cycle tags), its split */
             ff_rtl_pipe pp;
             pipe_of(f, &pp);
             stages = popcount_u64(pp.cuts);
-            ff += pipe_tree_ff(f, &pp, per, floor(per / 2.0), sm, 0);
-        }
+            ff += pipe_tree_ff(f, &pp, per, sm);
+        } else
+            for (int s = 1; s <= stages; s++)
+                ff += U * ceil(per / pow(8.0, s)) * sm;
         ff += (double)f->in_size * f->live_in * xb + 1 + cw + 1 + cw + stages * (1.0 + cw) + 1 + 1 + romff;
-        ff += acc_fab;
-        if (tiles > 1)
-            ff += M * built * FF_AN_TILE_LOW_BITS;
-        if (f->clock_ns <= 0)
-            for (int s = 1; s <= stages; s++) {
-                double nodes = ceil(per / pow(8.0, s));
-                /* a first-stage node summing the 1-3 products left over from
-                 * the groups of 8 is the last DSP's P register (one product:
-                 * its PREG behind the MREG; two or three: the post-adder
-                 * cascade's). Measured (session 19) on the dataset's R > 1
-                 * layers with a tree stage: 12 such records, all 10-61% over
-                 * in FF with the node counted, within -2..+12% without it;
-                 * remainders of 5-7 (and none: groups of 8) keep theirs */
-                int rem = (int)lround(per) % 8;
-                if (s == 1 && rem >= 1 && rem <= 3)
-                    nodes -= dsp_share;
-                ff += U * nodes * sm;
-            }
+        ff += acc;
     }
     /* requantization: v*M in one DSP up to 25 bits of v, the rq_wide
-     * outputs' wider ones in more */
+     * outputs' wider ones in more; the rounding adder and the saturation in
+     * fabric (the same LUTs in both flows: the tail synthesized alone at
+     * 16 and 24 bits, S = 15 and 23, ReLU or none) */
     double l = 0, d = 0, b = 0;
     requant(f, sb < 25 ? (int)lround(sm) : 25, &l, &d, &b);
     parts[FF_AN_PART_TAIL] += U * l;
     dsp += U * d + (double)f->rq_wide * (dsp_for(sb, FF_AN_RQ_M_BITS) - dsp_for(25, FF_AN_RQ_M_BITS));
+    /* a wider one's two tiles meet in a fabric adder (flow 2: no DSP
+     * cascade) of about its width: the tail synthesized alone at v of 26,
+     * 30, 34 and 40 bits has 24, 28, 32 and 38 LUTs more than in flow 1 */
+    if (sb > 25)
+        parts[FF_AN_PART_TAIL] += (double)f->rq_wide * (sb - 2);
     bram += U * b;
     ff += out_reg_ff(f, U, b);
     double lut = 0;
@@ -611,14 +503,12 @@ static void pool(const ff_layer_feat *f, double *o)
         }
         lut += U * l;
         /* dividing by a power-of-two window is a shift: no DSP (measured on
-         * the dataset's 2 and 2x2 windows), and the sum keeps its register;
-         * otherwise the sum register is the division DSP's A register
-         * (measured: the dataset's four 3- and 3x3-window layers have
-         * exactly U (out_bits) + 2 FFs) */
+         * the dataset's 2 and 2x2 windows); otherwise a division DSP. The
+         * sum keeps its register in fabric either way with flow 2 (flow 1
+         * had made it the division DSP's A register) */
         if (!pow2)
             dsp += U * d;
-        else
-            ff += U * sw;
+        ff += U * sw;
     }
     ff += U * f->out_bits + 2;
     o[FF_T_LUT] = lut, o[FF_T_FF] = ff, o[FF_T_DSP] = dsp, o[FF_T_BRAM] = 0;

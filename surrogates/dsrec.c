@@ -2,6 +2,7 @@
 #include "dsrec.h"
 
 #include "dsgen.h"
+#include "sim.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -358,6 +359,11 @@ int ff_dataset_load(const char *path, ff_dataset *d, ff_err *e)
                 fid = ff_realloc(fid, fcap * sizeof *fid);
             }
             memcpy(fid[nfid++], r.id, sizeof r.id);
+            ff_dsrec_free(&r);
+            continue;
+        }
+        if (r.synth_flow != FF_SYNTH_FLOW) {
+            d->other_flow++; /* counted by another synthesis flow: not the netlists fogforge synth makes */
             ff_dsrec_free(&r);
             continue;
         }

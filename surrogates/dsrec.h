@@ -43,11 +43,15 @@ typedef struct ff_dataset {
     int64_t failed;       /* records of designs that did not synthesize */
     int64_t bad;          /* corrupt or truncated lines, skipped */
     int64_t regenerated;  /* older records whose timing features were recomputed */
+    int64_t other_flow;   /* records of another synthesis flow than FF_SYNTH_FLOW, left out */
     int64_t first_bad_line;
     char first_bad[160];
 } ff_dataset;
 
-/* Loads a designs.jsonl. Records from before the timing features existed
+/* Loads a designs.jsonl. Records of a synthesis flow other than fogforge
+ * synth's (tools.synth_flow != FF_SYNTH_FLOW: flow 1's netlists were
+ * broken, docs/rtl.md "Synthesis flow") are left out and counted, as are
+ * failures. Records from before the timing features existed
  * are completed by regenerating their design (surrogates/dsgen.c; seed,
  * index and --max-mults from the record or from command.txt beside the
  * file) and checking it matches. */

@@ -348,6 +348,14 @@ int ff_explore_run(const ff_explore_opts *o, ff_explore *x, ff_err *e)
             m = fmax(1.0, o->margin_auto->hi[x->margin_class][k]);
         oo.margin[k] = x->margin[k] = m;
     }
+    if (o->margin_auto && !o->margin_auto->n[x->margin_class][FF_T_LUT] && !o->margin_auto->n[x->margin_class][FF_T_FF] &&
+        !o->margin_auto->n[x->margin_class][FF_T_DSP] && !o->margin_auto->n[x->margin_class][FF_T_BRAM]) {
+        rc = ff_errf(e, FF_EINPUT,
+                     "explore: --margin auto: the error bands have no band for %s designs (fewer than %d were "
+                     "cross-validated); give --margin PCT",
+                     x->margin_class == FF_BAND_NETWORK ? "network" : "single-layer", FF_BANDS_MIN_N);
+        goto out;
+    }
     if (o->calib) {
         ff_samples s;
         rc = ff_samples_read(o->calib, c.in_size, &s, e);

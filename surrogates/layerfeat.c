@@ -54,9 +54,12 @@ static int bitlen(uint64_t v)
  * exact, the 16x64 one 2,499 against 2,542) and the two R = 1 layers of the
  * demo's design (w3 and w5 weights: 28 and 16, both exact; the model had
  * said 56 and 21). *ybits: the product's width after wreduce, for the
- * ones left in logic (0 for a plain shift or wire). */
-static int r1_product_dsps_rev1(int64_t w, int pj, int xb, int in_signed, int *ybits)
+ * ones left in logic (0 for a plain shift or wire); *dbits the same for
+ * the ones in DSPs (0 for the others): synthesis flow 2 keeps their
+ * product registers in fabric (sim/sim.h FF_SYNTH_FLOW). */
+static int r1_product_dsps_rev1(int64_t w, int pj, int xb, int in_signed, int *ybits, int *dbits)
 {
+    *dbits = 0;
     uint64_t u = (uint64_t)w & (pj >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << pj) - 1));
     *ybits = 0;
     if (!u)
@@ -79,6 +82,7 @@ static int r1_product_dsps_rev1(int64_t w, int pj, int xb, int in_signed, int *y
     for (int i = 0; 24 * i < big; i++)   /* tiles wholly above the kept y bits are dropped */
         for (int j = 0; 17 * j < small && 24 * i + 17 * j < y; j++)
             n++;
+    *dbits = y;
     return n;
 }
 
@@ -94,11 +98,11 @@ static int r1_product_dsps_rev1(int64_t w, int pj, int xb, int in_signed, int *y
  * u/s 4, 6, 8, 12, 16 bits times 27 constants from -32768 to 32767): all
  * match. A 16-bit constant times a 16-bit signed input is one DSP48E1
  * here, three (and 17 fabric FFs) in revision 1. */
-static int r1_product_dsps(int64_t w, int pj, int xb, int in_signed, int rev, int *ybits)
+static int r1_product_dsps(int64_t w, int pj, int xb, int in_signed, int rev, int *ybits, int *dbits)
 {
     if (rev == 1)
-        return r1_product_dsps_rev1(w, pj, xb, in_signed, ybits);
-    *ybits = 0;
+        return r1_product_dsps_rev1(w, pj, xb, in_signed, ybits, dbits);
+    *ybits = *dbits = 0;
     uint64_t mask = pj >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << pj) - 1), u = (uint64_t)w & mask;
     if (!u)
         return 0;
@@ -130,6 +134,7 @@ static int r1_product_dsps(int64_t w, int pj, int xb, int in_signed, int rev, in
         return 0;
     }
     int big = a > c ? a : c, small = a > c ? c : a;
+    *dbits = y;
     return ((big + 24) / 25) * ((small + 17) / 18);
 }
 
@@ -531,12 +536,12 @@ static void live_dot(const ff_qmodel *q, int ni, const ff_rtl_dot *d, const int 
             read[t->x] = 1;
             if (p2)
                 shifted[(t->w < 0 ? nx : 0) + t->x] = 1;
-            int pj = ff_rtl_product_width(t->w, xmin, xmax, uw[2 * u]), yb;
+            int pj = ff_rtl_product_width(t->w, xmin, xmax, uw[2 * u]), yb, db;
             if (keyset_add(prod, cap, ((uint64_t)t->x << 24) | (((uint64_t)t->w & 0x3FFFF) << 6) | (uint64_t)pj)) {
-                f->r1_dsp += r1_product_dsps(t->w, pj, qi->bits, qi->is_signed, f->rtl_rev, &yb);
+                f->r1_dsp += r1_product_dsps(t->w, pj, qi->bits, qi->is_signed, f->rtl_rev, &yb, &db);
                 f->r1_lprod_bits += yb;
                 if (!p2)
-                    f->r1_reg_bits += yb;
+                    f->r1_reg_bits += yb + db;
             }
         }
     }

@@ -16,8 +16,10 @@
  * columns counted (rom_wcols, rom_xcols, rom_reuse). 4: with them the
  * multipliers in DSPs and in logic (mults_dsp, mults_soft). 5: the
  * activation table's varying blocks (tab_blk). 6: the R = 1 product
- * registers in fabric (r1_reg_bits), a Softmax's exp-table blocks (tab_blk). */
-#define FF_FEAT_REV 6
+ * registers in fabric (r1_reg_bits), a Softmax's exp-table blocks (tab_blk).
+ * 7: r1_reg_bits counts the DSP products' registers too (synthesis flow 2
+ * leaves every register in fabric). */
+#define FF_FEAT_REV 7
 
 typedef struct ff_layer_feat {
     int op;                /* ff_op */
@@ -66,11 +68,12 @@ typedef struct ff_layer_feat {
      * r1_product_dsps), identical ones merged: their DSP48 tiles, and the
      * summed widths of those left in logic (shifts and wires excluded) */
     int64_t r1_dsp, r1_lprod_bits;
-    /* the R = 1 plan's product registers left in fabric (a DSP product's is
-     * its MREG): per input with a power-of-two weight its bits once (x << k
-     * registers x; Yosys merges the equal flip-flops), per input with a
-     * negative power of two in_bits + 1 once (-x), and each distinct product
-     * in logic its width; 0 when not counted */
+    /* the R = 1 plan's product registers, all in fabric with synthesis
+     * flow 2 (which packs no register into a DSP): per input with a
+     * power-of-two weight its bits once (x << k registers x; Yosys merges
+     * the equal flip-flops), per input with a negative power of two
+     * in_bits + 1 once (-x), and each distinct product, in logic or in
+     * DSPs, its width; 0 when not counted */
     int64_t r1_reg_bits;
     /* R > 1: the distinct columns of the weight ROMs and of the index ROMs
      * that vary (constant columns are wires; identical ones, read with the

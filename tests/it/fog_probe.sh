@@ -46,11 +46,17 @@ if [ "$(jget p.json completed)" = 800 ] && [ "$(jget p.json lost)" = 0 ] &&
 else
     fail fog_probe_every_task_completed_once "$(cat p.json)"
 fi
-# --probe-after 0 turns probes off: the same fleet, no stall, the cloud
-# unused (slower than the edge) and never sent a copy
+# --probe-after 0 turns probes off: the same fleet, no stall; the cloud
+# (slower than the edge) takes no probe copy. On a loaded machine a slow edge
+# answer can still send a task there by the other mechanisms (a rescue, a
+# twin, a hedge, a reroute, a retry), which the report counts apart: every
+# cloud task must be one of those
 "$FOGD" robot --broker "$BROKER" --cloud "tcp://127.0.0.1:$CPORT" --policy fogforge --rate 100 --count 300 --deadline 50 \
     --compute-us 15000 --probe-after 0 --id r-p0 > p0.json 2> robot-p0.log
-if [ "$(jget p0.json probes)" = 0 ] && [ "$(jget p0.json completed)" = 300 ] && [ "$(jget p0.json tiers.cloud.count)" = 0 ]; then
+other=0
+for k in rescued twinned hedged rerouted retries; do v=$(jget p0.json $k); other=$((other + ${v:-0})); done
+if [ "$(jget p0.json probes)" = 0 ] && [ "$(jget p0.json completed)" = 300 ] &&
+    [ "$(jget p0.json tiers.cloud.count)" -le "$other" ]; then
     pass fog_probe_after_0_sends_no_probe
 else
     fail fog_probe_after_0_sends_no_probe "$(cat p0.json)"
