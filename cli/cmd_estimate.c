@@ -4,6 +4,7 @@
 
 #include "estimate.h"
 #include "model.h"
+#include "sim.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -29,6 +30,13 @@ int ff_cli_surrogate(const char *cmd, const char *opt, ff_surrogate **out)
     ff_err e = {0};
     if (ff_surrogate_open(dir, out, &e))
         return ff_cli_fail(2, "%s: %s", cmd, e.msg);
+    int flow = ff_surrogate_synth_flow(*out);
+    if (flow != FF_SYNTH_FLOW)
+        fprintf(stderr,
+                "fogforge: %s: warning: the surrogate %s was trained on records of synthesis flow %d, whose netlists "
+                "Yosys broke (docs/rtl.md, \"Synthesis flow\"): its estimates are low; retrain it on a dataset of "
+                "flow %d\n",
+                cmd, dir, flow, FF_SYNTH_FLOW);
     return 0;
 }
 

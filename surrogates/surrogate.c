@@ -5,6 +5,7 @@
 #include "emit.h"
 #include "emit_rtl.h"
 #include "gbt.h"
+#include "sim.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -35,6 +36,7 @@ struct ff_surrogate {
     int has_training;          /* index.json's "training": the options it was trained with */
     int t_rounds, t_depth, t_decompose;
     double t_eta, t_seed;
+    int synth_flow;            /* training.synth_flow: the synthesis flow of its records (1 when absent) */
 };
 
 /* ---- features ---- */
@@ -286,6 +288,8 @@ int ff_surrogate_open(const char *dir, ff_surrogate **out, ff_err *e)
     const cJSON *tro = cJSON_GetObjectItemCaseSensitive(tj, "rounds"), *tmd = cJSON_GetObjectItemCaseSensitive(tj, "max_depth");
     const cJSON *tet = cJSON_GetObjectItemCaseSensitive(tj, "eta"), *tsd = cJSON_GetObjectItemCaseSensitive(tj, "seed");
     const cJSON *tdc = cJSON_GetObjectItemCaseSensitive(tj, "decompose");
+    const cJSON *tfl = cJSON_GetObjectItemCaseSensitive(tj, "synth_flow");
+    s->synth_flow = cJSON_IsNumber(tfl) ? tfl->valueint : 1;
     if (cJSON_IsNumber(tro) && cJSON_IsNumber(tmd) && cJSON_IsNumber(tet) && cJSON_IsNumber(tsd) && cJSON_IsBool(tdc)) {
         s->has_training = 1;
         s->t_rounds = tro->valueint, s->t_depth = tmd->valueint, s->t_eta = tet->valuedouble;
@@ -307,6 +311,11 @@ int ff_surrogate_open(const char *dir, ff_surrogate **out, ff_err *e)
     }
     *out = s;
     return FF_OK;
+}
+
+int ff_surrogate_synth_flow(const ff_surrogate *s)
+{
+    return s && s->learned ? s->synth_flow : FF_SYNTH_FLOW;
 }
 
 const ff_bands *ff_surrogate_bands(const ff_surrogate *s)
@@ -475,6 +484,7 @@ static int write_index(const char *outdir, const ff_train_opts *o, const int *tr
     cJSON_AddNumberToObject(tj, "eta", o->eta);
     cJSON_AddNumberToObject(tj, "seed", (double)o->seed);
     cJSON_AddBoolToObject(tj, "decompose", o->decompose);
+    cJSON_AddNumberToObject(tj, "synth_flow", FF_SYNTH_FLOW); /* the loader keeps only this flow's records */
     cJSON_AddStringToObject(j, "network", "network total = sum of layer estimates");
     char *s = cJSON_Print(j);
     cJSON_Delete(j);

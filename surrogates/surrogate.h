@@ -20,6 +20,10 @@ ff_surrogate *ff_surrogate_analytic(void);
  * FF_EINPUT naming the file when its format version, feature list or a
  * target is wrong or missing. */
 int ff_surrogate_open(const char *dir, ff_surrogate **out, ff_err *e);
+/* The synthesis flow (sim.h FF_SYNTH_FLOW) of the records a learned model
+ * was trained on (index.json's training.synth_flow; 1 when absent: models
+ * trained before session 22); the analytical model's is the current one. */
+int ff_surrogate_synth_flow(const ff_surrogate *s);
 void ff_surrogate_free(ff_surrogate *s);
 /* (Re)writes the binary caches of dir's tree models that are missing or
  * out of date (after a checkout or a copy); *written counts them. */

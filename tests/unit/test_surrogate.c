@@ -771,15 +771,16 @@ static void check_layer(int64_t index, int op, int t, double yosys, double tol)
  * to the layer's LUTs, name the part a design is made of, and are zero for
  * layers without products. With synthesis flow 2 every accumulator and
  * adder is in fabric: L000142 and L000243 (grouped: accumulators, no
- * tree), L000005 (2 products a cycle: one tree adder an output), L000077
- * (11 products a cycle), L000256 (a max pool: no parts). -1: not checked. */
+ * tree), L000005 (2 products a cycle: their adder merges with the
+ * accumulator's, no tree part), L000077 (11 products a cycle: a tree),
+ * L000256 (a max pool: no parts). -1: not checked. */
 static void test_analytic_parts_sum_to_the_luts(void **st)
 {
     (void)st;
     static const struct {
         int64_t index;
         int acc, tree; /* whether that part is there */
-    } c[] = {{142, 1, 0}, {243, 1, 0}, {5, 1, 1}, {77, -1, 1}, {256, 0, 0}};
+    } c[] = {{142, 1, 0}, {243, 1, 0}, {5, 1, 0}, {77, -1, 1}, {256, 0, 0}};
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
         char desc[512];
         ff_layer_feat f;
