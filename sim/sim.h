@@ -64,7 +64,10 @@ int ff_sim_run(const ff_sim_opts *o, ff_sim_result *r, ff_err *e);
  * dataset (tools.synth_flow; 1 when absent). 1: synth_xilinx as is, whose
  * xilinx_dsp (Yosys 0.23) broke the accumulators of every layer at R > 1;
  * 2: xilinx_dsp.multonly (DSP48s for the multipliers only) with a check
- * for undriven nets after DSP mapping (docs/rtl.md, "Synthesis flow"). */
+ * for undriven nets after DSP mapping, and (session 22) the fine step's
+ * `opt -full` without opt_share, which broke a join FIFO's counter; on the
+ * designs the dataset holds opt_share merges nothing, so their netlists are
+ * unchanged and the number stayed (docs/rtl.md, "Synthesis flow"). */
 #define FF_SYNTH_FLOW 2
 
 typedef struct ff_synth_opts {

@@ -83,17 +83,31 @@ int ff_synth_run(const ff_synth_opts *o, ff_synth_result *r, ff_err *e)
      * (docs/rtl.md, "Synthesis flow"). The check after the DSP step fails
      * the run on any net left undriven there, instead of counting the
      * resources of a broken netlist. */
+    /* The fine step of synth_xilinx is written out (its commands for this
+     * family without -widemux or -nosrl, as `help synth_xilinx` lists them)
+     * so that its `opt -full` can run without opt_share: Yosys 0.23's
+     * opt_share, merging the +1 and -1 of a join FIFO's occupancy counter
+     * behind their mux, gave a netlist of branch_residual that lost 2 of 12
+     * samples of a full-rate burst. Without it the netlist is bit-exact;
+     * on designs where opt_share finds nothing to merge (every layer and
+     * network the surrogate dataset holds), the netlist is the same as
+     * synth_xilinx's own (docs/rtl.md, "Synthesis flow"). */
     ff_sb_printf(&s,
                  "\nscratchpad -set xilinx_dsp.multonly 1\n"
                  "synth_xilinx -family %s -flatten -noiopad -top %s -run begin:map_memory\n"
                  "opt_clean\n"
                  "check -assert\n"
-                 "synth_xilinx -family %s -flatten -noiopad -top %s -run map_memory:\n"
+                 "synth_xilinx -family %s -flatten -noiopad -top %s -run map_memory:fine\n"
+                 "opt -mux_undef -mux_bool -undriven -fine -sat\n"
+                 "xilinx_srl -variable -minlen 3\n"
+                 "techmap -map +/techmap.v -D LUT_SIZE=6 -map +/xilinx/arith_map.v\n"
+                 "opt -fast\n"
+                 "synth_xilinx -family %s -flatten -noiopad -top %s -run map_cells:\n"
                  "tee -q -o %s/stat.json stat -json\n"
                  "write_verilog -noattr %s/netlist.v\n"
                  "read_verilog -lib -specify +/xilinx/cells_sim.v\n"
                  "tee -q -o %s/sta.txt sta\n",
-                 fam, m.top, fam, m.top, wd, wd, wd);
+                 fam, m.top, fam, m.top, fam, m.top, wd, wd, wd);
     ff_manifest_free(&m);
     char script[4300], log[4300], what[256];
     snprintf(script, sizeof script, "%s/synth.ys", wd);
