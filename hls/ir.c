@@ -210,7 +210,8 @@ int ff_graph_compact(ff_graph *g, ff_err *e)
         ff_node *sorted = ff_malloc((size_t)(g->nn ? g->nn : 1) * sizeof *sorted);
         for (int i = 0; i < g->nn; i++)
             sorted[i] = g->n[order[i]];
-        memcpy(g->n, sorted, (size_t)g->nn * sizeof *sorted);
+        if (g->nn) /* an empty graph has no node array (memcpy's pointer must not be NULL) */
+            memcpy(g->n, sorted, (size_t)g->nn * sizeof *sorted);
         free(sorted);
         for (int i = 0; i < g->nn; i++)
             g->t[g->n[i].out].producer = i;
