@@ -35,8 +35,7 @@
 #define FF_AN_MAX_LUTS_BIT 1.55       /* the same, wider, one stage */
 #define FF_AN_MAX_LUTS_DEPTH 0.95     /* its rise over the first 8 stages */
 #define FF_AN_AVG_RQ_DSP_BIT 0.75     /* average pooling's tail after a division DSP, LUTs a bit */
-#define FF_AN_ACC_LUTS 2.0            /* LUTs per bit of a fabric accumulator: adder + first-cycle mux (flow 2) */
-#define FF_AN_ACC_LUTS_SHARED 2.0     /* the same, adding a product shared by outputs in turn */
+#define FF_AN_ACC_LUTS 2.0            /* LUTs per bit of an accumulator: adder + first-cycle mux (flow 2) */
 #define FF_AN_OUT_DECODE_LUTS 1.5     /* per output of a grouped layer: its slot's cycle-range decode */
 
 static double clog2d(double n)
@@ -216,15 +215,20 @@ static double out_reg_ff(const ff_layer_feat *f, double U, double bram)
  * adder gave an analytical LUT SMAPE of 8.08, 8.17, 8.26, 8.35 and 8.44%;
  * the 12 real designs with flow-2 syntheses, mean LUT error 8.3% -> 7.3%).
  * The expectation over Binomial(per, b). */
+static double fabric_adders(int k)
+{
+    return k > 2 ? k - 1 : 0;
+}
+
 static double tree_fabric_adders(double per, double b)
 {
     int n = (int)lround(per);
     if (b >= 1)
-        return n > 2 ? n - 1 : 0;
+        return fabric_adders(n);
     double e = 0, pk = pow(1 - b, n); /* P(k = 0) */
     for (int k = 1; k <= n; k++) {
         pk *= (double)(n - k + 1) / k * b / (1 - b);
-        e += pk * (k > 2 ? k - 1 : 0);
+        e += pk * fabric_adders(k);
     }
     return e;
 }
@@ -392,19 +396,20 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
         parts[FF_AN_PART_ROM] += cols * rom_luts(R);
         double romff = R >= FF_AN_ROMREG_DEPTH ? cols : 0;
         /* per output: the cycle's tree and the accumulator with its
-         * first-cycle bias mux, all in fabric. LUTs a bit of the
-         * accumulator: a product shared by outputs in turn (grouped) feeds
-         * a carry chain whose S and DI inputs are each a LUT (the first-cycle
-         * bias mux cannot merge into the XOR): FF_AN_ACC_LUTS_SHARED;
-         * otherwise FF_AN_ACC_LUTS, 2 as well: a DSP product accumulated
-         * alone (flow 2) costs 1 LUT a bit when the accumulator is as wide
-         * as the product and 2 (a LUT5 and a LUT6) when it is wider, as a
-         * sum of several products is (17 bits: 18 LUTs; 18, 20, 24, 32
-         * bits: 2 a bit); over the 36 flow-2 layers measured, 1.5, 1.75, 2
-         * and 2.25 gave an analytical LUT SMAPE of 9.85, 9.25, 8.81, 9.20% */
+         * first-cycle bias mux, all in fabric, FF_AN_ACC_LUTS a bit however
+         * the product reaches it. A product shared by outputs in turn
+         * (grouped) feeds a carry chain whose S and DI inputs are each a LUT
+         * (the first-cycle bias mux cannot merge into the XOR); a DSP
+         * product accumulated alone (flow 2) costs 1 LUT a bit when the
+         * accumulator is as wide as the product and 2 (a LUT5 and a LUT6)
+         * when it is wider, as a sum of several products is (17 bits: 18
+         * LUTs; 18, 20, 24, 32 bits: 2 a bit). Over the 36 flow-2 layers
+         * measured, 1.5, 1.75, 2 and 2.25 for the ungrouped ones gave an
+         * analytical LUT SMAPE of 9.85, 9.25, 8.81, 9.20%; the grouped ones
+         * at 1.5 and 1.75 instead of 2, 10.21 and 8.91% */
         parts[FF_AN_PART_TREE] += U * tree_fabric_adders(per, built) * sm; /* grouped: per = 1, no tree */
         double acc = U * sm;
-        parts[FF_AN_PART_ACC] += acc * (grouped ? FF_AN_ACC_LUTS_SHARED : FF_AN_ACC_LUTS);
+        parts[FF_AN_PART_ACC] += acc * FF_AN_ACC_LUTS;
         /* each output's share of the cycle count's decode: the range of
          * cycles its accumulator takes the shared product in, and its first
          * cycle (L000243, L000301 netlists); fitted per output */

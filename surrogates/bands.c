@@ -68,6 +68,24 @@ int ff_bands_interval(const ff_bands *b, int cls, int k, double v, double *lo, d
     return 1;
 }
 
+int ff_bands_has_class(const ff_bands *b, int cls)
+{
+    for (int k = 0; b && cls >= 0 && cls < FF_BAND__COUNT && k < FF_T_RES; k++)
+        if (b->n[cls][k])
+            return 1;
+    return 0;
+}
+
+#define FF_BANDS_STR(x) #x
+#define FF_BANDS_XSTR(x) FF_BANDS_STR(x)
+const char *ff_bands_no_class_why(int cls)
+{
+    return cls == FF_BAND_NETWORK ? "the error bands have no band for network designs (fewer than " FF_BANDS_XSTR(
+                                        FF_BANDS_MIN_N) " were cross-validated)"
+                                  : "the error bands have no band for single-layer designs (fewer than " FF_BANDS_XSTR(
+                                        FF_BANDS_MIN_N) " were cross-validated)";
+}
+
 char *ff_bands_json(const ff_bands *b)
 {
     cJSON *j = cJSON_CreateObject();

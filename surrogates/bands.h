@@ -41,6 +41,11 @@ void ff_bands_compute(const double (*est)[FF_T__COUNT], const double (*act)[FF_T
  * cls; 0 when the bands have no such class (then *lo = *hi = v). */
 int ff_bands_interval(const ff_bands *b, int cls, int k, double v, double *lo, double *hi);
 
+/* Whether the bands hold a band of any resource for class cls, and the
+ * line saying why not (estimate's "no interval", explore --margin auto) */
+int ff_bands_has_class(const ff_bands *b, int cls);
+const char *ff_bands_no_class_why(int cls);
+
 char *ff_bands_json(const ff_bands *b); /* caller frees */
 /* Parses a bands file's text; FF_EINPUT naming `where` when malformed, and
  * when index_sha256 (may be NULL) is not the one it was measured for. */

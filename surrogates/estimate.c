@@ -226,18 +226,13 @@ int ff_estimate_model_io(const ff_qmodel *q, const char *model_path, const ff_su
     else {
         out->has_interval = 1;
         out->band_class = ff_bands_class((const double (*)[FF_T__COUNT])per, out->nl);
-        int any = 0;
         for (int k = 0; k < FF_T_RES; k++) {
             ff_bands_interval(b, out->band_class, k, out->total[k], &out->lo[k], &out->hi[k]);
             out->band_n[k] = b->n[out->band_class][k];
-            any |= out->band_n[k] > 0;
         }
-        if (!any) { /* the class had too few cross-validated records for any band */
+        if (!ff_bands_has_class(b, out->band_class)) { /* too few cross-validated records of the class */
             out->has_interval = 0;
-            out->no_interval = out->band_class == FF_BAND_NETWORK
-                                   ? "the error bands have no band for network designs (fewer than 20 were cross-validated)"
-                                   : "the error bands have no band for single-layer designs (fewer than 20 were "
-                                     "cross-validated)";
+            out->no_interval = ff_bands_no_class_why(out->band_class);
         }
     }
     for (int i = 0; i < out->nl; i++) {

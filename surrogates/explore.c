@@ -348,12 +348,8 @@ int ff_explore_run(const ff_explore_opts *o, ff_explore *x, ff_err *e)
             m = fmax(1.0, o->margin_auto->hi[x->margin_class][k]);
         oo.margin[k] = x->margin[k] = m;
     }
-    if (o->margin_auto && !o->margin_auto->n[x->margin_class][FF_T_LUT] && !o->margin_auto->n[x->margin_class][FF_T_FF] &&
-        !o->margin_auto->n[x->margin_class][FF_T_DSP] && !o->margin_auto->n[x->margin_class][FF_T_BRAM]) {
-        rc = ff_errf(e, FF_EINPUT,
-                     "explore: --margin auto: the error bands have no band for %s designs (fewer than %d were "
-                     "cross-validated); give --margin PCT",
-                     x->margin_class == FF_BAND_NETWORK ? "network" : "single-layer", FF_BANDS_MIN_N);
+    if (o->margin_auto && !ff_bands_has_class(o->margin_auto, x->margin_class)) {
+        rc = ff_errf(e, FF_EINPUT, "explore: --margin auto: %s; give --margin PCT", ff_bands_no_class_why(x->margin_class));
         goto out;
     }
     if (o->calib) {

@@ -56,12 +56,14 @@ typedef struct ff_layer_feat {
      * them, not the calibration; the bias moves a width by a bit or so, and
      * only where it dominates): the mean width, the outputs wider than a
      * DSP's 25-bit A port (their requantization product takes a second DSP)
-     * and the bits of the accumulators that stay in fabric at R > 1: those
-     * wider than 25 bits and, acc_narrow_bits, those narrower than their
-     * requantization constant (ff_acc_narrower_than_m), unless
-     * the output has a multiplier of its own: then the multiplier's DSP
-     * accumulates. Features revision 1 (FF_FEAT_REV) took every accumulator
-     * under 16 bits as narrow. */
+     * and the bits of the accumulators that synthesis flow 1 left in fabric
+     * at R > 1: those wider than 25 bits and, acc_narrow_bits, those
+     * narrower than their requantization constant (ff_acc_narrower_than_m),
+     * unless the output has a multiplier of its own. Flow 2 keeps every
+     * accumulator in fabric and the analytical model no longer reads these
+     * two (sum_bits_mean counts them all); they stay features of the learned
+     * model. Features revision 1 (FF_FEAT_REV) took every accumulator under
+     * 16 bits as narrow. */
     double sum_bits_mean;
     int64_t rq_wide, acc_fab_bits, acc_narrow_bits;
     /* the R = 1 plan's constant products as Yosys maps them (layerfeat.c,

@@ -885,15 +885,17 @@ static void test_flow2_registers_against_yosys(void **st)
 }
 
 /* The analytical LUTs of the same layers, flow 2, where they are within
- * 10% (docs/surrogates.md gives the others: L000110 -12%, L000191 -19%,
- * L000289 +36%): L000301 1,099 (grouped accumulators, 2 LUTs a bit, and
- * the tail of its 26-bit sums, whose requantization product spans two DSP
- * tiles joined in fabric), L000126 3,792 (sparse trees), L000335 2,681
- * (68-word ROM columns, a LUT6 per 64 words joined by MUXF7). */
+ * 10% (the others: L000191 -17.6%, L000289 +36%, L000312 +10.4%):
+ * L000301 1,099 (grouped accumulators, 2 LUTs a bit, and the tail of its
+ * 26-bit sums, whose requantization product spans two DSP tiles joined in
+ * fabric), L000110 1,719 (an output's own multiplier, accumulators at 2
+ * LUTs a bit), L000126 3,792 (sparse trees), L000335 2,681 (68-word ROM
+ * columns, a LUT6 per 64 words joined by MUXF7). */
 static void test_flow2_luts_against_yosys(void **st)
 {
     (void)st;
     check_layer(301, FF_OP_DENSE, FF_T_LUT, 1099, 0.08);
+    check_layer(110, FF_OP_DENSE, FF_T_LUT, 1719, 0.08);
     check_layer(126, FF_OP_DENSE, FF_T_LUT, 3792, 0.10);
     check_layer(335, FF_OP_DENSE, FF_T_LUT, 2681, 0.10);
 }
