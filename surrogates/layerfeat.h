@@ -18,8 +18,11 @@
  * activation table's varying blocks (tab_blk). 6: the R = 1 product
  * registers in fabric (r1_reg_bits), a Softmax's exp-table blocks (tab_blk).
  * 7: r1_reg_bits counts the DSP products' registers too (synthesis flow 2
- * leaves every register in fabric). */
-#define FF_FEAT_REV 7
+ * leaves every register in fabric). 8: at R > 1 an output reading no
+ * built multiplier is folded (live_out, ff_live); tab_blk is the mean over
+ * the kept outputs, of the index range the widths allow; rq_wide counts
+ * the accumulator's width with its bias, as the RTL sizes it. */
+#define FF_FEAT_REV 8
 
 typedef struct ff_layer_feat {
     int op;                /* ff_op */
@@ -52,10 +55,12 @@ typedef struct ff_layer_feat {
     double live_out, live_in;
     int64_t terms_live, nz_live, p2_live;
     /* over the kept outputs, each sum at its own width (sum_bits is the
-     * widest), counted without the biases (so weights and input bits decide
-     * them, not the calibration; the bias moves a width by a bit or so, and
-     * only where it dominates): the mean width, the outputs wider than a
-     * DSP's 25-bit A port (their requantization product takes a second DSP)
+     * widest): the mean width counted without the biases (so weights and
+     * input bits decide it, not the calibration; the bias moves a width by
+     * a bit or so, and only where it dominates), the outputs wider than a
+     * DSP's 25-bit A port counted with them, as the RTL sizes the
+     * requantizer's input (a second DSP: L000056, whose biases dominate,
+     * has 13 such outputs with them, 6 without: 43 DSPs, 36 counted without)
      * and the bits of the accumulators that synthesis flow 1 left in fabric
      * at R > 1: those wider than 25 bits and, acc_narrow_bits, those
      * narrower than their requantization constant (ff_acc_narrower_than_m),
@@ -92,7 +97,7 @@ typedef struct ff_layer_feat {
      * by the cycle count or by its index ROM; alike ones are one), their
      * inputs summed, and summed over those of a power-of-two size from 4 */
     int64_t mux_n, mux_in, mux_in_p2;
-    /* a table activation (Sigmoid, Tanh, ...): per output, summed over the
+    /* a table activation (Sigmoid, Tanh, ...): per kept output, summed over the
      * table's output bits, the 64-entry blocks (one LUT6's address space)
      * in which the bit varies over the indices the output's sum can reach
      * (its exact range, bias + sum of min/max w x, requantized and

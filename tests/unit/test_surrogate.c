@@ -1219,7 +1219,8 @@ static void test_live_keeps_what_reaches_the_output(void **st)
 }
 
 /* At R = 1 an output whose weights are all zero is a constant, which Yosys
- * folds; at R > 1 its accumulator register keeps it varying. */
+ * folds; at R > 1 its accumulator register keeps it varying while it reads
+ * a built multiplier (here one serving outputs in turn). */
 static void test_live_folds_constant_outputs_at_r1(void **st)
 {
     (void)st;
@@ -1244,6 +1245,46 @@ static void test_live_folds_constant_outputs_at_r1(void **st)
     ff_live_free(&live);
     qn->cfg.reuse = R;
     ff_qmodel_free(q);
+}
+
+/* Features revision 8: at R > 1 an output whose multipliers are all
+ * unbuilt (its weights zero, and the multipliers its own) is its bias, a
+ * register without reset that Yosys folds with the requantizer reading it;
+ * a requantizer takes a second DSP by the accumulator's width with its
+ * bias. Flow-2 syntheses of two dataset layers (session 23): L000022 (Dense
+ * 8x40 Sigmoid, R = 4, 28 nonzero weights, 19 outputs with none): 3,892 LUT
+ * / 1,113 FF / 47 DSP, estimated 4,113 / 1,116 / 47 (everything kept:
+ * 3,220 / 1,268 / 66); L000056 (Dense 8x19, R = 4, 6 outputs with no
+ * weight, 13 whose biases take the accumulator to 26 bits): 1,351 / 1,054
+ * / 43, estimated 1,299 / 1,041 / 43 (the widths without the biases: 36
+ * DSPs). */
+static void test_live_folds_outputs_without_a_built_multiplier(void **st)
+{
+    (void)st;
+    static const struct {
+        int64_t idx;
+        double lut, ff, dsp, live;
+    } c[] = {{22, 3892, 1113, 47, 21 / 40.0}, {56, 1351, 1054, 43, 13 / 19.0}};
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        ff_qmodel *q;
+        char desc[512];
+        ff_err e = {0};
+        if (ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0, 0}, c[i].idx, 0, &q, desc, sizeof desc, &e))
+            fail_msg("%s", e.msg);
+        ff_live live;
+        ff_live_compute(q, &live);
+        ff_layer_feat f;
+        ff_layer_features(q, 0, &live, &f);
+        double o[FF_T__COUNT];
+        ff_analytic_layer(&f, o);
+        if (fabs(f.live_out - c[i].live) > 1e-9)
+            fail_msg("%s: %.3f of the outputs kept, Yosys keeps %.3f", desc, f.live_out, c[i].live);
+        if (o[FF_T_DSP] != c[i].dsp || fabs(o[FF_T_FF] / c[i].ff - 1) > 0.02 || fabs(o[FF_T_LUT] / c[i].lut - 1) > 0.08)
+            fail_msg("%s: %.0f LUT / %.0f FF / %.0f DSP estimated, Yosys %.0f / %.0f / %.0f", desc, o[FF_T_LUT],
+                     o[FF_T_FF], o[FF_T_DSP], c[i].lut, c[i].ff, c[i].dsp);
+        ff_live_free(&live);
+        ff_qmodel_free(q);
+    }
 }
 
 static void test_metrics_known_values(void **st)
@@ -1459,6 +1500,7 @@ int main(void)
         cmocka_unit_test(test_analytic_sparse_muxes_are_not_shared),
         cmocka_unit_test(test_live_keeps_what_reaches_the_output),
         cmocka_unit_test(test_live_folds_constant_outputs_at_r1),
+        cmocka_unit_test(test_live_folds_outputs_without_a_built_multiplier),
         cmocka_unit_test(test_metrics_known_values),
         cmocka_unit_test(test_bands_quantiles_and_file),
         cmocka_unit_test(test_broken_model_dirs_are_refused),
