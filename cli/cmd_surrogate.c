@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 static const char gen_usage[] = "fogforge surrogate gen --out DIR [--layers N] [--networks N] [-j JOBS] [--seed S] "
-                                "[--timeout SEC] [--sim-every K] [--netlist-every K] [--vectors N] [--max-mults M] [--max-cost C] [--reuse R] [--uniform] [--retry-timeouts] [--mem-limit GB] [-q] [--dry-run] [--keep]";
+                                "[--timeout SEC] [--sim-every K] [--netlist-every K] [--vectors N] [--max-mults M] [--max-cost C] [--reuse R] [--uniform] [--log-reuse] [--retry-timeouts] [--mem-limit GB] [-q] [--dry-run] [--keep]";
 
 static int cmd_gen(int argc, char **argv)
 {
@@ -31,6 +31,7 @@ static int cmd_gen(int argc, char **argv)
         {"keep", no_argument, 0, 'K'},          {"max-cost", required_argument, 0, 'C'},
         {"mem-limit", required_argument, 0, 'M'}, {"reuse", required_argument, 0, 'R'},
         {"retry-timeouts", no_argument, 0, 'T'}, {"uniform", no_argument, 0, 'U'},
+        {"log-reuse", no_argument, 0, 'G'},
         {"netlist-every", required_argument, 0, 'E'},
         {"help", no_argument, 0, 'h'},           {0}};
     ff_dataset_opts o = {.layers = 1500, .networks = 150, .jobs = 2, .seed = 1, .timeout_s = 600, .sim_every = 1,
@@ -103,6 +104,7 @@ static int cmd_gen(int argc, char **argv)
             break;
         case 'q': o.quiet = 1; break;
         case 'U': o.uniform = 1; break;
+        case 'G': o.log_reuse = 1; break;
         case 'T': o.retry_timeouts = 1; break;
         case 'n': o.dry_run = 1; break;
         case 'K': o.keep = 1; break;
@@ -130,6 +132,10 @@ static int cmd_gen(int argc, char **argv)
                    "model (a power of two from 1 to 64; per layer the nearest valid factor within\n"
                    "--max-mults), mostly MLPs of power-of-two widths 8-64, half of them ending in a Softmax.\n"
                    "Single layers are drawn as usual. Its designs are named apart (N000003-s6-u).\n"
+                   "--log-reuse draws each layer's reuse factor uniformly in log2 R over its valid factors\n"
+                   "within the multiplier cap, rather than uniformly over them (most of which are multiples\n"
+                   "of the layer's inputs: one multiplier serving outputs in turn), so that the few products\n"
+                   "a cycle users choose are as common as the rest. Named apart (L000042-s1-g).\n"
                    "--retry-timeouts generates again the designs recorded as timed out (a loaded machine);\n"
                    "a success is appended after the failure, and loaders count the design as synthesized.\n",
                    gen_usage);
@@ -147,9 +153,9 @@ static int cmd_gen(int argc, char **argv)
     /* and every setting in effect, so the dataset can be regenerated exactly */
     snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd),
              "\n# effective: --layers %lld --networks %lld --seed %llu --timeout %d --sim-every %d --netlist-every %d --vectors %ld "
-             "--max-mults %lld --max-cost %lld --reuse %d%s (fogforge %s)\n",
+             "--max-mults %lld --max-cost %lld --reuse %d%s%s (fogforge %s)\n",
              (long long)o.layers, (long long)o.networks, (unsigned long long)o.seed, o.timeout_s, o.sim_every, o.netlist_every,
-             o.vectors, (long long)o.max_mults, (long long)o.max_cost, o.reuse, o.uniform ? " --uniform" : "", FF_VERSION);
+             o.vectors, (long long)o.max_mults, (long long)o.max_cost, o.reuse, o.uniform ? " --uniform" : "", o.log_reuse ? " --log-reuse" : "", FF_VERSION);
     char path[4096];
     snprintf(path, sizeof path, "%s/command.txt", o.out);
     if (ff_mkdirs(o.out, &e) || ff_write_file_atomic(path, cmd, strlen(cmd), &e))

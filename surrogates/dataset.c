@@ -100,12 +100,14 @@ static void write_record(const char *path, cJSON *rec)
 static void design_id(const ff_dataset_opts *o, int network, int64_t index, char *id, size_t n)
 {
     int l = snprintf(id, n, "%s%06lld", network ? "N" : "L", (long long)index);
-    if (o->reuse > 0 || o->uniform || o->seed != 1)
+    if (o->reuse > 0 || o->uniform || o->log_reuse || o->seed != 1)
         l += snprintf(id + l, n - (size_t)l, "-s%llu", (unsigned long long)o->seed);
     if (o->reuse > 0)
         l += snprintf(id + l, n - (size_t)l, "-r%d", o->reuse);
     if (o->uniform)
-        snprintf(id + l, n - (size_t)l, "-u");
+        l += snprintf(id + l, n - (size_t)l, "-u");
+    if (o->log_reuse)
+        snprintf(id + l, n - (size_t)l, "-g");
 }
 
 /* Co-simulates dir's RTL (netlist NULL) or Yosys's netlist against the
@@ -150,6 +152,8 @@ static int design_worker(const ff_dataset_opts *o, const char *id, int64_t index
         cJSON_AddNumberToObject(rec, "gen_reuse", o->reuse);
     if (o->uniform)
         cJSON_AddNumberToObject(rec, "gen_uniform", 1);
+    if (o->log_reuse)
+        cJSON_AddNumberToObject(rec, "gen_log_reuse", 1);
     cJSON_AddStringToObject(rec, "kind", network ? "network" : "layer");
     cJSON *tools = cJSON_AddObjectToObject(rec, "tools");
     cJSON_AddStringToObject(tools, "fogforge", FF_VERSION);
@@ -161,7 +165,7 @@ static int design_worker(const ff_dataset_opts *o, const char *id, int64_t index
     ff_err e = {0};
     char desc[512];
     ff_qmodel *q = NULL;
-    int rc = ff_dsgen_design(&(ff_dsgen_opts){o->seed, o->max_mults, o->max_cost, o->reuse, o->uniform}, index, network, &q, desc, sizeof desc, &e);
+    int rc = ff_dsgen_design(&(ff_dsgen_opts){o->seed, o->max_mults, o->max_cost, o->reuse, o->uniform, o->log_reuse}, index, network, &q, desc, sizeof desc, &e);
     const char *stage = "design";
     if (!rc) {
         cJSON_AddStringToObject(rec, "desc", desc);
@@ -341,7 +345,7 @@ static int dry_run(const ff_dataset_opts *o, ff_err *e)
         char desc[512], id[32];
         ff_qmodel *q;
         design_id(o, network, index, id, sizeof id);
-        int rc = ff_dsgen_design(&(ff_dsgen_opts){o->seed, o->max_mults, o->max_cost, o->reuse, o->uniform}, index, network, &q,
+        int rc = ff_dsgen_design(&(ff_dsgen_opts){o->seed, o->max_mults, o->max_cost, o->reuse, o->uniform, o->log_reuse}, index, network, &q,
                                  desc, sizeof desc, e);
         if (rc == FF_EINPUT && o->max_cost > 0) {
             /* recorded as a failure by a real run; listed as one here */

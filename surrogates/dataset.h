@@ -19,6 +19,7 @@ typedef struct ff_dataset_opts {
     int64_t max_cost;     /* ff_dsgen_cost cap per design; 0: none */
     int reuse;            /* > 0: every layer at this reuse factor where valid (ff_dsgen_opts) */
     int uniform;          /* networks at one reuse factor, hls4ml-like MLPs (ff_dsgen_opts) */
+    int log_reuse;        /* reuse factors drawn uniformly in log2 (ff_dsgen_opts) */
     int retry_timeouts;   /* designs recorded as timed out are generated again */
     int quiet;
     int dry_run;          /* print the designs, build nothing */

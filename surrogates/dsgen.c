@@ -164,8 +164,11 @@ static int largest_valid_reuse(int64_t ni, int64_t total)
 }
 
 /* A valid reuse factor keeping multipliers <= cap, chosen at random among
- * the valid ones that fit. */
-static int pick_reuse(rng *r, const ff_graph *g, const ff_node *n, int64_t cap, int forced, int64_t forced_cap)
+ * the valid ones that fit: uniformly, or (log_reuse) the one nearest in
+ * log2 to a target drawn uniformly in log2 between the smallest and the
+ * largest of them (on a tie the smaller). */
+static int pick_reuse(rng *r, const ff_graph *g, const ff_node *n, int64_t cap, int forced, int64_t forced_cap,
+                      int log_reuse)
 {
     int64_t ni, no;
     ff_layer_mac_shape(g, n, &ni, &no);
@@ -183,7 +186,16 @@ static int pick_reuse(rng *r, const ff_graph *g, const ff_node *n, int64_t cap, 
     for (int64_t rf = 1; rf <= total && nc < 64; rf++)
         if (ff_reuse_valid(ni, total, rf) && total / rf <= cap)
             cand[nc++] = (int)rf;
-    return nc ? cand[irange(r, 0, nc - 1)] : largest_valid_reuse(ni, total);
+    if (!nc)
+        return largest_valid_reuse(ni, total);
+    if (!log_reuse)
+        return cand[irange(r, 0, nc - 1)];
+    double lo = log2((double)cand[0]), t = lo + un(r) * (log2((double)cand[nc - 1]) - lo);
+    int best = cand[0];
+    for (int i = 1; i < nc; i++)
+        if (fabs(log2((double)cand[i]) - t) < fabs(log2((double)best) - t) - 1e-9)
+            best = cand[i];
+    return best;
 }
 
 /* The valid reuse factor nearest to the model's (hls4ml's Model ReuseFactor,
@@ -364,7 +376,8 @@ static int draw_design(const ff_dsgen_opts *o, int64_t index, int network, int a
         dl += (size_t)snprintf(desc + dl, dn - dl, " R%d", model_rf);
     for (int i = 0; i < b.g->nn && jl < sizeof js - 128; i++) {
         int rf = model_rf ? uniform_reuse(b.g, &b.g->n[i], model_rf, o->max_mults)
-                          : pick_reuse(&r, b.g, &b.g->n[i], cap, o->reuse, o->max_mults);
+                          : pick_reuse(&r, b.g, &b.g->n[i], o->log_reuse ? o->max_mults : cap, o->reuse, o->max_mults,
+                                       o->log_reuse);
         jl += (size_t)snprintf(js + jl, sizeof js - jl, "%s\"%s\":{\"reuse\":%d}", first ? "" : ",", b.g->n[i].name, rf);
         first = 0;
         if (!network)

@@ -17,6 +17,12 @@ typedef struct ff_dsgen_opts {
     int uniform;         /* networks as hls4ml users write them: one reuse factor for the model (a
                           * power of two, 1-64; per layer the nearest valid one within max_mults),
                           * MLPs of power-of-two widths 8-64, a final Softmax half the time */
+    int log_reuse;       /* a drawn reuse factor uniform in log2 R over the valid factors within
+                          * max_mults itself (nearest valid one to a log-uniform target), instead
+                          * of uniform over those within a cap drawn from 16..max_mults: most
+                          * valid factors of a layer are multiples of its inputs (one multiplier
+                          * serving outputs in turn), and the cap rarely leaves the factors users
+                          * choose, a few products a cycle */
 } ff_dsgen_opts;
 
 /* Synthesis cost of a layer in bits of logic Yosys has to build and optimize:

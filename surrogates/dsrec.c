@@ -201,6 +201,8 @@ int ff_dsrec_parse(const char *line, size_t len, ff_dsrec *r, ff_err *e)
         r->gen_reuse = (int)v;
     if (inum(j, "gen_uniform", 0, 1, &v))
         r->gen_uniform = (int)v;
+    if (inum(j, "gen_log_reuse", 0, 1, &v))
+        r->gen_log_reuse = (int)v;
     num(j, "synth_seconds", &r->synth_seconds);
     const cJSON *tools = cJSON_GetObjectItemCaseSensitive(j, "tools");
     int feat_rev;
@@ -298,7 +300,8 @@ static int complete(ff_dsrec *r, int64_t max_mults, int64_t max_cost)
     char desc[512];
     ff_err e = {0};
     ff_dsgen_opts go = {(uint64_t)r->seed, r->max_mults > 0 ? r->max_mults : max_mults,
-                        r->max_cost >= 0 ? r->max_cost : max_cost, r->gen_reuse, r->gen_uniform};
+                        r->max_cost >= 0 ? r->max_cost : max_cost, r->gen_reuse, r->gen_uniform,
+                        r->gen_log_reuse};
     if (ff_dsgen_design(&go, r->index, r->network, &q, desc, sizeof desc, &e))
         return 0;
     int same = q->g->nn == r->nl;

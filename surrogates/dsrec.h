@@ -22,6 +22,7 @@ typedef struct ff_dsrec {
     int64_t seed, index, max_mults, max_cost; /* -1 when the record does not say */
     int gen_reuse;        /* surrogate gen --reuse of its run (0: drawn) */
     int gen_uniform;      /* surrogate gen --uniform of its run */
+    int gen_log_reuse;    /* surrogate gen --log-reuse of its run */
     int rtl_rev;          /* tools.rtl: the RTL revision synthesized (1 when absent; FF_RTL_REV) */
     int synth_flow;       /* tools.synth_flow: fogforge synth's Yosys flow (1 when absent; FF_SYNTH_FLOW) */
     int timing_missing;   /* older records: max_terms/latency/ii or the live features not stored,

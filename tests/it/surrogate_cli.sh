@@ -347,10 +347,10 @@ fi
 # gen names apart the designs of any run but the main one (seed 1, drawn reuse factors), so
 # the runs' records can share one file: the held-out splits fold by a hash of the id
 ids=""
-for a in "--seed 1" "--seed 5" "--seed 2 --reuse 1"; do
+for a in "--seed 1" "--seed 5" "--seed 2 --reuse 1" "--log-reuse"; do
     ids="$ids$("$FF" surrogate gen --out "$T/gen" --layers 2 --networks 1 $a --dry-run -q 2>&1 | awk '{ printf "%s ", $1 }')/ "
 done
-if [ "$ids" = "L000000 L000001 N000000 / L000000-s5 L000001-s5 N000000-s5 / L000000-s2-r1 L000001-s2-r1 N000000-s2-r1 / " ]
+if [ "$ids" = "L000000 L000001 N000000 / L000000-s5 L000001-s5 N000000-s5 / L000000-s2-r1 L000001-s2-r1 N000000-s2-r1 / L000000-s1-g L000001-s1-g N000000-s1-g / " ]
 then pass surrogate_gen_names_runs_apart
 else fail surrogate_gen_names_runs_apart "$ids"; fi
 # A real generator run: design L000004 of seed 1 (Dense 20x12 at R = 40: accumulators) built,

@@ -47,7 +47,7 @@ static void test_feature_timing_is_the_plans(void **st)
         ff_qmodel *q;
         char desc[512];
         ff_err e = {0};
-        if (ff_dsgen_design(&(ff_dsgen_opts){3, 64, 0, 0, 0}, k, k % 3 == 0, &q, desc, sizeof desc, &e))
+        if (ff_dsgen_design(&(ff_dsgen_opts){3, 64, 0, 0, 0, 0}, k, k % 3 == 0, &q, desc, sizeof desc, &e))
             fail_msg("%s", e.msg);
         ff_rtl_plan p;
         if (ff_rtl_plan_build(q, NULL, &p, &e))
@@ -88,7 +88,7 @@ static void test_dsgen_respects_max_cost(void **st)
             ff_qmodel *q;
             char desc[512];
             ff_err e = {0};
-            int rc = ff_dsgen_design(&(ff_dsgen_opts){1, 256, caps[c], 0, 0}, network ? k - 24 : k, network, &q, desc,
+            int rc = ff_dsgen_design(&(ff_dsgen_opts){1, 256, caps[c], 0, 0, 0}, network ? k - 24 : k, network, &q, desc,
                                      sizeof desc, &e);
             tried++;
             if (rc) {
@@ -113,7 +113,7 @@ static void test_dsgen_respects_max_cost(void **st)
     ff_qmodel *q = NULL;
     char desc[512];
     ff_err e = {0};
-    assert_int_equal(ff_dsgen_design(&(ff_dsgen_opts){1, 256, 1, 0, 0}, 3, 0, &q, desc, sizeof desc, &e), FF_EINPUT);
+    assert_int_equal(ff_dsgen_design(&(ff_dsgen_opts){1, 256, 1, 0, 0, 0}, 3, 0, &q, desc, sizeof desc, &e), FF_EINPUT);
     assert_null(q);
     assert_non_null(strstr(e.msg, "design L3: none of 64 draws fits --max-cost 1"));
 }
@@ -128,7 +128,7 @@ static void test_dsgen_forced_reuse(void **st)
         ff_qmodel *q;
         char desc[512];
         ff_err e = {0};
-        if (ff_dsgen_design(&(ff_dsgen_opts){2, 512, 40000, 1, 0}, k, k >= 34, &q, desc, sizeof desc, &e))
+        if (ff_dsgen_design(&(ff_dsgen_opts){2, 512, 40000, 1, 0, 0}, k, k >= 34, &q, desc, sizeof desc, &e))
             continue;
         for (int i = 0; i < q->g->nn; i++) {
             ff_layer_feat f;
@@ -159,7 +159,7 @@ static void test_dsgen_uniform_networks(void **st)
         ff_qmodel *q;
         char desc[512];
         ff_err e = {0};
-        if (ff_dsgen_design(&(ff_dsgen_opts){6, 256, 0, 0, 1}, k, 1, &q, desc, sizeof desc, &e))
+        if (ff_dsgen_design(&(ff_dsgen_opts){6, 256, 0, 0, 1, 0}, k, 1, &q, desc, sizeof desc, &e))
             fail_msg("%s", e.msg);
         const char *rp = strstr(desc, " R");
         assert_non_null(rp);
@@ -202,12 +202,47 @@ static void test_dsgen_uniform_networks(void **st)
         ff_qmodel *a, *b;
         char da[512], db[512];
         ff_err e = {0};
-        assert_int_equal(ff_dsgen_design(&(ff_dsgen_opts){6, 256, 40000, 0, 0}, k, 0, &a, da, sizeof da, &e), FF_OK);
-        assert_int_equal(ff_dsgen_design(&(ff_dsgen_opts){6, 256, 40000, 0, 1}, k, 0, &b, db, sizeof db, &e), FF_OK);
+        assert_int_equal(ff_dsgen_design(&(ff_dsgen_opts){6, 256, 40000, 0, 0, 0}, k, 0, &a, da, sizeof da, &e), FF_OK);
+        assert_int_equal(ff_dsgen_design(&(ff_dsgen_opts){6, 256, 40000, 0, 1, 0}, k, 0, &b, db, sizeof db, &e), FF_OK);
         assert_string_equal(da, db);
         ff_qmodel_free(a);
         ff_qmodel_free(b);
     }
+}
+
+/* surrogate gen --log-reuse: each drawn factor is valid and within
+ * max_mults, and the layers computing four or more products a cycle (the
+ * reuse factors users choose) are far more common than in the default
+ * draw: over the first 120 single layers of seed 1, 13 against 2 (session
+ * 23, measured; two or more: 18 against 14) */
+static void test_dsgen_log_reuse_draws_few_products_a_cycle(void **st)
+{
+    (void)st;
+    int per2[2] = {0, 0}, per4[2] = {0, 0};
+    for (int lg = 0; lg < 2; lg++)
+        for (int64_t k = 0; k < 120; k++) {
+            ff_qmodel *q;
+            char desc[512];
+            ff_err e = {0};
+            if (ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0, 0, lg}, k, 0, &q, desc, sizeof desc, &e))
+                continue; /* no draw under the cost cap: recorded as failed by a real run */
+            for (int i = 0; i < q->g->nn; i++) {
+                ff_layer_feat f;
+                ff_layer_features(q, i, NULL, &f);
+                if (!f.weights)
+                    continue;
+                int64_t P = f.pixels ? f.pixels : 1, total = f.n_in * f.n_out, R = (int64_t)f.reuse;
+                assert_true(f.n_in % R == 0 || (R % f.n_in == 0 && total % R == 0));
+                if (total / R * P > 256 && R != total)
+                    fail_msg("%s: %lld multipliers over the cap of 256", desc, (long long)(total / R * P));
+                per2[lg] += f.n_in / R >= 2;
+                per4[lg] += f.n_in / R >= 4;
+            }
+            ff_qmodel_free(q);
+        }
+    if (!(per2[1] > per2[0] && per4[1] >= 3 * per4[0] && per4[1] >= 10))
+        fail_msg("layers with >= 2 / >= 4 products a cycle: %d / %d drawn uniformly, %d / %d in log2", per2[0], per4[0],
+                 per2[1], per4[1]);
 }
 
 /* sim --netlist refuses a netlist with block RAMs: Yosys's cells_sim.v
@@ -675,7 +710,7 @@ static ff_qmodel *dataset_layer(int64_t index, ff_layer_feat *f, char *desc, siz
 {
     ff_qmodel *q;
     ff_err e = {0};
-    if (ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0, 0}, index, 0, &q, desc, cap, &e))
+    if (ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0, 0, 0}, index, 0, &q, desc, cap, &e))
         fail_msg("%s", e.msg);
     ff_layer_features(q, 0, NULL, f);
     return q;
@@ -1178,7 +1213,7 @@ static ff_qmodel *design_n13(void)
     ff_qmodel *q;
     char desc[512];
     ff_err e = {0};
-    assert_int_equal(ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0, 0}, 13, 1, &q, desc, sizeof desc, &e), FF_OK);
+    assert_int_equal(ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0, 0, 0}, 13, 1, &q, desc, sizeof desc, &e), FF_OK);
     assert_string_equal(desc, "mlp 15-24-26-2 w2a13 sparse");
     return q;
 }
@@ -1269,7 +1304,7 @@ static void test_live_folds_outputs_without_a_built_multiplier(void **st)
         ff_qmodel *q;
         char desc[512];
         ff_err e = {0};
-        if (ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0, 0}, c[i].idx, 0, &q, desc, sizeof desc, &e))
+        if (ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0, 0, 0}, c[i].idx, 0, &q, desc, sizeof desc, &e))
             fail_msg("%s", e.msg);
         ff_live live;
         ff_live_compute(q, &live);
@@ -1479,6 +1514,7 @@ int main(void)
         cmocka_unit_test(test_dsgen_respects_max_cost),
         cmocka_unit_test(test_dsgen_forced_reuse),
         cmocka_unit_test(test_dsgen_uniform_networks),
+        cmocka_unit_test(test_dsgen_log_reuse_draws_few_products_a_cycle),
         cmocka_unit_test(test_netlist_with_bram_is_refused),
         cmocka_unit_test(test_estimate_calibration_cache_is_exact),
         cmocka_unit_test(test_dataset_line_parser),
