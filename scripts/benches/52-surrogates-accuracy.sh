@@ -9,7 +9,7 @@ set -eu
 S=$ROOT/surrogates/dataset
 T=$BENCH_TMP/surr-acc
 mkdir -p "$T"
-xz -dc "$S/designs.jsonl.xz" "$S/designs-n5.jsonl.xz" >"$T/designs.jsonl"
+xz -dc "$S"/designs*.jsonl.xz >"$T/designs.jsonl"
 cp "$S/command.txt" "$T/"
 "$FF" surrogate eval "$T/designs.jsonl" "$ROOT/surrogates/models" --analytical lut,ff,dsp,bram18 --cv
 rm -rf "$T"
