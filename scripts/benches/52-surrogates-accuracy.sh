@@ -11,5 +11,5 @@ T=$BENCH_TMP/surr-acc
 mkdir -p "$T"
 xz -dc "$S"/designs*.jsonl.xz >"$T/designs.jsonl"
 cp "$S/command.txt" "$T/"
-"$FF" surrogate eval "$T/designs.jsonl" "$ROOT/surrogates/models" --analytical lut,ff,dsp,bram18 --cv
+"$FF" surrogate eval "$T/designs.jsonl" "$ROOT/surrogates/models" --cv
 rm -rf "$T"
