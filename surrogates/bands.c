@@ -78,12 +78,12 @@ int ff_bands_has_class(const ff_bands *b, int cls)
 
 #define FF_BANDS_STR(x) #x
 #define FF_BANDS_XSTR(x) FF_BANDS_STR(x)
+#define FF_BANDS_NO_CLASS(kind)                                                                                        \
+    "the error bands have no band for " kind " designs (fewer than " FF_BANDS_XSTR(FF_BANDS_MIN_N) " were "           \
+                                                                                                   "cross-validated)"
 const char *ff_bands_no_class_why(int cls)
 {
-    return cls == FF_BAND_NETWORK ? "the error bands have no band for network designs (fewer than " FF_BANDS_XSTR(
-                                        FF_BANDS_MIN_N) " were cross-validated)"
-                                  : "the error bands have no band for single-layer designs (fewer than " FF_BANDS_XSTR(
-                                        FF_BANDS_MIN_N) " were cross-validated)";
+    return cls == FF_BAND_NETWORK ? FF_BANDS_NO_CLASS("network") : FF_BANDS_NO_CLASS("single-layer");
 }
 
 char *ff_bands_json(const ff_bands *b)

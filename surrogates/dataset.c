@@ -97,6 +97,17 @@ static void write_record(const char *path, cJSON *rec)
  * a seed other than the main run's 1 names its designs apart (L000042-s2-r1:
  * seed and reuse; N000007-s5: seed; N000003-s6-u: uniform), so its records can share one file with the main run's
  * (the held-out splits fold by a hash of the id) */
+/* The generator's options of a run (every setting that decides its designs) */
+static ff_dsgen_opts dsgen_opts(const ff_dataset_opts *o)
+{
+    return (ff_dsgen_opts){.seed = o->seed,
+                           .max_mults = o->max_mults,
+                           .max_cost = o->max_cost,
+                           .reuse = o->reuse,
+                           .uniform = o->uniform,
+                           .log_reuse = o->log_reuse};
+}
+
 static void design_id(const ff_dataset_opts *o, int network, int64_t index, char *id, size_t n)
 {
     int l = snprintf(id, n, "%s%06lld", network ? "N" : "L", (long long)index);
@@ -165,7 +176,8 @@ static int design_worker(const ff_dataset_opts *o, const char *id, int64_t index
     ff_err e = {0};
     char desc[512];
     ff_qmodel *q = NULL;
-    int rc = ff_dsgen_design(&(ff_dsgen_opts){o->seed, o->max_mults, o->max_cost, o->reuse, o->uniform, o->log_reuse}, index, network, &q, desc, sizeof desc, &e);
+    ff_dsgen_opts go = dsgen_opts(o);
+    int rc = ff_dsgen_design(&go, index, network, &q, desc, sizeof desc, &e);
     const char *stage = "design";
     if (!rc) {
         cJSON_AddStringToObject(rec, "desc", desc);
@@ -345,8 +357,8 @@ static int dry_run(const ff_dataset_opts *o, ff_err *e)
         char desc[512], id[32];
         ff_qmodel *q;
         design_id(o, network, index, id, sizeof id);
-        int rc = ff_dsgen_design(&(ff_dsgen_opts){o->seed, o->max_mults, o->max_cost, o->reuse, o->uniform, o->log_reuse}, index, network, &q,
-                                 desc, sizeof desc, e);
+        ff_dsgen_opts go = dsgen_opts(o);
+        int rc = ff_dsgen_design(&go, index, network, &q, desc, sizeof desc, e);
         if (rc == FF_EINPUT && o->max_cost > 0) {
             /* recorded as a failure by a real run; listed as one here */
             printf("%s  (%s)\n", id, e->msg);

@@ -299,9 +299,12 @@ static int complete(ff_dsrec *r, int64_t max_mults, int64_t max_cost)
     ff_qmodel *q;
     char desc[512];
     ff_err e = {0};
-    ff_dsgen_opts go = {(uint64_t)r->seed, r->max_mults > 0 ? r->max_mults : max_mults,
-                        r->max_cost >= 0 ? r->max_cost : max_cost, r->gen_reuse, r->gen_uniform,
-                        r->gen_log_reuse};
+    ff_dsgen_opts go = {.seed = (uint64_t)r->seed,
+                        .max_mults = r->max_mults > 0 ? r->max_mults : max_mults,
+                        .max_cost = r->max_cost >= 0 ? r->max_cost : max_cost,
+                        .reuse = r->gen_reuse,
+                        .uniform = r->gen_uniform,
+                        .log_reuse = r->gen_log_reuse};
     if (ff_dsgen_design(&go, r->index, r->network, &q, desc, sizeof desc, &e))
         return 0;
     int same = q->g->nn == r->nl;

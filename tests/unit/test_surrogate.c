@@ -39,6 +39,9 @@ static void test_csd_digits_are_canonical(void **st)
     assert_int_equal(ff_csd_digits(-32768), 1);
 }
 
+/* the main dataset run's generator options (surrogate gen's defaults, seed 1) */
+static const ff_dsgen_opts main_run = {.seed = 1, .max_mults = 256, .max_cost = 40000};
+
 /* every layer's feature timing is the plan's, for dataset designs of both kinds */
 static void test_feature_timing_is_the_plans(void **st)
 {
@@ -47,7 +50,7 @@ static void test_feature_timing_is_the_plans(void **st)
         ff_qmodel *q;
         char desc[512];
         ff_err e = {0};
-        if (ff_dsgen_design(&(ff_dsgen_opts){3, 64, 0, 0, 0, 0}, k, k % 3 == 0, &q, desc, sizeof desc, &e))
+        if (ff_dsgen_design(&(ff_dsgen_opts){.seed = 3, .max_mults = 64}, k, k % 3 == 0, &q, desc, sizeof desc, &e))
             fail_msg("%s", e.msg);
         ff_rtl_plan p;
         if (ff_rtl_plan_build(q, NULL, &p, &e))
@@ -88,8 +91,8 @@ static void test_dsgen_respects_max_cost(void **st)
             ff_qmodel *q;
             char desc[512];
             ff_err e = {0};
-            int rc = ff_dsgen_design(&(ff_dsgen_opts){1, 256, caps[c], 0, 0, 0}, network ? k - 24 : k, network, &q, desc,
-                                     sizeof desc, &e);
+            ff_dsgen_opts go = {.seed = 1, .max_mults = 256, .max_cost = caps[c]};
+            int rc = ff_dsgen_design(&go, network ? k - 24 : k, network, &q, desc, sizeof desc, &e);
             tried++;
             if (rc) {
                 assert_int_equal(rc, FF_EINPUT);
@@ -113,7 +116,8 @@ static void test_dsgen_respects_max_cost(void **st)
     ff_qmodel *q = NULL;
     char desc[512];
     ff_err e = {0};
-    assert_int_equal(ff_dsgen_design(&(ff_dsgen_opts){1, 256, 1, 0, 0, 0}, 3, 0, &q, desc, sizeof desc, &e), FF_EINPUT);
+    ff_dsgen_opts go = {.seed = 1, .max_mults = 256, .max_cost = 1};
+    assert_int_equal(ff_dsgen_design(&go, 3, 0, &q, desc, sizeof desc, &e), FF_EINPUT);
     assert_null(q);
     assert_non_null(strstr(e.msg, "design L3: none of 64 draws fits --max-cost 1"));
 }
@@ -128,7 +132,8 @@ static void test_dsgen_forced_reuse(void **st)
         ff_qmodel *q;
         char desc[512];
         ff_err e = {0};
-        if (ff_dsgen_design(&(ff_dsgen_opts){2, 512, 40000, 1, 0, 0}, k, k >= 34, &q, desc, sizeof desc, &e))
+        ff_dsgen_opts go = {.seed = 2, .max_mults = 512, .max_cost = 40000, .reuse = 1};
+        if (ff_dsgen_design(&go, k, k >= 34, &q, desc, sizeof desc, &e))
             continue;
         for (int i = 0; i < q->g->nn; i++) {
             ff_layer_feat f;
@@ -159,7 +164,8 @@ static void test_dsgen_uniform_networks(void **st)
         ff_qmodel *q;
         char desc[512];
         ff_err e = {0};
-        if (ff_dsgen_design(&(ff_dsgen_opts){6, 256, 0, 0, 1, 0}, k, 1, &q, desc, sizeof desc, &e))
+        ff_dsgen_opts go = {.seed = 6, .max_mults = 256, .uniform = 1};
+        if (ff_dsgen_design(&go, k, 1, &q, desc, sizeof desc, &e))
             fail_msg("%s", e.msg);
         const char *rp = strstr(desc, " R");
         assert_non_null(rp);
@@ -202,8 +208,10 @@ static void test_dsgen_uniform_networks(void **st)
         ff_qmodel *a, *b;
         char da[512], db[512];
         ff_err e = {0};
-        assert_int_equal(ff_dsgen_design(&(ff_dsgen_opts){6, 256, 40000, 0, 0, 0}, k, 0, &a, da, sizeof da, &e), FF_OK);
-        assert_int_equal(ff_dsgen_design(&(ff_dsgen_opts){6, 256, 40000, 0, 1, 0}, k, 0, &b, db, sizeof db, &e), FF_OK);
+        ff_dsgen_opts plain = {.seed = 6, .max_mults = 256, .max_cost = 40000}, uniform = plain;
+        uniform.uniform = 1;
+        assert_int_equal(ff_dsgen_design(&plain, k, 0, &a, da, sizeof da, &e), FF_OK);
+        assert_int_equal(ff_dsgen_design(&uniform, k, 0, &b, db, sizeof db, &e), FF_OK);
         assert_string_equal(da, db);
         ff_qmodel_free(a);
         ff_qmodel_free(b);
@@ -224,7 +232,9 @@ static void test_dsgen_log_reuse_draws_few_products_a_cycle(void **st)
             ff_qmodel *q;
             char desc[512];
             ff_err e = {0};
-            if (ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0, 0, lg}, k, 0, &q, desc, sizeof desc, &e))
+            ff_dsgen_opts go = main_run;
+            go.log_reuse = lg;
+            if (ff_dsgen_design(&go, k, 0, &q, desc, sizeof desc, &e))
                 continue; /* no draw under the cost cap: recorded as failed by a real run */
             for (int i = 0; i < q->g->nn; i++) {
                 ff_layer_feat f;
@@ -710,7 +720,7 @@ static ff_qmodel *dataset_layer(int64_t index, ff_layer_feat *f, char *desc, siz
 {
     ff_qmodel *q;
     ff_err e = {0};
-    if (ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0, 0, 0}, index, 0, &q, desc, cap, &e))
+    if (ff_dsgen_design(&main_run, index, 0, &q, desc, cap, &e))
         fail_msg("%s", e.msg);
     ff_layer_features(q, 0, NULL, f);
     return q;
@@ -1213,7 +1223,7 @@ static ff_qmodel *design_n13(void)
     ff_qmodel *q;
     char desc[512];
     ff_err e = {0};
-    assert_int_equal(ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0, 0, 0}, 13, 1, &q, desc, sizeof desc, &e), FF_OK);
+    assert_int_equal(ff_dsgen_design(&main_run, 13, 1, &q, desc, sizeof desc, &e), FF_OK);
     assert_string_equal(desc, "mlp 15-24-26-2 w2a13 sparse");
     return q;
 }
@@ -1304,7 +1314,7 @@ static void test_live_folds_outputs_without_a_built_multiplier(void **st)
         ff_qmodel *q;
         char desc[512];
         ff_err e = {0};
-        if (ff_dsgen_design(&(ff_dsgen_opts){1, 256, 40000, 0, 0, 0}, c[i].idx, 0, &q, desc, sizeof desc, &e))
+        if (ff_dsgen_design(&main_run, c[i].idx, 0, &q, desc, sizeof desc, &e))
             fail_msg("%s", e.msg);
         ff_live live;
         ff_live_compute(q, &live);
