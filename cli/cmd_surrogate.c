@@ -136,6 +136,7 @@ static int cmd_gen(int argc, char **argv)
                    "within the multiplier cap, rather than uniformly over them (most of which are multiples\n"
                    "of the layer's inputs: one multiplier serving outputs in turn), so that the few products\n"
                    "a cycle users choose are as common as the rest. Named apart (L000042-s1-g).\n"
+                   "Either draw picks among the 64 smallest valid factors within the cap.\n"
                    "--retry-timeouts generates again the designs recorded as timed out (a loaded machine);\n"
                    "a success is appended after the failure, and loaders count the design as synthesized.\n",
                    gen_usage);

@@ -35,6 +35,7 @@
 #define FF_AN_MAX_LUTS_BIT 1.55       /* the same, wider, one stage */
 #define FF_AN_MAX_LUTS_DEPTH 0.95     /* its rise over the first 8 stages */
 #define FF_AN_AVG_RQ_DSP_BIT 0.75     /* average pooling's tail after a division DSP, LUTs a bit */
+#define FF_AN_FA_ROW_LUTS 1.6         /* LUTs per bit of a row of full adders in a sum (sum_luts) */
 #define FF_AN_ACC_LUTS 2.0            /* LUTs per bit of an accumulator: adder + first-cycle mux (flow 2) */
 #define FF_AN_OUT_DECODE_LUTS 1.5     /* per output of a grouped layer: its slot's cycle-range decode */
 
@@ -203,32 +204,66 @@ static double out_reg_ff(const ff_layer_feat *f, double U, double bram)
     return is_lut_act(f->act) && bram > 0 ? 0 : U * f->out_bits;
 }
 
-/* Fabric adders of one output's tree over the products it has built of
- * its per products a cycle, each built with probability b (a multiplier
- * whose weights are all zero is not built): k products take k - 1 adders,
- * all in fabric (flow 2 packs no adder into a DSP), except that a pair
- * costs nothing beyond the accumulator it feeds: the pair's adder and the
- * accumulator's become one three-input carry chain (the dataset's layers
- * with 2 products a cycle, L000005 and L000018, and the demo's R = 12
- * layer, alone: +22..+24% with the pair's adder counted, +2..+14% without;
- * over the 41 flow-2 layers measured, a pair at 0, 0.25, 0.5, 0.75 and 1
- * adder gave an analytical LUT SMAPE of 8.08, 8.17, 8.26, 8.35 and 8.44%;
- * the 12 real designs with flow-2 syntheses, mean LUT error 8.3% -> 7.3%).
- * The expectation over Binomial(per, b). */
-static double fabric_adders(int k)
+/* LUTs a bit of summing an output's k values in fabric (flow 2 packs no
+ * adder into a DSP), as Yosys maps the RTL's sum (session 24): alumacc
+ * merges the tree's adders into one $macc, which maccmap builds as rows of
+ * full adders (a carry-save tree, LUT logic) ending in one carry-chain
+ * adder. Up to three operands are one carry chain at a LUT a bit; each
+ * further operand adds a row of full adders, FF_AN_FA_ROW_LUTS a bit.
+ * Every FF_RTL_LEVELS_PER_STAGE levels the RTL registers its sums (groups
+ * of 8 values), so a wider sum is its groups' sums, each ending in its
+ * own carry chain, and the sum of their registers.
+ *   into_acc: the sum feeds the output's accumulator (R > 1), whose adder
+ *   and first-cycle bias mux the accumulator part counts; the accumulator
+ *   is the sum's last operand. Else (R = 1) the sum, with its constant
+ *   bias folded in, is the output's register: its last carry chain is
+ *   counted here.
+ * Measured on adder trees of k 17-bit values into a 19-bit accumulator
+ * (8 outputs, synthesized as fogforge synth runs Yosys, beside a deep
+ * unrelated path so that ABC maps them for area; LUTs a bit with the
+ * accumulator's 2): k = 2 2.0, 3 3.7, 4 5.5, 6 6.7, 7 10.1, 8 13.4,
+ * 10 12.7, 12 15.5, 16 23.5, 32 43.8; synthesized alone, 2.8, 7.8, 7.9,
+ * 9.0, 9.2, 13.0, 11.2, 13.9, 20.3, 38.1; this formula 2, 3.6, 5.2, 8.4,
+ * 10, 11.6, 12, 13.6, 20, 41.2. The previous count, k - 1 adders at a LUT
+ * a bit (9 for 8 products), was 30-40% low from 8 products up: the jet's
+ * second layer at R = 8, the dataset's L000018-s1-g (19 products a cycle,
+ * -14.4%) and L000026-s1-g (31, -13.5%). Alone, where the tree is the
+ * design's deepest logic, ABC maps 3-6 products for depth at 2-4 LUTs a
+ * bit more (docs/surrogates.md, "Known limits"). */
+static double sum_rows(int n)
 {
-    return k > 2 ? k - 1 : 0;
+    return n > 3 ? FF_AN_FA_ROW_LUTS * (n - 3) : 0;
 }
 
+static double sum_luts(int k, int into_acc)
+{
+    const int g = 1 << FF_RTL_LEVELS_PER_STAGE;
+    if (k <= g)
+        return into_acc ? sum_rows(k + 1) : (k > 1 ? sum_rows(k) + 1 : 0);
+    double c = 0;
+    int groups = 0;
+    for (int left = k; left > 0; left -= g, groups++)
+        c += left > 1 ? sum_rows(left < g ? left : g) + 1 : 0;
+    return c + sum_luts(groups, into_acc);
+}
+
+/* The fabric LUTs a bit of one output's tree over the products it has
+ * built of its per products a cycle, each built with probability b (a
+ * multiplier whose weights are all zero is not built): the expectation of
+ * sum_luts over Binomial(per, b). A pair costs nothing beyond the
+ * accumulator it feeds (one three-input carry chain: the dataset's layers
+ * with 2 products a cycle, L000005 and L000018, and the demo's R = 12
+ * layer, alone: +22..+24% with the pair's adder counted, +2..+14%
+ * without). */
 static double tree_fabric_adders(double per, double b)
 {
     int n = (int)lround(per);
     if (b >= 1)
-        return fabric_adders(n);
+        return sum_luts(n, 1);
     double e = 0, pk = pow(1 - b, n); /* P(k = 0) */
     for (int k = 1; k <= n; k++) {
         pk *= (double)(n - k + 1) / k * b / (1 - b);
-        e += pk * fabric_adders(k);
+        e += pk * sum_luts(k, 1);
     }
     return e;
 }
