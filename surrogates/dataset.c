@@ -13,6 +13,7 @@
 #include "sim.h"
 
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -269,7 +270,56 @@ typedef struct {
     pid_t pid;
     char id[32];
     double start;
+    double cpu;   /* CPU seconds its processes have used, at the last check */
+    int over;     /* killed for its time: 1 CPU, 2 wall clock */
 } slot;
+
+/* A design's time limit is CPU time (--timeout): on a loaded machine a
+ * design's wall-clock time says little of what it costs, and a wall-clock
+ * limit turned designs that needed minutes into timeouts whenever other
+ * work ran. The wall clock only backs it up, at FF_DS_WALL_FACTOR times
+ * the limit (a worker stuck without using the CPU). */
+#define FF_DS_WALL_FACTOR 8
+
+/* CPU seconds used by the live processes of process group pg: each one's
+ * own time and that of the children it has reaped (a tool's finished
+ * compiler processes, a finished Yosys), so every process of the design is
+ * counted once, live or done. */
+static double group_cpu_seconds(pid_t pg)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return 0;
+    static long tck;
+    if (!tck)
+        tck = sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100;
+    unsigned long long sum = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] < '1' || de->d_name[0] > '9')
+            continue;
+        char path[300], buf[1024];
+        snprintf(path, sizeof path, "/proc/%s/stat", de->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = 0;
+        /* fields after the command's closing parenthesis: state ppid pgrp
+         * session tty_nr tpgid flags minflt cminflt majflt cmajflt utime
+         * stime cutime cstime */
+        const char *q = strrchr(buf, ')');
+        int pgrp;
+        unsigned long long ut, st, cut, cst;
+        if (q && sscanf(q + 1, " %*c %*d %d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu", &pgrp, &ut, &st,
+                        &cut, &cst) == 5 &&
+            pgrp == pg)
+            sum += ut + st + cut + cst;
+    }
+    closedir(d);
+    return (double)sum / (double)tck;
+}
 
 typedef struct {
     char **ids;
@@ -416,7 +466,7 @@ int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e)
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     stop_requested = 0;
-    double t0 = ff_now();
+    double t0 = ff_now(), last_check = 0;
     int64_t next = 0;
     for (int64_t k = 0; k < total; k++) {
         char id[32];
@@ -483,6 +533,8 @@ int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e)
             slots[s].pid = p;
             snprintf(slots[s].id, sizeof slots[s].id, "%s", id);
             slots[s].start = ff_now();
+            slots[s].cpu = 0;
+            slots[s].over = 0;
             running++;
         }
         if (rc)
@@ -491,9 +543,21 @@ int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e)
         int status;
         pid_t p = waitpid(-1, &status, WNOHANG);
         if (p <= 0) {
-            for (int s = 0; s < jobs; s++)
-                if (slots[s].pid && ff_now() - slots[s].start > o->timeout_s)
-                    kill(-slots[s].pid, SIGKILL);
+            if (ff_now() - last_check >= 1.0) {
+                last_check = ff_now();
+                for (int s = 0; s < jobs; s++) {
+                    if (!slots[s].pid || slots[s].over)
+                        continue;
+                    double cpu = group_cpu_seconds(slots[s].pid);
+                    if (cpu > slots[s].cpu)
+                        slots[s].cpu = cpu;
+                    slots[s].over = slots[s].cpu > o->timeout_s                                            ? 1
+                                    : ff_now() - slots[s].start > (double)FF_DS_WALL_FACTOR * o->timeout_s ? 2
+                                                                                                          : 0;
+                    if (slots[s].over)
+                        kill(-slots[s].pid, SIGKILL);
+                }
+            }
             if (stop_requested)
                 for (int s = 0; s < jobs; s++)
                     if (slots[s].pid)
@@ -510,8 +574,12 @@ int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e)
             kill(-p, SIGKILL); /* tools it left behind */
             const char *err = NULL;
             if (WIFSIGNALED(status)) {
-                if (ff_now() - slots[s].start > o->timeout_s)
-                    snprintf(why, sizeof why, "timeout after %d s", o->timeout_s);
+                if (slots[s].over == 1)
+                    snprintf(why, sizeof why, "timeout after %d s of CPU (%.0f s elapsed)", o->timeout_s,
+                             ff_now() - slots[s].start);
+                else if (slots[s].over == 2)
+                    snprintf(why, sizeof why, "timeout after %.0f s elapsed (%.0f s of CPU)", ff_now() - slots[s].start,
+                             slots[s].cpu);
                 else
                     snprintf(why, sizeof why, "worker killed by signal %d", WTERMSIG(status));
                 err = why;

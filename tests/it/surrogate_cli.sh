@@ -374,3 +374,20 @@ else
 fi
 "$FF" surrogate gen --out "$G" --layers 5 --networks 0 -j 1 --sim-every 1 --netlist-every 1 -q >/dev/null 2>&1
 if [ "$(wc -l <"$G/designs.jsonl")" -eq 5 ]; then pass surrogate_gen_resumes; else fail surrogate_gen_resumes "$(wc -l <"$G/designs.jsonl") lines"; fi
+# --timeout is CPU time: design L000000 (about 40 s of Yosys) with a 5-second limit is killed,
+# its whole process group with it, and recorded as a timeout that --retry-timeouts redoes.
+TG=$T/timeoutgen
+"$FF" surrogate gen --out "$TG" --layers 1 --networks 0 -j 1 --sim-every 0 --timeout 5 -q >"$T/tgen.out" 2>&1
+rec=$(grep '"L000000"' "$TG/designs.jsonl")
+left=$(pgrep -f "$TG/work" || true)
+if printf '%s' "$rec" | grep -q '"error":[[:space:]]*"timeout after 5 s of CPU' && [ -z "$left" ]; then
+    pass surrogate_gen_cpu_timeout
+else
+    fail surrogate_gen_cpu_timeout "$(printf '%s' "$rec" | head -c 300) left: $left"
+fi
+"$FF" surrogate gen --out "$TG" --layers 1 --networks 0 -j 1 --sim-every 0 --timeout 5 --retry-timeouts >"$T/tgen2.out" 2>&1
+if grep -q '1 timed-out design(s) will be tried again' "$T/tgen2.out" && [ "$(wc -l <"$TG/designs.jsonl")" -eq 2 ]; then
+    pass surrogate_gen_retries_cpu_timeout
+else
+    fail surrogate_gen_retries_cpu_timeout "$(wc -l <"$TG/designs.jsonl") lines; $(tr '\r' '\n' <"$T/tgen2.out" | head -3)"
+fi
