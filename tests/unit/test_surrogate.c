@@ -1093,7 +1093,7 @@ static void test_softmax_table_against_yosys(void **st)
  * distinct product's register is in fabric too (features revision 7).
  * Yosys, flow 2 (`fogforge synth`, the whole design, its netlist
  * co-simulated bit-exact): 5,441 FFs. Flow 1 had counted 497, with the
- * DSP products' registers in their MREGs. */
+ * DSP products' registers in their MREGs. And 7,860 LUTs. */
 static void test_r1_product_registers_against_yosys(void **st)
 {
     (void)st;
@@ -1123,6 +1123,10 @@ static void test_r1_product_registers_against_yosys(void **st)
         fail_msg("%s", e.msg);
     if (fabs(r.total[FF_T_FF] / 5441.0 - 1) > 0.01)
         fail_msg("%.0f FFs estimated, Yosys 5441", r.total[FF_T_FF]);
+    /* and its LUTs, the sums as rows of full adders (sum_luts, session
+     * 24): Yosys 7,860; nz carry-chain adders had said 6,882 (-12.4%) */
+    if (fabs(r.total[FF_T_LUT] / 7860.0 - 1) > 0.07)
+        fail_msg("%.0f LUTs estimated, Yosys 7860", r.total[FF_T_LUT]);
     ff_estimate_free(&r);
     ff_surrogate_free(s);
     free(fs);
