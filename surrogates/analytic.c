@@ -210,9 +210,11 @@ static double out_reg_ff(const ff_layer_feat *f, double U, double bram)
  * full adders (a carry-save tree, LUT logic) ending in one carry-chain
  * adder. Up to three operands are one carry chain at a LUT a bit; each
  * further operand adds a row of full adders, FF_AN_FA_ROW_LUTS a bit.
- * Every FF_RTL_LEVELS_PER_STAGE levels the RTL registers its sums (groups
- * of 8 values), so a wider sum is its groups' sums, each ending in its
- * own carry chain, and the sum of their registers.
+ * Where the plan registers the tree's sums (cuts, bit lv - 1: after level
+ * lv; the fixed plan every FF_RTL_LEVELS_PER_STAGE levels, groups of 8
+ * values; --clock where ff_rtl_pipe_choose cuts), a sum is its groups'
+ * sums, each ending in its own carry chain, and the sum of their
+ * registers.
  *   into_acc: the sum feeds the output's accumulator (R > 1), whose adder
  *   and first-cycle bias mux the accumulator part counts; the accumulator
  *   is the sum's last operand. Else (R = 1) the sum, with its constant
@@ -235,16 +237,32 @@ static double sum_rows(int n)
     return n > 3 ? FF_AN_FA_ROW_LUTS * (n - 3) : 0;
 }
 
-static double sum_luts(int k, int into_acc)
+static double sum_luts(int k, int into_acc, uint64_t cuts)
 {
-    const int g = 1 << FF_RTL_LEVELS_PER_STAGE;
-    if (k <= g)
+    int levels = 0;
+    while (levels < 62 && (1LL << levels) < k)
+        levels++;
+    int cut = 0; /* the first register below the root */
+    for (int lv = 1; lv < levels && !cut; lv++)
+        if ((cuts >> (lv - 1)) & 1)
+            cut = lv;
+    if (!cut)
         return into_acc ? sum_rows(k + 1) : (k > 1 ? sum_rows(k) + 1 : 0);
+    const int g = 1 << cut;
     double c = 0;
     int groups = 0;
     for (int left = k; left > 0; left -= g, groups++)
         c += left > 1 ? sum_rows(left < g ? left : g) + 1 : 0;
-    return c + sum_luts(groups, into_acc);
+    return c + sum_luts(groups, into_acc, cuts >> cut);
+}
+
+/* The fixed plan's cuts: after every FF_RTL_LEVELS_PER_STAGE levels */
+static uint64_t fixed_cuts(void)
+{
+    uint64_t m = 0;
+    for (int lv = FF_RTL_LEVELS_PER_STAGE; lv <= 63; lv += FF_RTL_LEVELS_PER_STAGE)
+        m |= 1ULL << (lv - 1);
+    return m;
 }
 
 /* The fabric LUTs a bit of one output's tree over the products it has
@@ -255,15 +273,15 @@ static double sum_luts(int k, int into_acc)
  * with 2 products a cycle, L000005 and L000018, and the demo's R = 12
  * layer, alone: +22..+24% with the pair's adder counted, +2..+14%
  * without). */
-static double tree_fabric_adders(double per, double b)
+static double tree_fabric_adders(double per, double b, uint64_t cuts)
 {
     int n = (int)lround(per);
     if (b >= 1)
-        return sum_luts(n, 1);
+        return sum_luts(n, 1, cuts);
     double e = 0, pk = pow(1 - b, n); /* P(k = 0) */
     for (int k = 1; k <= n; k++) {
         pk *= (double)(n - k + 1) / k * b / (1 - b);
-        e += pk * sum_luts(k, 1);
+        e += pk * sum_luts(k, 1, cuts);
     }
     return e;
 }
@@ -342,7 +360,9 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
             double mt = nz / U;
             int lo = (int)floor(mt);
             double fr = mt - lo;
-            parts[FF_AN_PART_TREE] += U * ((1 - fr) * sum_luts(lo, 0) + fr * sum_luts(lo + 1, 0)) * (sm + xw + wb) / 2.0;
+            uint64_t cuts = f->clock_ns > 0 ? pp.cuts : fixed_cuts();
+            parts[FF_AN_PART_TREE] +=
+                U * ((1 - fr) * sum_luts(lo, 0, cuts) + fr * sum_luts(lo + 1, 0, cuts)) * (sm + xw + wb) / 2.0;
         }
         /* tree registers: a stage after every 3 levels registers the sums
          * of 8^s products (an output's mean count); a node holding the bias
@@ -452,7 +472,11 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
          * measured, 1.5, 1.75, 2 and 2.25 for the ungrouped ones gave an
          * analytical LUT SMAPE of 9.85, 9.25, 8.81, 9.20%; the grouped ones
          * at 1.5 and 1.75 instead of 2, 10.21 and 8.91% */
-        parts[FF_AN_PART_TREE] += U * tree_fabric_adders(per, built) * sm; /* grouped: per = 1, no tree */
+        ff_rtl_pipe pp;
+        if (f->clock_ns > 0)
+            pipe_of(f, &pp);
+        uint64_t cuts = f->clock_ns > 0 ? pp.cuts : fixed_cuts();
+        parts[FF_AN_PART_TREE] += U * tree_fabric_adders(per, built, cuts) * sm; /* grouped: per = 1, no tree */
         double acc = U * sm;
         parts[FF_AN_PART_ACC] += acc * FF_AN_ACC_LUTS;
         /* each output's share of the cycle count's decode: the range of
@@ -464,8 +488,6 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
          * cnt, pv, pc, a tag per tree stage, adone, valid), the ROM read
          * registers, the accumulators, the tree stages */
         if (f->clock_ns > 0) {
-            ff_rtl_pipe pp;
-            pipe_of(f, &pp);
             stages = popcount_u64(pp.cuts);
             ff += pipe_tree_ff(f, &pp, per, sm);
         } else
