@@ -351,8 +351,8 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
             ff += (double)f->r1_reg_bits;
         /* adder tree: an output's m products and its constant bias
          * summed as Yosys builds the sum (sum_luts: rows of full adders,
-         * the RTL's registered groups of 8), at the mean of the leaves'
-         * and the root's width; m is the kept outputs' mean count,
+         * in the groups the plan registers: of 8 in the fixed plan), at
+         * the mean of the leaves' and the root's width; m is the kept outputs' mean count,
          * interpolated between its neighbours. Was m carry-chain adders
          * (bias included): two_layer_keras and conv1d_small_keras at R = 1
          * went from -12.4% and -11.4% to -3.8% and -5.9% (session 24) */
