@@ -94,10 +94,6 @@ static void write_record(const char *path, cJSON *rec)
     cJSON_free(s);
 }
 
-/* L000042 / N000007; a run with a forced reuse factor, uniform networks or
- * a seed other than the main run's 1 names its designs apart (L000042-s2-r1:
- * seed and reuse; N000007-s5: seed; N000003-s6-u: uniform), so its records can share one file with the main run's
- * (the held-out splits fold by a hash of the id) */
 /* The generator's options of a run (every setting that decides its designs) */
 static ff_dsgen_opts dsgen_opts(const ff_dataset_opts *o)
 {
@@ -109,6 +105,11 @@ static ff_dsgen_opts dsgen_opts(const ff_dataset_opts *o)
                            .log_reuse = o->log_reuse};
 }
 
+/* L000042 / N000007; a run with a forced reuse factor, uniform networks,
+ * log-uniform reuse or a seed other than the main run's 1 names its designs
+ * apart (L000042-s2-r1: seed and reuse; N000007-s5: seed; N000003-s6-u:
+ * uniform; L000042-s1-g: log-uniform reuse), so its records can share one
+ * file with the main run's (the held-out splits fold by a hash of the id) */
 static void design_id(const ff_dataset_opts *o, int network, int64_t index, char *id, size_t n)
 {
     int l = snprintf(id, n, "%s%06lld", network ? "N" : "L", (long long)index);
@@ -281,19 +282,21 @@ typedef struct {
  * the limit (a worker stuck without using the CPU). */
 #define FF_DS_WALL_FACTOR 8
 
-/* CPU seconds used by the live processes of process group pg: each one's
- * own time and that of the children it has reaped (a tool's finished
- * compiler processes, a finished Yosys), so every process of the design is
- * counted once, live or done. */
-static double group_cpu_seconds(pid_t pg)
+/* The CPU seconds the live processes of each running slot's process group
+ * have used (cpu[i] for slots[i]; one pass over /proc for all of them):
+ * each process's own time and that of the children it has reaped (a tool's
+ * finished compiler processes, a finished Yosys), so every process of a
+ * design is counted once, live or done. */
+static void groups_cpu_seconds(const slot *slots, int n, double *cpu)
 {
+    for (int i = 0; i < n; i++)
+        cpu[i] = 0;
     DIR *d = opendir("/proc");
     if (!d)
-        return 0;
+        return;
     static long tck;
     if (!tck)
         tck = sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100;
-    unsigned long long sum = 0;
     struct dirent *de;
     while ((de = readdir(d))) {
         if (de->d_name[0] < '1' || de->d_name[0] > '9')
@@ -303,22 +306,23 @@ static double group_cpu_seconds(pid_t pg)
         FILE *f = fopen(path, "r");
         if (!f)
             continue;
-        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        size_t len = fread(buf, 1, sizeof buf - 1, f);
         fclose(f);
-        buf[n] = 0;
+        buf[len] = 0;
         /* fields after the command's closing parenthesis: state ppid pgrp
          * session tty_nr tpgid flags minflt cminflt majflt cmajflt utime
          * stime cutime cstime */
         const char *q = strrchr(buf, ')');
         int pgrp;
         unsigned long long ut, st, cut, cst;
-        if (q && sscanf(q + 1, " %*c %*d %d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu", &pgrp, &ut, &st,
-                        &cut, &cst) == 5 &&
-            pgrp == pg)
-            sum += ut + st + cut + cst;
+        if (!q || sscanf(q + 1, " %*c %*d %d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu", &pgrp, &ut, &st,
+                         &cut, &cst) != 5)
+            continue;
+        for (int i = 0; i < n; i++)
+            if (slots[i].pid && pgrp == slots[i].pid)
+                cpu[i] += (double)(ut + st + cut + cst) / (double)tck;
     }
     closedir(d);
-    return (double)sum / (double)tck;
 }
 
 typedef struct {
@@ -461,6 +465,7 @@ int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e)
     int64_t total = o->layers + o->networks, count = 0, fails = 0;
     int jobs = o->jobs > 0 ? o->jobs : 1;
     slot *slots = ff_calloc((size_t)jobs, sizeof *slots);
+    double *cpu = ff_calloc((size_t)jobs, sizeof *cpu);
     struct sigaction sa = {0}, old_int, old_term;
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, &old_int);
@@ -545,15 +550,16 @@ int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e)
         if (p <= 0) {
             if (ff_now() - last_check >= 1.0) {
                 last_check = ff_now();
+                groups_cpu_seconds(slots, jobs, cpu);
                 for (int s = 0; s < jobs; s++) {
                     if (!slots[s].pid || slots[s].over)
                         continue;
-                    double cpu = group_cpu_seconds(slots[s].pid);
-                    if (cpu > slots[s].cpu)
-                        slots[s].cpu = cpu;
-                    slots[s].over = slots[s].cpu > o->timeout_s                                            ? 1
-                                    : ff_now() - slots[s].start > (double)FF_DS_WALL_FACTOR * o->timeout_s ? 2
-                                                                                                          : 0;
+                    if (cpu[s] > slots[s].cpu)
+                        slots[s].cpu = cpu[s];
+                    if (slots[s].cpu > o->timeout_s)
+                        slots[s].over = 1;
+                    else if (last_check - slots[s].start > (double)FF_DS_WALL_FACTOR * o->timeout_s)
+                        slots[s].over = 2;
                     if (slots[s].over)
                         kill(-slots[s].pid, SIGKILL);
                 }
@@ -611,6 +617,7 @@ int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e)
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     free(slots);
+    free(cpu);
     fclose(out);
     if (!rc && stop_requested)
         rc = ff_errf(e, FF_EINTERNAL, "interrupted; %lld of %lld designs recorded (run again to resume)",
