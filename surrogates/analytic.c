@@ -256,13 +256,15 @@ static double sum_luts(int k, int into_acc, uint64_t cuts)
     return c + sum_luts(groups, into_acc, cuts >> cut);
 }
 
-/* The fixed plan's cuts: after every FF_RTL_LEVELS_PER_STAGE levels */
-static uint64_t fixed_cuts(void)
+/* Where the layer's plan registers its tree: --clock's cuts (pp, from
+ * pipe_of), or the fixed plan's, after every FF_RTL_LEVELS_PER_STAGE levels */
+static uint64_t tree_cuts(const ff_layer_feat *f, const ff_rtl_pipe *pp)
 {
-    uint64_t m = 0;
-    for (int lv = FF_RTL_LEVELS_PER_STAGE; lv <= 63; lv += FF_RTL_LEVELS_PER_STAGE)
-        m |= 1ULL << (lv - 1);
-    return m;
+    static uint64_t fixed;
+    if (!fixed)
+        for (int lv = FF_RTL_LEVELS_PER_STAGE; lv <= 63; lv += FF_RTL_LEVELS_PER_STAGE)
+            fixed |= 1ULL << (lv - 1);
+    return f->clock_ns > 0 ? pp->cuts : fixed;
 }
 
 /* The fabric LUTs a bit of one output's tree over the products it has
@@ -360,7 +362,7 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
             double mt = nz / U;
             int lo = (int)floor(mt);
             double fr = mt - lo;
-            uint64_t cuts = f->clock_ns > 0 ? pp.cuts : fixed_cuts();
+            uint64_t cuts = tree_cuts(f, &pp);
             parts[FF_AN_PART_TREE] +=
                 U * ((1 - fr) * sum_luts(lo, 0, cuts) + fr * sum_luts(lo + 1, 0, cuts)) * (sm + xw + wb) / 2.0;
         }
@@ -475,8 +477,7 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
         ff_rtl_pipe pp;
         if (f->clock_ns > 0)
             pipe_of(f, &pp);
-        uint64_t cuts = f->clock_ns > 0 ? pp.cuts : fixed_cuts();
-        parts[FF_AN_PART_TREE] += U * tree_fabric_adders(per, built, cuts) * sm; /* grouped: per = 1, no tree */
+        parts[FF_AN_PART_TREE] += U * tree_fabric_adders(per, built, tree_cuts(f, &pp)) * sm; /* grouped: per = 1, no tree */
         double acc = U * sm;
         parts[FF_AN_PART_ACC] += acc * FF_AN_ACC_LUTS;
         /* each output's share of the cycle count's decode: the range of
