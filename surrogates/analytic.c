@@ -211,9 +211,9 @@ static double out_reg_ff(const ff_layer_feat *f, double U, double bram)
  * adder. Up to three operands are one carry chain at a LUT a bit; each
  * further operand adds a row of full adders, FF_AN_FA_ROW_LUTS a bit.
  * Where the plan registers the tree's sums (cuts, bit lv - 1: after level
- * lv; the fixed plan every FF_RTL_LEVELS_PER_STAGE levels, groups of 8
- * values; --clock where ff_rtl_pipe_choose cuts), a sum is its groups'
- * sums, each ending in its own carry chain, and the sum of their
+ * lv, as ff_rtl_pipe_choose places them: the fixed plan every
+ * FF_RTL_LEVELS_PER_STAGE levels, groups of 8 values; --clock where the
+ * period needs them), a sum is its groups' sums, each ending in its own carry chain, and the sum of their
  * registers.
  *   into_acc: the sum feeds the output's accumulator (R > 1), whose adder
  *   and first-cycle bias mux the accumulator part counts; the accumulator
@@ -254,17 +254,6 @@ static double sum_luts(int k, int into_acc, uint64_t cuts)
     for (int left = k; left > 0; left -= g, groups++)
         c += left > 1 ? sum_rows(left < g ? left : g) + 1 : 0;
     return c + sum_luts(groups, into_acc, cuts >> cut);
-}
-
-/* Where the layer's plan registers its tree: --clock's cuts (pp, from
- * pipe_of), or the fixed plan's, after every FF_RTL_LEVELS_PER_STAGE levels */
-static uint64_t tree_cuts(const ff_layer_feat *f, const ff_rtl_pipe *pp)
-{
-    static uint64_t fixed;
-    if (!fixed)
-        for (int lv = FF_RTL_LEVELS_PER_STAGE; lv <= 63; lv += FF_RTL_LEVELS_PER_STAGE)
-            fixed |= 1ULL << (lv - 1);
-    return f->clock_ns > 0 ? pp->cuts : fixed;
 }
 
 /* The fabric LUTs a bit of one output's tree over the products it has
@@ -344,9 +333,8 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
          * layerfeat.c's r1_product_dsps); their registers (r1_reg_bits:
          * each distinct product its width, a shifted input its bits once) */
         double nz = (double)f->nz_live;
-        ff_rtl_pipe pp;
-        if (f->clock_ns > 0)
-            pipe_of(f, &pp);
+        ff_rtl_pipe pp; /* the plan's registers: --clock's, or the fixed plan's */
+        pipe_of(f, &pp);
         dsp += (double)f->r1_dsp;
         parts[FF_AN_PART_MULT] += FF_AN_R1_LPROD_LUTS * (double)f->r1_lprod_bits;
         if (f->clock_ns <= 0 || pp.preg)
@@ -362,9 +350,8 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
             double mt = nz / U;
             int lo = (int)floor(mt);
             double fr = mt - lo;
-            uint64_t cuts = tree_cuts(f, &pp);
             parts[FF_AN_PART_TREE] +=
-                U * ((1 - fr) * sum_luts(lo, 0, cuts) + fr * sum_luts(lo + 1, 0, cuts)) * (sm + xw + wb) / 2.0;
+                U * ((1 - fr) * sum_luts(lo, 0, pp.cuts) + fr * sum_luts(lo + 1, 0, pp.cuts)) * (sm + xw + wb) / 2.0;
         }
         /* tree registers: a stage after every 3 levels registers the sums
          * of 8^s products (an output's mean count); a node holding the bias
@@ -474,10 +461,9 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
          * measured, 1.5, 1.75, 2 and 2.25 for the ungrouped ones gave an
          * analytical LUT SMAPE of 9.85, 9.25, 8.81, 9.20%; the grouped ones
          * at 1.5 and 1.75 instead of 2, 10.21 and 8.91% */
-        ff_rtl_pipe pp;
-        if (f->clock_ns > 0)
-            pipe_of(f, &pp);
-        parts[FF_AN_PART_TREE] += U * tree_fabric_adders(per, built, tree_cuts(f, &pp)) * sm; /* grouped: per = 1, no tree */
+        ff_rtl_pipe pp; /* the plan's registers: --clock's, or the fixed plan's */
+        pipe_of(f, &pp);
+        parts[FF_AN_PART_TREE] += U * tree_fabric_adders(per, built, pp.cuts) * sm; /* grouped: per = 1, no tree */
         double acc = U * sm;
         parts[FF_AN_PART_ACC] += acc * FF_AN_ACC_LUTS;
         /* each output's share of the cycle count's decode: the range of
