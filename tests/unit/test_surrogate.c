@@ -716,14 +716,19 @@ static void rtl_mux_selects(const char *path, int64_t *n, int64_t *in)
 /* Dataset layer `index` of the revision-2 run (seed 1, 256 multipliers,
  * synthesis cost 40000: surrogates/dataset/command.txt) and its features
  * (its description in desc); fails the test when it cannot be made. */
-static ff_qmodel *dataset_layer(int64_t index, ff_layer_feat *f, char *desc, size_t cap)
+static ff_qmodel *run_layer(const ff_dsgen_opts *go, int64_t index, ff_layer_feat *f, char *desc, size_t cap)
 {
     ff_qmodel *q;
     ff_err e = {0};
-    if (ff_dsgen_design(&main_run, index, 0, &q, desc, cap, &e))
+    if (ff_dsgen_design(go, index, 0, &q, desc, cap, &e))
         fail_msg("%s", e.msg);
     ff_layer_features(q, 0, NULL, f);
     return q;
+}
+
+static ff_qmodel *dataset_layer(int64_t index, ff_layer_feat *f, char *desc, size_t cap)
+{
+    return run_layer(&main_run, index, f, desc, cap);
 }
 
 /* Features revision 3: the R > 1 ROM columns the analytical model counts
@@ -963,12 +968,8 @@ static void test_wide_trees_against_yosys(void **st)
     go.log_reuse = 1;
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
         char desc[512];
-        ff_qmodel *q;
-        ff_err e = {0};
-        if (ff_dsgen_design(&go, c[i].index, 0, &q, desc, sizeof desc, &e))
-            fail_msg("%s", e.msg);
         ff_layer_feat f;
-        ff_layer_features(q, 0, NULL, &f);
+        ff_qmodel *q = run_layer(&go, c[i].index, &f, desc, sizeof desc);
         assert_int_equal(f.op, c[i].op);
         assert_true(f.n_in / f.reuse >= 16); /* a wide tree: registered groups of 8 */
         double o[FF_T__COUNT];
