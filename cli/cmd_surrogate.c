@@ -603,7 +603,9 @@ static int cmd_eval(int argc, char **argv)
                    "floor(0.05 (n+1)) and ceil(0.95 (n+1)): a distribution-free 90%% prediction interval, which\n"
                    "`fogforge estimate` prints around its figures and `explore --margin auto` keeps in the budget.\n"
                    "The folds must be trained as MODELDIR was (the same training options; checked against its\n"
-                   "index.json); `surrogate train` removes a model's old bands.\n",
+                   "index.json), and with --bands each fold trains every target as MODELDIR has it (a tree\n"
+                   "of the same kind, or the analytical estimate), whatever --mode auto would pick on the\n"
+                   "fold; `surrogate train` removes a model's old bands.\n",
                    eval_usage);
             return 0;
         } else {
@@ -629,6 +631,11 @@ static int cmd_eval(int argc, char **argv)
         ff_surrogate_free(learned);
         return ff_cli_fail(2, "surrogate eval: --bands: %s/index.json: %s; give eval the same options", argv[optind + 1], why);
     }
+    /* the bands are the model's errors: every fold trains each target as
+     * the model has it (a tree of its kind, or none), not as --mode auto
+     * would choose on four fifths of the records */
+    if (bands)
+        ff_train_opts_fix_like(&t, learned);
     ff_dataset d;
     int rc = load_dataset("eval", argv[optind], &d, quiet);
     if (rc) {

@@ -36,8 +36,10 @@
 #define FF_AN_MAX_LUTS_DEPTH 0.95     /* its rise over the first 8 stages */
 #define FF_AN_AVG_RQ_DSP_BIT 0.75     /* average pooling's tail after a division DSP, LUTs a bit */
 #define FF_AN_FA_ROW_LUTS 1.6         /* LUTs per bit of a row of full adders in a sum (sum_luts) */
-#define FF_AN_ACC_LUTS 2.0            /* LUTs per bit of an accumulator: adder + first-cycle mux (flow 2) */
-#define FF_AN_OUT_DECODE_LUTS 1.5     /* per output of a grouped layer: its slot's cycle-range decode */
+#define FF_AN_ACC_LUTS 2.0            /* LUTs per bit of an accumulator after a tree: adder + first-cycle mux (flow 2) */
+#define FF_AN_ACC1_LUTS 1.0           /* ... of one taking one product a cycle: the mux merged into the adder's LUT */
+#define FF_AN_ACC_EXT_LUTS 1.0        /* ... and per bit more when wider than the product (sign-extended) */
+#define FF_AN_OUT_DECODE_LUTS 3.0     /* per output of a grouped layer: its slot's cycle-range and first-cycle decode */
 
 static double clog2d(double n)
 {
@@ -450,25 +452,35 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
         parts[FF_AN_PART_ROM] += cols * rom_luts(R);
         double romff = R >= FF_AN_ROMREG_DEPTH ? cols : 0;
         /* per output: the cycle's tree and the accumulator with its
-         * first-cycle bias mux, all in fabric, FF_AN_ACC_LUTS a bit however
-         * the product reaches it. A product shared by outputs in turn
-         * (grouped) feeds a carry chain whose S and DI inputs are each a LUT
-         * (the first-cycle bias mux cannot merge into the XOR); a DSP
-         * product accumulated alone (flow 2) costs 1 LUT a bit when the
-         * accumulator is as wide as the product and 2 (a LUT5 and a LUT6)
-         * when it is wider, as a sum of several products is (17 bits: 18
-         * LUTs; 18, 20, 24, 32 bits: 2 a bit). Over the 36 flow-2 layers
-         * measured, 1.5, 1.75, 2 and 2.25 for the ungrouped ones gave an
-         * analytical LUT SMAPE of 9.85, 9.25, 8.81, 9.20%; the grouped ones
-         * at 1.5 and 1.75 instead of 2, 10.21 and 8.91% */
+         * first-cycle bias mux, acc <= (first ? bias : acc) + sum, all in
+         * fabric. After a tree (per >= 2) FF_AN_ACC_LUTS a bit. An output
+         * taking one product a cycle (per = 1, or grouped: a multiplier
+         * serving outputs in turn) adds it alone, and how Yosys maps that
+         * depends on the widths (session 25, the L000025 and L000058
+         * netlists, every accumulator bit traced to its CARRY4): when the
+         * accumulator is no wider than the product, the product register
+         * drives the carry chain's DI and the mux merges into the LUT
+         * making its S (1.00 LUT a bit over 5,136 bits); when it is wider
+         * (the product sign-extended, acc_ext_bits) the mux is a LUT of its
+         * own driving both (2.00 a bit over 1,260 bits). At 2 a bit for
+         * both the grouped layers came out 8.9% (Conv) and 3.1% (Dense)
+         * high, L000058 (240 of its 264 accumulators as wide as the
+         * product) 65% high. Cross-validated analytical LUT SMAPE over 208
+         * records: 7.84% -> 7.01% (with the decode below at 3) */
         ff_rtl_pipe pp; /* the plan's registers: --clock's, or the fixed plan's */
         pipe_of(f, &pp);
         parts[FF_AN_PART_TREE] += U * tree_fabric_adders(per, built, pp.cuts) * sm; /* grouped: per = 1, no tree */
         double acc = U * sm;
-        parts[FF_AN_PART_ACC] += acc * FF_AN_ACC_LUTS;
+        if (grouped || lround(per) <= 1)
+            parts[FF_AN_PART_ACC] += acc * FF_AN_ACC1_LUTS + (double)f->acc_ext_bits * FF_AN_ACC_EXT_LUTS;
+        else
+            parts[FF_AN_PART_ACC] += acc * FF_AN_ACC_LUTS;
         /* each output's share of the cycle count's decode: the range of
          * cycles its accumulator takes the shared product in, and its first
-         * cycle (L000243, L000301 netlists); fitted per output */
+         * cycle (L000243, L000301 netlists): 3.3-3.6 LUTs an output for 8
+         * and 16 accumulators of a shared product synthesized beside a
+         * deeper path (session 25; it was 1.5, fitted while the
+         * accumulators counted 2 a bit) */
         if (grouped)
             parts[FF_AN_PART_ACC] += FF_AN_OUT_DECODE_LUTS * U;
         /* registers: the input vector, the counter and cycle tags (busy,

@@ -145,6 +145,9 @@ static int parse_layer(const cJSON *o, ff_layer_feat *f, int *timing, char *why,
         double tb;
         if (num(o, "tab_blk", &tb) && tb >= 0 && tb < 1e9)
             f->tab_blk = tb;
+        int64_t aeb; /* revision 9; absent: recomputed (FF_FEAT_REV) */
+        if (inum(o, "acc_ext_bits", 0, BIG, &aeb))
+            f->acc_ext_bits = aeb;
     } else {
         ff_layer_feat_keep_all(f);
         *timing = 1;

@@ -21,8 +21,9 @@
  * leaves every register in fabric). 8: at R > 1 an output reading no
  * built multiplier is folded (live_out, ff_live); tab_blk is the mean over
  * the kept outputs, of the index range the widths allow; rq_wide counts
- * the accumulator's width with its bias, as the RTL sizes it. */
-#define FF_FEAT_REV 8
+ * the accumulator's width with its bias, as the RTL sizes it. 9: the
+ * accumulators wider than the layer's product (acc_ext_bits). */
+#define FF_FEAT_REV 9
 
 typedef struct ff_layer_feat {
     int op;                /* ff_op */
@@ -71,6 +72,13 @@ typedef struct ff_layer_feat {
      * 16 bits as narrow. */
     double sum_bits_mean;
     int64_t rq_wide, acc_fab_bits, acc_narrow_bits;
+    /* the bits of the kept outputs' accumulators (each its width with the
+     * bias, as the RTL sizes it) wider than the layer's product (xw + wb
+     * bits): where an output takes one product a cycle (R > 1, a
+     * multiplier of its own or one serving outputs in turn), that product
+     * enters its accumulator sign-extended (analytic.c, "accumulator").
+     * Features revision 9; 0 in older records until recomputed */
+    int64_t acc_ext_bits;
     /* the R = 1 plan's constant products as Yosys maps them (layerfeat.c,
      * r1_product_dsps), identical ones merged: their DSP48 tiles, and the
      * summed widths of those left in logic (shifts and wires excluded) */

@@ -380,6 +380,12 @@ void ff_train_opts_default(ff_train_opts *o)
     o->mode = 0;
 }
 
+void ff_train_opts_fix_like(ff_train_opts *o, const ff_surrogate *s)
+{
+    for (int k = 0; k < FF_T_RES; k++)
+        o->fixed[k] = s && s->learned ? s->tr[k] : 0;
+}
+
 typedef struct {
     float *X;   /* n x NFEAT */
     double *a;  /* analytical estimate per row and target: n x FF_T_RES */
@@ -551,6 +557,10 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
     snprintf(tmp, sizeof tmp, "%s/.train-tmp.json", outdir);
     for (int k = 0; k < FF_T_RES && !rc; k++) {
         vs[k] = -1;
+        if (o->fixed[k]) {
+            tr[k] = o->fixed[k];
+            continue;
+        }
         if (o->analytical & (1u << k)) {
             tr[k] = TR_NONE;
             continue;

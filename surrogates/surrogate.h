@@ -60,9 +60,15 @@ typedef struct ff_train_opts {
     int mode;          /* 0 auto (per target, by 5-fold cross-validation: log, log-residual, or no tree when the
                         * analytical model alone is best), 1 log, 2 log-residual of the analytical model */
     unsigned analytical; /* bit k: target k keeps the analytical model, no tree (--analytical) */
+    int fixed[FF_T_RES]; /* nonzero: target k's transform, as a trained model's (ff_train_opts_fix_like) */
     int quiet;
 } ff_train_opts;
 void ff_train_opts_default(ff_train_opts *o);
+/* Fixes o's transform of every target to s's (a tree of the same kind, or
+ * the analytical model), so that a model trained on part of the data is
+ * trained as s is, whatever --mode auto would choose there: the folds of
+ * surrogate eval --bands. */
+void ff_train_opts_fix_like(ff_train_opts *o, const ff_surrogate *s);
 
 /* Whether m (may be NULL) was trained as s was: s's recorded training
  * options equal o (may be NULL) and m estimates each resource the way s
