@@ -372,7 +372,7 @@ int ff_surrogate_write_caches(const char *dir, int *written, ff_err *e)
 void ff_train_opts_default(ff_train_opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->rounds = 100;
+    o->rounds = 400;
     o->max_depth = 3;
     o->eta = 0.05;
     o->seed = 1;

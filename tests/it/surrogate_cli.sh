@@ -141,7 +141,7 @@ for cls in ('layer', 'network'):
 assert seen >= 3
 " && grep -q "wrote $T/mb/bands.json" "$T/evalb.txt"
 expect_exit surrogate_eval_bands_needs_cv 2 "bands needs --cv" "$FF" surrogate eval "$SUB" "$T/mb" --bands -q
-expect_exit surrogate_eval_bands_other_options 2 "index.json: it was trained with --rounds 100 .*same options" \
+expect_exit surrogate_eval_bands_other_options 2 "index.json: it was trained with --rounds 400 .*same options" \
     "$FF" surrogate eval "$SUB" "$T/mb" --mode residual --rounds 50 --cv --bands -q
 # The interval and the margin from the bands, on the committed model with bands of both classes:
 # its own bands.json, and where it has no band for networks (fewer than 20 network records in the
