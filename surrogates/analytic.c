@@ -466,7 +466,11 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
          * both the grouped layers came out 8.9% (Conv) and 3.1% (Dense)
          * high, L000058 (240 of its 264 accumulators as wide as the
          * product) 65% high. Cross-validated analytical LUT SMAPE over 208
-         * records: 7.84% -> 7.01% (with the decode below at 3) */
+         * records: 7.84% -> 7.01% (with the decode below at 3). The as-wide
+         * case is per design: of 10 dataset layers traced, 4 at 1 LUT a bit
+         * and 6 at 2 (Yosys made the mux operand A); the expectation, 1.5,
+         * fit the records worse (cross-validated learned 5.00% against 4.92%
+         * on 229) and 1 is kept (docs/surrogates.md) */
         ff_rtl_pipe pp; /* the plan's registers: --clock's, or the fixed plan's */
         pipe_of(f, &pp);
         parts[FF_AN_PART_TREE] += U * tree_fabric_adders(per, built, pp.cuts) * sm; /* grouped: per = 1, no tree */
