@@ -475,7 +475,7 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
         pipe_of(f, &pp);
         parts[FF_AN_PART_TREE] += U * tree_fabric_adders(per, built, pp.cuts) * sm; /* grouped: per = 1, no tree */
         double acc = U * sm;
-        if (grouped || lround(per) <= 1)
+        if (per <= 1) /* one product a cycle (grouped too: per = 1) */
             parts[FF_AN_PART_ACC] += acc * FF_AN_ACC1_LUTS + (double)f->acc_ext_bits * FF_AN_ACC_EXT_LUTS;
         else
             parts[FF_AN_PART_ACC] += acc * FF_AN_ACC_LUTS;
@@ -484,7 +484,9 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
          * cycle (L000243, L000301 netlists): 3.3-3.6 LUTs an output for 8
          * and 16 accumulators of a shared product synthesized beside a
          * deeper path (session 25; it was 1.5, fitted while the
-         * accumulators counted 2 a bit) */
+         * accumulators counted 2 a bit). In the dataset layers traced it
+         * ranged from 0.4 to 8 an output (scripts/experiments/layer_luts.py);
+         * 3 fits the records best */
         if (grouped)
             parts[FF_AN_PART_ACC] += FF_AN_OUT_DECODE_LUTS * U;
         /* registers: the input vector, the counter and cycle tags (busy,

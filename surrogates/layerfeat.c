@@ -216,6 +216,13 @@ void ff_layer_sum_bits_range(const ff_qmodel *q, int ni, int *with_bias, int *wi
     ff_rtl_dot_free(&d);
 }
 
+/* a shared multiplier's product width at R > 1: the input with a sign bit
+ * times the weight (emit_rtl_verilog.c, write_dot's pw) */
+static int shared_product_bits(const ff_layer_feat *f)
+{
+    return f->in_bits + 1 + f->wbits;
+}
+
 void ff_layer_feat_keep_all(ff_layer_feat *f)
 {
     int64_t P = f->pixels ? f->pixels : 1, U = f->out_size;
@@ -228,7 +235,7 @@ void ff_layer_feat_keep_all(ff_layer_feat *f)
      * odd M (ff_acc_narrower_than_m) */
     f->acc_fab_bits = f->weights && (sb < 16 || sb > 25) ? U * sb : 0;
     f->acc_narrow_bits = f->weights && sb < 16 ? U * sb : 0;
-    f->acc_ext_bits = f->weights && sb > f->in_bits + 1 + f->wbits ? U * sb : 0;
+    f->acc_ext_bits = f->weights && sb > shared_product_bits(f) ? U * sb : 0;
     f->r1_dsp = f->nz_live - f->p2_live; /* every product not a power of two, none merged */
     f->r1_lprod_bits = 0;
     f->r1_reg_bits = 0;
@@ -514,7 +521,7 @@ static void live_dot(const ff_qmodel *q, int ni, const ff_rtl_dot *d, const int 
     int64_t xmax = in_max(q, ni);
     const ff_qtensor *qi = &q->qt[n->in[0]];
     int64_t xmin = qi->is_signed ? -xmax : 0;
-    int pw = qi->bits + 1 + qn->cfg.weight_bits; /* a product's width at R > 1 (emit_rtl_verilog.c) */
+    int pw = shared_product_bits(f);
     int64_t nt = 0;
     for (int64_t u = 0; u < d->nu; u++)
         nt += d->u[u].nt;

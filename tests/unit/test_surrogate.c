@@ -864,16 +864,23 @@ static void test_analytic_parts_sum_to_the_luts(void **st)
     }
 }
 
+/* the committed fixture dataset */
+static void load_fixture(ff_dataset *d)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/surrogates/fixture/designs.jsonl", ff_test_root());
+    ff_err e = {0};
+    if (ff_dataset_load(path, d, &e))
+        fail_msg("%s", e.msg);
+}
+
 /* Trains the committed fixture with log-residual trees for every target
  * (train --mode residual) into dir. */
 static void train_fixture(const char *dir)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/surrogates/fixture/designs.jsonl", ff_test_root());
     ff_dataset d;
     ff_err e = {0};
-    if (ff_dataset_load(path, &d, &e))
-        fail_msg("%s", e.msg);
+    load_fixture(&d);
     ff_train_opts o;
     ff_train_opts_default(&o);
     o.mode = 2;
@@ -891,12 +898,9 @@ static void train_fixture(const char *dir)
 static void test_folds_train_like_the_model(void **st)
 {
     (void)st;
-    char path[4096];
-    snprintf(path, sizeof path, "%s/surrogates/fixture/designs.jsonl", ff_test_root());
     ff_dataset d;
     ff_err e = {0};
-    if (ff_dataset_load(path, &d, &e))
-        fail_msg("%s", e.msg);
+    load_fixture(&d);
     ff_train_opts o;
     ff_train_opts_default(&o);
     o.mode = 1;
