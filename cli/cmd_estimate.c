@@ -41,7 +41,7 @@ int ff_cli_surrogate(const char *cmd, const char *opt, ff_surrogate **out)
 }
 
 static const char est_usage[] = "fogforge estimate MODEL [--config C.json|--reuse N] [--wbits N --abits N] "
-                                "[--calib IN] [--part PART] [--clock NS] [--io parallel|stream] [--surrogate DIR|analytical] [--json]";
+                                "[--calib IN] [--part PART] [--clock NS] [--io parallel|stream] [--slices] [--surrogate DIR|analytical] [--json]";
 
 static double now_s(void)
 {
@@ -58,11 +58,12 @@ int ff_cmd_estimate(int argc, char **argv)
         {"calib", required_argument, 0, 'c'},  {"part", required_argument, 0, 'p'},
         {"clock", required_argument, 0, 'k'},  {"surrogate", required_argument, 0, 's'},
         {"json", no_argument, 0, 'j'},         {"io", required_argument, 0, 'I'},
-        {"help", no_argument, 0, 'h'},         {0}};
+        {"slices", no_argument, 0, 'S'},       {"help", no_argument, 0, 'h'},
+        {0}};
     ff_quant_opts qo = {0};
     const char *part = FF_DEFAULT_PART, *sdir = NULL;
     double clock = FF_DEFAULT_CLOCK_NS;
-    int json = 0, c, clock_set = 0, io = -1, io_stream = 0;
+    int json = 0, c, clock_set = 0, io = -1, io_stream = 0, slices = 0;
     long v;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -96,6 +97,7 @@ int ff_cmd_estimate(int argc, char **argv)
                 return 2;
             break;
         case 'j': json = 1; break;
+        case 'S': slices = 1; break;
         case 'h':
             printf("usage: %s\n\n"
                    "Estimates the RTL design of MODEL (.onnx quantized as `gen` would, or .ffq) without\n"
@@ -109,6 +111,8 @@ int ff_cmd_estimate(int argc, char **argv)
                    "streaming layer as its PE on one window plus its padding, line buffers and window, the\n"
                    "collector with the layer it feeds; total latency and II from the stream plan's handshake\n"
                    "model (exact), per-layer ones per window. As in gen, --clock does not pipeline io stream.\n"
+                   "--slices estimates `gen --slices`: each register slice's LUT-RAM and pointers on the layer\n"
+                   "it feeds, latency and II from the sliced plan (exact); no interval.\n"
                    "With the learned surrogate's error bands (MODELDIR/bands.json, `surrogate eval --cv --bands`)\n"
                    "it also prints a 90%% interval per resource: a prediction interval from where Yosys landed\n"
                    "for the held-out designs of the same class (a single layer, a network) in cross-validation;\n"
@@ -143,7 +147,7 @@ int ff_cmd_estimate(int argc, char **argv)
     }
     ff_estimate r;
     /* with --clock the RTL (gen --clock) is pipelined for it: latency as that RTL's */
-    rc = ff_estimate_model_io(q, argv[optind], s, pt, clock, clock_set ? clock : 0, io_stream, &r, &e);
+    rc = ff_estimate_model_slices(q, argv[optind], s, pt, clock, clock_set ? clock : 0, io_stream, slices, &r, &e);
     double secs = now_s() - t0;
     if (rc) {
         ff_qmodel_free(q);
@@ -155,7 +159,8 @@ int ff_cmd_estimate(int argc, char **argv)
         printf("%s\n", js);
         free(js);
     } else {
-        printf("design:    %s%s (estimate: %s model%s%s, %.3f ms)\n", r.design, io_stream ? ", io stream" : "",
+        printf("design:    %s%s%s (estimate: %s model%s%s, %.3f ms)\n", r.design, io_stream ? ", io stream" : "",
+               slices ? ", register slices" : "",
                r.estimator, r.surrogate ? " " : "", r.surrogate ? r.surrogate : "", secs * 1e3);
         printf("%-24s %-8s %7s %9s %9s %7s %7s %9s %7s\n", "layer", "op", "reuse", "LUT", "FF", "DSP", "BRAM18",
                "latency", "II");

@@ -8,7 +8,7 @@
 #include <string.h>
 
 static const char gen_usage[] = "fogforge gen MODEL --backend NAME [--config CONFIG.json] [--reuse N] "
-                                "[--part PART] [--clock NS] [--io parallel|stream] -o DIR";
+                                "[--part PART] [--clock NS] [--io parallel|stream] [--slices] -o DIR";
 
 int ff_cmd_gen(int argc, char **argv)
 {
@@ -18,7 +18,8 @@ int ff_cmd_gen(int argc, char **argv)
         {"clock", required_argument, 0, 'k'},   {"io", required_argument, 0, 'I'},
         {"output", required_argument, 0, 'o'},  {"wbits", required_argument, 0, 'W'},
         {"abits", required_argument, 0, 'A'},   {"calib", required_argument, 0, 'c'},
-        {"help", no_argument, 0, 'h'},          {0}};
+        {"slices", no_argument, 0, 'S'},        {"help", no_argument, 0, 'h'},
+        {0}};
     ff_quant_opts qo = {0};
     ff_gen_opts go = {0};
     int io = -1;
@@ -58,6 +59,7 @@ int ff_cmd_gen(int argc, char **argv)
                 return 2;
             break;
         case 'o': go.outdir = optarg; break;
+        case 'S': go.slices = 1; break;
         case 'h':
             printf("usage: %s\n\nback-ends:\n", gen_usage);
             for (int i = 0; ff_emitters[i]; i++)
@@ -67,7 +69,10 @@ int ff_cmd_gen(int argc, char **argv)
                    "--io stream (or \"io\": \"stream\" in the config's Model section) streams one pixel per\n"
                    "beat (rtl: line-buffer Conv/pooling, docs/rtl.md); --io overrides the config.\n"
                    "Parts: %s (default %s). Clock in ns (default %g); with --clock the rtl back-end (io\n"
-                   "parallel) chooses its pipeline stages for that period (without it: its fixed plan).\n",
+                   "parallel) chooses its pipeline stages for that period (without it: its fixed plan).\n"
+                   "--slices (rtl, io parallel) puts a register slice (2-entry FIFO, registered ready) at every\n"
+                   "layer boundary: +1 cycle each, two registers a boundary bit, and no combinational ready\n"
+                   "chain through the layers (docs/rtl.md, \"Register slices\").\n",
                    ff_part_names(), FF_DEFAULT_PART, FF_DEFAULT_CLOCK_NS);
             return 0;
         default:
@@ -84,6 +89,8 @@ int ff_cmd_gen(int argc, char **argv)
                      ff_emitters[i]->name);
         return ff_cli_fail(2, "gen: unknown backend '%s' (known: %s)", backend, names[0] ? names : "none");
     }
+    if (go.slices && strcmp(em->name, "rtl"))
+        return ff_cli_fail(2, "gen: --slices applies to --backend rtl (the %s back-end has its own streams)", em->name);
     const ff_part *pt = ff_part_find(part);
     if (!pt)
         return ff_cli_fail(2, "gen: unknown part '%s' (known: %s)", part, ff_part_names());

@@ -13,6 +13,7 @@ typedef struct ff_gen_opts {
     int io_stream;          /* --io stream (HLS) */
     int clock_set;          /* clock_ns was asked for (--clock): the RTL plan pipelines for it;
                              * otherwise the RTL keeps its fixed plan (3 adder levels a stage) */
+    int slices;             /* --slices (rtl): a register slice at every layer boundary */
 } ff_gen_opts;
 
 typedef struct ff_emitter {

@@ -31,16 +31,17 @@
     "ff_rtl_stream_timing models them cycle by cycle; docs/rtl.md gives the closed forms"
 
 #define FF_RTL_DAG_FORMULA                                                                                 \
-    "branching graph: each layer's output arrives at max over its inputs' arrivals + its latency (the "      \
+    "branching graph (or a chain with slices): each layer's output arrives at max over its inputs' arrivals + its latency (the "      \
     "input at 0); latency = the output's arrival (graph.critical_path). Layer latencies: Dense/Conv/Scale "   \
     "at R=1: 2 + T, at R>1: R + 3 + T; activation 1; pooling 2; Softmax 4; Add/Sub/Concat 1; "                 \
     "Reshape/Transpose 0. A join input whose branch arrives earlier waits in a FIFO (latency 1) of "          \
-    "layers[].sources[].fifo_depth entries. II = max over layers (R for a layer with reuse R > 1, else 1). "   \
+    "layers[].sources[].fifo_depth entries; with slices, every input another layer feeds has one (+1). "     \
+    "II = max over layers (R for a layer with reuse R > 1, else 1). "   \
     "Both as the handshake model (ff_rtl_dag_timing) computes them"
 #define FF_RTL_DAG_FORMULA_CLK                                                                             \
-    "branching graph: each layer's output arrives at max over its inputs' arrivals + its latency (the "      \
+    "branching graph (or a chain with slices): each layer's output arrives at max over its inputs' arrivals + its latency (the "      \
     "input at 0); latency = the output's arrival. Layer latencies as chosen for clock_ns "                    \
-    "(layers[].pipeline; Add/Sub/Concat 1). FIFOs on short join inputs (layers[].sources[].fifo_depth). "    \
+    "(layers[].pipeline; Add/Sub/Concat 1). FIFOs on short join inputs and slices (layers[].sources[].fifo_depth). "    \
     "II = max over layers. Both as the handshake model (ff_rtl_dag_timing) computes them"
 
 /* First-order size check: multipliers beyond the part's DSP slices are
@@ -210,10 +211,21 @@ static int write_manifest(const ff_rtl_plan *p, const ff_gen_opts *o, const char
     cJSON_AddNumberToObject(t, "ii", p->ii);
     cJSON_AddNumberToObject(m, "latency_cycles", p->latency);
     cJSON_AddNumberToObject(m, "ii", p->ii);
+    if (p->ii_burst > 0)
+        cJSON_AddNumberToObject(m, "ii_burst_samples", p->ii_burst);
     if (p->dag) {
         cJSON_AddStringToObject(m, "formula", p->clock_ns > 0 ? FF_RTL_DAG_FORMULA_CLK : FF_RTL_DAG_FORMULA);
         cJSON *gr = cJSON_AddObjectToObject(m, "graph");
-        cJSON_AddStringToObject(gr, "shape", "branching: forks and joins (layers[].sources)");
+        cJSON_AddStringToObject(gr, "shape", ff_rtl_graph_branch(g) >= 0 ? "branching: forks and joins (layers[].sources)"
+                                                                         : "a chain (layers[].sources)");
+        if (p->slices) {
+            int64_t sb;
+            cJSON *sl = cJSON_AddObjectToObject(m, "slices");
+            cJSON_AddNumberToObject(sl, "count", ff_rtl_slice_count(p, &sb));
+            cJSON_AddNumberToObject(sl, "data_bits", (double)sb);
+            cJSON_AddStringToObject(sl, "note", "a 2-entry FIFO (registered ready, latency 1) on every layer input "
+                                                "another layer's output feeds: the ready chain stops at each one");
+        }
         cJSON_AddNumberToObject(gr, "critical_path_latency_cycles", p->critical);
         cJSON *cp = cJSON_AddArrayToObject(gr, "critical_path");
         /* from the output back along the latest-arriving inputs */
@@ -311,7 +323,8 @@ static int write_manifest(const ff_rtl_plan *p, const ff_gen_opts *o, const char
 static int emit_rtl(const ff_qmodel *q, const ff_gen_opts *o, ff_err *e)
 {
     ff_rtl_plan p;
-    int rc = ff_rtl_plan_build_opts(q, o->model_path, o->io_stream, o->clock_set ? o->clock_ns : 0, &p, e);
+    int rc = ff_rtl_plan_build_slices(q, o->model_path, o->io_stream, o->clock_set ? o->clock_ns : 0, o->slices, &p,
+                                      e);
     if (rc)
         return rc;
     rc = check_part(&p, o, e);

@@ -78,6 +78,8 @@ typedef struct ff_rtl_layer {
     int nsrc;
     int src[FF_MAX_IN];   /* bus of input j: 0 the design's input, k+1 layer k's output */
     int fifo[FF_MAX_IN];  /* entries of the FIFO on input j (0: none) */
+    unsigned char slice[FF_MAX_IN]; /* --slices: input j is a layer boundary (its FIFO is at least the
+                                     * 2-entry register slice; latency 1) */
     int arrive;           /* cycle its output is valid for one sample into the empty design */
 } ff_rtl_layer;
 
@@ -121,6 +123,12 @@ typedef struct ff_rtl_plan {
     /* a branching graph (a tensor feeds several layers, or a layer has
      * several inputs): the top forks and joins, FIFOs on short branches */
     int dag;
+    int slices;            /* --slices: a register slice (2-entry FIFO, registered ready) on every input
+                            * one layer's output feeds; built as a graph (dag) so the handshake model
+                            * times it */
+    int ii_burst;          /* > 0: II is the steady state, measured over a full-rate burst of this many
+                            * samples (slices buffer samples, so the 12-sample burst `fogforge sim`
+                            * otherwise uses ends before the buffers fill); the manifest states it */
     int out_bus;           /* bus of the design's output (chain: nl) */
     int critical;          /* the longest path's latency (ff_rtl_dag_critical) */
 } ff_rtl_plan;
@@ -155,6 +163,18 @@ int ff_rtl_plan_build_io(const ff_qmodel *q, const char *model_path, int io_stre
  * fixed plan; io stream designs always keep it). */
 int ff_rtl_plan_build_opts(const ff_qmodel *q, const char *model_path, int io_stream, double clock_ns,
                            ff_rtl_plan *p, ff_err *e);
+/* ... and register slices at the layer boundaries (io parallel only; with
+ * io_stream it is an FF_EINPUT error). */
+int ff_rtl_plan_build_slices(const ff_qmodel *q, const char *model_path, int io_stream, double clock_ns,
+                             int slices, ff_rtl_plan *p, ff_err *e);
+/* Samples of the full-rate burst over which the handshake models measure the
+ * steady-state II of a design whose one-sample latency is `latency`
+ * cycles (64 + 4 latency, at most 2048; the interval over its second half,
+ * rounded up). */
+int ff_rtl_steady_burst(int latency);
+/* Register slices of a plan and their data bits (the FIFOs of 2 entries a
+ * slice adds: surrogates count them). */
+int ff_rtl_slice_count(const ff_rtl_plan *p, int64_t *bits);
 
 /* io stream planning (emit_rtl_stream.c): how many leading layers stream
  * (-1 and e filled when a layer cannot), each streaming layer's geometry and

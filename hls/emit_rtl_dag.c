@@ -14,7 +14,7 @@ int ff_rtl_dag_critical(ff_rtl_plan *p)
         ff_rtl_layer *L = &p->l[k];
         int a = 0;
         for (int j = 0; j < L->nsrc; j++) {
-            int s = L->src[j], as = s ? p->l[s - 1].arrive : 0;
+            int s = L->src[j], as = (s ? p->l[s - 1].arrive : 0) + L->slice[j];
             if (as > a)
                 a = as;
         }
@@ -209,9 +209,7 @@ void ff_rtl_dag_timing(const ff_rtl_plan *p, int unbounded, int *latency, int *i
      * cycles as in the short one) gives the FIFO occupancy and the
      * steady-state II (rounded up). */
     const int burst = 12;
-    int64_t total = occ || ii_steady ? 64 + 4 * (int64_t)*latency : burst;
-    if (total > 2048)
-        total = 2048;
+    int64_t total = occ || ii_steady ? ff_rtl_steady_burst(*latency) : burst;
     int64_t *tk = ff_calloc((size_t)total, sizeof *tk);
     dm_reset(&m);
     cyc = nin = nout = guard = 0;
@@ -282,6 +280,21 @@ int ff_rtl_dag_build(ff_rtl_plan *p, ff_err *e)
     free(uses);
     if (rc)
         return rc;
+    /* --slices: a register slice on every input of a layer with logic that
+     * another such layer's output feeds (through wires or not): a FIFO of
+     * 2 entries, whose in_ready does not look at out_ready */
+    if (p->slices)
+        for (int k = 0; k < p->nl; k++) {
+            ff_rtl_layer *L = &p->l[k];
+            if (L->kind == FF_RTL_WIRE)
+                continue;
+            for (int j = 0; j < L->nsrc; j++) {
+                int s = L->src[j];
+                while (s > 0 && p->l[s - 1].kind == FF_RTL_WIRE)
+                    s = p->l[s - 1].src[0];
+                L->slice[j] = s > 0;
+            }
+        }
     /* a FIFO on each join input whose branch arrives before the layer's latest input */
     p->critical = ff_rtl_dag_critical(p);
     int nf = 0;
@@ -291,15 +304,23 @@ int ff_rtl_dag_build(ff_rtl_plan *p, ff_err *e)
             continue;
         int amax = 0;
         for (int j = 0; j < L->nsrc; j++) {
-            int s = L->src[j], a = s ? p->l[s - 1].arrive : 0;
+            int s = L->src[j], a = (s ? p->l[s - 1].arrive : 0) + L->slice[j];
             amax = a > amax ? a : amax;
         }
         for (int j = 0; j < L->nsrc; j++) {
-            int s = L->src[j], a = s ? p->l[s - 1].arrive : 0;
+            int s = L->src[j], a = (s ? p->l[s - 1].arrive : 0) + L->slice[j];
             L->fifo[j] = a < amax; /* sized below */
             nf += L->fifo[j];
         }
     }
+    /* the join FIFOs are sized below; a slice alone stays at 2 entries */
+    unsigned char *join = ff_calloc((size_t)p->nl * FF_MAX_IN, 1);
+    for (int k = 0; k < p->nl; k++)
+        for (int j = 0; j < p->l[k].nsrc; j++) {
+            join[k * FF_MAX_IN + j] = p->l[k].fifo[j] > 0;
+            if (p->l[k].slice[j] && !p->l[k].fifo[j])
+                p->l[k].fifo[j] = 2;
+        }
     /* FIFO depth: the smallest at which the handshake model's steady-state
      * II is the one with unbounded FIFOs (binary search per FIFO, the
      * others at their bound: one more than the most entries an unbounded
@@ -310,12 +331,12 @@ int ff_rtl_dag_build(ff_rtl_plan *p, ff_err *e)
         ff_rtl_dag_timing(p, 1, &lat, &ii, &target, occ);
         for (int k = 0; k < p->nl; k++)
             for (int j = 0; j < p->l[k].nsrc; j++)
-                if (p->l[k].fifo[j])
+                if (join[k * FF_MAX_IN + j])
                     p->l[k].fifo[j] = occ[k * FF_MAX_IN + j] + 1 > 2 ? occ[k * FF_MAX_IN + j] + 1 : 2;
         free(occ);
         for (int k = 0; k < p->nl; k++)
             for (int j = 0; j < p->l[k].nsrc; j++) {
-                if (!p->l[k].fifo[j])
+                if (!join[k * FF_MAX_IN + j])
                     continue;
                 int lo = 2, hi = p->l[k].fifo[j];
                 while (lo < hi) {
@@ -330,10 +351,40 @@ int ff_rtl_dag_build(ff_rtl_plan *p, ff_err *e)
                 p->l[k].fifo[j] = lo;
             }
     }
-    ff_rtl_dag_timing(p, 0, &lat, &ii, NULL, NULL);
+    free(join);
+    int st;
+    ff_rtl_dag_timing(p, 0, &lat, &ii, p->slices ? &st : NULL, NULL);
     p->latency = lat;
     p->ii = ii;
+    if (p->slices) {
+        /* slices hold samples: the 12-sample burst can end before they
+         * fill (conv1d_small_keras at R = 4 / 5 took one every 4 cycles
+         * there, every 5 in the steady state) */
+        p->ii = st;
+        p->ii_burst = ff_rtl_steady_burst(lat);
+    }
     return FF_OK;
+}
+
+int ff_rtl_steady_burst(int latency)
+{
+    int64_t t = 64 + 4 * (int64_t)latency;
+    return t > 2048 ? 2048 : (int)t;
+}
+
+int ff_rtl_slice_count(const ff_rtl_plan *p, int64_t *bits)
+{
+    const ff_graph *g = p->q->g;
+    int n = 0;
+    *bits = 0;
+    for (int k = 0; k < p->nl; k++)
+        for (int j = 0; j < p->l[k].nsrc; j++)
+            if (p->l[k].slice[j]) {
+                const ff_node *nd = &g->n[p->l[k].ni];
+                n++;
+                *bits += ff_tensor_size(&g->t[nd->in[j]]) * p->q->qt[nd->in[j]].bits;
+            }
+    return n;
 }
 
 int *ff_rtl_fifo_depths(const ff_rtl_plan *p, int *n)

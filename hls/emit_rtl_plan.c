@@ -591,9 +591,20 @@ int ff_rtl_plan_build_io(const ff_qmodel *q, const char *model_path, int io_stre
 int ff_rtl_plan_build_opts(const ff_qmodel *q, const char *model_path, int io_stream, double clock_ns,
                            ff_rtl_plan *p, ff_err *e)
 {
+    return ff_rtl_plan_build_slices(q, model_path, io_stream, clock_ns, 0, p, e);
+}
+
+int ff_rtl_plan_build_slices(const ff_qmodel *q, const char *model_path, int io_stream, double clock_ns,
+                             int slices, ff_rtl_plan *p, ff_err *e)
+{
     const ff_graph *g = q->g;
     memset(p, 0, sizeof *p);
     p->q = q;
+    if (slices && io_stream)
+        return ff_errf(e, FF_EINPUT,
+                       "--slices applies to io parallel designs (io stream layers already meet through their "
+                       "line buffers and the collector); drop one of --slices and --io stream");
+    p->slices = slices;
     /* clock-driven pipelining: io parallel designs (io stream keeps the fixed plan) */
     p->clock_ns = clock_ns > 0 && !io_stream ? clock_ns : 0;
     int nseg = 0;
@@ -621,8 +632,8 @@ int ff_rtl_plan_build_opts(const ff_qmodel *q, const char *model_path, int io_st
                 g->n[br].name, ff_op_name(g->n[br].op));
         goto fail;
     }
-    p->dag = br >= 0;
-    if (!p->dag && g->nn && g->n[g->nn - 1].out != g->output) {
+    p->dag = br >= 0 || slices;
+    if (br < 0 && g->nn && g->n[g->nn - 1].out != g->output) {
         ff_errf(e, FF_EINPUT, "the graph output '%s' is not the last layer's output", g->t[g->output].name);
         goto fail;
     }

@@ -1453,7 +1453,7 @@ static void lib_rqrnd(ff_sb *b, const char *top)
 }
 
 /* A FIFO of `depth` entries (>= 2) of W bits in front of a join input
- * (branching graphs): out_data is the oldest entry, in_ready = not full
+ * (branching graphs), or the register slice of --slices (2 entries): out_data is the oldest entry, in_ready = not full
  * (no combinational path from out_ready), a written entry is readable the
  * next cycle. One module per depth, so every width is a literal. */
 static void lib_fifo(ff_sb *b, const char *top, int depth)
@@ -1461,7 +1461,8 @@ static void lib_fifo(ff_sb *b, const char *top, int depth)
     char b1[40], b2[40], b3[40];
     int aw = ff_rtl_clog2(depth), cw = ff_rtl_clog2(depth + 1);
     ff_sb_printf(b,
-                 "// First-in first-out buffer of %d entries: a short branch waits here for the long one at a join.\n"
+                 "// First-in first-out buffer of %d entries: a short branch waits here for the long one at a join,\n"
+                 "// or (2 entries) a register slice between layers: in_ready does not depend on out_ready.\n"
                  "// out_data is the oldest entry; in_ready = not full; an entry is readable the cycle after its write.\n"
                  "module %s_fifo%d #(\n"
                  "    parameter W = 8\n"

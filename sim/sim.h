@@ -106,6 +106,8 @@ struct ff_manifest {
      * beat of the whole tensor) */
     int stream;
     long in_beat, in_beats, out_beat, out_beats;
+    long ii_burst; /* > 0: II is measured over a full-rate burst of this many samples, rounded up
+                    * ("ii_burst_samples": designs that buffer samples, gen --slices) */
 };
 int ff_manifest_read(const char *dir, ff_manifest *m, ff_err *e);
 void ff_manifest_free(ff_manifest *m);

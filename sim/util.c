@@ -64,6 +64,12 @@ int ff_manifest_read(const char *dir, ff_manifest *m, ff_err *e)
         m->out_beat = (long)ob->valuedouble;
         m->out_beats = (long)obs->valuedouble;
     }
+    const cJSON *ib = cJSON_GetObjectItemCaseSensitive(j, "ii_burst_samples");
+    if (ib && (!cJSON_IsNumber(ib) || ib->valuedouble < 3 || ib->valuedouble > 65536)) {
+        cJSON_Delete(j);
+        return ff_errf(e, FF_EINPUT, "%s: ii_burst_samples must be a number of samples from 3 to 65536", path);
+    }
+    m->ii_burst = ib ? (long)ib->valuedouble : 0;
     m->latency = lat->valueint;
     m->ii = ii->valueint;
     m->clock_ns = cJSON_IsNumber(clk) ? clk->valuedouble : 5.0;

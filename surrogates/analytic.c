@@ -40,6 +40,7 @@
 #define FF_AN_ACC1_LUTS 1.0           /* ... of one taking one product a cycle: the mux merged into the adder's LUT */
 #define FF_AN_ACC_EXT_LUTS 1.0        /* ... and per bit more when wider than the product (sign-extended) */
 #define FF_AN_OUT_DECODE_LUTS 3.0     /* per output of a grouped layer: its slot's cycle-range and first-cycle decode */
+#define FF_AN_SLICE_CTRL_LUTS 4.0     /* per register slice: the count, pointers, in_ready and out_valid */
 
 static double clog2d(double n)
 {
@@ -738,4 +739,17 @@ void ff_analytic_stream(const ff_stream_feat *s, double out[FF_T__COUNT])
     }
     out[FF_T_LUT] += lut;
     out[FF_T_FF] += ff;
+}
+
+/* A register slice: `reg [W-1:0] mem [0:1]` written at wp and read at rp
+ * (hls/emit_rtl_verilog.c, lib_fifo), which Yosys 0.23 maps to LUT RAM:
+ * RAM32M cells of 6 data bits in simple dual port, 4 LUT sites each
+ * (two_layer_keras's 256-bit slice: 43 cells, 172 sites); the pointers and
+ * the count are FFs, their logic a few LUTs. */
+void ff_analytic_slice(int64_t bits, double out[FF_T__COUNT])
+{
+    for (int k = 0; k < FF_T__COUNT; k++)
+        out[k] = 0;
+    out[FF_T_LUT] = 4.0 * (double)((bits + 5) / 6) + FF_AN_SLICE_CTRL_LUTS;
+    out[FF_T_FF] = 4; /* wp, rp, the 2-bit count */
 }

@@ -38,4 +38,8 @@ typedef struct ff_stream_feat {
 /* Adds the stream blocks' LUT, FF and BRAM18 to out[] (latency and II are
  * the plan's: ff_rtl_stream_timing). */
 void ff_analytic_stream(const ff_stream_feat *s, double out[FF_T__COUNT]);
+/* A register slice of `bits` data bits (gen --slices: the 2-entry FIFO at
+ * a layer boundary): its LUT-RAM sites, pointer logic and registers, in
+ * out[] (LUT, FF; the rest 0). */
+void ff_analytic_slice(int64_t bits, double out[FF_T__COUNT]);
 #endif

@@ -194,7 +194,7 @@ static int design_worker(const ff_dataset_opts *o, const char *id, int64_t index
         ff_live_free(&live);
         write_record(recpath, rec); /* a timeout still leaves what the design was */
         stage = "gen";
-        ff_gen_opts go = {dir, "dataset", FF_DEFAULT_PART, FF_DEFAULT_CLOCK_NS, 0, 0};
+        ff_gen_opts go = {dir, "dataset", FF_DEFAULT_PART, FF_DEFAULT_CLOCK_NS, 0, 0, 0};
         const ff_emitter *em = ff_emitter_find("rtl");
         rc = em ? em->emit(q, &go, &e) : ff_errf(&e, FF_EINTERNAL, "no rtl back-end");
     }

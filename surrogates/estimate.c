@@ -143,7 +143,18 @@ static int stream_features(const ff_qmodel *q, const ff_rtl_plan *p, ff_layer_fe
 int ff_estimate_model_io(const ff_qmodel *q, const char *model_path, const ff_surrogate *s, const ff_part *part,
                          double clock_ns, double pipe_clock_ns, int io_stream, ff_estimate *out, ff_err *e)
 {
+    return ff_estimate_model_slices(q, model_path, s, part, clock_ns, pipe_clock_ns, io_stream, 0, out, e);
+}
+
+int ff_estimate_model_slices(const ff_qmodel *q, const char *model_path, const ff_surrogate *s, const ff_part *part,
+                             double clock_ns, double pipe_clock_ns, int io_stream, int slices, ff_estimate *out,
+                             ff_err *e)
+{
     memset(out, 0, sizeof *out);
+    if (slices && io_stream)
+        return ff_errf(e, FF_EINPUT,
+                       "--slices applies to io parallel designs (io stream layers already meet through their "
+                       "line buffers and the collector); drop one of --slices and --io stream");
     ff_layer_feat *f;
     int rc = ff_model_features(q, &f, e);
     if (rc)
@@ -184,11 +195,11 @@ int ff_estimate_model_io(const ff_qmodel *q, const char *model_path, const ff_su
     double (*per)[FF_T__COUNT] = ff_malloc(sizeof *per * (size_t)(out->nl ? out->nl : 1));
     ff_surrogate_network(s, f, out->nl, per, out->total);
     /* a single chain's latency is the sum of the layers', its II their
-     * maximum; a branching graph's are the plan's (the longest path and the
-     * FIFOs that balance the branches) */
-    if (!io_stream && ff_rtl_graph_branch(q->g) >= 0) {
+     * maximum; a branching graph's, or a sliced one's, are the plan's (the
+     * longest path and the FIFOs that balance the branches; the slices) */
+    if (!io_stream && (slices || ff_rtl_graph_branch(q->g) >= 0)) {
         ff_rtl_plan bp;
-        rc = ff_rtl_plan_build_opts(q, model_path, 0, pipe_clock_ns, &bp, e);
+        rc = ff_rtl_plan_build_slices(q, model_path, 0, pipe_clock_ns, slices, &bp, e);
         if (rc) {
             free(per);
             free(f);
@@ -197,6 +208,20 @@ int ff_estimate_model_io(const ff_qmodel *q, const char *model_path, const ff_su
         }
         out->total[FF_T_LATENCY] = bp.latency;
         out->total[FF_T_II] = bp.ii;
+        /* each slice's cost on the layer it feeds */
+        for (int k = 0; k < bp.nl; k++)
+            for (int j = 0; j < bp.l[k].nsrc; j++) {
+                if (!bp.l[k].slice[j])
+                    continue;
+                const ff_node *n = &q->g->n[bp.l[k].ni];
+                double x[FF_T__COUNT] = {0};
+                ff_analytic_slice(ff_tensor_size(&q->g->t[n->in[j]]) * q->qt[n->in[j]].bits, x);
+                for (int t = 0; t < FF_T_RES; t++) {
+                    per[bp.l[k].ni][t] += x[t];
+                    out->total[t] += x[t];
+                }
+            }
+        out->slices = slices;
         ff_rtl_plan_free(&bp);
     }
     if (io_stream) {
@@ -223,6 +248,8 @@ int ff_estimate_model_io(const ff_qmodel *q, const char *model_path, const ff_su
         out->no_interval = "the error bands were measured on io parallel designs";
     else if (pipe_clock_ns > 0)
         out->no_interval = "the error bands were measured at the fixed plan, not --clock";
+    else if (slices)
+        out->no_interval = "the error bands were measured on designs without --slices";
     else {
         out->has_interval = 1;
         out->band_class = ff_bands_class((const double (*)[FF_T__COUNT])per, out->nl);
@@ -289,6 +316,8 @@ char *ff_estimate_json(const ff_estimate *r)
     cJSON_AddNumberToObject(o, "latency_cycles", r->total[FF_T_LATENCY]);
     cJSON_AddNumberToObject(o, "ii", r->total[FF_T_II]);
     cJSON_AddNumberToObject(o, "clock_ns", r->clock_ns);
+    if (r->slices)
+        cJSON_AddBoolToObject(o, "slices", 1);
     cJSON_AddNumberToObject(o, "latency_ns", r->total[FF_T_LATENCY] * r->clock_ns);
     const double cap[FF_T_RES] = {(double)r->part->lut, (double)r->part->ff, (double)r->part->dsp,
                                   (double)r->part->bram18};

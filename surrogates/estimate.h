@@ -30,6 +30,7 @@ typedef struct ff_estimate {
     double lo[FF_T__COUNT], hi[FF_T__COUNT]; /* resources only */
     int64_t band_n[FF_T_RES];
     const char *no_interval;
+    int slices;             /* register slices counted (gen --slices) */
 } ff_estimate;
 
 /* MODEL quantized as `fogforge gen` would quantize it (ff_model_load_quant
@@ -57,6 +58,13 @@ int ff_estimate_model(const ff_qmodel *q, const char *model_path, const ff_surro
  * as the manifest states them. */
 int ff_estimate_model_io(const ff_qmodel *q, const char *model_path, const ff_surrogate *s, const ff_part *part,
                          double clock_ns, double pipe_clock_ns, int io_stream, ff_estimate *out, ff_err *e);
+/* ... and register slices at the layer boundaries (gen --slices, io
+ * parallel): each slice's LUT-RAM and pointers (ff_analytic_slice) are
+ * added to the layer it feeds, latency and II are the sliced plan's
+ * handshake model's; no interval (the bands were measured without). */
+int ff_estimate_model_slices(const ff_qmodel *q, const char *model_path, const ff_surrogate *s, const ff_part *part,
+                             double clock_ns, double pipe_clock_ns, int io_stream, int slices, ff_estimate *out,
+                             ff_err *e);
 void ff_estimate_free(ff_estimate *r);
 /* Utilization of the part by total[]: max over LUT, FF, DSP, BRAM (fractions) */
 double ff_est_utilization(const double total[FF_T__COUNT], const ff_part *p, double u[4]);

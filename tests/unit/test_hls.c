@@ -164,7 +164,7 @@ static int gen(const ff_qmodel *q, const char *name, int stream, ff_err *e)
 {
     char path[256];
     snprintf(path, sizeof path, "%s.ffq", name);
-    ff_gen_opts o = {name, path, "xc7z020", 5.0, stream, 0};
+    ff_gen_opts o = {name, path, "xc7z020", 5.0, stream, 0, 0};
     return ff_emitter_hls.emit(q, &o, e);
 }
 
@@ -474,6 +474,79 @@ static void test_rtl_dag_chain_and_stream(void **st)
     ff_qmodel_free(q);
 }
 
+/* --slices: a chain is planned as a graph with a 2-entry FIFO on every
+ * input another layer with logic feeds, through wires too (the Flatten
+ * before bn), none on the first layer; each adds one cycle, the II stays,
+ * and the handshake model agrees with the critical path. io stream refuses. */
+static void test_rtl_slices_chain(void **st)
+{
+    (void)st;
+    ff_qmodel *q = quant(cnn1d(), "{}");
+    ff_rtl_plan p, s;
+    ff_err e = {0};
+    assert_int_equal(ff_rtl_plan_build(q, "c.onnx", &p, &e), FF_OK);
+    assert_int_equal(ff_rtl_plan_build_slices(q, "c.onnx", 0, 0, 1, &s, &e), FF_OK);
+    assert_true(s.dag && s.slices);
+    int n = 0, first = 1;
+    for (int k = 0; k < s.nl; k++) {
+        const ff_rtl_layer *L = &s.l[k];
+        if (L->kind == FF_RTL_WIRE) {
+            assert_int_equal(L->slice[0], 0);
+            assert_int_equal(L->fifo[0], 0);
+            continue;
+        }
+        assert_int_equal(L->slice[0], !first);
+        assert_int_equal(L->fifo[0], first ? 0 : 2);
+        n += !first;
+        first = 0;
+    }
+    assert_true(n >= 4);
+    int64_t bits = 0;
+    assert_int_equal(ff_rtl_slice_count(&s, &bits), n);
+    assert_true(bits > 0);
+    assert_int_equal(s.latency, p.latency + n);
+    assert_int_equal(s.critical, s.latency);
+    assert_int_equal(s.ii, p.ii);
+    ff_rtl_plan_free(&s);
+    ff_rtl_plan_free(&p);
+    assert_int_equal(ff_rtl_plan_build_slices(q, "c.onnx", 1, 0, 1, &s, &e), FF_EINPUT);
+    assert_non_null(strstr(e.msg, "--slices applies to io parallel designs"));
+    ff_qmodel_free(q);
+}
+
+/* --slices on a residual block at reuse 2/4: slices on fc2, the Add's long
+ * input and fc3; the skip from the design input gets no slice but its join
+ * FIFO, sized for the longer branch; the latency is the critical path with
+ * the three slices, the II the one without. */
+static void test_rtl_slices_residual(void **st)
+{
+    (void)st;
+    ff_qmodel *q = quant(residual(), "{\"LayerName\": {\"fc1\": {\"reuse\": 2}, \"fc2\": {\"reuse\": 4}}}");
+    ff_rtl_plan p, s;
+    ff_err e = {0};
+    assert_int_equal(ff_rtl_plan_build(q, "res.onnx", &p, &e), FF_OK);
+    assert_int_equal(ff_rtl_plan_build_slices(q, "res.onnx", 0, 0, 1, &s, &e), FF_OK);
+    const ff_rtl_layer *f1 = rtl_layer(&s, q, "fc1"), *f2 = rtl_layer(&s, q, "fc2"), *a = rtl_layer(&s, q, "res"),
+                       *f3 = rtl_layer(&s, q, "fc3");
+    assert_int_equal(f1->slice[0], 0);
+    assert_int_equal(f2->slice[0], 1);
+    assert_int_equal(a->slice[0], 1);
+    assert_int_equal(a->slice[1], 0);
+    assert_int_equal(f3->slice[0], 1);
+    assert_int_equal(f2->fifo[0], 2);
+    assert_int_equal(a->fifo[0], 2);
+    assert_true(a->fifo[1] >= 2);
+    assert_int_equal(s.critical, f1->latency + f2->latency + a->latency + f3->latency + 3);
+    assert_int_equal(s.latency, s.critical);
+    assert_int_equal(s.ii, p.ii);
+    int lat, ii, ii_st;
+    ff_rtl_dag_timing(&s, 0, &lat, &ii, &ii_st, NULL);
+    assert_int_equal(ii_st, 4);
+    ff_rtl_plan_free(&s);
+    ff_rtl_plan_free(&p);
+    ff_qmodel_free(q);
+}
+
 /* fogforge synth's LUT column counts the LUT sites distributed RAM and
  * shift registers take (an io stream line buffer is RAM32M: 4 sites) */
 static void test_synth_counts_lutram_sites(void **st)
@@ -501,6 +574,8 @@ int main(void)
         cmocka_unit_test(test_rtl_dag_fifo_sized_for_queueing),
         cmocka_unit_test(test_rtl_dag_concat_fork3),
         cmocka_unit_test(test_rtl_dag_chain_and_stream),
+        cmocka_unit_test(test_rtl_slices_chain),
+        cmocka_unit_test(test_rtl_slices_residual),
         cmocka_unit_test(test_synth_counts_lutram_sites),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

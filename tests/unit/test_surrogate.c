@@ -748,7 +748,7 @@ static void test_rom_columns_match_rtl(void **st)
         ff_layer_feat f;
         ff_qmodel *q = dataset_layer(idx[i], &f, desc, sizeof desc);
         snprintf(dir, sizeof dir, "romcols%zu", i);
-        ff_gen_opts go = {dir, "dataset", FF_DEFAULT_PART, FF_DEFAULT_CLOCK_NS, 0, 0};
+        ff_gen_opts go = {dir, "dataset", FF_DEFAULT_PART, FF_DEFAULT_CLOCK_NS, 0, 0, 0};
         ff_err e = {0};
         if (ff_emitter_find("rtl")->emit(q, &go, &e))
             fail_msg("%s", e.msg);
