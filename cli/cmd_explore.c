@@ -12,7 +12,7 @@
 
 static const char ex_usage[] = "fogforge explore MODEL --part PART [--max-lut N] [--max-ff N] [--max-dsp N] "
                                "[--max-bram N] [--max-latency CYCLES] [--calib IN] [--min-agreement PCT] "
-                               "[--margin PCT|auto] [--surrogate DIR|analytical] [-o CONFIG.json]";
+                               "[--margin PCT|auto] [--slices] [--surrogate DIR|analytical] [-o CONFIG.json]";
 
 static void print_pt(const ff_explore *x, const ff_design_pt *d, int mark)
 {
@@ -34,7 +34,7 @@ int ff_cmd_explore(int argc, char **argv)
         {"calib", required_argument, 0, 'c'},     {"min-agreement", required_argument, 0, 'a'},
         {"surrogate", required_argument, 0, 's'}, {"output", required_argument, 0, 'o'},
         {"margin", required_argument, 0, 'm'},    {"help", no_argument, 0, 'h'},
-        {0}};
+        {"slices", no_argument, 0, 'S'},          {0}};
     ff_explore_opts o = {0};
     const char *part = NULL, *sdir = NULL, *out = NULL;
     double lim[FF_T_RES] = {-1, -1, -1, -1}, pct = 99, margin = 0;
@@ -52,6 +52,7 @@ int ff_cmd_explore(int argc, char **argv)
         case 'a': if (!ff_cli_double("explore", "--min-agreement", optarg, 0, 100, &pct)) return 2; break;
         case 's': sdir = optarg; break;
         case 'o': out = optarg; break;
+        case 'S': o.slices = 1; break;
         case 'm':
             if (!strcmp(optarg, "auto"))
                 margin_auto = 1;
@@ -74,7 +75,10 @@ int ff_cmd_explore(int argc, char **argv)
                    "before the budget check. --margin auto raises each by the high end of the learned\n"
                    "surrogate's 90%% interval for designs of the model's class (its bands.json, from\n"
                    "`surrogate eval --cv --bands`): a design like the held-out ones lands under it with\n"
-                   "probability 95%% or more.\n",
+                   "probability 95%% or more.\n"
+                   "--slices explores the design `gen --slices` builds (register slices at the layer\n"
+                   "boundaries: their LUT RAM, registers and cycles in every candidate); build the chosen\n"
+                   "config with gen --slices too.\n",
                    ex_usage, ff_part_names());
             return 0;
         default: return ff_cli_usage("explore", ex_usage);
@@ -112,10 +116,10 @@ int ff_cmd_explore(int argc, char **argv)
         ff_surrogate_free(s);
         return ff_cli_err(&e);
     }
-    printf("explore: %s on %s, budget LUT %.0f FF %.0f DSP %.0f BRAM18 %.0f%s; %s estimator; %d bit-width "
+    printf("explore: %s%s on %s, budget LUT %.0f FF %.0f DSP %.0f BRAM18 %.0f%s; %s estimator; %d bit-width "
            "configurations quantized, %d kept; %lld layer estimates; %.3f s\n",
-           o.model, o.part->name, o.budget[0], o.budget[1], o.budget[2], o.budget[3],
-           o.max_latency > 0 ? "" : ", no latency limit", ff_surrogate_kind(s), x.tried, x.ncfg,
+           o.model, o.slices ? " with register slices (gen --slices)" : "", o.part->name, o.budget[0], o.budget[1],
+           o.budget[2], o.budget[3], o.max_latency > 0 ? "" : ", no latency limit", ff_surrogate_kind(s), x.tried, x.ncfg,
            (long long)x.evaluated, x.seconds);
     if (x.margin[0] != 1 || x.margin[1] != 1 || x.margin[2] != 1 || x.margin[3] != 1)
         printf("margin: estimates raised by LUT x%.3f FF x%.3f DSP x%.3f BRAM18 x%.3f before the budget check%s%s%s\n",

@@ -8,6 +8,8 @@
 #include "model.h"
 #include "estimate.h"
 #include "live.h"
+#include "analytic.h"
+#include "emit_rtl.h"
 #include "strbuf.h"
 
 #include <math.h>
@@ -235,6 +237,39 @@ static int search(const ctx *c, ff_explore *x, int cfg, int feasible_only, ff_de
     state *cur = ff_calloc(1, sizeof *cur);
     int ncur = 1;
     cur[0].ch = ff_calloc((size_t)nn, sizeof(int));
+    if (o->slices) {
+        /* the slices do not depend on the reuse factors: their cost, and the
+         * cycles they add (the sliced plan's latency over the plain one's, at
+         * this configuration's reuse), start every candidate */
+        ff_rtl_plan pp, sp;
+        rc = ff_rtl_plan_build(q, NULL, &pp, e);
+        if (!rc) {
+            rc = ff_rtl_plan_build_slices(q, NULL, 0, 0, 1, &sp, e);
+            if (!rc) {
+                for (int k = 0; k < sp.nl; k++)
+                    for (int j = 0; j < sp.l[k].nsrc; j++) {
+                        if (!sp.l[k].slice[j])
+                            continue;
+                        const ff_node *n = &q->g->n[sp.l[k].ni];
+                        double sv[FF_T__COUNT];
+                        ff_analytic_slice(ff_tensor_size(&q->g->t[n->in[j]]) * q->qt[n->in[j]].bits, sv);
+                        for (int m = 0; m < FF_T_RES; m++)
+                            cur[0].v[m] += sv[m];
+                    }
+                cur[0].v[FF_T_LATENCY] = sp.latency - pp.latency;
+                ff_rtl_plan_free(&sp);
+            }
+            ff_rtl_plan_free(&pp);
+        }
+        if (rc) {
+            free(cur[0].ch);
+            free(cur);
+            ff_live_free(&live);
+            free(f);
+            ff_qmodel_free(q);
+            return rc;
+        }
+    }
     for (int i = 0; i < nn; i++) {
         /* options for this node */
         int nopt = 0, *ropt = NULL;

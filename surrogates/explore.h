@@ -21,6 +21,8 @@ typedef struct ff_explore_opts {
      * surrogate's error band for the model's class (bands.h; at least 1) */
     double margin[FF_T_RES];
     const ff_bands *margin_auto;
+    int slices;                /* the design gen --slices builds: each bits configuration's register
+                                * slices (LUT RAM, pointers, their cycles) in every candidate */
     int quiet;
 } ff_explore_opts;
 

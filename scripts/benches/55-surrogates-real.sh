@@ -6,6 +6,9 @@
 # estimated with the analytical model and the committed learned one
 # (surrogates/models); prints estimate vs Yosys per resource (target: LUT/FF
 # within 10%) and the ratio of the Yosys time to the (analytical) estimate's.
+# The rows labelled -slices are the same designs built with `gen --slices`
+# (a register slice at every layer boundary) and estimated with
+# `estimate --slices`.
 # dense_big_keras is left out: at any valid configuration it is an 80k-130k
 # LUT design (10,000 weights a layer in ROMs), hours of Yosys. Last, explore's
 # choice for the jet on xc7z020 (without and with --margin auto) is
@@ -96,6 +99,13 @@ conv1d_small_keras stream-conv4-dense5 --io stream --config $K/conv4_dense5.json
 conv2d_small_keras stream-conv3-dense8 --io stream --config $K/conv3_dense8.json
 conv2d_small_keras stream-conv9-dense16 --io stream --config $K/conv9_dense16.json
 conv2d_small_keras stream-conv9-dense32 --io stream --config $K/conv9_dense32.json
+three_layer_keras r8-slices --reuse 8 --slices
+three_layer_keras r16-slices --reuse 16 --slices
+three_layer_keras r32-slices --reuse 32 --slices
+three_layer_pytorch r16-slices --reuse 16 --slices
+two_layer_keras r5-8-slices --config $K/two_5_8.json --slices
+two_layer_keras r10-32-slices --config $K/two_10_32.json --slices
+conv1d_small_keras conv4-dense5-slices --config $K/conv4_dense5.json --slices
 EOF
 
 # explore's choice for xc7z020, with the committed learned model, without and with --margin auto,
