@@ -83,3 +83,12 @@ if [ ! -e "$FF_TMP/rtl_slices_bad" ] && [ ! -e "$FF_TMP/rtl_slices_bad_hls" ]; t
 else
     fail "rtl_slices_refused_writes_nothing" "a refused gen left a directory"
 fi
+
+# a manifest whose burst is not a number of samples: one line, exit 2
+d=$FF_TMP/rtl_slices_two_r10_32
+if [ -f "$d/manifest.json" ]; then
+    rm -rf "$FF_TMP/rtl_slices_badburst" && cp -r "$d" "$FF_TMP/rtl_slices_badburst"
+    sed -i 's/"ii_burst_samples":[[:space:]]*[0-9]*/"ii_burst_samples": 1/' "$FF_TMP/rtl_slices_badburst/manifest.json"
+    expect_exit rtl_slices_bad_burst 2 "manifest.json: ii_burst_samples must be a number of samples from 3 to 65536" \
+        "$FF" sim "$FF_TMP/rtl_slices_badburst"
+fi
