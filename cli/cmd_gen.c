@@ -71,8 +71,8 @@ int ff_cmd_gen(int argc, char **argv)
                    "Parts: %s (default %s). Clock in ns (default %g); with --clock the rtl back-end (io\n"
                    "parallel) chooses its pipeline stages for that period (without it: its fixed plan).\n"
                    "--slices (rtl, io parallel) puts a register slice (2-entry FIFO, registered ready) at every\n"
-                   "layer boundary: +1 cycle each, two registers a boundary bit, and no combinational ready\n"
-                   "chain through the layers (docs/rtl.md, \"Register slices\").\n",
+                   "layer boundary: +1 cycle each, LUT RAM for two entries of the boundary's bits, and no\n"
+                   "combinational ready chain through the layers (docs/rtl.md, \"Register slices\").\n",
                    ff_part_names(), FF_DEFAULT_PART, FF_DEFAULT_CLOCK_NS);
             return 0;
         default:

@@ -31,17 +31,19 @@
     "ff_rtl_stream_timing models them cycle by cycle; docs/rtl.md gives the closed forms"
 
 #define FF_RTL_DAG_FORMULA                                                                                 \
-    "branching graph (or a chain with slices): each layer's output arrives at max over its inputs' arrivals + its latency (the "      \
-    "input at 0); latency = the output's arrival (graph.critical_path). Layer latencies: Dense/Conv/Scale "   \
+    "branching graph (or a chain with slices): each layer's output arrives at max over its inputs' "         \
+    "arrivals + its latency (the input at 0); latency = the output's arrival (graph.critical_path). "        \
+    "Layer latencies: Dense/Conv/Scale "                                                                     \
     "at R=1: 2 + T, at R>1: R + 3 + T; activation 1; pooling 2; Softmax 4; Add/Sub/Concat 1; "                 \
     "Reshape/Transpose 0. A join input whose branch arrives earlier waits in a FIFO (latency 1) of "          \
     "layers[].sources[].fifo_depth entries; with slices, every input another layer feeds has one (+1). "     \
-    "II = max over layers (R for a layer with reuse R > 1, else 1). "   \
+    "II = max over layers (R for a layer with reuse R > 1, else 1). "                                        \
     "Both as the handshake model (ff_rtl_dag_timing) computes them"
 #define FF_RTL_DAG_FORMULA_CLK                                                                             \
-    "branching graph (or a chain with slices): each layer's output arrives at max over its inputs' arrivals + its latency (the "      \
-    "input at 0); latency = the output's arrival. Layer latencies as chosen for clock_ns "                    \
-    "(layers[].pipeline; Add/Sub/Concat 1). FIFOs on short join inputs and slices (layers[].sources[].fifo_depth). "    \
+    "branching graph (or a chain with slices): each layer's output arrives at max over its inputs' "         \
+    "arrivals + its latency (the input at 0); latency = the output's arrival. Layer latencies as chosen "    \
+    "for clock_ns (layers[].pipeline; Add/Sub/Concat 1). FIFOs on short join inputs and slices "             \
+    "(layers[].sources[].fifo_depth). "                                                                      \
     "II = max over layers. Both as the handshake model (ff_rtl_dag_timing) computes them"
 
 /* First-order size check: multipliers beyond the part's DSP slices are

@@ -164,7 +164,10 @@ int ff_rtl_plan_build_io(const ff_qmodel *q, const char *model_path, int io_stre
 int ff_rtl_plan_build_opts(const ff_qmodel *q, const char *model_path, int io_stream, double clock_ns,
                            ff_rtl_plan *p, ff_err *e);
 /* ... and register slices at the layer boundaries (io parallel only; with
- * io_stream it is an FF_EINPUT error). */
+ * io_stream it is an FF_EINPUT error, FF_RTL_SLICES_NOT_STREAM). */
+#define FF_RTL_SLICES_NOT_STREAM                                                                            \
+    "--slices applies to io parallel designs (io stream layers already meet through their line buffers " \
+    "and the collector); drop one of --slices and --io stream"
 int ff_rtl_plan_build_slices(const ff_qmodel *q, const char *model_path, int io_stream, double clock_ns,
                              int slices, ff_rtl_plan *p, ff_err *e);
 /* Samples of the full-rate burst over which the handshake models measure the
@@ -172,6 +175,8 @@ int ff_rtl_plan_build_slices(const ff_qmodel *q, const char *model_path, int io_
  * cycles (64 + 4 latency, at most 2048; the interval over its second half,
  * rounded up). */
 int ff_rtl_steady_burst(int latency);
+/* Data bits of the register slice on input j of layer k (0: none). */
+int64_t ff_rtl_slice_bits(const ff_rtl_plan *p, int k, int j);
 /* Register slices of a plan and their data bits (the FIFOs of 2 entries a
  * slice adds: surrogates count them). */
 int ff_rtl_slice_count(const ff_rtl_plan *p, int64_t *bits);

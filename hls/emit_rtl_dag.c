@@ -372,17 +372,23 @@ int ff_rtl_steady_burst(int latency)
     return t > 2048 ? 2048 : (int)t;
 }
 
+int64_t ff_rtl_slice_bits(const ff_rtl_plan *p, int k, int j)
+{
+    if (!p->l[k].slice[j])
+        return 0;
+    int t = p->q->g->n[p->l[k].ni].in[j];
+    return ff_tensor_size(&p->q->g->t[t]) * p->q->qt[t].bits;
+}
+
 int ff_rtl_slice_count(const ff_rtl_plan *p, int64_t *bits)
 {
-    const ff_graph *g = p->q->g;
     int n = 0;
     *bits = 0;
     for (int k = 0; k < p->nl; k++)
         for (int j = 0; j < p->l[k].nsrc; j++)
             if (p->l[k].slice[j]) {
-                const ff_node *nd = &g->n[p->l[k].ni];
                 n++;
-                *bits += ff_tensor_size(&g->t[nd->in[j]]) * p->q->qt[nd->in[j]].bits;
+                *bits += ff_rtl_slice_bits(p, k, j);
             }
     return n;
 }

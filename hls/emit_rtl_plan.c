@@ -601,9 +601,7 @@ int ff_rtl_plan_build_slices(const ff_qmodel *q, const char *model_path, int io_
     memset(p, 0, sizeof *p);
     p->q = q;
     if (slices && io_stream)
-        return ff_errf(e, FF_EINPUT,
-                       "--slices applies to io parallel designs (io stream layers already meet through their "
-                       "line buffers and the collector); drop one of --slices and --io stream");
+        return ff_errf(e, FF_EINPUT, FF_RTL_SLICES_NOT_STREAM);
     p->slices = slices;
     /* clock-driven pipelining: io parallel designs (io stream keeps the fixed plan) */
     p->clock_ns = clock_ns > 0 && !io_stream ? clock_ns : 0;

@@ -753,3 +753,19 @@ void ff_analytic_slice(int64_t bits, double out[FF_T__COUNT])
     out[FF_T_LUT] = 4.0 * (double)((bits + 5) / 6) + FF_AN_SLICE_CTRL_LUTS;
     out[FF_T_FF] = 4; /* wp, rp, the 2-bit count */
 }
+
+void ff_analytic_slices(const ff_rtl_plan *p, double (*per)[FF_T__COUNT], double total[FF_T__COUNT])
+{
+    for (int k = 0; k < p->nl; k++)
+        for (int j = 0; j < p->l[k].nsrc; j++) {
+            if (!p->l[k].slice[j])
+                continue;
+            double x[FF_T__COUNT];
+            ff_analytic_slice(ff_rtl_slice_bits(p, k, j), x);
+            for (int t = 0; t < FF_T_RES; t++) {
+                if (per)
+                    per[p->l[k].ni][t] += x[t];
+                total[t] += x[t];
+            }
+        }
+}

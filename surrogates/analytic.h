@@ -42,4 +42,8 @@ void ff_analytic_stream(const ff_stream_feat *s, double out[FF_T__COUNT]);
  * a layer boundary): its LUT-RAM sites, pointer logic and registers, in
  * out[] (LUT, FF; the rest 0). */
 void ff_analytic_slice(int64_t bits, double out[FF_T__COUNT]);
+struct ff_rtl_plan;
+/* Adds every register slice of a sliced plan to total[] and, when per is
+ * not NULL, to the row of the node it feeds (per[node]). */
+void ff_analytic_slices(const struct ff_rtl_plan *p, double (*per)[FF_T__COUNT], double total[FF_T__COUNT]);
 #endif

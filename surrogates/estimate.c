@@ -152,9 +152,7 @@ int ff_estimate_model_slices(const ff_qmodel *q, const char *model_path, const f
 {
     memset(out, 0, sizeof *out);
     if (slices && io_stream)
-        return ff_errf(e, FF_EINPUT,
-                       "--slices applies to io parallel designs (io stream layers already meet through their "
-                       "line buffers and the collector); drop one of --slices and --io stream");
+        return ff_errf(e, FF_EINPUT, FF_RTL_SLICES_NOT_STREAM);
     ff_layer_feat *f;
     int rc = ff_model_features(q, &f, e);
     if (rc)
@@ -208,19 +206,7 @@ int ff_estimate_model_slices(const ff_qmodel *q, const char *model_path, const f
         }
         out->total[FF_T_LATENCY] = bp.latency;
         out->total[FF_T_II] = bp.ii;
-        /* each slice's cost on the layer it feeds */
-        for (int k = 0; k < bp.nl; k++)
-            for (int j = 0; j < bp.l[k].nsrc; j++) {
-                if (!bp.l[k].slice[j])
-                    continue;
-                const ff_node *n = &q->g->n[bp.l[k].ni];
-                double x[FF_T__COUNT] = {0};
-                ff_analytic_slice(ff_tensor_size(&q->g->t[n->in[j]]) * q->qt[n->in[j]].bits, x);
-                for (int t = 0; t < FF_T_RES; t++) {
-                    per[bp.l[k].ni][t] += x[t];
-                    out->total[t] += x[t];
-                }
-            }
+        ff_analytic_slices(&bp, per, out->total); /* each slice's cost on the layer it feeds */
         out->slices = slices;
         ff_rtl_plan_free(&bp);
     }

@@ -214,6 +214,25 @@ static void add_point(ff_explore *x, const ff_explore_opts *o, const state *s, i
     (*pts)[(*np)++] = d;
 }
 
+/* explore --slices: the slices do not depend on the reuse factors, so their
+ * cost, and the cycles they add (the sliced plan's latency over the plain
+ * one's, at this configuration's reuse), start every candidate: into v[] */
+static int slices_start(const ff_qmodel *q, double v[FF_T__COUNT], ff_err *e)
+{
+    ff_rtl_plan pp, sp;
+    int rc = ff_rtl_plan_build(q, NULL, &pp, e);
+    if (rc)
+        return rc;
+    rc = ff_rtl_plan_build_slices(q, NULL, 0, 0, 1, &sp, e);
+    if (!rc) {
+        ff_analytic_slices(&sp, NULL, v);
+        v[FF_T_LATENCY] = sp.latency - pp.latency;
+        ff_rtl_plan_free(&sp);
+    }
+    ff_rtl_plan_free(&pp);
+    return rc;
+}
+
 /* all reuse combinations of one bits configuration */
 static int search(const ctx *c, ff_explore *x, int cfg, int feasible_only, ff_design_pt **pts, int *np, ff_err *e)
 {
@@ -237,38 +256,13 @@ static int search(const ctx *c, ff_explore *x, int cfg, int feasible_only, ff_de
     state *cur = ff_calloc(1, sizeof *cur);
     int ncur = 1;
     cur[0].ch = ff_calloc((size_t)nn, sizeof(int));
-    if (o->slices) {
-        /* the slices do not depend on the reuse factors: their cost, and the
-         * cycles they add (the sliced plan's latency over the plain one's, at
-         * this configuration's reuse), start every candidate */
-        ff_rtl_plan pp, sp;
-        rc = ff_rtl_plan_build(q, NULL, &pp, e);
-        if (!rc) {
-            rc = ff_rtl_plan_build_slices(q, NULL, 0, 0, 1, &sp, e);
-            if (!rc) {
-                for (int k = 0; k < sp.nl; k++)
-                    for (int j = 0; j < sp.l[k].nsrc; j++) {
-                        if (!sp.l[k].slice[j])
-                            continue;
-                        const ff_node *n = &q->g->n[sp.l[k].ni];
-                        double sv[FF_T__COUNT];
-                        ff_analytic_slice(ff_tensor_size(&q->g->t[n->in[j]]) * q->qt[n->in[j]].bits, sv);
-                        for (int m = 0; m < FF_T_RES; m++)
-                            cur[0].v[m] += sv[m];
-                    }
-                cur[0].v[FF_T_LATENCY] = sp.latency - pp.latency;
-                ff_rtl_plan_free(&sp);
-            }
-            ff_rtl_plan_free(&pp);
-        }
-        if (rc) {
-            free(cur[0].ch);
-            free(cur);
-            ff_live_free(&live);
-            free(f);
-            ff_qmodel_free(q);
-            return rc;
-        }
+    if (o->slices && (rc = slices_start(q, cur[0].v, e))) {
+        free(cur[0].ch);
+        free(cur);
+        ff_live_free(&live);
+        free(f);
+        ff_qmodel_free(q);
+        return rc;
     }
     for (int i = 0; i < nn; i++) {
         /* options for this node */

@@ -474,6 +474,14 @@ static void test_rtl_dag_chain_and_stream(void **st)
     ff_qmodel_free(q);
 }
 
+/* The plan of q without and with --slices (io parallel, fixed plan). */
+static void plans_with_slices(const ff_qmodel *q, const char *name, ff_rtl_plan *p, ff_rtl_plan *s)
+{
+    ff_err e = {0};
+    assert_int_equal(ff_rtl_plan_build(q, name, p, &e), FF_OK);
+    assert_int_equal(ff_rtl_plan_build_slices(q, name, 0, 0, 1, s, &e), FF_OK);
+}
+
 /* --slices: a chain is planned as a graph with a 2-entry FIFO on every
  * input another layer with logic feeds, through wires too (the Flatten
  * before bn), none on the first layer; each adds one cycle, the II stays,
@@ -483,9 +491,7 @@ static void test_rtl_slices_chain(void **st)
     (void)st;
     ff_qmodel *q = quant(cnn1d(), "{}");
     ff_rtl_plan p, s;
-    ff_err e = {0};
-    assert_int_equal(ff_rtl_plan_build(q, "c.onnx", &p, &e), FF_OK);
-    assert_int_equal(ff_rtl_plan_build_slices(q, "c.onnx", 0, 0, 1, &s, &e), FF_OK);
+    plans_with_slices(q, "c.onnx", &p, &s);
     assert_true(s.dag && s.slices);
     int n = 0, first = 1;
     for (int k = 0; k < s.nl; k++) {
@@ -509,6 +515,7 @@ static void test_rtl_slices_chain(void **st)
     assert_int_equal(s.ii, p.ii);
     ff_rtl_plan_free(&s);
     ff_rtl_plan_free(&p);
+    ff_err e = {0};
     assert_int_equal(ff_rtl_plan_build_slices(q, "c.onnx", 1, 0, 1, &s, &e), FF_EINPUT);
     assert_non_null(strstr(e.msg, "--slices applies to io parallel designs"));
     ff_qmodel_free(q);
@@ -523,9 +530,7 @@ static void test_rtl_slices_residual(void **st)
     (void)st;
     ff_qmodel *q = quant(residual(), "{\"LayerName\": {\"fc1\": {\"reuse\": 2}, \"fc2\": {\"reuse\": 4}}}");
     ff_rtl_plan p, s;
-    ff_err e = {0};
-    assert_int_equal(ff_rtl_plan_build(q, "res.onnx", &p, &e), FF_OK);
-    assert_int_equal(ff_rtl_plan_build_slices(q, "res.onnx", 0, 0, 1, &s, &e), FF_OK);
+    plans_with_slices(q, "res.onnx", &p, &s);
     const ff_rtl_layer *f1 = rtl_layer(&s, q, "fc1"), *f2 = rtl_layer(&s, q, "fc2"), *a = rtl_layer(&s, q, "res"),
                        *f3 = rtl_layer(&s, q, "fc3");
     assert_int_equal(f1->slice[0], 0);
