@@ -508,7 +508,8 @@ static int add_project(const ff_qmodel *q, const ff_bundle_spec *sp, const char 
         return ff_errf(e, FF_EINTERNAL, "cannot create a temp dir: %s", strerror(errno));
     ff_gen_opts go = {.outdir = tmp, .model_path = sp->model_path, .part = sp->part ? sp->part : FF_DEFAULT_PART,
                       .clock_ns = sp->clock_ns > 0 ? sp->clock_ns : FF_DEFAULT_CLOCK_NS,
-                      .clock_set = sp->clock_set && sp->clock_ns > 0, .io_stream = sp->io_stream};
+                      .clock_set = sp->clock_set && sp->clock_ns > 0, .io_stream = sp->io_stream,
+                      .slices = sp->slices && !strcmp(name, "rtl")};
     int rc = em->emit(q, &go, e);
     ff_bundle_file *pf = NULL;
     int np = 0;

@@ -49,6 +49,7 @@ typedef struct ff_bundle_spec {
     double clock_ns;
     int clock_set;            /* --clock given: the RTL is pipelined for clock_ns (gen --clock) */
     int io_stream;            /* --io stream: the RTL streams pixels (gen --io stream) */
+    int slices;               /* --slices: register slices in the RTL project (gen --slices) */
     int with_opencl;
     const char *with_projects[4]; /* emitters whose whole project goes in under NAME/ (kind NAME), e.g. "hls" */
     int n_projects;             /* "rtl" also builds the Verilator library (artifact kind "verilator") */

@@ -5,6 +5,7 @@
 
 #include "bundle.h"
 #include "emit.h"
+#include "emit_rtl.h"
 #include "estimate.h"
 #include "model.h"
 
@@ -17,7 +18,7 @@
 static const char bundle_usage[] = "fogforge bundle create|verify|list|add ... (fogforge bundle --help)";
 static const char create_usage[] =
     "fogforge bundle create MODEL [--config CONFIG.json | --wbits N --abits N] [--calib FILE] "
-    "[--reuse N] [--with opencl,rtl,hls] [--sim-cache DIR] [--name NAME] [--version V] [--part PART] [--clock NS] [--io parallel|stream] [--estimate FILE.json] "
+    "[--reuse N] [--with opencl,rtl,hls] [--sim-cache DIR] [--name NAME] [--version V] [--part PART] [--clock NS] [--io parallel|stream] [--slices] [--estimate FILE.json] "
     "[--measured FILE.json] -o BUNDLE";
 
 static int read_opt_file(const char *path, char **out, ff_err *e)
@@ -39,8 +40,8 @@ static int cmd_create(int argc, char **argv)
         {"clock", required_argument, 0, 'k'},  {"estimate", required_argument, 0, 'E'},
         {"measured", required_argument, 0, 'M'}, {"output", required_argument, 0, 'o'},
         {"reuse", required_argument, 0, 'R'},  {"sim-cache", required_argument, 0, 'S'},
-        {"io", required_argument, 0, 'I'},     {"help", no_argument, 0, 'h'},
-        {0}};
+        {"io", required_argument, 0, 'I'},     {"slices", no_argument, 0, 'L'},
+        {"help", no_argument, 0, 'h'},         {0}};
     ff_quant_opts qo = {0};
     ff_bundle_spec sp = {0};
     const char *out = NULL, *with = "opencl", *est = NULL, *meas = NULL;
@@ -72,6 +73,7 @@ static int cmd_create(int argc, char **argv)
             qo.reuse = (int)v;
             break;
         case 'S': sp.sim_cache = optarg; break;
+        case 'L': sp.slices = 1; break;
         case 'w': with = optarg; break;
         case 'n': sp.name = optarg; break;
         case 'V': sp.version = optarg; break;
@@ -99,6 +101,8 @@ static int cmd_create(int argc, char **argv)
                    "--part (default " FF_DEFAULT_PART ").\n"
                    "--clock NS and --io parallel|stream (or the config's Model.io) shape the RTL and HLS\n"
                    "projects as they do for fogforge gen, and the estimate states that design's latency.\n"
+                   "--slices (with --with rtl, io parallel) puts gen --slices' register slices in the RTL\n"
+                   "project; the estimate is then of the sliced design (estimate --slices).\n"
                    "An xclbin built elsewhere is added with fogforge bundle add.\n",
                    create_usage);
             return 0;
@@ -127,6 +131,13 @@ static int cmd_create(int argc, char **argv)
     int rc0 = ff_cli_io_mode(qo.config, io, &sp.io_stream);
     if (rc0)
         return rc0;
+    int with_rtl = 0;
+    for (int i = 0; i < sp.n_projects; i++)
+        with_rtl |= !strcmp(sp.with_projects[i], "rtl");
+    if (sp.slices && !with_rtl)
+        return ff_cli_fail(2, "bundle create: --slices shapes the RTL project; add --with rtl");
+    if (sp.slices && sp.io_stream)
+        return ff_cli_fail(2, "bundle create: %s", FF_RTL_SLICES_NOT_STREAM);
     ff_err e = {0};
     char *estj = NULL, *measj = NULL;
     if (read_opt_file(est, &estj, &e) || read_opt_file(meas, &measj, &e)) {
@@ -147,9 +158,9 @@ static int cmd_create(int argc, char **argv)
         const char *sdir = ff_surrogate_default_dir(sbuf, sizeof sbuf);
         if (!sdir || ff_surrogate_open(sdir, &s, &ee))
             s = ff_surrogate_analytic();
-        /* the design gen builds with the same --clock and --io */
-        if (!ff_estimate_model_io(q, sp.model_path, s, ff_part_find(sp.part), sp.clock_ns,
-                                  sp.clock_set ? sp.clock_ns : 0, sp.io_stream, &r, &ee)) {
+        /* the design gen builds with the same --clock, --io and --slices */
+        if (!ff_estimate_model_slices(q, sp.model_path, s, ff_part_find(sp.part), sp.clock_ns,
+                                      sp.clock_set ? sp.clock_ns : 0, sp.io_stream, sp.slices, &r, &ee)) {
             estj = ff_estimate_json(&r);
             ff_estimate_free(&r);
         } else if (ee.msg[0]) {

@@ -80,3 +80,22 @@ bundle_matches_gen() {
 }
 bundle_matches_gen two_layer_5ns "$MODELS/two_layer_keras.onnx" --clock 5
 bundle_matches_gen conv1d_stream "$C1" --io stream --reuse 1
+# bundle create --slices: gen --slices' RTL, the sliced estimate, and the
+# Verilated library of that design gives the reference's integers
+D=_class__keras_layers_core_Dense__
+TWO=$(cfg two '{"LayerName": {"'$D'": {"reuse": 10}, "'$D'1": {"reuse": 32}}}')
+bundle_matches_gen two_layer_slices "$MODELS/two_layer_keras.onnx" --config "$TWO" --slices
+b=$FF_TMP/bundle_two_layer_slices
+PY=${FF_PYTHON:-/usr/bin/python3}
+"$PY" "$ROOT/tests/oracle/gen_inputs.py" 200 11 "$MODELS/two_layer_keras.onnx" > "$FF_TMP/in_two.txt"
+if "$FF" infer "$b" --backend cpu --input "$FF_TMP/in_two.txt" --raw -o "$FF_TMP/two_cpu.txt" 2>"$FF_TMP/i.err" &&
+    "$FF" infer "$b" --backend verilator --input "$FF_TMP/in_two.txt" --raw -o "$FF_TMP/two_vl.txt" 2>>"$FF_TMP/i.err" &&
+    [ "$(wc -l < "$FF_TMP/two_vl.txt")" -eq 200 ] && cmp -s "$FF_TMP/two_cpu.txt" "$FF_TMP/two_vl.txt" &&
+    grep -q '"slices":[[:space:]]*true' "$b/manifest.json" && grep -q '"count":[[:space:]]*1,' "$b/rtl/manifest.json"
+then pass "opts_bundle_slices_verilator_bitexact (200 vectors)"
+else fail "opts_bundle_slices_verilator_bitexact" "$(tail -n 1 "$FF_TMP/i.err") (or the manifests do not say slices)"; fi
+expect_exit opts_bundle_slices_needs_rtl 2 "bundle create: --slices shapes the RTL project; add --with rtl" \
+    "$FF" bundle create "$MODELS/two_layer_keras.onnx" --slices -o "$FF_TMP/b_noslice"
+expect_exit opts_bundle_slices_stream 2 "bundle create: --slices applies to io parallel designs" \
+    "$FF" bundle create "$C1" --with rtl --io stream --slices -o "$FF_TMP/b_noslice"
+check opts_bundle_slices_nothing_written test ! -e "$FF_TMP/b_noslice"
