@@ -65,17 +65,20 @@ int ff_cli_io(const char *cmd, const char *s)
     return -1;
 }
 
-int ff_cli_io_mode(const char *config, int io, int *io_stream)
+int ff_cli_io_mode(const char *config, int io, int *io_stream, int *slices)
 {
     *io_stream = io > 0;
-    if (io >= 0 || !config)
+    if (!config || (io >= 0 && !slices))
         return 0;
-    /* the configuration's Model.io, unless --io says otherwise */
+    /* the configuration's Model.io, unless --io says otherwise, and its Model.slices */
     ff_err e = {0};
     ff_qconfig *cf;
     if (ff_qconfig_load(config, &cf, &e))
         return ff_cli_err(&e);
-    *io_stream = ff_qconfig_io(cf) == 2;
+    if (io < 0)
+        *io_stream = ff_qconfig_io(cf) == 2;
+    if (slices && ff_qconfig_slices(cf))
+        *slices = 1;
     ff_qconfig_free(cf);
     return 0;
 }

@@ -20,9 +20,11 @@ int ff_cli_usage(const char *cmd, const char *usage);
  * the error (exit 2). */
 int ff_cli_io(const char *cmd, const char *s);
 /* The I/O mode gen, estimate and bundle create use: --io when given
- * (io >= 0), else the configuration's Model.io, else parallel. Returns 0 or
- * the error code after printing it. */
-int ff_cli_io_mode(const char *config, int io, int *io_stream);
+ * (io >= 0), else the configuration's Model.io, else parallel; and
+ * *slices (when not NULL) to 1 if the configuration's Model.slices is true
+ * (left as is otherwise: --slices). Returns 0 or the error code after
+ * printing it. */
+int ff_cli_io_mode(const char *config, int io, int *io_stream, int *slices);
 
 /* Command entry points (argv[0] is the command name). */
 int ff_cmd_inspect(int argc, char **argv);

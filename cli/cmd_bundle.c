@@ -128,14 +128,15 @@ static int cmd_create(int argc, char **argv)
             return ff_cli_fail(2, "bundle create: --with wants a list of opencl, rtl, hls; got '%s'", tok);
     }
     sp.model_path = argv[optind];
-    int rc0 = ff_cli_io_mode(qo.config, io, &sp.io_stream);
-    if (rc0)
-        return rc0;
     int with_rtl = 0;
     for (int i = 0; i < sp.n_projects; i++)
         with_rtl |= !strcmp(sp.with_projects[i], "rtl");
     if (sp.slices && !with_rtl)
         return ff_cli_fail(2, "bundle create: --slices shapes the RTL project; add --with rtl");
+    /* the config's Model.slices too, when there is an RTL project to shape */
+    int rc0 = ff_cli_io_mode(qo.config, io, &sp.io_stream, with_rtl ? &sp.slices : NULL);
+    if (rc0)
+        return rc0;
     if (sp.slices && sp.io_stream)
         return ff_cli_fail(2, "bundle create: %s", FF_RTL_SLICES_NOT_STREAM);
     ff_err e = {0};

@@ -132,7 +132,7 @@ int ff_cmd_estimate(int argc, char **argv)
     const ff_part *pt = ff_part_find(part);
     if (!pt)
         return ff_cli_fail(2, "estimate: unknown part '%s' (known: %s)", part, ff_part_names());
-    if ((rc0 = ff_cli_io_mode(qo.config, io, &io_stream)))
+    if ((rc0 = ff_cli_io_mode(qo.config, io, &io_stream, &slices)))
         return rc0;
     double t0 = now_s();
     ff_surrogate *s;

@@ -77,8 +77,8 @@ int ff_cmd_explore(int argc, char **argv)
                    "`surrogate eval --cv --bands`): a design like the held-out ones lands under it with\n"
                    "probability 95%% or more.\n"
                    "--slices explores the design `gen --slices` builds (register slices at the layer\n"
-                   "boundaries: their LUT RAM, registers and cycles in every candidate); build the chosen\n"
-                   "config with gen --slices too.\n",
+                   "boundaries: their LUT RAM, registers and cycles in every candidate); the config it\n"
+                   "writes says so (Model.slices: true), and gen, estimate and bundle create follow it.\n",
                    ex_usage, ff_part_names());
             return 0;
         default: return ff_cli_usage("explore", ex_usage);

@@ -97,7 +97,8 @@ int ff_cmd_gen(int argc, char **argv)
     go.part = part;
     go.model_path = argv[optind];
     ff_err e = {0};
-    int rc0 = ff_cli_io_mode(qo.config, io, &go.io_stream);
+    /* the config's Model.slices shapes the RTL; other back-ends ignore it */
+    int rc0 = ff_cli_io_mode(qo.config, io, &go.io_stream, !strcmp(em->name, "rtl") ? &go.slices : NULL);
     if (rc0)
         return rc0;
     ff_qmodel *q;

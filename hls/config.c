@@ -26,6 +26,7 @@ typedef struct {
 struct ff_qconfig {
     partial model;
     int io; /* Model.io: 0 unset, 1 parallel, 2 stream */
+    int slices; /* Model.slices: 0 unset or false, 1 true */
     entry *types, *names;
     int ntypes, nnames;
 };
@@ -65,6 +66,11 @@ void ff_qconfig_free(ff_qconfig *c)
 int ff_qconfig_io(const ff_qconfig *c)
 {
     return c ? c->io : 0;
+}
+
+int ff_qconfig_slices(const ff_qconfig *c)
+{
+    return c ? c->slices : 0;
 }
 
 void ff_qconfig_set_reuse(ff_qconfig *c, int reuse)
@@ -153,6 +159,15 @@ int ff_qconfig_parse(const char *json, const char *where, ff_qconfig **out, ff_e
                 rc = ff_errf(e, FF_EINPUT, "%s: Model.io must be \"parallel\" or \"stream\"", where);
             cJSON_Delete(io);
         }
+        /* "slices": true | false, global: the RTL back-end's register slices (gen --slices) */
+        cJSON *sl = cJSON_DetachItemFromObjectCaseSensitive((cJSON *)m, "slices");
+        if (sl && !rc) {
+            if (cJSON_IsBool(sl))
+                c->slices = cJSON_IsTrue(sl);
+            else
+                rc = ff_errf(e, FF_EINPUT, "%s: Model.slices must be true or false", where);
+        }
+        cJSON_Delete(sl);
     }
     if (!rc && m) {
         partial p = {0};

@@ -31,6 +31,8 @@ int ff_qconfig_parse(const char *json, const char *where, ff_qconfig **out, ff_e
 void ff_qconfig_free(ff_qconfig *c);
 /* Model.io of the file: 0 not set, 1 "parallel", 2 "stream". */
 int ff_qconfig_io(const ff_qconfig *c);
+/* Model.slices of the file: 1 when true (the RTL's register slices, gen --slices). */
+int ff_qconfig_slices(const ff_qconfig *c);
 /* Overrides the reuse factor at model level (CLI --reuse). */
 void ff_qconfig_set_reuse(ff_qconfig *c, int reuse);
 /* Resolves the configuration of one node: Model, then LayerType (op name,

@@ -39,11 +39,14 @@ typedef struct {
     ff_calib_ranges *ranges; /* gen's calibration of the model, measured by the first quantize */
 } ctx;
 
-/* {"Model": {...}, "LayerName": {...}} for bits (w, a, per-node wl) and reuse */
-static char *cfg_json_of(int nn, char *const *names, const int *dot, int w, int a, const int *wl, const int *reuse)
+/* {"Model": {...}, "LayerName": {...}} for bits (w, a, per-node wl), reuse
+ * and Model.slices */
+static char *cfg_json_of(int nn, char *const *names, const int *dot, int w, int a, const int *wl, const int *reuse,
+                         int slices)
 {
     ff_sb b = {0};
-    ff_sb_printf(&b, "{\n  \"Model\": {\"weight_bits\": %d, \"act_bits\": %d},\n  \"LayerName\": {", w, a);
+    ff_sb_printf(&b, "{\n  \"Model\": {\"weight_bits\": %d, \"act_bits\": %d%s},\n  \"LayerName\": {", w, a,
+                 slices ? ", \"slices\": true" : "");
     int first = 1;
     for (int i = 0; i < nn; i++) {
         if (!dot[i])
@@ -65,7 +68,7 @@ static char *cfg_json_of(int nn, char *const *names, const int *dot, int w, int 
 
 static char *cfg_json(const ctx *c, int w, int a, const int *wl, const int *reuse)
 {
-    return cfg_json_of(c->nn, c->names, c->dot, w, a, wl, reuse);
+    return cfg_json_of(c->nn, c->names, c->dot, w, a, wl, reuse, 0);
 }
 
 static int quantize(const ctx *c, const char *json, ff_qmodel **q, ff_err *e)
@@ -415,6 +418,7 @@ int ff_explore_run(const ff_explore_opts *o, ff_explore *x, ff_err *e)
         ff_fplan_free(fp);
     }
     x->nn = c.nn;
+    x->slices = o->slices;
     x->names = c.names;
     x->dot = c.dot;
     /* bit widths: uniform w = a, widest first, while the floor holds */
@@ -501,7 +505,7 @@ out:
 char *ff_explore_config(const ff_explore *x, const ff_design_pt *d)
 {
     int k = d->bits;
-    return cfg_json_of(x->nn, x->names, x->dot, x->cfg_w[k], x->cfg_a[k], x->cfg_wl[k], d->reuse);
+    return cfg_json_of(x->nn, x->names, x->dot, x->cfg_w[k], x->cfg_a[k], x->cfg_wl[k], d->reuse, x->slices);
 }
 
 void ff_explore_free(ff_explore *x)

@@ -47,6 +47,7 @@ typedef struct ff_explore {
     int nn;                    /* nodes */
     char **names;              /* node names */
     int *dot;                  /* node has multipliers (takes a reuse factor) */
+    int slices;                /* explored with register slices: the configs say Model.slices */
     double margin[FF_T_RES];   /* the multipliers applied (1: none) */
     int margin_class;          /* with margin_auto: the band class used */
     int64_t evaluated;         /* layer estimates made */
@@ -54,7 +55,8 @@ typedef struct ff_explore {
 } ff_explore;
 
 int ff_explore_run(const ff_explore_opts *o, ff_explore *out, ff_err *e);
-/* The config JSON of a design (caller frees). */
+/* The config JSON of a design (caller frees); with Model.slices true when
+ * explored with slices, so gen, estimate and bundle create build that design. */
 char *ff_explore_config(const ff_explore *x, const ff_design_pt *d);
 void ff_explore_free(ff_explore *x);
 #endif

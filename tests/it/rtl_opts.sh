@@ -99,3 +99,10 @@ expect_exit opts_bundle_slices_needs_rtl 2 "bundle create: --slices shapes the R
 expect_exit opts_bundle_slices_stream 2 "bundle create: --slices applies to io parallel designs" \
     "$FF" bundle create "$C1" --with rtl --io stream --slices -o "$FF_TMP/b_noslice"
 check opts_bundle_slices_nothing_written test ! -e "$FF_TMP/b_noslice"
+# a config's Model.slices (explore --slices writes it) shapes the RTL only: a bundle without an
+# RTL project and the HLS back-end take the config as it is
+SL=$(cfg sl '{"Model": {"slices": true}, "LayerName": {"'$D'": {"reuse": 10}, "'$D'1": {"reuse": 32}}}')
+check opts_config_slices_without_rtl sh -c "'$FF' bundle create '$MODELS/two_layer_keras.onnx' --config '$SL' -o '$FF_TMP/b_cfgsl' 2>/dev/null &&
+    '$FF' gen '$MODELS/two_layer_keras.onnx' --backend hls --config '$SL' -o '$FF_TMP/h_cfgsl' 2>/dev/null &&
+    '$FF' gen '$MODELS/two_layer_keras.onnx' --backend rtl --config '$SL' -o '$FF_TMP/r_cfgsl' 2>/dev/null &&
+    grep -q '\"slices\":' '$FF_TMP/r_cfgsl/manifest.json'"

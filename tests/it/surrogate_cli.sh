@@ -263,19 +263,29 @@ row=$(awk '/^\*/ { print $4, $5, $6, $7 }' "$T/ex.txt")
 if [ -n "$row" ] && [ "$tot" = "$row" ] && [ "$tot2" = "$row" ]; then pass surrogate_explore_row_is_gens_design
 else fail surrogate_explore_row_is_gens_design "explore's row '$row', estimate of its config's .ffq '$tot', of the .onnx with the config '$tot2'"; fi
 
-# explore --slices: the chosen row is what estimate --slices says of its config, and gen --slices
-# builds its latency (the slices' cycles included)
+# explore --slices: its config says Model.slices, so estimate and gen of that config (no
+# --slices) give the chosen row and build its latency (the slices' cycles included)
 "$FF" explore "$JET" --part xc7z020 --surrogate "$M" --slices -o "$T/cfgs.json" >"$T/exs.txt" 2>"$T/exs.err"
 rc=$?
 lat=$(sed -n 's/^\* *\([0-9][0-9]*\) .*/\1/p' "$T/exs.txt")
 row=$(awk '/^\*/ { print $4, $5, $6, $7 }' "$T/exs.txt")
-tot=$("$FF" estimate "$JET" --config "$T/cfgs.json" --part xc7z020 --surrogate "$M" --slices 2>/dev/null | awk '/^total/ { print $2, $3, $4, $5 }')
-glat=$("$FF" gen "$JET" --backend rtl --config "$T/cfgs.json" --part xc7z020 --slices -o "$T/jets" 2>/dev/null &&
+tot=$("$FF" estimate "$JET" --config "$T/cfgs.json" --part xc7z020 --surrogate "$M" 2>/dev/null | awk '/^total/ { print $2, $3, $4, $5 }')
+glat=$("$FF" gen "$JET" --backend rtl --config "$T/cfgs.json" --part xc7z020 -o "$T/jets" 2>/dev/null &&
     python3 -c "import json; print(json.load(open('$T/jets/manifest.json'))['latency_cycles'])")
 plain=$(awk '/^\*/ { print $4 }' "$T/ex.txt")
 if [ $rc -eq 0 ] && [ -n "$row" ] && [ "$tot" = "$row" ] && [ -n "$lat" ] && [ "$glat" = "$lat" ] && [ "${row%% *}" -gt "$plain" ]
 then pass "surrogate_explore_slices (latency $lat, LUT ${row%% *} against $plain without)"
-else fail surrogate_explore_slices "rc $rc, row '$row', estimate --slices '$tot', latency '$lat', gen '$glat', LUT without '$plain': $(head -c 300 "$T/exs.err")"; fi
+else fail surrogate_explore_slices "rc $rc, row '$row', estimate of the config '$tot', latency '$lat', gen '$glat', LUT without '$plain': $(head -c 300 "$T/exs.err")"; fi
+# the same config without its Model.slices is the unsliced design: fewer cycles
+sed 's/, "slices": true//' "$T/cfgs.json" > "$T/cfgs0.json"
+lat0=$("$FF" estimate "$JET" --config "$T/cfgs0.json" --part xc7z020 --surrogate "$M" --json 2>/dev/null |
+    python3 -c "import json,sys; print(json.load(sys.stdin)['latency_cycles'])")
+if grep -q '"slices": true' "$T/cfgs.json" && [ -n "$lat0" ] && [ -n "$lat" ] && [ "$lat0" -lt "$lat" ]
+then pass "surrogate_explore_slices_config (Model.slices: latency $lat, $lat0 without)"
+else fail surrogate_explore_slices_config "latency with '$lat', without Model.slices '$lat0'"; fi
+printf '{"Model": {"slices": "yes"}}\n' > "$T/badsl.json"
+expect_exit surrogate_config_bad_slices 2 "badsl.json: Model.slices must be true or false" \
+    "$FF" estimate "$JET" --config "$T/badsl.json" --part xc7z020
 
 # --margin: headroom in the budget check. PCT raises every estimate by it; auto by the high end of
 # the surrogate's band for a network ($MB above). The chosen design fits with the margin applied.
