@@ -379,9 +379,22 @@ static void test_config_levels_resolve_in_order(void **st)
     assert_int_equal(b.reuse, 8);
     assert_int_equal(s.act_bits, 8);
     assert_int_equal(s.acc_bits, 0); /* automatic */
+    assert_int_equal(ff_qconfig_io(c), 0);
+    assert_int_equal(ff_qconfig_slices(c), 0);
+    ff_qconfig_free(c);
+    /* Model.io and Model.slices: global RTL shape, not layer fields */
+    assert_int_equal(ff_qconfig_parse("{\"Model\":{\"io\":\"stream\",\"slices\":true,\"reuse\":4}}", "cfg", &c, &e), 0);
+    assert_int_equal(ff_qconfig_io(c), 2);
+    assert_int_equal(ff_qconfig_slices(c), 1);
+    assert_int_equal(ff_qconfig_resolve(c, &n1).reuse, 4);
+    ff_qconfig_free(c);
+    assert_int_equal(ff_qconfig_parse("{\"Model\":{\"slices\":false}}", "cfg", &c, &e), 0);
+    assert_int_equal(ff_qconfig_slices(c), 0);
     ff_qconfig_free(c);
     const char *bad[] = {"{\"Model\":{\"weight_bits\":1}}", "{\"Model\":{\"wbits\":8}}", "{\"Layers\":{}}",
-                         "{\"LayerType\":{\"Dens\":{}}}", "[1,2]", "{\"Model\":"};
+                         "{\"LayerType\":{\"Dens\":{}}}", "[1,2]", "{\"Model\":",
+                         "{\"Model\":{\"slices\":1}}", "{\"Model\":{\"io\":\"stream\",\"slices\":\"yes\"}}",
+                         "{\"Model\":{\"io\":\"serial\",\"slices\":true}}"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(ff_qconfig_parse(bad[i], "cfg.json", &c, &e), FF_EINPUT);
         assert_non_null(strstr(e.msg, "cfg.json"));
