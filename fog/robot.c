@@ -324,8 +324,8 @@ static void *local_main(void *arg)
             char err[FF_FOG_ERRLEN];
             uint64_t cns = 0;
             int rc = out ? ff_exec_infer(&r->local, j.in, j.n, out, n_out, &cns, err) : FF_FOG_ENOMEM;
-            uint64_t now = ff_fog_mono_ns();
             pthread_mutex_lock(&r->mu);
+            uint64_t now = ff_fog_mono_ns();
             p = &r->pend[j.id & (PEND_CAP - 1)];
             if (p->state == P_PENDING && p->id == j.id) {
                 p->local_queued = 0;
@@ -343,7 +343,9 @@ static void *local_main(void *arg)
     return NULL;
 }
 
-/* A remote result for task id; caller holds mu. */
+/* A remote result for task id; caller holds mu, and read now_ns under it
+ * (so every stamp of the task, such as a resend housekeeping just made, is
+ * at or before it: now_ns - stamp does not wrap). */
 static void complete(ff_robot *r, uint64_t id, int status, int tier, const char *node, const int32_t *out, size_t n_out,
                      uint64_t queue_ns, uint64_t compute_ns, uint32_t queue_depth, uint64_t now_ns, int path)
 {
@@ -436,7 +438,6 @@ static void complete(ff_robot *r, uint64_t id, int status, int tier, const char 
 static void on_msg(void *user, const char *topic, const uint8_t *payload, size_t len, const ff_mqtt_props *props)
 {
     ff_robot *r = user;
-    uint64_t now = ff_fog_mono_ns();
     if (strcmp(topic, r->result_topic) == 0) {
         ff_msg_result res;
         char err[FF_FOG_ERRLEN];
@@ -446,7 +447,7 @@ static void on_msg(void *user, const char *topic, const uint8_t *payload, size_t
         }
         pthread_mutex_lock(&r->mu);
         complete(r, res.task_id, res.status, res.tier, res.node_id, res.output.data, res.output.n, res.queue_ns,
-                 res.compute_ns, res.queue_depth, now, 0);
+                 res.compute_ns, res.queue_depth, ff_fog_mono_ns(), 0);
         pthread_mutex_unlock(&r->mu);
         ff_msg_result_free(&res);
         return;
@@ -459,6 +460,7 @@ static void on_msg(void *user, const char *topic, const uint8_t *payload, size_t
     const cJSON *state = cJSON_GetObjectItemCaseSensitive(js, "state");
     if (cJSON_IsString(node) && cJSON_IsString(state) && cJSON_IsString(tier) && !strcmp(tier->valuestring, "edge")) {
         pthread_mutex_lock(&r->mu);
+        uint64_t now = ff_fog_mono_ns(); /* under the lock, as housekeeping's */
         int k = node_index(r, node->valuestring);
         if (k >= 0) {
             struct nodeinfo *ni = &r->nodes[k];
@@ -868,7 +870,7 @@ static void check_silent_nodes(ff_robot *r, uint64_t now)
     int changed = 0;
     for (int i = 0; i < r->n_nodes; i++) {
         struct nodeinfo *ni = &r->nodes[i];
-        if (!ni->online || !ni->last_status_ns || !(ni->status_gap_ns > 0)) continue;
+        if (!ni->online || !ni->last_status_ns || !(ni->status_gap_ns > 0) || now <= ni->last_status_ns) continue;
         double limit = SILENT_PERIODS * ni->status_gap_ns;
         if (limit < SILENT_MIN_NS) limit = SILENT_MIN_NS;
         if ((double)(now - ni->last_status_ns) > limit) {
@@ -888,10 +890,15 @@ static void housekeeping(ff_robot *r)
     static const size_t MAXRS = 4096;
     struct resend *rs = NULL;
     size_t nrs = 0;
-    uint64_t now = ff_fog_mono_ns(), wall = ff_fog_wall_us();
     refresh_edge_zmq(r);
     int cloud_up = cloud_ready(r);
     pthread_mutex_lock(&r->mu);
+    /* the clock read under the lock: every stamp the other threads wrote
+     * (a node's status, a task's send) is then at or before it. Read
+     * before the lock, a status that arrived while housekeeping waited for
+     * it made now - last_status_ns wrap around, and the node "fell silent"
+     * (seen in make demo on a loaded machine: edge-1 taken offline at once) */
+    uint64_t now = ff_fog_mono_ns(), wall = ff_fog_wall_us();
     ff_sched_set_available(&r->sched, FF_TIER_CLOUD, cloud_up);
     if (r->mq) check_silent_nodes(r, now);
     int retry_all = r->retry_all;
@@ -1010,12 +1017,11 @@ static void drain_zmq(ff_robot *r, ff_zmq_client *c, int path)
     uint8_t *b;
     size_t l;
     while (ff_zmq_client_recv(c, &b, &l, 0, NULL) == FF_FOG_OK) {
-        uint64_t now = ff_fog_mono_ns();
         ff_msg_result res;
         if (ff_msg_result_decode(b, l, &res, NULL) == FF_FOG_OK) {
             pthread_mutex_lock(&r->mu);
             complete(r, res.task_id, res.status, res.tier, res.node_id, res.output.data, res.output.n, res.queue_ns,
-                     res.compute_ns, res.queue_depth, now, path);
+                     res.compute_ns, res.queue_depth, ff_fog_mono_ns(), path);
             pthread_mutex_unlock(&r->mu);
             ff_msg_result_free(&res);
         }

@@ -21,6 +21,14 @@ else
     fail fog_two_edges_complete_every_task "rc=$rc $(cat "$out") $(tail -n 3 "$FOG_DIR/robot.log")"
 fi
 
+# both edges published status all along: the robot never calls one silent
+# (a clock read outside the lock once made a fresh status look 2^64 ns old)
+if grep -q 'event=node_silent' "$FOG_DIR/robot.log"; then
+    fail fog_live_edges_never_silent "$(grep -m 1 'event=node_silent' "$FOG_DIR/robot.log")"
+else
+    pass fog_live_edges_never_silent
+fi
+
 a=$(jget "$out" nodes.edge-a); b=$(jget "$out" nodes.edge-b)
 if [ -n "$a" ] && [ -n "$b" ] && [ "$a" -ge 100 ] && [ "$b" -ge 100 ]; then
     pass fog_shared_subscription_balances_edges
