@@ -140,8 +140,10 @@ static int cmd_gen(int argc, char **argv)
                    "of the layer's inputs: one multiplier serving outputs in turn), so that the few products\n"
                    "a cycle users choose are as common as the rest. Named apart (L000042-s1-g).\n"
                    "Either draw picks among the 64 smallest valid factors within the cap.\n"
-                   "--retry-timeouts generates again the designs recorded as timed out (a loaded machine);\n"
-                   "a success is appended after the failure, and loaders count the design as synthesized.\n",
+                   "--retry-timeouts generates again the designs recorded as timed out by the wall clock (a\n"
+                   "loaded machine) or at a CPU limit below this run's --timeout (a design that used up as\n"
+                   "much CPU as it is now given would again); a success is appended after the failure, and\n"
+                   "loaders count the design as synthesized.\n",
                    gen_usage);
             return 0;
         default:

@@ -328,9 +328,21 @@ static void groups_cpu_seconds(const slot *slots, int n, double *cpu)
 typedef struct {
     char **ids;
     int64_t n, cap;
-    int retry_timeouts;  /* a design recorded as timed out is not done */
-    int64_t retried;
+    int retry_timeouts;  /* a design recorded as timed out is not done ... */
+    int timeout_s;       /* ... unless its CPU limit was this run's or more */
+    int64_t retried, kept;
 } idset;
+
+/* The CPU limit a timeout record states ("timeout after SEC s of CPU
+ * (N s elapsed)", gen_run's own words), or 0: stopped by the wall clock
+ * (a loaded machine), or an older record. */
+static int cpu_limit_of(const char *err)
+{
+    static const char head[] = "timeout after ";
+    if (strncmp(err, head, sizeof head - 1) || !strstr(err, FF_GEN_CPU_TIMEOUT))
+        return 0;
+    return atoi(err + sizeof head - 1);
+}
 
 static void collect_id(void *ctx, const void *rec)
 {
@@ -339,8 +351,14 @@ static void collect_id(void *ctx, const void *rec)
     const cJSON *err = cJSON_GetObjectItemCaseSensitive((const cJSON *)rec, "error");
     if (s->retry_timeouts && cJSON_IsString(err) && !strncmp(err->valuestring, "timeout", 7) &&
         !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive((const cJSON *)rec, "ok"))) {
-        s->retried++;
-        return;
+        /* a design that used up a CPU limit at least this run's would use
+         * up this one too: done (the CPU count does not depend on the load) */
+        int lim = cpu_limit_of(err->valuestring);
+        if (!lim || lim < s->timeout_s) {
+            s->retried++;
+            return;
+        }
+        s->kept++;
     }
     if (s->n == s->cap) {
         s->cap = s->cap ? 2 * s->cap : 256;
@@ -445,6 +463,7 @@ int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e)
     snprintf(work, sizeof work, "%s/work", o->out);
     idset done = {0};
     done.retry_timeouts = o->retry_timeouts;
+    done.timeout_s = o->timeout_s;
     int64_t okn, badn;
     rc = ff_dataset_read(path, collect_id, &done, &okn, &badn, e);
     if (rc)
@@ -452,6 +471,9 @@ int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e)
     qsort(done.ids, (size_t)done.n, sizeof *done.ids, cmp_str);
     if (done.retried && !o->quiet)
         fprintf(stderr, "fogforge: %s: %lld timed-out design(s) will be tried again\n", path, (long long)done.retried);
+    if (done.kept && !o->quiet)
+        fprintf(stderr, "fogforge: %s: %lld design(s) that used up a CPU limit of %d s or more are not tried again "
+                "(a larger --timeout would)\n", path, (long long)done.kept, o->timeout_s);
     if (badn && !o->quiet)
         fprintf(stderr, "fogforge: %s: %lld corrupt line(s) skipped; those designs are redone\n", path, (long long)badn);
     rc = ff_mkdirs(work, e);
@@ -581,7 +603,7 @@ int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e)
             const char *err = NULL;
             if (WIFSIGNALED(status)) {
                 if (slots[s].over == 1)
-                    snprintf(why, sizeof why, "timeout after %d s of CPU (%.0f s elapsed)", o->timeout_s,
+                    snprintf(why, sizeof why, "timeout after %d" FF_GEN_CPU_TIMEOUT "%.0f s elapsed)", o->timeout_s,
                              ff_now() - slots[s].start);
                 else if (slots[s].over == 2)
                     snprintf(why, sizeof why, "timeout after %.0f s elapsed (%.0f s of CPU)", ff_now() - slots[s].start,

@@ -20,13 +20,16 @@ typedef struct ff_dataset_opts {
     int reuse;            /* > 0: every layer at this reuse factor where valid (ff_dsgen_opts) */
     int uniform;          /* networks at one reuse factor, hls4ml-like MLPs (ff_dsgen_opts) */
     int log_reuse;        /* reuse factors drawn uniformly in log2 (ff_dsgen_opts) */
-    int retry_timeouts;   /* designs recorded as timed out are generated again */
+    int retry_timeouts;   /* designs recorded as timed out are generated again, but not those
+                           * that used up a CPU limit at least timeout_s */
     int quiet;
     int dry_run;          /* print the designs, build nothing */
     int keep;             /* keep each design's work directory (work/<id>) */
     int mem_limit_gb;     /* address-space cap per design (Yosys, Verilator); 0: none */
 } ff_dataset_opts;
 
+/* A CPU timeout's record says "timeout after SEC" FF_GEN_CPU_TIMEOUT "N s elapsed)" */
+#define FF_GEN_CPU_TIMEOUT " s of CPU ("
 int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e);
 
 /* Reads designs.jsonl-style records, calling fn for each valid one (as a

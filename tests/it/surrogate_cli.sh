@@ -399,7 +399,8 @@ fi
 "$FF" surrogate gen --out "$G" --layers 5 --networks 0 -j 1 --sim-every 1 --netlist-every 1 -q >/dev/null 2>&1
 if [ "$(wc -l <"$G/designs.jsonl")" -eq 5 ]; then pass surrogate_gen_resumes; else fail surrogate_gen_resumes "$(wc -l <"$G/designs.jsonl") lines"; fi
 # --timeout is CPU time: design L000000 (about 40 s of Yosys) with a 5-second limit is killed,
-# its whole process group with it, and recorded as a timeout that --retry-timeouts redoes.
+# its whole process group with it, and recorded as a timeout that --retry-timeouts redoes when
+# given more CPU time (with the same limit it would only use it up again).
 TG=$T/timeoutgen
 "$FF" surrogate gen --out "$TG" --layers 1 --networks 0 -j 1 --sim-every 0 --timeout 5 -q >"$T/tgen.out" 2>&1
 rec=$(grep '"L000000"' "$TG/designs.jsonl")
@@ -409,9 +410,17 @@ if printf '%s' "$rec" | grep -q '"error":[[:space:]]*"timeout after 5 s of CPU' 
 else
     fail surrogate_gen_cpu_timeout "$(printf '%s' "$rec" | head -c 300) left: $left"
 fi
-"$FF" surrogate gen --out "$TG" --layers 1 --networks 0 -j 1 --sim-every 0 --timeout 5 --retry-timeouts >"$T/tgen2.out" 2>&1
-if grep -q '1 timed-out design(s) will be tried again' "$T/tgen2.out" && [ "$(wc -l <"$TG/designs.jsonl")" -eq 2 ]; then
-    pass surrogate_gen_retries_cpu_timeout
+"$FF" surrogate gen --out "$TG" --layers 1 --networks 0 -j 1 --sim-every 0 --timeout 5 --retry-timeouts >"$T/tgen1.out" 2>&1
+if grep -q '1 design(s) that used up a CPU limit of 5 s or more are not tried again' "$T/tgen1.out" &&
+    [ "$(wc -l <"$TG/designs.jsonl")" -eq 1 ]; then
+    pass surrogate_gen_keeps_cpu_timeout_at_same_limit
 else
-    fail surrogate_gen_retries_cpu_timeout "$(wc -l <"$TG/designs.jsonl") lines; $(tr '\r' '\n' <"$T/tgen2.out" | head -3)"
+    fail surrogate_gen_keeps_cpu_timeout_at_same_limit "$(wc -l <"$TG/designs.jsonl") lines; $(tr '\r' '\n' <"$T/tgen1.out" | head -3)"
+fi
+"$FF" surrogate gen --out "$TG" --layers 1 --networks 0 -j 1 --sim-every 0 --timeout 6 --retry-timeouts >"$T/tgen2.out" 2>&1
+if grep -q '1 timed-out design(s) will be tried again' "$T/tgen2.out" && [ "$(wc -l <"$TG/designs.jsonl")" -eq 2 ] &&
+    tail -n 1 "$TG/designs.jsonl" | grep -q '"error":[[:space:]]*"timeout after 6 s of CPU'; then
+    pass surrogate_gen_retries_cpu_timeout_with_more_time
+else
+    fail surrogate_gen_retries_cpu_timeout_with_more_time "$(wc -l <"$TG/designs.jsonl") lines; $(tr '\r' '\n' <"$T/tgen2.out" | head -3)"
 fi
