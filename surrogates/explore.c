@@ -151,16 +151,40 @@ static void accept(ff_explore *x, const ctx *c, int w, int a, const int *wl, dou
 }
 
 typedef struct {
-    double v[FF_T__COUNT];
+    double v[FF_T__COUNT]; /* latency: the latest arrival so far */
     int *ch;   /* reuse per node */
+    int *arr;  /* per node (in ch's allocation): the cycle its output is valid for a sample
+                * entering the empty design, as ff_rtl_dag_critical counts it */
 } state;
 
-static int dominated(const state *a, const state *b) /* b dominates a */
+/* b dominates a: no target worse, and no output that later nodes still
+ * read arrives later (open[m]: node m's output feeds a node not yet chosen;
+ * in a chain only the last node's, whose arrival is the latency) */
+static int dominated(const state *a, const state *b, const unsigned char *open, int nn)
 {
     for (int k = 0; k < FF_T__COUNT; k++)
         if (b->v[k] > a->v[k])
             return 0;
+    for (int m = 0; m < nn; m++)
+        if (open[m] && b->arr[m] > a->arr[m])
+            return 0;
     return 1;
+}
+
+/* Node i's arrival for latency lat: its latest input (a register slice on
+ * it adds a cycle) plus lat; the design's latency is the output's, the
+ * longest path (p: the RTL plan of the model, for its buses and slices). */
+static int arrival(const ff_rtl_plan *p, int i, const int *arr, int lat)
+{
+    if (!p->dag) /* a chain: the plan lists no buses */
+        return (i ? arr[i - 1] : 0) + lat;
+    const ff_rtl_layer *L = &p->l[i];
+    int a = 0;
+    for (int j = 0; j < L->nsrc; j++) {
+        int s = L->src[j], as = (s ? arr[s - 1] : 0) + L->slice[j];
+        a = as > a ? as : a;
+    }
+    return a + lat;
 }
 
 static double cost_of(const ff_explore_opts *o, const double *v)
@@ -217,24 +241,6 @@ static void add_point(ff_explore *x, const ff_explore_opts *o, const state *s, i
     (*pts)[(*np)++] = d;
 }
 
-/* explore --slices: the slices do not depend on the reuse factors, so their
- * cost, and the cycles they add (the sliced plan's latency over the plain
- * one's, at this configuration's reuse), start every candidate: into v[] */
-static int slices_start(const ff_qmodel *q, double v[FF_T__COUNT], ff_err *e)
-{
-    ff_rtl_plan pp, sp;
-    int rc = ff_rtl_plan_build(q, NULL, &pp, e);
-    if (rc)
-        return rc;
-    rc = ff_rtl_plan_build_slices(q, NULL, 0, 0, 1, &sp, e);
-    if (!rc) {
-        ff_analytic_slices(&sp, NULL, v);
-        v[FF_T_LATENCY] = sp.latency - pp.latency;
-        ff_rtl_plan_free(&sp);
-    }
-    ff_rtl_plan_free(&pp);
-    return rc;
-}
 
 /* all reuse combinations of one bits configuration */
 static int search(const ctx *c, ff_explore *x, int cfg, int feasible_only, ff_design_pt **pts, int *np, ff_err *e)
@@ -254,19 +260,33 @@ static int search(const ctx *c, ff_explore *x, int cfg, int feasible_only, ff_de
     /* each layer's features at each reuse factor as `estimate` computes them
      * for the config explore writes: the ROM columns, input selects and
      * multipliers counted at that factor, not only the timing re-derived */
-    ff_live live;
-    ff_live_compute(q, &live);
-    state *cur = ff_calloc(1, sizeof *cur);
-    int ncur = 1;
-    cur[0].ch = ff_calloc((size_t)nn, sizeof(int));
-    if (o->slices && (rc = slices_start(q, cur[0].v, e))) {
-        free(cur[0].ch);
-        free(cur);
-        ff_live_free(&live);
+    /* the RTL plan as gen builds it (with --slices, sliced): which buses
+     * feed each node, for the longest path; the slices' cost, which does
+     * not depend on the reuse factors, starts every candidate */
+    ff_rtl_plan pl;
+    if ((rc = ff_rtl_plan_build_slices(q, NULL, 0, 0, o->slices, &pl, e))) {
         free(f);
         ff_qmodel_free(q);
         return rc;
     }
+    /* open[m] while node m's output feeds a node not chosen yet */
+    int *last_use = ff_malloc(sizeof(int) * (size_t)(nn ? nn : 1));
+    unsigned char *open = ff_calloc((size_t)(nn ? nn : 1), 1);
+    for (int m = 0; m < nn; m++)
+        last_use[m] = pl.dag ? m : m + 1 < nn ? m + 1 : m;
+    for (int i = 0; pl.dag && i < nn; i++)
+        for (int j = 0; j < pl.l[i].nsrc; j++)
+            if (pl.l[i].src[j] > 0 && last_use[pl.l[i].src[j] - 1] < i)
+                last_use[pl.l[i].src[j] - 1] = i;
+    ff_live live;
+    ff_live_compute(q, &live);
+    state *cur = ff_calloc(1, sizeof *cur);
+    int ncur = 1;
+    cur[0].ch = ff_calloc((size_t)(2 * nn), sizeof(int));
+    cur[0].arr = cur[0].ch + nn;
+    if (o->slices)
+        ff_analytic_slices(&pl, NULL, cur[0].v);
+    cur[0].v[FF_T_LATENCY] = 0;
     for (int i = 0; i < nn; i++) {
         /* options for this node */
         int nopt = 0, *ropt = NULL;
@@ -292,6 +312,8 @@ static int search(const ctx *c, ff_explore *x, int cfg, int feasible_only, ff_de
             x->evaluated++;
             nopt++;
         }
+        for (int m = 0; m <= i; m++)
+            open[m] = last_use[m] > i;
         state *nx = ff_malloc(sizeof *nx * (size_t)ncur * (size_t)nopt);
         int nnx = 0;
         for (int s = 0; s < ncur; s++)
@@ -299,14 +321,18 @@ static int search(const ctx *c, ff_explore *x, int cfg, int feasible_only, ff_de
                 state t;
                 for (int m = 0; m < FF_T_RES; m++)
                     t.v[m] = cur[s].v[m] + vopt[k][m];
-                t.v[FF_T_LATENCY] = cur[s].v[FF_T_LATENCY] + vopt[k][FF_T_LATENCY];
+                /* the longest path so far: in a chain, the sum of the latencies */
+                int a = arrival(&pl, i, cur[s].arr, (int)lround(vopt[k][FF_T_LATENCY]));
+                t.v[FF_T_LATENCY] = fmax(cur[s].v[FF_T_LATENCY], a);
                 t.v[FF_T_II] = fmax(cur[s].v[FF_T_II], vopt[k][FF_T_II]);
                 if (feasible_only && (cost_of(o, t.v) > 1.0 ||
                                       (o->max_latency > 0 && t.v[FF_T_LATENCY] > o->max_latency)))
                     continue;
-                t.ch = ff_malloc(sizeof(int) * (size_t)nn);
-                memcpy(t.ch, cur[s].ch, sizeof(int) * (size_t)nn);
+                t.ch = ff_malloc(sizeof(int) * (size_t)(2 * nn));
+                memcpy(t.ch, cur[s].ch, sizeof(int) * (size_t)(2 * nn));
+                t.arr = t.ch + nn;
                 t.ch[i] = ropt[k];
+                t.arr[i] = a;
                 nx[nnx++] = t;
             }
         for (int s = 0; s < ncur; s++)
@@ -320,7 +346,7 @@ static int search(const ctx *c, ff_explore *x, int cfg, int feasible_only, ff_de
         for (int s = 0; s < nnx; s++) {
             int dom = 0;
             for (int k = 0; k < keep && !dom; k++)
-                dom = dominated(&nx[s], &nx[k]);
+                dom = dominated(&nx[s], &nx[k], open, nn);
             if (dom || keep >= MAX_STATES) {
                 free(nx[s].ch);
                 continue;
@@ -338,6 +364,9 @@ static int search(const ctx *c, ff_explore *x, int cfg, int feasible_only, ff_de
     }
     free(cur);
     free(f);
+    free(last_use);
+    free(open);
+    ff_rtl_plan_free(&pl);
     ff_live_free(&live);
     ff_qmodel_free(q);
     return FF_OK;

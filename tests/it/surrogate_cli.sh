@@ -276,6 +276,25 @@ plain=$(awk '/^\*/ { print $4 }' "$T/ex.txt")
 if [ $rc -eq 0 ] && [ -n "$row" ] && [ "$tot" = "$row" ] && [ -n "$lat" ] && [ "$glat" = "$lat" ] && [ "${row%% *}" -gt "$plain" ]
 then pass "surrogate_explore_slices (latency $lat, LUT ${row%% *} against $plain without)"
 else fail surrogate_explore_slices "rc $rc, row '$row', estimate of the config '$tot', latency '$lat', gen '$glat', LUT without '$plain': $(head -c 300 "$T/exs.err")"; fi
+# a branching graph: explore's latency is the longest path, as the RTL plan's (estimate's), not
+# the sum of the layers (which it was until session 27: 12 cycles for branch_concat's 9), so
+# --max-latency and the front are the design's; every row it picks is estimate's of its config
+for case in "branch_concat" "branch_concat --max-dsp 130" "branch_concat --max-dsp 100" \
+    "branch_concat --max-latency 12" "branch_concat --slices --max-dsp 120" "branch_residual --max-dsp 100" \
+    "branch_residual --slices"; do
+    set -- $case; bm=$1; shift
+    name=$(echo "$bm $*" | tr -c 'a-z0-9\n' '_')
+    if "$FF" explore "$MODELS/gen/$bm.onnx" --part xc7z020 --surrogate "$M" "$@" -o "$T/bx.json" >"$T/bx.txt" 2>&1; then
+        row=$(awk '/^\*/ { print $2, $3, $4, $5, $6 }' "$T/bx.txt")
+        est=$("$FF" estimate "$MODELS/gen/$bm.onnx" --config "$T/bx.json" --part xc7z020 --surrogate "$M" --json 2>&1 |
+            python3 -c "import json,sys; d=json.load(sys.stdin); t=d['total']; print(d['latency_cycles'], d['ii'], round(t['lut']), round(t['ff']), round(t['dsp']))" 2>&1)
+    else
+        row="explore failed: $(tail -n 1 "$T/bx.txt")"; est=
+    fi
+    if [ -n "$est" ] && [ "$row" = "$est" ]; then pass "surrogate_explore_branch_$name (latency II LUT FF DSP: $row)"
+    else fail "surrogate_explore_branch_$name" "explore's row '$row', estimate of its config '$est'"; fi
+done
+
 # the same config without its Model.slices is the unsliced design: fewer cycles
 sed 's/, "slices": true//' "$T/cfgs.json" > "$T/cfgs0.json"
 lat0=$("$FF" estimate "$JET" --config "$T/cfgs0.json" --part xc7z020 --surrogate "$M" --json 2>/dev/null |
