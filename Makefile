@@ -164,6 +164,11 @@ $(BUILD)/tsan/%.o: %.c $(GEN_HDR)
 $(BUILD)/host_threads_tsan: tests/it/host_threads.c $(TSAN_OBJ)
 	$(CC) $(CFLAGS_ALL) -O1 -fsanitize=thread -o $@ $< $(TSAN_OBJ) $(LIBS)
 
+# the whole CLI under ThreadSanitizer, for the fog daemons' threads (tests/it/fog_tsan.sh)
+TSAN_CLI_OBJ := $(patsubst $(BUILD)/obj/%,$(BUILD)/tsan/%,$(CLI_OBJ))
+$(BUILD)/fogforge-tsan: $(TSAN_CLI_OBJ) $(TSAN_OBJ)
+	$(CC) $(CFLAGS_ALL) -O1 -fsanitize=thread -o $@ $(TSAN_CLI_OBJ) $(TSAN_OBJ) $(LIBS) -rdynamic
+
 $(BUILD)/bench_%: tests/bench/bench_%.c $(BUILD)/libfogforge.a
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libfogforge.a $(LIBS)
 
