@@ -417,8 +417,11 @@ static void progress(const ff_dataset_opts *o, int64_t done, int64_t total, int6
     for (int i = 0; i < w; i++)
         bar[i] = i < fill ? '=' : (i == fill ? '>' : ' ');
     bar[w] = 0;
-    fprintf(stderr, "\r[%s] %lld/%lld designs, %.2f/min, ETA %dh%02dm, %lld failed   ", bar, (long long)done,
-            (long long)total, rate * 60, (int)(eta / 3600), (int)(eta / 60) % 60, (long long)fails);
+    char etas[32] = "ETA --"; /* nothing finished in this run yet: no rate to tell */
+    if (rate > 0)
+        snprintf(etas, sizeof etas, "ETA %dh%02dm", (int)(eta / 3600), (int)(eta / 60) % 60);
+    fprintf(stderr, "\r[%s] %lld/%lld designs, %.2f/min, %s, %lld failed   ", bar, (long long)done, (long long)total,
+            rate * 60, etas, (long long)fails);
 }
 
 static int dry_run(const ff_dataset_opts *o, ff_err *e)
