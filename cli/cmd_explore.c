@@ -34,7 +34,8 @@ int ff_cmd_explore(int argc, char **argv)
         {"calib", required_argument, 0, 'c'},     {"min-agreement", required_argument, 0, 'a'},
         {"surrogate", required_argument, 0, 's'}, {"output", required_argument, 0, 'o'},
         {"margin", required_argument, 0, 'm'},    {"help", no_argument, 0, 'h'},
-        {"slices", no_argument, 0, 'S'},          {0}};
+        {"slices", no_argument, 0, 'S'},          {"clock", required_argument, 0, 'k'},
+        {0}};
     ff_explore_opts o = {0};
     const char *part = NULL, *sdir = NULL, *out = NULL;
     double lim[FF_T_RES] = {-1, -1, -1, -1}, pct = 99, margin = 0;
@@ -53,6 +54,7 @@ int ff_cmd_explore(int argc, char **argv)
         case 's': sdir = optarg; break;
         case 'o': out = optarg; break;
         case 'S': o.slices = 1; break;
+        case 'k': if (!ff_cli_double("explore", "--clock", optarg, 0.5, 1000, &o.clock_ns)) return 2; break;
         case 'm':
             if (!strcmp(optarg, "auto"))
                 margin_auto = 1;
@@ -78,7 +80,10 @@ int ff_cmd_explore(int argc, char **argv)
                    "probability 95%% or more.\n"
                    "--slices explores the design `gen --slices` builds (register slices at the layer\n"
                    "boundaries: their LUT RAM, registers and cycles in every candidate); the config it\n"
-                   "writes says so (Model.slices: true), and gen, estimate and bundle create follow it.\n",
+                   "writes says so (Model.slices: true), and gen, estimate and bundle create follow it.\n"
+                   "--clock NS explores the design `gen --clock NS` builds: each layer pipelined for NS, so\n"
+                   "its latency (and the registers the stages add) at every reuse factor; build the chosen\n"
+                   "config with gen --clock NS (the command printed says so).\n",
                    ex_usage, ff_part_names());
             return 0;
         default: return ff_cli_usage("explore", ex_usage);
@@ -86,6 +91,9 @@ int ff_cmd_explore(int argc, char **argv)
     }
     if (optind != argc - 1 || !part)
         return ff_cli_usage("explore", ex_usage);
+    if (margin_auto && o.clock_ns > 0)
+        return ff_cli_fail(2, "explore: --margin auto uses error bands measured at the fixed plan, not --clock; "
+                              "give --margin PCT");
     o.part = ff_part_find(part);
     if (!o.part)
         return ff_cli_fail(2, "explore: unknown part '%s' (known: %s)", part, ff_part_names());
@@ -116,9 +124,12 @@ int ff_cmd_explore(int argc, char **argv)
         ff_surrogate_free(s);
         return ff_cli_err(&e);
     }
-    printf("explore: %s%s on %s, budget LUT %.0f FF %.0f DSP %.0f BRAM18 %.0f%s; %s estimator; %d bit-width "
+    char clk[48] = "";
+    if (o.clock_ns > 0)
+        snprintf(clk, sizeof clk, " pipelined for %g ns (gen --clock)", o.clock_ns);
+    printf("explore: %s%s%s on %s, budget LUT %.0f FF %.0f DSP %.0f BRAM18 %.0f%s; %s estimator; %d bit-width "
            "configurations quantized, %d kept; %lld layer estimates; %.3f s\n",
-           o.model, o.slices ? " with register slices (gen --slices)" : "", o.part->name, o.budget[0], o.budget[1],
+           o.model, o.slices ? " with register slices (gen --slices)" : "", clk, o.part->name, o.budget[0], o.budget[1],
            o.budget[2], o.budget[3], o.max_latency > 0 ? "" : ", no latency limit", ff_surrogate_kind(s), x.tried, x.ncfg,
            (long long)x.evaluated, x.seconds);
     if (x.margin[0] != 1 || x.margin[1] != 1 || x.margin[2] != 1 || x.margin[3] != 1)
@@ -182,8 +193,11 @@ int ff_cmd_explore(int argc, char **argv)
             ff_surrogate_free(s);
             return ff_cli_err(&we);
         }
-        printf("wrote %s (fogforge gen %s --backend rtl --config %s --part %s%s%s)\n", out, o.model, out, o.part->name,
-               o.calib ? " --calib " : "", o.calib ? o.calib : "");
+        char gclk[48] = "";
+        if (o.clock_ns > 0)
+            snprintf(gclk, sizeof gclk, " --clock %g", o.clock_ns);
+        printf("wrote %s (fogforge gen %s --backend rtl --config %s --part %s%s%s%s)\n", out, o.model, out, o.part->name,
+               gclk, o.calib ? " --calib " : "", o.calib ? o.calib : "");
     } else {
         printf("config:\n%s", cfg);
     }

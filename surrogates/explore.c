@@ -293,6 +293,8 @@ static int search(const ctx *c, ff_explore *x, int cfg, int feasible_only, ff_de
         double (*vopt)[FF_T__COUNT] = NULL;
         int64_t ni = f[i].n_in, total = f[i].n_in * f[i].n_out;
         int dot = c->dot[i] && ni > 0;
+        /* --clock: the layer's pipeline for that period, as estimate --clock sets it */
+        double rq_t = o->clock_ns > 0 ? ff_layer_rq_t_bits(q, i) : 0;
         for (int64_t r = 1; r <= (dot ? total : 1); r++) {
             if (dot && !(ni % r == 0 || (r % ni == 0 && total % r == 0)))
                 continue;
@@ -303,6 +305,11 @@ static int search(const ctx *c, ff_explore *x, int cfg, int feasible_only, ff_de
                 ff_layer_features(q, i, &live, &g);
                 q->qn[i].cfg.reuse = was;
             } else {
+                ff_layer_feat_set_reuse(&g, (int)r);
+            }
+            if (o->clock_ns > 0) {
+                g.clock_ns = o->clock_ns;
+                g.rq_t_bits = rq_t;
                 ff_layer_feat_set_reuse(&g, (int)r);
             }
             ropt = ff_realloc(ropt, sizeof(int) * (size_t)(nopt + 1));

@@ -23,6 +23,7 @@ typedef struct ff_explore_opts {
     const ff_bands *margin_auto;
     int slices;                /* the design gen --slices builds: each bits configuration's register
                                 * slices (LUT RAM, pointers, their cycles) in every candidate */
+    double clock_ns;           /* > 0: the design gen --clock builds, each layer pipelined for it */
     int quiet;
 } ff_explore_opts;
 

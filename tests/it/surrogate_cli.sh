@@ -295,6 +295,29 @@ for case in "branch_concat" "branch_concat --max-dsp 130" "branch_concat --max-d
     else fail "surrogate_explore_branch_$name" "explore's row '$row', estimate of its config '$est'"; fi
 done
 
+# explore --clock NS: the design gen --clock NS builds; its row is estimate --clock's of the
+# config, and gen --clock builds its latency and II (a chain and a branching graph, with slices)
+for case in "three_layer_keras --clock 5" "gen/branch_concat --clock 3 --max-dsp 150" \
+    "two_layer_keras --clock 4 --slices"; do
+    set -- $case; cm=$1; shift; clk=$2
+    name=$(echo "$cm $*" | tr -c 'a-z0-9\n' '_')
+    row=; est=; gl=
+    if "$FF" explore "$MODELS/$cm.onnx" --part xc7z020 --surrogate "$M" "$@" -o "$T/cx.json" >"$T/cx.txt" 2>&1; then
+        row=$(awk '/^\*/ { print $2, $3, $4, $5, $6 }' "$T/cx.txt")
+        est=$("$FF" estimate "$MODELS/$cm.onnx" --config "$T/cx.json" --part xc7z020 --surrogate "$M" --clock "$clk" --json 2>&1 |
+            python3 -c "import json,sys; d=json.load(sys.stdin); t=d['total']; print(d['latency_cycles'], d['ii'], round(t['lut']), round(t['ff']), round(t['dsp']))" 2>&1)
+        rm -rf "$T/cxg"
+        gl=$("$FF" gen "$MODELS/$cm.onnx" --backend rtl --config "$T/cx.json" --part xc7z020 --clock "$clk" -o "$T/cxg" 2>/dev/null &&
+            python3 -c "import json; m=json.load(open('$T/cxg/manifest.json')); print(m['latency_cycles'], m['ii'])")
+    fi
+    if [ -n "$est" ] && [ "$row" = "$est" ] && [ "$gl" = "$(echo "$row" | awk '{ print $1, $2 }')" ] &&
+        grep -q -- "--clock $clk)" "$T/cx.txt"
+    then pass "surrogate_explore_clock_$name (latency II LUT FF DSP: $row)"
+    else fail "surrogate_explore_clock_$name" "explore's row '$row', estimate --clock '$est', gen --clock '$gl': $(tail -n 1 "$T/cx.txt")"; fi
+done
+expect_exit surrogate_explore_clock_margin_auto 2 "explore: --margin auto uses error bands measured at the fixed plan" \
+    "$FF" explore "$JET" --part xc7z020 --surrogate "$M" --clock 5 --margin auto
+
 # the same config without its Model.slices is the unsliced design: fewer cycles
 sed 's/, "slices": true//' "$T/cfgs.json" > "$T/cfgs0.json"
 lat0=$("$FF" estimate "$JET" --config "$T/cfgs0.json" --part xc7z020 --surrogate "$M" --json 2>/dev/null |
