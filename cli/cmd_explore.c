@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include "estimate.h"
+#include "emit_rtl.h"
 #include "explore.h"
 
 #include <math.h>
@@ -12,7 +13,8 @@
 
 static const char ex_usage[] = "fogforge explore MODEL --part PART [--max-lut N] [--max-ff N] [--max-dsp N] "
                                "[--max-bram N] [--max-latency CYCLES] [--calib IN] [--min-agreement PCT] "
-                               "[--margin PCT|auto] [--slices] [--surrogate DIR|analytical] [-o CONFIG.json]";
+                               "[--margin PCT|auto] [--slices] [--clock NS] [--io parallel|stream] "
+                               "[--surrogate DIR|analytical] [-o CONFIG.json]";
 
 static void print_pt(const ff_explore *x, const ff_design_pt *d, int mark)
 {
@@ -35,7 +37,7 @@ int ff_cmd_explore(int argc, char **argv)
         {"surrogate", required_argument, 0, 's'}, {"output", required_argument, 0, 'o'},
         {"margin", required_argument, 0, 'm'},    {"help", no_argument, 0, 'h'},
         {"slices", no_argument, 0, 'S'},          {"clock", required_argument, 0, 'k'},
-        {0}};
+        {"io", required_argument, 0, 'I'},        {0}};
     ff_explore_opts o = {0};
     const char *part = NULL, *sdir = NULL, *out = NULL;
     double lim[FF_T_RES] = {-1, -1, -1, -1}, pct = 99, margin = 0;
@@ -55,6 +57,10 @@ int ff_cmd_explore(int argc, char **argv)
         case 'o': out = optarg; break;
         case 'S': o.slices = 1; break;
         case 'k': if (!ff_cli_double("explore", "--clock", optarg, 0.5, 1000, &o.clock_ns)) return 2; break;
+        case 'I':
+            if ((o.io_stream = ff_cli_io("explore", optarg)) < 0)
+                return 2;
+            break;
         case 'm':
             if (!strcmp(optarg, "auto"))
                 margin_auto = 1;
@@ -83,7 +89,11 @@ int ff_cmd_explore(int argc, char **argv)
                    "writes says so (Model.slices: true), and gen, estimate and bundle create follow it.\n"
                    "--clock NS explores the design `gen --clock NS` builds: each layer pipelined for NS, so\n"
                    "its latency (and the registers the stages add) at every reuse factor; build the chosen\n"
-                   "config with gen --clock NS (the command printed says so).\n",
+                   "config with gen --clock NS (the command printed says so).\n"
+                   "--io stream explores the io stream design (Conv and pooling one pixel per beat through\n"
+                   "line buffers): each layer's PE at every reuse factor and the stream blocks; latency and\n"
+                   "II of the candidates it keeps are the stream handshake model's, as estimate --io\n"
+                   "stream's. The config says Model.io: \"stream\".\n",
                    ex_usage, ff_part_names());
             return 0;
         default: return ff_cli_usage("explore", ex_usage);
@@ -94,6 +104,14 @@ int ff_cmd_explore(int argc, char **argv)
     if (margin_auto && o.clock_ns > 0)
         return ff_cli_fail(2, "explore: --margin auto uses error bands measured at the fixed plan, not --clock; "
                               "give --margin PCT");
+    if (o.io_stream && o.slices)
+        return ff_cli_fail(2, "explore: %s", FF_RTL_SLICES_NOT_STREAM);
+    if (o.io_stream && o.clock_ns > 0)
+        return ff_cli_fail(2, "explore: --clock does not pipeline io stream designs (gen keeps their fixed plan); "
+                              "drop --clock or --io stream");
+    if (o.io_stream && margin_auto)
+        return ff_cli_fail(2, "explore: --margin auto uses error bands measured on io parallel designs; give "
+                              "--margin PCT");
     o.part = ff_part_find(part);
     if (!o.part)
         return ff_cli_fail(2, "explore: unknown part '%s' (known: %s)", part, ff_part_names());
@@ -127,6 +145,8 @@ int ff_cmd_explore(int argc, char **argv)
     char clk[48] = "";
     if (o.clock_ns > 0)
         snprintf(clk, sizeof clk, " pipelined for %g ns (gen --clock)", o.clock_ns);
+    else if (o.io_stream)
+        snprintf(clk, sizeof clk, " as io stream");
     printf("explore: %s%s%s on %s, budget LUT %.0f FF %.0f DSP %.0f BRAM18 %.0f%s; %s estimator; %d bit-width "
            "configurations quantized, %d kept; %lld layer estimates; %.3f s\n",
            o.model, o.slices ? " with register slices (gen --slices)" : "", clk, o.part->name, o.budget[0], o.budget[1],

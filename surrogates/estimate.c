@@ -90,15 +90,11 @@ int ff_estimate_model(const ff_qmodel *q, const char *model_path, const ff_surro
     return ff_estimate_model_io(q, model_path, s, part, clock_ns, 0, 0, out, e);
 }
 
-/* io stream: the streaming layers' features become their PE's (one window
- * or pixel in, pixels 1), checked against the stream plan's timing; st[ni]
- * receives each layer's stream blocks (the collector at the layer it feeds). */
-static int stream_features(const ff_qmodel *q, const ff_rtl_plan *p, ff_layer_feat *f, ff_stream_feat *st, ff_err *e)
+void ff_stream_blocks(const ff_qmodel *q, const ff_rtl_plan *p, ff_stream_feat *st)
 {
     const ff_graph *g = q->g;
     for (int k = 0; k < p->nl; k++) {
         const ff_rtl_layer *L = &p->l[k];
-        ff_layer_feat *fl = &f[L->ni];
         ff_stream_feat *sl = &st[L->ni];
         if (k == p->nseg && p->nseg < p->nl) {
             const ff_tensor *t = &g->t[g->n[L->ni].in[0]];
@@ -117,19 +113,37 @@ static int stream_features(const ff_qmodel *q, const ff_rtl_plan *p, ff_layer_fe
         sl->kh = L->w.kh;
         sl->kw = L->w.kw;
         sl->in_bits = q->qt[g->n[L->ni].in[0]].bits;
-        if (L->kind == FF_RTL_WIRE)
+    }
+}
+
+void ff_stream_pe_features(const ff_rtl_layer *L, int reuse, ff_layer_feat *fl)
+{
+    /* the PE: one window (or pixel) in, its channels out */
+    fl->in_size = L->n_in;
+    fl->out_size = L->n_out;
+    fl->pixels = L->kind == FF_RTL_DOT && fl->n_out ? L->n_out / fl->n_out : 1;
+    if (fl->pixels < 1)
+        fl->pixels = 1;
+    /* the PE's products are the weights themselves (padding comes in as
+     * zeros from the pad block); the kept-logic analysis is the parallel
+     * plan's, so the PE counts everything */
+    ff_layer_feat_keep_all(fl);
+    ff_layer_feat_set_reuse(fl, reuse);
+}
+
+/* io stream: the streaming layers' features become their PE's (one window
+ * or pixel in, pixels 1), checked against the stream plan's timing; st[ni]
+ * receives each layer's stream blocks (the collector at the layer it feeds). */
+static int stream_features(const ff_qmodel *q, const ff_rtl_plan *p, ff_layer_feat *f, ff_stream_feat *st, ff_err *e)
+{
+    const ff_graph *g = q->g;
+    ff_stream_blocks(q, p, st);
+    for (int k = 0; k < p->nl; k++) {
+        const ff_rtl_layer *L = &p->l[k];
+        ff_layer_feat *fl = &f[L->ni];
+        if (!L->stream || L->kind == FF_RTL_WIRE)
             continue;
-        /* the PE: one window (or pixel) in, its channels out */
-        fl->in_size = L->n_in;
-        fl->out_size = L->n_out;
-        fl->pixels = L->kind == FF_RTL_DOT && fl->n_out ? L->n_out / fl->n_out : 1;
-        if (fl->pixels < 1)
-            fl->pixels = 1;
-        /* the PE's products are the weights themselves (padding comes in as
-         * zeros from the pad block); the kept-logic analysis is the parallel
-         * plan's, so the PE counts everything */
-        ff_layer_feat_keep_all(fl);
-        ff_layer_feat_set_reuse(fl, L->reuse);
+        ff_stream_pe_features(L, L->reuse, fl);
         if (fl->latency != L->latency || fl->ii != L->ii || (L->kind == FF_RTL_DOT && fl->mults != L->mults))
             return ff_errf(e, FF_EINTERNAL,
                            "layer '%s': io stream PE features (latency %d, II %d, %lld multipliers) differ from the "

@@ -66,6 +66,15 @@ int ff_estimate_model_slices(const ff_qmodel *q, const char *model_path, const f
                              double clock_ns, double pipe_clock_ns, int io_stream, int slices, ff_estimate *out,
                              ff_err *e);
 void ff_estimate_free(ff_estimate *r);
+/* io stream (plan p built with io_stream): each layer's stream blocks
+ * (padding, line buffers, the collector at the layer it feeds) into st[ni],
+ * which do not depend on the reuse factors; and a streaming layer's
+ * features turned into its PE's at `reuse` (one window or pixel in). */
+struct ff_rtl_layer;
+struct ff_rtl_plan;
+struct ff_stream_feat;
+void ff_stream_blocks(const ff_qmodel *q, const struct ff_rtl_plan *p, struct ff_stream_feat *st);
+void ff_stream_pe_features(const struct ff_rtl_layer *L, int reuse, ff_layer_feat *fl);
 /* Utilization of the part by total[]: max over LUT, FF, DSP, BRAM (fractions) */
 double ff_est_utilization(const double total[FF_T__COUNT], const ff_part *p, double u[4]);
 char *ff_estimate_json(const ff_estimate *r);

@@ -39,14 +39,14 @@ typedef struct {
     ff_calib_ranges *ranges; /* gen's calibration of the model, measured by the first quantize */
 } ctx;
 
-/* {"Model": {...}, "LayerName": {...}} for bits (w, a, per-node wl), reuse
- * and Model.slices */
+/* {"Model": {...}, "LayerName": {...}} for bits (w, a, per-node wl), reuse,
+ * Model.slices and Model.io */
 static char *cfg_json_of(int nn, char *const *names, const int *dot, int w, int a, const int *wl, const int *reuse,
-                         int slices)
+                         int slices, int io_stream)
 {
     ff_sb b = {0};
-    ff_sb_printf(&b, "{\n  \"Model\": {\"weight_bits\": %d, \"act_bits\": %d%s},\n  \"LayerName\": {", w, a,
-                 slices ? ", \"slices\": true" : "");
+    ff_sb_printf(&b, "{\n  \"Model\": {\"weight_bits\": %d, \"act_bits\": %d%s%s},\n  \"LayerName\": {", w, a,
+                 slices ? ", \"slices\": true" : "", io_stream ? ", \"io\": \"stream\"" : "");
     int first = 1;
     for (int i = 0; i < nn; i++) {
         if (!dot[i])
@@ -68,7 +68,7 @@ static char *cfg_json_of(int nn, char *const *names, const int *dot, int w, int 
 
 static char *cfg_json(const ctx *c, int w, int a, const int *wl, const int *reuse)
 {
-    return cfg_json_of(c->nn, c->names, c->dot, w, a, wl, reuse, 0);
+    return cfg_json_of(c->nn, c->names, c->dot, w, a, wl, reuse, 0, 0);
 }
 
 static int quantize(const ctx *c, const char *json, ff_qmodel **q, ff_err *e)
@@ -242,6 +242,30 @@ static void add_point(ff_explore *x, const ff_explore_opts *o, const state *s, i
 }
 
 
+/* io stream: a candidate's latency and II, exact: the stream plan of its
+ * reuse factors (reuse[] per node) and its handshake model, as gen and
+ * estimate build them. Nonzero when the plan cannot be built. */
+static int stream_timing(ff_qmodel *q, const int *reuse, int nn, double v[FF_T__COUNT])
+{
+    int *was = ff_malloc(sizeof(int) * (size_t)(nn ? nn : 1));
+    for (int i = 0; i < nn; i++) {
+        was[i] = q->qn[i].cfg.reuse;
+        q->qn[i].cfg.reuse = reuse[i] > 0 ? reuse[i] : 1;
+    }
+    ff_rtl_plan p;
+    ff_err e = {0};
+    int rc = ff_rtl_plan_build_opts(q, NULL, 1, 0, &p, &e);
+    if (!rc) {
+        v[FF_T_LATENCY] = p.latency;
+        v[FF_T_II] = p.ii;
+        ff_rtl_plan_free(&p);
+    }
+    for (int i = 0; i < nn; i++)
+        q->qn[i].cfg.reuse = was[i];
+    free(was);
+    return rc;
+}
+
 /* all reuse combinations of one bits configuration */
 static int search(const ctx *c, ff_explore *x, int cfg, int feasible_only, ff_design_pt **pts, int *np, ff_err *e)
 {
@@ -269,6 +293,27 @@ static int search(const ctx *c, ff_explore *x, int cfg, int feasible_only, ff_de
         ff_qmodel_free(q);
         return rc;
     }
+    /* io stream: the stream plan at this configuration's reuse, for the
+     * PEs' shapes and the stream blocks (padding, line buffers, collector),
+     * whose cost does not depend on the reuse factors */
+    ff_rtl_plan sp = {0};
+    ff_stream_feat *st = NULL;
+    if (o->io_stream) {
+        if ((rc = ff_rtl_plan_build_opts(q, NULL, 1, 0, &sp, e))) {
+            ff_rtl_plan_free(&pl);
+            free(f);
+            ff_qmodel_free(q);
+            return rc;
+        }
+        st = ff_calloc((size_t)(nn ? nn : 1), sizeof *st);
+        ff_stream_blocks(q, &sp, st);
+    }
+    /* windows (or pixels) a layer takes per sample: 1 unless it streams */
+    int64_t *beats = ff_malloc(sizeof(int64_t) * (size_t)(nn ? nn : 1));
+    for (int i = 0; i < nn; i++) {
+        const ff_rtl_layer *L = st ? &sp.l[i] : NULL;
+        beats[i] = L && L->stream && L->n_out ? ff_tensor_size(&q->g->t[q->g->n[i].out]) / L->n_out : 1;
+    }
     /* open[m] while node m's output feeds a node not chosen yet */
     int *last_use = ff_malloc(sizeof(int) * (size_t)(nn ? nn : 1));
     unsigned char *open = ff_calloc((size_t)(nn ? nn : 1), 1);
@@ -286,6 +331,12 @@ static int search(const ctx *c, ff_explore *x, int cfg, int feasible_only, ff_de
     cur[0].arr = cur[0].ch + nn;
     if (o->slices)
         ff_analytic_slices(&pl, NULL, cur[0].v);
+    for (int i = 0; st && i < nn; i++) {
+        double x[FF_T__COUNT] = {0};
+        ff_analytic_stream(&st[i], x);
+        for (int k = 0; k < FF_T_RES; k++)
+            cur[0].v[k] += x[k];
+    }
     cur[0].v[FF_T_LATENCY] = 0;
     for (int i = 0; i < nn; i++) {
         /* options for this node */
@@ -312,6 +363,9 @@ static int search(const ctx *c, ff_explore *x, int cfg, int feasible_only, ff_de
                 g.rq_t_bits = rq_t;
                 ff_layer_feat_set_reuse(&g, (int)r);
             }
+            const ff_rtl_layer *L = st ? &sp.l[i] : NULL;
+            if (L && L->stream && L->kind != FF_RTL_WIRE)
+                ff_stream_pe_features(L, (int)r, &g);
             ropt = ff_realloc(ropt, sizeof(int) * (size_t)(nopt + 1));
             vopt = ff_realloc(vopt, sizeof *vopt * (size_t)(nopt + 1));
             ropt[nopt] = (int)r;
@@ -331,9 +385,13 @@ static int search(const ctx *c, ff_explore *x, int cfg, int feasible_only, ff_de
                 /* the longest path so far: in a chain, the sum of the latencies */
                 int a = arrival(&pl, i, cur[s].arr, (int)lround(vopt[k][FF_T_LATENCY]));
                 t.v[FF_T_LATENCY] = fmax(cur[s].v[FF_T_LATENCY], a);
-                t.v[FF_T_II] = fmax(cur[s].v[FF_T_II], vopt[k][FF_T_II]);
+                /* io stream: a layer's II is per window or pixel, so its share of
+                 * the sample's II is that times its windows (the stream's
+                 * bottleneck); latency and II are made exact below, and only
+                 * then held to --max-latency */
+                t.v[FF_T_II] = fmax(cur[s].v[FF_T_II], vopt[k][FF_T_II] * beats[i]);
                 if (feasible_only && (cost_of(o, t.v) > 1.0 ||
-                                      (o->max_latency > 0 && t.v[FF_T_LATENCY] > o->max_latency)))
+                                      (!st && o->max_latency > 0 && t.v[FF_T_LATENCY] > o->max_latency)))
                     continue;
                 t.ch = ff_malloc(sizeof(int) * (size_t)(2 * nn));
                 memcpy(t.ch, cur[s].ch, sizeof(int) * (size_t)(2 * nn));
@@ -366,13 +424,17 @@ static int search(const ctx *c, ff_explore *x, int cfg, int feasible_only, ff_de
             break;
     }
     for (int s = 0; s < ncur; s++) {
-        add_point(x, o, &cur[s], q->g->nn, nn, cfg, x->cfg_agree[cfg], feasible_only, pts, np);
+        if (!st || !stream_timing(q, cur[s].ch, nn, cur[s].v))
+            add_point(x, o, &cur[s], q->g->nn, nn, cfg, x->cfg_agree[cfg], feasible_only, pts, np);
         free(cur[s].ch);
     }
     free(cur);
     free(f);
     free(last_use);
     free(open);
+    free(beats);
+    free(st);
+    ff_rtl_plan_free(&sp);
     ff_rtl_plan_free(&pl);
     ff_live_free(&live);
     ff_qmodel_free(q);
@@ -455,6 +517,7 @@ int ff_explore_run(const ff_explore_opts *o, ff_explore *x, ff_err *e)
     }
     x->nn = c.nn;
     x->slices = o->slices;
+    x->io_stream = o->io_stream;
     x->names = c.names;
     x->dot = c.dot;
     /* bit widths: uniform w = a, widest first, while the floor holds */
@@ -541,7 +604,8 @@ out:
 char *ff_explore_config(const ff_explore *x, const ff_design_pt *d)
 {
     int k = d->bits;
-    return cfg_json_of(x->nn, x->names, x->dot, x->cfg_w[k], x->cfg_a[k], x->cfg_wl[k], d->reuse, x->slices);
+    return cfg_json_of(x->nn, x->names, x->dot, x->cfg_w[k], x->cfg_a[k], x->cfg_wl[k], d->reuse, x->slices,
+                       x->io_stream);
 }
 
 void ff_explore_free(ff_explore *x)

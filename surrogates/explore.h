@@ -24,6 +24,8 @@ typedef struct ff_explore_opts {
     int slices;                /* the design gen --slices builds: each bits configuration's register
                                 * slices (LUT RAM, pointers, their cycles) in every candidate */
     double clock_ns;           /* > 0: the design gen --clock builds, each layer pipelined for it */
+    int io_stream;             /* the design gen --io stream builds (stream PEs, line buffers, the
+                                * collector); latency and II from its handshake model */
     int quiet;
 } ff_explore_opts;
 
@@ -49,6 +51,7 @@ typedef struct ff_explore {
     char **names;              /* node names */
     int *dot;                  /* node has multipliers (takes a reuse factor) */
     int slices;                /* explored with register slices: the configs say Model.slices */
+    int io_stream;             /* explored as io stream: the configs say Model.io */
     double margin[FF_T_RES];   /* the multipliers applied (1: none) */
     int margin_class;          /* with margin_auto: the band class used */
     int64_t evaluated;         /* layer estimates made */

@@ -318,6 +318,40 @@ done
 expect_exit surrogate_explore_clock_margin_auto 2 "explore: --margin auto uses error bands measured at the fixed plan" \
     "$FF" explore "$JET" --part xc7z020 --surrogate "$M" --clock 5 --margin auto
 
+# explore --io stream: stream PEs and blocks, latency and II from the stream handshake model; the
+# config says Model.io "stream", so estimate and gen of it (no --io) give the row and build it
+for case in "conv1d_small_keras" "conv1d_small_keras --max-dsp 60" "conv2d_small_keras --max-lut 8000" \
+    "gen/stream_conv1d --max-dsp 60"; do
+    set -- $case; sm=$1; shift
+    name=$(echo "$sm $*" | tr -c 'a-z0-9\n' '_')
+    row=; est=; gl=
+    if "$FF" explore "$MODELS/$sm.onnx" --part xc7z020 --surrogate "$M" --io stream "$@" -o "$T/sx.json" >"$T/sx.txt" 2>&1; then
+        row=$(awk '/^\*/ { print $2, $3, $4, $5, $6 }' "$T/sx.txt")
+        est=$("$FF" estimate "$MODELS/$sm.onnx" --config "$T/sx.json" --part xc7z020 --surrogate "$M" --json 2>&1 |
+            python3 -c "import json,sys; d=json.load(sys.stdin); t=d['total']; print(d['latency_cycles'], d['ii'], round(t['lut']), round(t['ff']), round(t['dsp']))" 2>&1)
+        rm -rf "$T/sxg"
+        gl=$("$FF" gen "$MODELS/$sm.onnx" --backend rtl --config "$T/sx.json" --part xc7z020 -o "$T/sxg" 2>/dev/null &&
+            python3 -c "import json; m=json.load(open('$T/sxg/manifest.json')); print(m['latency_cycles'], m['ii'], m['io']['protocol'][:12])")
+    fi
+    if [ -n "$est" ] && [ "$row" = "$est" ] && [ "$gl" = "$(echo "$row" | awk '{ print $1, $2 }') axi4-stream," ] &&
+        grep -q '"io": "stream"' "$T/sx.json"
+    then pass "surrogate_explore_stream_$name (latency II LUT FF DSP: $row)"
+    else fail "surrogate_explore_stream_$name" "explore's row '$row', estimate of its config '$est', gen '$gl': $(tail -n 1 "$T/sx.txt")"; fi
+done
+# the stream design is not the io parallel one (the check above would pass by accident otherwise)
+"$FF" explore "$MODELS/conv1d_small_keras.onnx" --part xc7z020 --surrogate "$M" --io stream >"$T/px.txt" 2>&1
+p=$(awk '/^\*/ { print $2, $3, $4 }' "$T/px.txt")
+"$FF" explore "$MODELS/conv1d_small_keras.onnx" --part xc7z020 --surrogate "$M" >"$T/px.txt" 2>&1
+q=$(awk '/^\*/ { print $2, $3, $4 }' "$T/px.txt")
+if [ -n "$p" ] && [ -n "$q" ] && [ "$p" != "$q" ]; then pass "surrogate_explore_stream_differs (stream $p, parallel $q)"
+else fail surrogate_explore_stream_differs "stream '$p', parallel '$q'"; fi
+expect_exit surrogate_explore_stream_slices 2 "explore: --slices applies to io parallel designs" \
+    "$FF" explore "$MODELS/conv1d_small_keras.onnx" --part xc7z020 --surrogate "$M" --io stream --slices
+expect_exit surrogate_explore_stream_clock 2 "explore: --clock does not pipeline io stream designs" \
+    "$FF" explore "$MODELS/conv1d_small_keras.onnx" --part xc7z020 --surrogate "$M" --io stream --clock 5
+expect_exit surrogate_explore_bad_io 2 "explore: --io wants parallel or stream, got 'serial'" \
+    "$FF" explore "$MODELS/conv1d_small_keras.onnx" --part xc7z020 --io serial
+
 # the same config without its Model.slices is the unsliced design: fewer cycles
 sed 's/, "slices": true//' "$T/cfgs.json" > "$T/cfgs0.json"
 lat0=$("$FF" estimate "$JET" --config "$T/cfgs0.json" --part xc7z020 --surrogate "$M" --json 2>/dev/null |
