@@ -276,6 +276,22 @@ plain=$(awk '/^\*/ { print $4 }' "$T/ex.txt")
 if [ $rc -eq 0 ] && [ -n "$row" ] && [ "$tot" = "$row" ] && [ -n "$lat" ] && [ "$glat" = "$lat" ] && [ "${row%% *}" -gt "$plain" ]
 then pass "surrogate_explore_slices (latency $lat, LUT ${row%% *} against $plain without)"
 else fail surrogate_explore_slices "rc $rc, row '$row', estimate of the config '$tot', latency '$lat', gen '$glat', LUT without '$plain': $(head -c 300 "$T/exs.err")"; fi
+# explore_row FILE: "latency II LUT FF DSP" of the chosen row of explore's output
+explore_row() { awk '/^\*/ { print $2, $3, $4, $5, $6 }' "$1"; }
+# est_row MODEL CONFIG [OPTIONS]: the same five of estimate --json for MODEL with CONFIG
+est_row() {
+    m=$1; c=$2; shift 2
+    "$FF" estimate "$m" --config "$c" --part xc7z020 --surrogate "$M" --json "$@" 2>&1 |
+        python3 -c "import json,sys; d=json.load(sys.stdin); t=d['total']; print(d['latency_cycles'], d['ii'], round(t['lut']), round(t['ff']), round(t['dsp']))" 2>&1
+}
+# gen_lat_ii MODEL CONFIG DIR [OPTIONS]: "latency II" of the manifest gen writes
+gen_lat_ii() {
+    m=$1; c=$2; d=$3; shift 3
+    rm -rf "$d"
+    "$FF" gen "$m" --backend rtl --config "$c" --part xc7z020 -o "$d" "$@" 2>/dev/null &&
+        python3 -c "import json; m=json.load(open('$d/manifest.json')); print(m['latency_cycles'], m['ii'])"
+}
+
 # a branching graph: explore's latency is the longest path, as the RTL plan's (estimate's), not
 # the sum of the layers (which it was until session 27: 12 cycles for branch_concat's 9), so
 # --max-latency and the front are the design's; every row it picks is estimate's of its config
@@ -285,9 +301,8 @@ for case in "branch_concat" "branch_concat --max-dsp 130" "branch_concat --max-d
     set -- $case; bm=$1; shift
     name=$(echo "$bm $*" | tr -c 'a-z0-9\n' '_')
     if "$FF" explore "$MODELS/gen/$bm.onnx" --part xc7z020 --surrogate "$M" "$@" -o "$T/bx.json" >"$T/bx.txt" 2>&1; then
-        row=$(awk '/^\*/ { print $2, $3, $4, $5, $6 }' "$T/bx.txt")
-        est=$("$FF" estimate "$MODELS/gen/$bm.onnx" --config "$T/bx.json" --part xc7z020 --surrogate "$M" --json 2>&1 |
-            python3 -c "import json,sys; d=json.load(sys.stdin); t=d['total']; print(d['latency_cycles'], d['ii'], round(t['lut']), round(t['ff']), round(t['dsp']))" 2>&1)
+        row=$(explore_row "$T/bx.txt")
+        est=$(est_row "$MODELS/gen/$bm.onnx" "$T/bx.json")
     else
         row="explore failed: $(tail -n 1 "$T/bx.txt")"; est=
     fi
@@ -303,12 +318,9 @@ for case in "three_layer_keras --clock 5" "gen/branch_concat --clock 3 --max-dsp
     name=$(echo "$cm $*" | tr -c 'a-z0-9\n' '_')
     row=; est=; gl=
     if "$FF" explore "$MODELS/$cm.onnx" --part xc7z020 --surrogate "$M" "$@" -o "$T/cx.json" >"$T/cx.txt" 2>&1; then
-        row=$(awk '/^\*/ { print $2, $3, $4, $5, $6 }' "$T/cx.txt")
-        est=$("$FF" estimate "$MODELS/$cm.onnx" --config "$T/cx.json" --part xc7z020 --surrogate "$M" --clock "$clk" --json 2>&1 |
-            python3 -c "import json,sys; d=json.load(sys.stdin); t=d['total']; print(d['latency_cycles'], d['ii'], round(t['lut']), round(t['ff']), round(t['dsp']))" 2>&1)
-        rm -rf "$T/cxg"
-        gl=$("$FF" gen "$MODELS/$cm.onnx" --backend rtl --config "$T/cx.json" --part xc7z020 --clock "$clk" -o "$T/cxg" 2>/dev/null &&
-            python3 -c "import json; m=json.load(open('$T/cxg/manifest.json')); print(m['latency_cycles'], m['ii'])")
+        row=$(explore_row "$T/cx.txt")
+        est=$(est_row "$MODELS/$cm.onnx" "$T/cx.json" --clock "$clk")
+        gl=$(gen_lat_ii "$MODELS/$cm.onnx" "$T/cx.json" "$T/cxg" --clock "$clk")
     fi
     if [ -n "$est" ] && [ "$row" = "$est" ] && [ "$gl" = "$(echo "$row" | awk '{ print $1, $2 }')" ] &&
         grep -q -- "--clock $clk)" "$T/cx.txt"
@@ -326,15 +338,12 @@ for case in "conv1d_small_keras" "conv1d_small_keras --max-dsp 60" "conv2d_small
     name=$(echo "$sm $*" | tr -c 'a-z0-9\n' '_')
     row=; est=; gl=
     if "$FF" explore "$MODELS/$sm.onnx" --part xc7z020 --surrogate "$M" --io stream "$@" -o "$T/sx.json" >"$T/sx.txt" 2>&1; then
-        row=$(awk '/^\*/ { print $2, $3, $4, $5, $6 }' "$T/sx.txt")
-        est=$("$FF" estimate "$MODELS/$sm.onnx" --config "$T/sx.json" --part xc7z020 --surrogate "$M" --json 2>&1 |
-            python3 -c "import json,sys; d=json.load(sys.stdin); t=d['total']; print(d['latency_cycles'], d['ii'], round(t['lut']), round(t['ff']), round(t['dsp']))" 2>&1)
-        rm -rf "$T/sxg"
-        gl=$("$FF" gen "$MODELS/$sm.onnx" --backend rtl --config "$T/sx.json" --part xc7z020 -o "$T/sxg" 2>/dev/null &&
-            python3 -c "import json; m=json.load(open('$T/sxg/manifest.json')); print(m['latency_cycles'], m['ii'], m['io']['protocol'][:12])")
+        row=$(explore_row "$T/sx.txt")
+        est=$(est_row "$MODELS/$sm.onnx" "$T/sx.json")
+        gl=$(gen_lat_ii "$MODELS/$sm.onnx" "$T/sx.json" "$T/sxg")
     fi
-    if [ -n "$est" ] && [ "$row" = "$est" ] && [ "$gl" = "$(echo "$row" | awk '{ print $1, $2 }') axi4-stream," ] &&
-        grep -q '"io": "stream"' "$T/sx.json"
+    if [ -n "$est" ] && [ "$row" = "$est" ] && [ "$gl" = "$(echo "$row" | awk '{ print $1, $2 }')" ] &&
+        grep -q '"io": "stream"' "$T/sx.json" && grep -q 'axi4-stream, one pixel' "$T/sxg/manifest.json"
     then pass "surrogate_explore_stream_$name (latency II LUT FF DSP: $row)"
     else fail "surrogate_explore_stream_$name" "explore's row '$row', estimate of its config '$est', gen '$gl': $(tail -n 1 "$T/sx.txt")"; fi
 done
