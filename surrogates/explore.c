@@ -266,6 +266,118 @@ static int stream_timing(ff_qmodel *q, const int *reuse, int nn, double v[FF_T__
     return rc;
 }
 
+/* What the search of one bits configuration needs of the design's RTL
+ * plan, beside the layers' features */
+typedef struct {
+    ff_rtl_plan pl;     /* as gen builds it (sliced with --slices): the buses feeding each node */
+    ff_rtl_plan sp;     /* io stream: the stream plan (the PEs' shapes, the stream blocks) */
+    ff_stream_feat *st; /* io stream: each node's stream blocks; NULL for io parallel */
+    int64_t *beats;     /* windows (or pixels) a node takes per sample: 1 unless it streams */
+    int *last_use;      /* the last node that reads node m's output */
+} shape;
+
+static void shape_free(shape *h)
+{
+    free(h->st);
+    free(h->beats);
+    free(h->last_use);
+    ff_rtl_plan_free(&h->sp);
+    ff_rtl_plan_free(&h->pl);
+}
+
+static int shape_init(const ff_qmodel *q, const ff_explore_opts *o, int nn, shape *h, ff_err *e)
+{
+    memset(h, 0, sizeof *h);
+    int rc = ff_rtl_plan_build_slices(q, NULL, 0, 0, o->slices, &h->pl, e);
+    if (rc)
+        return rc;
+    /* io stream: the stream plan at this configuration's reuse, for the
+     * PEs' shapes and the stream blocks (padding, line buffers, collector),
+     * whose cost does not depend on the reuse factors */
+    if (o->io_stream) {
+        if ((rc = ff_rtl_plan_build_opts(q, NULL, 1, 0, &h->sp, e))) {
+            ff_rtl_plan_free(&h->pl);
+            return rc;
+        }
+        h->st = ff_calloc((size_t)(nn ? nn : 1), sizeof *h->st);
+        ff_stream_blocks(q, &h->sp, h->st);
+    }
+    h->beats = ff_malloc(sizeof(int64_t) * (size_t)(nn ? nn : 1));
+    h->last_use = ff_malloc(sizeof(int) * (size_t)(nn ? nn : 1));
+    for (int i = 0; i < nn; i++) {
+        const ff_rtl_layer *L = h->st ? &h->sp.l[i] : NULL;
+        h->beats[i] = L && L->stream && L->n_out ? ff_tensor_size(&q->g->t[q->g->n[i].out]) / L->n_out : 1;
+        h->last_use[i] = h->pl.dag ? i : i + 1 < nn ? i + 1 : i;
+    }
+    for (int i = 0; h->pl.dag && i < nn; i++)
+        for (int j = 0; j < h->pl.l[i].nsrc; j++)
+            if (h->pl.l[i].src[j] > 0 && h->last_use[h->pl.l[i].src[j] - 1] < i)
+                h->last_use[h->pl.l[i].src[j] - 1] = i;
+    return FF_OK;
+}
+
+/* What every candidate starts with: the register slices (--slices) and the
+ * stream blocks (io stream), which do not depend on the reuse factors */
+static void shape_start(const shape *h, const ff_explore_opts *o, int nn, double v[FF_T__COUNT])
+{
+    if (o->slices)
+        ff_analytic_slices(&h->pl, NULL, v);
+    for (int i = 0; h->st && i < nn; i++) {
+        double x[FF_T__COUNT] = {0};
+        ff_analytic_stream(&h->st[i], x);
+        for (int k = 0; k < FF_T_RES; k++)
+            v[k] += x[k];
+    }
+    v[FF_T_LATENCY] = 0;
+}
+
+/* Node i's options: its valid reuse factors (*ropt) and the surrogate's
+ * estimate at each (*vopt), from its features at that factor as `estimate`
+ * computes them for the config explore writes (the ROM columns, input
+ * selects and multipliers counted at that factor, not only the timing
+ * re-derived), pipelined for --clock, as the stream PE for io stream.
+ * Returns how many. */
+static int node_options(const ctx *c, ff_qmodel *q, const ff_layer_feat *f, const ff_live *live, const shape *h,
+                        int i, int **ropt, double (**vopt)[FF_T__COUNT], ff_explore *x)
+{
+    const ff_explore_opts *o = c->o;
+    int nopt = 0;
+    int64_t ni = f[i].n_in, total = f[i].n_in * f[i].n_out;
+    int dot = c->dot[i] && ni > 0;
+    /* --clock: the layer's pipeline for that period, as estimate --clock sets it */
+    double rq_t = o->clock_ns > 0 ? ff_layer_rq_t_bits(q, i) : 0;
+    const ff_rtl_layer *L = h->st ? &h->sp.l[i] : NULL;
+    *ropt = NULL;
+    *vopt = NULL;
+    for (int64_t r = 1; r <= (dot ? total : 1); r++) {
+        if (dot && !(ni % r == 0 || (r % ni == 0 && total % r == 0)))
+            continue;
+        ff_layer_feat g = f[i];
+        if (dot && r != f[i].reuse) {
+            int was = q->qn[i].cfg.reuse;
+            q->qn[i].cfg.reuse = (int)r;
+            ff_layer_features(q, i, live, &g);
+            q->qn[i].cfg.reuse = was;
+        } else {
+            ff_layer_feat_set_reuse(&g, (int)r);
+        }
+        if (o->clock_ns > 0) {
+            g.clock_ns = o->clock_ns;
+            g.rq_t_bits = rq_t;
+            ff_layer_feat_set_reuse(&g, (int)r);
+        }
+        if (L && L->stream && L->kind != FF_RTL_WIRE)
+            ff_stream_pe_features(L, (int)r, &g);
+        *ropt = ff_realloc(*ropt, sizeof(int) * (size_t)(nopt + 1));
+        *vopt = ff_realloc(*vopt, sizeof **vopt * (size_t)(nopt + 1));
+        (*ropt)[nopt] = (int)r;
+        ff_surrogate_layer(o->s, &g, (*vopt)[nopt]);
+        x->evaluated++;
+        nopt++;
+    }
+    return nopt;
+}
+
 /* all reuse combinations of one bits configuration */
 static int search(const ctx *c, ff_explore *x, int cfg, int feasible_only, ff_design_pt **pts, int *np, ff_err *e)
 {
@@ -281,100 +393,26 @@ static int search(const ctx *c, ff_explore *x, int cfg, int feasible_only, ff_de
         return rc;
     }
     int nn = c->nn;
-    /* each layer's features at each reuse factor as `estimate` computes them
-     * for the config explore writes: the ROM columns, input selects and
-     * multipliers counted at that factor, not only the timing re-derived */
-    /* the RTL plan as gen builds it (with --slices, sliced): which buses
-     * feed each node, for the longest path; the slices' cost, which does
-     * not depend on the reuse factors, starts every candidate */
-    ff_rtl_plan pl;
-    if ((rc = ff_rtl_plan_build_slices(q, NULL, 0, 0, o->slices, &pl, e))) {
+    shape h;
+    if ((rc = shape_init(q, o, nn, &h, e))) {
         free(f);
         ff_qmodel_free(q);
         return rc;
     }
-    /* io stream: the stream plan at this configuration's reuse, for the
-     * PEs' shapes and the stream blocks (padding, line buffers, collector),
-     * whose cost does not depend on the reuse factors */
-    ff_rtl_plan sp = {0};
-    ff_stream_feat *st = NULL;
-    if (o->io_stream) {
-        if ((rc = ff_rtl_plan_build_opts(q, NULL, 1, 0, &sp, e))) {
-            ff_rtl_plan_free(&pl);
-            free(f);
-            ff_qmodel_free(q);
-            return rc;
-        }
-        st = ff_calloc((size_t)(nn ? nn : 1), sizeof *st);
-        ff_stream_blocks(q, &sp, st);
-    }
-    /* windows (or pixels) a layer takes per sample: 1 unless it streams */
-    int64_t *beats = ff_malloc(sizeof(int64_t) * (size_t)(nn ? nn : 1));
-    for (int i = 0; i < nn; i++) {
-        const ff_rtl_layer *L = st ? &sp.l[i] : NULL;
-        beats[i] = L && L->stream && L->n_out ? ff_tensor_size(&q->g->t[q->g->n[i].out]) / L->n_out : 1;
-    }
-    /* open[m] while node m's output feeds a node not chosen yet */
-    int *last_use = ff_malloc(sizeof(int) * (size_t)(nn ? nn : 1));
-    unsigned char *open = ff_calloc((size_t)(nn ? nn : 1), 1);
-    for (int m = 0; m < nn; m++)
-        last_use[m] = pl.dag ? m : m + 1 < nn ? m + 1 : m;
-    for (int i = 0; pl.dag && i < nn; i++)
-        for (int j = 0; j < pl.l[i].nsrc; j++)
-            if (pl.l[i].src[j] > 0 && last_use[pl.l[i].src[j] - 1] < i)
-                last_use[pl.l[i].src[j] - 1] = i;
+    unsigned char *open = ff_calloc((size_t)(nn ? nn : 1), 1); /* node m's output feeds a node not chosen yet */
     ff_live live;
     ff_live_compute(q, &live);
     state *cur = ff_calloc(1, sizeof *cur);
     int ncur = 1;
     cur[0].ch = ff_calloc((size_t)(2 * nn), sizeof(int));
     cur[0].arr = cur[0].ch + nn;
-    if (o->slices)
-        ff_analytic_slices(&pl, NULL, cur[0].v);
-    for (int i = 0; st && i < nn; i++) {
-        double x[FF_T__COUNT] = {0};
-        ff_analytic_stream(&st[i], x);
-        for (int k = 0; k < FF_T_RES; k++)
-            cur[0].v[k] += x[k];
-    }
-    cur[0].v[FF_T_LATENCY] = 0;
+    shape_start(&h, o, nn, cur[0].v);
     for (int i = 0; i < nn; i++) {
-        /* options for this node */
-        int nopt = 0, *ropt = NULL;
-        double (*vopt)[FF_T__COUNT] = NULL;
-        int64_t ni = f[i].n_in, total = f[i].n_in * f[i].n_out;
-        int dot = c->dot[i] && ni > 0;
-        /* --clock: the layer's pipeline for that period, as estimate --clock sets it */
-        double rq_t = o->clock_ns > 0 ? ff_layer_rq_t_bits(q, i) : 0;
-        for (int64_t r = 1; r <= (dot ? total : 1); r++) {
-            if (dot && !(ni % r == 0 || (r % ni == 0 && total % r == 0)))
-                continue;
-            ff_layer_feat g = f[i];
-            if (dot && r != f[i].reuse) {
-                int was = q->qn[i].cfg.reuse;
-                q->qn[i].cfg.reuse = (int)r;
-                ff_layer_features(q, i, &live, &g);
-                q->qn[i].cfg.reuse = was;
-            } else {
-                ff_layer_feat_set_reuse(&g, (int)r);
-            }
-            if (o->clock_ns > 0) {
-                g.clock_ns = o->clock_ns;
-                g.rq_t_bits = rq_t;
-                ff_layer_feat_set_reuse(&g, (int)r);
-            }
-            const ff_rtl_layer *L = st ? &sp.l[i] : NULL;
-            if (L && L->stream && L->kind != FF_RTL_WIRE)
-                ff_stream_pe_features(L, (int)r, &g);
-            ropt = ff_realloc(ropt, sizeof(int) * (size_t)(nopt + 1));
-            vopt = ff_realloc(vopt, sizeof *vopt * (size_t)(nopt + 1));
-            ropt[nopt] = (int)r;
-            ff_surrogate_layer(o->s, &g, vopt[nopt]);
-            x->evaluated++;
-            nopt++;
-        }
+        int *ropt;
+        double (*vopt)[FF_T__COUNT];
+        int nopt = node_options(c, q, f, &live, &h, i, &ropt, &vopt, x);
         for (int m = 0; m <= i; m++)
-            open[m] = last_use[m] > i;
+            open[m] = h.last_use[m] > i;
         state *nx = ff_malloc(sizeof *nx * (size_t)ncur * (size_t)nopt);
         int nnx = 0;
         for (int s = 0; s < ncur; s++)
@@ -383,15 +421,15 @@ static int search(const ctx *c, ff_explore *x, int cfg, int feasible_only, ff_de
                 for (int m = 0; m < FF_T_RES; m++)
                     t.v[m] = cur[s].v[m] + vopt[k][m];
                 /* the longest path so far: in a chain, the sum of the latencies */
-                int a = arrival(&pl, i, cur[s].arr, (int)lround(vopt[k][FF_T_LATENCY]));
+                int a = arrival(&h.pl, i, cur[s].arr, (int)lround(vopt[k][FF_T_LATENCY]));
                 t.v[FF_T_LATENCY] = fmax(cur[s].v[FF_T_LATENCY], a);
                 /* io stream: a layer's II is per window or pixel, so its share of
                  * the sample's II is that times its windows (the stream's
                  * bottleneck); latency and II are made exact below, and only
                  * then held to --max-latency */
-                t.v[FF_T_II] = fmax(cur[s].v[FF_T_II], vopt[k][FF_T_II] * beats[i]);
+                t.v[FF_T_II] = fmax(cur[s].v[FF_T_II], vopt[k][FF_T_II] * h.beats[i]);
                 if (feasible_only && (cost_of(o, t.v) > 1.0 ||
-                                      (!st && o->max_latency > 0 && t.v[FF_T_LATENCY] > o->max_latency)))
+                                      (!h.st && o->max_latency > 0 && t.v[FF_T_LATENCY] > o->max_latency)))
                     continue;
                 t.ch = ff_malloc(sizeof(int) * (size_t)(2 * nn));
                 memcpy(t.ch, cur[s].ch, sizeof(int) * (size_t)(2 * nn));
@@ -424,18 +462,14 @@ static int search(const ctx *c, ff_explore *x, int cfg, int feasible_only, ff_de
             break;
     }
     for (int s = 0; s < ncur; s++) {
-        if (!st || !stream_timing(q, cur[s].ch, nn, cur[s].v))
+        if (!h.st || !stream_timing(q, cur[s].ch, nn, cur[s].v))
             add_point(x, o, &cur[s], q->g->nn, nn, cfg, x->cfg_agree[cfg], feasible_only, pts, np);
         free(cur[s].ch);
     }
     free(cur);
     free(f);
-    free(last_use);
     free(open);
-    free(beats);
-    free(st);
-    ff_rtl_plan_free(&sp);
-    ff_rtl_plan_free(&pl);
+    shape_free(&h);
     ff_live_free(&live);
     ff_qmodel_free(q);
     return FF_OK;
