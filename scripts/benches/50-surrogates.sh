@@ -74,3 +74,14 @@ s=$(date +%s%N)
 "$FF" explore "$JET" --part xc7z020 --surrogate analytical -o "$T/cfg2.json" >"$T/ex2.txt"
 e=$(date +%s%N)
 echo "explore three_layer_keras on xc7z020 (analytical): $(( (e - s) / 1000000 )) ms wall; chosen: $(grep '^\*' "$T/ex2.txt")"
+# the other design spaces explore searches (session 27): pipelined for a clock, io stream
+# (each kept candidate timed by the stream handshake model), a branching graph
+for spec in "three_layer_keras --clock 4" "conv1d_small_keras --io stream" "conv2d_small_keras --io stream" \
+    "gen/branch_concat"; do
+    set -- $spec
+    m=$1; shift
+    s=$(date +%s%N)
+    "$FF" explore "$ROOT/tests/models/$m.onnx" --part xc7z020 --surrogate "$MD" "$@" >"$T/ex3.txt" 2>&1 || true
+    e=$(date +%s%N)
+    echo "explore $m $* on xc7z020 (learned): $(( (e - s) / 1000000 )) ms wall; chosen: $(grep '^\*' "$T/ex3.txt" || tail -n 1 "$T/ex3.txt")"
+done
