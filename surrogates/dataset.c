@@ -326,11 +326,50 @@ static void groups_cpu_seconds(const slot *slots, int n, double *cpu)
 }
 
 typedef struct {
-    char **ids;
+    char **v;
     int64_t n, cap;
+} idlist;
+
+static void idlist_add(idlist *l, const char *id)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 256;
+        l->v = ff_realloc(l->v, sizeof *l->v * (size_t)l->cap);
+    }
+    l->v[l->n++] = ff_strdup(id);
+}
+
+static void idlist_free(idlist *l)
+{
+    for (int64_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Designs of l (sorted here) not in `done` (sorted), each counted once */
+static int64_t idlist_count_not_in(idlist *l, const idlist *done)
+{
+    if (l->n)
+        qsort(l->v, (size_t)l->n, sizeof *l->v, cmp_str);
+    int64_t c = 0;
+    for (int64_t i = 0; i < l->n; i++)
+        if ((i == 0 || strcmp(l->v[i], l->v[i - 1])) &&
+            !(done->n && bsearch(&l->v[i], done->v, (size_t)done->n, sizeof *done->v, cmp_str)))
+            c++;
+    return c;
+}
+
+typedef struct {
+    idlist done;         /* recorded designs (a success, a failure, or a timeout kept) */
+    idlist retry;        /* designs with a timeout to try again (done unless another line says so) */
+    idlist kept;         /* designs with a timeout at a CPU limit of at least this run's */
     int retry_timeouts;  /* a design recorded as timed out is not done ... */
     int timeout_s;       /* ... unless its CPU limit was this run's or more */
-    int64_t retried, kept;
 } idset;
 
 /* The CPU limit a timeout record states ("timeout after SEC s of CPU
@@ -355,21 +394,12 @@ static void collect_id(void *ctx, const void *rec)
          * up this one too: done (the CPU count does not depend on the load) */
         int lim = cpu_limit_of(err->valuestring);
         if (!lim || lim < s->timeout_s) {
-            s->retried++;
+            idlist_add(&s->retry, id->valuestring);
             return;
         }
-        s->kept++;
+        idlist_add(&s->kept, id->valuestring);
     }
-    if (s->n == s->cap) {
-        s->cap = s->cap ? 2 * s->cap : 256;
-        s->ids = ff_realloc(s->ids, sizeof *s->ids * (size_t)s->cap);
-    }
-    s->ids[s->n++] = ff_strdup(id->valuestring);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    idlist_add(&s->done, id->valuestring);
 }
 
 static void append_line(FILE *out, const char *recpath, const char *id, const char *fallback_err)
@@ -471,12 +501,17 @@ int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e)
     rc = ff_dataset_read(path, collect_id, &done, &okn, &badn, e);
     if (rc)
         return rc;
-    qsort(done.ids, (size_t)done.n, sizeof *done.ids, cmp_str);
-    if (done.retried && !o->quiet)
-        fprintf(stderr, "fogforge: %s: %lld timed-out design(s) will be tried again\n", path, (long long)done.retried);
-    if (done.kept && !o->quiet)
+    if (done.done.n)
+        qsort(done.done.v, (size_t)done.done.n, sizeof *done.done.v, cmp_str);
+    /* each design once, and not one another line records as done */
+    int64_t retried = idlist_count_not_in(&done.retry, &done.done);
+    idlist none = {0};
+    int64_t kept = idlist_count_not_in(&done.kept, &none);
+    if (retried && !o->quiet)
+        fprintf(stderr, "fogforge: %s: %lld timed-out design(s) will be tried again\n", path, (long long)retried);
+    if (kept && !o->quiet)
         fprintf(stderr, "fogforge: %s: %lld design(s) that used up a CPU limit of %d s or more are not tried again "
-                "(a larger --timeout would)\n", path, (long long)done.kept, o->timeout_s);
+                "(a larger --timeout would)\n", path, (long long)kept, o->timeout_s);
     if (badn && !o->quiet)
         fprintf(stderr, "fogforge: %s: %lld corrupt line(s) skipped; those designs are redone\n", path, (long long)badn);
     rc = ff_mkdirs(work, e);
@@ -502,7 +537,7 @@ int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e)
         char id[32];
         design_id(o, k >= o->layers, k < o->layers ? k : k - o->layers, id, sizeof id);
         char *key = id;
-        if (bsearch(&key, done.ids, (size_t)done.n, sizeof *done.ids, cmp_str))
+        if ((done.done.n && bsearch(&key, done.done.v, (size_t)done.done.n, sizeof *done.done.v, cmp_str)))
             count++;
     }
     int64_t start_done = count;
@@ -521,7 +556,7 @@ int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e)
             char id[32];
             design_id(o, network, index, id, sizeof id);
             char *key = id;
-            if (bsearch(&key, done.ids, (size_t)done.n, sizeof *done.ids, cmp_str))
+            if ((done.done.n && bsearch(&key, done.done.v, (size_t)done.done.n, sizeof *done.done.v, cmp_str)))
                 continue;
             int s = 0;
             while (slots[s].pid)
@@ -648,8 +683,8 @@ int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e)
         rc = ff_errf(e, FF_EINTERNAL, "interrupted; %lld of %lld designs recorded (run again to resume)",
                      (long long)count, (long long)total);
 out:
-    for (int64_t i = 0; i < done.n; i++)
-        free(done.ids[i]);
-    free(done.ids);
+    idlist_free(&done.done);
+    idlist_free(&done.retry);
+    idlist_free(&done.kept);
     return rc;
 }

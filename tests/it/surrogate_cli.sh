@@ -509,3 +509,12 @@ if grep -q '1 timed-out design(s) will be tried again' "$T/tgen2.out" && [ "$(wc
 else
     fail surrogate_gen_retries_cpu_timeout_with_more_time "$(wc -l <"$TG/designs.jsonl") lines; $(tr '\r' '\n' <"$T/tgen2.out" | head -3)"
 fi
+# again at 6 s: its 5-second line alone would be retried, but the 6-second one says it is done;
+# the design is counted once, and nothing runs
+"$FF" surrogate gen --out "$TG" --layers 1 --networks 0 -j 1 --sim-every 0 --timeout 6 --retry-timeouts >"$T/tgen3.out" 2>&1
+if ! grep -q 'will be tried again' "$T/tgen3.out" && grep -q '1 design(s) that used up a CPU limit of 6 s' "$T/tgen3.out" &&
+    [ "$(wc -l <"$TG/designs.jsonl")" -eq 2 ]; then
+    pass surrogate_gen_counts_each_timed_out_design_once
+else
+    fail surrogate_gen_counts_each_timed_out_design_once "$(wc -l <"$TG/designs.jsonl") lines; $(tr '\r' '\n' <"$T/tgen3.out" | head -3)"
+fi
