@@ -870,7 +870,7 @@ static void check_silent_nodes(ff_robot *r, uint64_t now)
     int changed = 0;
     for (int i = 0; i < r->n_nodes; i++) {
         struct nodeinfo *ni = &r->nodes[i];
-        if (!ni->online || !ni->last_status_ns || !(ni->status_gap_ns > 0) || now <= ni->last_status_ns) continue;
+        if (!ni->online || !ni->last_status_ns || !(ni->status_gap_ns > 0)) continue;
         double limit = SILENT_PERIODS * ni->status_gap_ns;
         if (limit < SILENT_MIN_NS) limit = SILENT_MIN_NS;
         if ((double)(now - ni->last_status_ns) > limit) {

@@ -1455,7 +1455,8 @@ static void lib_rqrnd(ff_sb *b, const char *top)
 /* A FIFO of `depth` entries (>= 2) of W bits in front of a join input
  * (branching graphs), or the register slice of --slices (2 entries):
  * out_data is the oldest entry, in_ready = not full (no combinational path
- * from out_ready), a written entry is readable the next cycle. One module per depth, so every width is a literal. */
+ * from out_ready), a written entry is readable the next cycle. One module
+ * per depth, so every width is a literal. */
 static void lib_fifo(ff_sb *b, const char *top, int depth)
 {
     char b1[40], b2[40], b3[40];

@@ -351,15 +351,25 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Designs of l (sorted here) not in `done` (sorted), each counted once */
-static int64_t idlist_count_not_in(idlist *l, const idlist *done)
+static void idlist_sort(idlist *l)
 {
     if (l->n)
         qsort(l->v, (size_t)l->n, sizeof *l->v, cmp_str);
+}
+
+/* id is in l (sorted; NULL: an empty list) */
+static int idlist_has(const idlist *l, const char *id)
+{
+    return l && l->n && bsearch(&id, l->v, (size_t)l->n, sizeof *l->v, cmp_str);
+}
+
+/* Designs of l (sorted here) not in `except` (sorted; NULL: none), each counted once */
+static int64_t idlist_count_not_in(idlist *l, const idlist *except)
+{
+    idlist_sort(l);
     int64_t c = 0;
     for (int64_t i = 0; i < l->n; i++)
-        if ((i == 0 || strcmp(l->v[i], l->v[i - 1])) &&
-            !(done->n && bsearch(&l->v[i], done->v, (size_t)done->n, sizeof *done->v, cmp_str)))
+        if ((i == 0 || strcmp(l->v[i], l->v[i - 1])) && !idlist_has(except, l->v[i]))
             c++;
     return c;
 }
@@ -501,12 +511,9 @@ int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e)
     rc = ff_dataset_read(path, collect_id, &done, &okn, &badn, e);
     if (rc)
         return rc;
-    if (done.done.n)
-        qsort(done.done.v, (size_t)done.done.n, sizeof *done.done.v, cmp_str);
+    idlist_sort(&done.done);
     /* each design once, and not one another line records as done */
-    int64_t retried = idlist_count_not_in(&done.retry, &done.done);
-    idlist none = {0};
-    int64_t kept = idlist_count_not_in(&done.kept, &none);
+    int64_t retried = idlist_count_not_in(&done.retry, &done.done), kept = idlist_count_not_in(&done.kept, NULL);
     if (retried && !o->quiet)
         fprintf(stderr, "fogforge: %s: %lld timed-out design(s) will be tried again\n", path, (long long)retried);
     if (kept && !o->quiet)
@@ -536,8 +543,7 @@ int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e)
     for (int64_t k = 0; k < total; k++) {
         char id[32];
         design_id(o, k >= o->layers, k < o->layers ? k : k - o->layers, id, sizeof id);
-        char *key = id;
-        if ((done.done.n && bsearch(&key, done.done.v, (size_t)done.done.n, sizeof *done.done.v, cmp_str)))
+        if (idlist_has(&done.done, id))
             count++;
     }
     int64_t start_done = count;
@@ -555,8 +561,7 @@ int ff_dataset_generate(const ff_dataset_opts *o, ff_err *e)
             int64_t index = network ? nb : k - nb;
             char id[32];
             design_id(o, network, index, id, sizeof id);
-            char *key = id;
-            if ((done.done.n && bsearch(&key, done.done.v, (size_t)done.done.n, sizeof *done.done.v, cmp_str)))
+            if (idlist_has(&done.done, id))
                 continue;
             int s = 0;
             while (slots[s].pid)
