@@ -288,7 +288,10 @@ static void shape_free(shape *h)
 static int shape_init(const ff_qmodel *q, const ff_explore_opts *o, int nn, shape *h, ff_err *e)
 {
     memset(h, 0, sizeof *h);
-    int rc = ff_rtl_plan_build_slices(q, NULL, 0, 0, o->slices, &h->pl, e);
+    /* a chain without slices needs no plan: its buses are its order (pl.dag
+     * 0), and ff_model_features has already checked that it builds */
+    int rc = o->slices || ff_rtl_graph_branch(q->g) >= 0 ? ff_rtl_plan_build_slices(q, NULL, 0, 0, o->slices, &h->pl, e)
+                                                          : FF_OK;
     if (rc)
         return rc;
     /* io stream: the stream plan at this configuration's reuse, for the
