@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -452,20 +453,64 @@ static int out_path_ok(const char *opt, const char *path)
     return 1;
 }
 
+/* s as a gnuplot single-quoted string's body ('' stands for '), or 0 when
+ * it does not fit in n */
+static int gp_quote(const char *s, char *out, size_t n)
+{
+    size_t j = 0;
+    for (; *s; s++) {
+        if (j + 3 > n)
+            return 0;
+        if (*s == '\'')
+            out[j++] = '\'';
+        out[j++] = *s;
+    }
+    out[j] = 0;
+    return 1;
+}
+
+/* gnuplot draws into a temporary file beside svg, renamed over it when
+ * gnuplot succeeded: a failed plot leaves no half-written svg */
 static int plot(const char *svg, const pairs *pp, const char *title)
 {
-    char dat[] = "/tmp/fogforge-eval-XXXXXX";
+    char dat[4096], out[4096], qdat[8200], qout[8200];
+    snprintf(dat, sizeof dat, "%s/fogforge-eval-XXXXXX", ff_tmp_dir());
+    if (snprintf(out, sizeof out, "%s.XXXXXX", svg) >= (int)sizeof out)
+        return ff_cli_fail(2, "surrogate eval: --plot %s: path too long", svg);
     int fd = mkstemp(dat);
     if (fd < 0)
-        return ff_cli_fail(1, "surrogate eval: cannot create a temporary file");
+        return ff_cli_fail(1, "surrogate eval: cannot create a temporary file in %s: %s", ff_tmp_dir(),
+                           strerror(errno));
     FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        unlink(dat);
+        return ff_cli_fail(1, "surrogate eval: cannot write %s: %s", dat, strerror(errno));
+    }
     for (int k = 0; k < FF_T_RES; k++) {
         for (int64_t i = 0; i < pp->n; i++)
             fprintf(f, "%g %g\n", pp->a[k][i] + 1, pp->p[k][i] + 1);
         fprintf(f, "\n\n");
     }
-    fclose(f);
-    char gp[8192];
+    if (fclose(f) != 0) {
+        unlink(dat);
+        return ff_cli_fail(1, "surrogate eval: cannot write %s: %s", dat, strerror(errno));
+    }
+    int ofd = mkstemp(out);
+    if (ofd < 0) {
+        unlink(dat);
+        return ff_cli_fail(2, "surrogate eval: --plot %s: cannot create %s: %s", svg, out, strerror(errno));
+    }
+    mode_t um = umask(0); /* the plot gets the mode a plain fopen would give it, not mkstemp's 0600 */
+    umask(um);
+    if (fchmod(ofd, 0666 & ~um) != 0 || close(ofd) != 0) {
+        unlink(out);
+        unlink(dat);
+        return ff_cli_fail(1, "surrogate eval: --plot %s: cannot set the mode of %s: %s", svg, out, strerror(errno));
+    }
+    gp_quote(dat, qdat, sizeof qdat); /* 2 n + 1 bytes always fit */
+    gp_quote(out, qout, sizeof qout);
+    char gp[6 * 8200 + 4096];
     snprintf(gp, sizeof gp,
              "set terminal svg size 1000,800 dynamic background rgb 'white'\nset output '%s'\n"
              "set multiplot layout 2,2 title '%s: predicted vs. actual (Yosys xc7), +1, log-log'\n"
@@ -474,12 +519,16 @@ static int plot(const char *svg, const pairs *pp, const char *title)
              "set title 'FF'\nplot '%s' index 1 with points pt 7 ps 0.4 notitle, x title 'y = x', 1.1*x dt 2 lc rgb 'gray' title '+-10%%', 0.9*x dt 2 lc rgb 'gray' notitle\n"
              "set title 'DSP'\nplot '%s' index 2 with points pt 7 ps 0.4 notitle, x title 'y = x', 1.1*x dt 2 lc rgb 'gray' title '+-10%%', 0.9*x dt 2 lc rgb 'gray' notitle\n"
              "set title 'BRAM18'\nplot '%s' index 3 with points pt 7 ps 0.4 notitle, x title 'y = x'\n"
-             "unset multiplot\n",
-             svg, title, dat, dat, dat, dat);
+             "unset multiplot\nunset output\n",
+             qout, title, qdat, qdat, qdat, qdat);
     FILE *g = popen("gnuplot >/dev/null", "w"); /* on failure it would print the plot to stdout */
     int rc = 0;
     if (!g || fputs(gp, g) < 0 || pclose(g) != 0)
         rc = ff_cli_fail(1, "surrogate eval: gnuplot failed writing %s (is gnuplot installed? scripts/deps.sh)", svg);
+    else if (rename(out, svg) != 0)
+        rc = ff_cli_fail(2, "surrogate eval: --plot %s: cannot rename %s over it: %s", svg, out, strerror(errno));
+    if (rc)
+        unlink(out);
     unlink(dat);
     return rc;
 }

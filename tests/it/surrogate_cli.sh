@@ -81,6 +81,19 @@ TMPDIR=$T/evaltmp "$FF" surrogate eval "$FX/designs.jsonl" "$M" --plot "$T/eval.
 if grep -q '^random *learned *lut' "$T/eval.txt" && grep -q '^all *analytical *latency .* 100.0% *100.0%$' "$T/eval.txt" &&
     grep -q '<svg' "$T/eval.svg" && [ -z "$(ls -A "$T/evaltmp")" ]; then pass surrogate_eval
 else fail surrogate_eval "$(head -c 300 "$T/eval.err") $(head -3 "$T/eval.txt" | tr '\n' ' ') left: $(ls -A "$T/evaltmp")"; fi
+# gnuplot missing: exit 1, the plot already there kept as it was, no temporary file left beside it;
+# a plot that is written gets the mode a plain file would (umask 022: 644), not mkstemp's 600
+mkdir -p "$T/keep"
+echo old >"$T/keep/eval.svg"
+(umask 022; PATH=/nonexistent "$FF" surrogate eval "$FX/designs.jsonl" "$M" --plot "$T/keep/eval.svg" -q >/dev/null 2>"$T/keep.err")
+rc=$?
+if [ $rc = 1 ] && grep -q "gnuplot failed writing" "$T/keep.err" && [ "$(cat "$T/keep/eval.svg")" = old ] &&
+    [ "$(ls -A "$T/keep")" = eval.svg ]; then pass surrogate_eval_plot_no_gnuplot
+else fail surrogate_eval_plot_no_gnuplot "rc=$rc $(head -c 200 "$T/keep.err") dir: $(ls -A "$T/keep")"; fi
+(umask 022; "$FF" surrogate eval "$FX/designs.jsonl" "$M" --plot "$T/keep/eval.svg" -q >/dev/null 2>&1)
+if grep -q '<svg' "$T/keep/eval.svg" && [ "$(stat -c %a "$T/keep/eval.svg")" = 644 ] && [ "$(ls -A "$T/keep")" = eval.svg ]
+then pass surrogate_eval_plot_replaces
+else fail surrogate_eval_plot_replaces "mode $(stat -c %a "$T/keep/eval.svg") dir: $(ls -A "$T/keep")"; fi
 # a --plot into a directory that is not there: one line before any work, exit 2
 expect_exit surrogate_eval_plot_bad_dir 2 "plot .*: cannot write in $T/nodir" \
     "$FF" surrogate eval "$FX/designs.jsonl" "$M" --plot "$T/nodir/eval.svg" -q
