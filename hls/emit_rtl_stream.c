@@ -327,7 +327,36 @@ static void model_step(model *m, int in_valid, int *taken, int *given)
     }
 }
 
-void ff_rtl_stream_timing(const ff_rtl_plan *p, int *latency, int *ii)
+/* The registers of the model (not the handshake wires, which model_step
+ * derives from them): n values written to out when out is not NULL */
+static int64_t model_state(const model *m, int64_t *out)
+{
+    int64_t n = 0;
+#define PUT(x) (out ? (void)(out[n] = (x)) : (void)0, n++)
+    for (int i = 0; i < m->p->nst; i++) {
+        const ff_rtl_stage *st = &m->p->st[i];
+        const stg *s = &m->s[i];
+        PUT(s->a);
+        PUT(s->b);
+        PUT(s->v);
+        if (st->kind == FF_RTL_ST_PIPE)
+            for (int k = 0; k < st->depth; k++)
+                PUT(s->vld[k]);
+        if (st->kind == FF_RTL_ST_DOTR) {
+            PUT(s->d.busy);
+            PUT(s->d.cnt);
+            PUT(s->d.adone);
+            for (int k = 0; k <= s->d.T; k++) {
+                PUT(s->d.tv[k]);
+                PUT(s->d.tc[k]);
+            }
+        }
+    }
+#undef PUT
+    return n;
+}
+
+void ff_rtl_stream_timing_opts(const ff_rtl_plan *p, int periodic, int *latency, int *ii)
 {
     model m = {p, ff_calloc((size_t)p->nst + 1, sizeof(stg)), ff_calloc((size_t)p->nst + 1, sizeof(int)),
                ff_calloc((size_t)p->nst + 1, sizeof(int)), ff_calloc((size_t)p->nst + 1, sizeof(int)),
@@ -351,23 +380,44 @@ void ff_rtl_stream_timing(const ff_rtl_plan *p, int *latency, int *ii)
             beats_out++;
     }
     *latency = (int)(cyc - t0);
-    /* 2. II: a burst of samples at full rate, as fogforge sim measures it */
+    /* 2. II: a burst of samples at full rate, as fogforge sim measures it:
+     * the mean interval between the first beats of samples 6 and 11 taken.
+     * Until the last of them is taken the input is valid every cycle and the
+     * output ready, so the model is a closed deterministic system: when its
+     * registers right after sample j's first beat is taken equal those right
+     * after sample j - 1's, every later sample enters d = tk[j] - tk[j - 1]
+     * cycles after the one before, exactly. With `periodic` the model stops
+     * there and extrapolates (the same figure; test_rtl_stream_periodic). */
     model_reset(&m);
     const int burst = 12;
-    int64_t tk[12], total_in = (int64_t)burst * p->in_beats, total_out = (int64_t)burst * p->out_beats;
-    cyc = beats_in = beats_out = guard = 0;
-    while (beats_out < total_out && guard++ < 1000000000) {
+    int64_t tk[12] = {0}, total_in = (int64_t)burst * p->in_beats;
+    int64_t ns = model_state(&m, NULL), taken_n = 0;
+    int64_t *prev = ff_malloc(sizeof(int64_t) * (size_t)(ns ? ns : 1)),
+            *curr = ff_malloc(sizeof(int64_t) * (size_t)(ns ? ns : 1));
+    cyc = beats_in = guard = 0;
+    while (taken_n < burst && guard++ < 1000000000) {
         int taken, given;
         model_step(&m, beats_in < total_in, &taken, &given);
         cyc++;
-        if (taken) {
-            if (beats_in % p->in_beats == 0)
-                tk[beats_in / p->in_beats] = cyc;
-            beats_in++;
+        if (!taken)
+            continue;
+        if (beats_in++ % p->in_beats != 0)
+            continue;
+        tk[taken_n++] = cyc;
+        if (!periodic)
+            continue;
+        model_state(&m, curr);
+        if (taken_n >= 2 && memcmp(prev, curr, sizeof(int64_t) * (size_t)ns) == 0) {
+            for (int64_t j = taken_n; j < burst; j++)
+                tk[j] = tk[j - 1] + (tk[taken_n - 1] - tk[taken_n - 2]);
+            taken_n = burst;
         }
-        if (given)
-            beats_out++;
+        int64_t *t = prev;
+        prev = curr;
+        curr = t;
     }
+    free(prev);
+    free(curr);
     *ii = (int)((tk[burst - 1] - tk[burst / 2]) / (burst - 1 - burst / 2));
     for (int i = 0; i < p->nst; i++) {
         free(m.s[i].vld);
@@ -378,4 +428,9 @@ void ff_rtl_stream_timing(const ff_rtl_plan *p, int *latency, int *ii)
     free(m.ov);
     free(m.ir);
     free(m.or_);
+}
+
+void ff_rtl_stream_timing(const ff_rtl_plan *p, int *latency, int *ii)
+{
+    ff_rtl_stream_timing_opts(p, 1, latency, ii);
 }

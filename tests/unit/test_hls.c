@@ -10,6 +10,7 @@
 #include "emit_hls.h"
 #include "emit_rtl.h"
 #include "exec.h"
+#include "model.h"
 #include "quant.h"
 #include "sim.h"
 
@@ -474,6 +475,69 @@ static void test_rtl_dag_chain_and_stream(void **st)
     ff_qmodel_free(q);
 }
 
+/* io stream timing stops once the handshake model's registers repeat from
+ * one sample to the next and extrapolates the II: on every valid reuse
+ * factor of each multiply-accumulate layer of the 1-D and 2-D CNNs (the
+ * others at 1, then at their largest) of four CNNs, the same latency and II
+ * as running the whole burst cycle by cycle. */
+static void stream_timing_agrees(ff_graph *g, const char *name)
+{
+    ff_qmodel *q = quant(g, "{}");
+    int n = 0;
+    for (int i = 0; i < q->g->nn; i++) {
+        const ff_node *nd = &q->g->n[i];
+        if (nd->op != FF_OP_DENSE && nd->op != FF_OP_CONV)
+            continue;
+        int64_t n_in, n_out;
+        ff_layer_mac_shape(q->g, nd, &n_in, &n_out);
+        for (int big = 0; big < 2; big++)
+            for (int64_t r = 1; r <= n_in * n_out; r++) {
+                if (!ff_reuse_valid(n_in, n_in * n_out, r))
+                    continue;
+                for (int j = 0; j < q->g->nn; j++) {
+                    const ff_node *o = &q->g->n[j];
+                    if (o->op != FF_OP_DENSE && o->op != FF_OP_CONV)
+                        continue;
+                    int64_t oi, oo;
+                    ff_layer_mac_shape(q->g, o, &oi, &oo);
+                    q->qn[j].cfg.reuse = big ? (int)(oi * oo) : 1;
+                }
+                q->qn[i].cfg.reuse = (int)r;
+                ff_rtl_plan p;
+                ff_err e = {0};
+                if (ff_rtl_plan_build_io(q, name, 1, &p, &e))
+                    fail_msg("%s", e.msg);
+                int lf, iif, lp, iip;
+                ff_rtl_stream_timing_opts(&p, 0, &lf, &iif);
+                ff_rtl_stream_timing_opts(&p, 1, &lp, &iip);
+                assert_int_equal(lp, lf);
+                assert_int_equal(iip, iif);
+                assert_int_equal(p.latency, lp);
+                assert_int_equal(p.ii, iip);
+                ff_rtl_plan_free(&p);
+                n++;
+            }
+    }
+    assert_true(n >= 8);
+    ff_qmodel_free(q);
+}
+
+static void test_rtl_stream_periodic(void **st)
+{
+    (void)st;
+    const char *models[] = {"tests/models/gen/stream_conv1d.onnx", "tests/models/gen/stream_conv2d.onnx",
+                            "tests/models/conv1d_small_keras.onnx", "tests/models/conv2d_small_keras.onnx"};
+    for (size_t k = 0; k < sizeof models / sizeof *models; k++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", ff_test_root(), models[k]);
+        ff_graph *g = NULL;
+        ff_err e = {0};
+        if (ff_model_load_graph(path, &g, &e))
+            fail_msg("%s", e.msg);
+        stream_timing_agrees(g, path);
+    }
+}
+
 /* The plan of q without and with --slices (io parallel, fixed plan). */
 static void plans_with_slices(const ff_qmodel *q, const char *name, ff_rtl_plan *p, ff_rtl_plan *s)
 {
@@ -579,6 +643,7 @@ int main(void)
         cmocka_unit_test(test_rtl_dag_fifo_sized_for_queueing),
         cmocka_unit_test(test_rtl_dag_concat_fork3),
         cmocka_unit_test(test_rtl_dag_chain_and_stream),
+        cmocka_unit_test(test_rtl_stream_periodic),
         cmocka_unit_test(test_rtl_slices_chain),
         cmocka_unit_test(test_rtl_slices_residual),
         cmocka_unit_test(test_synth_counts_lutram_sites),
