@@ -32,15 +32,18 @@ static int read_inputs(const char *path, size_t n_in, int32_t **out, size_t *n_v
     size_t cap = 1024, n = 0;
     int32_t *v = malloc(cap * sizeof *v);
     long x;
-    int rc = FF_FOG_OK;
-    while (v && fscanf(f, "%ld", &x) == 1) {
+    int rc = v ? FF_FOG_OK : ff_fog_fail(err, FF_FOG_ENOMEM, "out of memory reading %s", path);
+    while (!rc && fscanf(f, "%ld", &x) == 1) {
         if (x < INT32_MIN || x > INT32_MAX || n >= MAX_INPUT_VALUES) {
             rc = ff_fog_fail(err, FF_FOG_EINPUT, "input value out of range or file too large: %s", path);
             break;
         }
         if (n == cap) {
             int32_t *nv = realloc(v, 2 * cap * sizeof *v);
-            if (!nv) break;
+            if (!nv) {
+                rc = ff_fog_fail(err, FF_FOG_ENOMEM, "out of memory reading %s", path);
+                break;
+            }
             v = nv;
             cap *= 2;
         }
