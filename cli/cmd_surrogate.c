@@ -191,10 +191,14 @@ static int load_dataset(const char *cmd, const char *path, ff_dataset *d, int qu
         return ff_cli_fail(2, "surrogate %s: %s: no usable records (%lld failed designs%s%s)", cmd, path,
                            (long long)failed, flow, bad);
     }
+    char dup[160] = "";
+    if (d->duplicates)
+        snprintf(dup, sizeof dup, "; %lld record(s) of a design recorded before left out (two runs drew it)",
+                 (long long)d->duplicates);
     if (!quiet || d->bad || d->other_flow)
         fprintf(stderr, "fogforge: surrogate %s: %s: %lld usable records (%lld completed by regenerating their "
-                        "design), %lld failed designs%s%s\n",
-                cmd, path, (long long)d->n, (long long)d->regenerated, (long long)d->failed, flow, bad);
+                        "design), %lld failed designs%s%s%s\n",
+                cmd, path, (long long)d->n, (long long)d->regenerated, (long long)d->failed, dup, flow, bad);
     return 0;
 }
 

@@ -3,6 +3,7 @@
 
 #include "dsgen.h"
 #include "sim.h"
+#include "surrogate.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -333,6 +334,8 @@ static int cmp_id(const void *a, const void *b)
     return strcmp(a, b);
 }
 
+static void drop_duplicates(ff_dataset *d);
+
 int ff_dataset_load(const char *path, ff_dataset *d, ff_err *e)
 {
     memset(d, 0, sizeof *d);
@@ -401,7 +404,92 @@ int ff_dataset_load(const char *path, ff_dataset *d, ff_err *e)
                 d->failed--;
     }
     free(fid);
+    drop_duplicates(d);
     return FF_OK;
+}
+
+/* The features every layer of r shows the models (ff_surrogate_featvec),
+ * nl * nfeat floats */
+static float *model_inputs(const ff_dsrec *r)
+{
+    int nf = ff_surrogate_nfeat();
+    float *x = ff_malloc(sizeof(float) * (size_t)nf * (size_t)(r->nl ? r->nl : 1));
+    for (int i = 0; i < r->nl; i++)
+        ff_surrogate_featvec(&r->l[i], x + (size_t)i * (size_t)nf);
+    return x;
+}
+
+typedef struct {
+    uint64_t h;
+    int64_t i; /* position in the file */
+} keyed;
+
+static int cmp_keyed(const void *a, const void *b)
+{
+    const keyed *x = a, *y = b;
+    if (x->h != y->h)
+        return x->h < y->h ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *c = p;
+    for (size_t k = 0; k < n; k++)
+        h = (h ^ c[k]) * 0x100000001b3ull;
+    return h;
+}
+
+/* Leaves out the second and later records of one design: the same seed,
+ * draw index and kind, and the same features in every layer. Two runs of
+ * one seed that differ in how they draw reuse factors (--log-reuse) draw
+ * the same design wherever both draws pick the same factors (53 of the
+ * 131 records of session 27's --log-reuse run were the main run's). Kept
+ * twice, such a design would weigh double in training, and a held-out
+ * split could test a record whose twin it trained on. */
+static void drop_duplicates(ff_dataset *d)
+{
+    if (d->n < 2)
+        return;
+    int nf = ff_surrogate_nfeat();
+    float **x = ff_calloc((size_t)d->n, sizeof *x);
+    keyed *k = ff_malloc(sizeof *k * (size_t)d->n);
+    for (int64_t i = 0; i < d->n; i++) {
+        const ff_dsrec *r = &d->r[i];
+        x[i] = model_inputs(r);
+        uint64_t h = 0xcbf29ce484222325ull;
+        int64_t who[4] = {r->seed, r->index, r->network, r->nl};
+        h = fnv(h, who, sizeof who);
+        h = fnv(h, x[i], sizeof(float) * (size_t)nf * (size_t)r->nl);
+        k[i] = (keyed){h, i};
+    }
+    qsort(k, (size_t)d->n, sizeof *k, cmp_keyed);
+    char *drop = ff_calloc((size_t)d->n, 1);
+    for (int64_t a = 0; a < d->n; a++) {
+        if (drop[k[a].i])
+            continue;
+        const ff_dsrec *ra = &d->r[k[a].i];
+        for (int64_t b = a + 1; b < d->n && k[b].h == k[a].h; b++) {
+            const ff_dsrec *rb = &d->r[k[b].i];
+            if (!drop[k[b].i] && ra->seed == rb->seed && ra->index == rb->index && ra->network == rb->network &&
+                ra->nl == rb->nl && memcmp(x[k[a].i], x[k[b].i], sizeof(float) * (size_t)nf * (size_t)ra->nl) == 0)
+                drop[k[b].i] = 1; /* sorted by position: the later one */
+        }
+    }
+    int64_t n = 0;
+    for (int64_t i = 0; i < d->n; i++) {
+        free(x[i]);
+        if (drop[i]) {
+            ff_dsrec_free(&d->r[i]);
+            d->duplicates++;
+        } else {
+            d->r[n++] = d->r[i];
+        }
+    }
+    d->n = n;
+    free(drop);
+    free(k);
+    free(x);
 }
 
 void ff_dataset_free(ff_dataset *d)

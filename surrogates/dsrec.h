@@ -45,6 +45,8 @@ typedef struct ff_dataset {
     int64_t bad;          /* corrupt or truncated lines, skipped */
     int64_t regenerated;  /* older records whose timing features were recomputed */
     int64_t other_flow;   /* records of another synthesis flow than FF_SYNTH_FLOW, left out */
+    int64_t duplicates;   /* records of a design recorded before (same seed, index, kind and
+                             features: two runs' draws that met), left out */
     int64_t first_bad_line;
     char first_bad[160];
 } ff_dataset;
@@ -55,7 +57,10 @@ typedef struct ff_dataset {
  * failures. Records from before the timing features existed
  * are completed by regenerating their design (surrogates/dsgen.c; seed,
  * index and --max-mults from the record or from command.txt beside the
- * file) and checking it matches. */
+ * file) and checking it matches. A design recorded twice (the same seed,
+ * draw index, kind and features in every layer, as two runs of one seed
+ * drawing reuse factors differently can record it) is kept once, its first
+ * record, and the others counted in duplicates. */
 int ff_dataset_load(const char *path, ff_dataset *d, ff_err *e);
 void ff_dataset_free(ff_dataset *d);
 #endif

@@ -11,5 +11,8 @@ T=$BENCH_TMP/surr-acc
 mkdir -p "$T"
 xz -dc "$S"/designs*.jsonl.xz >"$T/designs.jsonl"
 cp "$S/command.txt" "$T/"
-"$FF" surrogate eval "$T/designs.jsonl" "$ROOT/surrogates/models" --cv
+# the training options of the README's command (what follows "-o surrogates/models")
+topts=$(sed -n 's|^fogforge surrogate train DS/designs.jsonl -o surrogates/models\(.*\)$|\1|p' "$ROOT/surrogates/models/README.md")
+echo "training options: ${topts:-(defaults)}"
+"$FF" surrogate eval "$T/designs.jsonl" "$ROOT/surrogates/models" $topts --cv
 rm -rf "$T"

@@ -452,7 +452,9 @@ expect_exit surrogate_explore_nothing_fits 2 'no design .* fits the budget; the 
 mkdir -p "$T/dsc"
 xz -dc "$ROOT"/surrogates/dataset/designs*.jsonl.xz >"$T/dsc/designs.jsonl"
 cp "$ROOT/surrogates/dataset/command.txt" "$T/dsc/"
-"$FF" surrogate train "$T/dsc/designs.jsonl" -o "$T/repro" -q 2>"$T/repro.err"
+# the options of the README's command (sed: what follows "-o surrogates/models")
+topts=$(sed -n 's|^fogforge surrogate train DS/designs.jsonl -o surrogates/models\(.*\)$|\1|p' "$ROOT/surrogates/models/README.md")
+"$FF" surrogate train "$T/dsc/designs.jsonl" -o "$T/repro" $topts -q 2>"$T/repro.err"
 # the committed bands hold for the retrained model only if its index.json is the committed one, byte for byte
 [ -e "$ROOT/surrogates/models/bands.json" ] && cp "$ROOT/surrogates/models/bands.json" "$T/repro/"
 for d in "$ROOT/surrogates/models" "$T/repro"; do
@@ -460,7 +462,8 @@ for d in "$ROOT/surrogates/models" "$T/repro"; do
         "$FF" estimate "$JET" --reuse "$r" --surrogate "$d" --json 2>/dev/null | grep -v '"surrogate"'
     done >"$T/est.$(basename "$d")"
 done
-if [ -s "$T/est.repro" ] && cmp -s "$T/est.models" "$T/est.repro" &&
+if grep -q '^fogforge surrogate train DS/designs.jsonl -o surrogates/models' "$ROOT/surrogates/models/README.md" &&
+    [ -s "$T/est.repro" ] && cmp -s "$T/est.models" "$T/est.repro" &&
     python3 -c "import json; a = json.load(open('$ROOT/surrogates/models/index.json')); b = json.load(open('$T/repro/index.json')); assert a['targets'] == b['targets'] and a['features'] == b['features']"; then
     pass surrogate_committed_model_reproduces
 else

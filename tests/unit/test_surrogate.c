@@ -1248,6 +1248,62 @@ static void test_dataset_retried_timeout_is_not_a_failure(void **st)
     ff_dataset_free(&d);
 }
 
+/* s with its first `from` replaced by `to` (caller frees) */
+static char *replaced(const char *s, const char *from, const char *to)
+{
+    const char *at = strstr(s, from);
+    assert_non_null(at);
+    char *o = ff_malloc(strlen(s) + strlen(to) + 1);
+    sprintf(o, "%.*s%s%s", (int)(at - s), s, to, at + strlen(from));
+    return o;
+}
+
+/* One design recorded by two runs (another id: the same seed, draw index,
+ * kind and features) is kept once, its first record, and counted; the same
+ * features at another draw index, or another feature at the same index,
+ * are other designs */
+static void test_dataset_duplicate_designs_kept_once(void **st)
+{
+    (void)st;
+    char path[] = "/tmp/fogforge-test-ds-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    char tools[64];
+    snprintf(tools, sizeof tools, "\"synth_flow\":%d", FF_SYNTH_FLOW);
+    char *a = good_with_tools(tools);
+    char *twin = replaced(a, "\"L000002\"", "\"L000002-s99-g\"");
+    char *t2 = replaced(twin, "\"lut\":549", "\"lut\":561"); /* Yosys's count need not agree */
+    char *id3 = replaced(a, "\"L000002\"", "\"L000003\"");
+    char *other_index = replaced(id3, "\"index\":2", "\"index\":3");
+    char *other_feat = replaced(a, "\"nonzero\":198", "\"nonzero\":197");
+    char *of = replaced(other_feat, "\"L000002\"", "\"L000002-s99-r1\"");
+    fputs(a, f);
+    fputs(t2, f);
+    fputs(other_index, f);
+    fputs(of, f);
+    fputs(twin, f); /* a third record of the first design */
+    fclose(f);
+    ff_dataset d;
+    ff_err e = {0};
+    assert_int_equal(ff_dataset_load(path, &d, &e), FF_OK);
+    remove(path);
+    assert_int_equal(d.n, 3);
+    assert_int_equal(d.duplicates, 2);
+    assert_string_equal(d.r[0].id, "L000002");
+    assert_true(d.r[0].t[FF_T_LUT] == 549);
+    assert_string_equal(d.r[1].id, "L000003");
+    assert_string_equal(d.r[2].id, "L000002-s99-r1");
+    ff_dataset_free(&d);
+    free(a);
+    free(twin);
+    free(t2);
+    free(id3);
+    free(other_index);
+    free(other_feat);
+    free(of);
+}
+
 /* the record above: 1 shared multiplier + 11 requantization multipliers */
 static void test_analytic_dsp_counts_multipliers(void **st)
 {
@@ -1666,6 +1722,7 @@ int main(void)
         cmocka_unit_test(test_softmax_table_against_yosys),
         cmocka_unit_test(test_r1_product_registers_against_yosys),
         cmocka_unit_test(test_dataset_retried_timeout_is_not_a_failure),
+        cmocka_unit_test(test_dataset_duplicate_designs_kept_once),
         cmocka_unit_test(test_analytic_dsp_counts_multipliers),
         cmocka_unit_test(test_analytic_places_roms_by_cost),
         cmocka_unit_test(test_analytic_sparse_muxes_are_not_shared),
