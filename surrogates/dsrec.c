@@ -443,8 +443,9 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 /* Leaves out the second and later records of one design: the same seed,
  * draw index and kind, and the same features in every layer. Two runs of
  * one seed that differ in how they draw reuse factors (--log-reuse) draw
- * the same design wherever both draws pick the same factors (53 of the
- * 131 records of session 27's --log-reuse run were the main run's). Kept
+ * the same design wherever both draws pick the same factors (56 of the
+ * 304 records of session 27's snapshot were the main run's designs drawn
+ * again by the --log-reuse run of its seed). Kept
  * twice, such a design would weigh double in training, and a held-out
  * split could test a record whose twin it trained on. */
 static void drop_duplicates(ff_dataset *d)
