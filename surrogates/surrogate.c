@@ -18,7 +18,7 @@
 
 /* TR_NONE: no tree; the target is the analytical model's (what auto picks
  * when neither tree beats it on the held-out fifth) */
-enum { TR_LOG = 1, TR_RESID = 2, TR_NONE = 3 };
+enum { TR_LOG = 1, TR_RESID = 2, TR_NONE = 3, TR__COUNT = 4 };
 #define FF_SURR_TREE_MARGIN 0.9
 #define FF_SURR_FOLDS 5         /* cross-validation folds that choose each target's transform */
 static const char *const tr_names[] = {"auto", "log", "log-residual", "analytical"};
@@ -454,8 +454,9 @@ static uint64_t id_hash(const char *s)
     return h;
 }
 
-static int write_index(const char *outdir, const ff_train_opts *o, const int *tr, const double *vsmape, int64_t nrec,
-                       int64_t nlayer_rows, int64_t nnet, int64_t npseudo, ff_err *e)
+static int write_index(const char *outdir, const ff_train_opts *o, const int *tr, const double *vsmape,
+                       const double (*cand)[TR__COUNT], int64_t nrec, int64_t nlayer_rows, int64_t nnet,
+                       int64_t npseudo, ff_err *e)
 {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "format", FF_SURR_FORMAT);
@@ -479,6 +480,12 @@ static int write_index(const char *outdir, const ff_train_opts *o, const int *tr
         cJSON_AddStringToObject(x, "transform", tr_names[tr[k]]);
         if (vsmape[k] >= 0)
             cJSON_AddNumberToObject(x, "selection_smape", vsmape[k]);
+        if (cand[k][TR_NONE] >= 0) { /* --mode auto: what each candidate cross-validated to */
+            cJSON *c = cJSON_AddObjectToObject(x, "selection");
+            for (int t = 0; t < TR__COUNT; t++)
+                if (cand[k][t] >= 0)
+                    cJSON_AddNumberToObject(c, tr_names[t], cand[k][t]);
+        }
     }
     cJSON *tj = cJSON_AddObjectToObject(j, "training");
     cJSON_AddNumberToObject(tj, "records", (double)nrec);
@@ -542,7 +549,7 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
      * a hash of the id): every row is held out once, so the choice does not
      * hang on one small fifth */
     int tr[FF_T_RES];
-    double vs[FF_T_RES];
+    double vs[FF_T_RES], cand[FF_T_RES][TR__COUNT];
     uint8_t *fold = ff_malloc((size_t)r.n), *sel = ff_malloc((size_t)r.n);
     {
         int64_t j = 0;
@@ -555,6 +562,9 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
     }
     char tmp[1200];
     snprintf(tmp, sizeof tmp, "%s/.train-tmp.json", outdir);
+    for (int k = 0; k < FF_T_RES; k++)
+        for (int t = 0; t < TR__COUNT; t++)
+            cand[k][t] = -1;
     for (int k = 0; k < FF_T_RES && !rc; k++) {
         vs[k] = -1;
         if (o->fixed[k]) {
@@ -575,6 +585,7 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
             best += smape1(k == FF_T_DSP || k == FF_T_BRAM ? round(p) : p, r.y[i * FF_T_RES + k]);
         }
         best /= (double)r.n;
+        cand[k][TR_NONE] = best;
         tr[k] = isfinite(best) ? TR_NONE : TR_RESID;
         for (int t = TR_LOG; t <= TR_RESID && !rc; t++) {
             double s = 0;
@@ -606,6 +617,7 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
             if (rc)
                 break;
             s = c ? s / c : INFINITY;
+            cand[k][t] = s;
             /* a tree must beat the analytical estimate by a tenth of its error
              * (the data are few: a closer call is noise) */
             if (tr[k] == TR_NONE ? s < FF_SURR_TREE_MARGIN * best - 1e-9 : s < best - 1e-9) {
@@ -668,7 +680,7 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
         }
     }
     if (!rc)
-        rc = write_index(outdir, o, tr, vs, nrec + nnet, nsingle, nnet, npseudo, e);
+        rc = write_index(outdir, o, tr, vs, (const double(*)[TR__COUNT])cand, nrec + nnet, nsingle, nnet, npseudo, e);
     /* the binary caches of the final models: estimate loads those */
     for (int k = 0; k < FF_T_RES && !rc; k++)
         if (tr[k] != TR_NONE)

@@ -29,6 +29,20 @@ for t in ('lut', 'ff', 'dsp', 'bram18'):
     assert tree == os.path.exists('$M/' + t + '.bin'), t
 assert ix['targets']['lut']['transform'] != 'analytical'
 "
+# --mode auto records what each candidate cross-validated to, and keeps a tree only when it beats the
+# analytical estimate by a tenth (the better tree); a fixed mode records no selection
+"$FF" surrogate train "$FX/designs.jsonl" -o "$T/mauto" -q
+check surrogate_train_auto_selection python3 -c "
+import json
+t = json.load(open('$T/mauto/index.json'))['targets']
+for k, x in t.items():
+    c = x['selection']
+    assert set(c) == {'analytical', 'log', 'log-residual'}, (k, c)
+    best = min(('log', 'log-residual'), key=lambda m: c[m])
+    want = best if c[best] < 0.9 * c['analytical'] - 1e-9 else 'analytical'
+    assert x['transform'] == want and abs(x['selection_smape'] - c[want]) < 1e-12, (k, x)
+assert 'selection' not in json.load(open('$M/index.json'))['targets']['lut']
+"
 # the binary cache predicts what the JSON does: fresh caches, a copy (new times: sha256 decides), no cache
 # (a model with a tree for every target: --mode log)
 "$FF" surrogate train "$FX/designs.jsonl" -o "$T/mlog" --mode log -q
