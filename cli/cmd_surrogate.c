@@ -459,27 +459,23 @@ static int out_path_ok(const char *opt, const char *path)
     return 1;
 }
 
-/* s as a gnuplot single-quoted string's body ('' stands for '), or 0 when
- * it does not fit in n */
-static int gp_quote(const char *s, char *out, size_t n)
+/* s as the body of a gnuplot single-quoted string ('' stands for '): out
+ * holds 2 strlen(s) + 1 bytes */
+static void gp_quote(const char *s, char *out)
 {
-    size_t j = 0;
     for (; *s; s++) {
-        if (j + 3 > n)
-            return 0;
         if (*s == '\'')
-            out[j++] = '\'';
-        out[j++] = *s;
+            *out++ = '\'';
+        *out++ = *s;
     }
-    out[j] = 0;
-    return 1;
+    *out = 0;
 }
 
 /* gnuplot draws into a temporary file beside svg, renamed over it when
  * gnuplot succeeded: a failed plot leaves no half-written svg */
 static int plot(const char *svg, const pairs *pp, const char *title)
 {
-    char dat[4096], out[4096], qdat[8200], qout[8200];
+    char dat[4096], out[4096], qdat[2 * sizeof dat], qout[2 * sizeof out];
     snprintf(dat, sizeof dat, "%s/fogforge-eval-XXXXXX", ff_tmp_dir());
     if (snprintf(out, sizeof out, "%s.XXXXXX", svg) >= (int)sizeof out)
         return ff_cli_fail(2, "surrogate eval: --plot %s: path too long", svg);
@@ -514,9 +510,9 @@ static int plot(const char *svg, const pairs *pp, const char *title)
         unlink(dat);
         return ff_cli_fail(1, "surrogate eval: --plot %s: cannot set the mode of %s: %s", svg, out, strerror(errno));
     }
-    gp_quote(dat, qdat, sizeof qdat); /* 2 n + 1 bytes always fit */
-    gp_quote(out, qout, sizeof qout);
-    char gp[6 * 8200 + 4096];
+    gp_quote(dat, qdat);
+    gp_quote(out, qout);
+    char gp[sizeof qout + 4 * sizeof qdat + 4096];
     snprintf(gp, sizeof gp,
              "set terminal svg size 1000,800 dynamic background rgb 'white'\nset output '%s'\n"
              "set multiplot layout 2,2 title '%s: predicted vs. actual (Yosys xc7), +1, log-log'\n"

@@ -195,8 +195,9 @@ void ff_rtl_stream_finish(ff_rtl_plan *p);
 void ff_rtl_stream_timing(const ff_rtl_plan *p, int *latency, int *ii);
 /* The same; periodic 0 runs the whole burst cycle by cycle instead of
  * stopping when the model's registers repeat from one sample to the next
- * (the same figures, slower: for tests). */
-void ff_rtl_stream_timing_opts(const ff_rtl_plan *p, int periodic, int *latency, int *ii);
+ * (the same figures, slower: for tests). Returns how many of the burst's
+ * 12 samples the model stepped before it extrapolated the rest (12: none). */
+int ff_rtl_stream_timing_opts(const ff_rtl_plan *p, int periodic, int *latency, int *ii);
 
 /* The control of a reuse > 1 dot (shared multipliers) as its Verilog has
  * it, for the handshake models of io stream and of branching graphs: busy

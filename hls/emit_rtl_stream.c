@@ -356,7 +356,7 @@ static int64_t model_state(const model *m, int64_t *out)
     return n;
 }
 
-void ff_rtl_stream_timing_opts(const ff_rtl_plan *p, int periodic, int *latency, int *ii)
+int ff_rtl_stream_timing_opts(const ff_rtl_plan *p, int periodic, int *latency, int *ii)
 {
     model m = {p, ff_calloc((size_t)p->nst + 1, sizeof(stg)), ff_calloc((size_t)p->nst + 1, sizeof(int)),
                ff_calloc((size_t)p->nst + 1, sizeof(int)), ff_calloc((size_t)p->nst + 1, sizeof(int)),
@@ -391,7 +391,7 @@ void ff_rtl_stream_timing_opts(const ff_rtl_plan *p, int periodic, int *latency,
     model_reset(&m);
     const int burst = 12;
     int64_t tk[12] = {0}, total_in = (int64_t)burst * p->in_beats;
-    int64_t ns = model_state(&m, NULL), taken_n = 0;
+    int64_t ns = model_state(&m, NULL), taken_n = 0, stepped = burst; /* samples the model took itself */
     int64_t *prev = ff_malloc(sizeof(int64_t) * (size_t)(ns ? ns : 1)),
             *curr = ff_malloc(sizeof(int64_t) * (size_t)(ns ? ns : 1));
     cyc = beats_in = guard = 0;
@@ -410,6 +410,7 @@ void ff_rtl_stream_timing_opts(const ff_rtl_plan *p, int periodic, int *latency,
         if (taken_n >= 2 && memcmp(prev, curr, sizeof(int64_t) * (size_t)ns) == 0) {
             for (int64_t j = taken_n; j < burst; j++)
                 tk[j] = tk[j - 1] + (tk[taken_n - 1] - tk[taken_n - 2]);
+            stepped = taken_n;
             taken_n = burst;
         }
         int64_t *t = prev;
@@ -428,6 +429,7 @@ void ff_rtl_stream_timing_opts(const ff_rtl_plan *p, int periodic, int *latency,
     free(m.ov);
     free(m.ir);
     free(m.or_);
+    return (int)stepped;
 }
 
 void ff_rtl_stream_timing(const ff_rtl_plan *p, int *latency, int *ii)

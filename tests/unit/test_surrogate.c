@@ -1219,29 +1219,46 @@ static void test_r1_product_registers_against_yosys(void **st)
     ff_qmodel_free(q);
 }
 
+/* good as a record of the current synthesis flow (caller frees) */
+static char *good_flow(void)
+{
+    char tools[64];
+    snprintf(tools, sizeof tools, "\"synth_flow\":%d", FF_SYNTH_FLOW);
+    return good_with_tools(tools);
+}
+
+/* ff_dataset_load of a file holding lines[0..n) (each with its newline) */
+static void load_lines(const char *const *lines, int n, ff_dataset *d)
+{
+    char path[] = "/tmp/fogforge-test-ds-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    for (int i = 0; i < n; i++)
+        fputs(lines[i], f);
+    fclose(f);
+    ff_err e = {0};
+    int rc = ff_dataset_load(path, d, &e);
+    remove(path);
+    assert_int_equal(rc, FF_OK);
+}
+
 /* surrogate gen --retry-timeouts appends a success after a timed-out
  * record of the same design: the loader counts it synthesized, not failed */
 static void test_dataset_retried_timeout_is_not_a_failure(void **st)
 {
     (void)st;
-    char path[] = "/tmp/fogforge-test-ds-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    FILE *f = fdopen(fd, "w");
-    fputs("{\"id\":\"L000002\",\"kind\":\"layer\",\"ok\":false,\"error\":\"timeout after 300 s\"}\n", f);
-    fputs("{\"id\":\"L000009\",\"kind\":\"layer\",\"ok\":false,\"error\":\"timeout after 300 s\"}\n", f);
-    char tools[64];
-    snprintf(tools, sizeof tools, "\"synth_flow\":%d", FF_SYNTH_FLOW);
-    char *g2 = good_with_tools(tools);
-    fputs(g2, f);
-    /* the same design counted by synthesis flow 1 (broken netlists): left out, counted */
-    fputs(good, f);
-    free(g2);
-    fclose(f);
+    char *g2 = good_flow();
+    const char *lines[] = {
+        "{\"id\":\"L000002\",\"kind\":\"layer\",\"ok\":false,\"error\":\"timeout after 300 s\"}\n",
+        "{\"id\":\"L000009\",\"kind\":\"layer\",\"ok\":false,\"error\":\"timeout after 300 s\"}\n",
+        g2,
+        good, /* the same design counted by synthesis flow 1 (broken netlists): left out, counted */
+    };
     ff_dataset d;
-    ff_err e = {0};
-    assert_int_equal(ff_dataset_load(path, &d, &e), FF_OK);
-    remove(path);
+    load_lines(lines, 4, &d);
+    free(g2);
     assert_int_equal(d.n, 1);
     assert_int_equal(d.failed, 1); /* L000009 only */
     assert_int_equal(d.other_flow, 1);
@@ -1265,29 +1282,16 @@ static char *replaced(const char *s, const char *from, const char *to)
 static void test_dataset_duplicate_designs_kept_once(void **st)
 {
     (void)st;
-    char path[] = "/tmp/fogforge-test-ds-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    FILE *f = fdopen(fd, "w");
-    char tools[64];
-    snprintf(tools, sizeof tools, "\"synth_flow\":%d", FF_SYNTH_FLOW);
-    char *a = good_with_tools(tools);
+    char *a = good_flow();
     char *twin = replaced(a, "\"L000002\"", "\"L000002-s99-g\"");
     char *t2 = replaced(twin, "\"lut\":549", "\"lut\":561"); /* Yosys's count need not agree */
     char *id3 = replaced(a, "\"L000002\"", "\"L000003\"");
     char *other_index = replaced(id3, "\"index\":2", "\"index\":3");
     char *other_feat = replaced(a, "\"nonzero\":198", "\"nonzero\":197");
     char *of = replaced(other_feat, "\"L000002\"", "\"L000002-s99-r1\"");
-    fputs(a, f);
-    fputs(t2, f);
-    fputs(other_index, f);
-    fputs(of, f);
-    fputs(twin, f); /* a third record of the first design */
-    fclose(f);
+    const char *lines[] = {a, t2, other_index, of, twin /* a third record of the first design */};
     ff_dataset d;
-    ff_err e = {0};
-    assert_int_equal(ff_dataset_load(path, &d, &e), FF_OK);
-    remove(path);
+    load_lines(lines, 5, &d);
     assert_int_equal(d.n, 3);
     assert_int_equal(d.duplicates, 2);
     assert_string_equal(d.r[0].id, "L000002");
