@@ -181,7 +181,7 @@ int ff_cmd_estimate(int argc, char **argv)
                     snprintf(iv, sizeof iv, "-"); /* too few records of the class */
                 printf(k < 2 ? " %9s" : " %7s", iv);
             }
-            printf("   (%s designs, cross-validated)\n", ff_band_class_names[r.band_class]);
+            printf("   (%s designs, cross-validated)\n", ff_band_class_labels[r.band_class]);
         } else if (r.surrogate) {
             printf("no interval: %s\n", r.no_interval);
         }

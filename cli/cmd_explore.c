@@ -155,7 +155,9 @@ int ff_cmd_explore(int argc, char **argv)
     if (x.margin[0] != 1 || x.margin[1] != 1 || x.margin[2] != 1 || x.margin[3] != 1)
         printf("margin: estimates raised by LUT x%.3f FF x%.3f DSP x%.3f BRAM18 x%.3f before the budget check%s%s%s\n",
                x.margin[0], x.margin[1], x.margin[2], x.margin[3], margin_auto ? " (the high end of the " : "",
-               margin_auto ? ff_band_class_names[x.margin_class] : "",
+               margin_auto ? (x.margin_class == FF_BAND_LAYER ? "single-layer and parallel single-layer"
+                                                              : ff_band_class_labels[x.margin_class])
+                           : "",
                margin_auto ? " designs' cross-validated 90% interval)" : "");
     if (!x.found) {
         const ff_design_pt *d = &x.closest;

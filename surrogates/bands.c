@@ -2,24 +2,36 @@
  * cross-validated estimates, written and read as MODELDIR/bands.json. */
 #include "bands.h"
 
+#include "emit_rtl.h"
+
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-const char *const ff_band_class_names[FF_BAND__COUNT] = {"layer", "network"};
+const char *const ff_band_class_names[FF_BAND__COUNT] = {"layer", "network", "parallel"};
+const char *const ff_band_class_labels[FF_BAND__COUNT] = {"single-layer", "network",
+                                                          "parallel single-layer (R < n_in)"};
 
-int ff_bands_class(const double (*per)[FF_T__COUNT], int nl)
+int ff_bands_parallel(const ff_layer_feat *f)
 {
-    int with = 0;
+    return ff_rtl_kind_of((ff_op)f->op) == FF_RTL_DOT && f->reuse < f->n_in;
+}
+
+int ff_bands_class(const ff_layer_feat *f, const double (*per)[FF_T__COUNT], int nl)
+{
+    int with = 0, last = -1;
     for (int i = 0; i < nl; i++)
         for (int k = 0; k < FF_T_RES; k++)
             if (per[i][k] > 0) {
                 with++;
+                last = i;
                 break;
             }
-    return with > 1 ? FF_BAND_NETWORK : FF_BAND_LAYER;
+    if (with > 1)
+        return FF_BAND_NETWORK;
+    return last >= 0 && ff_bands_parallel(&f[last]) ? FF_BAND_PARALLEL : FF_BAND_LAYER;
 }
 
 static int cmp_d(const void *a, const void *b)
@@ -83,14 +95,16 @@ int ff_bands_has_class(const ff_bands *b, int cls)
                                                                                                    "cross-validated)"
 const char *ff_bands_no_class_why(int cls)
 {
-    return cls == FF_BAND_NETWORK ? FF_BANDS_NO_CLASS("network") : FF_BANDS_NO_CLASS("single-layer");
+    return cls == FF_BAND_NETWORK    ? FF_BANDS_NO_CLASS("network")
+           : cls == FF_BAND_PARALLEL ? FF_BANDS_NO_CLASS("parallel single-layer (R < n_in)")
+                                     : FF_BANDS_NO_CLASS("single-layer");
 }
 
 char *ff_bands_json(const ff_bands *b)
 {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "format", FF_BANDS_FORMAT);
-    cJSON_AddNumberToObject(j, "version", 1);
+    cJSON_AddNumberToObject(j, "version", FF_BANDS_VERSION);
     cJSON_AddStringToObject(j, "index_sha256", b->index_sha256);
     cJSON_AddStringToObject(j, "measured", "5-fold cross-validation (fogforge surrogate eval --cv --bands): "
                                            "actual / estimate of held-out records; the ranks floor(0.05 (n+1)) and ceil(0.95 (n+1)) "
@@ -139,9 +153,9 @@ int ff_bands_parse(const char *text, const char *where, const char *index_sha256
     int rc = FF_OK;
     if (!j || !cJSON_IsString(fmt) || strcmp(fmt->valuestring, FF_BANDS_FORMAT))
         rc = ff_errf(e, FF_EINPUT, "%s: not a fogforge bands file (no \"format\": \"%s\")", where, FF_BANDS_FORMAT);
-    else if (!cJSON_IsNumber(ver) || ver->valuedouble != 1)
-        rc = ff_errf(e, FF_EINPUT, "%s: bands version %g; this fogforge reads version 1", where,
-                     cJSON_IsNumber(ver) ? ver->valuedouble : -1.0);
+    else if (!cJSON_IsNumber(ver) || (ver->valuedouble != 1 && ver->valuedouble != FF_BANDS_VERSION))
+        rc = ff_errf(e, FF_EINPUT, "%s: bands version %g; this fogforge reads versions 1 and %d", where,
+                     cJSON_IsNumber(ver) ? ver->valuedouble : -1.0, FF_BANDS_VERSION);
     else if (!cJSON_IsString(sha) || strlen(sha->valuestring) != 64)
         rc = ff_errf(e, FF_EINPUT, "%s: no \"index_sha256\" of the model it was measured for", where);
     else if (index_sha256 && strcmp(sha->valuestring, index_sha256))
@@ -165,7 +179,8 @@ int ff_bands_parse(const char *text, const char *where, const char *index_sha256
             if (c->string && !strcmp(c->string, ff_band_class_names[i]))
                 ci = i;
         if (ci < 0 || !cJSON_IsObject(c)) {
-            rc = ff_errf(e, FF_EINPUT, "%s: unknown class '%s' (known: layer, network)", where, c->string ? c->string : "?");
+            rc = ff_errf(e, FF_EINPUT, "%s: unknown class '%s' (known: layer, network, parallel)", where,
+                         c->string ? c->string : "?");
             break;
         }
         for (const cJSON *t = c->child; t && !rc; t = t->next) {
@@ -191,6 +206,18 @@ int ff_bands_parse(const char *text, const char *where, const char *index_sha256
                 b->lo[ci][k] = lo;
                 b->hi[ci][k] = hi;
             }
+        }
+    }
+    /* a version 1 file measured every single layer in one class: its layer
+     * band is the parallel layers' too (a version 1 file naming the
+     * parallel class is not one this fogforge wrote) */
+    if (!rc && ver->valuedouble == 1) {
+        if (ff_bands_has_class(b, FF_BAND_PARALLEL))
+            rc = ff_errf(e, FF_EINPUT, "%s: version 1 has no class 'parallel'", where);
+        for (int k = 0; k < FF_T_RES; k++) {
+            b->n[FF_BAND_PARALLEL][k] = b->n[FF_BAND_LAYER][k];
+            b->lo[FF_BAND_PARALLEL][k] = b->lo[FF_BAND_LAYER][k];
+            b->hi[FF_BAND_PARALLEL][k] = b->hi[FF_BAND_LAYER][k];
         }
     }
     cJSON_Delete(j);

@@ -3,7 +3,8 @@
  * --bands` measures them (5-fold cross-validation) and writes
  * MODELDIR/bands.json; `estimate` prints the interval they give around an
  * estimate and `explore --margin auto` keeps their upper end in the budget.
- * Per class of design (one layer, a network) and resource: of actual /
+ * Per class of design (one layer; one layer summing several products an
+ * output a cycle, R < n_in: "parallel"; a network) and resource: of actual /
  * estimate over the m records whose estimate is positive, the order
  * statistics of ranks floor(0.05 (m+1)) and ceil(0.95 (m+1)), a
  * distribution-free 90% prediction interval for one more such design. */
@@ -17,8 +18,11 @@
 #define FF_BANDS_HI 0.95
 #define FF_BANDS_MIN_N 20 /* fewer records of a class and resource: no band (its 5% tail is one record) */
 
-enum { FF_BAND_LAYER, FF_BAND_NETWORK, FF_BAND__COUNT };
-extern const char *const ff_band_class_names[FF_BAND__COUNT]; /* "layer", "network" */
+#define FF_BANDS_VERSION 2 /* 2: the parallel class (version 1 files: their layer band covers it) */
+
+enum { FF_BAND_LAYER, FF_BAND_NETWORK, FF_BAND_PARALLEL, FF_BAND__COUNT };
+extern const char *const ff_band_class_names[FF_BAND__COUNT]; /* "layer", "network", "parallel" */
+extern const char *const ff_band_class_labels[FF_BAND__COUNT]; /* as printed: "single-layer", ... */
 
 typedef struct ff_bands {
     char index_sha256[65];          /* the model's index.json they were measured for */
@@ -27,9 +31,14 @@ typedef struct ff_bands {
     double lo[FF_BAND__COUNT][FF_T_RES], hi[FF_BAND__COUNT][FF_T_RES]; /* ratios actual / estimate */
 } ff_bands;
 
-/* Class of a design: a network when more than one of its layers has
- * resources (reshapes and flattens have none). */
-int ff_bands_class(const double (*per)[FF_T__COUNT], int nl);
+/* Whether layer f sums several products an output a cycle (a
+ * multiply-accumulate layer at R < n_in, R = 1 included): the class whose
+ * estimates miss by the most (docs/surrogates.md, "Error bands"). */
+int ff_bands_parallel(const ff_layer_feat *f);
+/* Class of a design of nl layers f with estimates per: a network when more
+ * than one of its layers has resources (reshapes and flattens have none);
+ * else parallel when that layer is (ff_bands_parallel), else layer. */
+int ff_bands_class(const ff_layer_feat *f, const double (*per)[FF_T__COUNT], int nl);
 
 /* Bands from n designs: est[i] and act[i] per resource, cls[i] their class.
  * Records with an estimate of 0 (nothing to scale) are left out; a class

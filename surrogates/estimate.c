@@ -252,7 +252,7 @@ int ff_estimate_model_slices(const ff_qmodel *q, const char *model_path, const f
         out->no_interval = "the error bands were measured on designs without --slices";
     else {
         out->has_interval = 1;
-        out->band_class = ff_bands_class((const double (*)[FF_T__COUNT])per, out->nl);
+        out->band_class = ff_bands_class(f, (const double (*)[FF_T__COUNT])per, out->nl);
         for (int k = 0; k < FF_T_RES; k++) {
             ff_bands_interval(b, out->band_class, k, out->total[k], &out->lo[k], &out->hi[k]);
             out->band_n[k] = b->n[out->band_class][k];

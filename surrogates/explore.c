@@ -507,13 +507,25 @@ int ff_explore_run(const ff_explore_opts *o, ff_explore *x, ff_err *e)
         c.dot[i] = op == FF_OP_DENSE || op == FF_OP_CONV || op == FF_OP_SCALE;
         x->margin_class += op != FF_OP_RESHAPE && op != FF_OP_TRANSPOSE && op != FF_OP_IDENTITY;
     }
-    /* a network when more than one node builds logic (bands.h's classes) */
+    /* a network when more than one node builds logic (bands.h's classes).
+     * One layer is a parallel design at the reuse factors below its
+     * products per output and a layer design at the others: the search
+     * tries both, so its margin is the larger high end of the two bands,
+     * and both must be measured */
     x->margin_class = x->margin_class > 1 ? FF_BAND_NETWORK : FF_BAND_LAYER;
     for (int k = 0; k < FF_T_RES; k++) {
         double m = o->margin[k] > 0 ? o->margin[k] : 1;
-        if (o->margin_auto && o->margin_auto->n[x->margin_class][k])
-            m = fmax(1.0, o->margin_auto->hi[x->margin_class][k]);
+        const ff_bands *b = o->margin_auto;
+        if (b && b->n[x->margin_class][k])
+            m = fmax(1.0, b->hi[x->margin_class][k]);
+        if (b && x->margin_class == FF_BAND_LAYER && b->n[FF_BAND_PARALLEL][k])
+            m = fmax(m, b->hi[FF_BAND_PARALLEL][k]);
         oo.margin[k] = x->margin[k] = m;
+    }
+    if (o->margin_auto && x->margin_class == FF_BAND_LAYER && !ff_bands_has_class(o->margin_auto, FF_BAND_PARALLEL)) {
+        rc = ff_errf(e, FF_EINPUT, "explore: --margin auto: %s; give --margin PCT",
+                     ff_bands_no_class_why(FF_BAND_PARALLEL));
+        goto out;
     }
     if (o->margin_auto && !ff_bands_has_class(o->margin_auto, x->margin_class)) {
         rc = ff_errf(e, FF_EINPUT, "explore: --margin auto: %s; give --margin PCT", ff_bands_no_class_why(x->margin_class));

@@ -153,9 +153,21 @@ assert b['index_sha256'] == hashlib.sha256(open('$T/mb/index.json', 'rb').read()
 rows = list(csv.DictReader(open('$T/recb.tsv'), delimiter='\t'))
 assert b['records'] == len(rows) and b['quantiles'] == [0.05, 0.95]
 seen = 0
-for cls in ('layer', 'network'):
+assert b['version'] == 2 and set(b['classes']) <= {'layer', 'network', 'parallel'}
+classes = {x['band'] for x in rows}
+assert classes == {'layer', 'network', 'parallel'}, classes
+lay = {}
+for line in open('$SUB'):
+    d = json.loads(line)
+    if d.get('ok'):
+        lay.setdefault(d['id'], d['layers'])
+for x in rows:  # networks are their own class; a layer at R < n_in is a parallel one
+    par = any(l['op'] in ('Dense', 'Conv') and l['reuse'] < l['n_in'] for l in lay[x['id']])
+    want = 'network' if x['kind'] == 'network' else 'parallel' if par else 'layer'
+    assert x['band'] == want, (x['id'], x['band'], want)
+for cls in ('layer', 'network', 'parallel'):
     for t in ('lut', 'ff', 'dsp', 'bram18'):
-        r = sorted(float(x[t]) / float(x[t + '_cv']) for x in rows if x['kind'] == cls and float(x[t + '_cv']) > 0)
+        r = sorted(float(x[t]) / float(x[t + '_cv']) for x in rows if x['band'] == cls and float(x[t + '_cv']) > 0)
         jl = max(1, math.floor(0.05 * (len(r) + 1) + 1e-9)); jh = min(len(r), math.ceil(0.95 * (len(r) + 1) - 1e-9))
         q = lambda p: r[(jl if p < 0.5 else jh) - 1]
         got = b['classes'].get(cls, {}).get(t)
@@ -501,7 +513,7 @@ mkdir -p "$G"
 for i in 0 1 2 3; do
     printf '{"id":"L00000%d","kind":"layer","ok":false,"error":"recorded by the test"}\n' $i >>"$G/designs.jsonl"
 done
-"$FF" surrogate gen --out "$G" --layers 5 --networks 0 -j 1 --sim-every 1 --netlist-every 1 --vectors 30 -q \
+"$FF" surrogate gen --out "$G" --layers 5 --networks 0 -j 1 --sim-every 1 --netlist-every 1 --vectors 30 --keep -q \
     >"$T/realgen.out" 2>&1
 rec=$(grep '"L000004"' "$G/designs.jsonl")
 if printf '%s' "$rec" | grep -q '"ok":[[:space:]]*true' && printf '%s' "$rec" | grep -q '"synth_flow":[[:space:]]*2' &&
@@ -513,6 +525,21 @@ else
 fi
 "$FF" surrogate gen --out "$G" --layers 5 --networks 0 -j 1 --sim-every 1 --netlist-every 1 -q >/dev/null 2>&1
 if [ "$(wc -l <"$G/designs.jsonl")" -eq 5 ]; then pass surrogate_gen_resumes; else fail surrogate_gen_resumes "$(wc -l <"$G/designs.jsonl") lines"; fi
+# One layer's interval (L000004's Dense 20x12, kept by --keep): at R = 4 each output sums 5
+# products a cycle, a parallel design, with the parallel band; at R = 40 the layer band
+for r in 4 40; do
+    "$FF" estimate "$G/work/L000004/model.ffq" --reuse $r --surrogate "$MB" --json >"$T/est1l-$r.json" 2>>"$T/est1l.err"
+done
+check surrogate_estimate_parallel_layer_band python3 -c "
+import json
+b = json.load(open('$MB/bands.json'))['classes']
+for r, cls in ((4, 'parallel'), (40, 'layer')):
+    iv = json.load(open('$T/est1l-%d.json' % r))
+    tot, got = iv['total']['lut'], iv['interval']
+    assert got['class'] == cls, (r, got['class'])
+    lo, hi = b[cls]['lut']['ratio']
+    assert abs(got['lut']['range'][0] - lo * tot) <= 1 + 1e-3 * tot and abs(got['lut']['range'][1] - hi * tot) <= 1 + 1e-3 * tot, (r, got, tot)
+"
 # --timeout is CPU time: design L000000 (about 40 s of Yosys) with a 5-second limit is killed,
 # its whole process group with it, and recorded as a timeout that --retry-timeouts redoes when
 # given more CPU time (with the same limit it would only use it up again).

@@ -1573,10 +1573,25 @@ static void test_bands_quantiles_and_file(void **st)
     assert_true(fabs(lo - 100) < 1e-9 && fabs(hi - 1920) < 1e-9);
     assert_int_equal(ff_bands_interval(&b, FF_BAND_NETWORK, FF_T_DSP, 7, &lo, &hi), 0);
     assert_true(lo == 7 && hi == 7);
-    /* a network: more than one layer with resources (a reshape has none) */
+    /* a network: more than one layer with resources (a reshape has none);
+     * one layer summing several products an output a cycle (R < n_in) is
+     * a parallel design, at R >= n_in a layer one */
     double per[3][FF_T__COUNT] = {{10, 5, 0, 0, 3, 1}, {0, 0, 0, 0, 0, 0}, {0, 0, 1, 0, 2, 1}};
-    assert_int_equal(ff_bands_class((const double (*)[FF_T__COUNT])per, 2), FF_BAND_LAYER);
-    assert_int_equal(ff_bands_class((const double (*)[FF_T__COUNT])per, 3), FF_BAND_NETWORK);
+    ff_layer_feat lf[3];
+    memset(lf, 0, sizeof lf);
+    lf[0].op = FF_OP_DENSE, lf[0].n_in = 8, lf[0].reuse = 8;
+    lf[1].op = FF_OP_RESHAPE, lf[1].n_in = 8, lf[1].reuse = 1;
+    lf[2].op = FF_OP_DENSE, lf[2].n_in = 16, lf[2].reuse = 4;
+    const double (*pp)[FF_T__COUNT] = (const double (*)[FF_T__COUNT])per;
+    assert_int_equal(ff_bands_class(lf, pp, 2), FF_BAND_LAYER);
+    assert_int_equal(ff_bands_class(lf, pp, 3), FF_BAND_NETWORK);
+    lf[0].reuse = 4;
+    assert_int_equal(ff_bands_class(lf, pp, 2), FF_BAND_PARALLEL);
+    lf[0].reuse = 1; /* hls4ml's Latency strategy */
+    assert_int_equal(ff_bands_class(lf, pp, 2), FF_BAND_PARALLEL);
+    assert_int_equal(ff_bands_class(lf + 1, pp + 1, 2), FF_BAND_PARALLEL); /* the reshape builds nothing */
+    lf[2].reuse = 32;
+    assert_int_equal(ff_bands_class(lf + 1, pp + 1, 2), FF_BAND_LAYER);
 
     char sha[65];
     ff_sha256_hex("index", 5, sha);
@@ -1598,6 +1613,7 @@ static void test_bands_quantiles_and_file(void **st)
     free(js);
     static const char *const bad[] = {
         "{}", "[1]", "{\"format\": \"fogforge-surrogate-bands\", \"version\": 2}",
+        "{\"format\": \"fogforge-surrogate-bands\", \"version\": 3, \"index_sha256\": \"ab\"}",
         "{\"format\": \"fogforge-surrogate-bands\", \"version\": 1, \"index_sha256\": \"ab\"}",
         NULL};
     for (int i = 0; bad[i]; i++) {
@@ -1615,6 +1631,17 @@ static void test_bands_quantiles_and_file(void **st)
         snprintf(t, sizeof t, "%s%s", head, badcl[i]);
         assert_int_equal(ff_bands_parse(t, "b.json", sha, &r, &e), FF_EINPUT);
     }
+    /* a version 1 file measured all single layers as one class: its layer
+     * band holds for the parallel ones; it names no parallel class */
+    char v1[1024];
+    snprintf(v1, sizeof v1, "%s{\"layer\": {\"lut\": {\"n\": 30, \"ratio\": [0.8, 1.3]}}}}", head);
+    assert_int_equal(ff_bands_parse(v1, "b.json", sha, &r, &e), FF_OK);
+    assert_int_equal(r.n[FF_BAND_PARALLEL][FF_T_LUT], 30);
+    assert_true(r.lo[FF_BAND_PARALLEL][FF_T_LUT] == 0.8 && r.hi[FF_BAND_PARALLEL][FF_T_LUT] == 1.3);
+    assert_int_equal(r.n[FF_BAND_PARALLEL][FF_T_FF], 0);
+    snprintf(v1, sizeof v1, "%s{\"parallel\": {\"lut\": {\"n\": 30, \"ratio\": [0.8, 1.3]}}}}", head);
+    assert_int_equal(ff_bands_parse(v1, "b.json", sha, &r, &e), FF_EINPUT);
+    assert_non_null(strstr(e.msg, "b.json: version 1 has no class 'parallel'"));
     free(est);
     free(act);
 }
