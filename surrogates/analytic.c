@@ -509,6 +509,19 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
     double l = 0, d = 0, b = 0;
     requant(f, sb < 25 ? (int)lround(sm) : 25, &l, &d, &b);
     parts[FF_AN_PART_TAIL] += U * l;
+    /* an output whose requantized value cannot leave its range (rq_sat:
+     * as far as the widths tell) has no saturation compares or mux: its
+     * bits are the DSP's, wired (L000001-s2-g's netlist, session 29: the
+     * 114 outputs of its 6 channels that cannot saturate have no LUT, the
+     * other 171 have 12-13 at 11 output bits, this count's 19.5 being the
+     * module's alone: "Known limits", ABC). A ReLU keeps its own clamp;
+     * how much of the rest goes there was not measured, so it keeps the
+     * count */
+    if (f->act == FF_ACT_NONE || f->act == FF_ACT_CLIP) {
+        double ns = U - (double)f->rq_sat;
+        if (ns > 0)
+            parts[FF_AN_PART_TAIL] -= ns * (1.5 * f->out_bits + 3);
+    }
     dsp += U * d + (double)f->rq_wide * (dsp_for(sb, FF_AN_RQ_M_BITS) - dsp_for(25, FF_AN_RQ_M_BITS));
     /* a wider one's two tiles meet in a fabric adder (flow 2: no DSP
      * cascade) of about its width: the tail synthesized alone at v of 26,

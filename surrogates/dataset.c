@@ -77,7 +77,7 @@ static cJSON *feat_json(const ff_layer_feat *f, const char *name)
     NUM(in_signed), NUM(weights), NUM(nonzero), NUM(pow2), NUM(csd_digits), NUM(mults), NUM(csd_per_nz);
     NUM(max_terms), NUM(sum_bits), NUM(tree_levels), NUM(latency), NUM(ii);
     NUM(live_out), NUM(live_in), NUM(terms_live), NUM(nz_live), NUM(p2_live);
-    NUM(sum_bits_mean), NUM(rq_wide), NUM(acc_fab_bits), NUM(acc_narrow_bits), NUM(acc_ext_bits);
+    NUM(sum_bits_mean), NUM(rq_wide), NUM(acc_fab_bits), NUM(acc_narrow_bits), NUM(acc_ext_bits), NUM(rq_sat);
     NUM(rom_wcols), NUM(rom_xcols), NUM(rom_reuse), NUM(mults_dsp), NUM(mults_soft);
     NUM(mux_n), NUM(mux_in), NUM(mux_in_p2), NUM(tab_blk);
     NUM(r1_dsp), NUM(r1_lprod_bits), NUM(r1_reg_bits);

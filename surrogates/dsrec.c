@@ -149,6 +149,10 @@ static int parse_layer(const cJSON *o, ff_layer_feat *f, int *timing, char *why,
         int64_t aeb; /* revision 9; absent: recomputed (FF_FEAT_REV) */
         if (inum(o, "acc_ext_bits", 0, BIG, &aeb))
             f->acc_ext_bits = aeb;
+        int64_t rqs; /* revision 10; absent: all kept outputs (recomputed, FF_FEAT_REV) */
+        f->rq_sat = (int64_t)llround((double)f->out_size * f->live_out);
+        if (inum(o, "rq_sat", 0, BIG, &rqs))
+            f->rq_sat = rqs;
     } else {
         ff_layer_feat_keep_all(f);
         *timing = 1;

@@ -236,6 +236,7 @@ void ff_layer_feat_keep_all(ff_layer_feat *f)
     f->acc_fab_bits = f->weights && (sb < 16 || sb > 25) ? U * sb : 0;
     f->acc_narrow_bits = f->weights && sb < 16 ? U * sb : 0;
     f->acc_ext_bits = f->weights && sb > shared_product_bits(f) ? U * sb : 0;
+    f->rq_sat = U;
     f->r1_dsp = f->nz_live - f->p2_live; /* every product not a power of two, none merged */
     f->r1_lprod_bits = 0;
     f->r1_reg_bits = 0;
@@ -508,6 +509,36 @@ static void rom_columns(const ff_qmodel *q, int ni, const int *uw, const ff_live
     ff_rtl_dot_free(&d);
 }
 
+/* Whether unit u's requantized value can leave its output range, as Yosys
+ * sees it (layerfeat.h, rq_sat): over the uw + mw bits of v x M, t spans
+ * [t0, t1]; a ReLU clamps t < 0 itself, a table activation and LeakyReLU
+ * always saturate (their own logic follows). */
+static int saturating(const ff_qmodel *q, int ni, int ch, int uw)
+{
+    const ff_node *n = &q->g->n[ni];
+    const ff_qnode *qn = &q->qn[ni];
+    const ff_qtensor *qo = &q->qt[n->out];
+    if (n->act != FF_ACT_NONE && n->act != FF_ACT_RELU && n->act != FF_ACT_CLIP)
+        return 1;
+    if (qn->n_rq <= 0)
+        return 1;
+    ff_rq r = qn->rq[ch < qn->n_rq ? ch : 0];
+    double half = r.s > 0 ? ldexp(1.0, r.s - 1) : 0, am = fabs((double)r.m);
+    int mw = 1;
+    while (mw < 40 && ldexp(1.0, mw - 1) <= am)
+        mw++;
+    int pw = uw + mw;
+    double t0 = floor_shift(-ldexp(1.0, pw - 1) + half, r.s), t1 = floor_shift(ldexp(1.0, pw - 1) - 1 + half, r.s);
+    if (t0 > t1) {
+        double x = t0;
+        t0 = t1, t1 = x;
+    }
+    double lo = qo->qmin, hi = qo->qmax;
+    if (n->act == FF_ACT_CLIP)
+        lo = qn->clip_lo, hi = qn->clip_hi;
+    return t1 > hi || (n->act != FF_ACT_RELU && t0 < lo);
+}
+
 /* the kept share of a Dense/Conv/Scale layer's outputs, inputs and products;
  * uw: the units' sum widths (dot_stats) */
 static void live_dot(const ff_qmodel *q, int ni, const ff_rtl_dot *d, const int *uw, const ff_live *l,
@@ -546,6 +577,7 @@ static void live_dot(const ff_qmodel *q, int ni, const ff_rtl_dot *d, const int 
             f->acc_narrow_bits += w;
         if (w > pw)
             f->acc_ext_bits += w;
+        f->rq_sat += saturating(q, ni, d->u[u].ch, w);
         for (int64_t j = 0; j < d->u[u].nt; j++) {
             const ff_rtl_term *t = &d->u[u].t[j];
             if (!t->w || (l && !(vx && vx[t->x])))

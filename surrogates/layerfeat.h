@@ -22,8 +22,10 @@
  * built multiplier is folded (live_out, ff_live); tab_blk is the mean over
  * the kept outputs, of the index range the widths allow; rq_wide counts
  * the accumulator's width with its bias, as the RTL sizes it. 9: the
- * accumulators wider than the layer's product (acc_ext_bits). */
-#define FF_FEAT_REV 9
+ * accumulators wider than the layer's product (acc_ext_bits). 10: the
+ * kept outputs whose requantized value can leave the output's range
+ * (rq_sat). */
+#define FF_FEAT_REV 10
 
 typedef struct ff_layer_feat {
     int op;                /* ff_op */
@@ -79,6 +81,13 @@ typedef struct ff_layer_feat {
      * enters its accumulator sign-extended (analytic.c, "accumulator").
      * Features revision 9; 0 in older records until recomputed */
     int64_t acc_ext_bits;
+    /* the kept outputs whose requantized value t = (v M + 2^(s-1)) >> s can
+     * leave the output's range [lo, hi] as far as Yosys can tell from the
+     * widths (v's uw bits times M's mw: the product's uw + mw bits; for a
+     * ReLU only above hi): the others need no saturation compares or mux,
+     * which ABC folds (layerfeat.c, saturating). Features revision 10; all
+     * kept outputs when not counted (older records, ff_layer_feat_keep_all) */
+    int64_t rq_sat;
     /* the R = 1 plan's constant products as Yosys maps them (layerfeat.c,
      * r1_product_dsps), identical ones merged: their DSP48 tiles, and the
      * summed widths of those left in logic (shifts and wires excluded) */

@@ -1035,6 +1035,41 @@ static void test_single_product_accumulators_against_yosys(void **st)
     }
 }
 
+/* An output whose requantized value cannot leave its range has no
+ * saturation logic (session 29, features revision 10): L000001-s2-g
+ * (Conv1D 15 x 15, kernel 1, 19 positions, R = 225, sparse 3-bit weights,
+ * no activation) has 285 outputs in 15 channels; in 6 channels the
+ * accumulator's width times the channel's M, shifted, stays within the
+ * 11-bit output (2-, 5- and 13-bit accumulators, as M and the shift
+ * fall), and in Yosys 0.23's netlist (flow 2) those 114 outputs' bits come
+ * from their DSPs with no LUT, where the other 171 have 12-13 each. The
+ * whole layer: 7,249 LUTs, estimated 10,438 (+44%) with a saturating tail
+ * on every output. */
+static void test_unsaturated_outputs_against_yosys(void **st)
+{
+    (void)st;
+    ff_dsgen_opts go = main_run;
+    go.seed = 2;
+    go.log_reuse = 1;
+    char desc[512];
+    ff_layer_feat f;
+    ff_qmodel *q = run_layer(&go, 1, &f, desc, sizeof desc);
+    ff_qmodel_free(q);
+    assert_int_equal(f.op, FF_OP_CONV);
+    assert_int_equal(f.out_size, 285);
+    assert_true(f.live_out == 1.0);
+    assert_int_equal(f.rq_sat, 285 - 6 * 19);
+    double o[FF_T__COUNT], part[FF_AN_PARTS] = {0};
+    ff_analytic_layer_parts(&f, o, part);
+    ff_layer_feat all = f;
+    all.rq_sat = 285; /* as counted before: every output saturating */
+    double oa[FF_T__COUNT], pa[FF_AN_PARTS] = {0};
+    ff_analytic_layer_parts(&all, oa, pa);
+    assert_true(fabs(pa[FF_AN_PART_TAIL] - part[FF_AN_PART_TAIL] - 114 * (1.5 * 11 + 3)) < 1e-6);
+    if (fabs(o[FF_T_LUT] / 7249 - 1) > 0.15)
+        fail_msg("%s: %.0f LUTs estimated, Yosys 7,249", desc, o[FF_T_LUT]);
+}
+
 /* A sum of many products a cycle (session 24): Yosys builds an output's
  * tree as rows of full adders ending in one carry chain, registered every
  * 8 values, not as k - 1 carry-chain adders. Layers of the --log-reuse run
@@ -1761,6 +1796,7 @@ int main(void)
         cmocka_unit_test(test_live_folds_constant_outputs_at_r1),
         cmocka_unit_test(test_live_folds_outputs_without_a_built_multiplier),
         cmocka_unit_test(test_wide_trees_against_yosys),
+        cmocka_unit_test(test_unsaturated_outputs_against_yosys),
         cmocka_unit_test(test_single_product_accumulators_against_yosys),
         cmocka_unit_test(test_metrics_known_values),
         cmocka_unit_test(test_bands_quantiles_and_file),
