@@ -37,8 +37,8 @@
 #define FF_AN_AVG_RQ_DSP_BIT 0.75     /* average pooling's tail after a division DSP, LUTs a bit */
 #define FF_AN_FA_ROW_LUTS 1.6         /* LUTs per bit of a row of full adders in a sum (sum_luts) */
 #define FF_AN_ACC_LUTS 2.0            /* LUTs per bit of an accumulator after a tree: adder + first-cycle mux (flow 2) */
-#define FF_AN_ACC1_LUTS 1.0           /* ... of one taking one product a cycle: the mux merged into the adder's LUT */
-#define FF_AN_ACC_EXT_LUTS 1.0        /* ... and per bit more when wider than the product (sign-extended) */
+#define FF_AN_ACC1_LUTS 1.5           /* ... of one taking one product a cycle: 1 or 2 by the operand Yosys makes A (the expectation) */
+#define FF_AN_ACC_EXT_LUTS 0.5        /* ... the rest of 2 when wider than the product (sign-extended: always 2) */
 #define FF_AN_OUT_DECODE_LUTS 3.0     /* per output of a grouped layer: its slot's cycle-range and first-cycle decode */
 #define FF_AN_SLICE_CTRL_LUTS 4.0     /* per register slice: the count, pointers, in_ready and out_valid */
 
@@ -468,10 +468,15 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
          * high, L000058 (240 of its 264 accumulators as wide as the
          * product) 65% high. Cross-validated analytical LUT SMAPE over 208
          * records: 7.84% -> 7.01% (with the decode below at 3). The as-wide
-         * case is per design: of 10 dataset layers traced, 4 at 1 LUT a bit
-         * and 6 at 2 (Yosys made the mux operand A); the expectation, 1.5,
-         * fit the records worse (cross-validated learned 5.00% against 4.92%
-         * on 229) and 1 is kept (docs/surrogates.md) */
+         * case is per design: of 12 dataset layers traced (session 29), 5
+         * at 1 LUT a bit and 7 at 2 (Yosys made the mux operand A), and
+         * nothing in the RTL tells which, so it counts the expectation,
+         * FF_AN_ACC1_LUTS = 1.5, the wider bits 2. Session 25 kept 1, the
+         * expectation then fitting worse, but on a snapshot with designs
+         * recorded twice; on the 365 distinct designs of session 29 the
+         * cross-validated analytical LUT SMAPE went 8.00% -> 7.72%, the
+         * learned 7.21% -> 7.20%, the random fifth's learned 9.33% -> 8.64%
+         * (depth split 6.42% -> 6.60%; 1.25 gave 7.69%, 7.15%, 9.15%) */
         ff_rtl_pipe pp; /* the plan's registers: --clock's, or the fixed plan's */
         pipe_of(f, &pp);
         parts[FF_AN_PART_TREE] += U * tree_fabric_adders(per, built, pp.cuts) * sm; /* grouped: per = 1, no tree */
