@@ -519,9 +519,10 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
      * bits are the DSP's, wired (L000001-s2-g's netlist, session 29: the
      * 114 outputs of its 6 channels that cannot saturate have no LUT, the
      * other 171 have 12-13 at 11 output bits, this count's 19.5 being the
-     * module's alone: "Known limits", ABC). A ReLU keeps its own clamp;
-     * how much of the rest goes there was not measured, so it keeps the
-     * count */
+     * module's alone: "Known limits", ABC). A ReLU's outputs keep the
+     * count: priced at their clamp alone, or by the bits of t's positive
+     * range, the dataset's ReLU layers moved away from Yosys
+     * (docs/surrogates.md, "Requantization tail") */
     if (f->act == FF_ACT_NONE || f->act == FF_ACT_CLIP) {
         double ns = U - (double)f->rq_sat;
         if (ns > 0)

@@ -310,6 +310,24 @@ static double floor_shift(double v, int s)
     return floor(v / ldexp(1.0, s));
 }
 
+/* The range [*t0, *t1] of t = (v M + 2^(s-1)) >> s that Yosys can tell
+ * from the widths: the accumulator's uw bits times M's mw make a product
+ * Yosys sizes to uw + mw bits (wreduce); what lies beyond, the DSP hides. */
+static void rq_range(ff_rq r, int uw, double *t0, double *t1)
+{
+    double half = r.s > 0 ? ldexp(1.0, r.s - 1) : 0, am = fabs((double)r.m);
+    int mw = 1;
+    while (mw < 40 && ldexp(1.0, mw - 1) <= am)
+        mw++;
+    int pw = uw + mw;
+    *t0 = floor_shift(-ldexp(1.0, pw - 1) + half, r.s);
+    *t1 = floor_shift(ldexp(1.0, pw - 1) - 1 + half, r.s);
+    if (*t0 > *t1) {
+        double x = *t0;
+        *t0 = *t1, *t1 = x;
+    }
+}
+
 /* Over output bits 0..bits-1 of a table (t32, or t16 when t32 is NULL),
  * the 64-entry blocks in which the bit varies over entries k0..k1. */
 static int64_t varying_blocks(const int32_t *t32, const uint16_t *t16, int bits, int64_t k0, int64_t k1)
@@ -351,20 +369,9 @@ static void table_blocks(const ff_qmodel *q, int ni, const ff_rtl_dot *d, const 
         if (l && !ff_live_out(l, q, ni, u))
             continue; /* folded or removed: the mean is over the kept outputs (live_out) */
         kept++;
-        /* the index range by widths: the accumulator's uw bits times M's
-         * mw make a product Yosys sizes to uw + mw bits (wreduce); what lies
-         * beyond, the DSP hides. */
-        ff_rq r = qn->rq[un->ch < qn->n_rq ? un->ch : 0];
-        double half = r.s > 0 ? ldexp(1.0, r.s - 1) : 0, am = fabs((double)r.m);
-        int mw = 1;
-        while (mw < 40 && ldexp(1.0, mw - 1) <= am)
-            mw++;
-        int pw = uw[2 * u] + mw;
-        double t0 = floor_shift(-ldexp(1.0, pw - 1) + half, r.s), t1 = floor_shift(ldexp(1.0, pw - 1) - 1 + half, r.s);
-        if (t0 > t1) {
-            double x = t0;
-            t0 = t1, t1 = x;
-        }
+        /* the index range by widths */
+        double t0, t1;
+        rq_range(qn->rq[un->ch < qn->n_rq ? un->ch : 0], uw[2 * u], &t0, &t1);
         int64_t k0 = (int64_t)fmax(fmin(t0, (double)(N / 2 - 1)), (double)(-N / 2)) + N / 2;
         int64_t k1 = (int64_t)fmax(fmin(t1, (double)(N / 2 - 1)), (double)(-N / 2)) + N / 2;
         int64_t *m = &memo[3 * un->ch];
@@ -510,9 +517,9 @@ static void rom_columns(const ff_qmodel *q, int ni, const int *uw, const ff_live
 }
 
 /* Whether unit u's requantized value can leave its output range, as Yosys
- * sees it (layerfeat.h, rq_sat): over the uw + mw bits of v x M, t spans
- * [t0, t1]; a ReLU clamps t < 0 itself, a table activation and LeakyReLU
- * always saturate (their own logic follows). */
+ * sees it (layerfeat.h, rq_sat; rq_range); a ReLU clamps t < 0 itself, a
+ * table activation and LeakyReLU always saturate (their own logic
+ * follows). */
 static int saturating(const ff_qmodel *q, int ni, int ch, int uw)
 {
     const ff_node *n = &q->g->n[ni];
@@ -522,17 +529,8 @@ static int saturating(const ff_qmodel *q, int ni, int ch, int uw)
         return 1;
     if (qn->n_rq <= 0)
         return 1;
-    ff_rq r = qn->rq[ch < qn->n_rq ? ch : 0];
-    double half = r.s > 0 ? ldexp(1.0, r.s - 1) : 0, am = fabs((double)r.m);
-    int mw = 1;
-    while (mw < 40 && ldexp(1.0, mw - 1) <= am)
-        mw++;
-    int pw = uw + mw;
-    double t0 = floor_shift(-ldexp(1.0, pw - 1) + half, r.s), t1 = floor_shift(ldexp(1.0, pw - 1) - 1 + half, r.s);
-    if (t0 > t1) {
-        double x = t0;
-        t0 = t1, t1 = x;
-    }
+    double t0, t1;
+    rq_range(qn->rq[ch < qn->n_rq ? ch : 0], uw, &t0, &t1);
     double lo = qo->qmin, hi = qo->qmax;
     if (n->act == FF_ACT_CLIP)
         lo = qn->clip_lo, hi = qn->clip_hi;
