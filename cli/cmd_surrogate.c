@@ -535,18 +535,6 @@ static int plot(const char *svg, const pairs *pp, const char *title)
     return rc;
 }
 
-/* A record's class of error band (bands.h): a network's, else parallel when
- * its layer sums several products an output a cycle */
-static int record_class(const ff_dsrec *r)
-{
-    if (r->network)
-        return FF_BAND_NETWORK;
-    for (int l = 0; l < r->nl; l++)
-        if (ff_bands_parallel(&r->l[l]))
-            return FF_BAND_PARALLEL;
-    return FF_BAND_LAYER;
-}
-
 /* Per record: actual and both estimates (eval --records); cv (may be
  * NULL): each record's cross-validated estimates, as <target>_cv columns */
 static int write_records(const char *path, const ff_dataset *d, const ff_surrogate *an, const ff_surrogate *learned,
@@ -568,7 +556,7 @@ static int write_records(const char *path, const ff_dataset *d, const ff_surroga
         ff_surrogate_network(an, r->l, r->nl, NULL, ta);
         ff_surrogate_network(learned, r->l, r->nl, NULL, tl);
         fprintf(f, "%s\t%s\t%d\t%s\t%s", r->id, r->network ? "network" : "layer", r->nl,
-                eval_fold(r) == 0 ? "test" : "train", ff_band_class_names[record_class(r)]);
+                eval_fold(r) == 0 ? "test" : "train", ff_band_class_names[ff_bands_record_class(r)]);
         for (int k = 0; k < FF_T__COUNT; k++) {
             fprintf(f, "\t%.6g\t%.6g\t%.6g", r->t[k], ta[k], tl[k]);
             if (cv)
@@ -587,7 +575,7 @@ static int write_bands(const char *dir, const ff_surrogate *learned, const ff_da
     int *cls = ff_malloc(sizeof(int) * (size_t)d->n);
     for (int64_t i = 0; i < d->n; i++) {
         memcpy(act[i], d->r[i].t, sizeof act[i]);
-        cls[i] = record_class(&d->r[i]);
+        cls[i] = ff_bands_record_class(&d->r[i]);
     }
     ff_bands b;
     ff_bands_compute(cv, (const double (*)[FF_T__COUNT])act, cls, d->n, &b);

@@ -173,12 +173,13 @@ static double distinct_cols(double depth, double n)
  * with flow 2 the partial sums of its 52 x 17-bit product's DSP tiles in
  * fabric, FF_AN_LEAKY_TILE_LUTS (the module alone at vw 12 and 20: 49 LUTs
  * more than flow 1 at both); a table activation's ROM (2^lut_bits entries
- * of ob bits). */
-static void requant(const ff_layer_feat *f, int vw, double *lut, double *dsp, double *bram)
+ * of ob bits). sat: the share of the outputs whose saturation is built
+ * (1 but where rq_sat says otherwise, see dot()). */
+static void requant(const ff_layer_feat *f, int vw, double sat, double *lut, double *dsp, double *bram)
 {
     int ob = f->out_bits;
     *dsp += dsp_for(vw, FF_AN_RQ_M_BITS);
-    *lut += 1.5 * ob + 3;
+    *lut += sat * (1.5 * ob + 3);
     if (f->act == FF_ACT_RELU)
         *lut += 3;
     if (f->act == FF_ACT_LEAKY) {
@@ -511,9 +512,6 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
      * outputs' wider ones in more; the rounding adder and the saturation in
      * fabric (the same LUTs in both flows: the tail synthesized alone at
      * 16 and 24 bits, S = 15 and 23, ReLU or none) */
-    double l = 0, d = 0, b = 0;
-    requant(f, sb < 25 ? (int)lround(sm) : 25, &l, &d, &b);
-    parts[FF_AN_PART_TAIL] += U * l;
     /* an output whose requantized value cannot leave its range (rq_sat:
      * as far as the widths tell) has no saturation compares or mux: its
      * bits are the DSP's, wired (L000001-s2-g's netlist, session 29: the
@@ -523,11 +521,12 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
      * count: priced at their clamp alone, or by the bits of t's positive
      * range, the dataset's ReLU layers moved away from Yosys
      * (docs/surrogates.md, "Requantization tail") */
-    if (f->act == FF_ACT_NONE || f->act == FF_ACT_CLIP) {
-        double ns = U - (double)f->rq_sat;
-        if (ns > 0)
-            parts[FF_AN_PART_TAIL] -= ns * (1.5 * f->out_bits + 3);
-    }
+    double sat = 1;
+    if ((f->act == FF_ACT_NONE || f->act == FF_ACT_CLIP) && U > 0)
+        sat = fmin(1.0, (double)f->rq_sat / U);
+    double l = 0, d = 0, b = 0;
+    requant(f, sb < 25 ? (int)lround(sm) : 25, sat, &l, &d, &b);
+    parts[FF_AN_PART_TAIL] += U * l;
     dsp += U * d + (double)f->rq_wide * (dsp_for(sb, FF_AN_RQ_M_BITS) - dsp_for(25, FF_AN_RQ_M_BITS));
     /* a wider one's two tiles meet in a fabric adder (flow 2: no DSP
      * cascade) of about its width: the tail synthesized alone at v of 26,
@@ -595,7 +594,7 @@ static void pool(const ff_layer_feat *f, double *o)
         double l = 0, d = 0, b = 0;
         ff_layer_feat g = *f;
         g.act = FF_ACT_NONE;
-        requant(&g, sw, &l, &d, &b);
+        requant(&g, sw, 1, &l, &d, &b);
         int64_t kk = llround(k);
         int pow2 = kk >= 1 && (kk & (kk - 1)) == 0;
         if (!avg_line(f, kk, &l)) {
@@ -690,7 +689,7 @@ void ff_analytic_layer_parts(const ff_layer_feat *f, double out[FF_T__COUNT], do
     case FF_RTL_CONCAT: join(f, out); break;
     case FF_RTL_ACT: {
         double l = 0, d = 0, b = 0;
-        requant(f, f->in_bits + 1, &l, &d, &b);
+        requant(f, f->in_bits + 1, 1, &l, &d, &b);
         double U = (double)f->out_size * f->live_out;
         out[FF_T_LUT] = U * l;
         out[FF_T_DSP] = U * d;

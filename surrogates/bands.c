@@ -2,8 +2,6 @@
  * cross-validated estimates, written and read as MODELDIR/bands.json. */
 #include "bands.h"
 
-#include "emit_rtl.h"
-
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,11 +11,6 @@
 const char *const ff_band_class_names[FF_BAND__COUNT] = {"layer", "network", "parallel"};
 const char *const ff_band_class_labels[FF_BAND__COUNT] = {"single-layer", "network",
                                                           "parallel single-layer (R < n_in)"};
-
-int ff_bands_parallel(const ff_layer_feat *f)
-{
-    return ff_rtl_kind_of((ff_op)f->op) == FF_RTL_DOT && f->reuse < f->n_in;
-}
 
 int ff_bands_class(const ff_layer_feat *f, const double (*per)[FF_T__COUNT], int nl)
 {
@@ -31,7 +24,17 @@ int ff_bands_class(const ff_layer_feat *f, const double (*per)[FF_T__COUNT], int
             }
     if (with > 1)
         return FF_BAND_NETWORK;
-    return last >= 0 && ff_bands_parallel(&f[last]) ? FF_BAND_PARALLEL : FF_BAND_LAYER;
+    return last >= 0 && ff_layer_parallel(&f[last]) ? FF_BAND_PARALLEL : FF_BAND_LAYER;
+}
+
+int ff_bands_record_class(const ff_dsrec *r)
+{
+    if (r->network)
+        return FF_BAND_NETWORK;
+    for (int l = 0; l < r->nl; l++)
+        if (ff_layer_parallel(&r->l[l]))
+            return FF_BAND_PARALLEL;
+    return FF_BAND_LAYER;
 }
 
 static int cmp_d(const void *a, const void *b)
@@ -214,11 +217,12 @@ int ff_bands_parse(const char *text, const char *where, const char *index_sha256
     if (!rc && ver->valuedouble == 1) {
         if (ff_bands_has_class(b, FF_BAND_PARALLEL))
             rc = ff_errf(e, FF_EINPUT, "%s: version 1 has no class 'parallel'", where);
-        for (int k = 0; k < FF_T_RES; k++) {
-            b->n[FF_BAND_PARALLEL][k] = b->n[FF_BAND_LAYER][k];
-            b->lo[FF_BAND_PARALLEL][k] = b->lo[FF_BAND_LAYER][k];
-            b->hi[FF_BAND_PARALLEL][k] = b->hi[FF_BAND_LAYER][k];
-        }
+        else
+            for (int k = 0; k < FF_T_RES; k++) {
+                b->n[FF_BAND_PARALLEL][k] = b->n[FF_BAND_LAYER][k];
+                b->lo[FF_BAND_PARALLEL][k] = b->lo[FF_BAND_LAYER][k];
+                b->hi[FF_BAND_PARALLEL][k] = b->hi[FF_BAND_LAYER][k];
+            }
     }
     cJSON_Delete(j);
     if (rc)

@@ -31,14 +31,15 @@ typedef struct ff_bands {
     double lo[FF_BAND__COUNT][FF_T_RES], hi[FF_BAND__COUNT][FF_T_RES]; /* ratios actual / estimate */
 } ff_bands;
 
-/* Whether layer f sums several products an output a cycle (a
- * multiply-accumulate layer at R < n_in, R = 1 included): the class whose
- * estimates miss by the most (docs/surrogates.md, "Error bands"). */
-int ff_bands_parallel(const ff_layer_feat *f);
 /* Class of a design of nl layers f with estimates per: a network when more
  * than one of its layers has resources (reshapes and flattens have none);
- * else parallel when that layer is (ff_bands_parallel), else layer. */
+ * else parallel when that layer sums several products an output a cycle
+ * (ff_layer_parallel: the class whose estimates miss by the most,
+ * docs/surrogates.md "Error bands"), else layer. */
 int ff_bands_class(const ff_layer_feat *f, const double (*per)[FF_T__COUNT], int nl);
+/* The same for a dataset record: a network's (kind network), else by its
+ * layers as above */
+int ff_bands_record_class(const ff_dsrec *r);
 
 /* Bands from n designs: est[i] and act[i] per resource, cls[i] their class.
  * Records with an estimate of 0 (nothing to scale) are left out; a class

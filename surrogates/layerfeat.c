@@ -685,6 +685,11 @@ double ff_layer_rq_t_bits(const ff_qmodel *q, int ni)
     return t;
 }
 
+int ff_layer_parallel(const ff_layer_feat *f)
+{
+    return ff_rtl_kind_of((ff_op)f->op) == FF_RTL_DOT && f->reuse < f->n_in;
+}
+
 void ff_layer_feat_set_reuse(ff_layer_feat *f, int reuse)
 {
     f->reuse = reuse;

@@ -146,6 +146,11 @@ void ff_layer_sum_bits_range(const ff_qmodel *q, int ni, int *with_bias, int *wi
  * widest sum, from the layer-wide statistics: for features built by hand or
  * read from records that predate them. */
 void ff_layer_feat_keep_all(ff_layer_feat *f);
+/* Whether f is a multiply-accumulate layer summing several products an
+ * output a cycle (R < n_in, R = 1 included): the layers the learned trees
+ * leave to the analytical model (surrogate.c) and whose estimates get an
+ * error band of their own (bands.h, "parallel"). */
+int ff_layer_parallel(const ff_layer_feat *f);
 /* Re-derives what depends on the reuse factor (mults, tree, latency, II)
  * after f->reuse (or f->clock_ns) changed; the weight statistics stay. */
 void ff_layer_feat_set_reuse(ff_layer_feat *f, int reuse);

@@ -142,7 +142,7 @@ static double untransform(int tr, double p, double a)
  * analytical 3,403 (Yosys, the module alone: 3,353). */
 static int tree_layer(const ff_layer_feat *f)
 {
-    return ff_rtl_kind_of((ff_op)f->op) == FF_RTL_DOT && f->reuse >= f->n_in;
+    return ff_rtl_kind_of((ff_op)f->op) == FF_RTL_DOT && !ff_layer_parallel(f);
 }
 
 /* a training row of its own: a single multiply-accumulate layer */
