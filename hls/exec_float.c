@@ -10,6 +10,7 @@ struct ff_fplan {
     const ff_graph *g;
     float **buf;  /* per tensor, activations only */
     float *pre;   /* scratch for pre-activation values */
+    float **wt;   /* per node, CONV weights as [group][kh][kw][cin/group][cout/group] */
 };
 
 int64_t ff_graph_in_size(const ff_graph *g) { return ff_tensor_size(&g->t[g->input]); }
@@ -22,6 +23,14 @@ void ff_strides(const ff_tensor *t, int64_t *st)
         st[i] = s;
         s *= t->dims[i];
     }
+}
+
+/* conv's output channels a pixel sums side by side */
+enum { CONV_BLOCK = 8 };
+
+static int64_t conv_padded(int64_t cout_g)
+{
+    return (cout_g + CONV_BLOCK - 1) / CONV_BLOCK * CONV_BLOCK;
 }
 
 ff_fplan *ff_fplan_new(const ff_graph *g)
@@ -39,6 +48,21 @@ ff_fplan *ff_fplan_new(const ff_graph *g)
             maxsz = sz;
     }
     p->pre = ff_calloc((size_t)maxsz, sizeof(float));
+    /* output channels innermost (padded with zeros to whole blocks), so conv
+     * sums several of them side by side */
+    p->wt = ff_calloc((size_t)(g->nn ? g->nn : 1), sizeof *p->wt);
+    for (int ni = 0; ni < g->nn; ni++) {
+        const ff_node *n = &g->n[ni];
+        if (n->op != FF_OP_CONV)
+            continue;
+        ff_geom q = ff_node_geom(g, n);
+        const int64_t cin_g = q.C / n->group, cout_g = q.OC / n->group, taps = (int64_t)n->kernel[0] * n->kernel[1];
+        const int64_t cpad = conv_padded(cout_g);
+        float *wt = p->wt[ni] = ff_calloc((size_t)(n->group * taps * cin_g * cpad), sizeof(float));
+        for (int64_t oc = 0; oc < q.OC; oc++)
+            for (int64_t t = 0; t < taps * cin_g; t++)
+                wt[((oc / cout_g) * taps * cin_g + t) * cpad + oc % cout_g] = n->w[oc * taps * cin_g + t];
+    }
     return p;
 }
 
@@ -49,6 +73,9 @@ void ff_fplan_free(ff_fplan *p)
     for (int i = 0; i < p->g->nt; i++)
         free(p->buf[i]);
     free(p->buf);
+    for (int ni = 0; ni < p->g->nn; ni++)
+        free(p->wt[ni]);
+    free(p->wt);
     free(p->pre);
     free(p);
 }
@@ -100,34 +127,43 @@ static void dense(const ff_node *n, const float *x, float *y)
         y[o] = dot(n->w + o * ni, x, ni) + (n->b ? n->b[o] : 0.0f);
 }
 
-/* Channels-last geometry shared by conv and pooling. */
-static void conv(const ff_graph *g, const ff_node *n, const float *x, float *y)
+/* Channels-last geometry shared by conv and pooling. Each output sums its
+ * products in the fixed order (row, column, input channel), as one scalar
+ * chain; CONV_BLOCK outputs of a pixel run side by side over the transposed
+ * weights wt (a padded block's extra lanes are dropped), which keeps every
+ * output's sum, and so the calibration, the same bit for bit while the chains
+ * overlap. */
+static void conv(const ff_graph *g, const ff_node *n, const float *wt, const float *x, float *y)
 {
     ff_geom q = ff_node_geom(g, n);
     const int64_t cin_g = q.C / n->group, cout_g = q.OC / n->group;
+    const int64_t cpad = conv_padded(cout_g);
     const int kh = n->kernel[0], kw = n->kernel[1];
     for (int64_t oh = 0; oh < q.OH; oh++)
         for (int64_t ow = 0; ow < q.OW; ow++)
-            for (int64_t oc = 0; oc < q.OC; oc++) {
-                const int64_t gi = oc / cout_g;
-                const float *w = n->w + oc * kh * kw * cin_g;
-                float acc = 0.0f;
-                for (int i = 0; i < kh; i++) {
-                    int64_t ih = oh * n->stride[0] - n->pad[0] + (int64_t)i * n->dil[0];
-                    if (ih < 0 || ih >= q.H)
-                        continue;
-                    for (int j = 0; j < kw; j++) {
-                        int64_t iw = ow * n->stride[1] - n->pad[1] + (int64_t)j * n->dil[1];
-                        if (iw < 0 || iw >= q.W)
+            for (int64_t gi = 0; gi < n->group; gi++)
+                for (int64_t ob = 0; ob < cout_g; ob += CONV_BLOCK) {
+                    const int64_t nb = cout_g - ob < CONV_BLOCK ? cout_g - ob : CONV_BLOCK;
+                    float acc[CONV_BLOCK] = {0};
+                    for (int i = 0; i < kh; i++) {
+                        int64_t ih = oh * n->stride[0] - n->pad[0] + (int64_t)i * n->dil[0];
+                        if (ih < 0 || ih >= q.H)
                             continue;
-                        const float *xp = x + (ih * q.W + iw) * q.C + gi * cin_g;
-                        const float *wp = w + ((int64_t)i * kw + j) * cin_g;
-                        for (int64_t c = 0; c < cin_g; c++)
-                            acc += wp[c] * xp[c];
+                        for (int j = 0; j < kw; j++) {
+                            int64_t iw = ow * n->stride[1] - n->pad[1] + (int64_t)j * n->dil[1];
+                            if (iw < 0 || iw >= q.W)
+                                continue;
+                            const float *xp = x + (ih * q.W + iw) * q.C + gi * cin_g;
+                            const float *wp = wt + ((gi * kh + i) * kw + j) * cin_g * cpad + ob;
+                            for (int64_t c = 0; c < cin_g; c++)
+                                for (int k = 0; k < CONV_BLOCK; k++)
+                                    acc[k] += wp[c * cpad + k] * xp[c];
+                        }
                     }
+                    float *yp = y + (oh * q.OW + ow) * q.OC + gi * cout_g + ob;
+                    for (int k = 0; k < nb; k++)
+                        yp[k] = acc[k] + (n->b ? n->b[gi * cout_g + ob + k] : 0.0f);
                 }
-                y[(oh * q.OW + ow) * q.OC + oc] = acc + (n->b ? n->b[oc] : 0.0f);
-            }
 }
 
 static void pool(const ff_graph *g, const ff_node *n, const float *x, float *y)
@@ -268,7 +304,7 @@ void ff_fplan_run(ff_fplan *p, const float *in, float *out, ff_observe_fn obs, v
         int64_t sz = ff_tensor_size(&g->t[n->out]);
         switch (n->op) {
         case FF_OP_DENSE: dense(n, x, y); break;
-        case FF_OP_CONV: conv(g, n, x, y); break;
+        case FF_OP_CONV: conv(g, n, p->wt[ni], x, y); break;
         case FF_OP_MAXPOOL:
         case FF_OP_AVGPOOL: pool(g, n, x, y); break;
         case FF_OP_GMAXPOOL:

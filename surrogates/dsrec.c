@@ -8,9 +8,12 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 const char *const ff_target_names[FF_T__COUNT] = {"lut", "ff", "dsp", "bram18", "latency", "ii"};
 const char *const ff_target_labels[FF_T__COUNT] = {"LUT", "FF", "DSP", "BRAM18", "latency", "II"};
@@ -333,6 +336,50 @@ static int complete(ff_dsrec *r, int64_t max_mults, int64_t max_cost)
     return same;
 }
 
+/* Completing a record regenerates its design, calibration included: tens of
+ * milliseconds each, so the records are shared out among the processors. */
+typedef struct {
+    ff_dataset *d;
+    int64_t max_mults, max_cost;
+    atomic_llong next;
+} completion;
+
+static void *complete_some(void *arg)
+{
+    completion *c = arg;
+    for (int64_t i; (i = atomic_fetch_add(&c->next, 1)) < c->d->n;) {
+        ff_dsrec *r = &c->d->r[i];
+        if (r->timing_missing && complete(r, c->max_mults, c->max_cost))
+            r->timing_missing = 0;
+    }
+    return NULL;
+}
+
+static void complete_all(ff_dataset *d, int64_t max_mults, int64_t max_cost)
+{
+    int64_t todo = 0;
+    for (int64_t i = 0; i < d->n; i++)
+        todo += d->r[i].timing_missing;
+    if (!todo)
+        return;
+    completion c = {d, max_mults, max_cost, 0};
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int nt = cpus < 1 ? 1 : (cpus > 8 ? 8 : (int)cpus);
+    if (nt > todo)
+        nt = (int)todo;
+    pthread_t th[8];
+    int started = 0;
+    for (; started < nt - 1; started++)
+        if (pthread_create(&th[started], NULL, complete_some, &c))
+            break; /* fewer helpers: this thread does the rest */
+    complete_some(&c);
+    for (int k = 0; k < started; k++)
+        pthread_join(th[k], NULL);
+    for (int64_t i = 0; i < d->n; i++)
+        todo -= d->r[i].timing_missing; /* left as they were: another design now */
+    d->regenerated += todo;
+}
+
 static int cmp_id(const void *a, const void *b)
 {
     return strcmp(a, b);
@@ -383,14 +430,8 @@ int ff_dataset_load(const char *path, ff_dataset *d, ff_err *e)
             ff_dsrec_free(&r);
             continue;
         }
-        if (r.timing_missing) {
-            if (mm < 0)
-                run_settings(path, &mm, &mc);
-            if (complete(&r, mm, mc)) {
-                r.timing_missing = 0;
-                d->regenerated++;
-            }
-        }
+        if (r.timing_missing && mm < 0)
+            run_settings(path, &mm, &mc);
         if ((size_t)d->n == rcap) {
             rcap = rcap ? 2 * rcap : 256;
             d->r = ff_realloc(d->r, rcap * sizeof *d->r);
@@ -399,6 +440,7 @@ int ff_dataset_load(const char *path, ff_dataset *d, ff_err *e)
     }
     free(line);
     fclose(f);
+    complete_all(d, mm, mc);
     /* a design that failed (a timeout) and was tried again with success
      * (surrogate gen --retry-timeouts) is not a failure */
     if (nfid) {

@@ -638,9 +638,61 @@ static void test_synth_counts_lutram_sites(void **st)
     cJSON_Delete(c);
 }
 
+/* The float executor's conv sums each output's products in the order row,
+ * column, input channel, as one chain in float: the calibration a dataset
+ * record was made with is regenerated bit for bit from that order. Checked
+ * against the sum written out plainly, with output channels per group that
+ * fill no whole block (11, 3) and one that does (16). */
+static void test_float_conv_sums_in_fixed_order(void **st)
+{
+    (void)st;
+    const struct {
+        int cin, cout, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, group;
+    } cs[] = {{6, 22, 3, 2, 2, 1, 1, 2, 1, 0, 1, 1, 2},
+              {5, 3, 1, 3, 1, 2, 1, 1, 0, 1, 0, 2, 1},
+              {4, 16, 2, 2, 1, 1, 1, 1, 0, 0, 1, 1, 1}};
+    for (size_t k = 0; k < sizeof cs / sizeof cs[0]; k++) {
+        ff_graph *g = ff_graph_new();
+        int64_t d[4] = {1, 7, 9, cs[k].cin};
+        int cur = g->input = ff_graph_add_tensor(g, "x", 4, d, NULL);
+        conv(g, &cur, "c", cs[k].cin, cs[k].cout, cs[k].kh, cs[k].kw, cs[k].sh, cs[k].sw, cs[k].dh, cs[k].dw,
+             cs[k].pt, cs[k].pl, cs[k].pb, cs[k].pr, cs[k].group, FF_ACT_NONE);
+        finish_graph(g, cur);
+        const ff_node *n = &g->n[0];
+        ff_geom q = ff_node_geom(g, n);
+        int64_t isz = ff_graph_in_size(g), osz = ff_graph_out_size(g), cin_g = q.C / n->group,
+                cout_g = q.OC / n->group;
+        float *x = rnd(isz, 1.0f), *y = ff_malloc(sizeof(float) * (size_t)osz),
+              *want = ff_malloc(sizeof(float) * (size_t)osz);
+        for (int64_t oh = 0; oh < q.OH; oh++)
+            for (int64_t ow = 0; ow < q.OW; ow++)
+                for (int64_t oc = 0; oc < q.OC; oc++) {
+                    float acc = 0.0f;
+                    for (int i = 0; i < n->kernel[0]; i++)
+                        for (int j = 0; j < n->kernel[1]; j++) {
+                            int64_t ih = oh * n->stride[0] - n->pad[0] + (int64_t)i * n->dil[0],
+                                    iw = ow * n->stride[1] - n->pad[1] + (int64_t)j * n->dil[1];
+                            if (ih < 0 || ih >= q.H || iw < 0 || iw >= q.W)
+                                continue;
+                            for (int64_t c = 0; c < cin_g; c++)
+                                acc += n->w[((oc * n->kernel[0] + i) * n->kernel[1] + j) * cin_g + c] *
+                                       x[(ih * q.W + iw) * q.C + oc / cout_g * cin_g + c];
+                        }
+                    want[(oh * q.OW + ow) * q.OC + oc] = acc + n->b[oc];
+                }
+        ff_fplan *p = ff_fplan_new(g);
+        ff_fplan_run(p, x, y, NULL, NULL);
+        ff_fplan_free(p);
+        assert_memory_equal(y, want, sizeof(float) * (size_t)osz);
+        free(x), free(y), free(want);
+        ff_graph_free(g);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_float_conv_sums_in_fixed_order),
         cmocka_unit_test(test_cnn2d_parallel_and_stream_bit_exact),
         cmocka_unit_test(test_cnn1d_stream_bit_exact_w16a16_acc40),
         cmocka_unit_test(test_cnn1d_parallel_w4a4_with_reuse),
