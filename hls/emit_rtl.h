@@ -21,8 +21,10 @@
  * at R > 1, the constant ones at R = 1) as unsigned multiplies of
  * replicated-sign operands (Yosys tiles them as a pw x pw unsigned
  * multiply: 2-4 DSP48s once pw > 17 bits); 2: the same products as signed
- * ones (one DSP48 up to 25 x 18 bits). */
-#define FF_RTL_REV 2
+ * ones (one DSP48 up to 25 x 18 bits); 3: an accumulator wider than the
+ * one product it adds a cycle adds it as a signed operand, not as a
+ * concatenated sign extension (1 LUT a bit rather than 2 in Yosys). */
+#define FF_RTL_REV 3
 
 typedef enum {
     FF_RTL_DOT,     /* Dense, Conv, Scale: multiply-accumulate units */

@@ -536,6 +536,7 @@ static void write_dot(mctx *m)
                          (long long)un->last);
             /* distinct multipliers feeding this unit */
             int nl = 0;
+            char pn[32] = "";
             for (int64_t j = 0; j < un->nt; j++) {
                 int64_t k = un->t[j].mult;
                 if (!used[k])
@@ -550,12 +551,20 @@ static void write_dot(mctx *m)
                     cap = cap * 2 + 16;
                     leaf = ff_realloc(leaf, sizeof(char *) * (size_t)cap);
                 }
-                char pn[32];
                 snprintf(pn, sizeof pn, "p%lld", (long long)k);
                 leaf[nl++] = rs_str(pn, pw, uw);
             }
             snprintf(name, sizeof name, "s%lld", (long long)u);
             char *root = tree(m, name, leaf, nl, uw, L->tree_levels, L->pipe.cuts, 0);
+            /* one product, sign-extended to a wider accumulator: added as
+             * signed operands (Verilog's own extension) rather than as the
+             * concatenation {{n{p[m]}}, p}, so that Yosys's alumacc, which
+             * makes the smaller operand the carry chain's A (by width, then
+             * by number of chunks), takes the product: its bits drive the
+             * CARRY4's DI and the bias mux merges into the LUT making S, 1
+             * LUT a bit; the concatenation's chunks made the mux A, a LUT
+             * of its own on DI, 2 a bit (FF_RTL_REV 3; docs/rtl.md) */
+            int ext = nl == 1 && pw < uw && !strcmp(root, leaf[0]);
             for (int i = 0; i < nl; i++)
                 free(leaf[i]);
             ff_sb_printf(&m->d, "    reg [%d:0] acc%lld;\n", uw - 1, (long long)u);
@@ -568,8 +577,15 @@ static void write_dot(mctx *m)
             else
                 ff_sb_printf(&m->s, "            if (%s && %s >= %s && %s <= %s)\n", tv, tcn,
                              hc(b1, cw, un->first), tcn, hc(b2, cw, un->last));
-            ff_sb_printf(&m->s, "                acc%lld <= (%s == %s ? %s : acc%lld) + %s;\n", (long long)u, tcn,
-                         hc(b1, cw, un->first), hc(b2, uw, bias), (long long)u, root);
+            if (ext) /* the product sign-extends to the accumulator's width: by design */
+                ff_sb_printf(&m->s,
+                             "                /* verilator lint_off WIDTH */\n"
+                             "                acc%lld <= $signed(%s == %s ? %s : acc%lld) + $signed(%s);\n"
+                             "                /* verilator lint_on WIDTH */\n",
+                             (long long)u, tcn, hc(b1, cw, un->first), hc(b2, uw, bias), (long long)u, pn);
+            else
+                ff_sb_printf(&m->s, "                acc%lld <= (%s == %s ? %s : acc%lld) + %s;\n", (long long)u, tcn,
+                             hc(b1, cw, un->first), hc(b2, uw, bias), (long long)u, root);
             free(root);
             char acc[64], y[64], inst[64];
             snprintf(acc, sizeof acc, "acc%lld", (long long)u);

@@ -38,7 +38,7 @@
 #define FF_AN_FA_ROW_LUTS 1.6         /* LUTs per bit of a row of full adders in a sum (sum_luts) */
 #define FF_AN_ACC_LUTS 2.0            /* LUTs per bit of an accumulator after a tree: adder + first-cycle mux (flow 2) */
 #define FF_AN_ACC1_LUTS 1.5           /* ... of one taking one product a cycle: 1 or 2 by the operand Yosys makes A (the expectation) */
-#define FF_AN_ACC_EXT_LUTS 0.5        /* ... the rest of 2 when wider than the product (sign-extended: always 2) */
+#define FF_AN_ACC_EXT_LUTS 0.5        /* ... the rest of 2 when wider than the product (RTL revision 2's concatenated sign extension: always 2; revision 3: 1) */
 #define FF_AN_OUT_DECODE_LUTS 3.0     /* per output of a grouped layer: its slot's cycle-range and first-cycle decode */
 #define FF_AN_SLICE_CTRL_LUTS 4.0     /* per register slice: the count, pointers, in_ready and out_valid */
 
@@ -477,12 +477,19 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
          * recorded twice; on the 365 distinct designs of session 29 the
          * cross-validated analytical LUT SMAPE went 8.00% -> 7.72%, the
          * learned 7.21% -> 7.20%, the random fifth's learned 9.33% -> 8.64%
-         * (depth split 6.42% -> 6.60%; 1.25 gave 7.69%, 7.15%, 9.15%) */
+         * (depth split 6.42% -> 6.60%; 1.25 gave 7.69%, 7.15%, 9.15%).
+         * Why (session 30): alumacc makes the smaller operand A, by width,
+         * then number of chunks, then a hash of the wires; the concatenated
+         * sign extension lost to the mux every time, equal single chunks go
+         * by the hash. RTL revision 3 adds a wider accumulator's product as
+         * a signed operand, narrower than the mux: 1 a bit, always. */
         ff_rtl_pipe pp; /* the plan's registers: --clock's, or the fixed plan's */
         pipe_of(f, &pp);
         parts[FF_AN_PART_TREE] += U * tree_fabric_adders(per, built, pp.cuts) * sm; /* grouped: per = 1, no tree */
         double acc = U * sm;
-        if (per <= 1) /* one product a cycle (grouped too: per = 1) */
+        if (per <= 1 && f->rtl_rev >= 3) /* the wider ones add the product as a signed operand: 1 a bit */
+            parts[FF_AN_PART_ACC] += (acc - (double)f->acc_ext_bits) * FF_AN_ACC1_LUTS + (double)f->acc_ext_bits;
+        else if (per <= 1) /* one product a cycle (grouped too: per = 1) */
             parts[FF_AN_PART_ACC] += acc * FF_AN_ACC1_LUTS + (double)f->acc_ext_bits * FF_AN_ACC_EXT_LUTS;
         else
             parts[FF_AN_PART_ACC] += acc * FF_AN_ACC_LUTS;

@@ -32,7 +32,7 @@ def main():
     acc_at = {}
     for f in srcs:
         for n, line in enumerate(open(f), 1):
-            m = re.search(r"\bacc(\d+) <= \(\S+ == \S+ \? \S+ : acc\d+\) \+ ", line)
+            m = re.search(r"\bacc(\d+) <= (?:\$signed)?\(\S+ == \S+ \? \S+ : acc\d+\) \+ ", line)
             if m:
                 acc_at[(os.path.basename(f), n)] = int(m.group(1))
     if not acc_at:

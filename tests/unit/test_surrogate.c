@@ -716,13 +716,17 @@ static void rtl_mux_selects(const char *path, int64_t *n, int64_t *in)
 /* Dataset layer `index` of the revision-2 run (seed 1, 256 multipliers,
  * synthesis cost 40000: surrogates/dataset/command.txt) and its features
  * (its description in desc); fails the test when it cannot be made. */
+/* The RTL revision the dataset's designs checked below were synthesized
+ * at: their Yosys figures are of its Verilog (FF_RTL_REV has moved on). */
+#define DATASET_RTL_REV 2
+
 static ff_qmodel *run_layer(const ff_dsgen_opts *go, int64_t index, ff_layer_feat *f, char *desc, size_t cap)
 {
     ff_qmodel *q;
     ff_err e = {0};
     if (ff_dsgen_design(go, index, 0, &q, desc, cap, &e))
         fail_msg("%s", e.msg);
-    ff_layer_features(q, 0, NULL, f);
+    ff_layer_features_rev(q, 0, NULL, DATASET_RTL_REV, f);
     return q;
 }
 
@@ -1049,6 +1053,61 @@ static void test_single_product_accumulators_against_yosys(void **st)
         if (fabs((at + decode) / want - 1) > 0.05)
             fail_msg("%s: accumulators %.0f LUTs at %g a bit, Yosys %.0f", desc, at + decode, c[i].a, want);
     }
+}
+
+/* RTL revision 3 (session 30): an accumulator wider than the one product
+ * it adds a cycle adds it as a signed operand, $signed(first ? bias : acc)
+ * + $signed(p), not as the concatenation {{n{p[m]}}, p}: Yosys's alumacc
+ * then makes the narrower product the carry chain's A and the bias mux
+ * merges into the LUT making S, 1 LUT a bit where the concatenation cost 2
+ * (tests/it/rtl_cli.sh counts it in a netlist). L000058's RTL: exactly its
+ * 24 sign-extended accumulators are written so, the others add their
+ * product as before; the analytical model prices those bits at 1 at
+ * revision 3 and at 2 for the revision-2 records. */
+static void test_signed_accumulators_rev3(void **st)
+{
+    (void)st;
+    char desc[512], path[160];
+    ff_layer_feat f2, f3;
+    ff_qmodel *q = dataset_layer(58, &f2, desc, sizeof desc);
+    ff_layer_features(q, 0, NULL, &f3);
+    assert_int_equal(f3.rtl_rev, FF_RTL_REV);
+    assert_true(FF_RTL_REV >= 3 && f2.rtl_rev == 2);
+    assert_int_equal(f3.acc_ext_bits, 24 * 21);
+    ff_gen_opts go = {"signedacc", "dataset", FF_DEFAULT_PART, FF_DEFAULT_CLOCK_NS, 0, 0, 0};
+    ff_err e = {0};
+    if (ff_emitter_find("rtl")->emit(q, &go, &e))
+        fail_msg("%s", e.msg);
+    snprintf(path, sizeof path, "signedacc/rtl/dataset_%s.v", q->g->n[0].name);
+    char *v;
+    size_t len;
+    if (ff_read_file(path, 1 << 26, &v, &len, &e))
+        fail_msg("%s", e.msg);
+    int64_t plain = 0, sgn = 0, cat = 0;
+    for (const char *l = strstr(v, " <= "); l; l = strstr(l + 1, " <= ")) {
+        const char *a = l;
+        while (a > v && a[-1] != ' ')
+            a--;
+        if (strncmp(a, "acc", 3))
+            continue;
+        const char *end = strchr(l, ';');
+        if (!strncmp(l + 4, "$signed(", 8) && strstr(l, ") + $signed(p") < end)
+            sgn++;
+        else if (l[4] == '(') {
+            plain++;
+            const char *c = strstr(l, "{{");
+            cat += c && c < end;
+        }
+    }
+    free(v);
+    assert_int_equal(sgn, 24);
+    assert_int_equal(plain, 240);
+    assert_int_equal(cat, 0);
+    double o[FF_T__COUNT], p2[FF_AN_PARTS] = {0}, p3[FF_AN_PARTS] = {0};
+    ff_analytic_layer_parts(&f2, o, p2);
+    ff_analytic_layer_parts(&f3, o, p3);
+    assert_true(fabs(p2[FF_AN_PART_ACC] - p3[FF_AN_PART_ACC] - (double)f3.acc_ext_bits) < 1e-6);
+    ff_qmodel_free(q);
 }
 
 /* An output whose requantized value cannot leave its range has no
@@ -1818,6 +1877,7 @@ int main(void)
         cmocka_unit_test(test_wide_trees_against_yosys),
         cmocka_unit_test(test_unsaturated_outputs_against_yosys),
         cmocka_unit_test(test_single_product_accumulators_against_yosys),
+        cmocka_unit_test(test_signed_accumulators_rev3),
         cmocka_unit_test(test_metrics_known_values),
         cmocka_unit_test(test_bands_quantiles_and_file),
         cmocka_unit_test(test_broken_model_dirs_are_refused),
