@@ -577,15 +577,15 @@ static void write_dot(mctx *m)
             else
                 ff_sb_printf(&m->s, "            if (%s && %s >= %s && %s <= %s)\n", tv, tcn,
                              hc(b1, cw, un->first), tcn, hc(b2, cw, un->last));
+            char sp[48];
+            snprintf(sp, sizeof sp, "$signed(%s)", pn);
             if (ext) /* the product sign-extends to the accumulator's width: by design */
-                ff_sb_printf(&m->s,
-                             "                /* verilator lint_off WIDTH */\n"
-                             "                acc%lld <= $signed(%s == %s ? %s : acc%lld) + $signed(%s);\n"
-                             "                /* verilator lint_on WIDTH */\n",
-                             (long long)u, tcn, hc(b1, cw, un->first), hc(b2, uw, bias), (long long)u, pn);
-            else
-                ff_sb_printf(&m->s, "                acc%lld <= (%s == %s ? %s : acc%lld) + %s;\n", (long long)u, tcn,
-                             hc(b1, cw, un->first), hc(b2, uw, bias), (long long)u, root);
+                ff_sb_printf(&m->s, "                /* verilator lint_off WIDTH */\n");
+            ff_sb_printf(&m->s, "                acc%lld <= %s(%s == %s ? %s : acc%lld) + %s;\n", (long long)u,
+                         ext ? "$signed" : "", tcn, hc(b1, cw, un->first), hc(b2, uw, bias), (long long)u,
+                         ext ? sp : root);
+            if (ext)
+                ff_sb_printf(&m->s, "                /* verilator lint_on WIDTH */\n");
             free(root);
             char acc[64], y[64], inst[64];
             snprintf(acc, sizeof acc, "acc%lld", (long long)u);

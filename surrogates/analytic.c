@@ -38,7 +38,8 @@
 #define FF_AN_FA_ROW_LUTS 1.6         /* LUTs per bit of a row of full adders in a sum (sum_luts) */
 #define FF_AN_ACC_LUTS 2.0            /* LUTs per bit of an accumulator after a tree: adder + first-cycle mux (flow 2) */
 #define FF_AN_ACC1_LUTS 1.5           /* ... of one taking one product a cycle: 1 or 2 by the operand Yosys makes A (the expectation) */
-#define FF_AN_ACC_EXT_LUTS 0.5        /* ... the rest of 2 when wider than the product (RTL revision 2's concatenated sign extension: always 2; revision 3: 1) */
+#define FF_AN_ACC_WIDER_LUTS 2.0      /* ... of one wider than its product, RTL revision 2 (the concatenated sign extension: the mux is A) */
+#define FF_AN_ACC_WIDER3_LUTS 1.0     /* ... revision 3 (the product added signed: the product is A) */
 #define FF_AN_OUT_DECODE_LUTS 3.0     /* per output of a grouped layer: its slot's cycle-range and first-cycle decode */
 #define FF_AN_SLICE_CTRL_LUTS 4.0     /* per register slice: the count, pointers, in_ready and out_valid */
 
@@ -487,11 +488,10 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
         pipe_of(f, &pp);
         parts[FF_AN_PART_TREE] += U * tree_fabric_adders(per, built, pp.cuts) * sm; /* grouped: per = 1, no tree */
         double acc = U * sm;
-        if (per <= 1 && f->rtl_rev >= 3) /* the wider ones add the product as a signed operand: 1 a bit */
-            parts[FF_AN_PART_ACC] += (acc - (double)f->acc_ext_bits) * FF_AN_ACC1_LUTS + (double)f->acc_ext_bits;
-        else if (per <= 1) /* one product a cycle (grouped too: per = 1) */
-            parts[FF_AN_PART_ACC] += acc * FF_AN_ACC1_LUTS + (double)f->acc_ext_bits * FF_AN_ACC_EXT_LUTS;
-        else
+        if (per <= 1) { /* one product a cycle (grouped too: per = 1); the wider ones at their revision's count */
+            double wider = f->rtl_rev >= 3 ? FF_AN_ACC_WIDER3_LUTS : FF_AN_ACC_WIDER_LUTS;
+            parts[FF_AN_PART_ACC] += acc * FF_AN_ACC1_LUTS + (double)f->acc_ext_bits * (wider - FF_AN_ACC1_LUTS);
+        } else
             parts[FF_AN_PART_ACC] += acc * FF_AN_ACC_LUTS;
         /* each output's share of the cycle count's decode: the range of
          * cycles its accumulator takes the shared product in, and its first
