@@ -23,8 +23,11 @@
  * multiply: 2-4 DSP48s once pw > 17 bits); 2: the same products as signed
  * ones (one DSP48 up to 25 x 18 bits); 3: an accumulator wider than the
  * one product it adds a cycle adds it as a signed operand, not as a
- * concatenated sign extension (1 LUT a bit rather than 2 in Yosys). */
-#define FF_RTL_REV 3
+ * concatenated sign extension (1 LUT a bit rather than 2 in Yosys); 4:
+ * every other accumulator of one product a cycle writes its first-cycle
+ * bias mux as two chunks, so that Yosys takes the product as the carry
+ * chain's operand A (1 LUT a bit rather than 1 or 2 by a hash). */
+#define FF_RTL_REV 4
 
 typedef enum {
     FF_RTL_DOT,     /* Dense, Conv, Scale: multiply-accumulate units */

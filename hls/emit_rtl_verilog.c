@@ -563,8 +563,15 @@ static void write_dot(mctx *m)
              * by number of chunks), takes the product: its bits drive the
              * CARRY4's DI and the bias mux merges into the LUT making S, 1
              * LUT a bit; the concatenation's chunks made the mux A, a LUT
-             * of its own on DI, 2 a bit (FF_RTL_REV 3; docs/rtl.md) */
+             * of its own on DI, 2 a bit (FF_RTL_REV 3; docs/rtl.md). Any
+             * other single-product operand (as wide as the accumulator, a
+             * slice of a wider product, or a register --clock put before
+             * the add) is one chunk of the accumulator's width, like the
+             * mux, and a hash of Yosys's wire numbers would decide: the mux
+             * is written as two chunks instead ({bits 1.., bit 0}), so the
+             * product is the smaller operand, 1 LUT a bit (FF_RTL_REV 4) */
             int ext = nl == 1 && pw < uw && !strcmp(root, leaf[0]);
+            int split = nl == 1 && !ext && uw >= 2;
             for (int i = 0; i < nl; i++)
                 free(leaf[i]);
             ff_sb_printf(&m->d, "    reg [%d:0] acc%lld;\n", uw - 1, (long long)u);
@@ -581,9 +588,17 @@ static void write_dot(mctx *m)
             snprintf(sp, sizeof sp, "$signed(%s)", pn);
             if (ext) /* the product sign-extends to the accumulator's width: by design */
                 ff_sb_printf(&m->s, "                /* verilator lint_off WIDTH */\n");
-            ff_sb_printf(&m->s, "                acc%lld <= %s(%s == %s ? %s : acc%lld) + %s;\n", (long long)u,
-                         ext ? "$signed" : "", tcn, hc(b1, cw, un->first), hc(b2, uw, bias), (long long)u,
-                         ext ? sp : root);
+            if (split) {
+                char b3[40];
+                hc(b1, cw, un->first);
+                ff_sb_printf(&m->s,
+                             "                acc%lld <= {(%s == %s ? %s : acc%lld[%d:1]), (%s == %s ? %s : acc%lld[0])} + %s;\n",
+                             (long long)u, tcn, b1, hc(b2, uw - 1, (int64_t)((uint64_t)bias >> 1)), (long long)u, uw - 1, tcn, b1,
+                             hc(b3, 1, bias & 1), (long long)u, root);
+            } else
+                ff_sb_printf(&m->s, "                acc%lld <= %s(%s == %s ? %s : acc%lld) + %s;\n", (long long)u,
+                             ext ? "$signed" : "", tcn, hc(b1, cw, un->first), hc(b2, uw, bias), (long long)u,
+                             ext ? sp : root);
             if (ext)
                 ff_sb_printf(&m->s, "                /* verilator lint_on WIDTH */\n");
             free(root);

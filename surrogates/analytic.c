@@ -40,6 +40,7 @@
 #define FF_AN_ACC1_LUTS 1.5           /* ... of one taking one product a cycle: 1 or 2 by the operand Yosys makes A (the expectation) */
 #define FF_AN_ACC_WIDER_LUTS 2.0      /* ... of one wider than its product, RTL revision 2 (the concatenated sign extension: the mux is A) */
 #define FF_AN_ACC_WIDER3_LUTS 1.0     /* ... revision 3 (the product added signed: the product is A) */
+#define FF_AN_ACC1_REV4_LUTS 1.0      /* ... of any one taking one product a cycle, revision 4 (the mux in two chunks: the product is A) */
 #define FF_AN_OUT_DECODE_LUTS 3.0     /* per output of a grouped layer: its slot's cycle-range and first-cycle decode */
 #define FF_AN_SLICE_CTRL_LUTS 4.0     /* per register slice: the count, pointers, in_ready and out_valid */
 
@@ -483,14 +484,20 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
          * then number of chunks, then a hash of the wires; the concatenated
          * sign extension lost to the mux every time, equal single chunks go
          * by the hash. RTL revision 3 adds a wider accumulator's product as
-         * a signed operand, narrower than the mux: 1 a bit, always. */
+         * a signed operand, narrower than the mux: 1 a bit, always.
+         * Revision 4 (session 31) writes the mux of the others as two
+         * chunks, {bits 1.., bit 0}, against the product's one: the product
+         * is A, 1 a bit, always (the jet at R = 16: its 6 such accumulators,
+         * 102 bits, took 98 LUTs fewer). */
         ff_rtl_pipe pp; /* the plan's registers: --clock's, or the fixed plan's */
         pipe_of(f, &pp);
         parts[FF_AN_PART_TREE] += U * tree_fabric_adders(per, built, pp.cuts) * sm; /* grouped: per = 1, no tree */
         double acc = U * sm;
         if (per <= 1) { /* one product a cycle (grouped too: per = 1); the wider ones at their revision's count */
-            double wider = f->rtl_rev >= 3 ? FF_AN_ACC_WIDER3_LUTS : FF_AN_ACC_WIDER_LUTS;
-            parts[FF_AN_PART_ACC] += acc * FF_AN_ACC1_LUTS + (double)f->acc_ext_bits * (wider - FF_AN_ACC1_LUTS);
+            int rev = f->rtl_rev ? f->rtl_rev : FF_RTL_REV; /* 0: features built by hand, the current revision */
+            double wider = rev >= 3 ? FF_AN_ACC_WIDER3_LUTS : FF_AN_ACC_WIDER_LUTS;
+            double one = rev >= 4 ? FF_AN_ACC1_REV4_LUTS : FF_AN_ACC1_LUTS;
+            parts[FF_AN_PART_ACC] += acc * one + (double)f->acc_ext_bits * (wider - one);
         } else
             parts[FF_AN_PART_ACC] += acc * FF_AN_ACC_LUTS;
         /* each output's share of the cycle count's decode: the range of

@@ -4,7 +4,8 @@ product: traces every accumulator bit of a `fogforge synth` project (flow 2,
 Yosys's netlist.v) from its register back to the CARRY4 that computes it and
 counts the distinct LUTs on that carry chain's S and DI inputs, separately for
 the accumulators no wider than their product ("+ p0", "+ p0[k:0]") and the
-wider ones ("+ {{n{p0[m]}}, p0}"; RTL revision 3: "$signed(...) + $signed(p0)"). The figures behind FF_AN_ACC1_LUTS and
+wider ones ("+ {{n{p0[m]}}, p0}"; RTL revision 3: "$signed(...) + $signed(p0)"; revision 4
+writes the as-wide ones' mux in two chunks, "{(... : acc[n:1]), (... : acc[0])} + p0"). The figures behind FF_AN_ACC1_LUTS and
 FF_AN_ACC_EXT_LUTS in surrogates/analytic.c (docs/surrogates.md, session 25).
 
 usage: acc_luts.py PROJECT   (a directory fogforge synth has synthesized; its
@@ -56,9 +57,13 @@ def main():
     # how the RTL adds each accumulator's product
     kind = {}
     for f in glob.glob(os.path.join(proj, "rtl", "*.v")):
-        for m in re.finditer(r"acc(\d+) <= (\$signed)?\(\S+ == \S+ \? \S+ : acc\d+\) \+ (.*?);", open(f).read()):
+        text = open(f).read()
+        for m in re.finditer(r"acc(\d+) <= (\$signed)?\(\S+ == \S+ \? \S+ : acc\d+\) \+ (.*?);", text):
             # RTL revision 3 adds a wider accumulator's product as a signed operand
             kind[int(m.group(1))] = "wider" if "{{" in m.group(3) or m.group(2) else "as wide"
+        # RTL revision 4 writes the others' bias mux as two chunks
+        for m in re.finditer(r"acc(\d+) <= \{\(\S+ == \S+ \? \S+ : acc\d+\[\d+:1\]\), \(.*?\)\} \+ (.*?);", text):
+            kind[int(m.group(1))] = "as wide"
     nbits = collections.Counter()
     luts = collections.defaultdict(set)
     for net, (c, _) in drv.items():

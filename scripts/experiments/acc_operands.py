@@ -4,7 +4,9 @@ runs synth_xilinx's coarse steps (through alumacc) on a `fogforge gen
 --backend rtl` project's Verilog and prints, for each accumulator of the form
 acc<k> <= (first ? bias : acc<k>) + p, whether A is the product (its bits
 drive the CARRY4's DI directly and the bias mux merges into the LUT making S:
-1 LUT a bit) or the mux (a LUT of its own on DI: 2 LUTs a bit). The question
+1 LUT a bit) or the mux (a LUT of its own on DI: 2 LUTs a bit). RTL revision
+4 writes the mux of an as-wide accumulator as two chunks, acc<k> <= {(first ?
+.. : acc<k>[n:1]), (first ? .. : acc<k>[0])} + p, which it reads too. The question
 behind FF_AN_ACC1_LUTS in surrogates/analytic.c (docs/surrogates-log.md,
 session 30); acc_luts.py counts the same from a synthesized netlist.
 
@@ -32,7 +34,8 @@ def main():
     acc_at = {}
     for f in srcs:
         for n, line in enumerate(open(f), 1):
-            m = re.search(r"\bacc(\d+) <= (?:\$signed)?\(\S+ == \S+ \? \S+ : acc\d+\) \+ ", line)
+            m = re.search(r"\bacc(\d+) <= (?:(?:\$signed)?\(\S+ == \S+ \? \S+ : acc\d+\)|"
+                          r"\{\(\S+ == \S+ \? \S+ : acc\d+\[\d+:1\]\), .*?\}) \+ ", line)
             if m:
                 acc_at[(os.path.basename(f), n)] = int(m.group(1))
     if not acc_at:
@@ -48,7 +51,7 @@ def main():
     side = {}
     for cell in text.split("cell $alu")[1:]:
         y = re.search(r"connect \\Y \S*\$add\$(\S+?):(\d+)\$", cell)
-        a = re.search(r"connect \\A (\S+)", cell)
+        a = re.search(r"connect \\A (.+)", cell)
         if not y or not a:
             continue
         k = acc_at.get((os.path.basename(y.group(1)), int(y.group(2))))
