@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,6 +245,11 @@ static int train_opts(const char *cmd, int c, const char *arg, ff_train_opts *t)
         else
             return ff_cli_fail(2, "surrogate %s: --mode wants auto, log or residual, got '%s'", cmd, arg);
         return 0;
+    case 'W':
+        if (!ff_cli_double(cmd, "--hash-weight", arg, 0, 10, &x))
+            return 2;
+        t->hash_sigma = x;
+        return 0;
     case 'A': {
         /* comma-separated targets that keep the analytical model */
         char buf[256];
@@ -267,10 +273,12 @@ static int train_opts(const char *cmd, int c, const char *arg, ff_train_opts *t)
 #define TRAIN_LONGOPTS                                                                                            \
     {"rounds", required_argument, 0, 'r'}, {"depth", required_argument, 0, 'd'}, {"eta", required_argument, 0, 'e'}, \
         {"seed", required_argument, 0, 'S'}, {"decompose", required_argument, 0, 'D'},                             \
-        {"mode", required_argument, 0, 'M'}, {"analytical", required_argument, 0, 'A'}
+        {"mode", required_argument, 0, 'M'}, {"analytical", required_argument, 0, 'A'},                           \
+        {"hash-weight", required_argument, 0, 'W'}
 
 static const char train_usage[] = "fogforge surrogate train DATASET -o MODELDIR [--rounds N] [--depth D] [--eta X] "
-                                  "[--seed S] [--decompose 0|1] [--mode auto|log|residual] [--analytical T,...] [--predict OUT.tsv] [-q]";
+                                  "[--seed S] [--decompose 0|1] [--mode auto|log|residual] [--analytical T,...] [--hash-weight S] "
+                                  "[--predict OUT.tsv] [-q]";
 
 /* id, target and prediction of every record, one per line (what make test compares) */
 static int write_predictions(const char *path, const ff_dataset *d, const ff_surrogate *s)
@@ -320,7 +328,11 @@ static int cmd_train(int argc, char **argv)
                    "--analytical lut,ff,dsp,bram18 (any of them) keeps the analytical model for those targets.\n"
                    "A network is the sum of its layers (its top level is wiring); with --decompose 1\n"
                    "(default) network records' totals are shared among their layers in proportion to the\n"
-                   "estimates and trained on. Deterministic: one thread, fixed\n"
+                   "estimates and trained on. --hash-weight S (default 0.05; 0: off) weights a LUT row by\n"
+                   "1 / (1 + (h / a / S)^2), where h is the LUTs a hash in Yosys decided either way in the RTL\n"
+                   "revision it measured (accumulators as wide as their one product, before revision 4: half a\n"
+                   "LUT a bit) and a the analytical LUTs, so the trees do not learn that hash from older\n"
+                   "records. Deterministic: one thread, fixed\n"
                    "seed (default 1), no subsampling. Writes MODELDIR/index.json, <target>.json (XGBoost JSON)\n"
                    "and <target>.bin (their binary cache, what estimate loads); --predict writes every record's\n"
                    "estimate. Defaults: 400 rounds, depth 3, eta 0.05 (deeper trees overfit a few hundred\n"
@@ -523,9 +535,17 @@ static int plot(const char *svg, const pairs *pp, const char *title)
              "set title 'BRAM18'\nplot '%s' index 3 with points pt 7 ps 0.4 notitle, x title 'y = x'\n"
              "unset multiplot\nunset output\n",
              qout, title, qdat, qdat, qdat, qdat);
+    /* a gnuplot that is missing or dies closes the pipe: the write then
+     * fails with EPIPE (reported below) rather than killing us by SIGPIPE
+     * with the temporary files left behind */
+    struct sigaction ign, old;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &ign, &old);
     FILE *g = popen("gnuplot >/dev/null", "w"); /* on failure it would print the plot to stdout */
-    int rc = 0;
-    if (!g || fputs(gp, g) < 0 || pclose(g) != 0)
+    int rc = 0, wrc = g ? fputs(gp, g) : -1, prc = g ? pclose(g) : -1;
+    sigaction(SIGPIPE, &old, NULL);
+    if (wrc < 0 || prc != 0)
         rc = ff_cli_fail(1, "surrogate eval: gnuplot failed writing %s (is gnuplot installed? scripts/deps.sh)", svg);
     else if (rename(out, svg) != 0)
         rc = ff_cli_fail(2, "surrogate eval: --plot %s: cannot rename %s over it: %s", svg, out, strerror(errno));
@@ -607,7 +627,8 @@ static int write_bands(const char *dir, const ff_surrogate *learned, const ff_da
 
 static const char eval_usage[] = "fogforge surrogate eval DATASET MODELDIR [--plot FILE.svg] [--records FILE.tsv] [--cv] [--json] "
                                  "[--rounds N] "
-                                 "[--depth D] [--eta X] [--seed S] [--decompose 0|1] [--mode auto|log|residual] [--analytical T,...] [-q]";
+                                 "[--depth D] [--eta X] [--seed S] [--decompose 0|1] [--mode auto|log|residual] [--analytical T,...] "
+                                 "[--hash-weight S] [-q]";
 
 static int cmd_eval(int argc, char **argv)
 {

@@ -689,6 +689,19 @@ void ff_analytic_layer(const ff_layer_feat *f, double out[FF_T__COUNT])
     ff_analytic_layer_parts(f, out, parts);
 }
 
+double ff_analytic_hash_luts(const ff_layer_feat *f)
+{
+    int rev = f->rtl_rev ? f->rtl_rev : FF_RTL_REV;
+    if (rev >= 4 || ff_rtl_kind_of((ff_op)f->op) != FF_RTL_DOT || f->reuse <= 1)
+        return 0;
+    int R = f->reuse;
+    if (f->n_in % R == 0 && f->n_in / R > 1)
+        return 0; /* a tree's sum a cycle: the accumulator is a $macc, not this add */
+    double sm = f->sum_bits_mean > 0 ? f->sum_bits_mean : (f->sum_bits > 0 ? f->sum_bits : f->acc_bits);
+    double aswide = (double)f->out_size * f->live_out * sm - (double)f->acc_ext_bits;
+    return aswide > 0 ? (FF_AN_ACC1_LUTS - FF_AN_ACC1_REV4_LUTS) * aswide : 0;
+}
+
 void ff_analytic_layer_parts(const ff_layer_feat *f, double out[FF_T__COUNT], double parts[FF_AN_PARTS])
 {
     for (int k = 0; k < FF_T__COUNT; k++)

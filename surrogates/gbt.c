@@ -57,6 +57,10 @@ int ff_gbt_train(const float *X, int64_t n, int nf, const float *y, const ff_gbt
         XGDMatrixFree(d);
         return xgb_fail(e, "setting labels");
     }
+    if (p->weight && XGDMatrixSetFloatInfo(d, "weight", p->weight, (bst_ulong)n)) {
+        XGDMatrixFree(d);
+        return xgb_fail(e, "setting weights");
+    }
     BoosterHandle b;
     if (XGBoosterCreate(&d, 1, &b)) {
         XGDMatrixFree(d);

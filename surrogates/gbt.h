@@ -14,10 +14,11 @@ typedef struct ff_gbt_params {
     double eta;
     double subsample;
     uint64_t seed;
+    const float *weight; /* per row (n of them), or NULL: all 1 */
 } ff_gbt_params;
 
-/* Trains a regressor (reg:squarederror) on n rows of nf features and writes
- * the model to json_path (XGBoost JSON). */
+/* Trains a regressor (reg:squarederror, rows weighted by p->weight) on n
+ * rows of nf features and writes the model to json_path (XGBoost JSON). */
 int ff_gbt_train(const float *X, int64_t n, int nf, const float *y, const ff_gbt_params *p, const char *json_path,
                  ff_err *e);
 /* Predictions of XGBoost itself for the same rows (tests compare). */

@@ -35,6 +35,7 @@ struct ff_surrogate {
     int has_bands;
     int has_training;          /* index.json's "training": the options it was trained with */
     int t_rounds, t_depth, t_decompose;
+    double t_hash; /* training.hash_weight (0 when absent: trained before session 31) */
     double t_eta, t_seed;
     int synth_flow;            /* training.synth_flow: the synthesis flow of its records (1 when absent) */
 };
@@ -294,6 +295,8 @@ int ff_surrogate_open(const char *dir, ff_surrogate **out, ff_err *e)
         s->has_training = 1;
         s->t_rounds = tro->valueint, s->t_depth = tmd->valueint, s->t_eta = tet->valuedouble;
         s->t_seed = tsd->valuedouble, s->t_decompose = cJSON_IsTrue(tdc);
+        const cJSON *thw = cJSON_GetObjectItemCaseSensitive(tj, "hash_weight");
+        s->t_hash = cJSON_IsNumber(thw) ? thw->valuedouble : 0;
     }
     cJSON_Delete(j);
     if (!rc) {
@@ -331,9 +334,9 @@ int ff_surrogate_trained_like(const ff_surrogate *s, const ff_surrogate *m, cons
         return 0;
     }
     if (o && (o->rounds != s->t_rounds || o->max_depth != s->t_depth || fabs(o->eta - s->t_eta) > 1e-12 ||
-              (double)o->seed != s->t_seed || o->decompose != s->t_decompose)) {
-        snprintf(why, n, "it was trained with --rounds %d --depth %d --eta %g --seed %.0f --decompose %d", s->t_rounds,
-                 s->t_depth, s->t_eta, s->t_seed, s->t_decompose);
+              (double)o->seed != s->t_seed || o->decompose != s->t_decompose || fabs(o->hash_sigma - s->t_hash) > 1e-12)) {
+        snprintf(why, n, "it was trained with --rounds %d --depth %d --eta %g --seed %.0f --decompose %d --hash-weight %g",
+                 s->t_rounds, s->t_depth, s->t_eta, s->t_seed, s->t_decompose, s->t_hash);
         return 0;
     }
     for (int k = 0; m && k < FF_T_RES; k++)
@@ -378,6 +381,7 @@ void ff_train_opts_default(ff_train_opts *o)
     o->seed = 1;
     o->decompose = 1;
     o->mode = 0;
+    o->hash_sigma = FF_TRAIN_HASH_SIGMA;
 }
 
 void ff_train_opts_fix_like(ff_train_opts *o, const ff_surrogate *s)
@@ -390,6 +394,7 @@ typedef struct {
     float *X;   /* n x NFEAT */
     double *a;  /* analytical estimate per row and target: n x FF_T_RES */
     double *y;  /* target per row: n x FF_T_RES */
+    double *h;  /* LUTs a hash in Yosys decided, either way (ff_analytic_hash_luts) */
     int64_t n, cap;
 } rows;
 
@@ -400,10 +405,12 @@ static void rows_add(rows *r, const ff_layer_feat *f, const double *y)
         r->X = ff_realloc(r->X, sizeof(float) * NFEAT * (size_t)r->cap);
         r->a = ff_realloc(r->a, sizeof(double) * FF_T_RES * (size_t)r->cap);
         r->y = ff_realloc(r->y, sizeof(double) * FF_T_RES * (size_t)r->cap);
+        r->h = ff_realloc(r->h, sizeof(double) * (size_t)r->cap);
     }
     double a[FF_T__COUNT], part[FF_AN_PARTS];
     ff_analytic_layer_parts(f, a, part);
     featvec_of(f, a, part, r->X + r->n * NFEAT);
+    r->h[r->n] = ff_analytic_hash_luts(f);
     for (int k = 0; k < FF_T_RES; k++) {
         r->a[r->n * FF_T_RES + k] = a[k];
         r->y[r->n * FF_T_RES + k] = y[k];
@@ -413,7 +420,7 @@ static void rows_add(rows *r, const ff_layer_feat *f, const double *y)
 
 static void rows_free(rows *r)
 {
-    free(r->X), free(r->a), free(r->y);
+    free(r->X), free(r->a), free(r->y), free(r->h);
     memset(r, 0, sizeof *r);
 }
 
@@ -424,6 +431,7 @@ static int fit(const rows *r, const uint8_t *sel, int k, int tr, const ff_train_
     for (int64_t i = 0; i < r->n; i++)
         m += !sel || sel[i];
     float *X = ff_malloc(sizeof(float) * NFEAT * (size_t)(m ? m : 1)), *y = ff_malloc(sizeof(float) * (size_t)(m ? m : 1));
+    float *w = ff_malloc(sizeof(float) * (size_t)(m ? m : 1));
     int64_t j = 0;
     for (int64_t i = 0; i < r->n; i++) {
         if (sel && !sel[i])
@@ -432,11 +440,16 @@ static int fit(const rows *r, const uint8_t *sel, int k, int tr, const ff_train_
         double t = log1p(r->y[i * FF_T_RES + k]);
         if (tr == TR_RESID)
             t -= log1p(r->a[i * FF_T_RES + k]);
+        /* a row whose LUTs a hash decided by +-h carries that much noise
+         * the features cannot explain (log scale h / a): weighted by the
+         * inverse of its variance beside the model's own, hash_sigma */
+        double rel = k == FF_T_LUT && r->a[i * FF_T_RES + k] > 0 ? r->h[i] / r->a[i * FF_T_RES + k] : 0;
+        w[j] = o->hash_sigma > 0 ? (float)(1 / (1 + rel * rel / (o->hash_sigma * o->hash_sigma))) : 1.0f;
         y[j++] = (float)t;
     }
-    ff_gbt_params p = {o->rounds, o->max_depth, o->eta, 1.0, o->seed};
+    ff_gbt_params p = {o->rounds, o->max_depth, o->eta, 1.0, o->seed, o->hash_sigma > 0 ? w : NULL};
     int rc = m ? ff_gbt_train(X, m, NFEAT, y, &p, path, e) : ff_errf(e, FF_EINPUT, "no training rows");
-    free(X), free(y);
+    free(X), free(y), free(w);
     return rc;
 }
 
@@ -497,6 +510,7 @@ static int write_index(const char *outdir, const ff_train_opts *o, const int *tr
     cJSON_AddNumberToObject(tj, "eta", o->eta);
     cJSON_AddNumberToObject(tj, "seed", (double)o->seed);
     cJSON_AddBoolToObject(tj, "decompose", o->decompose);
+    cJSON_AddNumberToObject(tj, "hash_weight", o->hash_sigma);
     cJSON_AddNumberToObject(tj, "synth_flow", FF_SYNTH_FLOW); /* the loader keeps only this flow's records */
     cJSON_AddStringToObject(j, "network", "network total = sum of layer estimates");
     char *s = cJSON_Print(j);

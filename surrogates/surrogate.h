@@ -52,6 +52,9 @@ int ff_surrogate_nfeat(void);
 const char *ff_surrogate_feat_name(int i);
 void ff_surrogate_featvec(const ff_layer_feat *f, float *x);
 
+/* The default --hash-weight: a LUT row's log-scale noise from Yosys's hash
+ * is set against 0.05 of the model's own (docs/surrogates.md, session 31) */
+#define FF_TRAIN_HASH_SIGMA 0.05
 typedef struct ff_train_opts {
     int rounds, max_depth;
     double eta;
@@ -61,6 +64,8 @@ typedef struct ff_train_opts {
                         * analytical model alone is best), 1 log, 2 log-residual of the analytical model */
     unsigned analytical; /* bit k: target k keeps the analytical model, no tree (--analytical) */
     int fixed[FF_T_RES]; /* nonzero: target k's transform, as a trained model's (ff_train_opts_fix_like) */
+    double hash_sigma;   /* > 0: LUT rows weighted 1 / (1 + (h / a / hash_sigma)^2), h their LUTs a hash in
+                          * Yosys decided (ff_analytic_hash_luts), a the analytical LUTs (--hash-weight) */
     int quiet;
 } ff_train_opts;
 void ff_train_opts_default(ff_train_opts *o);

@@ -28,7 +28,7 @@ static void test_evaluator_matches_xgboost(void **st)
 {
     (void)st;
     make_data();
-    ff_gbt_params p = {60, 5, 0.2, 1.0, 3};
+    ff_gbt_params p = {60, 5, 0.2, 1.0, 3, NULL};
     ff_err e = {0};
     if (ff_gbt_train(X, N, NF, Y, &p, "m.json", &e))
         fail_msg("%s", e.msg);
@@ -46,6 +46,37 @@ static void test_evaluator_matches_xgboost(void **st)
     assert_true(maxd < 1e-4);
     assert_true(err / N < 1.0); /* it learned something */
     ff_gbt_free(m);
+}
+
+/* Row weights reach XGBoost: the same features with two labels, the rows of
+ * one label weighted 9 to 1 against the other's, predict near the weighted
+ * mean (a weighted squared error's minimum), not the plain one. */
+static void test_row_weights(void **st)
+{
+    (void)st;
+    enum { M = 200 };
+    static float x[M * NF], y[M], w[M];
+    for (int i = 0; i < M; i++) {
+        for (int f = 0; f < NF; f++)
+            x[i * NF + f] = (float)(i % 2); /* two groups, each with both labels */
+        y[i] = i % 4 < 2 ? 10.0f : 0.0f;
+        w[i] = i % 4 < 2 ? 9.0f : 1.0f;
+    }
+    ff_err e = {0};
+    ff_gbt *m;
+    const float *ws[2] = {NULL, w};
+    double want[2] = {5.0, 9.0};
+    for (int k = 0; k < 2; k++) {
+        ff_gbt_params p = {300, 2, 0.3, 1.0, 1, ws[k]};
+        if (ff_gbt_train(x, M, NF, y, &p, "w.json", &e) || ff_gbt_load("w.json", NF, &m, &e))
+            fail_msg("%s", e.msg);
+        for (int i = 0; i < 2; i++) {
+            double v = ff_gbt_predict(m, x + i * NF);
+            if (fabs(v - want[k]) > 0.05)
+                fail_msg("weights %s: group %d predicts %g, want %g", ws[k] ? "9:1" : "none", i, v, want[k]);
+        }
+        ff_gbt_free(m);
+    }
 }
 
 static void test_bad_models_are_refused(void **st)
@@ -100,7 +131,7 @@ static void test_binary_cache_only_while_current(void **st)
 {
     (void)st;
     make_data();
-    ff_gbt_params p = {40, 4, 0.3, 1.0, 5};
+    ff_gbt_params p = {40, 4, 0.3, 1.0, 5, NULL};
     ff_err e = {0};
     if (ff_gbt_train(X, N, NF, Y, &p, "c.json", &e))
         fail_msg("%s", e.msg);
@@ -171,6 +202,7 @@ int main(void)
         cmocka_unit_test(test_binary_cache_only_while_current),
         cmocka_unit_test(test_damaged_cache_falls_back_to_json),
         cmocka_unit_test(test_bad_models_are_refused),
+        cmocka_unit_test(test_row_weights),
     };
     return cmocka_run_group_tests_name("gbt", tests, NULL, NULL);
 }

@@ -552,7 +552,7 @@ static void test_dataset_rtl_revision(void **st)
     /* a wide shared product: w13 x a13 (pw = 27) */
     f1.wbits = 13, f1.in_bits = 13;
     ff_layer_feat f2 = f1;
-    f2.rtl_rev = FF_RTL_REV;
+    f2.rtl_rev = 2; /* what revision 2 changed (3 and 4 changed the accumulators: test_single_product_accumulators_rev3_rev4) */
     double o1[FF_T__COUNT], o2[FF_T__COUNT];
     ff_analytic_layer(&f1, o1);
     ff_analytic_layer(&f2, o2);
@@ -1121,6 +1121,14 @@ static void test_single_product_accumulators_rev3_rev4(void **st)
     double aswide = (double)f4.out_size * f4.live_out * f4.sum_bits_mean - (double)f4.acc_ext_bits;
     assert_true(aswide > 240 * 15);
     assert_true(fabs(p3[FF_AN_PART_ACC] - p4[FF_AN_PART_ACC] - 0.5 * aswide) < 1e-6 * aswide);
+    /* what the hash decided, either way: half a LUT an as-wide bit before
+     * revision 4 (the learned model's row weights, --hash-weight), none at 4 */
+    assert_true(fabs(ff_analytic_hash_luts(&f2) - 0.5 * aswide) < 1e-6 * aswide);
+    assert_true(fabs(ff_analytic_hash_luts(&f3) - 0.5 * aswide) < 1e-6 * aswide);
+    assert_true(ff_analytic_hash_luts(&f4) == 0);
+    ff_layer_feat ft = f3; /* the same layer summing two products a cycle: a $macc, no hash */
+    ft.n_in = 2 * (int64_t)ft.reuse;
+    assert_true(ft.reuse > 1 && ff_analytic_hash_luts(&ft) == 0);
     ff_qmodel_free(q);
 }
 
