@@ -584,23 +584,22 @@ static void write_dot(mctx *m)
             else
                 ff_sb_printf(&m->s, "            if (%s && %s >= %s && %s <= %s)\n", tv, tcn,
                              hc(b1, cw, un->first), tcn, hc(b2, cw, un->last));
-            char sp[48];
-            snprintf(sp, sizeof sp, "$signed(%s)", pn);
-            if (ext) /* the product sign-extends to the accumulator's width: by design */
-                ff_sb_printf(&m->s, "                /* verilator lint_off WIDTH */\n");
+            const char *first = hc(b1, cw, un->first);
             if (split) {
                 char b3[40];
-                hc(b1, cw, un->first);
                 ff_sb_printf(&m->s,
                              "                acc%lld <= {(%s == %s ? %s : acc%lld[%d:1]), (%s == %s ? %s : acc%lld[0])} + %s;\n",
-                             (long long)u, tcn, b1, hc(b2, uw - 1, (int64_t)((uint64_t)bias >> 1)), (long long)u, uw - 1, tcn, b1,
-                             hc(b3, 1, bias & 1), (long long)u, root);
-            } else
-                ff_sb_printf(&m->s, "                acc%lld <= %s(%s == %s ? %s : acc%lld) + %s;\n", (long long)u,
-                             ext ? "$signed" : "", tcn, hc(b1, cw, un->first), hc(b2, uw, bias), (long long)u,
-                             ext ? sp : root);
-            if (ext)
-                ff_sb_printf(&m->s, "                /* verilator lint_on WIDTH */\n");
+                             (long long)u, tcn, first, hc(b2, uw - 1, (int64_t)((uint64_t)bias >> 1)), (long long)u,
+                             uw - 1, tcn, first, hc(b3, 1, bias & 1), (long long)u, root);
+            } else if (ext) /* the product sign-extends to the accumulator's width: by design */
+                ff_sb_printf(&m->s,
+                             "                /* verilator lint_off WIDTH */\n"
+                             "                acc%lld <= $signed(%s == %s ? %s : acc%lld) + $signed(%s);\n"
+                             "                /* verilator lint_on WIDTH */\n",
+                             (long long)u, tcn, first, hc(b2, uw, bias), (long long)u, pn);
+            else
+                ff_sb_printf(&m->s, "                acc%lld <= (%s == %s ? %s : acc%lld) + %s;\n", (long long)u, tcn,
+                             first, hc(b2, uw, bias), (long long)u, root);
             free(root);
             char acc[64], y[64], inst[64];
             snprintf(acc, sizeof acc, "acc%lld", (long long)u);

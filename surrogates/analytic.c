@@ -321,7 +321,7 @@ static double pipe_tree_ff(const ff_layer_feat *f, const ff_rtl_pipe *pp, double
  * FF_SYNTH_FLOW): a multiplier is a DSP48E1 and nothing more; its product
  * register, the adders, the accumulators and every other register stay in
  * fabric (docs/rtl.md, "Synthesis flow"). */
-static void dot(const ff_layer_feat *f, double *o, double *parts)
+static void dot(const ff_layer_feat *f, double *o, double *parts, double *hash)
 {
     /* only the kept outputs and products (ff_live): Yosys removes what no
      * output reads and folds what never changes */
@@ -498,6 +498,10 @@ static void dot(const ff_layer_feat *f, double *o, double *parts)
             double wider = rev >= 3 ? FF_AN_ACC_WIDER3_LUTS : FF_AN_ACC_WIDER_LUTS;
             double one = rev >= 4 ? FF_AN_ACC1_REV4_LUTS : FF_AN_ACC1_LUTS;
             parts[FF_AN_PART_ACC] += acc * one + (double)f->acc_ext_bits * (wider - one);
+            /* the as-wide bits of revisions before 4 cost 1 or 2 by the hash: +-0.5 around the 1.5 counted */
+            double aswide = acc - (double)f->acc_ext_bits;
+            if (rev < 4 && aswide > 0)
+                *hash = (FF_AN_ACC1_LUTS - FF_AN_ACC1_REV4_LUTS) * aswide;
         } else
             parts[FF_AN_PART_ACC] += acc * FF_AN_ACC_LUTS;
         /* each output's share of the cycle count's decode: the range of
@@ -689,27 +693,15 @@ void ff_analytic_layer(const ff_layer_feat *f, double out[FF_T__COUNT])
     ff_analytic_layer_parts(f, out, parts);
 }
 
-double ff_analytic_hash_luts(const ff_layer_feat *f)
+double ff_analytic_layer_parts_hash(const ff_layer_feat *f, double out[FF_T__COUNT], double parts[FF_AN_PARTS])
 {
-    int rev = f->rtl_rev ? f->rtl_rev : FF_RTL_REV;
-    if (rev >= 4 || ff_rtl_kind_of((ff_op)f->op) != FF_RTL_DOT || f->reuse <= 1)
-        return 0;
-    int R = f->reuse;
-    if (f->n_in % R == 0 && f->n_in / R > 1)
-        return 0; /* a tree's sum a cycle: the accumulator is a $macc, not this add */
-    double sm = f->sum_bits_mean > 0 ? f->sum_bits_mean : (f->sum_bits > 0 ? f->sum_bits : f->acc_bits);
-    double aswide = (double)f->out_size * f->live_out * sm - (double)f->acc_ext_bits;
-    return aswide > 0 ? (FF_AN_ACC1_LUTS - FF_AN_ACC1_REV4_LUTS) * aswide : 0;
-}
-
-void ff_analytic_layer_parts(const ff_layer_feat *f, double out[FF_T__COUNT], double parts[FF_AN_PARTS])
-{
+    double hash = 0;
     for (int k = 0; k < FF_T__COUNT; k++)
         out[k] = 0;
     for (int k = 0; k < FF_AN_PARTS; k++)
         parts[k] = 0;
     switch (ff_rtl_kind_of((ff_op)f->op)) {
-    case FF_RTL_DOT: dot(f, out, parts); break;
+    case FF_RTL_DOT: dot(f, out, parts, &hash); break;
     case FF_RTL_POOL: pool(f, out); break;
     case FF_RTL_SOFTMAX: softmax(f, out); break;
     case FF_RTL_ADD:
@@ -728,6 +720,12 @@ void ff_analytic_layer_parts(const ff_layer_feat *f, double out[FF_T__COUNT], do
     }
     out[FF_T_LATENCY] = f->latency;
     out[FF_T_II] = f->ii;
+    return hash;
+}
+
+void ff_analytic_layer_parts(const ff_layer_feat *f, double out[FF_T__COUNT], double parts[FF_AN_PARTS])
+{
+    ff_analytic_layer_parts_hash(f, out, parts);
 }
 
 /* ---- io stream: padding, line buffers, window, collector ----

@@ -21,11 +21,12 @@ enum {
     FF_AN_PARTS
 };
 void ff_analytic_layer_parts(const ff_layer_feat *f, double out[FF_T__COUNT], double parts[FF_AN_PARTS]);
-/* How many of the layer's LUTs a hash in Yosys decided, either way (RTL
- * revisions before 4: an accumulator as wide as its one product a cycle
- * costs 1 or 2 LUTs a bit, counted 1.5): half a LUT per such bit, the
- * count's uncertainty; 0 at revision 4 and for every other layer. */
-double ff_analytic_hash_luts(const ff_layer_feat *f);
+/* The same, returning how many of the layer's LUTs a hash in Yosys
+ * decided, either way (RTL revisions before 4: an accumulator as wide as
+ * its one product a cycle costs 1 or 2 LUTs a bit, counted 1.5): half a
+ * LUT per such bit, the count's uncertainty; 0 at revision 4 and for every
+ * other layer. */
+double ff_analytic_layer_parts_hash(const ff_layer_feat *f, double out[FF_T__COUNT], double parts[FF_AN_PARTS]);
 
 /* io stream (gen --io stream): the blocks a streaming layer adds around its
  * PE (whose features, one window in and its channels out, go through

@@ -394,7 +394,7 @@ typedef struct {
     float *X;   /* n x NFEAT */
     double *a;  /* analytical estimate per row and target: n x FF_T_RES */
     double *y;  /* target per row: n x FF_T_RES */
-    double *h;  /* LUTs a hash in Yosys decided, either way (ff_analytic_hash_luts) */
+    double *h;  /* LUTs a hash in Yosys decided, either way (ff_analytic_layer_parts_hash) */
     int64_t n, cap;
 } rows;
 
@@ -408,9 +408,8 @@ static void rows_add(rows *r, const ff_layer_feat *f, const double *y)
         r->h = ff_realloc(r->h, sizeof(double) * (size_t)r->cap);
     }
     double a[FF_T__COUNT], part[FF_AN_PARTS];
-    ff_analytic_layer_parts(f, a, part);
+    r->h[r->n] = ff_analytic_layer_parts_hash(f, a, part);
     featvec_of(f, a, part, r->X + r->n * NFEAT);
-    r->h[r->n] = ff_analytic_hash_luts(f);
     for (int k = 0; k < FF_T_RES; k++) {
         r->a[r->n * FF_T_RES + k] = a[k];
         r->y[r->n * FF_T_RES + k] = y[k];

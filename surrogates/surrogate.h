@@ -65,7 +65,7 @@ typedef struct ff_train_opts {
     unsigned analytical; /* bit k: target k keeps the analytical model, no tree (--analytical) */
     int fixed[FF_T_RES]; /* nonzero: target k's transform, as a trained model's (ff_train_opts_fix_like) */
     double hash_sigma;   /* > 0: LUT rows weighted 1 / (1 + (h / a / hash_sigma)^2), h their LUTs a hash in
-                          * Yosys decided (ff_analytic_hash_luts), a the analytical LUTs (--hash-weight) */
+                          * Yosys decided (ff_analytic_layer_parts_hash), a the analytical LUTs (--hash-weight) */
     int quiet;
 } ff_train_opts;
 void ff_train_opts_default(ff_train_opts *o);
