@@ -26,8 +26,18 @@
  * concatenated sign extension (1 LUT a bit rather than 2 in Yosys); 4:
  * every other accumulator of one product a cycle writes its first-cycle
  * bias mux as two chunks, so that Yosys takes the product as the carry
- * chain's operand A (1 LUT a bit rather than 1 or 2 by a hash). */
-#define FF_RTL_REV 4
+ * chain's operand A (1 LUT a bit rather than 1 or 2 by a hash); 5: the
+ * first-cycle select of a tag of FF_RTL_FIRST_REG_BITS bits or more is a
+ * register, loaded with the compare a cycle early (1 LUT an accumulator bit
+ * rather than 2). */
+#define FF_RTL_REV 5
+
+/* Tag width from which the accumulators' first-cycle select is registered
+ * (revision 5): below it the compare, the accumulator bit and the product
+ * bit fit one LUT6. */
+#ifndef FF_RTL_FIRST_REG_BITS
+#define FF_RTL_FIRST_REG_BITS 5
+#endif
 
 typedef enum {
     FF_RTL_DOT,     /* Dense, Conv, Scale: multiply-accumulate units */

@@ -504,16 +504,20 @@ static void write_dot(mctx *m)
         ff_sb_printf(&m->d, "\n    // cycle tags of the product and adder-tree stages\n");
         ff_sb_printf(&m->d, "    reg pv;\n    reg [%d:0] pc;\n", cw - 1);
         ff_sb_printf(&m->s, "            pc <= cnt;\n");
-        const char *tv = "pv", *tcn = "pc";
-        char tvb[32], tcb[32];
+        const char *tv = "pv", *tcn = "pc", *tsrc = "cnt"; /* tsrc: what the last tag stage is loaded from */
+        char tvb[32], tcb[32], tsb[32];
         for (int st = 1; st <= L->tree_stages; st++) {
             ff_sb_printf(&m->d, "    reg tv%d;\n    reg [%d:0] tc%d;\n", st, cw - 1, st);
             ff_sb_printf(&m->s, "            tc%d <= %s;\n", st, tcn);
             snprintf(tvb, sizeof tvb, "tv%d", st);
             snprintf(tcb, sizeof tcb, "tc%d", st);
-            tv = st == L->tree_stages ? tvb : tv;
-            tcn = st == L->tree_stages ? tcb : tcn;
+            if (st == L->tree_stages) {
+                snprintf(tsb, sizeof tsb, "%s", tcn);
+                tv = tvb, tcn = tcb, tsrc = tsb;
+            }
         }
+        /* revision 5's first-cycle selects, one a distinct first cycle (below) */
+        uint8_t *fsel = cw >= FF_RTL_FIRST_REG_BITS ? ff_calloc((size_t)R, 1) : NULL;
         /* tag valid bits reset */
         ff_sb_printf(&m->d, "    always @(posedge clk) begin\n        if (rst) begin\n            pv <= 1'b0;\n");
         for (int st = 1; st <= L->tree_stages; st++)
@@ -575,6 +579,28 @@ static void write_dot(mctx *m)
             for (int i = 0; i < nl; i++)
                 free(leaf[i]);
             ff_sb_printf(&m->d, "    reg [%d:0] acc%lld;\n", uw - 1, (long long)u);
+            /* the first-cycle select of one product a cycle, from a tag of
+             * FF_RTL_FIRST_REG_BITS bits or more, is a register beside the
+             * last tag stage, loaded with that stage's compare a cycle early
+             * (FF_RTL_REV 5): inline, the compare no longer fit the LUT6
+             * adding the accumulator bit (7 inputs at 5 tag bits: the tag,
+             * the accumulator bit, the product bit) and ABC copied it into
+             * every bit, 2 LUTs a bit where 1 now (docs/rtl.md, "Revision
+             * 5"). A sum of products keeps the compare inline: registered,
+             * five dataset layers went from +4.3% to -11.2% in LUTs, no
+             * netlist reason found either way. */
+            char first[96];
+            if (fsel && nl == 1 && un->first >= 0 && un->first < R) {
+                if (!fsel[un->first]) {
+                    fsel[un->first] = 1;
+                    ff_sb_printf(&m->d, "    reg fc%lld; // the last tag stage holds cycle %lld\n", (long long)un->first,
+                                 (long long)un->first);
+                    ff_sb_printf(&m->s, "            fc%lld <= %s == %s;\n", (long long)un->first, tsrc,
+                                 hc(b1, cw, un->first));
+                }
+                snprintf(first, sizeof first, "fc%lld", (long long)un->first);
+            } else
+                snprintf(first, sizeof first, "%s == %s", tcn, hc(b1, cw, un->first));
             if (un->first == 0 && un->last == R - 1)
                 ff_sb_printf(&m->s, "            if (%s)\n", tv);
             else if (un->first == 0)
@@ -584,22 +610,21 @@ static void write_dot(mctx *m)
             else
                 ff_sb_printf(&m->s, "            if (%s && %s >= %s && %s <= %s)\n", tv, tcn,
                              hc(b1, cw, un->first), tcn, hc(b2, cw, un->last));
-            const char *first = hc(b1, cw, un->first);
             if (split) {
                 char b3[40];
                 ff_sb_printf(&m->s,
-                             "                acc%lld <= {(%s == %s ? %s : acc%lld[%d:1]), (%s == %s ? %s : acc%lld[0])} + %s;\n",
-                             (long long)u, tcn, first, hc(b2, uw - 1, (int64_t)((uint64_t)bias >> 1)), (long long)u,
-                             uw - 1, tcn, first, hc(b3, 1, bias & 1), (long long)u, root);
+                             "                acc%lld <= {(%s ? %s : acc%lld[%d:1]), (%s ? %s : acc%lld[0])} + %s;\n",
+                             (long long)u, first, hc(b2, uw - 1, (int64_t)((uint64_t)bias >> 1)), (long long)u,
+                             uw - 1, first, hc(b3, 1, bias & 1), (long long)u, root);
             } else if (ext) /* the product sign-extends to the accumulator's width: by design */
                 ff_sb_printf(&m->s,
                              "                /* verilator lint_off WIDTH */\n"
-                             "                acc%lld <= $signed(%s == %s ? %s : acc%lld) + $signed(%s);\n"
+                             "                acc%lld <= $signed(%s ? %s : acc%lld) + $signed(%s);\n"
                              "                /* verilator lint_on WIDTH */\n",
-                             (long long)u, tcn, first, hc(b2, uw, bias), (long long)u, pn);
+                             (long long)u, first, hc(b2, uw, bias), (long long)u, pn);
             else
-                ff_sb_printf(&m->s, "                acc%lld <= (%s == %s ? %s : acc%lld) + %s;\n", (long long)u, tcn,
-                             first, hc(b2, uw, bias), (long long)u, root);
+                ff_sb_printf(&m->s, "                acc%lld <= (%s ? %s : acc%lld) + %s;\n", (long long)u, first,
+                             hc(b2, uw, bias), (long long)u, root);
             free(root);
             char acc[64], y[64], inst[64];
             snprintf(acc, sizeof acc, "acc%lld", (long long)u);
@@ -614,6 +639,7 @@ static void write_dot(mctx *m)
             free(tab[k]);
         free(tab);
         free(used);
+        free(fsel);
     }
     free(leaf);
     ff_rtl_dot_free(&d);

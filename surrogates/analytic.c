@@ -525,6 +525,11 @@ static void dot(const ff_layer_feat *f, double *o, double *parts, double *hash)
                 ff += U * ceil(per / pow(8.0, s)) * sm;
         ff += (double)f->in_size * f->live_in * xb + 1 + cw + 1 + cw + stages * (1.0 + cw) + 1 + 1 + romff;
         ff += acc;
+        /* revision 5: one product a cycle from a wide tag has a registered
+         * first-cycle select per distinct first cycle (emit_rtl_verilog.c):
+         * all outputs start in cycle 0, grouped ones in R / n_in turns */
+        if ((f->rtl_rev ? f->rtl_rev : FF_RTL_REV) >= 5 && cw >= FF_RTL_FIRST_REG_BITS && per <= 1)
+            ff += grouped ? floor((double)R / (double)f->n_in) : 1;
     }
     /* requantization: v*M in one DSP up to 25 bits of v, the rq_wide
      * outputs' wider ones in more; the rounding adder and the saturation in

@@ -58,11 +58,11 @@ def main():
     kind = {}
     for f in glob.glob(os.path.join(proj, "rtl", "*.v")):
         text = open(f).read()
-        for m in re.finditer(r"acc(\d+) <= (\$signed)?\(\S+ == \S+ \? \S+ : acc\d+\) \+ (.*?);", text):
+        for m in re.finditer(r"acc(\d+) <= (\$signed)?\(\S+(?: == \S+)? \? \S+ : acc\d+\) \+ (.*?);", text):
             # RTL revision 3 adds a wider accumulator's product as a signed operand
             kind[int(m.group(1))] = "wider" if "{{" in m.group(3) or m.group(2) else "as wide"
         # RTL revision 4 writes the others' bias mux as two chunks
-        for m in re.finditer(r"acc(\d+) <= \{\(\S+ == \S+ \? \S+ : acc\d+\[\d+:1\]\), \(.*?\)\} \+ (.*?);", text):
+        for m in re.finditer(r"acc(\d+) <= \{\(\S+(?: == \S+)? \? \S+ : acc\d+\[\d+:1\]\), \(.*?\)\} \+ (.*?);", text):
             kind[int(m.group(1))] = "as wide"
     nbits = collections.Counter()
     luts = collections.defaultdict(set)

@@ -34,8 +34,8 @@ def main():
     acc_at = {}
     for f in srcs:
         for n, line in enumerate(open(f), 1):
-            m = re.search(r"\bacc(\d+) <= (?:(?:\$signed)?\(\S+ == \S+ \? \S+ : acc\d+\)|"
-                          r"\{\(\S+ == \S+ \? \S+ : acc\d+\[\d+:1\]\), .*?\}) \+ ", line)
+            m = re.search(r"\bacc(\d+) <= (?:(?:\$signed)?\(\S+(?: == \S+)? \? \S+ : acc\d+\)|"
+                          r"\{\(\S+(?: == \S+)? \? \S+ : acc\d+\[\d+:1\]\), .*?\}) \+ ", line)
             if m:
                 acc_at[(os.path.basename(f), n)] = int(m.group(1))
     if not acc_at:

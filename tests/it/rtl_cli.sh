@@ -129,8 +129,12 @@ fi
 # Revision 4: the other accumulators of one product a cycle write the bias
 # mux as two chunks, so that the product is the smaller operand there too
 # (not a hash's choice between 1 and 2 a bit).
+# Revision 5: an accumulator of one product a cycle from a tag of 5 bits or
+# more reads its first-cycle select from a register (fc0 <= cnt == 0), not
+# an inline compare ABC may copy into every bit.
 # two_layer_keras at R = 10 / 32 has 23 wider accumulators and 10 as wide as
-# their product; the Verilog must still be bit-exact, and every bit of both
+# their product, the second layer's one (R = 32: a 5-bit tag) on a select
+# register; the Verilog must still be bit-exact, and every bit of both kinds
 # one LUT in the netlist.
 KD=_class__keras_layers_core_Dense__
 printf '{"LayerName": {"%s": {"reuse": 10}, "%s1": {"reuse": 32}}}' "$KD" "$KD" >"$FF_TMP/wide_cfg.json"
@@ -140,12 +144,14 @@ nsig=$(cat "$DW"/rtl/*.v | grep -c 'acc[0-9]* <= \$signed(.*) + \$signed(p[0-9]*
 ncat=$(cat "$DW"/rtl/*.v | grep -c 'acc[0-9]* <= (.*) + {{')
 nsplit=$(cat "$DW"/rtl/*.v | grep -c 'acc[0-9]* <= {(.* : acc[0-9]*\[[0-9]*:1\]), (.* : acc[0-9]*\[0\])} + p[0-9]*;')
 nplain=$(cat "$DW"/rtl/*.v | grep -c 'acc[0-9]* <= (.*) + p[0-9]*;')
+nfc=$(cat "$DW"/rtl/*.v | grep -c 'acc[0-9]* <= .*(fc0 ? ')
+nfcreg=$(cat "$DW"/rtl/*.v | grep -c '^ *fc0 <= cnt == 5.h0;')
 out=$("$FF" sim "$DW" --vectors 200 --cache "$CACHE" -q 2>&1)
-if [ "$nsig" = 23 ] && [ "$ncat" = 0 ] && [ "$nsplit" = 10 ] && [ "$nplain" = 0 ] &&
+if [ "$nsig" = 23 ] && [ "$ncat" = 0 ] && [ "$nsplit" = 10 ] && [ "$nplain" = 0 ] && [ "$nfc" = 1 ] && [ "$nfcreg" = 1 ] &&
     printf '%s' "$out" | grep -q "200 with random valid/ready stalls, 0 mismatches"; then
     pass rtl_signed_accumulators_bit_exact
 else
-    fail rtl_signed_accumulators_bit_exact "$nsig signed, $ncat concatenated, $nsplit two-chunk, $nplain plain; $(printf '%s' "$out" | tail -n 2 | tr '\n' ' ')"
+    fail rtl_signed_accumulators_bit_exact "$nsig signed, $ncat concatenated, $nsplit two-chunk, $nplain plain, $nfc on a select register ($nfcreg); $(printf '%s' "$out" | tail -n 2 | tr '\n' ' ')"
 fi
 "$FF" synth "$DW" >"$FF_TMP/wide_synth.out" 2>&1
 acc=$(/usr/bin/python3 "$ROOT/scripts/experiments/acc_luts.py" "$DW" 2>&1)

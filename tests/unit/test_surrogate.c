@@ -1132,6 +1132,88 @@ static void test_single_product_accumulators_rev3_rev4(void **st)
     ff_qmodel_free(q);
 }
 
+/* Count of lines of v holding both a and b, in that order. */
+static int64_t lines_with(const char *v, const char *a, const char *b)
+{
+    int64_t n = 0;
+    for (const char *l = v; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+        const char *end = strchr(l, '\n'), *x = strstr(l, a);
+        if (!end)
+            end = l + strlen(l);
+        if (x && x < end) {
+            const char *y = b ? strstr(x, b) : x;
+            n += y && y < end;
+        }
+    }
+    return n;
+}
+
+/* RTL revision 5 (session 32): an accumulator taking one product a cycle
+ * from a tag of 5 bits or more reads its first-cycle select from a
+ * register, fcN <= tag == N, loaded a cycle early beside the tag. Inline,
+ * the compare (5 tag bits), the accumulator bit and the product bit made 7
+ * inputs: no LUT6 held the bit's add and ABC copied the compare into each,
+ * 2 LUTs a bit, in some layers: L000042-s2-g (Dense 17 x 89 at R = 17:
+ * each output its own multiplier) went from 4,747 LUTs to 3,392 at
+ * revision 5 (docs/rtl.md, "Revision 5"), L000249 did not move. The
+ * Verilog: one select register, every single-product accumulator reading
+ * it; the model: 1 LUT a bit at both revisions (revision 4's copies are
+ * not in the RTL), one more FF at 5. A
+ * grouped layer (L000122-s2-g, Dense 19 x 16 at R = 38: each multiplier
+ * serves two outputs in turn) has a register per turn; its netlists did
+ * not copy the compare (-1.4% at revision 5). */
+static void test_first_cycle_select_rev5(void **st)
+{
+    (void)st;
+    ff_dsgen_opts go = main_run;
+    go.seed = 2;
+    go.log_reuse = 1;
+    static const struct {
+        int64_t index;
+        int grouped, selects; /* distinct first cycles: fc registers */
+    } c[] = {{42, 0, 1}, {122, 1, 2}};
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        char desc[512], path[200];
+        ff_layer_feat f4, f5;
+        ff_qmodel *q = run_layer(&go, c[i].index, &f4, desc, sizeof desc);
+        ff_layer_features_rev(q, 0, NULL, 4, &f4);
+        ff_layer_features(q, 0, NULL, &f5);
+        assert_true(FF_RTL_REV >= 5 && f5.rtl_rev == FF_RTL_REV);
+        assert_int_equal(f5.op, FF_OP_DENSE);
+        assert_true(ff_rtl_clog2(f5.reuse) >= FF_RTL_FIRST_REG_BITS);
+        assert_true(f5.n_in <= f5.reuse); /* one product a cycle */
+        assert_int_equal(f5.n_in % f5.reuse != 0, c[i].grouped);
+        ff_gen_opts o = {"firstsel", "dataset", FF_DEFAULT_PART, FF_DEFAULT_CLOCK_NS, 0, 0, 0};
+        ff_err e = {0};
+        if (ff_emitter_find("rtl")->emit(q, &o, &e))
+            fail_msg("%s", e.msg);
+        snprintf(path, sizeof path, "firstsel/rtl/dataset_%s.v", q->g->n[0].name);
+        char *v;
+        size_t len;
+        if (ff_read_file(path, 1 << 26, &v, &len, &e))
+            fail_msg("%s", e.msg);
+        /* every accumulator adding a product reads a select register */
+        int64_t adds = lines_with(v, "<= {(", ": acc") + lines_with(v, "<= $signed(", "+ $signed(p") +
+                       lines_with(v, "<= (", ") + p");
+        int64_t reg = lines_with(v, "<= {(fc", NULL) + lines_with(v, "<= $signed(fc", NULL) + lines_with(v, "<= (fc", ") + p");
+        assert_true(adds > 0);
+        if (reg != adds)
+            fail_msg("%s: %lld of %lld single-product accumulators read a select register", desc, (long long)reg,
+                     (long long)adds);
+        assert_int_equal(lines_with(v, "    reg fc", NULL), c[i].selects);
+        assert_int_equal(lines_with(v, "            fc", " <= "), c[i].selects);
+        free(v);
+        double o4[FF_T__COUNT], o5[FF_T__COUNT], p4[FF_AN_PARTS] = {0}, p5[FF_AN_PARTS] = {0};
+        double h4 = ff_analytic_layer_parts_hash(&f4, o4, p4), h5 = ff_analytic_layer_parts_hash(&f5, o5, p5);
+        double bits = (double)f5.out_size * f5.live_out * f5.sum_bits_mean;
+        double diff = p4[FF_AN_PART_ACC] - p5[FF_AN_PART_ACC];
+        assert_true(fabs(diff) < 1e-6 * bits); /* 1 a bit at both */
+        assert_true(h4 == 0 && h5 == 0);
+        assert_true(fabs(o5[FF_T_FF] - o4[FF_T_FF] - c[i].selects) < 1e-9);
+        ff_qmodel_free(q);
+    }
+}
+
 /* An output whose requantized value cannot leave its range has no
  * saturation logic (session 29, features revision 10): L000001-s2-g
  * (Conv1D 15 x 15, kernel 1, 19 positions, R = 225, sparse 3-bit weights,
@@ -1900,6 +1982,7 @@ int main(void)
         cmocka_unit_test(test_unsaturated_outputs_against_yosys),
         cmocka_unit_test(test_single_product_accumulators_against_yosys),
         cmocka_unit_test(test_single_product_accumulators_rev3_rev4),
+        cmocka_unit_test(test_first_cycle_select_rev5),
         cmocka_unit_test(test_metrics_known_values),
         cmocka_unit_test(test_bands_quantiles_and_file),
         cmocka_unit_test(test_broken_model_dirs_are_refused),
