@@ -235,6 +235,11 @@ static int train_opts(const char *cmd, int c, const char *arg, ff_train_opts *t)
             return 2;
         t->decompose = (int)v;
         return 0;
+    case 'L':
+        if (!ff_cli_long(cmd, "--parallel", arg, 0, 1, &v))
+            return 2;
+        t->parallel = (int)v;
+        return 0;
     case 'M':
         if (!strcmp(arg, "auto"))
             t->mode = 0;
@@ -274,11 +279,11 @@ static int train_opts(const char *cmd, int c, const char *arg, ff_train_opts *t)
     {"rounds", required_argument, 0, 'r'}, {"depth", required_argument, 0, 'd'}, {"eta", required_argument, 0, 'e'}, \
         {"seed", required_argument, 0, 'S'}, {"decompose", required_argument, 0, 'D'},                             \
         {"mode", required_argument, 0, 'M'}, {"analytical", required_argument, 0, 'A'},                           \
-        {"hash-weight", required_argument, 0, 'W'}
+        {"hash-weight", required_argument, 0, 'W'}, {"parallel", required_argument, 0, 'L'}
 
 static const char train_usage[] = "fogforge surrogate train DATASET -o MODELDIR [--rounds N] [--depth D] [--eta X] "
                                   "[--seed S] [--decompose 0|1] [--mode auto|log|residual] [--analytical T,...] [--hash-weight S] "
-                                  "[--predict OUT.tsv] [-q]";
+                                  "[--parallel 0|1] [--predict OUT.tsv] [-q]";
 
 /* id, target and prediction of every record, one per line (what make test compares) */
 static int write_predictions(const char *path, const ff_dataset *d, const ff_surrogate *s)
@@ -332,7 +337,10 @@ static int cmd_train(int argc, char **argv)
                    "1 / (1 + (h / a / S)^2), where h is the LUTs a hash in Yosys decided either way in the RTL\n"
                    "revision it measured (accumulators as wide as their one product, before revision 4: half a\n"
                    "LUT a bit) and a the analytical LUTs, so the trees do not learn that hash from older\n"
-                   "records. Deterministic: one thread, fixed\n"
+                   "records. --parallel 1 (default) trains the trees on, and has them correct, layers summing\n"
+                   "several products an output a cycle (R < n_in) too; 0 leaves those to the analytical model,\n"
+                   "as models trained before session 32 do (their index.json has no training.parallel).\n"
+                   "Deterministic: one thread, fixed\n"
                    "seed (default 1), no subsampling. Writes MODELDIR/index.json, <target>.json (XGBoost JSON)\n"
                    "and <target>.bin (their binary cache, what estimate loads); --predict writes every record's\n"
                    "estimate. Defaults: 400 rounds, depth 3, eta 0.05 (deeper trees overfit a few hundred\n"
@@ -628,7 +636,7 @@ static int write_bands(const char *dir, const ff_surrogate *learned, const ff_da
 static const char eval_usage[] = "fogforge surrogate eval DATASET MODELDIR [--plot FILE.svg] [--records FILE.tsv] [--cv] [--json] "
                                  "[--rounds N] "
                                  "[--depth D] [--eta X] [--seed S] [--decompose 0|1] [--mode auto|log|residual] [--analytical T,...] "
-                                 "[--hash-weight S] [-q]";
+                                 "[--hash-weight S] [--parallel 0|1] [-q]";
 
 static int cmd_eval(int argc, char **argv)
 {

@@ -36,6 +36,7 @@ struct ff_surrogate {
     int has_training;          /* index.json's "training": the options it was trained with */
     int t_rounds, t_depth, t_decompose;
     double t_hash; /* training.hash_weight (0 when absent: trained before session 31) */
+    int t_parallel; /* training.parallel: its trees correct parallel layers too (0 when absent: before session 32) */
     double t_eta, t_seed;
     int synth_flow;            /* training.synth_flow: the synthesis flow of its records (1 when absent) */
 };
@@ -124,39 +125,38 @@ static double untransform(int tr, double p, double a)
     return y > 0 ? y : 0;
 }
 
-/* Whether the trees correct this layer: multiply-accumulate layers at a
- * reuse factor of at least their products per output (R >= n_in: each
- * output takes at most one product a cycle). Pooling, Softmax, joins and
- * activations keep the analytical estimate, their structures being few and
- * read off netlists whole; trees trained on them too made them worse
- * (5-fold cross-validation on the 735-record snapshot: max pool LUT SMAPE
- * 7.3% against the analytical 4.8%, average pool 10.9% against 9.2%). So
- * do layers summing several products an output a cycle (R < n_in, R = 1
- * included): Yosys builds their multi-operand sums in forms that vary from
- * design to design ($macc cells, DSP cascades, 2-LUT accumulators), the
- * dataset holds 100 of them in 929 records, and trees trained on them
- * moved them away from Yosys (cross-validated LUT SMAPE 17.3% against the
- * analytical 15.4% on Dense, 17.9% against 16.8% on Conv). Without them the
- * learned LUT cross-validated over all 929 records went 9.50% -> 9.01%,
- * the random fifth 9.44% -> 9.07%, depth 7.17% -> 6.83%; the demo's R = 1
- * layer, which a tree had taken from 3,403 LUTs to 1,248, keeps the
- * analytical 3,403 (Yosys, the module alone: 3,353). */
-static int tree_layer(const ff_layer_feat *f)
+/* Whether the trees correct this layer: multiply-accumulate layers.
+ * Pooling, Softmax, joins and activations keep the analytical estimate,
+ * their structures being few and read off netlists whole; trees trained on
+ * them too made them worse (5-fold cross-validation on the 735-record
+ * snapshot: max pool LUT SMAPE 7.3% against the analytical 4.8%, average
+ * pool 10.9% against 9.2%). Layers summing several products an output a
+ * cycle (R < n_in, R = 1 included) are corrected when the model was
+ * trained on them (parallel, training.parallel; the default since session
+ * 32). Session 20 left them out: on the 929-record snapshot (features of
+ * that time) trees trained on them moved them away from Yosys (LUT SMAPE
+ * 17.3% against the analytical 15.4% on Dense). On session 31's 504
+ * distinct designs (features revision 10, the row weights) they do the
+ * opposite: cross-validated LUT SMAPE over all records 7.04% -> 6.76%, the
+ * parallel layers' 14.09% -> 10.94% (the others 5.89% -> 6.06%), the
+ * random fifth 8.21% -> 6.98%, the depth split 6.28% -> 5.85%. */
+static int tree_layer(const ff_layer_feat *f, int parallel)
 {
-    return ff_rtl_kind_of((ff_op)f->op) == FF_RTL_DOT && !ff_layer_parallel(f);
+    return ff_rtl_kind_of((ff_op)f->op) == FF_RTL_DOT && (parallel || !ff_layer_parallel(f));
 }
 
 /* a training row of its own: a single multiply-accumulate layer */
-static int layer_row(const ff_dsrec *rec)
+static int layer_row(const ff_dsrec *rec, int parallel)
 {
-    return !rec->network && rec->nl == 1 && tree_layer(&rec->l[0]);
+    return !rec->network && rec->nl == 1 && tree_layer(&rec->l[0], parallel);
 }
 
-static void layer_with(const ff_gbt *const *m, const int *tr, const ff_layer_feat *f, double out[FF_T__COUNT])
+static void layer_with(const ff_gbt *const *m, const int *tr, int parallel, const ff_layer_feat *f,
+                       double out[FF_T__COUNT])
 {
     double part[FF_AN_PARTS];
     ff_analytic_layer_parts(f, out, part);
-    if (!m || !tree_layer(f))
+    if (!m || !tree_layer(f, parallel))
         return;
     float x[NFEAT];
     featvec_of(f, out, part, x); /* the analytical estimate, before the trees replace it */
@@ -170,7 +170,7 @@ static void layer_with(const ff_gbt *const *m, const int *tr, const ff_layer_fea
 
 void ff_surrogate_layer(const ff_surrogate *s, const ff_layer_feat *f, double out[FF_T__COUNT])
 {
-    layer_with(s->learned ? (const ff_gbt *const *)s->m : NULL, s->tr, f, out);
+    layer_with(s->learned ? (const ff_gbt *const *)s->m : NULL, s->tr, s->t_parallel, f, out);
 }
 
 static void compose(const double glue[FF_T_RES][2], const double (*per)[FF_T__COUNT], int nl,
@@ -297,6 +297,7 @@ int ff_surrogate_open(const char *dir, ff_surrogate **out, ff_err *e)
         s->t_seed = tsd->valuedouble, s->t_decompose = cJSON_IsTrue(tdc);
         const cJSON *thw = cJSON_GetObjectItemCaseSensitive(tj, "hash_weight");
         s->t_hash = cJSON_IsNumber(thw) ? thw->valuedouble : 0;
+        s->t_parallel = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(tj, "parallel"));
     }
     cJSON_Delete(j);
     if (!rc) {
@@ -334,9 +335,11 @@ int ff_surrogate_trained_like(const ff_surrogate *s, const ff_surrogate *m, cons
         return 0;
     }
     if (o && (o->rounds != s->t_rounds || o->max_depth != s->t_depth || fabs(o->eta - s->t_eta) > 1e-12 ||
-              (double)o->seed != s->t_seed || o->decompose != s->t_decompose || fabs(o->hash_sigma - s->t_hash) > 1e-12)) {
-        snprintf(why, n, "it was trained with --rounds %d --depth %d --eta %g --seed %.0f --decompose %d --hash-weight %g",
-                 s->t_rounds, s->t_depth, s->t_eta, s->t_seed, s->t_decompose, s->t_hash);
+              (double)o->seed != s->t_seed || o->decompose != s->t_decompose || fabs(o->hash_sigma - s->t_hash) > 1e-12 ||
+              o->parallel != s->t_parallel)) {
+        snprintf(why, n,
+                 "it was trained with --rounds %d --depth %d --eta %g --seed %.0f --decompose %d --hash-weight %g --parallel %d",
+                 s->t_rounds, s->t_depth, s->t_eta, s->t_seed, s->t_decompose, s->t_hash, s->t_parallel);
         return 0;
     }
     for (int k = 0; m && k < FF_T_RES; k++)
@@ -380,6 +383,7 @@ void ff_train_opts_default(ff_train_opts *o)
     o->eta = 0.05;
     o->seed = 1;
     o->decompose = 1;
+    o->parallel = 1;
     o->mode = 0;
     o->hash_sigma = FF_TRAIN_HASH_SIGMA;
 }
@@ -509,6 +513,7 @@ static int write_index(const char *outdir, const ff_train_opts *o, const int *tr
     cJSON_AddNumberToObject(tj, "eta", o->eta);
     cJSON_AddNumberToObject(tj, "seed", (double)o->seed);
     cJSON_AddBoolToObject(tj, "decompose", o->decompose);
+    cJSON_AddBoolToObject(tj, "parallel", o->parallel);
     cJSON_AddNumberToObject(tj, "hash_weight", o->hash_sigma);
     cJSON_AddNumberToObject(tj, "synth_flow", FF_SYNTH_FLOW); /* the loader keeps only this flow's records */
     cJSON_AddStringToObject(j, "network", "network total = sum of layer estimates");
@@ -547,7 +552,7 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
     int64_t nrec = 0;
     for (int64_t i = 0; i < n; i++) {
         const ff_dsrec *rec = &d->r[idx ? idx[i] : i];
-        if (!layer_row(rec))
+        if (!layer_row(rec, o->parallel))
             continue;
         rows_add(&r, &rec->l[0], rec->t);
         nrec++;
@@ -568,7 +573,7 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
         int64_t j = 0;
         for (int64_t i = 0; i < n; i++) {
             const ff_dsrec *rec = &d->r[idx ? idx[i] : i];
-            if (!layer_row(rec))
+            if (!layer_row(rec, o->parallel))
                 continue;
             fold[j++] = (uint8_t)(id_hash(rec->id) % FF_SURR_FOLDS);
         }
@@ -670,7 +675,7 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
                 continue;
             double (*p)[FF_T__COUNT] = ff_malloc(sizeof *p * (size_t)rec->nl), sum[FF_T_RES] = {0};
             for (int l = 0; l < rec->nl; l++) {
-                layer_with((const ff_gbt *const *)m, tr, &rec->l[l], p[l]);
+                layer_with((const ff_gbt *const *)m, tr, o->parallel, &rec->l[l], p[l]);
                 for (int k = 0; k < FF_T_RES; k++)
                     sum[k] += p[l][k];
             }
@@ -678,7 +683,7 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
                 double y[FF_T_RES];
                 for (int k = 0; k < FF_T_RES; k++)
                     y[k] = sum[k] > 0 ? p[l][k] * rec->t[k] / sum[k] : 0;
-                if (!tree_layer(&rec->l[l]))
+                if (!tree_layer(&rec->l[l], o->parallel))
                     continue;
                 rows_add(&r, &rec->l[l], y);
                 npseudo++;

@@ -962,6 +962,64 @@ static void test_trees_only_for_mac_layers(void **st)
     ff_surrogate_free(s);
 }
 
+/* Parallel layers (R < n_in: several products an output a cycle) are
+ * corrected by the trees when the model was trained so (train --parallel
+ * 1, the default since session 32; index.json's training.parallel), and
+ * keep the analytical estimate in models trained with --parallel 0 or
+ * before (no training.parallel): L000191 (Dense 9 x 25 at R = 3). */
+static void test_trees_for_parallel_layers(void **st)
+{
+    (void)st;
+    ff_dataset d;
+    ff_err e = {0};
+    load_fixture(&d);
+    char desc[512];
+    ff_layer_feat f;
+    ff_qmodel *q = dataset_layer(191, &f, desc, sizeof desc);
+    ff_qmodel_free(q);
+    assert_true(ff_layer_parallel(&f));
+    double a[FF_T__COUNT];
+    ff_analytic_layer(&f, a);
+    for (int par = 0; par <= 2; par++) {
+        const char *dir = par == 1 ? "parmodel1" : "parmodel0";
+        if (par < 2) {
+            ff_train_opts o;
+            ff_train_opts_default(&o);
+            assert_int_equal(o.parallel, 1);
+            o.mode = 2;
+            o.quiet = 1;
+            o.parallel = par;
+            if (ff_surrogate_train(&d, NULL, d.n, &o, dir, &e))
+                fail_msg("%s", e.msg);
+        } else { /* an index.json from before: no training.parallel */
+            dir = "parmodel2";
+            char cmd[256];
+            snprintf(cmd, sizeof cmd,
+                     "rm -rf parmodel2 && cp -r parmodel1 parmodel2 && sed -i '/\"parallel\":/d' parmodel2/index.json");
+            assert_int_equal(system(cmd), 0);
+        }
+        ff_surrogate *s;
+        if (ff_surrogate_open(dir, &s, &e))
+            fail_msg("%s", e.msg);
+        double l[FF_T__COUNT];
+        ff_surrogate_layer(s, &f, l);
+        if ((l[FF_T_LUT] != a[FF_T_LUT]) != (par == 1))
+            fail_msg("%s: --parallel %d: learned %.1f LUT, analytical %.1f", desc, par, l[FF_T_LUT], a[FF_T_LUT]);
+        ff_train_opts o;
+        ff_train_opts_default(&o);
+        o.mode = 2;
+        o.parallel = par == 1;
+        char why[256];
+        if (par < 2 && !ff_surrogate_trained_like(s, NULL, &o, why, sizeof why))
+            fail_msg("%s", why);
+        o.parallel = par != 1;
+        assert_false(ff_surrogate_trained_like(s, NULL, &o, why, sizeof why));
+        assert_non_null(strstr(why, par == 1 ? "--parallel 1" : "--parallel 0"));
+        ff_surrogate_free(s);
+    }
+    ff_dataset_free(&d);
+}
+
 /* Synthesis flow 2 keeps every register in fabric (the multipliers' DSP48s
  * pack none), so the analytical FFs are the RTL's register bits as Yosys
  * keeps them. Dataset layers synthesized with `fogforge synth` (flow 2,
@@ -1966,6 +2024,7 @@ int main(void)
         cmocka_unit_test(test_pooling_luts_against_yosys),
         cmocka_unit_test(test_analytic_parts_sum_to_the_luts),
         cmocka_unit_test(test_trees_only_for_mac_layers),
+        cmocka_unit_test(test_trees_for_parallel_layers),
         cmocka_unit_test(test_folds_train_like_the_model),
         cmocka_unit_test(test_table_blocks_over_the_reachable_range),
         cmocka_unit_test(test_softmax_table_against_yosys),
