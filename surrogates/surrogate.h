@@ -60,7 +60,7 @@ typedef struct ff_train_opts {
     double eta;
     uint64_t seed;
     int decompose;     /* 1: network layers join the training set (proportional attribution) */
-    int parallel;      /* 1: the trees are trained on and correct parallel layers too (R < n_in; --parallel) */
+    int parallel;      /* 1: the trees are trained on and correct parallel layers too (R < n_in; --parallel; default 0) */
     int mode;          /* 0 auto (per target, by 5-fold cross-validation: log, log-residual, or no tree when the
                         * analytical model alone is best), 1 log, 2 log-residual of the analytical model */
     unsigned analytical; /* bit k: target k keeps the analytical model, no tree (--analytical) */

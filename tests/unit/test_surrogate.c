@@ -964,9 +964,9 @@ static void test_trees_only_for_mac_layers(void **st)
 
 /* Parallel layers (R < n_in: several products an output a cycle) are
  * corrected by the trees when the model was trained so (train --parallel
- * 1, the default since session 32; index.json's training.parallel), and
- * keep the analytical estimate in models trained with --parallel 0 or
- * before (no training.parallel): L000191 (Dense 9 x 25 at R = 3). */
+ * 1; index.json's training.parallel), and keep the analytical estimate in
+ * models trained with --parallel 0, the default, or before the option (no
+ * training.parallel): L000191 (Dense 9 x 25 at R = 3). */
 static void test_trees_for_parallel_layers(void **st)
 {
     (void)st;
@@ -985,7 +985,7 @@ static void test_trees_for_parallel_layers(void **st)
         if (par < 2) {
             ff_train_opts o;
             ff_train_opts_default(&o);
-            assert_int_equal(o.parallel, 1);
+            assert_int_equal(o.parallel, 0);
             o.mode = 2;
             o.quiet = 1;
             o.parallel = par;
