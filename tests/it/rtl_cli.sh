@@ -160,3 +160,18 @@ if printf '%s' "$acc" | awk '$1 == "wider" && $2 > 0 && $2 == $3 {w = 1} $1 == "
 else
     fail rtl_signed_accumulators_one_lut_a_bit "$acc $(tail -n 2 "$FF_TMP/wide_synth.out")"
 fi
+# Revision 5 beside a tree with a register stage: dense_select170 at R = 17 (a 5-bit
+# tag; tags pc and tc1), whose output 0 takes one product a cycle and outputs 1-2 ten.
+# Output 0's select register is loaded from pc (the stage before tc1), the sums keep the
+# inline compare on tc1, and the whole is bit-exact.
+DS=$FF_TMP/rtl_select
+"$FF" gen "$GEN/dense_select170.onnx" --backend rtl --reuse 17 -o "$DS" 2>/dev/null
+v=$(cat "$DS"/rtl/*.v)
+out=$("$FF" sim "$DS" --vectors 300 --cache "$CACHE" -q 2>&1)
+if printf '%s' "$v" | grep -q '^ *fc0 <= pc == 5.h0;' && printf '%s' "$v" | grep -q '^ *tc1 <= pc;' &&
+    printf '%s' "$v" | grep -q 'acc0 <= {(fc0 ? ' && [ "$(printf '%s' "$v" | grep -c 'acc[12] <= (tc1 == 5.h0 ? ')" = 2 ] &&
+    printf '%s' "$out" | grep -q "300 with random valid/ready stalls, 0 mismatches"; then
+    pass rtl_select_register_behind_a_tree_stage
+else
+    fail rtl_select_register_behind_a_tree_stage "$(printf '%s' "$v" | grep -E 'fc0|tc1 <=|acc[0-2] <=' | tr '\n' ' ') $(printf '%s' "$out" | tail -n 2 | tr '\n' ' ')"
+fi

@@ -193,6 +193,19 @@ save("stream_conv32", [
 ], [vi("x", [1, 32, 32, 3])], [vi("y", [1, 8, 8, 8])],
     [numpy_helper.from_array(Wb1, "Wb1"), numpy_helper.from_array(Wb2, "Wb2")])
 
+# Dense 170 -> 3 (+ ReLU) for RTL revision 5 (tests/it/rtl_cli.sh): at R = 17 each output
+# sums 10 products a cycle (a tree with a register stage, tags pc and tc1), except output 0,
+# whose weights are zero but at k = 0 mod 10: one multiplier, one product a cycle, its
+# first-cycle select a register loaded from pc beside tc1.
+WS = (0.05 * np.sin(0.7 * np.arange(170 * 3, dtype=np.float32))).reshape([170, 3]).astype(np.float32)
+WS[np.arange(170) % 10 != 0, 0] = 0.0
+save("dense_select170", [
+    helper.make_node("MatMul", ["x", "WS"], ["m"], name="fc"),
+    helper.make_node("Add", ["m", "BS"], ["h"], name="fc_bias"),
+    helper.make_node("Relu", ["h"], ["y"], name="relu"),
+], [vi("x", ["N", 170])], [vi("y", ["N", 3])],
+    [numpy_helper.from_array(WS, "WS"), numpy_helper.from_array(np.array([0.1, -0.2, 0.05], np.float32), "BS")])
+
 # --- bad models ---------------------------------------------------------------
 
 save("bad_missing_init", [
