@@ -590,7 +590,7 @@ static void write_dot(mctx *m)
              * five dataset layers went from +4.3% to -11.2% in LUTs, no
              * netlist reason found either way. */
             char first[96];
-            if (fsel && nl == 1 && un->first >= 0 && un->first < R) {
+            if (fsel && nl == 1) { /* first: a cycle 0..R-1 (schedule) */
                 if (!fsel[un->first]) {
                     fsel[un->first] = 1;
                     ff_sb_printf(&m->d, "    reg fc%lld; // the last tag stage holds cycle %lld\n", (long long)un->first,

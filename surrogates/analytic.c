@@ -375,7 +375,8 @@ static void dot(const ff_layer_feat *f, double *o, double *parts, double *hash)
         /* a multiplier is kept while one of the outputs it serves is */
         M *= grouped ? 1 - pow(1 - f->live_out, (double)R / (double)f->n_in) : f->live_out;
         int cw = ff_rtl_clog2(R) > 0 ? ff_rtl_clog2(R) : 1;
-        double tiles = f->rtl_rev == 1 ? dsp_tiles(xw + wb) : dsp_for(xw, wb), ppos = M / P; /* multipliers per position */
+        int rev = f->rtl_rev ? f->rtl_rev : FF_RTL_REV; /* 0: features built by hand, the current revision */
+        double tiles = rev == 1 ? dsp_tiles(xw + wb) : dsp_for(xw, wb), ppos = M / P; /* multipliers per position */
         double rho = f->terms_live ? (double)f->nz_live / (double)f->terms_live : 0.0;
         /* a multiplier whose weights are all zero is not built: expected
          * share (1 - rho)^R at weight density rho */
@@ -494,7 +495,6 @@ static void dot(const ff_layer_feat *f, double *o, double *parts, double *hash)
         parts[FF_AN_PART_TREE] += U * tree_fabric_adders(per, built, pp.cuts) * sm; /* grouped: per = 1, no tree */
         double acc = U * sm;
         if (per <= 1) { /* one product a cycle (grouped too: per = 1); the wider ones at their revision's count */
-            int rev = f->rtl_rev ? f->rtl_rev : FF_RTL_REV; /* 0: features built by hand, the current revision */
             double wider = rev >= 3 ? FF_AN_ACC_WIDER3_LUTS : FF_AN_ACC_WIDER_LUTS;
             double one = rev >= 4 ? FF_AN_ACC1_REV4_LUTS : FF_AN_ACC1_LUTS;
             parts[FF_AN_PART_ACC] += acc * one + (double)f->acc_ext_bits * (wider - one);
@@ -528,7 +528,7 @@ static void dot(const ff_layer_feat *f, double *o, double *parts, double *hash)
         /* revision 5: one product a cycle from a wide tag has a registered
          * first-cycle select per distinct first cycle (emit_rtl_verilog.c):
          * all outputs start in cycle 0, grouped ones in R / n_in turns */
-        if ((f->rtl_rev ? f->rtl_rev : FF_RTL_REV) >= 5 && cw >= FF_RTL_FIRST_REG_BITS && per <= 1)
+        if (rev >= 5 && cw >= FF_RTL_FIRST_REG_BITS && per <= 1)
             ff += grouped ? floor((double)R / (double)f->n_in) : 1;
     }
     /* requantization: v*M in one DSP up to 25 bits of v, the rq_wide

@@ -1122,6 +1122,22 @@ static void test_single_product_accumulators_against_yosys(void **st)
     }
 }
 
+/* The RTL back-end's Verilog of dataset layer q (its only layer), written
+ * under dir; the caller frees it. */
+static char *layer_verilog(ff_qmodel *q, const char *dir)
+{
+    ff_gen_opts go = {dir, "dataset", FF_DEFAULT_PART, FF_DEFAULT_CLOCK_NS, 0, 0, 0};
+    ff_err e = {0};
+    if (ff_emitter_find("rtl")->emit(q, &go, &e))
+        fail_msg("%s", e.msg);
+    char path[256], *v;
+    size_t len;
+    snprintf(path, sizeof path, "%s/rtl/dataset_%s.v", dir, q->g->n[0].name);
+    if (ff_read_file(path, 1 << 26, &v, &len, &e))
+        fail_msg("%s", e.msg);
+    return v;
+}
+
 /* RTL revision 3 (session 30): an accumulator wider than the one product
  * it adds a cycle adds it as a signed operand, $signed(first ? bias : acc)
  * + $signed(p), not as the concatenation {{n{p[m]}}, p}: Yosys's alumacc
@@ -1138,7 +1154,7 @@ static void test_single_product_accumulators_against_yosys(void **st)
 static void test_single_product_accumulators_rev3_rev4(void **st)
 {
     (void)st;
-    char desc[512], path[160];
+    char desc[512];
     ff_layer_feat f2, f3, f4;
     ff_qmodel *q = dataset_layer(58, &f2, desc, sizeof desc);
     ff_layer_features(q, 0, NULL, &f4);
@@ -1147,15 +1163,7 @@ static void test_single_product_accumulators_rev3_rev4(void **st)
     assert_true(FF_RTL_REV >= 4 && f2.rtl_rev == 2 && f3.rtl_rev == 3);
     assert_int_equal(f3.acc_ext_bits, 24 * 21);
     assert_int_equal(f4.acc_ext_bits, 24 * 21);
-    ff_gen_opts go = {"signedacc", "dataset", FF_DEFAULT_PART, FF_DEFAULT_CLOCK_NS, 0, 0, 0};
-    ff_err e = {0};
-    if (ff_emitter_find("rtl")->emit(q, &go, &e))
-        fail_msg("%s", e.msg);
-    snprintf(path, sizeof path, "signedacc/rtl/dataset_%s.v", q->g->n[0].name);
-    char *v;
-    size_t len;
-    if (ff_read_file(path, 1 << 26, &v, &len, &e))
-        fail_msg("%s", e.msg);
+    char *v = layer_verilog(q, "signedacc");
     int64_t plain = 0, sgn = 0, cat = 0, split = 0;
     for (const char *l = strstr(v, " <= "); l; l = strstr(l + 1, " <= ")) {
         const char *a = l;
@@ -1203,14 +1211,13 @@ static void test_single_product_accumulators_rev3_rev4(void **st)
 static int64_t lines_with(const char *v, const char *a, const char *b)
 {
     int64_t n = 0;
-    for (const char *l = v; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-        const char *end = strchr(l, '\n'), *x = strstr(l, a);
-        if (!end)
-            end = l + strlen(l);
+    for (const char *l = v; *l;) {
+        const char *end = l + strcspn(l, "\n"), *x = strstr(l, a);
         if (x && x < end) {
             const char *y = b ? strstr(x, b) : x;
             n += y && y < end;
         }
+        l = *end ? end + 1 : end;
     }
     return n;
 }
@@ -1240,7 +1247,7 @@ static void test_first_cycle_select_rev5(void **st)
         int grouped, selects; /* distinct first cycles: fc registers */
     } c[] = {{42, 0, 1}, {122, 1, 2}};
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
-        char desc[512], path[200];
+        char desc[512];
         ff_layer_feat f4, f5;
         ff_qmodel *q = run_layer(&go, c[i].index, &f4, desc, sizeof desc);
         ff_layer_features_rev(q, 0, NULL, 4, &f4);
@@ -1250,15 +1257,7 @@ static void test_first_cycle_select_rev5(void **st)
         assert_true(ff_rtl_clog2(f5.reuse) >= FF_RTL_FIRST_REG_BITS);
         assert_true(f5.n_in <= f5.reuse); /* one product a cycle */
         assert_int_equal(f5.n_in % f5.reuse != 0, c[i].grouped);
-        ff_gen_opts o = {"firstsel", "dataset", FF_DEFAULT_PART, FF_DEFAULT_CLOCK_NS, 0, 0, 0};
-        ff_err e = {0};
-        if (ff_emitter_find("rtl")->emit(q, &o, &e))
-            fail_msg("%s", e.msg);
-        snprintf(path, sizeof path, "firstsel/rtl/dataset_%s.v", q->g->n[0].name);
-        char *v;
-        size_t len;
-        if (ff_read_file(path, 1 << 26, &v, &len, &e))
-            fail_msg("%s", e.msg);
+        char *v = layer_verilog(q, "firstsel");
         /* every accumulator adding a product reads a select register */
         int64_t adds = lines_with(v, "<= {(", ": acc") + lines_with(v, "<= $signed(", "+ $signed(p") +
                        lines_with(v, "<= (", ") + p");
