@@ -236,7 +236,7 @@ static int train_opts(const char *cmd, int c, const char *arg, ff_train_opts *t)
         t->decompose = (int)v;
         return 0;
     case 'L':
-        if (!ff_cli_long(cmd, "--parallel", arg, 0, 1, &v))
+        if (!ff_cli_long(cmd, "--parallel", arg, 0, 2, &v))
             return 2;
         t->parallel = (int)v;
         return 0;
@@ -283,7 +283,7 @@ static int train_opts(const char *cmd, int c, const char *arg, ff_train_opts *t)
 
 static const char train_usage[] = "fogforge surrogate train DATASET -o MODELDIR [--rounds N] [--depth D] [--eta X] "
                                   "[--seed S] [--decompose 0|1] [--mode auto|log|residual] [--analytical T,...] [--hash-weight S] "
-                                  "[--parallel 0|1] [--predict OUT.tsv] [-q]";
+                                  "[--parallel 0|1|2] [--predict OUT.tsv] [-q]";
 
 /* id, target and prediction of every record, one per line (what make test compares) */
 static int write_predictions(const char *path, const ff_dataset *d, const ff_surrogate *s)
@@ -337,9 +337,11 @@ static int cmd_train(int argc, char **argv)
                    "1 / (1 + (h / a / S)^2), where h is the LUTs a hash in Yosys decided either way in the RTL\n"
                    "revision it measured (accumulators as wide as their one product, before revision 4: half a\n"
                    "LUT a bit) and a the analytical LUTs, so the trees do not learn that hash from older\n"
-                   "records. --parallel 1 trains the trees on, and has them correct, layers summing several\n"
-                   "products an output a cycle (R < n_in) too; 0 (default) leaves those to the analytical\n"
-                   "model (better on real networks at such reuse factors; docs/surrogates.md).\n"
+                   "records. Layers summing several products an output a cycle (R < n_in): --parallel 0\n"
+                   "leaves them to the analytical model; 1 trains the trees on them too and has them correct\n"
+                   "them; 2 (default) trains a second set of trees so (<target>-alone.json) that corrects them\n"
+                   "only in a design of that one layer, which ABC maps alone at the smallest depth, and keeps\n"
+                   "the analytical estimate for them in networks (closer there; docs/surrogates.md).\n"
                    "Deterministic: one thread, fixed\n"
                    "seed (default 1), no subsampling. Writes MODELDIR/index.json, <target>.json (XGBoost JSON)\n"
                    "and <target>.bin (their binary cache, what estimate loads); --predict writes every record's\n"
@@ -636,7 +638,7 @@ static int write_bands(const char *dir, const ff_surrogate *learned, const ff_da
 static const char eval_usage[] = "fogforge surrogate eval DATASET MODELDIR [--plot FILE.svg] [--records FILE.tsv] [--cv] [--json] "
                                  "[--rounds N] "
                                  "[--depth D] [--eta X] [--seed S] [--decompose 0|1] [--mode auto|log|residual] [--analytical T,...] "
-                                 "[--hash-weight S] [--parallel 0|1] [-q]";
+                                 "[--hash-weight S] [--parallel 0|1|2] [-q]";
 
 static int cmd_eval(int argc, char **argv)
 {
@@ -874,10 +876,10 @@ static int cmd_cache(int argc, char **argv)
     if (argc != 2 || argv[1][0] == '-')
         return ff_cli_usage("surrogate cache", cache_usage);
     ff_err e = {0};
-    int n;
-    if (ff_surrogate_write_caches(argv[1], &n, &e))
+    int n, cur;
+    if (ff_surrogate_write_caches(argv[1], &n, &cur, &e))
         return ff_cli_err(&e);
-    printf("fogforge: surrogate cache: %s: %d cache file(s) written, %d current\n", argv[1], n, FF_T_RES - n);
+    printf("fogforge: surrogate cache: %s: %d cache file(s) written, %d current\n", argv[1], n, cur);
     return 0;
 }
 

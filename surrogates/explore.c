@@ -374,7 +374,11 @@ static int node_options(const ctx *c, ff_qmodel *q, const ff_layer_feat *f, cons
         *ropt = ff_realloc(*ropt, sizeof(int) * (size_t)(nopt + 1));
         *vopt = ff_realloc(*vopt, sizeof **vopt * (size_t)(nopt + 1));
         (*ropt)[nopt] = (int)r;
-        ff_surrogate_layer(o->s, &g, (*vopt)[nopt]);
+        /* a design of this one node is estimated as estimate does (ff_surrogate_network) */
+        if (q->g->nn == 1)
+            ff_surrogate_layer_alone(o->s, &g, (*vopt)[nopt]);
+        else
+            ff_surrogate_layer(o->s, &g, (*vopt)[nopt]);
         x->evaluated++;
         nopt++;
     }

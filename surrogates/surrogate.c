@@ -20,6 +20,9 @@
  * when neither tree beats it on the held-out fifth) */
 enum { TR_LOG = 1, TR_RESID = 2, TR_NONE = 3, TR__COUNT = 4 };
 #define FF_SURR_TREE_MARGIN 0.9
+/* --parallel 2: the alone trees apply at R > 1 up to this many products an
+ * output a cycle (docs/surrogates.md, "Parallel layers in the trees?") */
+#define FF_SURR_ALONE_MAX_PER 8
 #define FF_SURR_FOLDS 5         /* cross-validation folds that choose each target's transform */
 static const char *const tr_names[] = {"auto", "log", "log-residual", "analytical"};
 
@@ -27,16 +30,19 @@ struct ff_surrogate {
     int learned;
     char dir[1024];
     ff_gbt *m[FF_T_RES];
+    ff_gbt *ma[FF_T_RES]; /* training.parallel 2: the trees of a design that is one parallel layer */
     int tr[FF_T_RES];
     double glue[FF_T_RES][2]; /* a + b * (layers - 1): only in models trained before session 17 */
     char file[FF_T_RES][1200]; /* model file of each target */
+    char file_alone[FF_T_RES][1200]; /* training.parallel 2: its alone_model */
     char index_sha256[65];     /* of index.json: what bands.json names */
     ff_bands bands;            /* error bands (bands.json), when has_bands */
     int has_bands;
     int has_training;          /* index.json's "training": the options it was trained with */
     int t_rounds, t_depth, t_decompose;
     double t_hash; /* training.hash_weight (0 when absent: trained before session 31) */
-    int t_parallel; /* training.parallel: its trees correct parallel layers too (0 when absent: before session 32) */
+    int t_parallel; /* training.parallel (0 when absent: before session 32): 1 its trees correct parallel
+                     * layers too, 2 trees of their own do in a design of that one layer */
     double t_eta, t_seed;
     int synth_flow;            /* training.synth_flow: the synthesis flow of its records (1 when absent) */
 };
@@ -105,7 +111,7 @@ void ff_surrogate_free(ff_surrogate *s)
     if (!s)
         return;
     for (int k = 0; k < FF_T_RES; k++)
-        ff_gbt_free(s->m[k]);
+        ff_gbt_free(s->m[k]), ff_gbt_free(s->ma[k]);
     free(s);
 }
 
@@ -131,8 +137,11 @@ static double untransform(int tr, double p, double a)
  * them too made them worse (5-fold cross-validation on the 735-record
  * snapshot: max pool LUT SMAPE 7.3% against the analytical 4.8%, average
  * pool 10.9% against 9.2%). Layers summing several products an output a
- * cycle (R < n_in, R = 1 included) are corrected only when the model was
- * trained on them (train --parallel 1, training.parallel; default 0).
+ * cycle (R < n_in, R = 1 included) are corrected by these trees only when
+ * the model was trained on them (train --parallel 1, training.parallel);
+ * by default (--parallel 2) a second set of trees, trained so, corrects
+ * them in a design of that one layer (alone_layer below), and in networks
+ * they keep the analytical estimate.
  * Session 20 left them out: on the 929-record snapshot (features of that
  * time) trees trained on them moved them away from Yosys (LUT SMAPE 17.3%
  * against the analytical 15.4% on Dense). On session 31's 504 distinct
@@ -145,7 +154,7 @@ static double untransform(int tr, double p, double a)
  * are not). */
 static int tree_layer(const ff_layer_feat *f, int parallel)
 {
-    return ff_rtl_kind_of((ff_op)f->op) == FF_RTL_DOT && (parallel || !ff_layer_parallel(f));
+    return ff_rtl_kind_of((ff_op)f->op) == FF_RTL_DOT && (parallel == 1 || !ff_layer_parallel(f));
 }
 
 /* a training row of its own: a single multiply-accumulate layer */
@@ -171,9 +180,34 @@ static void layer_with(const ff_gbt *const *m, const int *tr, int parallel, cons
     out[FF_T_BRAM] = round(out[FF_T_BRAM]);
 }
 
+/* A design that is one layer summing several products an output a cycle
+ * (training.parallel 2): ABC maps such a layer alone at the smallest depth
+ * (nothing deeper beside it gives its paths slack), so the layer costs more
+ * than in a network, where the analytical estimate stands; trees trained as
+ * --parallel 1 correct it (docs/surrogates.md, "Parallel layers in the
+ * trees?"). */
+static int alone_layer(const ff_surrogate *s, const ff_layer_feat *f)
+{
+    if (!s->learned || s->t_parallel != 2 || ff_rtl_kind_of((ff_op)f->op) != FF_RTL_DOT || !ff_layer_parallel(f))
+        return 0;
+    /* at R > 1, more than FF_SURR_ALONE_MAX_PER products an output a cycle
+     * make an adder tree deep enough for ABC to recover area elsewhere in
+     * the layer: the analytical estimate stands */
+    int64_t per = f->reuse > 1 ? (f->n_in + (int64_t)f->reuse - 1) / (int64_t)f->reuse : 0;
+    return per <= FF_SURR_ALONE_MAX_PER;
+}
+
 void ff_surrogate_layer(const ff_surrogate *s, const ff_layer_feat *f, double out[FF_T__COUNT])
 {
     layer_with(s->learned ? (const ff_gbt *const *)s->m : NULL, s->tr, s->t_parallel, f, out);
+}
+
+void ff_surrogate_layer_alone(const ff_surrogate *s, const ff_layer_feat *f, double out[FF_T__COUNT])
+{
+    if (alone_layer(s, f))
+        layer_with((const ff_gbt *const *)s->ma, s->tr, 1, f, out);
+    else
+        ff_surrogate_layer(s, f, out);
 }
 
 static void compose(const double glue[FF_T_RES][2], const double (*per)[FF_T__COUNT], int nl,
@@ -208,7 +242,10 @@ void ff_surrogate_network(const ff_surrogate *s, const ff_layer_feat *l, int nl,
 {
     double (*p)[FF_T__COUNT] = per ? per : ff_malloc(sizeof *p * (size_t)(nl ? nl : 1));
     for (int i = 0; i < nl; i++)
-        ff_surrogate_layer(s, &l[i], p[i]);
+        if (nl == 1)
+            ff_surrogate_layer_alone(s, &l[i], p[i]);
+        else
+            ff_surrogate_layer(s, &l[i], p[i]);
     compose(s->learned ? (const double(*)[2])s->glue : NULL, (const double(*)[FF_T__COUNT])p, nl, total);
     if (!per)
         free(p);
@@ -287,6 +324,15 @@ int ff_surrogate_open(const char *dir, ff_surrogate **out, ff_err *e)
             continue; /* the analytical estimate stands */
         snprintf(s->file[k], sizeof s->file[k], "%s/%s", dir, file->valuestring);
         rc = ff_gbt_load(s->file[k], NFEAT, &s->m[k], e);
+        const cJSON *am = cJSON_GetObjectItemCaseSensitive(t, "alone_model");
+        if (!rc && am) {
+            if (!cJSON_IsString(am) || strchr(am->valuestring, '/')) {
+                rc = ff_errf(e, FF_EINPUT, "%s: target '%s': \"alone_model\" is not a file name", path, ff_target_names[k]);
+                break;
+            }
+            snprintf(s->file_alone[k], sizeof s->file_alone[k], "%s/%s", dir, am->valuestring);
+            rc = ff_gbt_load(s->file_alone[k], NFEAT, &s->ma[k], e);
+        }
     }
     const cJSON *tj = cJSON_GetObjectItemCaseSensitive(j, "training");
     const cJSON *tro = cJSON_GetObjectItemCaseSensitive(tj, "rounds"), *tmd = cJSON_GetObjectItemCaseSensitive(tj, "max_depth");
@@ -300,8 +346,16 @@ int ff_surrogate_open(const char *dir, ff_surrogate **out, ff_err *e)
         s->t_seed = tsd->valuedouble, s->t_decompose = cJSON_IsTrue(tdc);
         const cJSON *thw = cJSON_GetObjectItemCaseSensitive(tj, "hash_weight");
         s->t_hash = cJSON_IsNumber(thw) ? thw->valuedouble : 0;
-        s->t_parallel = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(tj, "parallel"));
+        const cJSON *tpa = cJSON_GetObjectItemCaseSensitive(tj, "parallel");
+        s->t_parallel = cJSON_IsNumber(tpa) ? tpa->valueint : cJSON_IsTrue(tpa);
     }
+    if (!rc && (s->t_parallel < 0 || s->t_parallel > 2))
+        rc = ff_errf(e, FF_EINPUT, "%s: training.parallel is %d (0, 1 or 2)", path, s->t_parallel);
+    for (int k = 0; k < FF_T_RES && !rc; k++)
+        if (s->t_parallel == 2 ? s->m[k] && !s->ma[k] : s->ma[k] != NULL)
+            rc = ff_errf(e, FF_EINPUT, "%s: target '%s' %s", path, ff_target_names[k],
+                         s->ma[k] ? "has an \"alone_model\", but training.parallel is not 2"
+                                  : "has no \"alone_model\" (training.parallel 2: retrain)");
     cJSON_Delete(j);
     if (!rc) {
         /* the error bands, when measured (eval --cv --bands) */
@@ -359,18 +413,25 @@ const char *ff_surrogate_index_sha256(const ff_surrogate *s)
     return s && s->learned ? s->index_sha256 : NULL;
 }
 
-int ff_surrogate_write_caches(const char *dir, int *written, ff_err *e)
+int ff_surrogate_write_caches(const char *dir, int *written, int *current, ff_err *e)
 {
     ff_surrogate *s;
-    *written = 0;
+    *written = *current = 0;
     int rc = ff_surrogate_open(dir, &s, e); /* checks the index and every model */
     if (rc)
         return rc;
     for (int k = 0; k < FF_T_RES && !rc; k++) {
-        if (!s->m[k] || ff_gbt_cache_state(s->file[k], NFEAT) == 1)
-            continue;
-        rc = ff_gbt_write_cache(s->file[k], NFEAT, e);
-        *written += !rc;
+        for (int set = 0; set < 2 && !rc; set++) {
+            const char *file = set ? s->file_alone[k] : s->file[k];
+            if (!(set ? s->ma[k] : s->m[k]))
+                continue;
+            if (ff_gbt_cache_state(file, NFEAT) == 1) {
+                ++*current;
+                continue;
+            }
+            rc = ff_gbt_write_cache(file, NFEAT, e);
+            *written += !rc;
+        }
     }
     ff_surrogate_free(s);
     return rc;
@@ -386,7 +447,7 @@ void ff_train_opts_default(ff_train_opts *o)
     o->eta = 0.05;
     o->seed = 1;
     o->decompose = 1;
-    o->parallel = 0;
+    o->parallel = 2;
     o->mode = 0;
     o->hash_sigma = FF_TRAIN_HASH_SIGMA;
 }
@@ -474,7 +535,7 @@ static uint64_t id_hash(const char *s)
 }
 
 static int write_index(const char *outdir, const ff_train_opts *o, const int *tr, const double *vsmape,
-                       const double (*cand)[TR__COUNT], int64_t nrec, int64_t nlayer_rows, int64_t nnet,
+                       const double (*cand)[TR__COUNT], const char (*alone)[64], int64_t nrec, int64_t nlayer_rows, int64_t nnet,
                        int64_t npseudo, ff_err *e)
 {
     cJSON *j = cJSON_CreateObject();
@@ -496,6 +557,8 @@ static int write_index(const char *outdir, const ff_train_opts *o, const int *tr
         snprintf(file, sizeof file, "%s.json", ff_target_names[k]);
         if (tr[k] != TR_NONE)
             cJSON_AddStringToObject(x, "model", file);
+        if (alone[k][0])
+            cJSON_AddStringToObject(x, "alone_model", alone[k]);
         cJSON_AddStringToObject(x, "transform", tr_names[tr[k]]);
         if (vsmape[k] >= 0)
             cJSON_AddNumberToObject(x, "selection_smape", vsmape[k]);
@@ -516,7 +579,7 @@ static int write_index(const char *outdir, const ff_train_opts *o, const int *tr
     cJSON_AddNumberToObject(tj, "eta", o->eta);
     cJSON_AddNumberToObject(tj, "seed", (double)o->seed);
     cJSON_AddBoolToObject(tj, "decompose", o->decompose);
-    cJSON_AddBoolToObject(tj, "parallel", o->parallel);
+    cJSON_AddNumberToObject(tj, "parallel", o->parallel);
     cJSON_AddNumberToObject(tj, "hash_weight", o->hash_sigma);
     cJSON_AddNumberToObject(tj, "synth_flow", FF_SYNTH_FLOW); /* the loader keeps only this flow's records */
     cJSON_AddStringToObject(j, "network", "network total = sum of layer estimates");
@@ -545,17 +608,25 @@ static int write_index(const char *outdir, const ff_train_opts *o, const int *tr
  * 10.2% LUT SMAPE on 1,286 records, 6.8% without; the random fifth 8.77% /
  * 8.74%, cross-validated 9.23% / 9.21%. Network records still train the
  * layer models through --decompose. */
-int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const ff_train_opts *o,
-                       const char *outdir, ff_err *e)
+typedef struct {
+    int tr[FF_T_RES];
+    double vs[FF_T_RES], cand[FF_T_RES][TR__COUNT];
+    int64_t nrec, nsingle, nnet, npseudo;
+} train_out;
+
+/* One set of trees, trained as --parallel `parallel` (0 or 1) says, into
+ * OUTDIR/<target><suffix>.json and their caches. */
+static int train_set(const ff_dataset *d, const int64_t *idx, int64_t n, const ff_train_opts *o, int parallel,
+                     const char *outdir, const char *suffix, train_out *out, ff_err *e)
 {
-    int rc = ff_mkdirs(outdir, e);
-    if (rc)
-        return rc;
+    int rc = 0;
+    int *tr = out->tr;
+    double *vs = out->vs, (*cand)[TR__COUNT] = out->cand;
     rows r = {0};
     int64_t nrec = 0;
     for (int64_t i = 0; i < n; i++) {
         const ff_dsrec *rec = &d->r[idx ? idx[i] : i];
-        if (!layer_row(rec, o->parallel))
+        if (!layer_row(rec, parallel))
             continue;
         rows_add(&r, &rec->l[0], rec->t);
         nrec++;
@@ -569,14 +640,12 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
      * estimate alone, by 5-fold cross-validation over the records (folds by
      * a hash of the id): every row is held out once, so the choice does not
      * hang on one small fifth */
-    int tr[FF_T_RES];
-    double vs[FF_T_RES], cand[FF_T_RES][TR__COUNT];
     uint8_t *fold = ff_malloc((size_t)r.n), *sel = ff_malloc((size_t)r.n);
     {
         int64_t j = 0;
         for (int64_t i = 0; i < n; i++) {
             const ff_dsrec *rec = &d->r[idx ? idx[i] : i];
-            if (!layer_row(rec, o->parallel))
+            if (!layer_row(rec, parallel))
                 continue;
             fold[j++] = (uint8_t)(id_hash(rec->id) % FF_SURR_FOLDS);
         }
@@ -660,7 +729,7 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
     ff_gbt *m[FF_T_RES] = {0};
     char path[FF_T_RES][1200];
     for (int k = 0; k < FF_T_RES && !rc; k++) {
-        snprintf(path[k], sizeof path[k], "%s/%s.json", outdir, ff_target_names[k]);
+        snprintf(path[k], sizeof path[k], "%s/%s%s.json", outdir, ff_target_names[k], suffix);
         if (tr[k] == TR_NONE) { /* no tree: remove one a previous training left */
             unlink(path[k]);
             continue;
@@ -678,7 +747,7 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
                 continue;
             double (*p)[FF_T__COUNT] = ff_malloc(sizeof *p * (size_t)rec->nl), sum[FF_T_RES] = {0};
             for (int l = 0; l < rec->nl; l++) {
-                layer_with((const ff_gbt *const *)m, tr, o->parallel, &rec->l[l], p[l]);
+                layer_with((const ff_gbt *const *)m, tr, parallel, &rec->l[l], p[l]);
                 for (int k = 0; k < FF_T_RES; k++)
                     sum[k] += p[l][k];
             }
@@ -686,7 +755,7 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
                 double y[FF_T_RES];
                 for (int k = 0; k < FF_T_RES; k++)
                     y[k] = sum[k] > 0 ? p[l][k] * rec->t[k] / sum[k] : 0;
-                if (!tree_layer(&rec->l[l], o->parallel))
+                if (!tree_layer(&rec->l[l], parallel))
                     continue;
                 rows_add(&r, &rec->l[l], y);
                 npseudo++;
@@ -700,8 +769,7 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
                 rc = fit(&r, NULL, k, tr[k], o, path[k], e);
         }
     }
-    if (!rc)
-        rc = write_index(outdir, o, tr, vs, (const double(*)[TR__COUNT])cand, nrec + nnet, nsingle, nnet, npseudo, e);
+    out->nrec = nrec, out->nsingle = nsingle, out->nnet = nnet, out->npseudo = npseudo;
     /* the binary caches of the final models: estimate loads those */
     for (int k = 0; k < FF_T_RES && !rc; k++)
         if (tr[k] != TR_NONE)
@@ -714,5 +782,39 @@ int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const
     for (int k = 0; k < FF_T_RES; k++)
         ff_gbt_free(m[k]);
     rows_free(&r);
+    return rc;
+}
+
+int ff_surrogate_train(const ff_dataset *d, const int64_t *idx, int64_t n, const ff_train_opts *o,
+                       const char *outdir, ff_err *e)
+{
+    int rc = ff_mkdirs(outdir, e);
+    if (rc)
+        return rc;
+    train_out t, ta;
+    rc = train_set(d, idx, n, o, o->parallel == 1, outdir, "", &t, e);
+    /* --parallel 2: a second set for designs of one parallel layer, trained
+     * as --parallel 1 with the first set's transforms */
+    char alone[FF_T_RES][64] = {{0}};
+    if (!rc && o->parallel == 2) {
+        ff_train_opts oa = *o;
+        for (int k = 0; k < FF_T_RES; k++)
+            oa.fixed[k] = t.tr[k];
+        rc = train_set(d, idx, n, &oa, 1, outdir, FF_SURR_ALONE_SUFFIX, &ta, e);
+        for (int k = 0; k < FF_T_RES; k++)
+            if (t.tr[k] != TR_NONE)
+                snprintf(alone[k], sizeof alone[k], "%s%s.json", ff_target_names[k], FF_SURR_ALONE_SUFFIX);
+    }
+    /* no stale alone trees beside a model without them */
+    for (int k = 0; k < FF_T_RES && !rc; k++)
+        if (!alone[k][0])
+            for (int b = 0; b < 2; b++) {
+                char p[1300];
+                snprintf(p, sizeof p, "%s/%s%s.%s", outdir, ff_target_names[k], FF_SURR_ALONE_SUFFIX, b ? "bin" : "json");
+                unlink(p);
+            }
+    if (!rc)
+        rc = write_index(outdir, o, t.tr, t.vs, (const double(*)[TR__COUNT])t.cand, (const char(*)[64])alone,
+                         t.nrec + t.nnet, t.nsingle, t.nnet, t.npseudo, e);
     return rc;
 }

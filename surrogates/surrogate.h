@@ -11,6 +11,9 @@
 
 #define FF_SURR_FORMAT "fogforge-surrogate"
 #define FF_SURR_VERSION 1
+/* training.parallel 2: the trees of a design that is one parallel layer,
+ * <target>-alone.json, named by the target's "alone_model" */
+#define FF_SURR_ALONE_SUFFIX "-alone"
 
 typedef struct ff_surrogate ff_surrogate;
 
@@ -25,9 +28,10 @@ int ff_surrogate_open(const char *dir, ff_surrogate **out, ff_err *e);
  * trained before session 22); the analytical model's is the current one. */
 int ff_surrogate_synth_flow(const ff_surrogate *s);
 void ff_surrogate_free(ff_surrogate *s);
-/* (Re)writes the binary caches of dir's tree models that are missing or
- * out of date (after a checkout or a copy); *written counts them. */
-int ff_surrogate_write_caches(const char *dir, int *written, ff_err *e);
+/* (Re)writes the binary caches of dir's tree models (both sets of a
+ * --parallel 2 model) that are missing or out of date (after a checkout or
+ * a copy); *written counts them, *current the ones left as they were. */
+int ff_surrogate_write_caches(const char *dir, int *written, int *current, ff_err *e);
 const char *ff_surrogate_kind(const ff_surrogate *s); /* "analytical" or "learned" */
 const char *ff_surrogate_dir(const ff_surrogate *s);  /* NULL for the analytical one */
 /* The model's error bands (MODELDIR/bands.json, read and checked against
@@ -38,6 +42,11 @@ const char *ff_surrogate_index_sha256(const ff_surrogate *s);
 
 /* out[FF_T_*] of one layer; latency and II always the RTL plan's. */
 void ff_surrogate_layer(const ff_surrogate *s, const ff_layer_feat *f, double out[FF_T__COUNT]);
+/* The same for a layer that is the whole design: a model trained with
+ * --parallel 2 has trees of its own for such a layer when it sums several
+ * products an output a cycle (ABC maps it alone at the smallest depth);
+ * otherwise ff_surrogate_layer. ff_surrogate_network uses it when nl == 1. */
+void ff_surrogate_layer_alone(const ff_surrogate *s, const ff_layer_feat *f, double out[FF_T__COUNT]);
 /* A network of nl layers: per-layer estimates (per may be NULL) and the
  * total (an older model's glue included). */
 void ff_surrogate_network(const ff_surrogate *s, const ff_layer_feat *l, int nl, double (*per)[FF_T__COUNT],
@@ -60,7 +69,9 @@ typedef struct ff_train_opts {
     double eta;
     uint64_t seed;
     int decompose;     /* 1: network layers join the training set (proportional attribution) */
-    int parallel;      /* 1: the trees are trained on and correct parallel layers too (R < n_in; --parallel; default 0) */
+    int parallel;      /* parallel layers (R < n_in; --parallel): 0 the analytical estimate, 1 the trees are trained
+                        * on and correct them too, 2 (default) a second set of trees trained as 1 corrects them in a
+                        * design of that one layer (ff_surrogate_layer_alone), the analytical estimate elsewhere */
     int mode;          /* 0 auto (per target, by 5-fold cross-validation: log, log-residual, or no tree when the
                         * analytical model alone is best), 1 log, 2 log-residual of the analytical model */
     unsigned analytical; /* bit k: target k keeps the analytical model, no tree (--analytical) */

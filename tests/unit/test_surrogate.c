@@ -985,7 +985,7 @@ static void test_trees_for_parallel_layers(void **st)
         if (par < 2) {
             ff_train_opts o;
             ff_train_opts_default(&o);
-            assert_int_equal(o.parallel, 0);
+            assert_int_equal(o.parallel, 2);
             o.mode = 2;
             o.quiet = 1;
             o.parallel = par;
@@ -1026,6 +1026,134 @@ static void test_trees_for_parallel_layers(void **st)
         assert_non_null(strstr(why, par == 1 ? "--parallel 1" : "--parallel 0"));
         ff_surrogate_free(s);
     }
+    ff_dataset_free(&d);
+}
+
+/* --parallel 2, the default: a second set of trees, trained as --parallel
+ * 1, corrects a parallel layer only in a design of that one layer
+ * (ff_surrogate_layer_alone, ff_surrogate_network with one layer); in a
+ * network the layer keeps the analytical estimate, and other layers get
+ * the first set's estimate either way. The index names the second set
+ * (alone_model), a damaged index is refused, the caches cover both sets,
+ * and retraining with --parallel 0 leaves no alone trees behind. Above 8
+ * products an output a cycle at R > 1 the analytical estimate stands.
+ * L000191 (Dense 9 x 25 at R = 3) and L000142 (Dense 11 x 168, R = 1,848). */
+static int path_exists(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0;
+}
+
+static void test_alone_trees_for_parallel_single_layers(void **st)
+{
+    (void)st;
+    ff_dataset d;
+    ff_err e = {0};
+    load_fixture(&d);
+    char desc[512];
+    ff_layer_feat f[2], g;
+    ff_qmodel_free(dataset_layer(191, &f[0], desc, sizeof desc));
+    ff_qmodel_free(dataset_layer(142, &g, desc, sizeof desc));
+    assert_true(ff_layer_parallel(&f[0]));
+    assert_false(ff_layer_parallel(&g));
+    f[1] = f[0];
+    for (int par = 1; par <= 2; par++) {
+        ff_train_opts o;
+        ff_train_opts_default(&o);
+        o.mode = 2;
+        o.quiet = 1;
+        o.parallel = par;
+        if (ff_surrogate_train(&d, NULL, d.n, &o, par == 1 ? "alone1" : "alone2", &e))
+            fail_msg("%s", e.msg);
+    }
+    ff_surrogate *s1, *s2;
+    if (ff_surrogate_open("alone1", &s1, &e) || ff_surrogate_open("alone2", &s2, &e))
+        fail_msg("%s", e.msg);
+    double a[FF_T__COUNT], l1[FF_T__COUNT], l2[FF_T__COUNT], per[2][FF_T__COUNT], tot[FF_T__COUNT];
+    ff_analytic_layer(&f[0], a);
+    ff_surrogate_layer(s1, &f[0], l1);
+    assert_true(l1[FF_T_LUT] != a[FF_T_LUT]); /* the --parallel 1 trees move it */
+    ff_surrogate_layer_alone(s2, &f[0], l2);
+    for (int k = 0; k < FF_T_RES; k++)
+        if (l2[k] != l1[k])
+            fail_msg("L000191 alone, %s: %.3f, the --parallel 1 model %.3f", ff_target_names[k], l2[k], l1[k]);
+    ff_surrogate_network(s2, f, 1, per, tot);
+    assert_true(tot[FF_T_LUT] == l1[FF_T_LUT]);
+    ff_surrogate_layer(s2, &f[0], l2);
+    assert_true(l2[FF_T_LUT] == a[FF_T_LUT]);
+    ff_surrogate_network(s2, f, 2, per, tot);
+    assert_true(per[0][FF_T_LUT] == a[FF_T_LUT] && per[1][FF_T_LUT] == a[FF_T_LUT]);
+    ff_surrogate_layer_alone(s2, &g, l1);
+    ff_surrogate_layer(s2, &g, l2);
+    ff_analytic_layer(&g, a);
+    assert_true(l1[FF_T_LUT] == l2[FF_T_LUT] && l2[FF_T_LUT] != a[FF_T_LUT]);
+    /* more than 8 products an output a cycle at R > 1 (the layer as if it
+     * had 90 inputs, 30 a cycle): the analytical estimate, alone too */
+    ff_layer_feat h = f[0];
+    h.n_in = 90;
+    assert_true(ff_layer_parallel(&h) && h.reuse == 3);
+    ff_surrogate_layer_alone(s2, &h, l1);
+    ff_analytic_layer(&h, a);
+    assert_true(l1[FF_T_LUT] == a[FF_T_LUT]);
+    h.n_in = 24; /* 8 a cycle: the alone trees */
+    ff_surrogate_layer_alone(s2, &h, l1);
+    ff_analytic_layer(&h, a);
+    assert_true(l1[FF_T_LUT] != a[FF_T_LUT]);
+    ff_train_opts o;
+    ff_train_opts_default(&o);
+    o.mode = 2;
+    char why[256];
+    if (!ff_surrogate_trained_like(s2, NULL, &o, why, sizeof why))
+        fail_msg("%s", why);
+    o.parallel = 0;
+    assert_false(ff_surrogate_trained_like(s2, NULL, &o, why, sizeof why));
+    assert_non_null(strstr(why, "--parallel 2"));
+    ff_surrogate_free(s1);
+    ff_surrogate_free(s2);
+
+    /* the index; the caches of both sets */
+    char *data;
+    size_t len;
+    if (ff_read_file("alone2/index.json", 1 << 20, &data, &len, &e))
+        fail_msg("%s", e.msg);
+    cJSON *j = cJSON_Parse(data);
+    free(data);
+    cJSON *lut = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "targets"), "lut");
+    const cJSON *am = cJSON_GetObjectItemCaseSensitive(lut, "alone_model");
+    assert_true(cJSON_IsString(am) && !strcmp(am->valuestring, "lut-alone.json"));
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "training"), "parallel")->valueint,
+                     2);
+    assert_true(path_exists("alone2/lut-alone.bin"));
+    assert_int_equal(remove("alone2/lut-alone.bin"), 0);
+    int written, current;
+    if (ff_surrogate_write_caches("alone2", &written, &current, &e))
+        fail_msg("%s", e.msg);
+    assert_int_equal(written, 1);
+    assert_int_equal(current, 7); /* the other three targets, both sets */
+    assert_true(path_exists("alone2/lut-alone.bin"));
+
+    /* without its alone_model the index is refused, naming it */
+    cJSON_DeleteItemFromObjectCaseSensitive(lut, "alone_model");
+    char *js = cJSON_Print(j);
+    assert_int_equal(ff_write_file_atomic("alone2/index.json", js, strlen(js), &e), FF_OK);
+    free(js);
+    cJSON_Delete(j);
+    ff_surrogate *bad = NULL;
+    assert_int_equal(ff_surrogate_open("alone2", &bad, &e), FF_EINPUT);
+    assert_null(bad);
+    assert_non_null(strstr(e.msg, "alone_model"));
+
+    /* retrained with --parallel 0: no alone trees left */
+    o.parallel = 0;
+    o.quiet = 1;
+    if (ff_surrogate_train(&d, NULL, d.n, &o, "alone2", &e) || ff_surrogate_open("alone2", &s2, &e))
+        fail_msg("%s", e.msg);
+    assert_false(path_exists("alone2/lut-alone.json"));
+    assert_false(path_exists("alone2/lut-alone.bin"));
+    ff_surrogate_layer_alone(s2, &f[0], l2);
+    ff_analytic_layer(&f[0], a);
+    assert_true(l2[FF_T_LUT] == a[FF_T_LUT]);
+    ff_surrogate_free(s2);
     ff_dataset_free(&d);
 }
 
@@ -2033,6 +2161,7 @@ int main(void)
         cmocka_unit_test(test_analytic_parts_sum_to_the_luts),
         cmocka_unit_test(test_trees_only_for_mac_layers),
         cmocka_unit_test(test_trees_for_parallel_layers),
+        cmocka_unit_test(test_alone_trees_for_parallel_single_layers),
         cmocka_unit_test(test_folds_train_like_the_model),
         cmocka_unit_test(test_table_blocks_over_the_reachable_range),
         cmocka_unit_test(test_softmax_table_against_yosys),
