@@ -36,6 +36,7 @@ typedef struct {
     int nn;
     char **names;
     int *dot;            /* node has multipliers */
+    int logic_nodes;     /* nodes that build logic (not wiring): one makes the design that node */
     ff_calib_ranges *ranges; /* gen's calibration of the model, measured by the first quantize */
 } ctx;
 
@@ -374,8 +375,8 @@ static int node_options(const ctx *c, ff_qmodel *q, const ff_layer_feat *f, cons
         *ropt = ff_realloc(*ropt, sizeof(int) * (size_t)(nopt + 1));
         *vopt = ff_realloc(*vopt, sizeof **vopt * (size_t)(nopt + 1));
         (*ropt)[nopt] = (int)r;
-        /* a design of this one node is estimated as estimate does (ff_surrogate_network) */
-        if (q->g->nn == 1)
+        /* a design of this one node with logic is estimated as estimate does (ff_surrogate_network) */
+        if (c->logic_nodes == 1)
             ff_surrogate_layer_alone(o->s, &g, (*vopt)[nopt]);
         else
             ff_surrogate_layer(o->s, &g, (*vopt)[nopt]);
@@ -496,7 +497,7 @@ int ff_explore_run(const ff_explore_opts *o, ff_explore *x, ff_err *e)
     double t0 = now_s();
     ff_explore_opts oo = *o; /* with the margins in effect */
     ff_calib_ranges ranges = {0};
-    ctx c = {&oo, NULL, NULL, 0, 0, 0, NULL, 0, NULL, NULL, &ranges};
+    ctx c = {&oo, NULL, NULL, 0, 0, 0, NULL, 0, NULL, NULL, 0, &ranges};
     int rc = ff_model_load_graph(o->model, &c.fg, e);
     if (rc)
         return rc;
@@ -509,6 +510,7 @@ int ff_explore_run(const ff_explore_opts *o, ff_explore *x, ff_err *e)
         c.names[i] = ff_strdup(c.fg->n[i].name);
         ff_op op = c.fg->n[i].op;
         c.dot[i] = op == FF_OP_DENSE || op == FF_OP_CONV || op == FF_OP_SCALE;
+        c.logic_nodes += ff_rtl_kind_of(op) != FF_RTL_WIRE;
         x->margin_class += op != FF_OP_RESHAPE && op != FF_OP_TRANSPOSE && op != FF_OP_IDENTITY;
     }
     /* a network when more than one node builds logic (bands.h's classes).

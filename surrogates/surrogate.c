@@ -241,8 +241,11 @@ void ff_surrogate_network(const ff_surrogate *s, const ff_layer_feat *l, int nl,
                           double total[FF_T__COUNT])
 {
     double (*p)[FF_T__COUNT] = per ? per : ff_malloc(sizeof *p * (size_t)(nl ? nl : 1));
+    int logic = 0; /* layers with logic: one makes the design that layer (Transposes, Reshapes beside it) */
     for (int i = 0; i < nl; i++)
-        if (nl == 1)
+        logic += ff_rtl_kind_of((ff_op)l[i].op) != FF_RTL_WIRE;
+    for (int i = 0; i < nl; i++)
+        if (logic == 1)
             ff_surrogate_layer_alone(s, &l[i], p[i]);
         else
             ff_surrogate_layer(s, &l[i], p[i]);

@@ -45,7 +45,8 @@ void ff_surrogate_layer(const ff_surrogate *s, const ff_layer_feat *f, double ou
 /* The same for a layer that is the whole design: a model trained with
  * --parallel 2 has trees of its own for such a layer when it sums several
  * products an output a cycle (ABC maps it alone at the smallest depth);
- * otherwise ff_surrogate_layer. ff_surrogate_network uses it when nl == 1. */
+ * otherwise ff_surrogate_layer. ff_surrogate_network uses it when the design has one layer with logic
+ * (wiring such as Transposes and Reshapes beside it). */
 void ff_surrogate_layer_alone(const ff_surrogate *s, const ff_layer_feat *f, double out[FF_T__COUNT]);
 /* A network of nl layers: per-layer estimates (per may be NULL) and the
  * total (an older model's glue included). */

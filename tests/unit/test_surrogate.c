@@ -1031,7 +1031,8 @@ static void test_trees_for_parallel_layers(void **st)
 
 /* --parallel 2, the default: a second set of trees, trained as --parallel
  * 1, corrects a parallel layer only in a design of that one layer
- * (ff_surrogate_layer_alone, ff_surrogate_network with one layer); in a
+ * (ff_surrogate_layer_alone, ff_surrogate_network with one layer, wiring
+ * such as Transposes beside it or not); in a
  * network the layer keeps the analytical estimate, and other layers get
  * the first set's estimate either way. The index names the second set
  * (alone_model), a damaged index is refused, the caches cover both sets,
@@ -1079,6 +1080,13 @@ static void test_alone_trees_for_parallel_single_layers(void **st)
             fail_msg("L000191 alone, %s: %.3f, the --parallel 1 model %.3f", ff_target_names[k], l2[k], l1[k]);
     ff_surrogate_network(s2, f, 1, per, tot);
     assert_true(tot[FF_T_LUT] == l1[FF_T_LUT]);
+    /* wiring beside it (an NCHW model's Transposes) leaves it the design's one layer */
+    ff_layer_feat wired[3] = {{0}};
+    wired[0].op = wired[2].op = FF_OP_TRANSPOSE;
+    wired[1] = f[0];
+    double wper[3][FF_T__COUNT];
+    ff_surrogate_network(s2, wired, 3, wper, tot);
+    assert_true(wper[1][FF_T_LUT] == l1[FF_T_LUT] && tot[FF_T_LUT] == l1[FF_T_LUT]);
     ff_surrogate_layer(s2, &f[0], l2);
     assert_true(l2[FF_T_LUT] == a[FF_T_LUT]);
     ff_surrogate_network(s2, f, 2, per, tot);
