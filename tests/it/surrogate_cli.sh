@@ -353,6 +353,23 @@ for case in "branch_concat" "branch_concat --max-dsp 130" "branch_concat --max-d
     if [ -n "$est" ] && [ "$row" = "$est" ]; then pass "surrogate_explore_branch_$name (latency II LUT FF DSP: $row)"
     else fail "surrogate_explore_branch_$name" "explore's row '$row', estimate of its config '$est'"; fi
 done
+# a design of one parallel layer: explore prices its options with the alone trees (train
+# --parallel 2, the default), as estimate does; at R = 34 (5 products an output a cycle) they
+# apply, so the row is not the analytical estimate
+S170=$MODELS/gen/dense_select170.onnx
+if "$FF" explore "$S170" --part xc7z020 --surrogate "$M" --max-dsp 20 -o "$T/s170.json" >"$T/s170.txt" 2>&1; then
+    row=$(explore_row "$T/s170.txt")
+    est=$(est_row "$S170" "$T/s170.json")
+    an=$("$FF" estimate "$S170" --config "$T/s170.json" --part xc7z020 --surrogate analytical --json |
+        python3 -c "import json,sys; print(round(json.load(sys.stdin)['total']['lut']))")
+    r=$(python3 -c "import json; print(json.load(open('$T/s170.json'))['LayerName']['fc']['reuse'])" 2>&1)
+else
+    row="explore failed: $(tail -n 1 "$T/s170.txt")"; est=; an=; r=
+fi
+set -- $row
+if [ -n "$est" ] && [ "$row" = "$est" ] && [ "$r" = 34 ] && [ "$3" != "$an" ]
+then pass "surrogate_explore_single_parallel_layer (R $r, LUT $3, analytical $an)"
+else fail surrogate_explore_single_parallel_layer "explore's row '$row', estimate of its config '$est', R '$r', analytical LUT '$an'"; fi
 
 # explore --clock NS: the design gen --clock NS builds; its row is estimate --clock's of the
 # config, and gen --clock builds its latency and II (a chain and a branching graph, with slices)
