@@ -374,7 +374,7 @@ static int cmd_train(int argc, char **argv)
         return ff_cli_err(&e);
     }
     if (!quiet)
-        fprintf(stderr, "fogforge: surrogate train: wrote %s/index.json, lut/ff/dsp/bram18.json and their .bin caches\n",
+        fprintf(stderr, "fogforge: surrogate train: wrote %s/index.json and the tree models it names, with their .bin caches\n",
                 out);
     if (pred)
         rc = write_predictions(pred, &d, s);
