@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include "analytic.h"
+#include "bands.h"
 #include "dataset.h"
 #include "dsrec.h"
 #include "emit.h"
@@ -424,11 +425,12 @@ static void pairs_free(pairs *pp)
         free(pp->p[k]), free(pp->a[k]);
 }
 
-static void print_metrics(const char *split, const char *est, const pairs *pp, int json, int *first)
+static void print_row(const char *split, const char *est, int k, const double *p, const double *a, int64_t n, int json,
+                      int *first)
 {
-    for (int k = 0; k < FF_T__COUNT; k++) {
-        ff_metrics m;
-        ff_metrics_compute(pp->p[k], pp->a[k], pp->n, &m);
+    ff_metrics m;
+    ff_metrics_compute(p, a, n, &m);
+    {
         if (json)
             printf("%s\n  {\"split\": \"%s\", \"estimator\": \"%s\", \"target\": \"%s\", \"n\": %lld, \"smape\": %.6f, "
                    "\"mape\": %.6f, \"r2\": %.6f, \"median_ape\": %.6f, \"p90_ape\": %.6f, \"within10\": %.6f, "
@@ -436,11 +438,42 @@ static void print_metrics(const char *split, const char *est, const pairs *pp, i
                    *first ? "" : ",", split, est, ff_target_names[k], (long long)m.n, m.smape, m.mape, m.r2,
                    m.med_ape, m.p90_ape, m.within10, m.exact);
         else
-            printf("%-8s %-10s %-8s %5lld %7.2f%% %7.2f%% %7.3f %7.2f%% %7.2f%% %6.1f%% %6.1f%%\n", split, est,
+            printf("%-11s %-10s %-8s %5lld %7.2f%% %7.2f%% %7.3f %7.2f%% %7.2f%% %6.1f%% %6.1f%%\n", split, est,
                    ff_target_names[k], (long long)m.n, 100 * m.smape, 100 * m.mape, m.r2, 100 * m.med_ape,
                    100 * m.p90_ape, 100 * m.within10, 100 * m.exact);
         *first = 0;
     }
+}
+
+static void print_metrics(const char *split, const char *est, const pairs *pp, int json, int *first)
+{
+    for (int k = 0; k < FF_T__COUNT; k++)
+        print_row(split, est, k, pp->p[k], pp->a[k], pp->n, json, first);
+}
+
+/* The cross-validated LUT figures by band class (bands.h: single layers,
+ * parallel single layers, networks), analytical and learned: an[i] and
+ * cvp[i] are record i's estimates. */
+static void print_class_metrics(const ff_dataset *d, const pairs *an, const double (*cvp)[FF_T__COUNT], int json,
+                                int *first)
+{
+    double *p = ff_malloc(sizeof(double) * (size_t)(d->n ? d->n : 1));
+    double *a = ff_malloc(sizeof(double) * (size_t)(d->n ? d->n : 1));
+    for (int c = 0; c < FF_BAND__COUNT; c++) {
+        char split[32];
+        snprintf(split, sizeof split, "cv/%s", ff_band_class_names[c]);
+        for (int learned = 0; learned < 2; learned++) {
+            int64_t n = 0;
+            for (int64_t i = 0; i < d->n; i++)
+                if (ff_bands_record_class(&d->r[i]) == c) {
+                    p[n] = learned ? cvp[i][FF_T_LUT] : an->p[FF_T_LUT][i];
+                    a[n++] = d->r[i].t[FF_T_LUT];
+                }
+            if (n)
+                print_row(split, learned ? "learned" : "analytical", FF_T_LUT, p, a, n, json, first);
+        }
+    }
+    free(p), free(a);
 }
 
 static uint64_t hash_id(const char *s, uint64_t seed)
@@ -678,6 +711,8 @@ static int cmd_eval(int argc, char **argv)
                    "           on the four fifths it is not in (folds by the same hash as random, whose fifth\n"
                    "           is fold 0): the random split's figure over all records, less at the mercy of\n"
                    "           which designs one fifth holds (the analytical row equals all's: it is not trained)\n"
+                   "  cv/CLASS the same, LUT only, for each class of error band: layer (a design of one layer),\n"
+                   "           parallel (of one layer summing several products an output a cycle), network\n"
                    "--plot writes predicted-vs-actual scatter plots (gnuplot SVG) of the random split.\n"
                    "--records writes one line per record (tab-separated): id, kind, layers, the random\n"
                    "split it falls in, then per target the actual value and the analytical and learned\n"
@@ -738,7 +773,7 @@ static int cmd_eval(int argc, char **argv)
         printf("{\"dataset\": \"%s\", \"records\": %lld, \"skipped_lines\": %lld, \"metrics\": [", argv[optind],
                (long long)d.n, (long long)d.bad);
     else
-        printf("%-8s %-10s %-8s %5s %8s %8s %7s %8s %8s %7s %7s\n", "split", "estimator", "target", "n", "SMAPE",
+        printf("%-11s %-10s %-8s %5s %8s %8s %7s %8s %8s %7s %7s\n", "split", "estimator", "target", "n", "SMAPE",
                "MAPE", "R2", "median", "p90", "<=10%", "exact");
     if (records && !cv && (rc = write_records(records, &d, an, learned, NULL)))
         goto out;
@@ -771,14 +806,14 @@ static int cmd_eval(int argc, char **argv)
         const char *name = split == 0 ? "random" : "depth";
         if (nte == 0) {
             if (!json)
-                printf("%-8s (no test records: the dataset has no %s)\n", name,
+                printf("%-11s (no test records: the dataset has no %s)\n", name,
                        split ? "networks of 4-6 layers" : "record in the held-out fifth");
             continue;
         }
         ff_surrogate *m = NULL;
         if (ff_surrogate_train(&d, tr, ntr, &t, tmpd, &e) || ff_surrogate_open(tmpd, &m, &e)) {
             if (!json)
-                printf("%-8s (cannot train on the %lld training records: %s)\n", name, (long long)ntr, e.msg);
+                printf("%-11s (cannot train on the %lld training records: %s)\n", name, (long long)ntr, e.msg);
             continue;
         }
         pairs_eval(&pp, &d, te, nte, an);
@@ -812,7 +847,7 @@ static int cmd_eval(int argc, char **argv)
             ff_surrogate *m = NULL;
             if (ff_surrogate_train(&d, tr, ntr, &t, tmpd, &e) || ff_surrogate_open(tmpd, &m, &e)) {
                 if (!json)
-                    printf("%-8s (cannot train fold %d on %lld records: %s)\n", "cv", f, (long long)ntr, e.msg);
+                    printf("%-11s (cannot train fold %d on %lld records: %s)\n", "cv", f, (long long)ntr, e.msg);
                 pp.n = 0;
                 break;
             }
@@ -834,10 +869,11 @@ static int cmd_eval(int argc, char **argv)
             pairs an_pp;
             pairs_eval(&an_pp, &d, all, d.n, an);
             print_metrics("cv", "analytical", &an_pp, json, &first);
-            pairs_free(&an_pp);
             print_metrics("cv", "learned", &pp, json, &first);
+            print_class_metrics(&d, &an_pp, (const double (*)[FF_T__COUNT])cvp, json, &first);
+            pairs_free(&an_pp);
         } else if (!json && pp.n == d.n)
-            printf("%-8s (too few records for 5 folds)\n", "cv");
+            printf("%-11s (too few records for 5 folds)\n", "cv");
         if (records && !rc)
             rc = write_records(records, &d, an, learned, pp.n == d.n && folds > 1 ? (const double (*)[FF_T__COUNT])cvp : NULL);
         if (bands && !rc) {

@@ -120,7 +120,8 @@ expect_exit surrogate_eval_plot_bad_dir 2 "plot .*: cannot write in $T/nodir" \
 check surrogate_eval_json python3 -c "import json; d=json.load(open('$T/eval.json')); assert len(d['metrics']) >= 24"
 # --cv: every record estimated once by a fold model that did not see it (n = all records); the
 # analytical model is not trained, so its cv row is its all row; cv's learned row differs from all's
-# (a model that saw the records), and the fold models leave nothing in TMPDIR
+# (a model that saw the records), and the fold models leave nothing in TMPDIR; LUT rows per band
+# class (cv/layer, cv/parallel, cv/network) agree with --records
 TMPDIR=$T/evaltmp "$FF" surrogate eval "$FX/designs.jsonl" "$M" --cv --json --records "$T/recordscv.tsv" -q \
     >"$T/evalcv.json" 2>"$T/evalcv.err"
 check surrogate_eval_cv python3 -c "
@@ -139,6 +140,15 @@ rows = list(csv.DictReader(open('$T/recordscv.tsv'), delimiter='\t'))
 assert len(rows) == n
 for r in rows:
     assert float(r['lut_cv']) > 0 and float(r['latency_cv']) == float(r['latency'])
+# cv/<class>: the LUT rows of each band class, the SMAPE of the records' columns
+classes = {r['band'] for r in rows}
+assert classes and {x['split'] for x in m if x['split'].startswith('cv/')} == {'cv/' + c for c in classes}
+for c in classes:
+    rs = [r for r in rows if r['band'] == c]
+    for est, col in (('learned', 'lut_cv'), ('analytical', 'lut_analytical')):
+        x = get('cv/' + c, est, 'lut')
+        want = sum(2 * abs(float(r[col]) - float(r['lut'])) / (abs(float(r[col])) + abs(float(r['lut']))) for r in rs) / len(rs)
+        assert x['n'] == len(rs) and abs(x['smape'] - want) < 1e-5, (c, est, x, want)
 "
 # --bands: MODELDIR/bands.json, per class and resource the order statistics of ranks
 # floor(0.05 (n+1)) and ceil(0.95 (n+1)) of actual / cross-validated estimate, as computed here
