@@ -10,7 +10,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 # name, input shape, weight shape (Dense: [in, out]; Conv: [out, in, k...]), reuse, seed.
 # The first eight chose the rule on products a cycle (docs/surrogates.md, session 33); the
-# rest were drawn after it.
+# next twelve were drawn after it, the last seven after those, at R >= 10.
 DESIGNS = [
     ("d16x64", [16], [16, 64], 8, 1), ("d64x32", [64], [64, 32], 8, 2),
     ("d32x32", [32], [32, 32], 4, 3), ("d100x20", [100], [100, 20], 10, 4),
@@ -22,6 +22,10 @@ DESIGNS = [
     ("d36x36", [36], [36, 36], 9, 17), ("d8x64", [8], [8, 64], 2, 18),
     ("c1a", [4, 6], [6, 4, 3], 3, 21), ("c1b", [8, 5], [8, 8, 3], 4, 22),
     ("c1c", [6, 5], [8, 6, 2], 2, 23), ("c2a", [3, 4, 4], [6, 3, 3, 3], 9, 24),
+    ("e40x30", [40], [40, 30], 10, 31), ("e60x20", [60], [60, 20], 12, 32),
+    ("e48x40", [48], [48, 40], 16, 33), ("e64x16", [64], [64, 16], 16, 34),
+    ("e20x50", [20], [20, 50], 10, 35), ("e80x12", [80], [80, 12], 20, 36),
+    ("f1a", [12, 6], [8, 12, 3], 12, 37),
 ]
 
 

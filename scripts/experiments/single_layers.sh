@@ -1,9 +1,9 @@
 #!/bin/sh
 # Designs of one parallel layer (R < its inputs) against Yosys: for each model of
-# single_layers.py, the analytical LUT estimate, the learned surrogate's (by default the
+# single_layers.py (27), the analytical LUT estimate, the learned surrogate's (by default the
 # committed model, whose alone trees estimate such designs: `train --parallel 2`), and
 # `fogforge synth`'s count; then the SMAPE of both. The figures of docs/surrogates.md,
-# "Parallel layers in the trees?" (session 33). About 25 minutes of Yosys on 2 cores.
+# "Parallel layers in the trees?" (session 33). About 35 minutes of Yosys on 2 cores.
 # usage: [FF=path/to/fogforge] [SURROGATE=MODELDIR] scripts/experiments/single_layers.sh
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
