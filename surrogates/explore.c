@@ -511,14 +511,13 @@ int ff_explore_run(const ff_explore_opts *o, ff_explore *x, ff_err *e)
         ff_op op = c.fg->n[i].op;
         c.dot[i] = op == FF_OP_DENSE || op == FF_OP_CONV || op == FF_OP_SCALE;
         c.logic_nodes += ff_rtl_kind_of(op) != FF_RTL_WIRE;
-        x->margin_class += op != FF_OP_RESHAPE && op != FF_OP_TRANSPOSE && op != FF_OP_IDENTITY;
     }
     /* a network when more than one node builds logic (bands.h's classes).
      * One layer is a parallel design at the reuse factors below its
      * products per output and a layer design at the others: the search
      * tries both, so its margin is the larger high end of the two bands,
      * and both must be measured */
-    x->margin_class = x->margin_class > 1 ? FF_BAND_NETWORK : FF_BAND_LAYER;
+    x->margin_class = c.logic_nodes > 1 ? FF_BAND_NETWORK : FF_BAND_LAYER;
     for (int k = 0; k < FF_T_RES; k++) {
         double m = o->margin[k] > 0 ? o->margin[k] : 1;
         const ff_bands *b = o->margin_auto;

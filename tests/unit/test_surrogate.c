@@ -962,22 +962,28 @@ static void test_trees_only_for_mac_layers(void **st)
     ff_surrogate_free(s);
 }
 
+/* The fixture, and the features of its parallel layer L000191 (Dense
+ * 9 x 25 at R = 3) */
+static void load_fixture_parallel_layer(ff_dataset *d, ff_layer_feat *f)
+{
+    load_fixture(d);
+    char desc[512];
+    ff_qmodel_free(dataset_layer(191, f, desc, sizeof desc));
+    assert_true(ff_layer_parallel(f));
+}
+
 /* Parallel layers (R < n_in: several products an output a cycle) are
  * corrected by the trees when the model was trained so (train --parallel
  * 1; index.json's training.parallel), and keep the analytical estimate in
- * models trained with --parallel 0, the default, or before the option (no
+ * models trained with --parallel 0 or before the option (no
  * training.parallel): L000191 (Dense 9 x 25 at R = 3). */
 static void test_trees_for_parallel_layers(void **st)
 {
     (void)st;
     ff_dataset d;
     ff_err e = {0};
-    load_fixture(&d);
-    char desc[512];
     ff_layer_feat f;
-    ff_qmodel *q = dataset_layer(191, &f, desc, sizeof desc);
-    ff_qmodel_free(q);
-    assert_true(ff_layer_parallel(&f));
+    load_fixture_parallel_layer(&d, &f);
     double a[FF_T__COUNT];
     ff_analytic_layer(&f, a);
     for (int par = 0; par <= 2; par++) {
@@ -1013,7 +1019,7 @@ static void test_trees_for_parallel_layers(void **st)
         double l[FF_T__COUNT];
         ff_surrogate_layer(s, &f, l);
         if ((l[FF_T_LUT] != a[FF_T_LUT]) != (par == 1))
-            fail_msg("%s: --parallel %d: learned %.1f LUT, analytical %.1f", desc, par, l[FF_T_LUT], a[FF_T_LUT]);
+            fail_msg("L000191: --parallel %d: learned %.1f LUT, analytical %.1f", par, l[FF_T_LUT], a[FF_T_LUT]);
         ff_train_opts o;
         ff_train_opts_default(&o);
         o.mode = 2;
@@ -1029,6 +1035,12 @@ static void test_trees_for_parallel_layers(void **st)
     ff_dataset_free(&d);
 }
 
+static int path_exists(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0;
+}
+
 /* --parallel 2, the default: a second set of trees, trained as --parallel
  * 1, corrects a parallel layer only in a design of that one layer
  * (ff_surrogate_layer_alone, ff_surrogate_network with one layer, wiring
@@ -1039,23 +1051,15 @@ static void test_trees_for_parallel_layers(void **st)
  * and retraining with --parallel 0 leaves no alone trees behind. Above 8
  * products an output a cycle at R > 1 the analytical estimate stands.
  * L000191 (Dense 9 x 25 at R = 3) and L000142 (Dense 11 x 168, R = 1,848). */
-static int path_exists(const char *p)
-{
-    struct stat sb;
-    return stat(p, &sb) == 0;
-}
-
 static void test_alone_trees_for_parallel_single_layers(void **st)
 {
     (void)st;
     ff_dataset d;
     ff_err e = {0};
-    load_fixture(&d);
-    char desc[512];
     ff_layer_feat f[2], g;
-    ff_qmodel_free(dataset_layer(191, &f[0], desc, sizeof desc));
+    load_fixture_parallel_layer(&d, &f[0]);
+    char desc[512];
     ff_qmodel_free(dataset_layer(142, &g, desc, sizeof desc));
-    assert_true(ff_layer_parallel(&f[0]));
     assert_false(ff_layer_parallel(&g));
     f[1] = f[0];
     for (int par = 1; par <= 2; par++) {
